@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both create .venv when missing.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | md5sum | cut -c1-12)
+export QTWEBENGINE_DISABLE_SANDBOX ?= 1
+export PYTHONPATH := $(CURDIR)
+
+# First Python >= 3.12 found: PySide6 6.12 on 3.11 aborts the interpreter (see docs/development.md).
+PYTHON ?= $(shell for p in python3.13 python3.12 $(wildcard /root/.pyenv/versions/3.1[2-9]*/bin/python3) \
+	$(wildcard /usr/local/bin/python3.1[2-9]) $(wildcard /usr/bin/python3.1[2-9]) python3; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+
+.PHONY: run test lint contract pytest hub bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (PySide6 6.12 crashes Python 3.11)." >&2; exit 1; fi
+	@if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $(PYTHON)"; "$(PYTHON)" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	@rm -f $(VENV)/.installed-*; touch $@
+
+run: $(STAMP)
+	$(PY) main.py $(ARGS)
+
+test: $(STAMP) lint contract pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+contract: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+pytest: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+
+hub: $(STAMP)
+	$(PY) -m console.hub --simulate $(ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
