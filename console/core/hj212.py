@@ -1,0 +1,416 @@
+"""HJ 212-2017 framing, CRC and data-segment codec: bytes in, packets out, no I/O.
+
+A frame is ``##`` + 4-digit data-segment length + data segment + 4 hex digits of CRC + CRLF. The data
+segment is ``QN=..;ST=..;CN=..;PW=..;MN=..;Flag=..;[PNUM=..;PNO=..;]CP=&&<data area>&&``.
+
+Policies (see docs/hj212.md):
+
+- The CRC is the standard's own CRC16 (Appendix A), not Modbus: the register is replaced by
+  ``(crc >> 8) ^ byte`` before the eight shift/XOR rounds. It reduces to one table lookup per byte.
+- The length counts the bytes of the data segment (UTF-8). The standard caps the segment at 1,024
+  characters, but real CEMS loggers send longer ones; we accept up to ``MAX_SEGMENT`` (9,999, the most the
+  4-digit length field can express) and report ``Packet.oversize`` so the ingest can count them.
+- 2005-edition frames (no QN, no Flag) are accepted; only ST, CN, PW, MN and CP are mandatory.
+- Field names are case-sensitive. A stray ``,`` between header fields (a typo found in the standard's
+  own examples) is tolerated; anything else malformed is rejected with a ``FrameError`` naming the part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+MAX_SEGMENT = 9999
+STANDARD_SEGMENT = 1024
+MANDATORY = ("ST", "CN", "PW", "MN")
+
+# Flag bits (HJ 212-2017 table 3): bit 0 = A (answer required), bit 1 = D (packet numbers present),
+# bits 2..7 = protocol version (000001 = HJ 212-2017, 000000 = HJ/T 212-2005).
+FLAG_ANSWER = 0x01
+FLAG_SPLIT = 0x02
+FLAG_V2017 = 0x04
+
+
+class FrameError(ValueError):
+    """A frame that cannot be accepted. ``reason`` is one short word for metrics and logs."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+
+
+def _make_table() -> tuple[int, ...]:
+    table = []
+    for i in range(256):
+        reg = i
+        for _ in range(8):
+            reg = (reg >> 1) ^ 0xA001 if reg & 1 else reg >> 1
+        table.append(reg)
+    return tuple(table)
+
+
+_TABLE = _make_table()
+
+
+def crc16(data: bytes) -> int:
+    """CRC16 of HJ 212-2017 Appendix A over ``data``.
+
+    The appendix sets ``crc = (crc >> 8) ^ byte`` and then runs eight reflected rounds with 0xA001.
+    Since ``(crc >> 8) ^ byte`` is below 256, the eight rounds are exactly the reflected table entry.
+    """
+    crc = 0xFFFF
+    table = _TABLE
+    for byte in data:
+        crc = table[(crc >> 8) ^ byte]
+    return crc
+
+
+Group = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    """A decoded HJ 212 packet.
+
+    ``header`` keeps the data-segment fields before CP in their order; ``groups`` keeps the data area as
+    written: groups separated by ``;``, items by ``,``. ``cp`` maps factor code → field → value
+    (``cp["a34004"]["Avg"] == "75.2"``); ``params`` holds data-area fields not tied to a factor
+    (``DataTime``, ``RtdInterval``, ``QnRtn`` ...).
+    """
+
+    header: tuple[tuple[str, str], ...]
+    groups: tuple[Group, ...] = ()
+    oversize: bool = field(default=False, compare=False)
+    cp: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
+    params: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    data_time: datetime | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.cp and not self.params and self.groups:
+            cp, params = _index(self.groups)
+            self.cp.update(cp)
+            self.params.update(params)
+        if self.data_time is None and "DataTime" in self.params:
+            object.__setattr__(self, "data_time", parse_time(self.params["DataTime"]))
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        st: str,
+        cn: str,
+        mn: str,
+        pw: str,
+        qn: str | None = None,
+        flag: int | None = None,
+        pnum: int | None = None,
+        pno: int | None = None,
+        params: Mapping[str, str] | None = None,
+        cp: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> Packet:
+        """Build a packet in the standard's field order: params first, then one group per factor."""
+        header = [("QN", qn)] if qn is not None else []
+        header += [("ST", st), ("CN", cn), ("PW", pw), ("MN", mn)]
+        if flag is not None:
+            header.append(("Flag", str(flag)))
+        if pnum is not None and pno is not None:
+            header += [("PNUM", str(pnum)), ("PNO", str(pno))]
+        groups: list[Group] = [((k, v),) for k, v in (params or {}).items()]
+        groups += [
+            tuple((f"{code}-{k}", v) for k, v in fields.items()) for code, fields in (cp or {}).items()
+        ]
+        return cls(header=tuple(header), groups=tuple(groups))
+
+    def _get(self, key: str) -> str | None:
+        for k, v in self.header:
+            if k == key:
+                return v
+        return None
+
+    @property
+    def qn(self) -> str | None:
+        return self._get("QN")
+
+    @property
+    def st(self) -> str:
+        return self._get("ST") or ""
+
+    @property
+    def cn(self) -> str:
+        return self._get("CN") or ""
+
+    @property
+    def pw(self) -> str:
+        return self._get("PW") or ""
+
+    @property
+    def mn(self) -> str:
+        return self._get("MN") or ""
+
+    @property
+    def flag(self) -> int | None:
+        value = self._get("Flag")
+        return int(value) if value is not None else None
+
+    @property
+    def pnum(self) -> int | None:
+        value = self._get("PNUM")
+        return int(value) if value is not None else None
+
+    @property
+    def pno(self) -> int | None:
+        value = self._get("PNO")
+        return int(value) if value is not None else None
+
+    @property
+    def DataTime(self) -> datetime | None:  # the standard's own field name
+        """The packet's data time as written (local time of the logger, no time zone)."""
+        return self.data_time
+
+    @property
+    def wants_answer(self) -> bool:
+        """True when the Flag's A bit asks the receiver for a data answer (CN 9014)."""
+        flag = self.flag
+        return flag is not None and bool(flag & FLAG_ANSWER)
+
+    @property
+    def is_split(self) -> bool:
+        """True when the packet is one part of a split message (PNUM/PNO present)."""
+        return self.pnum is not None and self.pno is not None
+
+    def segment(self) -> str:
+        """The data segment text (without header length, CRC and CRLF)."""
+        head = ";".join(f"{k}={v}" for k, v in self.header)
+        area = ";".join(",".join(f"{k}={v}" for k, v in group) for group in self.groups)
+        return f"{head};CP=&&{area}&&"
+
+
+def frame(segment: str | bytes) -> bytes:
+    """Wrap a data segment into a frame: header, length, CRC and CRLF."""
+    data = segment.encode("utf-8") if isinstance(segment, str) else segment
+    if len(data) > MAX_SEGMENT:
+        raise FrameError("length", f"data segment of {len(data)} bytes exceeds {MAX_SEGMENT}")
+    return b"##%04d%s%04X\r\n" % (len(data), data, crc16(data))
+
+
+def encode(packet: Packet) -> bytes:
+    """Encode a packet to a complete frame (uppercase CRC, CRLF)."""
+    return frame(packet.segment())
+
+
+def decode(raw: bytes, *, max_segment: int = MAX_SEGMENT) -> Packet:
+    """Decode one frame. The trailing CRLF is optional; anything else wrong raises ``FrameError``."""
+    segment = check_frame(raw, max_segment=max_segment)
+    try:
+        text = segment.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FrameError("data", f"data segment is not UTF-8 text ({exc.reason})") from None
+    packet = parse_segment(text)
+    if len(segment) > STANDARD_SEGMENT:
+        object.__setattr__(packet, "oversize", True)
+    return packet
+
+
+def check_frame(raw: bytes, *, max_segment: int = MAX_SEGMENT) -> bytes:
+    """Check header, length, CRC and trailer; return the data segment bytes."""
+    if raw[:2] != b"##":
+        raise FrameError("header", f"frame must start with '##', got {raw[:2]!r}")
+    digits = raw[2:6]
+    if len(digits) != 4 or not digits.isdigit():
+        raise FrameError("length", f"length field must be 4 decimal digits, got {digits!r}")
+    length = int(digits)
+    if length > max_segment:
+        raise FrameError("length", f"data segment length {length} exceeds the limit of {max_segment}")
+    end = 6 + length
+    rest = raw[end:]
+    if rest.endswith(b"\r\n"):
+        rest = rest[:-2]
+    if len(rest) != 4:
+        actual = len(raw) - 6 - 4 - (2 if raw.endswith(b"\r\n") else 0)
+        raise FrameError("length", f"length field says {length} but the data segment has {actual} bytes")
+    segment = raw[6:end]
+    try:
+        received = int(rest, 16)
+    except ValueError:
+        raise FrameError("crc", f"CRC field {rest!r} is not 4 hex digits") from None
+    expected = crc16(segment)
+    if received != expected:
+        raise FrameError(
+            "crc", f"CRC mismatch: frame says {rest.decode('ascii', 'replace')}, data gives {expected:04X}"
+        )
+    return segment
+
+
+def parse_segment(text: str) -> Packet:
+    """Parse a data segment (``QN=..;...;CP=&&...&&``) into a packet."""
+    cp_at = text.find("CP=&&")
+    if cp_at < 0:
+        raise FrameError("missing", "no CP=&&...&& data area")
+    if not text.endswith("&&") or len(text) < cp_at + 7:
+        raise FrameError("cp", "data area must end with '&&'")
+    header = _parse_header(text[:cp_at])
+    groups = _parse_area(text[cp_at + 5 : -2])
+    return Packet(header=header, groups=groups)
+
+
+def _parse_header(text: str) -> tuple[tuple[str, str], ...]:
+    items = []
+    for part in text.replace(",", ";").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not key:
+            raise FrameError("data", f"header field {part!r} is not NAME=VALUE")
+        items.append((key, value))
+    keys = {k for k, _ in items}
+    for required in MANDATORY:
+        if required not in keys:
+            raise FrameError("missing", f"mandatory field {required} is missing")
+    for key in ("Flag", "PNUM", "PNO"):
+        value = next((v for k, v in items if k == key), None)
+        if value is not None and not value.isdigit():
+            raise FrameError("data", f"{key}={value!r} is not a number")
+    return tuple(items)
+
+
+def _parse_area(text: str) -> tuple[Group, ...]:
+    groups = []
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        group = []
+        for item in part.split(","):
+            key, sep, value = item.partition("=")
+            key = key.strip()
+            if not sep or not key:
+                raise FrameError("cp", f"data area item {item!r} is not NAME=VALUE")
+            group.append((key, value.strip()))
+        groups.append(tuple(group))
+    return tuple(groups)
+
+
+def _index(groups: Iterable[Group]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    cp: dict[str, dict[str, str]] = {}
+    params: dict[str, str] = {}
+    for group in groups:
+        for key, value in group:
+            code, sep, name = key.rpartition("-")
+            if sep and code:
+                cp.setdefault(code, {})[name] = value
+            else:
+                params[key] = value
+    return cp, params
+
+
+def parse_time(text: str) -> datetime:
+    """Parse ``YYYYMMDDhhmmss`` or ``YYYYMMDDhhmmsszzz`` (milliseconds) into a naive datetime."""
+    if not text.isdigit() or len(text) not in (14, 17):
+        raise FrameError("data", f"time {text!r} is not YYYYMMDDhhmmss[zzz]")
+    try:
+        moment = datetime.strptime(text[:14], "%Y%m%d%H%M%S")
+    except ValueError:
+        raise FrameError("data", f"time {text!r} is not a valid date") from None
+    return moment.replace(microsecond=int(text[14:] or 0) * 1000)
+
+
+def format_time(moment: datetime) -> str:
+    """Format a datetime as ``YYYYMMDDhhmmss``."""
+    return moment.strftime("%Y%m%d%H%M%S")
+
+
+def format_qn(moment: datetime) -> str:
+    """Format a request number ``YYYYMMDDhhmmsszzz`` from a datetime."""
+    return moment.strftime("%Y%m%d%H%M%S") + f"{moment.microsecond // 1000:03d}"
+
+
+def data_answer(packet: Packet) -> Packet:
+    """The upper computer's data answer (CN 9014) to a packet whose Flag asks for one."""
+    return Packet.create(st="91", cn="9014", pw=packet.pw, mn=packet.mn, qn=packet.qn, flag=FLAG_V2017)
+
+
+def request_answer(packet: Packet, qn_rtn: int) -> Packet:
+    """The request answer (CN 9011) with a QnRtn code (1 ready, 3 PW error, 4 MN error, 9 CRC ...)."""
+    return Packet.create(
+        st="91",
+        cn="9011",
+        pw=packet.pw,
+        mn=packet.mn,
+        qn=packet.qn,
+        flag=FLAG_V2017,
+        params={"QnRtn": str(qn_rtn)},
+    )
+
+
+class FrameSplitter:
+    """Cuts a TCP byte stream into frames using the length field; survives garbage between frames.
+
+    ``feed(data)`` returns complete frames; ``errors`` collects ``FrameError`` for discarded bytes.
+    """
+
+    def __init__(self, max_segment: int = MAX_SEGMENT) -> None:
+        self._buf = bytearray()
+        self._max = max_segment
+        self.errors: list[FrameError] = []
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add received bytes; return every complete frame now available (good or bad).
+
+        The length field says where a frame ends; CRLF confirms it. When the two disagree the frame is cut
+        at the CRLF (or the next ``##``), so a wrong length costs only its own frame, never the next one.
+        """
+        self._buf += data
+        frames: list[bytes] = []
+        while (cut := self._next_cut()) is not None:
+            frames.append(bytes(self._buf[:cut]))
+            del self._buf[:cut]
+        return frames
+
+    def flush(self) -> list[bytes]:
+        """At end of stream: whatever starts with ``##`` is handed over as a (possibly bad) frame."""
+        rest = bytes(self._buf)
+        self._buf.clear()
+        return [rest] if rest.startswith(b"##") else []
+
+    def _next_cut(self) -> int | None:
+        buf = self._buf
+        start = buf.find(b"##")
+        if start < 0:
+            self._discard(len(buf) - (1 if buf.endswith(b"#") else 0), "no '##' frame header")
+            return None
+        if start:
+            self._discard(start, "bytes before the '##' frame header")
+        if len(buf) < 6:
+            return None
+        digits = bytes(buf[2:6])
+        if not digits.isdigit() or int(digits) > self._max:
+            self._discard(2, f"bad length field {digits!r}")
+            return self._next_cut()
+        end = 6 + int(digits) + 4
+        tail = buf[end : end + 2]
+        if tail == b"\r\n":
+            return end + 2
+        if tail == b"##":
+            return end
+        crlf = buf.find(b"\r\n", 6)
+        if crlf >= 0:
+            return crlf + 2
+        if len(buf) >= end + 2:
+            following = buf.find(b"##", 2)
+            return following if following > 0 else None
+        if len(buf) > self._max + 16:
+            self._discard(len(buf), "frame without end")
+        return None
+
+    def _discard(self, count: int, why: str) -> None:
+        if count <= 0:
+            return
+        sample = bytes(self._buf[: min(count, 32)])
+        self.errors.append(FrameError("header", f"{why}: dropped {count} bytes starting {sample!r}"))
+        del self._buf[:count]
+
+    @property
+    def pending(self) -> int:
+        """Bytes held while waiting for the rest of a frame."""
+        return len(self._buf)
