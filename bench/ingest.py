@@ -1,0 +1,257 @@
+"""Ingest benchmark: N loggers -> hub -> M websocket consoles, all on loopback, hub in its own process.
+
+Phases, each against a fresh hub:
+  throughput  loggers send as fast as the hub takes frames; delivered readings/s per console;
+  latency     a fixed offered load (--rate readings/s); p50/p99 from frame sent to websocket delivery;
+  ceiling     the throughput phase with HJ 212 parsing and storage bypassed in the hub (same sockets,
+              same event encoding and fan-out), so the end-to-end figure reads as a fraction of it.
+
+Usage: python bench/ingest.py [--loggers 500] [--clients 2] [--factors 10] [--seconds 8] [--rate 50000]
+The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import msgspec
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from console.core import hj212, protocol
+from console.core.models import Station, StationKind
+from console.hub.storage import Storage
+
+TOKEN = "bench"
+CODES = ["a34004", "a34002", "a21026", "a21004", "a21005", "a05024", "a01001", "a01002", "a01006", "a01007",
+         "a01008", "a34001", "a21002", "a21003", "a99001", "a00000"]  # fmt: skip
+T0 = 1_700_000_000
+
+
+def stations(n: int, factors: int) -> list[Station]:
+    return [
+        Station(
+            id=f"B-{i:05d}",
+            name=f"bench {i}",
+            kind=StationKind.AIR,
+            township="0",
+            lon=116.0,
+            lat=40.0,
+            mn=f"{i:024X}",
+            st="22",
+            factors=tuple(CODES[:factors]),
+            interval_s=1,
+        )
+        for i in range(n)
+    ]
+
+
+def frame_for(st: Station, k: int) -> bytes:
+    """Frame k of a station: data time T0 + k seconds (unique per station, so delivery can be matched)."""
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(T0 + k + 8 * 3600))
+    cp = {code: {"Rtd": f"{(k * 7 + i) % 500}.{i}", "Flag": "N"} for i, code in enumerate(st.factors)}
+    packet = hj212.Packet.create(qn=stamp + "000", st="22", cn="2011", pw="123456", mn=st.mn, flag=4,
+                                 params={"DataTime": stamp}, cp=cp)  # fmt: skip
+    return hj212.encode(packet)
+
+
+# --- loggers process ---------------------------------------------------------------------------------------
+
+
+async def _loggers(port: int, sts: list[Station], seconds: float, rate: float | None, out) -> None:
+    conns = [await asyncio.open_connection("127.0.0.1", port) for _ in sts]
+    per_frame = len(sts[0].factors)
+    # At full speed, frames come from a pre-encoded pool (encoding would be the bottleneck, not the hub);
+    # at a fixed rate each frame is unique so its delivery can be timed.
+    pool = None if rate else [[frame_for(st, k) for k in range(8)] for st in sts]
+    frames_per_tick, tick = len(sts), 0.01
+    if rate:
+        frames_per_tick = max(1, round(rate / per_frame * tick))
+    sent: list[tuple[float, int, int]] = []  # (monotonic, first frame index, count) per burst
+    k, idx, start = 0, 0, time.monotonic()
+    while time.monotonic() - start < seconds:
+        burst_start = idx
+        for _ in range(frames_per_tick):
+            station_i = idx % len(sts)
+            k_frame = idx // len(sts)
+            data = pool[station_i][k_frame % 8] if pool else frame_for(sts[station_i], k_frame)
+            conns[station_i][1].write(data)
+            idx += 1
+        sent.append((time.monotonic(), burst_start, idx - burst_start))
+        await asyncio.gather(*(w.drain() for _, w in conns))
+        if rate:
+            k += 1
+            await asyncio.sleep(max(0.0, start + k * tick - time.monotonic()))
+    out.put({"frames": idx, "sent": sent, "elapsed": time.monotonic() - start})
+    for _, w in conns:
+        w.close()
+    await asyncio.gather(*(w.wait_closed() for _, w in conns), return_exceptions=True)
+
+
+def loggers_main(port, sts, seconds, rate, out) -> None:
+    asyncio.run(_loggers(port, sts, seconds, rate, out))
+
+
+# --- consoles process -------------------------------------------------------------------------------------
+
+
+async def _consoles(port: int, clients: int, seconds: float, out, ready) -> None:
+    decoder = msgspec.json.Decoder(protocol.HubMessage)
+    arrivals: dict[tuple[str, float], float] = {}
+    counts = [0] * clients
+    spans = [[0.0, 0.0] for _ in range(clients)]
+
+    async def one(n: int, session: aiohttp.ClientSession) -> None:
+        async with session.ws_connect(f"http://127.0.0.1:{port}/ws", max_msg_size=0) as ws:
+            await ws.send_bytes(protocol.encode(protocol.Hello(protocol=1, token=TOKEN, client=f"bench-{n}")))
+            ready.put(n)
+            end = time.monotonic() + seconds
+            while (left := end - time.monotonic()) > 0:
+                try:
+                    msg = await ws.receive(timeout=left)
+                except TimeoutError:
+                    break
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    break
+                m = decoder.decode(msg.data)
+                if isinstance(m, protocol.Readings):
+                    now = time.monotonic()
+                    counts[n] += len(m.items)
+                    spans[n][0] = spans[n][0] or now
+                    spans[n][1] = now
+                    if n == 0:
+                        for r in m.items:
+                            arrivals.setdefault((r.station, r.ts), now)
+
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(*(one(n, session) for n in range(clients)))
+    rates = [c / max(1e-6, s[1] - s[0]) for c, s in zip(counts, spans, strict=True)]
+    out.put({"counts": counts, "rates": rates, "arrivals": arrivals})
+
+
+def consoles_main(port, clients, seconds, out, ready) -> None:
+    asyncio.run(_consoles(port, clients, seconds, out, ready))
+
+
+# --- driver -----------------------------------------------------------------------------------------------
+
+
+def start_hub(data_dir: Path, sts: list[Station], bypass: bool) -> tuple[subprocess.Popen, int, int]:
+    storage = Storage(f"sqlite:///{data_dir / 'hub.db'}")
+    storage.upsert_stations([(s, "123456") for s in sts])
+    storage.close()
+    cmd = [sys.executable, "-m", "console.hub", "--http-port", "0", "--hj212-port", "0", "--token", TOKEN,
+           "--data-dir", str(data_dir), "--log-level", "WARNING", "--replay-window", "20000"]  # fmt: skip
+    if bypass:
+        cmd.append("--bench-bypass")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    hub = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
+    line = hub.stdout.readline()
+    ports = dict(p.split("=") for p in line.split()[1:3])
+    return hub, int(ports["http"]), int(ports["hj212"])
+
+
+def run_phase(args, name: str, rate: float | None, bypass: bool) -> dict:
+    sts = stations(args.loggers, args.factors)
+    with tempfile.TemporaryDirectory() as tmp:
+        hub, http_port, hj_port = start_hub(Path(tmp), sts, bypass)
+        proc = psutil.Process(hub.pid)
+        ctx = mp.get_context("spawn")
+        out, ready = ctx.Queue(), ctx.Queue()
+        consoles = ctx.Process(
+            target=consoles_main, args=(http_port, args.clients, args.seconds + 4, out, ready)
+        )
+        consoles.start()
+        for _ in range(args.clients):
+            ready.get(timeout=30)
+        cpu0, wall0 = proc.cpu_times(), time.monotonic()
+        loggers = ctx.Process(target=loggers_main, args=(hj_port, sts, args.seconds, rate, out))
+        loggers.start()
+        results = [out.get(timeout=args.seconds + 60)]
+        cpu1, wall1 = proc.cpu_times(), time.monotonic()
+        results.append(out.get(timeout=60))
+        rss = proc.memory_info().rss
+        loggers.join(10)
+        consoles.join(10)
+        hub.terminate()
+        hub.wait(10)
+    sent = next(r for r in results if "sent" in r)
+    got = next(r for r in results if "counts" in r)
+    return summarise(
+        name, args, sent, got, (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / (wall1 - wall0), rss
+    )
+
+
+def summarise(name, args, sent, got, cpu, rss) -> dict:
+    per_frame = args.factors
+    latencies = []
+    n_st = args.loggers
+    for when, first, count in sent["sent"]:
+        for idx in range(first, first + count, max(1, count // 50)):
+            key = (f"B-{idx % n_st:05d}", float(T0 + idx // n_st))
+            if key in got["arrivals"]:
+                latencies.append((got["arrivals"][key] - when) * 1000)
+    latencies.sort()
+    delivered = min(got["counts"])
+    result = {
+        "phase": name,
+        "frames_sent": sent["frames"],
+        "frames_per_s": round(sent["frames"] / sent["elapsed"]),
+        "readings_offered_per_s": round(sent["frames"] * per_frame / sent["elapsed"]),
+        "readings_delivered_per_client": delivered,
+        "readings_delivered_per_s": round(min(got["rates"])),
+        "delivered_ratio": round(delivered / max(1, sent["frames"] * per_frame), 4),
+        "latency_p50_ms": round(latencies[len(latencies) // 2], 1) if latencies else None,
+        "latency_p99_ms": round(latencies[int(len(latencies) * 0.99)], 1) if latencies else None,
+        "hub_cpu_cores": round(cpu, 2),
+        "hub_rss_mb": round(rss / 2**20, 1),
+    }
+    print(f"{name:>10}: " + ", ".join(f"{k}={v}" for k, v in result.items() if k != "phase"), flush=True)
+    return result
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--loggers", type=int, default=500)
+    p.add_argument("--clients", type=int, default=2)
+    p.add_argument("--factors", type=int, default=10, help="readings per frame")
+    p.add_argument("--seconds", type=float, default=8.0)
+    p.add_argument("--rate", type=float, default=50_000, help="offered readings/s in the latency phase")
+    args = p.parse_args()
+    print(f"{args.loggers} loggers, {args.clients} consoles, {args.factors} per frame, {os.cpu_count()} CPUs")
+    through = run_phase(args, "throughput", None, bypass=False)
+    latency = run_phase(args, "latency", args.rate, bypass=False)
+    ceiling = run_phase(args, "ceiling", None, bypass=True)
+    figures = {
+        "loggers": args.loggers,
+        "clients": args.clients,
+        "readings_per_frame": args.factors,
+        "end_to_end_readings_per_s": through["readings_delivered_per_s"],
+        "end_to_end_frames_per_s": round(through["readings_delivered_per_s"] / args.factors),
+        "ceiling_readings_per_s": ceiling["readings_delivered_per_s"],
+        "ratio_to_ceiling": round(
+            through["readings_delivered_per_s"] / max(1, ceiling["readings_delivered_per_s"]), 3
+        ),
+        "latency_offered_readings_per_s": latency["readings_offered_per_s"],
+        "latency_delivered_ratio": latency["delivered_ratio"],
+        "latency_p50_ms": latency["latency_p50_ms"],
+        "latency_p99_ms": latency["latency_p99_ms"],
+        "hub_cpu_cores_at_full_load": through["hub_cpu_cores"],
+        "hub_rss_mb": max(through["hub_rss_mb"], latency["hub_rss_mb"]),
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

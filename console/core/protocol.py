@@ -1,0 +1,147 @@
+"""Wire messages between hub and consoles: typed, versioned, validated JSON; no I/O.
+
+Every hub event carries ``epoch`` (one hub run) and ``seq`` (strictly increasing within the epoch).
+``Heartbeat.seq`` repeats the last event's seq so a client can tell it missed nothing. See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from console.core.models import Reading, Station, StationStatus
+
+PROTOCOL_VERSION = 1
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # a larger frame from either side is refused unread
+
+
+class ProtocolError(ValueError):
+    """A message that is not valid for this protocol; the text says why."""
+
+
+class _Msg(msgspec.Struct, tag_field="type", forbid_unknown_fields=False, omit_defaults=True):
+    """Base of every message; the ``type`` field names the message."""
+
+
+# --- client -> hub ---------------------------------------------------------------------------------------
+
+
+class Resume(msgspec.Struct, frozen=True):
+    """Where a client left off: the last event it applied."""
+
+    epoch: str
+    seq: int
+
+
+class Hello(_Msg, tag="hello"):
+    protocol: int
+    token: str
+    client: str = ""
+    resume: Resume | None = None
+
+
+class Command(_Msg, tag="command"):
+    """An operator command; ``id`` (uuid) makes retries idempotent."""
+
+    id: str
+    action: str
+    target: str
+    expected_version: int | None = None
+    args: dict[str, Any] = {}
+
+
+ClientMessage = Hello | Command
+
+
+# --- hub -> client ---------------------------------------------------------------------------------------
+
+
+class Welcome(_Msg, tag="welcome"):
+    epoch: str
+    seq: int
+    role: str
+    heartbeat_s: float
+    resumed: bool = False  # True when the missed events follow; False when a snapshot follows
+
+
+class StatusEntry(msgspec.Struct, array_like=True, frozen=True):
+    """Link state of a station: ``[station, status, since, reason]``."""
+
+    station: str
+    status: StationStatus
+    since: float
+    reason: str = ""
+
+
+class Snapshot(_Msg, tag="snapshot"):
+    """The whole live state as of ``seq``; events after ``seq`` follow."""
+
+    epoch: str
+    seq: int
+    stations: list[Station]
+    latest: list[Reading]
+    status: list[StatusEntry]
+
+
+class Readings(_Msg, tag="readings"):
+    epoch: str
+    seq: int
+    items: list[Reading]
+
+
+class StationEvent(_Msg, tag="station"):
+    epoch: str
+    seq: int
+    entry: StatusEntry
+
+
+class Heartbeat(_Msg, tag="heartbeat"):
+    epoch: str
+    seq: int  # the last event's seq (a heartbeat is not an event itself)
+    ts: float  # hub wall clock, Unix seconds
+
+
+class Ack(_Msg, tag="ack"):
+    id: str
+    ok: bool
+    error: str = ""
+
+
+class Error(_Msg, tag="error"):
+    code: str
+    message: str
+
+
+HubMessage = Welcome | Snapshot | Readings | StationEvent | Heartbeat | Ack | Error
+EVENT_TYPES = (Readings, StationEvent)
+
+_encoder = msgspec.json.Encoder()
+_client_decoder = msgspec.json.Decoder(ClientMessage)
+_hub_decoder = msgspec.json.Decoder(HubMessage)
+
+
+def encode(message: _Msg) -> bytes:
+    """Encode any message to JSON bytes."""
+    return _encoder.encode(message)
+
+
+def decode_client(data: bytes | str) -> ClientMessage:
+    """Decode and validate a client -> hub message."""
+    return _decode(_client_decoder, data)
+
+
+def decode_hub(data: bytes | str) -> HubMessage:
+    """Decode and validate a hub -> client message."""
+    return _decode(_hub_decoder, data)
+
+
+def _decode(decoder: msgspec.json.Decoder, data: bytes | str) -> Any:
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {len(data)} bytes exceeds the limit of {MAX_MESSAGE_BYTES}")
+    try:
+        return decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        raise ProtocolError(f"invalid message: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise ProtocolError(f"malformed JSON: {exc}") from None

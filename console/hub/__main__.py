@@ -1,0 +1,129 @@
+"""Headless hub: ``python -m console.hub --simulate --http-port N --hj212-port M --data-dir D --token T``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from console.hub.registry import Registry
+from console.hub.server import Hub, HubConfig
+from console.hub.storage import Storage
+
+log = logging.getLogger("console.hub")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m console.hub", description="The command centre's data hub.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--http-port", type=int, default=8765, help="websocket/REST port; 0 picks a free port")
+    p.add_argument("--hj212-port", type=int, default=9212, help="HJ 212 TCP port for data loggers; 0 = free")
+    p.add_argument("--data-dir", type=Path, default=Path("data/hub"), help="where the database and logs live")
+    p.add_argument(
+        "--db", help="SQLAlchemy URL (default: SQLite file in --data-dir; postgresql+psycopg://...)"
+    )
+    p.add_argument("--token", default="changeme", help="token consoles present in hello and REST calls")
+    p.add_argument("--simulate", action="store_true", help="register and run the simulated city")
+    p.add_argument("--region", default="yanqing", help="simulated region preset: yanqing or huludao")
+    p.add_argument("--seed", type=int, default=7, help="simulation seed (same seed, same city)")
+    p.add_argument("--accel", type=float, default=1.0, help="simulated seconds per wall second")
+    p.add_argument("--stations", type=int, help="scale the simulated network to this many stations")
+    p.add_argument("--interval", type=float, help="simulated reporting interval in seconds (default 60)")
+    p.add_argument("--replay-window", type=int, default=200_000, help="events kept for resuming consoles")
+    p.add_argument("--batch-ms", type=float, default=20, help="publish readings every N ms")
+    p.add_argument("--heartbeat", type=float, default=5.0, help="heartbeat interval in seconds")
+    p.add_argument("--strict-length", action="store_true", help="reject data segments over 1,024 bytes")
+    p.add_argument("--bench-bypass", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ...")
+    return p.parse_args(argv)
+
+
+def build_config(args: argparse.Namespace) -> HubConfig:
+    return HubConfig(
+        host=args.host,
+        http_port=args.http_port,
+        hj212_port=args.hj212_port,
+        token=args.token,
+        batch_s=args.batch_ms / 1000,
+        heartbeat_s=args.heartbeat,
+        replay_window=args.replay_window,
+        max_segment=1024 if args.strict_length else 9999,
+        bench_bypass=args.bench_bypass,
+    )
+
+
+def open_storage(args: argparse.Namespace) -> Storage:
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    return Storage(args.db or f"sqlite:///{args.data_dir / 'hub.db'}")
+
+
+def register_simulated_city(storage: Storage, args: argparse.Namespace) -> None:
+    from console.hub.network import build_network
+    from console.hub.regions import PRESETS
+
+    if args.region not in PRESETS:
+        raise SystemExit(f"unknown region {args.region!r}; choose one of {', '.join(PRESETS)}")
+    specs = build_network(PRESETS[args.region], args.seed, args.stations)
+    storage.upsert_stations([(s.station, s.pw) for s in specs])
+
+
+def simulator_command(args: argparse.Namespace, hj212_port: int, start: float) -> list[str]:
+    cmd = [sys.executable, "-m", "console.hub.simulator", "--hj212", f"{args.host}:{hj212_port}"]
+    cmd += [
+        "--region",
+        args.region,
+        "--seed",
+        str(args.seed),
+        "--accel",
+        str(args.accel),
+        "--start",
+        str(start),
+    ]
+    if args.stations:
+        cmd += ["--stations", str(args.stations)]
+    if args.interval:
+        cmd += ["--interval", str(args.interval)]
+    return cmd
+
+
+async def run(args: argparse.Namespace) -> None:
+    storage = open_storage(args)
+    if args.simulate:
+        register_simulated_city(storage, args)
+    registry = Registry(storage.load_stations())
+    hub = Hub(build_config(args), storage, registry)
+    await hub.start()
+    child = None
+    if args.simulate:
+        child = subprocess.Popen(simulator_command(args, hub.hj212_port, time.time()))
+    print(f"READY http={hub.http_port} hj212={hub.hj212_port} epoch={hub.events.epoch}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping")
+    if child is not None:
+        child.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(5)
+    await hub.stop()
+    storage.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""The hub's sequenced event log: one epoch per hub run, a bounded replay window for resuming clients."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import deque
+
+from console.core import protocol
+
+
+class EventLog:
+    """Assigns ``seq`` to events, keeps the last ``window`` encoded events for replay.
+
+    Events are encoded once and the same bytes go to every client and into the window.
+    """
+
+    def __init__(self, window: int = 200_000, epoch: str | None = None) -> None:
+        self.epoch = epoch or f"{int(time.time()):x}-{secrets.token_hex(4)}"
+        self.seq = 0
+        self._window: deque[tuple[int, bytes]] = deque(maxlen=max(1, window))
+
+    def readings(self, items: list) -> bytes:
+        """Sequence and encode a ``readings`` event."""
+        self.seq += 1
+        return self._keep(protocol.Readings(epoch=self.epoch, seq=self.seq, items=items))
+
+    def station(self, entry: protocol.StatusEntry) -> bytes:
+        """Sequence and encode a ``station`` status event."""
+        self.seq += 1
+        return self._keep(protocol.StationEvent(epoch=self.epoch, seq=self.seq, entry=entry))
+
+    def _keep(self, message: protocol._Msg) -> bytes:
+        data = protocol.encode(message)
+        self._window.append((self.seq, data))
+        return data
+
+    def heartbeat(self) -> bytes:
+        """An encoded heartbeat carrying the last seq (not itself an event)."""
+        return protocol.encode(protocol.Heartbeat(epoch=self.epoch, seq=self.seq, ts=time.time()))
+
+    def since(self, epoch: str, seq: int) -> list[bytes] | None:
+        """Events after ``seq`` of ``epoch``, or None when they are no longer (or never were) here."""
+        if epoch != self.epoch or seq > self.seq or seq < 0:
+            return None
+        if seq == self.seq:
+            return []
+        if not self._window or self._window[0][0] > seq + 1:
+            return None
+        first = self._window[0][0]
+        return [data for _, data in list(self._window)[seq + 1 - first :]]
+
+    @property
+    def first_seq(self) -> int:
+        """The oldest seq still replayable (0 when empty)."""
+        return self._window[0][0] if self._window else 0

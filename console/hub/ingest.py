@@ -1,0 +1,249 @@
+"""HJ 212 TCP listener: frames from loggers in, authenticated readings out, answers as the standard asks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from console.core import hj212
+from console.core.hj212 import FrameError, FrameSplitter, Packet
+from console.core.models import Reading
+from console.hub.metrics import Metrics
+from console.hub.registry import Registry
+
+log = logging.getLogger(__name__)
+
+# Upload commands carrying data, and the field holding the value, with the factor suffix stored.
+DATA_COMMANDS: dict[str, tuple[str, str]] = {
+    "2011": ("Rtd", ""),  # real-time data
+    "2051": ("Avg", ""),  # minute data
+    "2061": ("Avg", ":1h"),  # hourly data computed by the logger
+    "2031": ("Avg", ":1d"),  # daily data computed by the logger
+}
+STATE_FIELDS = ("RS", "Data")  # SBxxx-RS equipment state; noise "Data"
+MAX_AUTH_FAILURES = 5
+SPLIT_TIMEOUT_S = 120.0
+_EPOCH = datetime(1970, 1, 1)
+
+Sink = Callable[[list[Reading]], bool]  # returns True when the hub wants the loggers to wait
+
+
+class HJ212Listener:
+    """Accepts many concurrent loggers; hands every batch of readings to ``sink`` on the loop thread."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        sink: Sink,
+        metrics: Metrics,
+        *,
+        tz_hours: float = 8,
+        max_segment: int = hj212.MAX_SEGMENT,
+        bypass: bool = False,
+    ) -> None:
+        self.registry = registry
+        self.sink = sink
+        self.metrics = metrics
+        self.tz_offset_s = tz_hours * 3600
+        self.max_segment = max_segment
+        self.bypass = bypass  # benchmark only: frames are cut but not decoded (transport ceiling)
+        self._server: asyncio.Server | None = None
+        self._connections: set[LoggerConnection] = set()
+        self._paused: set[LoggerConnection] = set()
+        self._time_cache: dict[str, float] = {}
+        self._log_budget = _LogBudget()
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen; returns the bound port (useful with port 0)."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: LoggerConnection(self), host, port)
+        return self._server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for connection in list(self._connections):
+                connection.transport.close()
+            await self._server.wait_closed()
+
+    def pause(self, connection: LoggerConnection) -> None:
+        """Stop reading from a logger until ``resume_all`` (the hub is behind: TCP pushes back)."""
+        if connection not in self._paused:
+            self._paused.add(connection)
+            connection.transport.pause_reading()
+
+    def resume_all(self) -> None:
+        """Read again from every paused logger."""
+        for connection in self._paused:
+            if not connection.transport.is_closing():
+                connection.transport.resume_reading()
+        self._paused.clear()
+
+    def data_time(self, text: str) -> float:
+        """Unix seconds of a logger's local ``DataTime`` text (cached: loggers share report times)."""
+        cached = self._time_cache.get(text)
+        if cached is None:
+            moment = hj212.parse_time(text)
+            cached = (moment - _EPOCH).total_seconds() - self.tz_offset_s
+            if len(self._time_cache) > 10_000:
+                self._time_cache.clear()
+            self._time_cache[text] = cached
+        return cached
+
+    def warn(self, peer: str, message: str) -> None:
+        """Log a rejected frame, at most a few lines per peer per minute."""
+        if self._log_budget.allow(peer):
+            log.warning("logger %s: %s", peer, message)
+
+
+class LoggerConnection(asyncio.Protocol):
+    """One logger's TCP connection: split, decode, authenticate, answer, reassemble, convert."""
+
+    def __init__(self, listener: HJ212Listener) -> None:
+        self.listener = listener
+        self.splitter = FrameSplitter(listener.max_segment)
+        self.peer = "?"
+        self.auth_failures = 0
+        self._parts: dict[tuple, tuple[float, dict[int, Packet]]] = {}
+        self.transport: asyncio.Transport
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
+        self.listener._connections.add(self)
+        self.listener.metrics.loggers_connected += 1
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.listener._connections.discard(self)
+        self.listener.metrics.loggers_connected -= 1
+        for raw in self.splitter.flush():
+            self._reject(FrameError("length", f"connection closed inside a frame ({len(raw)} bytes)"))
+
+    def data_received(self, data: bytes) -> None:
+        readings: list[Reading] = []
+        handle = self._bypass if self.listener.bypass else self._handle
+        for raw in self.splitter.feed(data):
+            readings += handle(raw)
+        for error in self.splitter.errors:
+            self._reject(error)
+        self.splitter.errors.clear()
+        if readings and self.listener.sink(readings):
+            self.listener.pause(self)
+
+    def _handle(self, raw: bytes) -> list[Reading]:
+        metrics = self.listener.metrics
+        try:
+            packet = hj212.decode(raw, max_segment=self.listener.max_segment)
+        except FrameError as exc:
+            self._reject(exc)
+            return []
+        station, why = self.listener.registry.authenticate(packet.mn, packet.pw)
+        if station is None:
+            self._refuse(packet, why)
+            return []
+        self.auth_failures = 0
+        metrics.frames_accepted += 1
+        metrics.frames_oversize += packet.oversize
+        if packet.wants_answer:
+            self.transport.write(hj212.encode(hj212.data_answer(packet)))
+        if packet.is_split:
+            packet = self._reassemble(packet)
+            if packet is None:
+                return []
+        try:
+            return to_readings(packet, station.id, self.listener.data_time)
+        except FrameError as exc:
+            self._reject(exc)
+            return []
+
+    def _bypass(self, raw: bytes) -> list[Reading]:
+        """Benchmark ceiling: stand-in readings, as many as the frame carries, without parsing it."""
+        self.listener.metrics.frames_accepted += 1
+        return [Reading(self.peer, "x", 0.0, 0.0, "N")] * raw.count(b"-Rtd=")
+
+    def _reject(self, error: FrameError) -> None:
+        self.listener.metrics.reject(error.reason)
+        self.listener.warn(self.peer, f"frame rejected: {error}")
+
+    def _refuse(self, packet: Packet, why: str) -> None:
+        self.listener.metrics.reject(why)
+        self.listener.warn(
+            self.peer, f"refused MN={packet.mn!r}: {'unknown MN' if why == 'unknown_mn' else 'wrong PW'}"
+        )
+        self.transport.write(hj212.encode(hj212.request_answer(packet, 4 if why == "unknown_mn" else 3)))
+        self.auth_failures += 1
+        if self.auth_failures >= MAX_AUTH_FAILURES:
+            log.warning("logger %s: closing after %d refused frames", self.peer, self.auth_failures)
+            self.transport.close()
+
+    def _reassemble(self, packet: Packet) -> Packet | None:
+        now = time.monotonic()
+        for key in [k for k, (born, _) in self._parts.items() if now - born > SPLIT_TIMEOUT_S]:
+            self.listener.metrics.reject("split_incomplete")
+            del self._parts[key]
+        key = (packet.mn, packet.cn, packet.params.get("DataTime"), packet.pnum)
+        _, parts = self._parts.setdefault(key, (now, {}))
+        parts[packet.pno or 0] = packet
+        if len(parts) < (packet.pnum or 0):
+            return None
+        del self._parts[key]
+        ordered = [parts[n] for n in sorted(parts)]
+        header = tuple((k, v) for k, v in ordered[0].header if k not in ("PNUM", "PNO"))
+        seen_time, groups = False, []
+        for part in ordered:
+            for group in part.groups:
+                if group[0][0] == "DataTime":
+                    if seen_time:
+                        continue
+                    seen_time = True
+                groups.append(group)
+        return Packet(header=header, groups=tuple(groups))
+
+
+def to_readings(packet: Packet, station: str, data_time: Callable[[str], float]) -> list[Reading]:
+    """Readings of a data upload (CN 2011/2051/2061/2031); other commands carry none."""
+    spec = DATA_COMMANDS.get(packet.cn)
+    if spec is None or not packet.cp:
+        return []
+    stamp = packet.params.get("DataTime")
+    if stamp is None:
+        raise FrameError("missing", f"CN={packet.cn} upload without DataTime")
+    ts = data_time(stamp)
+    value_field, suffix = spec
+    out = []
+    for code, fields in packet.cp.items():
+        text = fields.get(value_field)
+        if text is None:
+            text = next((fields[f] for f in STATE_FIELDS if f in fields), None)
+            if text is None:
+                continue
+        try:
+            value = float(text)
+        except ValueError:
+            continue
+        if math.isfinite(value):
+            out.append(Reading(station, code + suffix, ts, value, fields.get("Flag", "N")[:1] or "N"))
+    return out
+
+
+class _LogBudget:
+    """At most ``per_minute`` log lines per key per minute, so garbage cannot flood the log."""
+
+    def __init__(self, per_minute: int = 5) -> None:
+        self.per_minute = per_minute
+        self._spent: dict[str, tuple[int, int]] = {}
+
+    def allow(self, key: str) -> bool:
+        minute = int(time.monotonic() // 60)
+        spent_minute, count = self._spent.get(key, (minute, 0))
+        if spent_minute != minute:
+            count = 0
+        if len(self._spent) > 10_000:
+            self._spent.clear()
+        self._spent[key] = (minute, count + 1)
+        return count < self.per_minute

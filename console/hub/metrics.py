@@ -1,0 +1,85 @@
+"""Counters and gauges of the hub, rendered in the Prometheus text exposition format."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+
+import psutil
+
+
+class RateMeter:
+    """Events per second over a sliding window of whole seconds."""
+
+    def __init__(self, seconds: int = 10) -> None:
+        self._seconds = seconds
+        self._buckets: deque[list[float]] = deque()
+
+    def add(self, count: int, now: float | None = None) -> None:
+        second = int(now if now is not None else time.monotonic())
+        if self._buckets and self._buckets[-1][0] == second:
+            self._buckets[-1][1] += count
+        else:
+            self._buckets.append([second, count])
+        while self._buckets and self._buckets[0][0] <= second - self._seconds:
+            self._buckets.popleft()
+
+    def rate(self, now: float | None = None) -> float:
+        second = int(now if now is not None else time.monotonic())
+        total = sum(c for s, c in self._buckets if second - self._seconds < s < second)
+        return total / max(1, self._seconds - 1)
+
+
+class Metrics:
+    """Everything /metrics reports. Plain attributes, updated by the hub's loop."""
+
+    def __init__(self) -> None:
+        self.frames_accepted = 0
+        self.frames_rejected: Counter[str] = Counter()
+        self.frames_oversize = 0
+        self.readings_total = 0
+        self.readings_rate = RateMeter()
+        self.loggers_connected = 0
+        self.consoles_connected = 0
+        self.clients_dropped_slow = 0
+        self.lag_seconds = 0.0  # age of the newest data time at the moment it was published
+        self.started = time.time()
+        self.storage = None  # set by the hub: an object with rows_written, errors, queue_depth
+        self.seq = 0
+
+    def reject(self, reason: str) -> None:
+        self.frames_rejected[reason] += 1
+
+    def render(self) -> str:
+        """Prometheus text format 0.0.4."""
+        lines = [
+            *_metric("hub_frames_accepted_total", "counter", "HJ 212 frames accepted", self.frames_accepted),
+            "# HELP hub_frames_rejected_total HJ 212 frames rejected, by reason",
+            "# TYPE hub_frames_rejected_total counter",
+        ]
+        for reason in sorted(self.frames_rejected) or ["crc"]:
+            lines.append(f'hub_frames_rejected_total{{reason="{reason}"}} {self.frames_rejected[reason]}')
+        storage = self.storage
+        lines += _metric(
+            "hub_frames_oversize_total", "counter", "Frames over 1024 bytes", self.frames_oversize
+        )
+        lines += _metric("hub_readings_total", "counter", "Readings published", self.readings_total)
+        lines += _metric("hub_readings_per_second", "gauge", "Readings/s (10 s)", self.readings_rate.rate())
+        lines += _metric("hub_loggers_connected", "gauge", "Data loggers connected", self.loggers_connected)
+        lines += _metric("hub_consoles_connected", "gauge", "Consoles connected", self.consoles_connected)
+        lines += _metric(
+            "hub_consoles_dropped_slow_total", "counter", "Slow consoles cut", self.clients_dropped_slow
+        )
+        lines += _metric("hub_lag_seconds", "gauge", "Data time to publish lag", self.lag_seconds)
+        lines += _metric("hub_event_seq", "gauge", "Last event sequence number", self.seq)
+        if storage is not None:
+            lines += _metric("hub_storage_rows_total", "counter", "Rows written", storage.rows_written)
+            lines += _metric("hub_storage_errors_total", "counter", "Failed write batches", storage.errors)
+            lines += _metric("hub_storage_queue_depth", "gauge", "Rows waiting", storage.queue_depth)
+        lines += _metric("process_resident_memory_bytes", "gauge", "RSS", psutil.Process().memory_info().rss)
+        lines += _metric("process_start_time_seconds", "gauge", "Start time", self.started)
+        return "\n".join(lines) + "\n"
+
+
+def _metric(name: str, kind: str, help_text: str, value: float) -> list[str]:
+    return [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", f"{name} {value}"]

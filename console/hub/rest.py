@@ -1,0 +1,102 @@
+"""REST routes of the hub: stations, latest values, history, health and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from typing import TYPE_CHECKING
+
+import msgspec
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from console.hub.server import Hub
+
+RESOLUTIONS = ("raw", "1h", "1d")
+MAX_RAW_SPAN_S = 31 * 86400  # raw history is capped at a month per request; use 1h/1d beyond
+
+
+def add_rest_routes(app: web.Application, hub: Hub) -> None:
+    """Register every REST route on ``app``."""
+    app.router.add_get("/healthz", functools.partial(healthz, hub))
+    app.router.add_get("/metrics", functools.partial(metrics, hub))
+    app.router.add_get("/api/stations", functools.partial(stations, hub))
+    app.router.add_get("/api/latest", functools.partial(latest, hub))
+    app.router.add_get("/api/history", functools.partial(history, hub))
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    return web.Response(body=msgspec.json.encode(data), status=status, content_type="application/json")
+
+
+def _error(status: int, message: str) -> web.Response:
+    return _json({"error": message}, status)
+
+
+def _authorised(hub: Hub, request: web.Request) -> bool:
+    header = request.headers.get("Authorization", "")
+    token = (
+        header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else request.query.get("token")
+    )
+    return token == hub.config.token
+
+
+async def healthz(hub: Hub, request: web.Request) -> web.Response:
+    """Liveness for operators and the console's launcher (no token needed)."""
+    return _json(
+        {
+            "status": "ok",
+            "epoch": hub.events.epoch,
+            "seq": hub.events.seq,
+            "stations": len(hub.registry),
+            "loggers_connected": hub.metrics.loggers_connected,
+            "uptime_s": round(time.time() - hub.metrics.started, 1),
+        }
+    )
+
+
+async def metrics(hub: Hub, request: web.Request) -> web.Response:
+    """Prometheus text exposition (no token: scrape it from the intranet only)."""
+    return web.Response(text=hub.metrics.render(), content_type="text/plain", charset="utf-8")
+
+
+async def stations(hub: Hub, request: web.Request) -> web.Response:
+    if not _authorised(hub, request):
+        return _error(401, "missing or wrong token")
+    return _json(hub.registry.stations)
+
+
+async def latest(hub: Hub, request: web.Request) -> web.Response:
+    if not _authorised(hub, request):
+        return _error(401, "missing or wrong token")
+    station = request.query.get("station")
+    items = [r for r in hub.latest.values() if station is None or r.station == station]
+    return _json(items)
+
+
+async def history(hub: Hub, request: web.Request) -> web.Response:
+    """``/api/history?station=&factor=&start=&end=&resolution=raw|1h|1d`` (times in Unix seconds)."""
+    if not _authorised(hub, request):
+        return _error(401, "missing or wrong token")
+    query = request.query
+    station, factor = query.get("station", ""), query.get("factor", "")
+    resolution = query.get("resolution", "raw")
+    if hub.registry.get(station) is None:
+        return _error(404, f"unknown station {station!r}")
+    if not factor:
+        return _error(400, "factor is required")
+    if resolution not in RESOLUTIONS:
+        return _error(400, f"resolution must be one of {', '.join(RESOLUTIONS)}")
+    try:
+        end = float(query.get("end", time.time()))
+        start = float(query.get("start", end - 86400))
+    except ValueError:
+        return _error(400, "start and end must be Unix seconds")
+    if start > end:
+        return _error(400, "start is after end")
+    if resolution == "raw" and end - start > MAX_RAW_SPAN_S:
+        return _error(400, "raw history is limited to 31 days per request; use resolution 1h or 1d")
+    loop = asyncio.get_running_loop()
+    points = await loop.run_in_executor(None, hub.storage.history, station, factor, start, end, resolution)
+    return _json({"station": station, "factor": factor, "resolution": resolution, "points": points})

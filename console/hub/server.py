@@ -1,0 +1,304 @@
+"""The hub: HJ 212 ingest in, sequenced events out over /ws, history over REST, health and metrics.
+
+One asyncio loop does the networking; storage writes run on the StorageWriter's thread and history
+queries in the default executor, so neither holds up the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+from aiohttp import WSMsgType, web
+
+from console.core import protocol
+from console.core.models import Reading
+from console.hub.derive import AqiDeriver
+from console.hub.events import EventLog
+from console.hub.ingest import HJ212Listener
+from console.hub.metrics import Metrics
+from console.hub.registry import Registry
+from console.hub.rest import add_rest_routes
+from console.hub.status import StatusMonitor
+from console.hub.storage import Storage, StorageWriter
+
+log = logging.getLogger(__name__)
+
+MAX_EVENT_ITEMS = 5000  # readings per event; bigger batches are cut into several events
+MAX_PENDING = 100_000  # readings waiting to be published before the listener stops reading (back-pressure)
+MAX_STORAGE_BACKLOG = 500_000  # rows waiting for the database before the listener stops reading
+
+
+@dataclass
+class HubConfig:
+    """Settings of one hub run (see ``python -m console.hub --help``)."""
+
+    host: str = "127.0.0.1"
+    http_port: int = 0
+    hj212_port: int = 0
+    token: str = "changeme"
+    batch_s: float = 0.02  # how long readings wait to be published together
+    heartbeat_s: float = 5.0
+    replay_window: int = 200_000  # events kept for resuming consoles
+    client_queue: int = 20_000  # events buffered per console before it is cut as too slow
+    tz_hours: float = 8.0
+    max_segment: int = 9999
+    bench_bypass: bool = False  # benchmarks only: no HJ 212 parsing, no storage (transport ceiling)
+
+
+class Hub:
+    """Composition of the hub's parts; ``start``/``stop`` own their order."""
+
+    def __init__(self, config: HubConfig, storage: Storage, registry: Registry) -> None:
+        self.config = config
+        self.storage = storage
+        self.registry = registry
+        self.metrics = Metrics()
+        self.writer = StorageWriter(storage)
+        self.metrics.storage = self.writer
+        self.events = EventLog(config.replay_window)
+        self.status = StatusMonitor(registry.stations)
+        self.deriver = AqiDeriver({s.id: s for s in registry.stations}, tz_hours=int(config.tz_hours))
+        self.latest: dict[tuple[str, str], Reading] = {(r.station, r.factor): r for r in storage.latest()}
+        self.listener = HJ212Listener(
+            registry,
+            self.accept,
+            self.metrics,
+            tz_hours=config.tz_hours,
+            max_segment=config.max_segment,
+            bypass=config.bench_bypass,
+        )
+        self.clients: set[ClientSession] = set()
+        self._pending: list[Reading] = []
+        self._tasks: list[asyncio.Task] = []
+        self._runner: web.AppRunner | None = None
+        self.http_port = 0
+        self.hj212_port = 0
+
+    async def start(self) -> None:
+        """Open the HJ 212 listener, then the HTTP server, then the periodic tasks."""
+        self.hj212_port = await self.listener.start(self.config.host, self.config.hj212_port)
+        app = web.Application()
+        app.router.add_get("/ws", self._ws_handler)
+        add_rest_routes(app, self)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.host, self.config.http_port)
+        await site.start()
+        self.http_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        for coro in (self._publish_loop(), self._heartbeat_loop(), self._status_loop()):
+            self._tasks.append(asyncio.create_task(coro))
+        log.info("hub epoch %s: http %d, hj212 %d", self.events.epoch, self.http_port, self.hj212_port)
+
+    async def stop(self) -> None:
+        """Stop accepting, publish what is pending, close consoles, flush storage."""
+        await self.listener.close()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._publish()
+        for client in list(self.clients):
+            await client.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
+
+    # --- the data path -------------------------------------------------------------------------------------
+
+    def accept(self, readings: list[Reading]) -> bool:
+        """Readings from the ingest (loop thread), published by the next batch tick.
+
+        Returns True when too much is pending: the listener then pauses that logger until the next tick.
+        """
+        self._pending += readings
+        return len(self._pending) > MAX_PENDING or self.writer.queue_depth > MAX_STORAGE_BACKLOG
+
+    async def _publish_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.batch_s)
+            try:
+                self._publish()
+            except Exception:  # a bug here must not stop the hub's data flow
+                log.exception("publishing a batch failed")
+
+    def _publish(self) -> None:
+        items, self._pending = self._pending, []
+        self.listener.resume_all()
+        if not items:
+            return
+        if not self.config.bench_bypass:
+            self._record(items)
+        self.metrics.readings_total += len(items)
+        self.metrics.readings_rate.add(len(items))
+        for start in range(0, len(items), MAX_EVENT_ITEMS):
+            self._broadcast(self.events.readings(items[start : start + MAX_EVENT_ITEMS]))
+        self.metrics.seq = self.events.seq
+
+    def _record(self, items: list[Reading]) -> None:
+        """Derive AQI, store, update the latest values, the status and the lag (extends ``items``)."""
+        items += self.deriver.feed(items)
+        self.writer.submit(items)
+        latest = self.latest
+        for r in items:
+            key = (r.station, r.factor)
+            old = latest.get(key)
+            if old is None or r.ts >= old.ts:
+                latest[key] = r
+        self.status.observe(items)
+        self.metrics.lag_seconds = max(0.0, time.time() - max(r.ts for r in items))
+
+    def _broadcast(self, data: bytes) -> None:
+        for client in list(self.clients):
+            if not client.push(data):
+                self.metrics.clients_dropped_slow += 1
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.heartbeat_s)
+            self._broadcast(self.events.heartbeat())
+
+    async def _status_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            for entry in self.status.check():
+                self.writer.submit_status(entry.station, entry.status.value, entry.since, entry.reason)
+                self._broadcast(self.events.station(entry))
+            derived = self.deriver.tick(self.status.clock)
+            if derived:
+                self.accept(derived)
+
+    def snapshot(self) -> bytes:
+        """The whole live state as one encoded message, consistent with the current seq."""
+        return protocol.encode(
+            protocol.Snapshot(
+                epoch=self.events.epoch,
+                seq=self.events.seq,
+                stations=self.registry.stations,
+                latest=list(self.latest.values()),
+                status=self.status.entries(),
+            )
+        )
+
+    # --- consoles ------------------------------------------------------------------------------------------
+
+    async def _ws_handler(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(
+            heartbeat=self.config.heartbeat_s * 2, max_msg_size=protocol.MAX_MESSAGE_BYTES
+        )
+        await ws.prepare(request)
+        hello = await self._receive_hello(ws)
+        if hello is None:
+            await ws.close()
+            return ws
+        client = ClientSession(ws, self.config.client_queue, hello.client or request.remote or "?")
+        replay = self.events.since(hello.resume.epoch, hello.resume.seq) if hello.resume else None
+        welcome = protocol.Welcome(
+            epoch=self.events.epoch,
+            seq=self.events.seq,
+            role="duty",
+            heartbeat_s=self.config.heartbeat_s,
+            resumed=replay is not None,
+        )
+        client.push(protocol.encode(welcome))
+        for data in replay if replay is not None else [self.snapshot()]:
+            client.push(data)
+        self.clients.add(client)
+        self.metrics.consoles_connected = len(self.clients)
+        log.info("console %s connected (%s)", client.name, "resumed" if replay is not None else "snapshot")
+        try:
+            await self._serve(client)
+        finally:
+            self.clients.discard(client)
+            self.metrics.consoles_connected = len(self.clients)
+            await client.close()
+        return ws
+
+    async def _receive_hello(self, ws: web.WebSocketResponse) -> protocol.Hello | None:
+        try:
+            msg = await ws.receive(timeout=10)
+        except TimeoutError:
+            return None
+        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            return None
+        try:
+            hello = protocol.decode_client(msg.data)
+        except protocol.ProtocolError as exc:
+            await _send_error(ws, "bad_message", str(exc))
+            return None
+        if not isinstance(hello, protocol.Hello):
+            await _send_error(ws, "hello_expected", "the first message must be hello")
+            return None
+        if hello.protocol != protocol.PROTOCOL_VERSION:
+            await _send_error(ws, "protocol", f"protocol {hello.protocol} unsupported; hub speaks 1")
+            return None
+        if hello.token != self.config.token:
+            log.warning("console refused: wrong token")
+            await _send_error(ws, "unauthorized", "wrong token")
+            return None
+        return hello
+
+    async def _serve(self, client: ClientSession) -> None:
+        async for msg in client.ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            try:
+                message = protocol.decode_client(msg.data)
+            except protocol.ProtocolError as exc:
+                client.push(protocol.encode(protocol.Error(code="bad_message", message=str(exc))))
+                continue
+            if isinstance(message, protocol.Command):
+                error = f"unknown action {message.action!r}"
+                client.push(protocol.encode(protocol.Ack(id=message.id, ok=False, error=error)))
+
+
+async def _send_error(ws: web.WebSocketResponse, code: str, message: str) -> None:
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await ws.send_bytes(protocol.encode(protocol.Error(code=code, message=message)))
+
+
+class ClientSession:
+    """One console: a bounded queue of encoded messages and the task that sends them in order."""
+
+    def __init__(self, ws: web.WebSocketResponse, limit: int, name: str) -> None:
+        self.ws = ws
+        self.name = name
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(limit)
+        self._sender = asyncio.create_task(self._send_loop())
+        self.dropped = False
+        self._closing: asyncio.Future | None = None
+
+    def push(self, data: bytes) -> bool:
+        """Queue a message; False (and the console is cut) when it cannot keep up."""
+        if self.dropped:
+            return True
+        try:
+            self._queue.put_nowait(data)
+        except asyncio.QueueFull:
+            self.dropped = True
+            log.warning("console %s cut: %d events behind", self.name, self._queue.qsize())
+            self._sender.cancel()
+            self._closing = asyncio.ensure_future(self.ws.close(code=1013, message=b"too slow, resume later"))
+            return False
+        return True
+
+    async def _send_loop(self) -> None:
+        ws, queue = self.ws, self._queue
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            while (data := await queue.get()) is not None:
+                await ws.send_frame(data, WSMsgType.TEXT)
+
+    async def close(self) -> None:
+        """Send what is queued (for up to 2 s), then close the socket."""
+        if not self._sender.done():
+            if self._queue.full():
+                self._sender.cancel()
+            else:
+                self._queue.put_nowait(None)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._sender, 2)
+        await self.ws.close()

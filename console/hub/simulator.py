@@ -1,0 +1,220 @@
+"""The simulated city's data loggers: real TCP clients sending HJ 212-2017 frames to the hub's listener.
+
+Run standalone: ``python -m console.hub.simulator --hj212 127.0.0.1:9212 [--region yanqing --seed 7 ...]``
+(the hub's ``--simulate`` starts it this way, as a child process, so it never competes with the hub's loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from console.core import hj212
+from console.core.factors import FACTORS
+from console.hub.citymodel import CityModel
+from console.hub.network import StationSpec
+
+log = logging.getLogger(__name__)
+
+CST = timedelta(hours=8)  # data loggers in China stamp local time (UTC+8)
+
+
+@dataclass
+class SimClock:
+    """Simulated data time: ``start`` at wall time ``wall0``, running ``accel`` times faster."""
+
+    start: float
+    accel: float = 1.0
+    wall0: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.wall0 = self.wall0 or time.time()
+
+    def now(self) -> float:
+        return self.start + (time.time() - self.wall0) * self.accel
+
+    def wall_at(self, data_time: float) -> float:
+        return self.wall0 + (data_time - self.start) / self.accel
+
+
+def local_stamp(ts: float) -> datetime:
+    """The naive local (UTC+8) datetime a Chinese data logger writes for Unix time ``ts``."""
+    return (datetime.fromtimestamp(ts, UTC) + CST).replace(tzinfo=None)
+
+
+def build_frame(spec: StationSpec, values: dict[str, tuple[float, str]], ts: float, answer: bool) -> bytes:
+    """A real-time upload (CN 2011) of ``values`` for one station at data time ``ts``."""
+    stamp = local_stamp(ts)
+    cp = {}
+    for code, (value, flag) in values.items():
+        field = "RS" if code.startswith("SB") else "Rtd"
+        decimals = FACTORS[code].decimals if code in FACTORS else 3
+        cp[code.removesuffix("-RS")] = {field: f"{value:.{decimals}f}", "Flag": flag}
+    station = spec.station
+    packet = hj212.Packet.create(
+        qn=hj212.format_qn(stamp),
+        st=station.st,
+        cn="2011",
+        pw=spec.pw,
+        mn=station.mn,
+        flag=hj212.FLAG_V2017 | (hj212.FLAG_ANSWER if answer else 0),
+        params={"DataTime": hj212.format_time(stamp)},
+        cp=cp,
+    )
+    return hj212.encode(packet)
+
+
+class LoggerLink(asyncio.Protocol):
+    """One logger's TCP connection; counts the hub's answers."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.sim.answers += data.count(b"CN=9014")
+        self.sim.refusals += data.count(b"CN=9011")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+
+
+class Simulator:
+    """Drives one TCP connection per station; each reports every ``interval_s`` of simulated time."""
+
+    def __init__(
+        self,
+        specs: list[StationSpec],
+        model: CityModel,
+        host: str,
+        port: int,
+        clock: SimClock,
+        *,
+        interval_s: float | None = None,
+        answer_ratio: float = 0.1,
+        spread: float = 0.5,
+    ) -> None:
+        self.specs = specs
+        self.model = model
+        self.host, self.port = host, port
+        self.clock = clock
+        self.interval = interval_s or min(s.station.interval_s for s in specs)
+        self.answer_every = max(1, round(1 / answer_ratio)) if answer_ratio > 0 else 0
+        self.spread = spread  # fraction of one interval (in wall time, at most 1 s) to spread sends over
+        self.links: list[LoggerLink | None] = [None] * len(specs)
+        self.frames_sent = self.answers = self.refusals = 0
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        for link in self.links:
+            if link is not None and link.transport is not None:
+                link.transport.close()
+
+    async def _run(self) -> None:
+        step = self.interval
+        next_t = math.ceil(self.clock.now() / step) * step
+        while True:
+            await asyncio.sleep(max(0.0, self.clock.wall_at(next_t) - time.time()))
+            await self._report(next_t)
+            next_t += step
+            if self.clock.now() - next_t > 10 * step:  # fell behind (machine busy): skip ahead
+                next_t = math.ceil(self.clock.now() / step) * step
+
+    async def _report(self, t: float) -> None:
+        slices = 10
+        window = min(1.0, self.interval / self.clock.accel) * self.spread
+        for part in range(slices):
+            for index in range(part, len(self.specs), slices):
+                await self._send(index, t)
+            await asyncio.sleep(window / slices)
+
+    async def _send(self, index: int, t: float) -> None:
+        values = self.model.sample(index, t)
+        link = self.links[index]
+        if values is None:  # the logger is offline: it drops its connection
+            if link is not None and link.transport is not None:
+                link.transport.close()
+            self.links[index] = None
+            return
+        if link is None or link.transport is None:
+            link = await self._connect(index)
+            if link is None:
+                return
+        answer = bool(self.answer_every) and index % self.answer_every == 0
+        link.transport.write(build_frame(self.specs[index], values, t, answer))  # type: ignore[union-attr]
+        self.frames_sent += 1
+
+    async def _connect(self, index: int) -> LoggerLink | None:
+        loop = asyncio.get_running_loop()
+        try:
+            _, link = await loop.create_connection(lambda: LoggerLink(self), self.host, self.port)
+        except OSError as exc:
+            if index == 0:
+                log.warning("simulator cannot reach the hub at %s:%d: %s", self.host, self.port, exc)
+            return None
+        self.links[index] = link
+        return link
+
+
+def parse_args(argv: list[str] | None = None):
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m console.hub.simulator", description="Simulated data loggers.")
+    p.add_argument("--hj212", required=True, help="the hub's HJ 212 listener, host:port")
+    p.add_argument("--region", default="yanqing")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--accel", type=float, default=1.0)
+    p.add_argument("--start", type=float, help="simulated start time, Unix seconds (default now)")
+    p.add_argument("--stations", type=int, help="scale the network to this many stations")
+    p.add_argument("--interval", type=float, help="reporting interval in simulated seconds")
+    p.add_argument("--log-level", default="INFO")
+    return p.parse_args(argv)
+
+
+async def run(args) -> None:
+    from console.hub.network import build_network
+    from console.hub.regions import PRESETS
+
+    host, _, port = args.hj212.rpartition(":")
+    region = PRESETS[args.region]
+    specs = build_network(region, args.seed, args.stations)
+    start = args.start or time.time()
+    model = CityModel(specs, region, args.seed, start)
+    sim = Simulator(specs, model, host, int(port), SimClock(start, args.accel), interval_s=args.interval)
+    await sim.start()
+    log.info("simulating %d stations of %s at %.0fx", len(specs), region.name, args.accel)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await sim.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        asyncio.run(run(args))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

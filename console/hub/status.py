@@ -1,0 +1,85 @@
+"""Station link state from the data stream: online, offline (missed its interval) or fault (flags D/F/B)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from console.core.models import FAULT_FLAGS, Reading, Station, StationStatus
+from console.core.protocol import StatusEntry
+
+FLAG_WORDS = {"D": "instrument fault", "F": "instrument stopped", "B": "instrument link error"}
+
+
+class StatusMonitor:
+    """Tracks each station's last data time and fault flags; ``check`` returns the changes.
+
+    Time is the network's data time (the newest DataTime seen), so an accelerated simulation and real
+    loggers are judged alike. A station is offline when its last data is older than ``grace`` intervals;
+    when no data at all arrives for ``silence_s`` of wall time, every station is offline.
+    """
+
+    def __init__(self, stations: Iterable[Station], grace: float = 3.0, silence_s: float = 180.0) -> None:
+        now = time.time()
+        self._interval = {s.id: s.interval_s for s in stations}
+        self._last_ts: dict[str, float] = {}
+        self._faults: dict[str, dict[str, str]] = {}
+        self._status = {
+            sid: StatusEntry(sid, StationStatus.OFFLINE, now, "no data yet") for sid in self._interval
+        }
+        self.grace = grace
+        self.silence_s = silence_s
+        self.clock = 0.0
+        self._last_arrival = time.monotonic()
+
+    def observe(self, readings: Iterable[Reading]) -> None:
+        """Note arrivals; called for every published batch."""
+        last_ts, faults = self._last_ts, self._faults
+        for r in readings:
+            previous = last_ts.get(r.station, 0.0)
+            if r.ts > previous:
+                last_ts[r.station] = r.ts
+                faults.pop(r.station, None)
+            if r.flag in FAULT_FLAGS:
+                faults.setdefault(r.station, {})[r.factor] = r.flag
+            if r.ts > self.clock:
+                self.clock = r.ts
+        self._last_arrival = time.monotonic()
+
+    def check(self, wall_now: float | None = None) -> list[StatusEntry]:
+        """Status changes since the last check."""
+        wall_now = wall_now if wall_now is not None else time.time()
+        silent = time.monotonic() - self._last_arrival > self.silence_s
+        changes = []
+        for sid, interval in self._interval.items():
+            status, reason = self._judge(sid, interval, silent)
+            current = self._status[sid]
+            if status != current.status or (status != StationStatus.ONLINE and reason != current.reason):
+                entry = StatusEntry(sid, status, wall_now, reason)
+                self._status[sid] = entry
+                changes.append(entry)
+        return changes
+
+    def _judge(self, sid: str, interval: int, silent: bool) -> tuple[StationStatus, str]:
+        last = self._last_ts.get(sid)
+        if last is None:
+            return StationStatus.OFFLINE, "no data yet"
+        if silent:
+            return StationStatus.OFFLINE, "hub receives no data from the network"
+        if last < self.clock - self.grace * interval:
+            return StationStatus.OFFLINE, f"no data for {int(self.clock - last)} s"
+        faults = self._faults.get(sid)
+        if faults:
+            words = ", ".join(f"{f} {FLAG_WORDS.get(flag, flag)}" for f, flag in sorted(faults.items()))
+            return StationStatus.FAULT, words
+        return StationStatus.ONLINE, ""
+
+    def entries(self) -> list[StatusEntry]:
+        """Current status of every station (for snapshots)."""
+        return list(self._status.values())
+
+    def add_station(self, station: Station) -> None:
+        self._interval[station.id] = station.interval_s
+        self._status.setdefault(
+            station.id, StatusEntry(station.id, StationStatus.OFFLINE, time.time(), "no data yet")
+        )

@@ -1,0 +1,141 @@
+"""Test kit for the hub over real loopback sockets: a running hub, data loggers and console clients."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+
+from console.core import hj212, protocol
+from console.core.models import Station, StationKind
+from console.hub.registry import Registry
+from console.hub.server import Hub, HubConfig
+from console.hub.storage import Storage
+
+TOKEN = "secret-token"
+PW = "123456"
+
+
+def station(n: int, kind: StationKind = StationKind.AIR, interval_s: int = 60) -> Station:
+    factors = (
+        ("a34004", "a34002", "a21026", "a21004", "a21005", "a05024") if kind == StationKind.AIR else ("Leq",)
+    )
+    return Station(
+        id=f"T-{n:03d}",
+        name=f"测试站{n}",
+        kind=kind,
+        township="110119001",
+        lon=115.97 + n * 0.01,
+        lat=40.45,
+        mn=f"{n:024X}",
+        st="22" if kind == StationKind.AIR else "23",
+        factors=factors,
+        interval_s=interval_s,
+    )
+
+
+STATIONS = [station(n) for n in range(1, 4)] + [station(9, StationKind.NOISE)]
+
+
+def upload(
+    st: Station, ts: float, values: dict[str, float], *, pw: str = PW, flag: int = 4, data_flag: str = "N"
+) -> bytes:
+    """A CN 2011 frame for ``st`` at Unix time ``ts`` (stamped in UTC+8 like a real logger)."""
+    stamp = (datetime.fromtimestamp(ts, UTC) + timedelta(hours=8)).replace(tzinfo=None)
+    packet = hj212.Packet.create(
+        qn=hj212.format_qn(stamp),
+        st=st.st,
+        cn="2011",
+        pw=pw,
+        mn=st.mn,
+        flag=flag,
+        params={"DataTime": hj212.format_time(stamp)},
+        cp={code: {"Rtd": f"{v}", "Flag": data_flag} for code, v in values.items()},
+    )
+    return hj212.encode(packet)
+
+
+@contextlib.asynccontextmanager
+async def running_hub(tmp_path: Path, **overrides: object) -> AsyncIterator[Hub]:
+    storage = Storage(f"sqlite:///{tmp_path / 'hub.db'}")
+    storage.upsert_stations([(s, PW) for s in STATIONS])
+    config = HubConfig(token=TOKEN, batch_s=0.01, heartbeat_s=0.5, **overrides)  # type: ignore[arg-type]
+    hub = Hub(config, storage, Registry(storage.load_stations()))
+    await hub.start()
+    try:
+        yield hub
+    finally:
+        await hub.stop()
+        storage.close()
+
+
+class Logger:
+    """A data logger on a real TCP connection to the hub's HJ 212 port."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def connect(cls, hub: Hub) -> Logger:
+        reader, writer = await asyncio.open_connection("127.0.0.1", hub.hj212_port)
+        return cls(reader, writer)
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def answer(self, timeout: float = 5.0) -> hj212.Packet:
+        line = await asyncio.wait_for(self.reader.readuntil(b"\r\n"), timeout)
+        return hj212.decode(line)
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ConnectionError):
+            await self.writer.wait_closed()
+
+
+class Console:
+    """A websocket client that records every hub message."""
+
+    def __init__(self, session: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.session, self.ws = session, ws
+        self.messages: list[protocol.HubMessage] = []
+
+    @classmethod
+    async def connect(cls, hub: Hub, token: str = TOKEN, resume: protocol.Resume | None = None) -> Console:
+        session = aiohttp.ClientSession()
+        ws = await session.ws_connect(f"http://127.0.0.1:{hub.http_port}/ws")
+        await ws.send_bytes(
+            protocol.encode(protocol.Hello(protocol=1, token=token, client="test", resume=resume))
+        )
+        return cls(session, ws)
+
+    async def next(self, timeout: float = 5.0) -> protocol.HubMessage:
+        msg = await self.ws.receive(timeout)
+        if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+            raise ConnectionError(f"websocket closed: {msg.type.name} {msg.extra}")
+        message = protocol.decode_hub(msg.data)
+        self.messages.append(message)
+        return message
+
+    async def until(self, predicate, timeout: float = 10.0) -> protocol.HubMessage:
+        deadline = time.monotonic() + timeout
+        while True:
+            message = await self.next(max(0.01, deadline - time.monotonic()))
+            if predicate(message):
+                return message
+
+    def events(self) -> list[protocol.HubMessage]:
+        return [m for m in self.messages if isinstance(m, protocol.EVENT_TYPES)]
+
+    def readings(self) -> list:
+        return [r for m in self.messages if isinstance(m, protocol.Readings) for r in m.items]
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await self.session.close()

@@ -1,0 +1,231 @@
+"""Hub storage on real SQLite files: schema, stations, the writer thread, latest values and history."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+from statistics import fmean
+
+import pytest
+
+from console.core.models import Reading, Station, StationKind
+from console.hub.storage import HistoryPoint, Storage, StorageWriter
+
+DAY = 1704038400.0  # 2024-01-01 00:00 at UTC+8: a local midnight
+PM25, O3 = "a34004", "a05024"
+
+
+def _station(station_id: str, **extra) -> Station:
+    fields = dict(
+        id=station_id, name=f"站 {station_id}", kind=StationKind.AIR, township="110119001", lon=115.97,
+        lat=40.45, mn=f"MN{station_id}", st="22", factors=(PM25, "a34002", O3), interval_s=60,
+    )  # fmt: skip
+    return Station(**(fields | extra))
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "hub" / "hub.db"
+
+
+@pytest.fixture
+def storage(db_path):
+    store = Storage(f"sqlite:///{db_path}")
+    store.upsert_stations([(_station("AIR01"), "pw1")])
+    yield store
+    store.close()
+
+
+def _rows(db_path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def _minutes(start: float, n: int, value: float = 10.0, factor: str = PM25, flag: str = "N") -> list[Reading]:
+    return [Reading("AIR01", factor, start + 60 * i, value, flag) for i in range(n)]
+
+
+def test_schema_is_created_with_its_version(storage, db_path):
+    tables = {name for (name,) in _rows(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"schema_version", "stations", "readings", "station_status"} <= tables
+    assert _rows(db_path, "SELECT version FROM schema_version") == [(1,)]
+    assert _rows(db_path, "PRAGMA journal_mode") == [("wal",)]
+    Storage(f"sqlite:///{db_path}").close()  # reopening keeps one version row
+    assert _rows(db_path, "SELECT version FROM schema_version") == [(1,)]
+
+
+def test_a_database_of_another_schema_version_is_refused(storage, db_path):
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE schema_version SET version = 99")
+    with pytest.raises(RuntimeError, match="schema version 99"):
+        Storage(f"sqlite:///{db_path}")
+
+
+def test_stations_round_trip(storage):
+    water = _station(
+        "WAT01", kind=StationKind.WATER, st="21", factors=("w01001", "w21003"), zone="III", grid="G7"
+    )
+    storage.upsert_stations([(water, "secret")])
+    renamed = _station("AIR01", name="延庆镇", interval_s=30)
+    storage.upsert_stations([(renamed, "pw2")])
+    assert storage.load_stations() == [(renamed, "pw2"), (water, "secret")]
+
+
+def test_station_status_round_trips(storage):
+    storage.write_status("AIR01", "offline", DAY, "missed 3 intervals")
+    storage.write_status("AIR01", "fault", DAY + 60, "flag D")
+    assert storage.load_status()["AIR01"] == ("fault", DAY + 60, "flag D")
+
+
+def test_100k_readings_through_the_writer_land_exactly_once(storage, db_path):
+    writer = StorageWriter(storage)
+    readings = [Reading(f"S{i % 100:03d}", PM25, DAY + 60 * (i // 100), float(i)) for i in range(100_000)]
+    for i in range(0, len(readings), 500):
+        writer.submit(readings[i : i + 500])
+    writer.submit(readings[:20_000])  # a logger re-sends
+    assert writer.flush(timeout=60)
+    assert _rows(db_path, "SELECT count(*), count(DISTINCT station || factor || ts) FROM readings") == [
+        (100_000, 100_000)
+    ]
+    assert writer.rows_written == 120_000 and writer.errors == 0 and writer.queue_depth == 0
+    assert writer.batches >= 6  # coalesced into batches of at most max_batch (20,000)
+    writer.close()
+
+
+def test_a_resent_reading_replaces_the_stored_one(storage):
+    storage.write_readings([Reading("AIR01", PM25, DAY, 10.0, "N")])
+    storage.write_readings([Reading("AIR01", PM25, DAY, 12.0, "D")])
+    assert storage.history("AIR01", PM25, DAY, DAY + 60) == [HistoryPoint(DAY, 12.0, "D", 1)]
+
+
+def test_invalid_rows_are_dropped_without_losing_their_batch(storage):
+    writer = StorageWriter(storage)
+    bad = [Reading("AIR01", PM25, DAY + 1, None), Reading("AIR01", PM25, DAY + 2, math.nan)]
+    bad += [Reading("AIR01", PM25, DAY + 3, math.inf), Reading("AIR01", PM25, DAY + 4, 1.0, "XY")]
+    writer.submit([*_minutes(DAY, 3), *bad])
+    assert writer.flush(timeout=10)
+    assert [p.ts for p in storage.history("AIR01", PM25, DAY, DAY + 3600)] == [DAY, DAY + 60, DAY + 120]
+    assert (writer.rows_written, writer.rows_rejected, writer.errors) == (3, 4, 0)
+    writer.close()
+
+
+class _FailingOnce(Storage):
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.failed = threading.Event()
+
+    def write_readings(self, batch):
+        if not self.failed.is_set():
+            self.failed.set()
+            raise OSError("disk full")
+        return super().write_readings(batch)
+
+
+def test_the_writer_survives_a_failed_write(db_path, caplog):
+    storage = _FailingOnce(f"sqlite:///{db_path}")
+    writer = StorageWriter(storage)
+    writer.submit(_minutes(DAY, 5))
+    assert writer.flush(timeout=10)
+    writer.submit(_minutes(DAY + 3600, 5))
+    assert writer.flush(timeout=10)
+    assert writer.errors == 1 and writer.rows_written == 5
+    assert "storage write failed" in caplog.text
+    assert len(storage.history("AIR01", PM25, DAY, DAY + 7200)) == 5
+    writer.close()
+    storage.close()
+
+
+def test_close_flushes_and_refuses_more(storage):
+    writer = StorageWriter(storage, max_delay=5.0)
+    writer.submit(_minutes(DAY, 10))
+    writer.submit_status("AIR01", "online", DAY, "")
+    assert writer.close(timeout=10)
+    assert len(storage.history("AIR01", PM25, DAY, DAY + 3600)) == 10
+    assert storage.load_status()["AIR01"].status == "online"
+    with pytest.raises(RuntimeError):
+        writer.submit(_minutes(DAY, 1))
+
+
+def test_latest_gives_the_newest_reading_of_each_station_and_factor(storage):
+    storage.write_readings([*_minutes(DAY, 5, 1.0), *_minutes(DAY, 3, 2.0, factor=O3)])
+    storage.write_readings([Reading("AIR02", PM25, DAY, 7.0), Reading("AIR01", PM25, DAY - 60, 9.0)])
+    assert storage.latest() == [
+        Reading("AIR01", O3, DAY + 120, 2.0),
+        Reading("AIR01", PM25, DAY + 240, 1.0),  # the older late reading did not replace it
+        Reading("AIR02", PM25, DAY, 7.0),
+    ]
+    assert storage.latest("AIR02") == [Reading("AIR02", PM25, DAY, 7.0)]
+
+
+def test_raw_history_keeps_every_row_with_its_flag(storage):
+    storage.write_readings([*_minutes(DAY, 2), Reading("AIR01", PM25, DAY + 120, 99.0, "D")])
+    assert storage.history("AIR01", PM25, DAY, DAY + 180, "raw") == [
+        HistoryPoint(DAY, 10.0, "N", 1),
+        HistoryPoint(DAY + 60, 10.0, "N", 1),
+        HistoryPoint(DAY + 120, 99.0, "D", 1),
+    ]
+
+
+def test_hourly_history_applies_the_75_percent_rule_and_keeps_gaps(storage):
+    storage.write_readings(
+        [
+            *_minutes(DAY, 45, 20.0),  # 45 of 60: valid
+            *_minutes(DAY + 45 * 60, 15, 500.0, flag="D"),  # flagged values never count
+            *_minutes(DAY + 3600, 44, 30.0),  # 44 of 60: insufficient
+            *_minutes(DAY + 3 * 3600, 60, 40.0, flag="M"),  # nothing valid: left out like the empty hour
+            *_minutes(DAY + 4 * 3600, 60, 50.0),
+        ]
+    )
+    assert storage.history("AIR01", PM25, DAY + 1800, DAY + 5 * 3600, "1h") == [
+        HistoryPoint(DAY, 20.0, "N", 45),
+        HistoryPoint(DAY + 3600, 30.0, "I", 44),
+        HistoryPoint(DAY + 4 * 3600, 50.0, "N", 60),
+    ]
+
+
+def test_hourly_history_uses_the_station_interval(storage):
+    storage.upsert_stations([(_station("AIR01", interval_s=300), "pw1")])
+    storage.write_readings([Reading("AIR01", PM25, DAY + 300 * i, 5.0) for i in range(9)])  # 9 of 12
+    assert storage.history("AIR01", PM25, DAY, DAY + 3600, "1h") == [HistoryPoint(DAY, 5.0, "N", 9)]
+
+
+def _hours(day: float, hours, value, factor: str = PM25) -> list[Reading]:
+    return [r for h in hours for r in _minutes(day + h * 3600, 60, value(h), factor)]
+
+
+def test_daily_history_needs_20_valid_hourly_means(storage):
+    storage.write_readings(_hours(DAY, range(20), float))  # hourly means 0 … 19
+    storage.write_readings(_hours(DAY + 86400, range(19), float))
+    storage.write_readings(_minutes(DAY + 86400 + 20 * 3600, 30, 1000.0))  # an insufficient hour: not used
+    assert storage.history("AIR01", PM25, DAY, DAY + 3 * 86400, "1d") == [
+        HistoryPoint(DAY, fmean(range(20)), "N", 20),
+        HistoryPoint(DAY + 86400, fmean(range(19)), "I", 19),
+    ]
+    assert storage.history("AIR01", PM25, DAY + 7200, DAY + 10800, "1d")[0].flag == "N"  # days are whole
+
+
+def test_daily_history_labels_local_days(storage):
+    storage.write_readings(_hours(DAY - 3600, range(2), float))  # 23:00 the day before and 00:00
+    points = storage.history("AIR01", PM25, DAY - 86400, DAY + 86400, "1d")
+    assert [(p.ts, p.value, p.flag) for p in points] == [(DAY - 86400, 0.0, "I"), (DAY, 1.0, "I")]
+
+
+def test_o3_daily_history_is_the_maximum_8_hour_mean(storage):
+    profile = [20, 20, 20, 30, 40, 60, 90, 120, 150, 170, 180, 175]
+    profile += [160, 140, 120, 100, 80, 60, 40, 30, 25, 20, 20, 20]
+    storage.write_readings(_hours(DAY, range(24), lambda h: float(profile[h]), O3))
+    storage.write_readings(_hours(DAY + 86400, range(14), lambda h: float(profile[h]), O3))
+    full = max(fmean(profile[first : first + 8]) for first in range(17))
+    partial = max(fmean(profile[first : min(first + 8, 14)]) for first in range(9))  # 6+ hours a window
+    points = storage.history("AIR01", O3, DAY, DAY + 2 * 86400, "1d")
+    assert points == [
+        HistoryPoint(DAY, pytest.approx(full), "N", 17),
+        HistoryPoint(DAY + 86400, pytest.approx(partial), "I", 9),  # windows 00–08 … 08–16: 9 of 14
+    ]
+    assert all(type(p.ts) is float for p in points)
+
+
+def test_unknown_resolution_is_refused(storage):
+    with pytest.raises(ValueError, match="resolution"):
+        storage.history("AIR01", PM25, DAY, DAY + 60, "5m")
