@@ -175,6 +175,10 @@ def run_phase(args, name: str, rate: float | None, bypass: bool) -> dict:
         consoles.start()
         for _ in range(args.clients):
             ready.get(timeout=30)
+        profiler = None
+        if args.profile and name == "throughput":
+            spy = ["py-spy", "record", "--pid", str(hub.pid), "--duration", str(int(args.seconds))]
+            profiler = subprocess.Popen([*spy, "--format", "raw", "--output", args.profile, "--nonblocking"])
         cpu0, wall0 = proc.cpu_times(), time.monotonic()
         loggers = ctx.Process(target=loggers_main, args=(hj_port, sts, args.seconds, rate, out))
         loggers.start()
@@ -184,6 +188,8 @@ def run_phase(args, name: str, rate: float | None, bypass: bool) -> dict:
         rss = proc.memory_info().rss
         loggers.join(10)
         consoles.join(10)
+        if profiler is not None:
+            profiler.wait(30)
         hub.terminate()
         hub.wait(10)
     sent = next(r for r in results if "sent" in r)
@@ -228,6 +234,7 @@ def main() -> None:
     p.add_argument("--factors", type=int, default=10, help="readings per frame")
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--rate", type=float, default=50_000, help="offered readings/s in the latency phase")
+    p.add_argument("--profile", help="record the hub with py-spy (raw format) during the throughput phase")
     args = p.parse_args()
     print(f"{args.loggers} loggers, {args.clients} consoles, {args.factors} per frame, {os.cpu_count()} CPUs")
     through = run_phase(args, "throughput", None, bypass=False)

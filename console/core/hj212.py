@@ -17,7 +17,8 @@ Policies (see docs/hj212.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -57,7 +58,8 @@ def crc16(data: bytes) -> int:
     """CRC16 of HJ 212-2017 Appendix A over ``data``.
 
     The appendix sets ``crc = (crc >> 8) ^ byte`` and then runs eight reflected rounds with 0xA001.
-    Since ``(crc >> 8) ^ byte`` is below 256, the eight rounds are exactly the reflected table entry.
+    Since ``(crc >> 8) ^ byte`` is below 256, the eight rounds are exactly the reflected table entry, so
+    the whole CRC is one table lookup per byte.
     """
     crc = 0xFFFF
     table = _TABLE
@@ -88,7 +90,7 @@ class Packet:
 
     def __post_init__(self) -> None:
         if not self.cp and not self.params and self.groups:
-            cp, params = _index(self.groups)
+            _, cp, params = _parse_area(";".join(",".join(f"{k}={v}" for k, v in g) for g in self.groups))
             self.cp.update(cp)
             self.params.update(params)
         if self.data_time is None and "DataTime" in self.params:
@@ -250,8 +252,8 @@ def parse_segment(text: str) -> Packet:
     if not text.endswith("&&") or len(text) < cp_at + 7:
         raise FrameError("cp", "data area must end with '&&'")
     header = _parse_header(text[:cp_at])
-    groups = _parse_area(text[cp_at + 5 : -2])
-    return Packet(header=header, groups=groups)
+    groups, cp, params = _parse_area(text[cp_at + 5 : -2])
+    return Packet(header=header, groups=groups, cp=cp, params=params)
 
 
 def _parse_header(text: str) -> tuple[tuple[str, str], ...]:
@@ -275,37 +277,40 @@ def _parse_header(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(items)
 
 
-def _parse_area(text: str) -> tuple[Group, ...]:
-    groups = []
+def _parse_area(text: str) -> tuple[tuple[Group, ...], dict[str, dict[str, str]], dict[str, str]]:
+    """One pass over the data area: the groups as written, and the factor and parameter indexes."""
+    groups: list[Group] = []
+    cp: dict[str, dict[str, str]] = {}
+    params: dict[str, str] = {}
     for part in text.split(";"):
-        if not part.strip():
+        if not part or part.isspace():
             continue
         group = []
         for item in part.split(","):
             key, sep, value = item.partition("=")
-            key = key.strip()
+            if " " in key or " " in value:
+                key, value = key.strip(), value.strip()
             if not sep or not key:
                 raise FrameError("cp", f"data area item {item!r} is not NAME=VALUE")
-            group.append((key, value.strip()))
-        groups.append(tuple(group))
-    return tuple(groups)
-
-
-def _index(groups: Iterable[Group]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    cp: dict[str, dict[str, str]] = {}
-    params: dict[str, str] = {}
-    for group in groups:
-        for key, value in group:
-            code, sep, name = key.rpartition("-")
-            if sep and code:
-                cp.setdefault(code, {})[name] = value
+            group.append((key, value))
+            code, dash, name = key.rpartition("-")
+            if dash and code:
+                fields = cp.get(code)
+                if fields is None:
+                    cp[code] = fields = {}
+                fields[name] = value
             else:
                 params[key] = value
-    return cp, params
+        groups.append(tuple(group))
+    return tuple(groups), cp, params
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_time(text: str) -> datetime:
-    """Parse ``YYYYMMDDhhmmss`` or ``YYYYMMDDhhmmsszzz`` (milliseconds) into a naive datetime."""
+    """Parse ``YYYYMMDDhhmmss`` or ``YYYYMMDDhhmmsszzz`` (milliseconds) into a naive datetime.
+
+    Cached: thousands of loggers stamp the same few times.
+    """
     if not text.isdigit() or len(text) not in (14, 17):
         raise FrameError("data", f"time {text!r} is not YYYYMMDDhhmmss[zzz]")
     try:

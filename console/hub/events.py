@@ -10,15 +10,18 @@ from console.core import protocol
 
 
 class EventLog:
-    """Assigns ``seq`` to events, keeps the last ``window`` encoded events for replay.
+    """Assigns ``seq`` to events, keeps the last ``window`` encoded events (at most ``max_bytes``) for replay.
 
     Events are encoded once and the same bytes go to every client and into the window.
     """
 
-    def __init__(self, window: int = 200_000, epoch: str | None = None) -> None:
+    def __init__(self, window: int = 200_000, epoch: str | None = None, max_bytes: int = 256 * 2**20) -> None:
         self.epoch = epoch or f"{int(time.time()):x}-{secrets.token_hex(4)}"
         self.seq = 0
-        self._window: deque[tuple[int, bytes]] = deque(maxlen=max(1, window))
+        self._window: deque[tuple[int, bytes]] = deque()
+        self._limit = max(1, window)
+        self._max_bytes = max_bytes
+        self._bytes = 0
 
     def readings(self, items: list) -> bytes:
         """Sequence and encode a ``readings`` event."""
@@ -32,7 +35,11 @@ class EventLog:
 
     def _keep(self, message: protocol._Msg) -> bytes:
         data = protocol.encode(message)
-        self._window.append((self.seq, data))
+        window = self._window
+        window.append((self.seq, data))
+        self._bytes += len(data)
+        while len(window) > self._limit or (self._bytes > self._max_bytes and len(window) > 1):
+            self._bytes -= len(window.popleft()[1])
         return data
 
     def heartbeat(self) -> bytes:

@@ -24,7 +24,6 @@ DATA_COMMANDS: dict[str, tuple[str, str]] = {
     "2061": ("Avg", ":1h"),  # hourly data computed by the logger
     "2031": ("Avg", ":1d"),  # daily data computed by the logger
 }
-STATE_FIELDS = ("RS", "Data")  # SBxxx-RS equipment state; noise "Data"
 MAX_AUTH_FAILURES = 5
 SPLIT_TIMEOUT_S = 120.0
 _EPOCH = datetime(1970, 1, 1)
@@ -217,17 +216,20 @@ def to_readings(packet: Packet, station: str, data_time: Callable[[str], float])
     value_field, suffix = spec
     out = []
     for code, fields in packet.cp.items():
-        text = fields.get(value_field)
+        factor, text = code + suffix, fields.get(value_field)
         if text is None:
-            text = next((fields[f] for f in STATE_FIELDS if f in fields), None)
-            if text is None:
+            if "RS" in fields:  # SBxxx-RS: running state of treatment equipment, kept as "SBxxx-RS"
+                factor, text = f"{code}-RS", fields["RS"]
+            elif "Data" in fields:  # noise monitors report xxxxxx-Data
+                text = fields["Data"]
+            else:
                 continue
         try:
             value = float(text)
         except ValueError:
             continue
         if math.isfinite(value):
-            out.append(Reading(station, code + suffix, ts, value, fields.get("Flag", "N")[:1] or "N"))
+            out.append(Reading(station, factor, ts, value, fields.get("Flag", "N")[:1] or "N"))
     return out
 
 

@@ -50,11 +50,13 @@ def build_frame(spec: StationSpec, values: dict[str, tuple[float, str]], ts: flo
     """A real-time upload (CN 2011) of ``values`` for one station at data time ``ts``."""
     stamp = local_stamp(ts)
     cp = {}
+    station = spec.station
     for code, (value, flag) in values.items():
         field = "RS" if code.startswith("SB") else "Rtd"
         decimals = FACTORS[code].decimals if code in FACTORS else 3
+        if station.kind == "source":  # stack concentrations are mg/m³: keep two decimals at least
+            decimals = max(decimals, 2)
         cp[code.removesuffix("-RS")] = {field: f"{value:.{decimals}f}", "Flag": flag}
-    station = spec.station
     packet = hj212.Packet.create(
         qn=hj212.format_qn(stamp),
         st=station.st,

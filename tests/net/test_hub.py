@@ -243,3 +243,22 @@ async def test_hub_derives_hourly_aqi(tmp_path) -> None:
         )  # PM2.5 100 -> IAQI 131.25, rounded up
         await logger.close()
         await console.close()
+
+
+async def test_equipment_state_and_flags_are_kept(tmp_path) -> None:
+    async with running_hub(tmp_path) as hub:
+        console = await Console.connect(hub)
+        logger = await Logger.connect(hub)
+        st = STATIONS[0]
+        packet = hj212.Packet.create(
+            qn="20251121120000001", st="31", cn="2011", pw=PW, mn=st.mn, flag=4,
+            params={"DataTime": "20251121120000"},
+            cp={"a34041": {"Rtd": "3.10", "Flag": "T"}, "SB1": {"RS": "0", "Flag": "N"},
+                "x1": {"Rtd": "nan"}},
+        )  # fmt: skip
+        await logger.send(hj212.encode(packet))
+        await console.until(is_readings)
+        got = {(r.factor, r.value, r.flag) for r in console.readings()}
+        assert got == {("a34041", 3.1, "T"), ("SB1-RS", 0.0, "N")}  # the NaN value is not a reading
+        await logger.close()
+        await console.close()
