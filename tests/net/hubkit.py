@@ -64,7 +64,8 @@ def upload(
 async def running_hub(tmp_path: Path, **overrides: object) -> AsyncIterator[Hub]:
     storage = Storage(f"sqlite:///{tmp_path / 'hub.db'}")
     storage.upsert_stations([(s, PW) for s in STATIONS])
-    config = HubConfig(token=TOKEN, batch_s=0.01, heartbeat_s=0.5, **overrides)  # type: ignore[arg-type]
+    settings: dict = {"token": TOKEN, "batch_s": 0.01, "heartbeat_s": 0.5, **overrides}
+    config = HubConfig(**settings)
     hub = Hub(config, storage, Registry(storage.load_stations()))
     await hub.start()
     try:

@@ -1,0 +1,202 @@
+"""The console's link to the hub: hello/resume, heartbeat watchdog, reconnect with jittered backoff.
+
+Pure asyncio + aiohttp (no Qt). Every decoded message goes to ``on_message`` in order; the link itself
+only guards the sequence: a gap makes it reconnect and resume from the last applied event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import aiohttp
+
+from console.core import protocol
+
+log = logging.getLogger(__name__)
+
+
+class LinkState(StrEnum):
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    REFUSED = "refused"  # the hub refused us (wrong token, protocol): retrying will not help soon
+
+
+@dataclass
+class LinkStatus:
+    """What the banner shows: state, a human detail, the attempt count and when the next try is."""
+
+    state: LinkState
+    detail: str = ""
+    attempt: int = 0
+    next_retry_s: float = 0.0
+    since: float = 0.0
+
+
+class Backoff:
+    """Exponential backoff with full jitter, capped: 0.5 s, 1 s, 2 s ... up to ``cap`` seconds."""
+
+    def __init__(self, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None) -> None:
+        self.base, self.cap = base, cap
+        self.attempt = 0
+        self._rng = rng or random.Random()
+
+    def next_delay(self) -> float:
+        ceiling = min(self.cap, self.base * 2**self.attempt)
+        self.attempt += 1
+        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+class SequenceGap(Exception):
+    """An event arrived whose seq is not the last applied + 1."""
+
+
+class HubLink:
+    """Keeps one websocket to the hub alive.
+
+    ``position`` is ``(epoch, seq)`` of the last event the store applied; it is sent as ``resume`` on
+    every reconnect. ``on_message`` is called for every message (welcome, snapshot, events, heartbeat,
+    ack, error); ``on_status`` when the link state changes.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        on_message: Callable[[protocol.HubMessage], None],
+        on_status: Callable[[LinkStatus], None] | None = None,
+        *,
+        client_name: str = "console",
+        position: tuple[str, int] | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.url = url.rstrip("/") + ("" if url.rstrip("/").endswith("/ws") else "/ws")
+        self.token = token
+        self.on_message = on_message
+        self.on_status = on_status or (lambda status: None)
+        self.client_name = client_name
+        self.position = position
+        self.backoff = backoff or Backoff()
+        self.status = LinkStatus(LinkState.CONNECTING, since=time.time())
+        self.heartbeat_s = 5.0
+        self._task: asyncio.Task | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self.connects = 0
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._session is not None:
+            await self._session.close()
+
+    async def send(self, message: protocol._Msg) -> bool:
+        """Send a command now; False when not connected (the outbox keeps it)."""
+        ws = self._ws
+        if ws is None or ws.closed or self.status.state != LinkState.LIVE:
+            return False
+        await ws.send_bytes(protocol.encode(message))
+        return True
+
+    def _set_status(self, state: LinkState, detail: str = "", next_retry_s: float = 0.0) -> None:
+        since = self.status.since if state == self.status.state else time.time()
+        self.status = LinkStatus(state, detail, self.backoff.attempt, next_retry_s, since)
+        self.on_status(self.status)
+
+    async def _run(self) -> None:
+        self._session = aiohttp.ClientSession()
+        while True:
+            try:
+                await self._session_once()
+                detail = "connection closed by the hub"
+            except SequenceGap as exc:
+                detail = str(exc)
+                log.warning("link: %s; resuming", exc)
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                detail = _describe(exc)
+            except protocol.ProtocolError as exc:
+                detail = f"bad message from the hub: {exc}"
+                log.warning("link: %s", detail)
+            delay = self.backoff.next_delay()
+            state = LinkState.REFUSED if detail.startswith("refused") else LinkState.RECONNECTING
+            self._set_status(state, detail, delay)
+            await asyncio.sleep(delay)
+
+    async def _session_once(self) -> None:
+        self._set_status(LinkState.CONNECTING, self.url)
+        assert self._session is not None
+        async with self._session.ws_connect(
+            self.url, heartbeat=None, max_msg_size=protocol.MAX_MESSAGE_BYTES
+        ) as ws:
+            self._ws = ws
+            resume = protocol.Resume(*self.position) if self.position else None
+            hello = protocol.Hello(
+                protocol=protocol.PROTOCOL_VERSION, token=self.token, client=self.client_name, resume=resume
+            )
+            await ws.send_bytes(protocol.encode(hello))
+            try:
+                await self._receive_loop(ws)
+            finally:
+                self._ws = None
+
+    async def _receive_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        expected_epoch: str | None = None
+        while True:
+            timeout = self.heartbeat_s * 3 if expected_epoch else 15.0
+            try:
+                msg = await ws.receive(timeout=timeout)
+            except TimeoutError:
+                raise TimeoutError(f"no heartbeat for {timeout:.0f} s: the link is dead") from None
+            if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+                return
+            if msg.type == aiohttp.WSMsgType.ERROR:
+                raise aiohttp.ClientError(str(ws.exception()))
+            if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                continue
+            message = protocol.decode_hub(msg.data)
+            expected_epoch = self._check(message, expected_epoch)
+            self.on_message(message)
+            self._advance(message)
+
+    def _check(self, message: protocol.HubMessage, epoch: str | None) -> str | None:
+        if isinstance(message, protocol.Error):
+            if message.code in ("unauthorized", "protocol"):
+                raise aiohttp.ClientError(f"refused by the hub: {message.message}")
+            return epoch
+        if isinstance(message, protocol.Welcome):
+            self.heartbeat_s = message.heartbeat_s
+            self.connects += 1
+            self.backoff.reset()
+            self._set_status(LinkState.LIVE, "resumed" if message.resumed else "snapshot")
+            return message.epoch
+        if isinstance(message, protocol.EVENT_TYPES):
+            last = self.position[1] if self.position and self.position[0] == message.epoch else None
+            if last is not None and message.seq != last + 1:
+                raise SequenceGap(f"event {message.seq} arrived after {last}")
+        return epoch
+
+    def _advance(self, message: protocol.HubMessage) -> None:
+        if isinstance(message, (protocol.Snapshot, *protocol.EVENT_TYPES)):
+            self.position = (message.epoch, message.seq)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or exc.__class__.__name__
+    if text.startswith("refused"):
+        return text
+    return f"cannot reach the hub: {text}"
