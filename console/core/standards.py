@@ -220,3 +220,20 @@ def _check_water_param(name: str) -> None:
     if name not in _GRADED_WATER_PARAMS and name not in UNGRADED_WATER_PARAMS:
         known = ", ".join([*_GRADED_WATER_PARAMS, *sorted(UNGRADED_WATER_PARAMS)])
         raise ValueError(f"unknown water parameter {name!r}; expected one of {known}")
+
+
+# --- emission and nuisance limits used to flag exceedances on the wall -----------------------------------
+# Typical permit limits of the key enterprises' outlets (stack gases in mg/m³: SO2, NOx, smoke dust, as in
+# GB 13223 special emission limits; waste water in mg/L: COD, NH3-N, as in GB 8978 class 1). A real
+# deployment loads each outlet's own permit; these are the defaults.
+EMISSION_LIMITS: dict[str, float] = {
+    "a21026": 10.0,
+    "a21002": 30.0,
+    "a34013": 5.0,
+    "w01018": 50.0,
+    "w21003": 5.0,
+}
+# Catering fume: Beijing DB11/1488-2018, 1.0 mg/m³.
+FUME_LIMIT = 1.0
+# Landfill boundary odour, GB 14554-93 class II (new/expanded): H2S and NH3 in mg/m³, odour dimensionless.
+ODOUR_LIMITS: dict[str, float] = {"a21028": 0.06, "a21001": 1.5, "a99002": 20.0}
