@@ -30,7 +30,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--token", default="changeme", help="token consoles present in hello and REST calls")
     p.add_argument("--simulate", action="store_true", help="register and run the simulated city")
-    p.add_argument("--region", default="yanqing", help="simulated region preset: yanqing or huludao")
+    p.add_argument("--region", default="yanqing", help="region preset (map and simulation): yanqing, huludao")
     p.add_argument("--seed", type=int, default=7, help="simulation seed (same seed, same city)")
     p.add_argument("--accel", type=float, default=1.0, help="simulated seconds per wall second")
     p.add_argument("--stations", type=int, help="scale the simulated network to this many stations")
@@ -55,6 +55,7 @@ def build_config(args: argparse.Namespace) -> HubConfig:
         replay_window=args.replay_window,
         max_segment=1024 if args.strict_length else 9999,
         bench_bypass=args.bench_bypass,
+        region=args.region,
     )
 
 

@@ -24,6 +24,7 @@ def add_rest_routes(app: web.Application, hub: Hub) -> None:
     app.router.add_get("/api/stations", functools.partial(stations, hub))
     app.router.add_get("/api/latest", functools.partial(latest, hub))
     app.router.add_get("/api/history", functools.partial(history, hub))
+    app.router.add_get("/api/region", functools.partial(region, hub))
 
 
 def _json(data: object, status: int = 200) -> web.Response:
@@ -100,3 +101,22 @@ async def history(hub: Hub, request: web.Request) -> web.Response:
     loop = asyncio.get_running_loop()
     points = await loop.run_in_executor(None, hub.storage.history, station, factor, start, end, resolution)
     return _json({"station": station, "factor": factor, "resolution": resolution, "points": points})
+
+
+@functools.cache
+def _region_body(key: str) -> bytes:
+    from console.hub.regions import PRESETS, boundary_geojson
+
+    preset = PRESETS[key]
+    townships = [msgspec.to_builtins(t) for t in preset.townships]
+    body = {"key": key, "name": preset.name, "name_en": preset.name_en, "townships": townships}
+    return msgspec.json.encode({**body, "boundary": boundary_geojson(preset)})
+
+
+async def region(hub: Hub, request: web.Request) -> web.Response:
+    """The monitored region: name, townships and the boundary GeoJSON (WGS-84) the map draws."""
+    if not _authorised(hub, request):
+        return _error(401, "missing or wrong token")
+    loop = asyncio.get_running_loop()
+    body = await loop.run_in_executor(None, _region_body, hub.config.region)
+    return web.Response(body=body, content_type="application/json")

@@ -46,6 +46,7 @@ class HubConfig:
     client_queue: int = 20_000  # events buffered per console before it is cut as too slow
     tz_hours: float = 8.0
     max_segment: int = 9999
+    region: str = "yanqing"  # region preset whose boundary and townships the consoles draw
     bench_bypass: bool = False  # benchmarks only: no HJ 212 parsing, no storage (transport ceiling)
 
 

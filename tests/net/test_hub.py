@@ -196,6 +196,10 @@ async def test_rest_history_health_and_metrics(tmp_path) -> None:
                 assert resp.status == 400
             async with http.get(f"{base}/metrics") as resp:
                 text = await resp.text()
+            async with http.get(f"{base}/api/region") as resp:
+                region = await resp.json()
+        assert region["name"] == "延庆区" and len(region["townships"]) == 18
+        assert {f["properties"]["kind"] for f in region["boundary"]["features"]} == {"district", "township"}
         assert "hub_frames_accepted_total 30" in text
         assert "hub_consoles_connected 0" in text and "process_resident_memory_bytes" in text
         await logger.close()
