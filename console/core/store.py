@@ -72,6 +72,18 @@ class Series:
             self.values.popleft()
             self.flags.popleft()
 
+    def merge(self, points: Iterable[tuple[float, float, str]]) -> None:
+        """Merge older points (history fetched from the hub) with what is here; time order, no duplicates."""
+        merged = dict(zip(self.times, zip(self.values, self.flags, strict=True), strict=True))
+        for ts, value, flag in points:
+            merged.setdefault(ts, (value, flag))
+        self.times.clear()
+        self.values.clear()
+        self.flags.clear()
+        for ts in sorted(merged):
+            value, flag = merged[ts]
+            self.add(ts, value, flag)
+
     def __len__(self) -> int:
         return len(self.times)
 
@@ -84,6 +96,7 @@ class Store:
         self.latest: dict[str, dict[str, Value]] = {}
         self.status: dict[str, protocol.StatusEntry] = {}
         self.series: dict[tuple[str, str], Series] = {}
+        self.tracked: set[str] = set()  # stations whose every factor keeps a series (the selected one)
         self.epoch = ""
         self.seq = 0
         self.data_time = 0.0  # newest data time applied
@@ -118,7 +131,11 @@ class Store:
                 per_station[r.factor] = Value(r.ts, r.value, r.flag)
                 change.stations.add(r.station)
                 change.factors.add((r.station, r.factor))
-            if r.factor in SERIES_FACTORS or stations[r.station].kind in SERIES_KINDS:
+            if (
+                r.factor in SERIES_FACTORS
+                or stations[r.station].kind in SERIES_KINDS
+                or r.station in self.tracked
+            ):
                 key = (r.station, r.factor)
                 s = series.get(key)
                 if s is None:
@@ -146,6 +163,25 @@ class Store:
         change.merge(self._apply_status(snapshot.status))
         change.snapshot = True
         return change
+
+    def track(self, station: str) -> bool:
+        """Keep series of every factor of a station from now on; True when it was not tracked before."""
+        if station in self.tracked or self.stations.get(station) is None:
+            return False
+        if self.stations[station].kind in SERIES_KINDS:
+            return False  # already kept
+        self.tracked.add(station)
+        return True
+
+    def merge_history(
+        self, station: str, factor: str, points: Iterable[tuple[float, float, str]]
+    ) -> ChangeSet:
+        """Add history fetched from the hub to a station's series (for trends)."""
+        series = self.series.get((station, factor))
+        if series is None:
+            series = self.series[(station, factor)] = Series()
+        series.merge(points)
+        return ChangeSet(stations={station}, factors={(station, factor)})
 
     def value(self, station: str, factor: str) -> Value | None:
         """The latest value of a factor at a station, or None."""

@@ -81,3 +81,13 @@ def test_backoff_grows_with_jitter_and_is_capped() -> None:
     assert len(set(delays)) == len(delays)
     backoff.reset()
     assert backoff.next_delay() <= 0.5
+
+
+def test_selected_station_keeps_series_and_merges_fetched_history() -> None:
+    store = Store()
+    store.apply(snapshot())
+    assert store.track("M") and not store.track("A")  # air stations keep series anyway
+    store.apply_readings([Reading("M", "a34004", 5000.0, 9.0, "N")])
+    store.merge_history("M", "a34004", [(4000.0, 7.0, "N"), (4060.0, 8.0, "D"), (5000.0, 1.0, "N")])
+    series = store.series[("M", "a34004")]
+    assert list(series.times) == [4000.0, 4060.0, 5000.0] and list(series.values) == [7.0, 8.0, 9.0]

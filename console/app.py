@@ -1,0 +1,223 @@
+"""Composition root of the console: builds every object once and owns start-up and shutdown order.
+
+Start-up: settings -> Qt application and translations -> asyncio on the Qt loop -> hub (embedded child
+or remote) -> store, view-model, link -> region and map -> views and windows. Shutdown runs backwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from console.core.hubapi import HubApi, HubApiError
+from console.settings import Settings, parse_settings
+
+log = logging.getLogger("console")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def prepare_environment() -> None:
+    """Process-wide switches that must precede the first Qt import."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # Chromium refuses to run as root otherwise
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-background-networking")
+
+
+class ConsoleApp:
+    """Owns the hub connection, the store, the view-model, the views and the windows."""
+
+    def __init__(self, settings: Settings) -> None:
+        from console.core.store import Store
+        from console.viewmodels.wall import WallViewModel
+
+        self.settings = settings
+        self.store = Store()
+        self.vm = WallViewModel(self.store)
+        self.hub = None
+        self.link = None
+        self.region: dict | None = None
+        self.api: HubApi | None = None
+        self.views: dict = {}
+        self.windows = None
+        self._map_loaded_for: frozenset[str] = frozenset()
+        self._done = asyncio.Event()
+        self._tasks: list[asyncio.Future] = []
+
+    async def run(self) -> int:
+        """Start everything, wait until the operator quits (or the snapshot is taken), stop everything."""
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.instance().aboutToQuit.connect(self._done.set)
+        try:
+            await self._start_hub()
+            self._build_views()
+            self._start_link()
+            self._tasks.append(asyncio.ensure_future(self._load_region()))
+            if self.settings.snapshot_dir:
+                self._tasks.append(asyncio.ensure_future(self._snapshot_later()))
+            await self._done.wait()
+            return 0
+        finally:
+            await self.shutdown()
+
+    async def _start_hub(self) -> None:
+        if self.settings.hub_url:
+            return
+        from console.embedded import EmbeddedHub
+
+        self.hub = EmbeddedHub(
+            self.settings.data_dir / "hub", region=self.settings.region, accel=self.settings.accel
+        )
+        await self.hub.start()
+        self.settings.hub_url, self.settings.token = self.hub.url, self.hub.token
+
+    def _start_link(self) -> None:
+        from console.core.link import HubLink
+
+        self.api = HubApi(self.settings.hub_url, self.settings.token)
+        self.vm.selection_changed.connect(self._on_selection)
+        settings = self.settings
+        name = f"wall@{os.uname().nodename}"
+        self.link = HubLink(
+            settings.hub_url, settings.token, self._on_message, self.vm.on_link_status, client_name=name
+        )
+        self.link.start()
+
+    def _on_message(self, message) -> None:
+        change = self.store.apply(message)
+        self.vm.on_changes(change)
+        if change.snapshot:
+            self._maybe_load_map()
+
+    async def _load_region(self) -> None:
+        """Fetch the region (townships, boundary) from the hub, retrying until it answers."""
+        delay = 0.5
+        while self.region is None:
+            try:
+                self.region = await self.api.region()
+            except HubApiError as exc:
+                log.warning("region not available yet (%s); retrying in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+        self.vm.set_township_names({t["code"]: t["name"] for t in self.region["townships"]})
+        self._maybe_load_map()
+
+    def _on_selection(self, station_id: str) -> None:
+        if station_id and self.store.track(station_id):
+            self._tasks.append(asyncio.ensure_future(self._fetch_history(station_id)))
+
+    async def _fetch_history(self, station_id: str) -> None:
+        """The last 24 h of a station the store keeps no series for (micro stations, noise, fume ...)."""
+        station = self.store.stations[station_id]
+        end = self.store.data_time or time.time()
+        for code in station.factors:
+            try:
+                points = await self.api.history(station_id, code, end - 86400, end + 60)
+            except HubApiError as exc:
+                log.warning("history of %s %s unavailable: %s", station_id, code, exc)
+                continue
+            self.vm.on_changes(self.store.merge_history(station_id, code, points))
+
+    def _maybe_load_map(self) -> None:
+        stations = frozenset(self.store.stations)
+        if self.region is None or not stations or stations == self._map_loaded_for:
+            return
+        self._map_loaded_for = stations
+        map_view = self.views["map"].map
+        map_view.ready.connect(self._on_map_ready)
+        map_view.load_map(self.region["boundary"], list(self.store.stations.values()),
+                          font_px=self.settings.scale.small_px, labels=map_labels())  # fmt: skip
+
+    def _on_map_ready(self) -> None:
+        self.vm.on_changes(self.store_snapshot_change())
+
+    def store_snapshot_change(self):
+        from console.core.store import ChangeSet
+
+        return ChangeSet(snapshot=True, stations=set(self.store.stations))
+
+    def _build_views(self) -> None:
+        from PySide6.QtCore import QSettings
+
+        from console.views.screens import ActionView, MapScreenView, SituationView
+        from console.views.window import WallWindows
+        from console.widgets.map_view import MapView
+
+        map_view = MapView(cache_dir=self.settings.data_dir / "map")
+        self.views = {
+            "situation": SituationView(self.vm),
+            "map": MapScreenView(self.vm, map_view),
+            "action": ActionView(self.vm),
+        }
+        self.views["map"].banner.set_title(self.settings.title)
+        qsettings = QSettings(str(self.settings.data_dir / "console.ini"), QSettings.Format.IniFormat)
+        self.windows = WallWindows(self.views, self.settings.layout(), qsettings)
+        self.windows.arrange()
+
+    async def _snapshot_later(self) -> None:
+        await asyncio.sleep(self.settings.snapshot_after)
+        self.vm.flush()
+        await asyncio.sleep(0.5)
+        out = self.settings.snapshot_dir
+        out.mkdir(parents=True, exist_ok=True)
+        for n, window in enumerate(self.windows.windows, 1):
+            screen = window.windowHandle().screen().name() if window.windowHandle() else str(n)
+            path = out / f"wall-{n}-{screen}.png"
+            window.grab().save(str(path))
+            log.info("snapshot written: %s", path)
+        self._done.set()
+
+    async def shutdown(self) -> None:
+        """Backwards: windows state, link, then the child hub."""
+        for task in self._tasks:
+            task.cancel()
+        if self.windows is not None:
+            self.windows.save()
+            self.windows.close_all()
+        if self.link is not None:
+            await self.link.stop()
+        if self.api is not None:
+            await self.api.close()
+        if self.hub is not None:
+            await self.hub.stop()
+
+
+def map_labels() -> dict[str, str]:
+    """Legend words of the map, translated."""
+    from PySide6.QtCore import QCoreApplication
+
+    words = {
+        "air": "Air stations", "micro": "Micro stations", "scenic": "Scenic areas", "water": "Water",
+        "noise": "Noise", "fume": "Catering fume", "source": "Enterprise outlets", "odour": "Odour",
+    }  # fmt: skip
+    return {key: QCoreApplication.translate("Map", text) for key, text in words.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python main.py``."""
+    settings = parse_settings(argv)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    prepare_environment()
+    import qasync
+    from PySide6 import QtWebEngineWidgets  # noqa: F401  (must be imported before QApplication exists)
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from console.i18n import install_translator
+    from console.widgets.theme import apply_theme
+
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ecoconsole")
+    app.setQuitOnLastWindowClosed(False)  # windows come and go with monitors; Ctrl+Q or closing one quits
+    install_translator(app, settings.lang)
+    apply_theme(app, settings.scale)
+    console = ConsoleApp(settings)
+    with contextlib.suppress(asyncio.CancelledError):
+        return qasync.run(console.run())
+    return 0

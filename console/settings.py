@@ -1,0 +1,98 @@
+"""Every console setting, declared once with its type, default and description (command line + defaults)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from console.views.layout import LayoutError, ScreenPlan, default_layout, load_layout
+
+
+def default_data_dir() -> Path:
+    """Where the console keeps its cache, window state and the embedded hub's data."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "ecoconsole"
+
+
+@dataclass
+class Settings:
+    """The console's settings after parsing the command line."""
+
+    hub_url: str = ""  # empty: start the embedded hub with the simulated city
+    token: str = ""
+    layout_file: Path | None = None
+    snapshot_dir: Path | None = None
+    snapshot_after: float = 10.0
+    lang: str = ""  # zh_CN or en; empty: follow the system locale
+    data_dir: Path = field(default_factory=default_data_dir)
+    region: str = "yanqing"
+    accel: float = 1.0
+    title: str = ""
+    tile_diagonal_in: float = 55.0
+    viewing_distance_m: float = 4.0
+    desk: bool = False
+    log_level: str = "INFO"
+
+    @property
+    def scale(self):
+        from console.widgets.theme import WallScale
+
+        if self.desk:
+            return WallScale.desk()
+        return WallScale(self.tile_diagonal_in, self.viewing_distance_m)
+
+    def layout(self) -> list[ScreenPlan]:
+        from PySide6.QtGui import QGuiApplication
+
+        if self.layout_file is not None:
+            return load_layout(self.layout_file)
+        return default_layout(len(QGuiApplication.screens()))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python main.py", description="Environmental command-centre console.")
+    p.add_argument(
+        "--hub", dest="hub_url", default="", help="hub URL (ws/http); default: embedded simulated city"
+    )
+    p.add_argument("--token", default="", help="token for --hub")
+    p.add_argument("--layout", dest="layout_file", type=Path, help="TOML file assigning views to screens")
+    p.add_argument(
+        "--snapshot", dest="snapshot_dir", type=Path, help="render every wall window to PNG here, then exit"
+    )
+    p.add_argument(
+        "--after", dest="snapshot_after", type=float, default=10.0, help="seconds before --snapshot"
+    )
+    p.add_argument(
+        "--lang", default="", choices=["", "zh_CN", "en"], help="interface language (default: system)"
+    )
+    p.add_argument(
+        "--data-dir", type=Path, default=default_data_dir(), help="cache, settings, embedded hub data"
+    )
+    p.add_argument("--region", default="yanqing", help="embedded simulation region: yanqing or huludao")
+    p.add_argument("--accel", type=float, default=1.0, help="embedded simulation speed (simulated s per s)")
+    p.add_argument("--title", default="", help="command centre name shown in the banner")
+    p.add_argument(
+        "--tile-diagonal", dest="tile_diagonal_in", type=float, default=55.0, help="wall tile size, inches"
+    )
+    p.add_argument("--viewing-distance", dest="viewing_distance_m", type=float, default=4.0, help="metres")
+    p.add_argument("--desk", action="store_true", help="desk-screen text sizes instead of video-wall sizes")
+    p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ...")
+    return p
+
+
+def parse_settings(argv: list[str] | None = None) -> Settings:
+    """Parse the command line; a bad value exits with a clear message (argparse's usual exit code 2)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = Settings(**{k: v for k, v in vars(args).items()})
+    if settings.hub_url and not settings.token:
+        parser.error("--hub needs --token")
+    if settings.layout_file is not None:
+        try:
+            load_layout(settings.layout_file)
+        except LayoutError as exc:
+            parser.error(str(exc))
+    settings.log_level = settings.log_level.upper()
+    return settings

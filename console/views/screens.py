@@ -1,0 +1,183 @@
+"""The duty wall's three views: the situation in numbers, the map, and what needs action."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
+
+from console.core import summary
+from console.core.link import LinkState, LinkStatus
+from console.core.models import INVALID_FLAGS, StationKind
+from console.viewmodels.wall import WallViewModel
+from console.widgets import network_health
+from console.widgets.aqi_headline import AqiHeadline
+from console.widgets.event_list import EventList
+from console.widgets.map_view import MapView
+from console.widgets.network_health import NetworkHealth
+from console.widgets.panel import Panel
+from console.widgets.ranking_chart import RankingChart
+from console.widgets.status_banner import StatusBanner
+from console.widgets.trend_plot import AIR_STATION_FACTORS, StationTrends, TrendPlot
+from console.widgets.wind_widget import WindWidget
+
+DAY_S = 86400.0
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Wall", text)
+
+
+def _panel(title: str, body: QWidget) -> Panel:
+    panel = Panel(title)
+    panel.set_body(body)
+    return panel
+
+
+class SituationView(QWidget):
+    """Left screen: city AQI now, township ranking, network health and wind."""
+
+    def __init__(self, vm: WallViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("situation")
+        self.headline = AqiHeadline()
+        self.ranking = RankingChart()
+        self.health = NetworkHealth()
+        self.wind = WindWidget()
+        self.city_panel = _panel(tr("City air quality now"), self.headline)
+        self.ranking_panel = _panel(tr("Township ranking · PM2.5"), self.ranking)
+        self.health_panel = _panel(tr("Network health"), self.health)
+        self.wind_panel = _panel(tr("Wind"), self.wind)
+        grid = QGridLayout(self)
+        grid.addWidget(self.city_panel, 0, 0, 1, 2)
+        grid.addWidget(self.ranking_panel, 1, 0, 2, 1)
+        grid.addWidget(self.health_panel, 1, 1)
+        grid.addWidget(self.wind_panel, 2, 1)
+        grid.setRowStretch(0, 5)
+        grid.setRowStretch(1, 3)
+        grid.setRowStretch(2, 2)
+        vm.city_changed.connect(self._on_city)
+        vm.ranking_changed.connect(self._on_ranking)
+        vm.health_changed.connect(self._on_health)
+        vm.wind_changed.connect(self._on_wind)
+        vm.data_time_changed.connect(self._on_data_time)
+        self._data_time: float | None = None
+
+    def _on_data_time(self, ts: float) -> None:
+        self._data_time = ts or None
+
+    def _on_city(self, city: summary.CitySummary) -> None:
+        self.headline.set_city(city.aqi, city.primary, city.iaqi, city.conc, city.ts or 0.0)
+        self.city_panel.set_data_time(city.ts)
+
+    def _on_ranking(self, rows: list[summary.TownshipRow]) -> None:
+        self.ranking.set_ranking([(r.name, r.pm25, r.aqi) for r in rows], tr("PM2.5 µg/m³"), full_scale=75)
+        self.ranking_panel.set_data_time(self._data_time if rows else None)
+
+    def _on_health(self, rows: list[summary.HealthRow]) -> None:
+        self.health.set_rows(
+            [network_health.HealthRow(r.kind, r.total, r.online, r.offline, r.fault, r.alarm) for r in rows]
+        )
+        self.health_panel.set_data_time(self._data_time)
+
+    def _on_wind(self, wind: tuple[float, float, float] | None) -> None:
+        if wind is None:
+            self.wind.set_wind(None, None, None)
+            self.wind_panel.set_data_time(None)
+            return
+        self.wind.set_wind(*wind)
+        self.wind_panel.set_data_time(wind[2])
+
+
+class MapScreenView(QWidget):
+    """Centre screen: the connection banner and clock along the top, the map below."""
+
+    def __init__(self, vm: WallViewModel, map_view: MapView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("map")
+        self.banner = StatusBanner()
+        self.map = map_view
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.map, 1)
+        self._data_time: float | None = None
+        vm.markers_changed.connect(self.map.update_markers)
+        vm.selection_changed.connect(lambda sid: self.map.select_station(sid or None))
+        vm.link_changed.connect(self._on_link)
+        vm.data_time_changed.connect(self._on_data_time)
+        self.map.station_clicked.connect(vm.select_station)
+
+    def _on_data_time(self, ts: float) -> None:
+        self._data_time = ts or None
+
+    def _on_link(self, status: LinkStatus) -> None:
+        state = {LinkState.LIVE: "live", LinkState.CONNECTING: "reconnecting"}.get(status.state, "offline")
+        if status.state == LinkState.RECONNECTING:
+            state = "reconnecting"
+        detail = "" if status.state == LinkState.LIVE else status.detail
+        if state == "reconnecting" and status.next_retry_s:
+            detail = StatusBanner.reconnect_detail(status.attempt, status.next_retry_s)
+        self.banner.set_link_state(state, detail, self._data_time)
+
+
+class ActionView(QWidget):
+    """Right screen: latest events, the selected station's 24 h trends, the city trend."""
+
+    def __init__(self, vm: WallViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("action")
+        self.vm = vm
+        self.events = EventList()
+        self.trends = StationTrends()
+        self.city = TrendPlot("µg/m³")
+        self.events_panel = _panel(tr("Latest events"), self.events)
+        self.trends_panel = _panel(tr("Selected station · 24 h"), self.trends)
+        self.city_panel = _panel(tr("City PM2.5 · hourly mean, 24 h"), self.city)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.events_panel, 3)
+        layout.addWidget(self.trends_panel, 5)
+        layout.addWidget(self.city_panel, 2)
+        self._shown_station = ""
+        vm.events_changed.connect(self._on_events)
+        vm.station_series_changed.connect(self._on_station_series)
+        vm.city_trend_changed.connect(self._on_city_trend)
+
+    def _on_events(self, rows: list) -> None:
+        self.events.set_events(rows)
+        self.events_panel.set_data_time(self.vm.store.data_time or None)
+
+    def _on_station_series(self, station_id: str) -> None:
+        station = self.vm.store.stations.get(station_id)
+        if station is None:
+            return
+        if station_id != self._shown_station:
+            self._shown_station = station_id
+            factors = AIR_STATION_FACTORS if station.kind == StationKind.AIR else station.factors
+            self.trends.set_station(station.name, list(factors), zone=station.zone)
+            self.trends_panel.set_title(tr("Selected station · 24 h · {0}").format(station.name))
+        newest = None
+        for code in self.trends.factors():
+            series = self.vm.series_for(station_id, code)
+            if series is None or not len(series):
+                continue
+            ts = np.fromiter(series.times, float, len(series))
+            values = np.fromiter(series.values, float, len(series))
+            invalid = np.fromiter((f in INVALID_FLAGS for f in series.flags), bool, len(series))
+            self.trends.set_factor_series(code, ts, values, invalid)
+            newest = max(newest or 0.0, ts[-1])
+        self.trends_panel.set_data_time(newest)
+        if newest:  # always the last 24 h, however little of it has data yet
+            for code in self.trends.factors():
+                self.trends.plot(code).setXRange(newest - DAY_S, newest, padding=0)
+
+    def _on_city_trend(self, trend: tuple[list[float], list[float]]) -> None:
+        times, values = trend
+        if not times:
+            return
+        self.city.set_series("pm25", tr("PM2.5"), np.asarray(times), np.asarray(values))
+        self.city.set_limit(tr("GB 3095 II 24 h"), 75.0)
+        end = times[-1] + 3600
+        self.city.setXRange(end - DAY_S, end, padding=0)
+        self.city_panel.set_data_time(end)

@@ -1,0 +1,181 @@
+"""Wall windows: one frameless fullscreen window per screen, re-homed when screens come and go."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QScreen, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from console.views.layout import ScreenPlan, fit_to_screens
+
+log = logging.getLogger(__name__)
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("WallWindow", text)
+
+
+SHORTCUTS = (
+    ("F11", "Toggle kiosk (fullscreen) mode"),
+    ("F1", "Show or hide this help"),
+    ("Esc", "Close this help"),
+    ("Ctrl+Q", "Quit the console"),
+)
+
+
+class HelpOverlay(QLabel):
+    """The keyboard shortcuts, over the window's content until F1 or Esc."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("helpOverlay")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet("QLabel#helpOverlay { background: rgba(11, 18, 32, 230); }")
+        rows = "".join(
+            f"<tr><td><b>{key}</b>&nbsp;&nbsp;</td><td>{tr(text)}</td></tr>" for key, text in SHORTCUTS
+        )
+        self.setText(f"<h2>{tr('Keyboard shortcuts')}</h2><table>{rows}</table>")
+        self.hide()
+
+    def toggle(self) -> None:
+        self.setGeometry(self.parentWidget().rect())
+        self.setVisible(not self.isVisible())
+        self.raise_()
+
+
+class WallWindow(QWidget):
+    """A frameless window holding some of the wall's views side by side.
+
+    Signals:
+        quit_requested(): the operator pressed Ctrl+Q.
+    """
+
+    quit_requested = Signal()
+
+    def __init__(self, name: str) -> None:
+        super().__init__(None, Qt.WindowType.FramelessWindowHint)
+        self.setObjectName(f"wall-{name}")
+        self.setWindowTitle(tr("Environmental command centre"))
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(6, 6, 6, 6)
+        self.kiosk = True
+        self.help = HelpOverlay(self)
+        QShortcut(QKeySequence(Qt.Key.Key_F11), self, self.toggle_kiosk)
+        QShortcut(QKeySequence(Qt.Key.Key_F1), self, self.help.toggle)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.help.hide)
+        QShortcut(QKeySequence("Ctrl+Q"), self, self.quit_requested.emit)
+
+    def set_views(self, views: list[QWidget], stretch: list[int]) -> None:
+        while self._row.count():
+            self._row.takeAt(0)
+        for view, factor in zip(views, stretch, strict=True):
+            self._row.addWidget(view, factor)
+            view.show()
+
+    def place_on(self, screen: QScreen) -> None:
+        """Put the window on a screen, fullscreen in kiosk mode."""
+        self.winId()
+        self.windowHandle().setScreen(screen)
+        self.setGeometry(screen.geometry())
+        self.showFullScreen() if self.kiosk else self.showNormal()
+
+    def toggle_kiosk(self) -> None:
+        self.kiosk = not self.kiosk
+        if self.kiosk:
+            self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+            self.showFullScreen()
+        else:
+            self.setWindowFlag(Qt.WindowType.FramelessWindowHint, False)
+            self.showNormal()
+            self.resize(self.screen().geometry().size() * 0.8)
+
+    def closeEvent(self, event) -> None:
+        """Closing a wall window (window manager, Alt+F4) quits the console, like Ctrl+Q."""
+        if not self.property("rehoming"):
+            self.quit_requested.emit()
+        super().closeEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        if self.help.isVisible():
+            self.help.setGeometry(self.rect())
+        super().resizeEvent(event)
+
+
+class WallWindows:
+    """Builds windows from a plan and re-homes the views when the set of screens changes."""
+
+    def __init__(
+        self, views: dict[str, QWidget], plan: list[ScreenPlan], settings: QSettings | None = None
+    ) -> None:
+        self.views = views
+        self.plan = plan
+        self.settings = settings
+        self.windows: list[WallWindow] = []
+        self._parking = QWidget()  # holds views between two arrangements
+        # Screens change in bursts (removed, then the others move): re-arrange once the burst is over.
+        self._settle = QTimer()
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(50)
+        self._settle.timeout.connect(self.arrange)
+        app = QGuiApplication.instance()
+        app.screenAdded.connect(self._on_screen_added)
+        app.screenRemoved.connect(self._on_screens_changed)
+        for screen in app.screens():
+            screen.geometryChanged.connect(self._on_screens_changed)
+
+    def arrange(self) -> None:
+        """Create or reuse one window per screen in use and put each view in its place."""
+        screens = sorted(QGuiApplication.screens(), key=lambda s: (s.geometry().x(), s.geometry().y()))
+        plan = fit_to_screens(self.plan, len(screens))
+        for view in self.views.values():
+            view.setParent(self._parking)
+        while len(self.windows) > len(plan):
+            window = self.windows.pop()
+            window.setProperty("rehoming", True)
+            window.close()
+            window.deleteLater()
+        while len(self.windows) < len(plan):
+            window = WallWindow(str(len(self.windows) + 1))
+            window.quit_requested.connect(QCoreApplication.quit)
+            self.windows.append(window)
+        for window, screen_plan, screen in zip(self.windows, plan, screens, strict=False):
+            window.set_views([self.views[v] for v in screen_plan.views], screen_plan.stretch)
+            self._restore(window, screen)
+            window.place_on(screen)
+        log.info("wall arranged on %d screen(s): %s", len(plan), [p.views for p in plan])
+
+    def _on_screen_added(self, screen: QScreen) -> None:
+        screen.geometryChanged.connect(self._on_screens_changed)
+        self._on_screens_changed()
+
+    def _on_screens_changed(self, *_args: object) -> None:
+        log.info("screens changed: now %d", len(QGuiApplication.screens()))
+        self._settle.start()
+
+    def _restore(self, window: WallWindow, screen: QScreen) -> None:
+        if self.settings is None:
+            return
+        kiosk = self.settings.value(f"windows/{screen.name()}/kiosk", True)
+        window.kiosk = kiosk not in (False, "false", "0", 0)
+
+    def close_all(self) -> None:
+        """Close every window and release the views (web pages must go before the web profile)."""
+        for window in self.windows:
+            window.setProperty("rehoming", True)
+            window.close()
+            window.deleteLater()
+        for view in self.views.values():
+            view.deleteLater()
+        self.windows.clear()
+
+    def save(self) -> None:
+        """Remember each screen's kiosk state."""
+        if self.settings is None:
+            return
+        for window in self.windows:
+            handle = window.windowHandle()
+            if handle is not None and handle.screen() is not None:
+                self.settings.setValue(f"windows/{handle.screen().name()}/kiosk", window.kiosk)
+        self.settings.sync()

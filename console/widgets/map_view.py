@@ -1,0 +1,369 @@
+"""The duty-wall map widget: a QtWebEngine view of the Leaflet page, fed with batched marker states."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+import msgspec
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineSettings,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
+from PySide6.QtWebEngineWidgets import QWebEngineView
+
+from console.core.geo import gcj02_to_wgs84
+from console.core.models import Station
+from console.widgets.map_page import PageOptions, build_page
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_MS = 100  # at most ~10 batches a second reach the page
+_REMOTE_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
+
+
+class MarkerState(msgspec.Struct, array_like=True, frozen=True):
+    """What one station marker shows; travels to the page as a compact JSON array.
+
+    `color` is the '#rrggbb' fill, `state` one of ok, alarm, offline, stale, fault, invalid; `label` a
+    short value beside standard stations ('75', 'Ⅲ'); `tooltip` lines of plain text (never HTML).
+    """
+
+    id: str
+    kind: str
+    color: str
+    state: str
+    label: str = ""
+    tooltip: list[str] = msgspec.field(default_factory=list)
+
+
+class _TileOrigin(NamedTuple):
+    scheme: str
+    host: re.Pattern[str]
+    port: int
+
+
+def tile_origin(tile_url: str | None) -> _TileOrigin | None:
+    """Scheme, host pattern ({s} = any subdomain) and port of a tile URL template; None when unusable."""
+    if not tile_url:
+        return None
+    parts = urlsplit(tile_url.replace("{s}", "subdomain-placeholder"))
+    if parts.scheme not in _REMOTE_SCHEMES or not parts.hostname:
+        return None
+    host = re.escape(parts.hostname).replace("subdomain\\-placeholder", "[a-z0-9-]+")
+    return _TileOrigin(parts.scheme, re.compile(host), parts.port or _DEFAULT_PORTS[parts.scheme])
+
+
+class NetworkGuard(QWebEngineUrlRequestInterceptor):
+    """Blocks every network request of the map page except those to the configured tile server."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.blocked = 0
+        self.blocked_urls: list[str] = []  # the last few, for the log and for tests
+        self._tiles: _TileOrigin | None = None
+
+    def allow_tiles(self, tile_url: str | None) -> None:
+        """Let requests to the host of this tile URL template through (None: block all network)."""
+        self._tiles = tile_origin(tile_url)
+
+    def allows(self, url: QUrl) -> bool:
+        """True for local resources (file, qrc, data) and for the tile server."""
+        scheme = url.scheme().lower()
+        if scheme not in _REMOTE_SCHEMES:
+            return True
+        tiles = self._tiles
+        return bool(
+            tiles
+            and scheme == tiles.scheme
+            and tiles.host.fullmatch(url.host().lower())
+            and url.port(_DEFAULT_PORTS[scheme]) == tiles.port
+        )
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
+        """Block and count what must not leave the machine."""
+        url = info.requestUrl()
+        if self.allows(url):
+            return
+        info.block(True)
+        self.blocked += 1
+        self.blocked_urls = [*self.blocked_urls[-19:], url.toString()]
+        log.warning("map page: blocked network request to %s", url.toString())
+
+
+class MapBridge(QObject):
+    """The object the page reaches through QWebChannel; its slots re-emit what the JavaScript reports.
+
+    Signals:
+        page_reported(): ecoMap.init finished and the channel is connected.
+        click_reported(str): a station marker was clicked.
+        view_reported(float, float, float): centre latitude, longitude (page coordinates) and zoom.
+        layer_reported(str, bool): a layer was toggled in the legend.
+    """
+
+    page_reported = Signal()
+    click_reported = Signal(str)
+    view_reported = Signal(float, float, float)
+    layer_reported = Signal(str, bool)
+
+    @Slot()
+    def page_ready(self) -> None:
+        """Called once by the page after ecoMap.init."""
+        self.page_reported.emit()
+
+    @Slot(str)
+    def station_clicked(self, station_id: str) -> None:
+        """Called by the page when a marker is clicked."""
+        self.click_reported.emit(station_id)
+
+    @Slot(float, float, float)
+    def view_changed(self, lat: float, lon: float, zoom: float) -> None:
+        """Called by the page after every pan or zoom."""
+        self.view_reported.emit(lat, lon, zoom)
+
+    @Slot(str, bool)
+    def layer_toggled(self, kind: str, visible: bool) -> None:
+        """Called by the page when the operator toggles a layer in the legend."""
+        self.layer_reported.emit(kind, visible)
+
+
+class MapPage(QWebEnginePage):
+    """The map's web page: JS console to the log, no dialogs, no navigation away from the map file."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.alerts = 0  # alert() calls: a map never raises one, so any count is a red flag
+        settings = self.settings()
+        # One rule for the network: the NetworkGuard (blocks, counts and logs all but the tile server).
+        # Chromium's file:// policy would also stop intranet tiles, so remote access is let through to
+        # the guard; file access must then be set explicitly, or the page's own scripts stop loading.
+        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, True)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, True)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.ShowScrollBars, False)
+
+    def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:
+        """Route the page's console to the Python log (errors as warnings)."""
+        error = level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel
+        log.log(logging.WARNING if error else logging.DEBUG, "map js %s:%d: %s", source, line, message)
+
+    def javaScriptAlert(self, origin: QUrl, message: str) -> None:
+        """Never show a dialog on the wall; count and log instead."""
+        self.alerts += 1
+        log.warning("map page: alert() suppressed: %r", message)
+
+    def acceptNavigationRequest(self, url: QUrl, kind, is_main_frame: bool) -> bool:
+        """Only the generated map file may be shown in the view."""
+        allowed = url.isLocalFile() and url.toLocalFile().endswith(".html")
+        if not allowed:
+            log.warning("map page: navigation to %s refused", url.toString())
+        return allowed
+
+
+def _default_cache_dir() -> Path:
+    location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
+    return Path(location or tempfile.gettempdir()) / "map"
+
+
+class MapView(QWebEngineView):
+    """The Leaflet map of districts, townships and stations; a dumb widget: setters in, signals out.
+
+    The page is generated once by `load_map`; after that only batched JSON goes in (`update_markers`,
+    `set_layer_visible`, `select_station`). Calls made before the page is ready are kept and replayed.
+    Clicking a marker does not select it: the owner decides and calls `select_station` on every view.
+
+    Signals:
+        ready(): the page has loaded and window.ecoMap answers through the web channel.
+        station_clicked(str): the operator clicked the station with this id.
+        view_changed(float, float, float): centre latitude, longitude (WGS-84) and zoom after a move.
+        layer_visibility_changed(str, bool): the operator toggled a layer in the legend.
+        markers_flushed(int): a batch of marker states reached the page (how many stations it matched).
+    """
+
+    ready = Signal()
+    station_clicked = Signal(str)
+    view_changed = Signal(float, float, float)
+    layer_visibility_changed = Signal(str, bool)
+    markers_flushed = Signal(int)
+
+    def __init__(self, parent: QObject | None = None, *, cache_dir: Path | None = None) -> None:
+        super().__init__(parent)
+        self._cache_dir = Path(cache_dir) if cache_dir else _default_cache_dir()
+        self._guard = NetworkGuard(self)
+        self._bridge = MapBridge(self)
+        self._pending: dict[str, MarkerState] = {}
+        self._hidden: set[str] = set()
+        self._selected: str | None = None
+        self._station_ids: frozenset[str] = frozenset()
+        self._page_path: Path | None = None
+        self._shifted = False
+        self._ready = False
+        self._timer = QTimer(self, singleShot=True, interval=FLUSH_INTERVAL_MS)
+        self._timer.timeout.connect(self._flush)
+        self._install_page()
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+
+    def _install_page(self) -> None:
+        page = MapPage(self)
+        page.setUrlRequestInterceptor(self._guard)
+        channel = QWebChannel(page)
+        channel.registerObject("bridge", self._bridge)
+        page.setWebChannel(channel)
+        self.setPage(page)
+        self._bridge.page_reported.connect(self._on_bridge_page_ready)
+        self._bridge.click_reported.connect(self._on_bridge_click)
+        self._bridge.view_reported.connect(self._on_bridge_view)
+        self._bridge.layer_reported.connect(self._on_bridge_layer)
+        page.loadFinished.connect(self._on_page_load_finished)
+
+    # -- properties -------------------------------------------------------------------------------------
+
+    @property
+    def is_ready(self) -> bool:
+        """True once the page has loaded and the JS API has reported in."""
+        return self._ready
+
+    @property
+    def blocked_requests(self) -> int:
+        """How many network requests of the page were blocked (anything but the tile server)."""
+        return self._guard.blocked
+
+    @property
+    def network_guard(self) -> NetworkGuard:
+        """The request interceptor of this view's page."""
+        return self._guard
+
+    @property
+    def page_path(self) -> Path | None:
+        """The generated HTML file currently shown."""
+        return self._page_path
+
+    # -- setters ----------------------------------------------------------------------------------------
+
+    def load_map(
+        self,
+        boundary: dict,
+        stations: Iterable[Station],
+        *,
+        center: tuple[float, float] | None = None,
+        zoom: int | None = None,
+        tile_url: str | None = None,
+        tiles_gcj02: bool = True,
+        font_px: int = 24,
+        labels: dict[str, str] | None = None,
+        label_kinds: tuple[str, ...] = ("air", "water"),
+        name_key: str = "name",
+    ) -> Path:
+        """Build the page once (boundaries: WGS-84 GeoJSON; center: (lat, lon) WGS-84) and load it.
+
+        With `tile_url` and `tiles_gcj02`, boundaries and stations are shifted to GCJ-02 to sit on the
+        Chinese tiles. `labels` overrides legend words (see map_page.DEFAULT_LABELS); `font_px` sizes
+        the legend, tooltips and labels for the wall.
+        """
+        stations = list(stations)
+        options = PageOptions(
+            center, zoom, tile_url, tiles_gcj02, font_px, dict(labels or {}), tuple(label_kinds), name_key
+        )
+        self._ready = False
+        self._shifted = options.shift_to_gcj02
+        self._station_ids = frozenset(s.id for s in stations)
+        self._guard.allow_tiles(tile_url)
+        self._page_path = build_page(self._new_page_path(), boundary, stations, options)
+        self.load(QUrl.fromLocalFile(str(self._page_path)))
+        return self._page_path
+
+    def update_markers(self, states: Iterable[MarkerState]) -> None:
+        """Queue marker states; the latest per station goes to the page in the next batch (≤ 10 Hz)."""
+        for state in states:
+            self._pending[state.id] = state
+        self._schedule_flush()
+
+    def set_layer_visible(self, kind: str, visible: bool) -> None:
+        """Show or hide every station of one kind (and its legend row)."""
+        (self._hidden.discard if visible else self._hidden.add)(kind)
+        self._run(f"ecoMap.setLayerVisible({json.dumps(kind)}, {json.dumps(bool(visible))})")
+
+    def select_station(self, station_id: str | None) -> None:
+        """Ring the station in cyan, keep its tooltip open and pan to it if off screen; None clears."""
+        self._selected = station_id
+        self._run(f"ecoMap.select({json.dumps(station_id)})")
+
+    def fit_district(self) -> None:
+        """Zoom so that the whole district fills the view."""
+        self._run("ecoMap.fitDistrict()")
+
+    def evaluate(self, js: str, callback: Callable[[Any], None]) -> None:
+        """Evaluate a JS expression in the page; `callback` gets its value decoded from JSON (or None)."""
+
+        def decode(result: object) -> None:
+            callback(json.loads(result) if isinstance(result, str) and result else None)
+
+        self.page().runJavaScript(f"JSON.stringify(({js}))", 0, decode)
+
+    # -- internals --------------------------------------------------------------------------------------
+
+    def _new_page_path(self) -> Path:
+        self._cache_dir.mkdir(parents=True, exist_ok=True)
+        if self._page_path is not None:
+            self._page_path.unlink(missing_ok=True)
+        handle, name = tempfile.mkstemp(prefix="map-", suffix=".html", dir=self._cache_dir)
+        os.close(handle)
+        return Path(name)
+
+    def _run(self, js: str) -> None:
+        if self._ready:
+            self.page().runJavaScript(js, 0)
+
+    def _schedule_flush(self) -> None:
+        if self._ready and self._pending and not self._timer.isActive():
+            self._timer.start()
+
+    def _flush(self) -> None:
+        if not self._ready or not self._pending:
+            return
+        batch = list(self._pending.values())
+        self._pending.clear()
+        payload = msgspec.json.encode(batch).decode()
+        self.page().runJavaScript(f"ecoMap.update({payload})", 0, self._on_batch_applied)
+
+    def _on_batch_applied(self, result: object) -> None:
+        self.markers_flushed.emit(int(result) if isinstance(result, int | float) else 0)
+
+    def _on_page_load_finished(self, ok: bool) -> None:
+        if not ok:
+            log.error("map page failed to load: %s", self._page_path)
+
+    def _on_bridge_page_ready(self) -> None:
+        self._ready = True
+        for kind in sorted(self._hidden):
+            self._run(f"ecoMap.setLayerVisible({json.dumps(kind)}, false)")
+        if self._selected is not None:
+            self._run(f"ecoMap.select({json.dumps(self._selected)})")
+        self._flush()
+        log.info("map page ready: %s (%d stations)", self._page_path, len(self._station_ids))
+        self.ready.emit()
+
+    def _on_bridge_click(self, station_id: str) -> None:
+        if station_id in self._station_ids:
+            self.station_clicked.emit(station_id)
+
+    def _on_bridge_view(self, lat: float, lon: float, zoom: float) -> None:
+        if self._shifted:
+            lon, lat = gcj02_to_wgs84(lon, lat)
+        self.view_changed.emit(lat, lon, zoom)
+
+    def _on_bridge_layer(self, kind: str, visible: bool) -> None:
+        (self._hidden.discard if visible else self._hidden.add)(kind)
+        self.layer_visibility_changed.emit(kind, visible)

@@ -1,0 +1,132 @@
+"""Health of the monitoring network per station kind: how many are online, offline, faulty or alarming."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+
+from console.widgets import theme
+
+
+class HealthRow(NamedTuple):
+    """Counts of one kind of station (kind = a StationKind value, or any display name)."""
+
+    kind: str
+    total: int
+    online: int
+    offline: int
+    fault: int
+    alarm: int
+
+
+def kind_name(kind: str) -> str:
+    """Translated display name of a station kind (unknown kinds are shown as given)."""
+    names = {
+        "air": QCoreApplication.translate("StationKind", "Air"),
+        "micro": QCoreApplication.translate("StationKind", "Micro"),
+        "scenic": QCoreApplication.translate("StationKind", "Scenic"),
+        "water": QCoreApplication.translate("StationKind", "Water"),
+        "noise": QCoreApplication.translate("StationKind", "Noise"),
+        "fume": QCoreApplication.translate("StationKind", "Fume"),
+        "source": QCoreApplication.translate("StationKind", "Sources"),
+        "odour": QCoreApplication.translate("StationKind", "Odour"),
+    }
+    return names.get(kind, kind)
+
+
+# Column -> (icon shown before a non-zero count, style state of a non-zero count).
+_MARKS = {"offline": ("○", "offline"), "fault": ("▲", "stale"), "alarm": ("◆", "alert")}
+
+
+class NetworkHealth(QWidget):
+    """A compact table: kind, online / total, offline (grey ○), fault (amber ▲), alarm (red ◆), online %.
+
+    Text is at the minimum readable size (the table has a line per kind).
+
+    Zero counts stay plain, so only what is wrong draws the eye. The online rate turns amber with ▼
+    below `rate_warn`.
+    """
+
+    COLUMNS = ("kind", "online", "offline", "fault", "alarm", "rate")
+
+    def __init__(self, parent: QWidget | None = None, *, rate_warn: float = 0.9) -> None:
+        super().__init__(parent)
+        self._rate_warn = rate_warn
+        self._cells: list[list[QLabel]] = []
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        gap = theme.current_scale().gap_px
+        self._grid.setHorizontalSpacing(gap * 2)
+        self._grid.setVerticalSpacing(round(gap * 0.4))
+        self._grid.setColumnStretch(0, 1)
+        self._add_header()
+
+    def _add_header(self) -> None:
+        titles = (
+            self.tr("Network"),
+            self.tr("Online"),
+            self.tr("Offline"),
+            self.tr("Fault"),
+            self.tr("Alarm"),
+            self.tr("Online %"),
+        )
+        for col, title in enumerate(titles):
+            label = QLabel(title)
+            theme.set_role(label, "role", "small")
+            label.setAlignment(_align(col) | Qt.AlignmentFlag.AlignBottom)
+            self._grid.addWidget(label, 0, col)
+
+    def set_rows(self, rows: list[HealthRow]) -> None:
+        """Show one line per kind, in the order given."""
+        while len(self._cells) < len(rows):
+            self._add_row()
+        for i, cells in enumerate(self._cells):
+            for label in cells:
+                label.setVisible(i < len(rows))
+            if i < len(rows):
+                self._fill(cells, rows[i])
+
+    def _add_row(self) -> None:
+        row = len(self._cells) + 1
+        cells = []
+        for col in range(len(self.COLUMNS)):
+            label = theme.ElidedLabel() if col == 0 else QLabel()  # long kind names end in …
+            label.setAlignment(_align(col) | Qt.AlignmentFlag.AlignVCenter)
+            theme.set_role(label, "role", "compact_strong" if col == len(self.COLUMNS) - 1 else "compact")
+            theme.tight_height(label, theme.current_scale().small_px)
+            self._grid.addWidget(label, row, col)
+            cells.append(label)
+        self._cells.append(cells)
+
+    def _fill(self, cells: list[QLabel], row: HealthRow) -> None:
+        cells[0].set_full_text(kind_name(row.kind))
+        cells[1].setText(f"{row.online} / {row.total}")
+        for col, count in ((2, row.offline), (3, row.fault), (4, row.alarm)):
+            icon, state = _MARKS[self.COLUMNS[col]]
+            cells[col].setText(f"{icon} {count}" if count else "0")
+            theme.set_role(cells[col], "state", state if count else "dim")
+        self._fill_rate(cells[5], row)
+
+    def _fill_rate(self, cell: QLabel, row: HealthRow) -> None:
+        if row.total <= 0:
+            cell.setText("—")
+            theme.set_role(cell, "state", "offline")
+            return
+        rate = row.online / row.total
+        low = rate < self._rate_warn
+        cell.setText("{}{:.1f}%".format("▼ " if low else "", rate * 100))
+        theme.set_role(cell, "state", "stale" if low else "ok")
+
+    def cell_text(self, row: int, column: str) -> str:
+        """Text shown in a data row (0-based) and column name (see COLUMNS)."""
+        return self._cells[row][self.COLUMNS.index(column)].text()
+
+    def cell_state(self, row: int, column: str) -> str:
+        """Style state of a cell: 'offline', 'stale' (amber), 'alert', 'dim' or 'ok'."""
+        return str(self._cells[row][self.COLUMNS.index(column)].property("state") or "")
+
+
+def _align(col: int) -> Qt.AlignmentFlag:
+    return Qt.AlignmentFlag.AlignLeft if col == 0 else Qt.AlignmentFlag.AlignRight

@@ -1,0 +1,192 @@
+"""A framed wall panel whose header shows its title and how old its data is."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from console.widgets import theme
+
+
+class SecondTicker(QObject):
+    """One timer for the whole console that fires just after each wall-clock second.
+
+    Signals:
+        ticked(float): the current Unix time, once a second.
+    """
+
+    ticked = Signal(float)
+    _instance: SecondTicker | None = None
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._arm()
+
+    @classmethod
+    def shared(cls) -> SecondTicker:
+        """The application-wide ticker (created on first use, owned by the QApplication)."""
+        if cls._instance is None:
+            cls._instance = cls(QCoreApplication.instance())
+        return cls._instance
+
+    def _arm(self) -> None:
+        # Re-armed to the next second boundary, so clocks never skip or repeat a second.
+        self._timer.start(1000 - int(time.time() * 1000) % 1000 + 5)
+
+    def _on_timer_timeout(self) -> None:
+        self._arm()
+        self.ticked.emit(time.time())
+
+
+def age_text(ts: float | None, now: float) -> str:
+    """'as of 14:03 · 25 s ago' (local time), or 'no data'."""
+    if ts is None:
+        return QCoreApplication.translate("Panel", "no data")
+    local, today = theme.local_time(ts), theme.local_time(now)
+    clock = local.strftime("%H:%M") if local.date() == today.date() else local.strftime("%m-%d %H:%M")
+    text = QCoreApplication.translate("Panel", "as of {time}").format(time=clock)
+    age = now - ts
+    return text if age < 0 else f"{text} · {_age_words(age)}"
+
+
+def _age_words(age: float) -> str:
+    if age < 60:
+        return QCoreApplication.translate("Panel", "{n} s ago").format(n=int(age))
+    if age < 3600:
+        return QCoreApplication.translate("Panel", "{n} min ago").format(n=int(age // 60))
+    if age < 86400:
+        hours, minutes = divmod(int(age // 60), 60)
+        return QCoreApplication.translate("Panel", "{h} h {m} min ago").format(h=hours, m=minutes)
+    return QCoreApplication.translate("Panel", "{n} d ago").format(n=int(age // 86400))
+
+
+class Panel(QFrame):
+    """A framed panel: a header with the title and the data age, and one body widget below.
+
+    The age label turns amber once the data is older than `stale_after_s`; it refreshes on the shared
+    one-second ticker. `now` is the clock (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        title: str,
+        parent: QWidget | None = None,
+        *,
+        stale_after_s: float = 300.0,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("Panel")
+        self._stale_after_s = stale_after_s
+        self._now = now
+        self._data_time: float | None = None
+        self._body: QWidget | None = None
+        self._title = QLabel(title)
+        theme.set_role(self._title, "role", "title")
+        theme.tight_height(self._title, theme.current_scale().title_px)
+        self._age = QLabel()
+        theme.set_role(self._age, "role", "small")
+        self._layout = self._build_layout()
+        self._apply_frame_style()
+        SecondTicker.shared().ticked.connect(self._on_ticker_ticked)
+        self.refresh_age()
+
+    def _build_layout(self) -> QVBoxLayout:
+        gap = theme.current_scale().gap_px
+        self._header = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._header.setSpacing(gap * 2)
+        self._header.addWidget(self._title, 1)
+        self._header.addWidget(self._age, 0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(gap * 2, gap, gap * 2, gap * 2)
+        layout.setSpacing(gap)
+        layout.addLayout(self._header)
+        return layout
+
+    def _fit_header(self) -> None:
+        # Title and age on one line when they fit, else the age goes under the title.
+        self._title.ensurePolished()  # the title's size comes from the stylesheet
+        self._age.ensurePolished()
+        margins = self._layout.contentsMargins()
+        room = self.width() - margins.left() - margins.right()
+        need = self._title.sizeHint().width() + self._header.spacing() + self._age.sizeHint().width()
+        wide = need <= room
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self._header.direction() != direction:
+            self._header.setDirection(direction)
+            self._header.setSpacing(theme.current_scale().gap_px * (2 if wide else 0))
+        side = Qt.AlignmentFlag.AlignRight if wide else Qt.AlignmentFlag.AlignLeft
+        self._age.setAlignment(side | Qt.AlignmentFlag.AlignBottom)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_header()
+
+    def _apply_frame_style(self) -> None:
+        self.setStyleSheet(
+            f"QFrame#Panel {{ background: {theme.PANEL}; border: 1px solid {theme.PANEL_EDGE};"
+            " border-radius: 6px; }"
+        )
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def title(self) -> str:
+        """The panel's title."""
+        return self._title.text()
+
+    def set_title(self, title: str) -> None:
+        """Change the title."""
+        self._title.setText(title)
+        self._fit_header()
+
+    def set_body(self, widget: QWidget) -> None:
+        """Show `widget` under the header, replacing (and deleting) the previous body."""
+        if self._body is not None:
+            self._layout.removeWidget(self._body)
+            self._body.deleteLater()
+        self._body = widget
+        self._layout.addWidget(widget, 1)
+
+    def body(self) -> QWidget | None:
+        """The body widget, if any."""
+        return self._body
+
+    def set_data_time(self, ts: float | None) -> None:
+        """Data time (Unix seconds, UTC) of what the panel shows; None when it has no data."""
+        self._data_time = ts
+        self.refresh_age()
+
+    def age_text(self) -> str:
+        """The text of the age label as it is shown."""
+        return self._age.text()
+
+    def is_stale(self) -> bool:
+        """Whether the data is older than the panel's threshold (or missing)."""
+        if self._data_time is None:
+            return True
+        return self._now() - self._data_time > self._stale_after_s
+
+    def refresh_age(self) -> None:
+        """Recompute the age label (called every second by the shared ticker)."""
+        now = self._now()
+        text = age_text(self._data_time, now)
+        if self._data_time is None:
+            state = "offline"
+        elif now - self._data_time > self._stale_after_s:
+            state, text = "stale", "⚠ " + text
+        else:
+            state = "ok"
+        theme.set_role(self._age, "state", state)
+        if text != self._age.text():
+            self._age.setText(text)
+            self._fit_header()
+
+    def _on_ticker_ticked(self, _now: float) -> None:
+        self.refresh_age()

@@ -1,0 +1,43 @@
+"""Qt test setup: offscreen platform with three 1080p screens, QtWebEngine usable as root, qasync loops."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SCREENS = Path(__file__).with_name("screens.json")
+
+# Three offscreen screens (a duty wall): windows can be placed per screen. Headless runs only: a real
+# display (xcb, wayland) is left alone.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS}"
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # Chromium refuses to run as root otherwise
+
+# Qt wants QtWebEngine loaded (or AA_ShareOpenGLContexts set) before the QApplication exists; on the
+# offscreen platform a later import happens to work, on a GL display it warns. Import it ahead of qapp.
+from PySide6 import QtWebEngineWidgets  # noqa: E402, F401
+from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
+
+QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+
+
+def _qasync_loop():
+    """An asyncio loop running on the Qt event loop (what the console uses)."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    return qasync.QEventLoop(app)
+
+
+def pytest_asyncio_loop_factories(config, item):
+    """Async tests under tests/qt run on qasync, like the console."""
+    return {"qasync": _qasync_loop}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _keep_running_when_windows_close(qapp):
+    """Windows that earlier tests close must not quit the application under a later test's event loop."""
+    qapp.setQuitOnLastWindowClosed(False)
