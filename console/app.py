@@ -188,14 +188,33 @@ class ConsoleApp:
 
 
 def map_labels() -> dict[str, str]:
-    """Legend words of the map, translated."""
+    """Words of the map's legend and layers, translated (keys as in map_page.DEFAULT_LABELS)."""
     from PySide6.QtCore import QCoreApplication
 
-    words = {
-        "air": "Air stations", "micro": "Micro stations", "scenic": "Scenic areas", "water": "Water",
-        "noise": "Noise", "fume": "Catering fume", "source": "Enterprise outlets", "odour": "Odour",
-    }  # fmt: skip
-    return {key: QCoreApplication.translate("Map", text) for key, text in words.items()}
+    from console.widgets.theme import category_word
+
+    labels = {
+        "layers": QCoreApplication.translate("Map", "Layers"),
+        "status": QCoreApplication.translate("Map", "Status"),
+        "air": QCoreApplication.translate("Map", "Air stations"),
+        "micro": QCoreApplication.translate("Map", "Micro stations"),
+        "scenic": QCoreApplication.translate("Map", "Scenic areas"),
+        "water": QCoreApplication.translate("Map", "Water quality"),
+        "noise": QCoreApplication.translate("Map", "Noise"),
+        "fume": QCoreApplication.translate("Map", "Catering fume"),
+        "source": QCoreApplication.translate("Map", "Pollution sources"),
+        "odour": QCoreApplication.translate("Map", "Odour"),
+        "state_ok": QCoreApplication.translate("Map", "Normal"),
+        "state_alarm": QCoreApplication.translate("Map", "Exceedance"),
+        "state_offline": QCoreApplication.translate("Map", "Offline"),
+        "state_stale": QCoreApplication.translate("Map", "Stale data"),
+        "state_fault": QCoreApplication.translate("Map", "Instrument fault"),
+        "state_invalid": QCoreApplication.translate("Map", "Invalid data"),
+        "state_selected": QCoreApplication.translate("Map", "Selected"),
+        "approximate": QCoreApplication.translate("Map", "Township outlines approximate"),
+        "tile_attribution": QCoreApplication.translate("Map", "Intranet basemap"),
+    }
+    return labels | {f"aqi_{level}": category_word(level) for level in range(1, 7)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.core import summary
 from console.core.factors import FACTORS, unit_of
@@ -19,10 +19,6 @@ from console.widgets.map_view import MarkerState
 TICK_MS = 100  # redraw at most ten times a second, whatever the network rate
 CITY_EVERY_S = 1.0  # city-level figures (AQI, ranking, health, wind) at most once a second
 MAX_EVENTS = 40
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Wall", text)
 
 
 def local_hour(ts: float) -> int:
@@ -164,12 +160,14 @@ class WallViewModel(QObject):
         newest = max((v.ts for v in values.values()), default=None)
         if newest:
             lines.append(
-                tr("Data time {0}").format(time.strftime("%m-%d %H:%M", time.gmtime(newest + 8 * 3600)))
+                self.tr("Data time {0}").format(time.strftime("%m-%d %H:%M", time.gmtime(newest + 8 * 3600)))
             )
         entry = self.store.status.get(station.id)
         if entry and entry.status != StationStatus.ONLINE:
             lines.append(
-                f"{tr(entry.status.value)}: {entry.reason}" if entry.reason else tr(entry.status.value)
+                f"{self.tr(entry.status.value)}: {entry.reason}"
+                if entry.reason
+                else self.tr(entry.status.value)
             )
         return lines
 
@@ -192,20 +190,24 @@ class WallViewModel(QObject):
             if entry is None or station is None:
                 continue
             if entry.status == StationStatus.OFFLINE:
-                self._event("warning", tr("{0} offline: {1}").format(station.name, entry.reason), entry.since)
+                self._event(
+                    "warning", self.tr("{0} offline: {1}").format(station.name, entry.reason), entry.since
+                )
             elif entry.status == StationStatus.FAULT:
                 self._event(
-                    "warning", tr("{0} instrument fault: {1}").format(station.name, entry.reason), entry.since
+                    "warning",
+                    self.tr("{0} instrument fault: {1}").format(station.name, entry.reason),
+                    entry.since,
                 )
 
     def _note_look_event(self, station: Station, previous: Look | None, look: Look) -> None:
         if previous is None:
             return
         if look.state == "alarm" and previous.state != "alarm":
-            text = tr("{0} exceeds its limit ({1})").format(station.name, look.reason)
+            text = self.tr("{0} exceeds its limit ({1})").format(station.name, look.reason)
             self._event("warning", text, self.store.data_time)
         elif station.kind == StationKind.AIR and (look.level or 0) >= 4 > (previous.level or 0):
-            text = tr("{0}: AQI {1}, heavily polluted air").format(station.name, look.label)
+            text = self.tr("{0}: AQI {1}, heavily polluted air").format(station.name, look.label)
             self._event("critical", text, self.store.data_time)
 
     def _event(self, severity: str, text: str, ts: float) -> None:

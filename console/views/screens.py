@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from console.core import summary
@@ -24,10 +24,6 @@ from console.widgets.wind_widget import WindWidget
 DAY_S = 86400.0
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Wall", text)
-
-
 def _panel(title: str, body: QWidget) -> Panel:
     panel = Panel(title)
     panel.set_body(body)
@@ -44,10 +40,10 @@ class SituationView(QWidget):
         self.ranking = RankingChart()
         self.health = NetworkHealth()
         self.wind = WindWidget()
-        self.city_panel = _panel(tr("City air quality now"), self.headline)
-        self.ranking_panel = _panel(tr("Township ranking · PM2.5"), self.ranking)
-        self.health_panel = _panel(tr("Network health"), self.health)
-        self.wind_panel = _panel(tr("Wind"), self.wind)
+        self.city_panel = _panel(self.tr("City air quality now"), self.headline)
+        self.ranking_panel = _panel(self.tr("Township ranking · PM2.5"), self.ranking)
+        self.health_panel = _panel(self.tr("Network health"), self.health)
+        self.wind_panel = _panel(self.tr("Wind"), self.wind)
         grid = QGridLayout(self)
         grid.addWidget(self.city_panel, 0, 0, 1, 2)
         grid.addWidget(self.ranking_panel, 1, 0, 2, 1)
@@ -71,7 +67,9 @@ class SituationView(QWidget):
         self.city_panel.set_data_time(city.ts)
 
     def _on_ranking(self, rows: list[summary.TownshipRow]) -> None:
-        self.ranking.set_ranking([(r.name, r.pm25, r.aqi) for r in rows], tr("PM2.5 µg/m³"), full_scale=75)
+        self.ranking.set_ranking(
+            [(r.name, r.pm25, r.aqi) for r in rows], self.tr("PM2.5 µg/m³"), full_scale=75
+        )
         self.ranking_panel.set_data_time(self._data_time if rows else None)
 
     def _on_health(self, rows: list[summary.HealthRow]) -> None:
@@ -108,6 +106,14 @@ class MapScreenView(QWidget):
         vm.link_changed.connect(self._on_link)
         vm.data_time_changed.connect(self._on_data_time)
         self.map.station_clicked.connect(vm.select_station)
+        self.map.ready.connect(self.map.fit_district)
+        self._refit = QTimer(self, singleShot=True, interval=300, timeout=self.map.fit_district)
+
+    def resizeEvent(self, event) -> None:
+        """The window took its final size (or a monitor changed): show the whole district again."""
+        super().resizeEvent(event)
+        if self.map.is_ready:
+            self._refit.start()
 
     def _on_data_time(self, ts: float) -> None:
         self._data_time = ts or None
@@ -132,9 +138,9 @@ class ActionView(QWidget):
         self.events = EventList()
         self.trends = StationTrends()
         self.city = TrendPlot("µg/m³")
-        self.events_panel = _panel(tr("Latest events"), self.events)
-        self.trends_panel = _panel(tr("Selected station · 24 h"), self.trends)
-        self.city_panel = _panel(tr("City PM2.5 · hourly mean, 24 h"), self.city)
+        self.events_panel = _panel(self.tr("Latest events"), self.events)
+        self.trends_panel = _panel(self.tr("Selected station · 24 h"), self.trends)
+        self.city_panel = _panel(self.tr("City PM2.5 · hourly mean, 24 h"), self.city)
         layout = QVBoxLayout(self)
         layout.addWidget(self.events_panel, 3)
         layout.addWidget(self.trends_panel, 5)
@@ -156,7 +162,7 @@ class ActionView(QWidget):
             self._shown_station = station_id
             factors = AIR_STATION_FACTORS if station.kind == StationKind.AIR else station.factors
             self.trends.set_station(station.name, list(factors), zone=station.zone)
-            self.trends_panel.set_title(tr("Selected station · 24 h · {0}").format(station.name))
+            self.trends_panel.set_title(self.tr("Selected station · 24 h · {0}").format(station.name))
         newest = None
         for code in self.trends.factors():
             series = self.vm.series_for(station_id, code)
@@ -176,8 +182,8 @@ class ActionView(QWidget):
         times, values = trend
         if not times:
             return
-        self.city.set_series("pm25", tr("PM2.5"), np.asarray(times), np.asarray(values))
-        self.city.set_limit(tr("GB 3095 II 24 h"), 75.0)
+        self.city.set_series("pm25", self.tr("PM2.5"), np.asarray(times), np.asarray(values))
+        self.city.set_limit(self.tr("GB 3095 II 24 h"), 75.0)
         end = times[-1] + 3600
         self.city.setXRange(end - DAY_S, end, padding=0)
         self.city_panel.set_data_time(end)

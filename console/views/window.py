@@ -13,18 +13,6 @@ from console.views.layout import ScreenPlan, fit_to_screens
 log = logging.getLogger(__name__)
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("WallWindow", text)
-
-
-SHORTCUTS = (
-    ("F11", "Toggle kiosk (fullscreen) mode"),
-    ("F1", "Show or hide this help"),
-    ("Esc", "Close this help"),
-    ("Ctrl+Q", "Quit the console"),
-)
-
-
 class HelpOverlay(QLabel):
     """The keyboard shortcuts, over the window's content until F1 or Esc."""
 
@@ -34,10 +22,20 @@ class HelpOverlay(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet("QLabel#helpOverlay { background: rgba(11, 18, 32, 230); }")
         rows = "".join(
-            f"<tr><td><b>{key}</b>&nbsp;&nbsp;</td><td>{tr(text)}</td></tr>" for key, text in SHORTCUTS
+            f"<tr><td><b>{key}</b>&nbsp;&nbsp;</td><td>{text}</td></tr>" for key, text in self.shortcuts()
         )
-        self.setText(f"<h2>{tr('Keyboard shortcuts')}</h2><table>{rows}</table>")
+        title = self.tr("Keyboard shortcuts")
+        self.setText(f"<h2>{title}</h2><table>{rows}</table>")
         self.hide()
+
+    def shortcuts(self) -> list[tuple[str, str]]:
+        """Every keyboard shortcut of the wall, with what it does."""
+        return [
+            ("F11", self.tr("Toggle kiosk (fullscreen) mode")),
+            ("F1", self.tr("Show or hide this help")),
+            ("Esc", self.tr("Close this help")),
+            ("Ctrl+Q", self.tr("Quit the console")),
+        ]
 
     def toggle(self) -> None:
         self.setGeometry(self.parentWidget().rect())
@@ -57,7 +55,7 @@ class WallWindow(QWidget):
     def __init__(self, name: str) -> None:
         super().__init__(None, Qt.WindowType.FramelessWindowHint)
         self.setObjectName(f"wall-{name}")
-        self.setWindowTitle(tr("Environmental command centre"))
+        self.setWindowTitle(self.tr("Environmental command centre"))
         self._row = QHBoxLayout(self)
         self._row.setContentsMargins(6, 6, 6, 6)
         self.kiosk = True

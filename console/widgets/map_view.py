@@ -295,10 +295,10 @@ class MapView(QWebEngineView):
         (self._hidden.discard if visible else self._hidden.add)(kind)
         self._run(f"ecoMap.setLayerVisible({json.dumps(kind)}, {json.dumps(bool(visible))})")
 
-    def select_station(self, station_id: str | None) -> None:
-        """Ring the station in cyan, keep its tooltip open and pan to it if off screen; None clears."""
+    def select_station(self, station_id: str | None, *, details: bool = False) -> None:
+        """Ring the station in cyan, pan to it if off screen; ``details`` keeps its values open."""
         self._selected = station_id
-        self._run(f"ecoMap.select({json.dumps(station_id)})")
+        self._run(f"ecoMap.select({json.dumps(station_id)}, {json.dumps(details)})")
 
     def fit_district(self) -> None:
         """Zoom so that the whole district fills the view."""

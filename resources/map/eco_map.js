@@ -620,14 +620,15 @@
       return true;
     },
 
-    // Select a station (cyan ring, tooltip kept open, pan into view) or clear with null.
-    select: function (id) {
+    // Select a station (cyan ring, pan into view) or clear with null. The details open only when asked:
+    // on a wall an open box would hide part of the map for the whole shift.
+    select: function (id, withDetails) {
       selectedId = id && markers[id] ? id : null;
       moveRing();
       if (!selectedId) { hideTooltip(); return null; }
       var ll = markers[selectedId].getLatLng();
       if (!map.getBounds().pad(-0.1).contains(ll)) { map.panTo(ll); }
-      showTooltip(selectedId);
+      if (withDetails) { showTooltip(selectedId); } else { hideTooltip(); }
       return selectedId;
     },
 

@@ -79,6 +79,7 @@ async def test_cuts_are_resumed_without_loss_or_duplicates(tmp_path) -> None:
             if minute % 10 == 5:
                 proxy.cut()
             await asyncio.sleep(0.01)
+        await wait_for(lambda: len({(r.station, r.ts, r.factor) for r in readings_seen(rec)}) >= 120)
         await wait_for(lambda: link.position == (hub.events.epoch, hub.events.seq))
         keys = [(r.station, r.ts, r.factor) for r in readings_seen(rec)]
         assert len(keys) == len(set(keys)) == 120
