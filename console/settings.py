@@ -33,6 +33,7 @@ class Settings:
     tile_diagonal_in: float = 55.0
     viewing_distance_m: float = 4.0
     desk: bool = False
+    map_gpu: bool = False
     log_level: str = "INFO"
 
     @property
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--viewing-distance", dest="viewing_distance_m", type=float, default=4.0, help="metres")
     p.add_argument("--desk", action="store_true", help="desk-screen text sizes instead of video-wall sizes")
+    p.add_argument("--map-gpu", action="store_true", help="let the map page use the GPU (more memory)")
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ...")
     return p
 

@@ -88,6 +88,7 @@ class Readings(_Msg, tag="readings"):
     epoch: str
     seq: int
     items: list[Reading]
+    sent: float = 0.0  # hub wall clock when the event was published (Unix seconds): lag monitoring
 
 
 class StationEvent(_Msg, tag="station"):

@@ -14,6 +14,7 @@ from console.core import protocol
 from console.core.models import Reading, Station, StationKind, StationStatus
 
 HISTORY_S = 26 * 3600  # recent series kept in memory for trends (a little more than the 24 h shown)
+MIN_SPACING_S = 30.0  # at most one point per 30 s per series (a day's trend needs no more): bounded memory
 # Kinds whose every factor keeps a recent series; other kinds keep only their AQI and fetch on demand.
 SERIES_KINDS = frozenset({StationKind.AIR, StationKind.WATER, StationKind.SCENIC})
 SERIES_FACTORS = frozenset({"AQI_H", "AQI_D"})
@@ -60,8 +61,8 @@ class Series:
         self.flags: deque[str] = deque()
 
     def add(self, ts: float, value: float, flag: str) -> None:
-        if self.times and ts <= self.times[-1]:
-            if ts == self.times[-1]:  # a re-sent value replaces the last one
+        if self.times and ts < self.times[-1] + MIN_SPACING_S:
+            if ts >= self.times[-1]:  # re-sent, or denser than a trend needs: the newest value stands
                 self.values[-1], self.flags[-1] = value, flag
             return  # late arrivals older than the newest point are kept by the cache, not here
         self.times.append(ts)

@@ -26,7 +26,7 @@ class EventLog:
     def readings(self, items: list) -> bytes:
         """Sequence and encode a ``readings`` event."""
         self.seq += 1
-        return self._keep(protocol.Readings(epoch=self.epoch, seq=self.seq, items=items))
+        return self._keep(protocol.Readings(epoch=self.epoch, seq=self.seq, items=items, sent=time.time()))
 
     def station(self, entry: protocol.StatusEntry) -> bytes:
         """Sequence and encode a ``station`` status event."""

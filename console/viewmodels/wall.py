@@ -16,13 +16,32 @@ from console.core.store import ChangeSet, Store
 from console.widgets.event_list import EventRow
 from console.widgets.map_view import MarkerState
 
-TICK_MS = 100  # redraw at most ten times a second, whatever the network rate
+TICK_MS = 50  # redraw at most twenty times a second, whatever the network rate
 CITY_EVERY_S = 1.0  # city-level figures (AQI, ranking, health, wind) at most once a second
 MAX_EVENTS = 40
 
 
 def local_hour(ts: float) -> int:
     return int(((ts + 8 * 3600) % 86400) // 3600)
+
+
+class Spread(QObject):
+    """Runs a list of steps one per turn of the event loop (a new list replaces what is left of the old)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._steps: list = []
+        self._timer = QTimer(self, singleShot=True, interval=0, timeout=self._next)
+
+    def run(self, *steps) -> None:
+        self._steps = list(steps)
+        self._timer.start()
+
+    def _next(self) -> None:
+        if self._steps:
+            self._steps.pop(0)()
+        if self._steps:
+            self._timer.start()
 
 
 class WallViewModel(QObject):
@@ -63,6 +82,7 @@ class WallViewModel(QObject):
         self.events: deque[EventRow] = deque(maxlen=MAX_EVENTS)
         self._pending = ChangeSet()
         self._last_city = 0.0
+        self._spread = Spread(self)
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._on_tick)
@@ -172,12 +192,15 @@ class WallViewModel(QObject):
         return lines
 
     def _update_city(self) -> None:
+        """City figures, one per turn of the event loop so no single turn holds a frame up."""
         store = self.store
-        self.city_changed.emit(summary.city_summary(store))
-        self.ranking_changed.emit(summary.township_ranking(store, self.township_names))
-        self.health_changed.emit(summary.network_health(store, self.looks))
-        self.wind_changed.emit(summary.city_wind(store))
-        self.city_trend_changed.emit(summary.city_series(store, "a34004"))
+        self._spread.run(
+            lambda: self.city_changed.emit(summary.city_summary(store)),
+            lambda: self.ranking_changed.emit(summary.township_ranking(store, self.township_names)),
+            lambda: self.health_changed.emit(summary.network_health(store, self.looks)),
+            lambda: self.wind_changed.emit(summary.city_wind(store)),
+            lambda: self.city_trend_changed.emit(summary.city_series(store, "a34004")),
+        )
 
     # --- events --------------------------------------------------------------------------------------------
 

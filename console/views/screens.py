@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
@@ -9,7 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 from console.core import summary
 from console.core.link import LinkState, LinkStatus
 from console.core.models import INVALID_FLAGS, StationKind
-from console.viewmodels.wall import WallViewModel
+from console.viewmodels.wall import Spread, WallViewModel
 from console.widgets import network_health
 from console.widgets.aqi_headline import AqiHeadline
 from console.widgets.event_list import EventList
@@ -146,6 +148,7 @@ class ActionView(QWidget):
         layout.addWidget(self.trends_panel, 5)
         layout.addWidget(self.city_panel, 2)
         self._shown_station = ""
+        self._plots = Spread(self)
         vm.events_changed.connect(self._on_events)
         vm.station_series_changed.connect(self._on_station_series)
         vm.city_trend_changed.connect(self._on_city_trend)
@@ -163,20 +166,21 @@ class ActionView(QWidget):
             factors = AIR_STATION_FACTORS if station.kind == StationKind.AIR else station.factors
             self.trends.set_station(station.name, list(factors), zone=station.zone)
             self.trends_panel.set_title(self.tr("Selected station · 24 h · {0}").format(station.name))
-        newest = None
-        for code in self.trends.factors():
-            series = self.vm.series_for(station_id, code)
-            if series is None or not len(series):
-                continue
-            ts = np.fromiter(series.times, float, len(series))
-            values = np.fromiter(series.values, float, len(series))
-            invalid = np.fromiter((f in INVALID_FLAGS for f in series.flags), bool, len(series))
-            self.trends.set_factor_series(code, ts, values, invalid)
-            newest = max(newest or 0.0, ts[-1])
-        self.trends_panel.set_data_time(newest)
-        if newest:  # always the last 24 h, however little of it has data yet
-            for code in self.trends.factors():
-                self.trends.plot(code).setXRange(newest - DAY_S, newest, padding=0)
+        # one plot per turn of the event loop: eight plots at once would hold a frame up
+        self._plots.run(
+            *(functools.partial(self._draw_factor, station_id, code) for code in self.trends.factors())
+        )
+
+    def _draw_factor(self, station_id: str, code: str) -> None:
+        series = self.vm.series_for(station_id, code)
+        if station_id != self._shown_station or series is None or not len(series):
+            return
+        ts = np.fromiter(series.times, float, len(series))
+        values = np.fromiter(series.values, float, len(series))
+        invalid = np.fromiter((f in INVALID_FLAGS for f in series.flags), bool, len(series))
+        self.trends.set_factor_series(code, ts, values, invalid)
+        self.trends.plot(code).setXRange(ts[-1] - DAY_S, ts[-1], padding=0)  # always the last 24 h
+        self.trends_panel.set_data_time(ts[-1])
 
     def _on_city_trend(self, trend: tuple[list[float], list[float]]) -> None:
         times, values = trend

@@ -1,0 +1,210 @@
+"""Wall benchmark: the console against a hub simulating N stations that all report every second.
+
+The hub (with its simulated loggers) runs in its own processes; the console runs here, offscreen, with the
+three wall views on three 1080p screens, exactly as `python main.py --hub ...` builds them.
+
+Figures (after a warm-up):
+  frame_ms p50/p99   longest stretch the GUI thread was busy between two turns of the event loop, measured
+                     by a 4 ms probe timer (gap between its ticks); ≤ 16.7 ms means a 60 Hz frame was possible
+  gui_cpu            CPU time of the GUI thread per wall second (1.0 = one core)
+  latency_ms p50/p99 hub publishes a reading (`sent`) that changes a station's marker -> the map page
+                     confirms the batch holding that marker is applied (readings that change nothing on
+                     the map are not counted)
+  rss_mb             the console process; rss_total_mb adds QtWebEngine's helper processes
+
+Usage: python bench/wall.py [--stations 2000] [--seconds 30] [--warmup 10]
+The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={ROOT / 'tests' / 'qt' / 'screens.json'}"
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+import psutil  # noqa: E402
+
+
+def start_hub(data_dir: Path, stations: int) -> tuple[subprocess.Popen, str]:
+    cmd = [sys.executable, "-m", "console.hub", "--simulate", "--stations", str(stations), "--interval", "1",
+           "--http-port", "0", "--hj212-port", "0", "--data-dir", str(data_dir), "--token", "bench",
+           "--log-level", "WARNING"]  # fmt: skip
+    hub = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
+    line = hub.stdout.readline()
+    ports = dict(part.split("=") for part in line.split()[1:3])
+    return hub, f"http://127.0.0.1:{ports['http']}"
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 1)
+
+
+class Probe:
+    """Event-loop gaps, GUI-thread CPU and hub-to-screen latency, recorded while ``measuring``."""
+
+    def __init__(self, console) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.console = console
+        self.measuring = False
+        self.gaps: list[float] = []
+        self.latencies: list[float] = []
+        self.latest_sent: dict[str, float] = {}  # station -> hub publish time of its latest reading
+        self.pending: dict[str, float] = {}  # station -> publish time of the reading its queued marker shows
+        self._last = time.perf_counter()
+        self.timer = QTimer(interval=4, timeout=self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.measuring:
+            self.gaps.append((now - self._last) * 1000)
+        self._last = now
+
+    def on_message(self, message) -> None:
+        from console.core import protocol
+
+        if isinstance(message, protocol.Readings) and message.sent:
+            for r in message.items:
+                self.latest_sent[r.station] = message.sent
+
+    def on_markers(self, states: list) -> None:
+        """The view-model handed new markers to the map: they show the latest readings of those stations."""
+        for state in states:
+            sent = self.latest_sent.get(state.id)
+            if sent is not None:
+                self.pending[state.id] = sent
+
+    def watch_map(self, map_view) -> None:
+        """Note which stations each batch sent to the page holds (instrumentation of MapView._flush)."""
+        self.batches: list[list[str]] = []
+        flush = map_view._flush
+
+        def recording_flush() -> None:
+            ids = list(map_view._pending)
+            flush()
+            if ids:
+                self.batches.append(ids)
+
+        map_view._flush = recording_flush
+        map_view._timer.timeout.disconnect()
+        map_view._timer.timeout.connect(recording_flush)
+        map_view.markers_flushed.connect(self.on_flushed)
+
+    def on_flushed(self, _count: int) -> None:
+        now = time.time()
+        ids = self.batches.pop(0) if self.batches else []
+        for station in ids:
+            sent = self.pending.pop(station, None)
+            if sent is not None and self.measuring:
+                self.latencies.append((now - sent) * 1000)
+
+
+async def run(args) -> dict:
+    from console.app import ConsoleApp
+    from console.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        hub, url = start_hub(Path(tmp) / "hub", args.stations)
+        try:
+            settings = Settings(hub_url=url, token="bench", data_dir=Path(tmp) / "console", lang="en")
+            console = ConsoleApp(settings)
+            running = asyncio.ensure_future(console.run())
+            while console.link is None or "map" not in console.views:
+                await asyncio.sleep(0.1)
+            probe = Probe(console)
+            original = console._on_message
+            console._on_message = lambda m: (probe.on_message(m), original(m))
+            console.link.on_message = console._on_message
+            probe.watch_map(console.views["map"].map)
+            console.vm.markers_changed.connect(probe.on_markers)
+            await asyncio.sleep(args.warmup)
+            me = psutil.Process()
+            cpu0, wall0, readings0 = time.thread_time(), time.monotonic(), console.store.readings_applied
+            probe.measuring = True
+            await asyncio.sleep(args.seconds)
+            probe.measuring = False
+            cpu1, wall1, readings1 = time.thread_time(), time.monotonic(), console.store.readings_applied
+            rss = me.memory_info().rss
+            rss_total = rss + sum(
+                c.memory_info().rss for c in me.children(recursive=True) if _is_webengine(c)
+            )
+            console._done.set()
+            await asyncio.wait_for(running, 30)
+        finally:
+            hub.terminate()
+            hub.wait(20)
+    return {
+        "stations": args.stations,
+        "readings_per_s": round((readings1 - readings0) / (wall1 - wall0)),
+        "frame_ms_p50": percentile(probe.gaps, 0.50),
+        "frame_ms_p99": percentile(probe.gaps, 0.99),
+        "gui_cpu": round((cpu1 - cpu0) / (wall1 - wall0), 2),
+        "latency_ms_p50": percentile(probe.latencies, 0.50),
+        "latency_ms_p99": percentile(probe.latencies, 0.99),
+        "latency_samples": len(probe.latencies),
+        "rss_mb": round(rss / 2**20),
+        "rss_total_mb": round(rss_total / 2**20),
+    }
+
+
+def _is_webengine(proc: psutil.Process) -> bool:
+    try:
+        return "QtWebEngineProcess" in proc.name() or "QtWebEngineProcess" in " ".join(proc.cmdline()[:1])
+    except psutil.Error:
+        return False
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--stations", type=int, default=2000)
+    p.add_argument("--seconds", type=float, default=30.0)
+    p.add_argument("--warmup", type=float, default=10.0)
+    p.add_argument("--profile", help="write a cProfile of the GUI thread (whole run) to this file")
+    args = p.parse_args()
+    from console.app import prepare_environment
+
+    prepare_environment()  # the console's own process settings (as main.py applies them)
+    import qasync
+    from PySide6 import QtWebEngineWidgets  # noqa: F401
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from console.widgets.theme import WallScale, apply_theme
+
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    apply_theme(app, WallScale())
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    figures = qasync.run(run(args))
+    if args.profile:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    for key, value in figures.items():
+        print(f"{key:>16}: {value}")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
