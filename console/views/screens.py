@@ -108,6 +108,7 @@ class MapScreenView(QWidget):
         vm.link_changed.connect(self._on_link)
         vm.data_time_changed.connect(self._on_data_time)
         self.map.station_clicked.connect(vm.select_station)
+        self.map.tooltip_requested.connect(lambda sid: self.map.set_tooltip(sid, vm.tooltip_for(sid)))
         self.map.ready.connect(self.map.fit_district)
         self._refit = QTimer(self, singleShot=True, interval=300, timeout=self.map.fit_district)
 

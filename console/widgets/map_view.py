@@ -118,6 +118,7 @@ class MapBridge(QObject):
     click_reported = Signal(str)
     view_reported = Signal(float, float, float)
     layer_reported = Signal(str, bool)
+    tooltip_reported = Signal(str)
 
     @Slot()
     def page_ready(self) -> None:
@@ -133,6 +134,10 @@ class MapBridge(QObject):
     def view_changed(self, lat: float, lon: float, zoom: float) -> None:
         """Called by the page after every pan or zoom."""
         self.view_reported.emit(lat, lon, zoom)
+
+    @Slot(str)
+    def tooltip_needed(self, station_id: str) -> None:
+        self.tooltip_reported.emit(station_id)
 
     @Slot(str, bool)
     def layer_toggled(self, kind: str, visible: bool) -> None:
@@ -191,6 +196,7 @@ class MapView(QWebEngineView):
         view_changed(float, float, float): centre latitude, longitude (WGS-84) and zoom after a move.
         layer_visibility_changed(str, bool): the operator toggled a layer in the legend.
         markers_flushed(int): a batch of marker states reached the page (how many stations it matched).
+        tooltip_requested(str): the pointer reached a station: answer with ``set_tooltip`` (fresh values).
     """
 
     ready = Signal()
@@ -198,6 +204,7 @@ class MapView(QWebEngineView):
     view_changed = Signal(float, float, float)
     layer_visibility_changed = Signal(str, bool)
     markers_flushed = Signal(int)
+    tooltip_requested = Signal(str)
 
     def __init__(self, parent: QObject | None = None, *, cache_dir: Path | None = None) -> None:
         super().__init__(parent)
@@ -226,6 +233,7 @@ class MapView(QWebEngineView):
         self.setPage(page)
         self._bridge.page_reported.connect(self._on_bridge_page_ready)
         self._bridge.click_reported.connect(self._on_bridge_click)
+        self._bridge.tooltip_reported.connect(self._on_bridge_tooltip)
         self._bridge.view_reported.connect(self._on_bridge_view)
         self._bridge.layer_reported.connect(self._on_bridge_layer)
         page.loadFinished.connect(self._on_page_load_finished)
@@ -301,6 +309,14 @@ class MapView(QWebEngineView):
         """Ring the station in cyan, pan to it if off screen; ``details`` keeps its values open."""
         self._selected = station_id
         self._run(f"ecoMap.select({json.dumps(station_id)}, {json.dumps(details)})")
+
+    def _on_bridge_tooltip(self, station_id: str) -> None:
+        if station_id in self._station_ids:
+            self.tooltip_requested.emit(station_id)
+
+    def set_tooltip(self, station_id: str, lines: list[str]) -> None:
+        """Plain-text lines shown when the pointer is on a station (escaped by the page, never HTML)."""
+        self._run(f"ecoMap.setTooltip({json.dumps(station_id)}, {json.dumps(lines, ensure_ascii=False)})")
 
     def fit_district(self) -> None:
         """Zoom so that the whole district fills the view."""

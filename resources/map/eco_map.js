@@ -494,7 +494,10 @@
     });
     group.on('mouseover', function (e) {
       var m = e.propagatedFrom || e.layer;
-      if (m && m.station) { showTooltip(m.station.id); }
+      if (m && m.station) {
+        showTooltip(m.station.id);
+        if (bridge) { bridge.tooltip_needed(m.station.id); }  // fresh values arrive through setTooltip
+      }
     });
     group.on('mouseout', restoreTooltip);
     group.addTo(map);
@@ -633,6 +636,16 @@
     },
 
     fitDistrict: fitDistrict,
+
+    // Latest values of one station (plain text lines), asked for when the pointer reaches it.
+    setTooltip: function (id, lines) {
+      var m = markers[id];
+      if (!m) { return false; }
+      m.st = m.st || { state: 'ok' };
+      m.st.tooltip = lines;
+      if (tipId === id) { showTooltip(id); }
+      return true;
+    },
 
     showTooltip: function (id) { showTooltip(id); return tipId; },
 

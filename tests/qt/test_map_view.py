@@ -286,3 +286,17 @@ def test_view_changed_reports_the_centre_in_wgs84(qtbot, view):
         view.fit_district()
     lat, lon, zoom = moved.args
     assert 40.2 < lat < 40.8 and 115.7 < lon < 116.6 and zoom > 7
+
+
+def test_hovering_a_station_asks_for_its_latest_values(qtbot, view, stations):
+    air = [s.id for s in stations if s.kind == StationKind.AIR and not s.id.startswith("XSS")]
+    points = evaluate(qtbot, view, f"{air!r}.map(id => [id, ecoMap.pointOf(id)])")
+    middle = (view.width() / 2, view.height() / 2)
+    station_id, (x, y) = min(points, key=lambda p: (p[1][0] - middle[0]) ** 2 + (p[1][1] - middle[1]) ** 2)
+    with qtbot.waitSignal(view.tooltip_requested, timeout=5000) as asked:
+        QTest.mouseMove(view.focusProxy(), QPoint(round(x) - 3, round(y)))
+        QTest.mouseMove(view.focusProxy(), QPoint(round(x), round(y)))
+    assert asked.args == [station_id]
+    view.set_tooltip(station_id, ["PM2.5 81 µg/m³", "<b>not bold</b>"])
+    tooltip = f"ecoMap.state([{station_id!r}]).tooltip[{station_id!r}]"
+    qtbot.waitUntil(lambda: "<b>not bold</b>" in (evaluate(qtbot, view, tooltip) or ""))
