@@ -190,8 +190,8 @@ def run_phase(args, name: str, rate: float | None, bypass: bool) -> dict:
         consoles.join(10)
         if profiler is not None:
             profiler.wait(30)
-        hub.terminate()
-        hub.wait(10)
+        hub.terminate()  # the hub flushes its storage backlog before it exits
+        hub.wait(120)
     sent = next(r for r in results if "sent" in r)
     got = next(r for r in results if "counts" in r)
     return summarise(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -38,7 +39,8 @@ class EmbeddedHub:
         return [
             sys.executable, "-m", "console.hub", "--simulate", "--http-port", "0", "--hj212-port", "0",
             "--data-dir", str(self.data_dir), "--token", self.token, "--region", self.region,
-            "--accel", str(self.accel), "--log-level", "WARNING", *self.extra,
+            "--accel", str(self.accel), "--log-level", "WARNING", "--parent-pid", str(os.getpid()),
+            *self.extra,
         ]  # fmt: skip
 
     async def start(self, timeout: float = 60.0) -> None:

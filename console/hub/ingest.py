@@ -25,6 +25,8 @@ DATA_COMMANDS: dict[str, tuple[str, str]] = {
     "2031": ("Avg", ":1d"),  # daily data computed by the logger
 }
 MAX_AUTH_FAILURES = 5
+READ_SIZE = 32 * 1024  # bytes read from one logger per turn of the loop (≈ 80 frames)
+CYCLE_BUDGET = 4000  # frames taken between two publications; beyond it loggers wait (TCP pushes back)
 SPLIT_TIMEOUT_S = 120.0
 _EPOCH = datetime(1970, 1, 1)
 
@@ -53,6 +55,7 @@ class HJ212Listener:
         self._server: asyncio.Server | None = None
         self._connections: set[LoggerConnection] = set()
         self._paused: set[LoggerConnection] = set()
+        self.frames_in_cycle = 0  # frames taken since the hub last published
         self._time_cache: dict[str, float] = {}
         self._log_budget = _LogBudget()
 
@@ -75,8 +78,14 @@ class HJ212Listener:
             self._paused.add(connection)
             connection.transport.pause_reading()
 
+    @property
+    def over_budget(self) -> bool:
+        """More frames arrived since the last publication than one cycle should take."""
+        return self.frames_in_cycle >= CYCLE_BUDGET
+
     def resume_all(self) -> None:
-        """Read again from every paused logger."""
+        """A new publication cycle: read again from every paused logger."""
+        self.frames_in_cycle = 0
         for connection in self._paused:
             if not connection.transport.is_closing():
                 connection.transport.resume_reading()
@@ -99,11 +108,16 @@ class HJ212Listener:
             log.warning("logger %s: %s", peer, message)
 
 
-class LoggerConnection(asyncio.Protocol):
-    """One logger's TCP connection: split, decode, authenticate, answer, reassemble, convert."""
+class LoggerConnection(asyncio.BufferedProtocol):
+    """One logger's TCP connection: split, decode, authenticate, answer, reassemble, convert.
+
+    A buffered protocol, so the hub decides how much it reads per turn: a flood from hundreds of loggers
+    cannot hold the loop away from publishing (reads shrink and loggers pause once a cycle's budget is spent).
+    """
 
     def __init__(self, listener: HJ212Listener) -> None:
         self.listener = listener
+        self._buffer = memoryview(bytearray(READ_SIZE))
         self.splitter = FrameSplitter(listener.max_segment)
         self.peer = "?"
         self.auth_failures = 0
@@ -123,16 +137,26 @@ class LoggerConnection(asyncio.Protocol):
         for raw in self.splitter.flush():
             self._reject(FrameError("length", f"connection closed inside a frame ({len(raw)} bytes)"))
 
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._buffer[: 512 if self.listener.over_budget else READ_SIZE]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(bytes(self._buffer[:nbytes]))
+
     def data_received(self, data: bytes) -> None:
         readings: list[Reading] = []
         handle = self._bypass if self.listener.bypass else self._handle
-        for raw in self.splitter.feed(data):
+        frames = self.splitter.feed(data)
+        for raw in frames:
             readings += handle(raw)
         for error in self.splitter.errors:
             self._reject(error)
         self.splitter.errors.clear()
-        if readings and self.listener.sink(readings):
-            self.listener.pause(self)
+        listener = self.listener
+        listener.frames_in_cycle += len(frames)
+        wants_pause = bool(readings) and listener.sink(readings)
+        if wants_pause or listener.over_budget:
+            listener.pause(self)
 
     def _handle(self, raw: bytes) -> list[Reading]:
         metrics = self.listener.metrics

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from console.core import hj212
 from console.core.factors import FACTORS
+from console.core.lifeline import watch_parent
 from console.hub.citymodel import CityModel
 from console.hub.network import StationSpec
 
@@ -185,6 +186,7 @@ def parse_args(argv: list[str] | None = None):
     p.add_argument("--start", type=float, help="simulated start time, Unix seconds (default now)")
     p.add_argument("--stations", type=int, help="scale the network to this many stations")
     p.add_argument("--interval", type=float, help="reporting interval in simulated seconds")
+    p.add_argument("--parent-pid", type=int, help="stop when this process (the hub) ends")
     p.add_argument("--log-level", default="INFO")
     return p.parse_args(argv)
 
@@ -201,9 +203,13 @@ async def run(args) -> None:
     sim = Simulator(specs, model, host, int(port), SimClock(start, args.accel), interval_s=args.interval)
     await sim.start()
     log.info("simulating %d stations of %s at %.0fx", len(specs), region.name, args.accel)
+    done = asyncio.Event()
+    watcher = asyncio.ensure_future(watch_parent(args.parent_pid, done.set)) if args.parent_pid else None
     try:
-        await asyncio.Event().wait()
+        await done.wait()
     finally:
+        if watcher is not None:
+            watcher.cancel()
         await sim.stop()
 
 

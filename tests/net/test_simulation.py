@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import psutil
 import pytest
 
 from console.core import protocol
@@ -83,3 +84,25 @@ async def test_region_is_data_huludao_at_another_scale(tmp_path) -> None:
         assert len(snapshot.stations) == 120
         assert {s.township[:4] for s in snapshot.stations} == {"2114"}  # Huludao's divisions
         assert all(119.2 < s.lon < 121.1 and 39.9 < s.lat < 41.3 for s in snapshot.stations)
+
+
+async def test_hub_and_its_loggers_stop_when_their_parent_dies(tmp_path) -> None:
+    """A console killed with SIGKILL must not leave its embedded hub (or the hub its loggers) running."""
+    script = (
+        "import subprocess, sys, time; "
+        "p = subprocess.Popen([sys.executable, '-m', 'console.hub', '--simulate', '--http-port', '0', "
+        f"'--hj212-port', '0', '--data-dir', {str(tmp_path)!r}, '--token', 't', '--stations', '20', "
+        "'--parent-pid', str(__import__('os').getpid())], stdout=subprocess.PIPE); "
+        "print(p.pid, flush=True); p.stdout.readline(); time.sleep(60)"
+    )
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
+    hub_pid = int((await asyncio.wait_for(parent.stdout.readline(), 30)).decode())
+    await asyncio.sleep(3)  # the hub is up and has started its loggers
+    children = psutil.Process(hub_pid).children()
+    assert children, "the hub started its simulated loggers"
+    parent.kill()
+    await parent.wait()
+    _gone, alive = psutil.wait_procs([psutil.Process(hub_pid), *children], timeout=20)
+    assert not alive

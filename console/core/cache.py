@@ -1,0 +1,646 @@
+"""The console's local cache (SQLite, WAL): schema and migrations, reads for offline start, retention, writer.
+
+Everything is written by one CacheWriter thread in batched transactions; reads come from any thread. The
+link position is committed in the same transaction as the data submitted before it, so after a crash the
+console resumes from a point whose data are all stored. Over 250 lines because the writer, the schema it
+writes and the retention that folds it belong together.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from math import isfinite
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import msgspec
+import sqlalchemy as sa
+from msgspec.structs import astuple
+from sqlalchemy.dialects import sqlite
+
+from console.core import protocol
+from console.core.models import Reading, Station, StationStatus
+
+SCHEMA_VERSION = 1
+RAW_DAYS, HOURLY_DAYS = 7, 365  # default retention: raw readings a week, hourly means a year
+HOUR_S, DAY_S = 3600.0, 86400.0
+PRUNE_SLICE_S = 6 * HOUR_S  # retention folds this much raw data per transaction: short write locks
+_log = logging.getLogger(__name__)
+_station_decoder = msgspec.json.Decoder(Station)
+
+metadata = sa.MetaData()
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),  # JSON
+)
+stations = sa.Table(  # the Station record as JSON: new optional model fields need no migration
+    "stations",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+)
+status = sa.Table(
+    "status",
+    metadata,
+    sa.Column("station", sa.Text, primary_key=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("since", sa.Float, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+
+def _reading_columns(ts_in_key: bool = True) -> list[sa.Column]:
+    return [
+        sa.Column("station", sa.Text, primary_key=True),
+        sa.Column("factor", sa.Text, primary_key=True),
+        sa.Column("ts", sa.Float, primary_key=ts_in_key, nullable=False),
+        sa.Column("value", sa.Float, nullable=False),
+        sa.Column("flag", sa.CHAR(1), nullable=False),
+    ]
+
+
+latest = sa.Table("latest", metadata, *_reading_columns(ts_in_key=False))
+readings = sa.Table(
+    "readings",
+    metadata,
+    *_reading_columns(),
+    sa.Column("backfilled", sa.Integer, nullable=False),  # 1: fetched from the hub's history, not live
+    sa.Index("readings_by_ts", "ts"),  # retention finds old rows without scanning the table
+    sqlite_with_rowid=False,
+)
+readings_hourly = sa.Table(  # hourly means of valid ("N") raw values, labelled by the hour's start
+    "readings_hourly",
+    metadata,
+    *_reading_columns(),
+    sa.Column("backfilled", sa.Integer, nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Index("readings_hourly_by_ts", "ts"),
+    sqlite_with_rowid=False,
+)
+outbox = sa.Table(  # operator commands: see console.core.outbox
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False, unique=True),  # creation order, immune to clock jumps
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("target", sa.Text, nullable=False),
+    sa.Column("expected_version", sa.Integer),
+    sa.Column("args", sa.Text, nullable=False),  # JSON object
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+)
+_V1_TABLES = [meta, stations, status, latest, readings, readings_hourly, outbox]
+
+
+class CacheSchemaError(RuntimeError):
+    """The cache file was written by a newer console; this one must not touch it."""
+
+
+class HistoryRow(NamedTuple):
+    """One stored point: raw reading, or hourly mean (flag "N", ts = start of the hour) once folded."""
+
+    ts: float
+    value: float
+    flag: str
+    backfilled: bool
+
+
+# --- engine and schema --------------------------------------------------------------------------------------
+
+
+def open_engine(path: Path, synchronous: str = "NORMAL") -> sa.Engine:
+    """An engine on the SQLite file: WAL, the given synchronous level, real transactions (BEGIN emitted here).
+
+    Connections of ``engine.execution_options(immediate=True)`` begin with BEGIN IMMEDIATE: a writer takes
+    the lock up front instead of failing to upgrade a read transaction when another writer got in first.
+    """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 10.0})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        dbapi_conn.isolation_level = None  # sqlite3 emits no BEGIN of its own; _on_begin does
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
+
+    return engine
+
+
+def _to_v1(conn: sa.Connection) -> None:
+    """Version 0 (no meta table, or tables missing): create what is missing."""
+    metadata.create_all(conn, tables=_V1_TABLES, checkfirst=True)
+
+
+# MIGRATIONS[n] upgrades a version-n database to n + 1 inside one transaction (SQLite DDL is transactional).
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {0: _to_v1}
+
+
+def migrate(engine: sa.Engine) -> int:
+    """Upgrade the schema one version per transaction up to SCHEMA_VERSION; returns the version now.
+
+    Raises CacheSchemaError for a file from a newer console (it is left untouched).
+    """
+    writer = engine.execution_options(immediate=True)
+    while True:
+        with writer.begin() as conn:
+            found = schema_version(conn)
+            if found == SCHEMA_VERSION:
+                return found
+            if found > SCHEMA_VERSION:
+                raise CacheSchemaError(
+                    f"cache {engine.url.database} has schema version {found}, newer than this console's "
+                    f"{SCHEMA_VERSION}: use a newer console, or move the file aside to start a fresh cache"
+                )
+            MIGRATIONS[found](conn)
+            _put_meta(conn, {"schema_version": found + 1})
+        _log.info("cache schema migrated from version %d to %d", found, found + 1)
+
+
+def schema_version(conn: sa.Connection) -> int:
+    """The version recorded in the meta table; 0 when there is none (a database from before versioning)."""
+    if not sa.inspect(conn).has_table("meta"):
+        return 0
+    value = conn.scalar(sa.select(meta.c.value).where(meta.c.key == "schema_version"))
+    return 0 if value is None else int(msgspec.json.decode(value))
+
+
+def _put_meta(conn: sa.Connection, values: dict[str, Any]) -> None:
+    rows = [{"key": key, "value": msgspec.json.encode(value).decode()} for key, value in values.items()]
+    stmt = sqlite.insert(meta)
+    conn.execute(
+        stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value}), rows
+    )
+
+
+# --- what the writer writes: one transaction applies a list of these in order ----------------------------
+
+
+class _Readings(NamedTuple):
+    items: list[Reading]
+    backfilled: bool
+
+
+class _Stations(NamedTuple):
+    stations: list[Station]
+    replace: bool  # a snapshot: stations not in the list are dropped with their latest values and state
+
+
+class _Status(NamedTuple):
+    entries: list[protocol.StatusEntry]
+    replace: bool
+
+
+class _Meta(NamedTuple):
+    values: dict[str, Any]
+
+
+class _Position(NamedTuple):
+    epoch: str
+    seq: int
+    resync: bool  # from a snapshot: everything before it is replaced, so it is consistent on its own
+
+
+def _readings_sql(backfilled: int) -> str:
+    """Upsert of raw readings as positional SQL, for executemany with plain tuples (the fast path).
+
+    A re-sent (station, factor, ts) replaces the value; a row once received live stays marked live.
+    """
+    c = readings.c
+    values = {name: sa.bindparam(name) for name in ("station", "factor", "ts", "value", "flag")}
+    stmt = sqlite.insert(readings).values(values | {"backfilled": sa.literal_column(str(backfilled))})
+    changed = {
+        "value": stmt.excluded.value,
+        "flag": stmt.excluded.flag,
+        "backfilled": sa.func.min(c.backfilled, stmt.excluded.backfilled),
+    }
+    stmt = stmt.on_conflict_do_update(index_elements=["station", "factor", "ts"], set_=changed)
+    return str(stmt.compile(dialect=sqlite.dialect()))
+
+
+def _latest_sql() -> str:
+    """Upsert of the newest value per (station, factor): an older reading never replaces a newer one."""
+    stmt = sqlite.insert(latest)
+    changed = {name: stmt.excluded[name] for name in ("ts", "value", "flag")}
+    newer = stmt.excluded.ts >= latest.c.ts
+    stmt = stmt.on_conflict_do_update(index_elements=["station", "factor"], set_=changed, where=newer)
+    return str(stmt.compile(dialect=sqlite.dialect()))
+
+
+def _fold_statement() -> Any:
+    """Fold raw rows older than :stop into readings_hourly; an hour already there is merged by weight."""
+    r, h = readings.c, readings_hourly.c
+    hour = sa.cast(r.ts / sa.literal_column("3600.0"), sa.Integer) * sa.literal_column("3600.0")
+    mean, backfilled = sa.func.avg(r.value), sa.func.max(r.backfilled)
+    source = (
+        sa.select(r.station, r.factor, hour, mean, sa.literal("N"), backfilled, sa.func.count())
+        .where(r.ts < sa.bindparam("stop"), r.flag == "N")
+        .group_by(r.station, r.factor, hour)
+    )
+    names = ["station", "factor", "ts", "value", "flag", "backfilled", "count"]
+    stmt = sqlite.insert(readings_hourly).from_select(names, source)
+    new, count = stmt.excluded, h["count"]
+    merged = {
+        "value": (h.value * count + new.value * new["count"]) / (count + new["count"]),
+        "count": count + new["count"],
+        "backfilled": sa.func.max(h.backfilled, new.backfilled),
+    }
+    return stmt.on_conflict_do_update(index_elements=["station", "factor", "ts"], set_=merged)
+
+
+_READINGS_SQL = {b: _readings_sql(b) for b in (0, 1)}
+_LATEST_SQL = _latest_sql()
+_FOLD = _fold_statement()
+
+
+# --- the cache ----------------------------------------------------------------------------------------------
+
+
+class Cache:
+    """The cache file: opened (created, migrated) here; read from any thread; written by one CacheWriter."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._engine = open_engine(self.path)
+        self._writer = self._engine.execution_options(immediate=True)
+        self.migrate()
+
+    def migrate(self) -> int:
+        """Bring the schema to this console's version (see ``migrate``); returns it."""
+        return migrate(self._engine)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self._engine.dispose()
+
+    # --- reads ---
+
+    def load_snapshot(self) -> protocol.Snapshot | None:
+        """The cached live state as a hub snapshot (epoch/seq = saved position), or None when empty."""
+        with self._engine.connect() as conn:  # one read transaction: a consistent picture
+            cached = [_station_decoder.decode(data) for (data,) in conn.execute(sa.select(stations.c.data))]
+            if not cached:
+                return None
+            values = conn.execute(sa.select(latest).order_by(latest.c.station, latest.c.factor)).all()
+            entries = conn.execute(sa.select(status).order_by(status.c.station)).all()
+            epoch, seq = self._position(conn) or ("", 0)
+        return protocol.Snapshot(
+            epoch=epoch,
+            seq=seq,
+            stations=sorted(cached, key=lambda s: s.id),
+            latest=[Reading(*row) for row in values],
+            status=[protocol.StatusEntry(s, StationStatus(st), since, why) for s, st, since, why in entries],
+        )
+
+    def history(self, station: str, factor: str, start: float, end: float) -> list[HistoryRow]:
+        """Stored points in [start, end), oldest first: hourly means where raw data was folded, raw after."""
+
+        def rows(table: sa.Table) -> sa.Select:
+            c = table.c
+            return sa.select(c.ts, c.value, c.flag, c.backfilled).where(
+                c.station == station, c.factor == factor, c.ts >= float(start), c.ts < float(end)
+            )
+
+        query = sa.union_all(rows(readings_hourly), rows(readings)).order_by("ts")
+        with self._engine.connect() as conn:
+            return [HistoryRow(ts, value, flag, bool(b)) for ts, value, flag, b in conn.execute(query)]
+
+    def position(self) -> tuple[str, int] | None:
+        """(epoch, seq) of the last event whose data are all stored, or None."""
+        with self._engine.connect() as conn:
+            return self._position(conn)
+
+    def meta(self, key: str, default: Any = None) -> Any:
+        """A stored meta value (decoded JSON), or default."""
+        with self._engine.connect() as conn:
+            value = conn.scalar(sa.select(meta.c.value).where(meta.c.key == key))
+        return default if value is None else msgspec.json.decode(value)
+
+    @staticmethod
+    def _position(conn: sa.Connection) -> tuple[str, int] | None:
+        rows = dict(
+            conn.execute(sa.select(meta.c.key, meta.c.value).where(meta.c.key.in_(("epoch", "seq")))).all()
+        )
+        if len(rows) < 2:
+            return None
+        return msgspec.json.decode(rows["epoch"]), msgspec.json.decode(rows["seq"])
+
+    # --- writes: from the CacheWriter thread ---
+
+    def write(self, ops: Iterable[Any]) -> tuple[int, int]:
+        """Apply writer operations in order, in one transaction; returns (readings stored, rejected)."""
+        stored = rejected = 0
+        with self._writer.begin() as conn:
+            for op in ops:
+                if isinstance(op, _Readings):
+                    n = self._write_readings(conn, op.items, op.backfilled)
+                    stored, rejected = stored + n, rejected + len(op.items) - n
+                elif isinstance(op, _Stations):
+                    self._write_stations(conn, op.stations, op.replace)
+                elif isinstance(op, _Status):
+                    self._write_status(conn, op.entries, op.replace)
+                elif isinstance(op, _Position):
+                    _put_meta(conn, {"epoch": op.epoch, "seq": op.seq})
+                else:
+                    _put_meta(conn, op.values)
+        return stored, rejected
+
+    def _write_readings(self, conn: sa.Connection, items: list[Reading], backfilled: bool) -> int:
+        rows = [astuple(r) for r in items]
+        good = [row for row in rows if isfinite(row[2]) and isfinite(row[3])]  # NaN would fail NOT NULL
+        if len(good) < len(rows):
+            bad = next(row for row in rows if not (isfinite(row[2]) and isfinite(row[3])))
+            _log.warning(
+                "cache: dropped %d readings without a finite time or value, e.g. %r",
+                len(rows) - len(good),
+                bad,
+            )
+        if not good:
+            return 0
+        conn.exec_driver_sql(_READINGS_SQL[int(backfilled)], good)
+        if not backfilled:  # back-filled history is older than what the wall shows as latest
+            newest: dict[tuple[str, str], tuple] = {}
+            for row in good:
+                kept = newest.get((row[0], row[1]))
+                if kept is None or row[2] >= kept[2]:
+                    newest[(row[0], row[1])] = row
+            conn.exec_driver_sql(_LATEST_SQL, list(newest.values()))
+            self._advance_data_time(conn, max(row[2] for row in good))
+        return len(good)
+
+    @staticmethod
+    def _advance_data_time(conn: sa.Connection, ts: float) -> None:
+        stmt = sqlite.insert(meta).values(key="last_data_time", value=msgspec.json.encode(ts).decode())
+        later = sa.cast(stmt.excluded.value, sa.Float) > sa.cast(meta.c.value, sa.Float)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["key"], set_={"value": stmt.excluded.value}, where=later
+            )
+        )
+
+    @staticmethod
+    def _write_stations(conn: sa.Connection, records: list[Station], replace: bool) -> None:
+        if replace:
+            keep = [s.id for s in records]
+            for table, column in (
+                (stations, stations.c.id),
+                (latest, latest.c.station),
+                (status, status.c.station),
+            ):
+                conn.execute(sa.delete(table).where(column.not_in(keep)))
+        if records:
+            stmt = sqlite.insert(stations)
+            upsert = stmt.on_conflict_do_update(index_elements=["id"], set_={"data": stmt.excluded.data})
+            conn.execute(upsert, [{"id": s.id, "data": msgspec.json.encode(s).decode()} for s in records])
+
+    @staticmethod
+    def _write_status(conn: sa.Connection, entries: list[protocol.StatusEntry], replace: bool) -> None:
+        if replace:
+            conn.execute(sa.delete(status))
+        if entries:
+            stmt = sqlite.insert(status)
+            changed = {name: stmt.excluded[name] for name in ("status", "since", "reason")}
+            rows = [{"station": e.station, "status": str(e.status), "since": e.since, "reason": e.reason}
+                    for e in entries]  # fmt: skip
+            conn.execute(stmt.on_conflict_do_update(index_elements=["station"], set_=changed), rows)
+
+    # --- retention ---
+
+    def prune(
+        self, now: float, raw_days: float = RAW_DAYS, hourly_days: float = HOURLY_DAYS
+    ) -> tuple[int, int]:
+        """Fold raw readings older than raw_days into hourly means, delete them; drop hourly rows too old.
+
+        The raw cut-off falls on an hour boundary, so hours are folded whole. Works in slices of
+        PRUNE_SLICE_S, one short transaction each. Returns (raw rows removed, hourly rows removed).
+        """
+        cutoff = _hour_start(now - raw_days * DAY_S)
+        removed = 0
+        while (oldest := self._oldest_raw()) is not None and oldest < cutoff:
+            stop = min(cutoff, _hour_start(oldest) + PRUNE_SLICE_S)
+            with self._writer.begin() as conn:
+                conn.execute(_FOLD, {"stop": stop})
+                removed += conn.execute(sa.delete(readings).where(readings.c.ts < stop)).rowcount
+        with self._writer.begin() as conn:
+            old = readings_hourly.c.ts < now - hourly_days * DAY_S
+            dropped = conn.execute(sa.delete(readings_hourly).where(old)).rowcount
+        return removed, dropped
+
+    def _oldest_raw(self) -> float | None:
+        with self._engine.connect() as conn:
+            return conn.scalar(sa.select(sa.func.min(readings.c.ts)))
+
+
+def _hour_start(ts: float) -> float:
+    return (ts // HOUR_S) * HOUR_S
+
+
+# --- the writer thread --------------------------------------------------------------------------------------
+
+
+class _Batch:
+    """The units collected for one transaction, and the flush requests answered after it."""
+
+    def __init__(self) -> None:
+        self.ops: list[Any] = []
+        self.readings = 0
+        self.flushed: list[threading.Event] = []
+        self.stop = False
+
+    def add(self, unit: list[Any]) -> None:
+        for op in unit:
+            last = self.ops[-1] if self.ops else None
+            if isinstance(op, _Readings):
+                self.readings += len(op.items)
+                if isinstance(last, _Readings) and last.backfilled == op.backfilled:
+                    last.items.extend(op.items)  # one executemany for a run of readings
+                    continue
+            self.ops.append(op)
+
+
+_STOP = object()
+
+
+class CacheWriter:
+    """The one thread that writes the cache: submit from any thread without blocking; flush; close.
+
+    Each submit is a unit kept whole in one transaction; a transaction holds whole units in submission
+    order, up to max_batch readings or max_delay seconds, so a position is committed together with the
+    data submitted before it. A failed transaction is logged and counted in `errors`, and positions are
+    no longer saved until the next snapshot (the data before them are incomplete): a restart then resumes
+    from the last complete point. Retention runs on this thread every prune_interval_s.
+    """
+
+    def __init__(
+        self,
+        cache: Cache,
+        max_batch: int = 5000,
+        max_delay: float = 0.2,
+        *,
+        raw_days: float = RAW_DAYS,
+        hourly_days: float = HOURLY_DAYS,
+        prune_interval_s: float = 600.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._cache = cache
+        self._max_batch, self._max_delay = max_batch, max_delay
+        self._retention = (raw_days, hourly_days)
+        self._prune_interval_s, self._clock = prune_interval_s, clock
+        self._next_prune = 0.0  # prune soon after start: the console may have been off for days
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._closed = False
+        self.positions_frozen = False
+        self.rows_written = self.rows_rejected = self.batches = self.errors = self.prunes = 0
+        self._thread = threading.Thread(target=self._run, name="cache-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def queue_depth(self) -> int:
+        """Readings submitted but not yet written (or dropped)."""
+        return self._pending
+
+    def submit_readings(self, items: Iterable[Reading], backfilled: bool = False) -> None:
+        """Queue readings (live, or back-filled history from the hub)."""
+        self._put([_Readings(list(items), backfilled)])
+
+    def submit_status(self, entries: Iterable[protocol.StatusEntry]) -> None:
+        """Queue station link states."""
+        self._put([_Status(list(entries), False)])
+
+    def submit_stations(self, records: Iterable[Station]) -> None:
+        """Queue station records (added or changed)."""
+        self._put([_Stations(list(records), False)])
+
+    def submit_snapshot(self, snapshot: protocol.Snapshot) -> None:
+        """Queue a hub snapshot: replaces stations and states, stores the latest values, sets the position."""
+        self._put([
+            _Stations(list(snapshot.stations), True),
+            _Status(list(snapshot.status), True),
+            _Readings(list(snapshot.latest), False),
+            _Position(snapshot.epoch, snapshot.seq, True),
+        ])  # fmt: skip
+
+    def submit_position(self, epoch: str, seq: int) -> None:
+        """Queue the link position; it is committed with (never before) the data submitted before it."""
+        self._put([_Position(epoch, seq, False)])
+
+    def submit_meta(self, key: str, value: Any) -> None:
+        """Queue a meta value (any JSON-encodable value, e.g. the region)."""
+        self._put([_Meta({key: value})])
+
+    def submit_event(self, message: protocol.HubMessage) -> None:
+        """Queue what a hub message carries, with its position: snapshot, readings or station state."""
+        if isinstance(message, protocol.Snapshot):
+            self.submit_snapshot(message)
+        elif isinstance(message, protocol.Readings):
+            self._put([_Readings(list(message.items), False), _Position(message.epoch, message.seq, False)])
+        elif isinstance(message, protocol.StationEvent):
+            self._put([_Status([message.entry], False), _Position(message.epoch, message.seq, False)])
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything submitted so far is committed (or failed); False on timeout."""
+        done = threading.Event()
+        self._put(done)
+        return done.wait(timeout)
+
+    def close(self, timeout: float | None = 10.0) -> bool:
+        """Write what is queued, then stop the thread; True when it stopped within the timeout."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._queue.put(_STOP)
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _put(self, item: Any) -> None:
+        rows = sum(len(op.items) for op in item if isinstance(op, _Readings)) if isinstance(item, list) else 0
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the cache writer is closed")
+            self._pending += rows
+            self._queue.put(item)
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            batch = self._collect(self._queue.get())
+            self._write(batch)
+            if batch.ops and time.monotonic() >= self._next_prune:
+                self._prune()
+            for event in batch.flushed:
+                event.set()
+            stop = batch.stop
+
+    def _collect(self, item: Any) -> _Batch:
+        batch = _Batch()
+        deadline = time.monotonic() + self._max_delay
+        while True:
+            if item is _STOP:
+                batch.stop = True
+            elif isinstance(item, threading.Event):
+                batch.flushed.append(item)
+            else:
+                batch.add(item)
+            remaining = deadline - time.monotonic()
+            if batch.stop or batch.flushed or batch.readings >= self._max_batch or remaining <= 0:
+                return batch
+            try:
+                item = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                return batch
+
+    def _write(self, batch: _Batch) -> None:
+        if not batch.ops:
+            return
+        ops = []
+        for op in batch.ops:
+            if isinstance(op, _Position) and op.resync:
+                self.positions_frozen = False
+            if not (isinstance(op, _Position) and self.positions_frozen):
+                ops.append(op)
+        try:
+            stored, rejected = self._cache.write(ops)
+            self.rows_written += stored
+            self.rows_rejected += rejected
+            self.batches += 1
+        except Exception:
+            self.errors += 1
+            self.positions_frozen = True
+            _log.exception(
+                "cache write failed (%d readings); positions not saved until a snapshot", batch.readings
+            )
+        finally:
+            with self._lock:
+                self._pending -= batch.readings
+
+    def _prune(self) -> None:
+        self._next_prune = time.monotonic() + self._prune_interval_s
+        try:
+            removed, dropped = self._cache.prune(self._clock(), *self._retention)
+            self.prunes += 1
+            if removed or dropped:
+                _log.info(
+                    "cache retention: folded %d raw readings into hourly means, dropped %d hours",
+                    removed,
+                    dropped,
+                )
+        except Exception:
+            self.errors += 1
+            _log.exception("cache retention failed")
