@@ -2,8 +2,8 @@
 
 Everything is written by one CacheWriter thread in batched transactions; reads come from any thread. The
 link position is committed in the same transaction as the data submitted before it, so after a crash the
-console resumes from a point whose data are all stored. Over 250 lines because the writer, the schema it
-writes and the retention that folds it belong together.
+console resumes from a point whose data are all stored. About 700 lines because the schema, the writer
+thread and retention change together; the seams to split along are marked by the section comments.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
-from math import isfinite
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from math import inf, isfinite, nextafter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -29,7 +30,7 @@ from console.core.models import Reading, Station, StationStatus
 SCHEMA_VERSION = 1
 RAW_DAYS, HOURLY_DAYS = 7, 365  # default retention: raw readings a week, hourly means a year
 HOUR_S, DAY_S = 3600.0, 86400.0
-PRUNE_SLICE_S = 6 * HOUR_S  # retention folds this much raw data per transaction: short write locks
+PRUNE_ROWS = 5_000  # raw rows folded per retention transaction: as short as one batch of readings
 _log = logging.getLogger(__name__)
 _station_decoder = msgspec.json.Decoder(Station)
 
@@ -117,11 +118,12 @@ class HistoryRow(NamedTuple):
 # --- engine and schema --------------------------------------------------------------------------------------
 
 
-def open_engine(path: Path, synchronous: str = "NORMAL") -> sa.Engine:
+def open_engine(path: Path, synchronous: str = "NORMAL", autocheckpoint: bool = True) -> sa.Engine:
     """An engine on the SQLite file: WAL, the given synchronous level, real transactions (BEGIN emitted here).
 
     Connections of ``engine.execution_options(immediate=True)`` begin with BEGIN IMMEDIATE: a writer takes
     the lock up front instead of failing to upgrade a read transaction when another writer got in first.
+    Without autocheckpoint, commits never pay for a WAL checkpoint: other connections do them.
     """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 10.0})
@@ -133,6 +135,8 @@ def open_engine(path: Path, synchronous: str = "NORMAL") -> sa.Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB
+        if not autocheckpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -243,13 +247,13 @@ def _latest_sql() -> str:
 
 
 def _fold_statement() -> Any:
-    """Fold raw rows older than :stop into readings_hourly; an hour already there is merged by weight."""
+    """Fold raw rows in [:start, :stop) into readings_hourly; an hour already there is merged by weight."""
     r, h = readings.c, readings_hourly.c
     hour = sa.cast(r.ts / sa.literal_column("3600.0"), sa.Integer) * sa.literal_column("3600.0")
     mean, backfilled = sa.func.avg(r.value), sa.func.max(r.backfilled)
     source = (
         sa.select(r.station, r.factor, hour, mean, sa.literal("N"), backfilled, sa.func.count())
-        .where(r.ts < sa.bindparam("stop"), r.flag == "N")
+        .where(r.ts >= sa.bindparam("start"), r.ts < sa.bindparam("stop"), r.flag == "N")  # both: ts index
         .group_by(r.station, r.factor, hour)
     )
     names = ["station", "factor", "ts", "value", "flag", "backfilled", "count"]
@@ -271,6 +275,45 @@ _FOLD = _fold_statement()
 # --- the cache ----------------------------------------------------------------------------------------------
 
 
+class WriteGate:
+    """Orders this process's writers: an urgent write (the operator's command) goes before the next batch.
+
+    SQLite's own busy handler polls, so a write squeezed between back-to-back batches could wait far
+    longer than one batch; with the gate it waits at most for the transaction in progress.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._urgent = 0
+        self._busy = False
+
+    @contextmanager
+    def urgent(self) -> Iterator[None]:
+        """Hold the gate for a short write that must not queue behind routine ones."""
+        with self._cond:
+            self._urgent += 1
+            self._cond.wait_for(lambda: not self._busy)
+            self._urgent -= 1
+            self._busy = True
+        yield from self._held()
+
+    @contextmanager
+    def routine(self) -> Iterator[None]:
+        """Hold the gate for a batch; waits while an urgent write is waiting."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._busy and not self._urgent)
+            self._busy = True
+        yield from self._held()
+
+    def _held(self) -> Iterator[None]:
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+
 class Cache:
     """The cache file: opened (created, migrated) here; read from any thread; written by one CacheWriter."""
 
@@ -278,6 +321,7 @@ class Cache:
         self.path = Path(path)
         self._engine = open_engine(self.path)
         self._writer = self._engine.execution_options(immediate=True)
+        self.gate = WriteGate()  # shared with an Outbox on this cache
         self.migrate()
 
     def migrate(self) -> int:
@@ -345,7 +389,7 @@ class Cache:
     def write(self, ops: Iterable[Any]) -> tuple[int, int]:
         """Apply writer operations in order, in one transaction; returns (readings stored, rejected)."""
         stored = rejected = 0
-        with self._writer.begin() as conn:
+        with self.gate.routine(), self._writer.begin() as conn:
             for op in ops:
                 if isinstance(op, _Readings):
                     n = self._write_readings(conn, op.items, op.backfilled)
@@ -361,27 +405,13 @@ class Cache:
         return stored, rejected
 
     def _write_readings(self, conn: sa.Connection, items: list[Reading], backfilled: bool) -> int:
-        rows = [astuple(r) for r in items]
-        good = [row for row in rows if isfinite(row[2]) and isfinite(row[3])]  # NaN would fail NOT NULL
-        if len(good) < len(rows):
-            bad = next(row for row in rows if not (isfinite(row[2]) and isfinite(row[3])))
-            _log.warning(
-                "cache: dropped %d readings without a finite time or value, e.g. %r",
-                len(rows) - len(good),
-                bad,
-            )
-        if not good:
-            return 0
-        conn.exec_driver_sql(_READINGS_SQL[int(backfilled)], good)
-        if not backfilled:  # back-filled history is older than what the wall shows as latest
-            newest: dict[tuple[str, str], tuple] = {}
-            for row in good:
-                kept = newest.get((row[0], row[1]))
-                if kept is None or row[2] >= kept[2]:
-                    newest[(row[0], row[1])] = row
-            conn.exec_driver_sql(_LATEST_SQL, list(newest.values()))
-            self._advance_data_time(conn, max(row[2] for row in good))
-        return len(good)
+        rows = _finite([astuple(r) for r in items])
+        if rows:
+            conn.exec_driver_sql(_READINGS_SQL[int(backfilled)], rows)
+        if rows and not backfilled:  # back-filled history is older than what the wall shows as latest
+            conn.exec_driver_sql(_LATEST_SQL, _newest(rows))
+            self._advance_data_time(conn, max(row[2] for row in rows))
+        return len(rows)
 
     @staticmethod
     def _advance_data_time(conn: sa.Connection, ts: float) -> None:
@@ -426,24 +456,51 @@ class Cache:
     ) -> tuple[int, int]:
         """Fold raw readings older than raw_days into hourly means, delete them; drop hourly rows too old.
 
-        The raw cut-off falls on an hour boundary, so hours are folded whole. Works in slices of
-        PRUNE_SLICE_S, one short transaction each. Returns (raw rows removed, hourly rows removed).
+        The cut-off falls on an hour boundary. Works PRUNE_ROWS rows per transaction (an hour folded in
+        two goes is merged by weight, so means stay exact). Returns (raw rows removed, hourly rows removed).
         """
         cutoff = _hour_start(now - raw_days * DAY_S)
         removed = 0
-        while (oldest := self._oldest_raw()) is not None and oldest < cutoff:
-            stop = min(cutoff, _hour_start(oldest) + PRUNE_SLICE_S)
-            with self._writer.begin() as conn:
-                conn.execute(_FOLD, {"stop": stop})
-                removed += conn.execute(sa.delete(readings).where(readings.c.ts < stop)).rowcount
-        with self._writer.begin() as conn:
+        while (bounds := self._next_slice(cutoff)) is not None:
+            start, stop = bounds
+            with self.gate.routine(), self._writer.begin() as conn:
+                conn.execute(_FOLD, {"start": start, "stop": stop})
+                old = readings.c.ts >= start, readings.c.ts < stop
+                removed += conn.execute(sa.delete(readings).where(*old)).rowcount
+        with self.gate.routine(), self._writer.begin() as conn:
             old = readings_hourly.c.ts < now - hourly_days * DAY_S
             dropped = conn.execute(sa.delete(readings_hourly).where(old)).rowcount
         return removed, dropped
 
-    def _oldest_raw(self) -> float | None:
+    def _next_slice(self, cutoff: float) -> tuple[float, float] | None:
+        """[start, stop) of the oldest raw rows to fold next: about PRUNE_ROWS rows, never past cutoff."""
         with self._engine.connect() as conn:
-            return conn.scalar(sa.select(sa.func.min(readings.c.ts)))
+            oldest = conn.scalar(sa.select(sa.func.min(readings.c.ts)))
+            if oldest is None or oldest >= cutoff:
+                return None
+            nth = conn.scalar(sa.select(readings.c.ts).order_by(readings.c.ts).offset(PRUNE_ROWS).limit(1))
+        return oldest, min(cutoff, max(nth if nth is not None else inf, nextafter(oldest, inf)))
+
+
+def _finite(rows: list[tuple]) -> list[tuple]:
+    """The rows with a finite time and value (NaN would fail NOT NULL and lose the whole batch)."""
+    good = [row for row in rows if isfinite(row[2]) and isfinite(row[3])]
+    if len(good) < len(rows):
+        bad = next(row for row in rows if not (isfinite(row[2]) and isfinite(row[3])))
+        _log.warning(
+            "cache: dropped %d readings without a finite time or value, e.g. %r", len(rows) - len(good), bad
+        )
+    return good
+
+
+def _newest(rows: list[tuple]) -> list[tuple]:
+    """The newest row of each (station, factor)."""
+    newest: dict[tuple[str, str], tuple] = {}
+    for row in rows:
+        kept = newest.get((row[0], row[1]))
+        if kept is None or row[2] >= kept[2]:
+            newest[(row[0], row[1])] = row
+    return list(newest.values())
 
 
 def _hour_start(ts: float) -> float:
@@ -609,14 +666,8 @@ class CacheWriter:
     def _write(self, batch: _Batch) -> None:
         if not batch.ops:
             return
-        ops = []
-        for op in batch.ops:
-            if isinstance(op, _Position) and op.resync:
-                self.positions_frozen = False
-            if not (isinstance(op, _Position) and self.positions_frozen):
-                ops.append(op)
         try:
-            stored, rejected = self._cache.write(ops)
+            stored, rejected = self._cache.write(self._savable(batch.ops))
             self.rows_written += stored
             self.rows_rejected += rejected
             self.batches += 1
@@ -629,6 +680,16 @@ class CacheWriter:
         finally:
             with self._lock:
                 self._pending -= batch.readings
+
+    def _savable(self, ops: list[Any]) -> list[Any]:
+        """The operations to write: positions are left out while frozen (a snapshot's position thaws them)."""
+        kept = []
+        for op in ops:
+            if isinstance(op, _Position) and op.resync:
+                self.positions_frozen = False
+            if not (isinstance(op, _Position) and self.positions_frozen):
+                kept.append(op)
+        return kept
 
     def _prune(self) -> None:
         self._next_prune = time.monotonic() + self._prune_interval_s

@@ -1,4 +1,4 @@
-"""The console's cache on real SQLite files: round trip, position with its data, retention, schema, kill -9."""
+"""The console cache on real SQLite files: round trip, position with its data, retention, schema, kill -9."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 
 from console.core import cache as cache_module
 from console.core import protocol
-from console.core.cache import DAY_S, HOUR_S, Cache, CacheSchemaError, CacheWriter, HistoryRow
+from console.core.cache import DAY_S, HOUR_S, Cache, CacheSchemaError, CacheWriter, HistoryRow, WriteGate
 from console.core.models import Reading, Station, StationKind, StationStatus
 from console.core.store import Store
 from tests.core import cache_crash_child as child
@@ -78,12 +78,15 @@ def _rows(path: Path, sql: str) -> list[tuple]:
 
 def test_a_restarted_console_paints_from_the_cache_what_it_showed_live(path, cache, writer):
     live = Store()
+    fault = protocol.StatusEntry("A", StationStatus.FAULT, T0 + 60, "flag D")
     messages = [
         snapshot(seq=10),
         readings(11, Reading("A", PM25, T0 + 60, 35.0), Reading("A", NO2, T0 + 60, 20.0, "D")),
-        protocol.StationEvent(epoch="e1", seq=12, entry=protocol.StatusEntry("A", StationStatus.FAULT, T0 + 60, "D")),
-        readings(13, Reading("W", PM25, T0 + 30, 31.0), Reading("A", PM25, T0 + 30, 99.0)),  # late: not latest
-    ]  # fmt: skip
+        protocol.StationEvent(epoch="e1", seq=12, entry=fault),
+        readings(
+            13, Reading("W", PM25, T0 + 30, 31.0), Reading("A", PM25, T0 + 30, 99.0)
+        ),  # late: not latest
+    ]
     for message in messages:
         live.apply(message)
         writer.submit_event(message)
@@ -100,8 +103,10 @@ def test_a_restarted_console_paints_from_the_cache_what_it_showed_live(path, cac
     assert offline.latest == live.latest and offline.value("A", PM25).value == 35.0
     assert offline.status == live.status and offline.station_status("A") == StationStatus.FAULT
     assert reopened.history("A", PM25, T0, T0 + HOUR_S) == [
-        HistoryRow(T0, 30.0, "N", False), HistoryRow(T0 + 30, 99.0, "N", False), HistoryRow(T0 + 60, 35.0, "N", False)
-    ]  # fmt: skip
+        HistoryRow(T0, 30.0, "N", False),
+        HistoryRow(T0 + 30, 99.0, "N", False),
+        HistoryRow(T0 + 60, 35.0, "N", False),
+    ]
     assert reopened.meta("last_data_time") == T0 + 60
     reopened.close()
 
@@ -116,21 +121,23 @@ def test_a_new_snapshot_drops_stations_the_hub_no_longer_has(cache, writer):
     writer.flush(10)
     loaded = cache.load_snapshot()
     assert [s.id for s in loaded.stations] == ["A", "M"]
-    assert {r.station for r in loaded.latest} == {"A", "M"} and {e.station for e in loaded.status} == {"A", "M"}
+    assert {r.station for r in loaded.latest} == {e.station for e in loaded.status} == {"A", "M"}
     assert loaded.seq == 3
 
 
 def test_backfilled_history_is_marked_and_never_replaces_a_live_value(cache, writer):
     writer.submit_event(readings(1, Reading("A", PM25, T0, 30.0)))
-    writer.submit_readings([Reading("A", PM25, T0 - 60, 28.0), Reading("A", PM25, T0, 31.0)], backfilled=True)
+    writer.submit_readings([Reading("A", PM25, T0 - 60, 28.0), Reading("A", PM25, T0, 30.0)], backfilled=True)
     writer.submit_readings([Reading("A", PM25, T0 + 60, 33.0)], backfilled=True)
     writer.submit_meta("region", {"code": "110119", "name": "延庆区"})
     writer.flush(10)
     assert cache.history("A", PM25, T0 - 60, T0 + 120) == [
-        HistoryRow(T0 - 60, 28.0, "N", True), HistoryRow(T0, 31.0, "N", False), HistoryRow(T0 + 60, 33.0, "N", True)
-    ]  # fmt: skip
+        HistoryRow(T0 - 60, 28.0, "N", True),
+        HistoryRow(T0, 30.0, "N", False),
+        HistoryRow(T0 + 60, 33.0, "N", True),
+    ]
     assert cache.load_snapshot() is None  # no stations yet: nothing to paint
-    assert [(r.ts, r.value) for r in _latest(cache)] == [(T0, 31.0)]  # back-fill does not move latest
+    assert [(r.ts, r.value) for r in _latest(cache)] == [(T0, 30.0)]  # back-fill does not move latest
     assert cache.meta("region") == {"code": "110119", "name": "延庆区"}
 
 
@@ -206,21 +213,30 @@ def _old_hours() -> list[Reading]:
     first = [Reading("A", PM25, H0 + 600 * i, v) for i, v in enumerate([10.0, 20.0, 30.0, 40.0, 50.0, 60.0])]
     invalid = [Reading("A", PM25, H0 + 300, 999.0, "D")]  # flagged: never part of a mean
     second = [Reading("A", PM25, H0 + HOUR_S + 600, 5.0), Reading("A", NO2, H0 + HOUR_S + 1200, 7.0)]
-    return first + invalid + second
+    return first + invalid + second + [Reading("B", PM25, H0, 12.0)]  # B: same time as A's first
 
 
-def test_retention_folds_old_raw_readings_into_hourly_means_and_deletes_them(cache, writer):
+@pytest.mark.parametrize("rows_per_transaction", [1, cache_module.PRUNE_ROWS])
+def test_retention_folds_old_raw_readings_into_hourly_means_and_deletes_them(
+    cache, writer, monkeypatch, rows_per_transaction
+):
+    monkeypatch.setattr(cache_module, "PRUNE_ROWS", rows_per_transaction)  # hours folded in pieces, or whole
     now = H0 + 10 * DAY_S
     recent = [Reading("A", PM25, now - HOUR_S, 42.0)]
     writer.submit_readings(_old_hours() + recent)
     writer.flush(10)
-    assert cache.prune(now, raw_days=7, hourly_days=365) == (9, 0)
+    assert cache.prune(now, raw_days=7, hourly_days=365) == (10, 0)
     assert cache.history("A", PM25, H0, now) == [
         HistoryRow(H0, 35.0, "N", False), HistoryRow(H0 + HOUR_S, 5.0, "N", False),
         HistoryRow(now - HOUR_S, 42.0, "N", False),
     ]  # fmt: skip
-    hourly = _rows(cache.path, "SELECT station, factor, ts, value, count FROM readings_hourly ORDER BY factor, ts")
-    assert hourly == [("A", NO2, H0 + HOUR_S, 7.0, 1), ("A", PM25, H0, 35.0, 6), ("A", PM25, H0 + HOUR_S, 5.0, 1)]
+    hourly = _rows(cache.path, "SELECT * FROM readings_hourly ORDER BY station, factor, ts")
+    assert [(station, factor, ts, value, count) for station, factor, ts, value, _, _, count in hourly] == [
+        ("A", NO2, H0 + HOUR_S, 7.0, 1),
+        ("A", PM25, H0, 35.0, 6),
+        ("A", PM25, H0 + HOUR_S, 5.0, 1),
+        ("B", PM25, H0, 12.0, 1),
+    ]
     assert _rows(cache.path, "SELECT count(*) FROM readings") == [(1,)]
 
 
@@ -233,14 +249,18 @@ def test_late_data_for_a_folded_hour_is_merged_into_its_mean(cache, writer):
     writer.flush(10)
     cache.prune(now)
     assert cache.history("A", PM25, H0, H0 + 1) == [HistoryRow(H0, 50.0, "N", True)]  # (6 × 35 + 140) / 7
-    assert _rows(cache.path, f"SELECT count FROM readings_hourly WHERE ts = {H0} AND factor = '{PM25}'") == [(7,)]
+    counts = _rows(
+        cache.path,
+        f"SELECT count FROM readings_hourly WHERE station = 'A' AND factor = '{PM25}' AND ts = {H0}",
+    )
+    assert counts == [(7,)]
 
 
 def test_hourly_means_older_than_their_retention_are_dropped(cache, writer):
     writer.submit_readings(_old_hours())
     writer.flush(10)
     cache.prune(H0 + 10 * DAY_S)
-    assert cache.prune(H0 + 366 * DAY_S, hourly_days=365) == (0, 3)
+    assert cache.prune(H0 + 366 * DAY_S, hourly_days=365) == (0, 4)
     assert cache.history("A", PM25, H0, H0 + DAY_S) == []
 
 
@@ -358,9 +378,37 @@ def test_kill_9_while_writing_never_corrupts_the_cache_nor_loses_a_command(tmp_p
         stored = {command_id for (command_id,) in _rows(path, "SELECT id FROM outbox")}
         assert set(given) <= stored
         cache = Cache(path)
-        epoch, seq = cache.position() or ("", 0)
+        _, seq = cache.position() or ("", 0)
         cache.close()
         through_seq = _rows(path, f"SELECT count(*) FROM readings WHERE ts <= {child.T0 + 60.0 * seq}")
         assert seq >= start and through_seq == [(seq * child.PER_EVENT,)]  # every event up to it is stored
         expected_start = seq
     assert len(given) >= 5 and expected_start > 0
+
+
+def test_an_operator_write_goes_before_the_next_batch():
+    gate, order, release = WriteGate(), [], threading.Event()
+
+    def batch(name: str) -> None:
+        with gate.routine():
+            order.append(name)
+            if name == "batch 1":
+                release.wait(10)
+
+    def command() -> None:
+        with gate.urgent():
+            order.append("command")
+
+    threads = [threading.Thread(target=batch, args=("batch 1",)), threading.Thread(target=command)]
+    threads[0].start()
+    while order != ["batch 1"]:
+        threading.Event().wait(0.001)
+    threads[1].start()
+    while not gate._urgent:  # the command is waiting for the batch in progress
+        threading.Event().wait(0.001)
+    threads.append(threading.Thread(target=batch, args=("batch 2",)))
+    threads[2].start()
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert order == ["batch 1", "command", "batch 2"]
