@@ -54,6 +54,7 @@ class ConsoleApp:
         self._map_loaded_for: frozenset[str] = frozenset()
         self._done = asyncio.Event()
         self._tasks: list[asyncio.Future] = []
+        self._history_fetched: set[str] = set()
 
     async def run(self) -> int:
         """Start everything, wait until the operator quits (or the snapshot is taken), stop everything."""
@@ -115,11 +116,16 @@ class ConsoleApp:
         self._maybe_load_map()
 
     def _on_selection(self, station_id: str) -> None:
-        if station_id and self.store.track(station_id):
+        """Trends need the last 24 h: fetch them unless this station's series already reach back that far."""
+        if not station_id:
+            return
+        self.store.track(station_id)
+        if station_id not in self._history_fetched:
+            self._history_fetched.add(station_id)
             self._tasks.append(asyncio.ensure_future(self._fetch_history(station_id)))
 
     async def _fetch_history(self, station_id: str) -> None:
-        """The last 24 h of a station the store keeps no series for (micro stations, noise, fume ...)."""
+        """The last 24 h of a station from the hub, merged into its series (live data continue them)."""
         station = self.store.stations[station_id]
         end = self.store.data_time or time.time()
         for code in station.factors:
@@ -137,8 +143,12 @@ class ConsoleApp:
         self._map_loaded_for = stations
         map_view = self.views["map"].map
         map_view.ready.connect(self._on_map_ready)
-        map_view.load_map(self.region["boundary"], list(self.store.stations.values()),
-                          font_px=self.settings.scale.small_px, labels=map_labels())  # fmt: skip
+        settings = self.settings
+        tiles = {"tile_url": settings.tile_url or None, "tiles_gcj02": not settings.tiles_wgs84}
+        stations = list(self.store.stations.values())
+        map_view.load_map(
+            self.region["boundary"], stations, font_px=settings.scale.small_px, labels=map_labels(), **tiles
+        )
 
     def _on_map_ready(self) -> None:
         self.vm.on_changes(self.store_snapshot_change())

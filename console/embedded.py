@@ -38,7 +38,7 @@ class EmbeddedHub:
     def command(self) -> list[str]:
         return [
             sys.executable, "-m", "console.hub", "--simulate", "--http-port", "0", "--hj212-port", "0",
-            "--data-dir", str(self.data_dir), "--token", self.token, "--region", self.region,
+            "--data-dir", str(self.data_dir), f"--token={self.token}", "--region", self.region,
             "--accel", str(self.accel), "--log-level", "WARNING", "--parent-pid", str(os.getpid()),
             *self.extra,
         ]  # fmt: skip

@@ -59,7 +59,7 @@ ZH = {
     "City air quality now": "全市空气质量（实时）", "Township ranking · PM2.5": "乡镇排名 · PM2.5",
     "Network health": "监测网络运行", "Wind": "风", "Latest events": "最新事件",
     "Selected station · 24 h": "选中站点 · 24 小时", "Selected station · 24 h · {0}": "选中站点 · 24 小时 · {0}",
-    "City PM2.5 · hourly mean, 24 h": "全市 PM2.5 · 小时均值 · 24 小时",
+    "City PM2.5 and AQI · hourly, 24 h": "全市 PM2.5 与 AQI · 小时值 · 24 小时", "AQI (hourly)": "AQI（小时）",
     # window and help
     "Keyboard shortcuts": "快捷键", "Toggle kiosk (fullscreen) mode": "切换全屏（值守）模式",
     "Show or hide this help": "显示或隐藏本帮助", "Close this help": "关闭帮助", "Quit the console": "退出控制台",

@@ -38,6 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--accel", type=float, default=1.0, help="simulated seconds per wall second")
     p.add_argument("--stations", type=int, help="scale the simulated network to this many stations")
     p.add_argument("--interval", type=float, help="simulated reporting interval in seconds (default 60)")
+    p.add_argument("--history-hours", type=float, default=6, help="simulated history written at first start")
     p.add_argument("--replay-window", type=int, default=200_000, help="events kept for resuming consoles")
     p.add_argument("--batch-ms", type=float, default=20, help="publish readings every N ms")
     p.add_argument("--heartbeat", type=float, default=5.0, help="heartbeat interval in seconds")
@@ -68,21 +69,31 @@ def open_storage(args: argparse.Namespace) -> Storage:
     return Storage(args.db or f"sqlite:///{args.data_dir / 'hub.db'}")
 
 
-def register_simulated_city(storage: Storage, args: argparse.Namespace) -> None:
+def register_simulated_city(
+    storage: Storage, args: argparse.Namespace, model_start: float, now: float
+) -> None:
+    """Register the simulated stations; on a first start, write their recent history too."""
+    from console.hub.citymodel import CityModel
     from console.hub.network import build_network
+    from console.hub.preroll import preroll
     from console.hub.regions import PRESETS
 
     if args.region not in PRESETS:
         raise SystemExit(f"unknown region {args.region!r}; choose one of {', '.join(PRESETS)}")
-    specs = build_network(PRESETS[args.region], args.seed, args.stations)
+    region = PRESETS[args.region]
+    specs = build_network(region, args.seed, args.stations)
     storage.upsert_stations([(s.station, s.pw) for s in specs])
+    if args.history_hours > 0 and not storage.latest():
+        preroll(storage, specs, CityModel(specs, region, args.seed, model_start), now, args.history_hours)
 
 
-def simulator_command(args: argparse.Namespace, hj212_port: int, start: float) -> list[str]:
+def simulator_command(
+    args: argparse.Namespace, hj212_port: int, start: float, model_start: float
+) -> list[str]:
     """The simulator child: same region, seed and clock as the registry; it ends when this hub ends."""
     cmd = [sys.executable, "-m", "console.hub.simulator", "--hj212", f"{args.host}:{hj212_port}"]
     cmd += ["--region", args.region, "--seed", str(args.seed), "--accel", str(args.accel)]
-    cmd += ["--start", str(start), "--parent-pid", str(os.getpid())]
+    cmd += ["--start", str(start), "--model-start", str(model_start), "--parent-pid", str(os.getpid())]
     if args.stations:
         cmd += ["--stations", str(args.stations)]
     if args.interval:
@@ -92,8 +103,11 @@ def simulator_command(args: argparse.Namespace, hj212_port: int, start: float) -
 
 async def run(args: argparse.Namespace) -> None:
     storage = open_storage(args)
+    now = time.time()
+    # The simulated city's clock starts with its history, so history and live data are one continuous day.
+    model_start = now - max(0.0, args.history_hours) * 3600
     if args.simulate:
-        register_simulated_city(storage, args)
+        register_simulated_city(storage, args, model_start, now)
     registry = Registry(storage.load_stations())
     hub = Hub(build_config(args), storage, registry)
     await hub.start()
@@ -103,7 +117,7 @@ async def run(args: argparse.Namespace) -> None:
     gc.set_threshold(50_000, 20, 20)
     child = None
     if args.simulate:
-        child = subprocess.Popen(simulator_command(args, hub.hj212_port, time.time()))
+        child = subprocess.Popen(simulator_command(args, hub.hj212_port, now, model_start))
     print(f"READY http={hub.http_port} hj212={hub.hj212_port} epoch={hub.events.epoch}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -184,6 +184,7 @@ def parse_args(argv: list[str] | None = None):
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--accel", type=float, default=1.0)
     p.add_argument("--start", type=float, help="simulated start time, Unix seconds (default now)")
+    p.add_argument("--model-start", type=float, help="the city model's time origin (default: --start)")
     p.add_argument("--stations", type=int, help="scale the network to this many stations")
     p.add_argument("--interval", type=float, help="reporting interval in simulated seconds")
     p.add_argument("--parent-pid", type=int, help="stop when this process (the hub) ends")
@@ -199,7 +200,7 @@ async def run(args) -> None:
     region = PRESETS[args.region]
     specs = build_network(region, args.seed, args.stations)
     start = args.start or time.time()
-    model = CityModel(specs, region, args.seed, start)
+    model = CityModel(specs, region, args.seed, args.model_start or start)
     sim = Simulator(specs, model, host, int(port), SimClock(start, args.accel), interval_s=args.interval)
     await sim.start()
     log.info("simulating %d stations of %s at %.0fx", len(specs), region.name, args.accel)

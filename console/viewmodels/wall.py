@@ -56,7 +56,7 @@ class WallViewModel(QObject):
         events_changed(list): EventRow, newest first.
         selection_changed(str): the selected station id ('' for none).
         station_series_changed(str): the selected station's series changed (read them from ``series_for``).
-        city_trend_changed(object): (times, values) of the city PM2.5 hourly mean.
+        city_trend_changed(object): {"pm25": (times, values), "aqi": (times, values)}, hourly city means.
         link_changed(object): LinkStatus.
         data_time_changed(float): newest data time applied.
     """
@@ -199,7 +199,9 @@ class WallViewModel(QObject):
             lambda: self.ranking_changed.emit(summary.township_ranking(store, self.township_names)),
             lambda: self.health_changed.emit(summary.network_health(store, self.looks)),
             lambda: self.wind_changed.emit(summary.city_wind(store)),
-            lambda: self.city_trend_changed.emit(summary.city_series(store, "a34004")),
+            lambda: self.city_trend_changed.emit(
+                {"pm25": summary.city_series(store, "a34004"), "aqi": summary.city_series(store, "AQI_H")}
+            ),
         )
 
     # --- events --------------------------------------------------------------------------------------------

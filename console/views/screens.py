@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from console.core import summary
 from console.core.link import LinkState, LinkStatus
@@ -24,40 +24,42 @@ from console.widgets.trend_plot import AIR_STATION_FACTORS, StationTrends, Trend
 from console.widgets.wind_widget import WindWidget
 
 DAY_S = 86400.0
+OFFLINE_AFTER_ATTEMPTS = 3  # failed reconnects (≈ 4 s) before the banner says OFFLINE
 
 
-def _panel(title: str, body: QWidget) -> Panel:
+def _panel(title: str, body: QWidget, *, shrink: bool = False, narrow: bool = False) -> Panel:
+    """A titled panel; ``shrink`` lets it give up height (``narrow``: width too): a screen never overflows."""
+    policy = QSizePolicy.Policy
+    horizontal = policy.Ignored if narrow else policy.Preferred
     panel = Panel(title)
     panel.set_body(body)
+    if shrink or narrow:
+        for widget in (body, panel):
+            widget.setSizePolicy(horizontal, policy.Ignored)
     return panel
 
 
 class SituationView(QWidget):
-    """Left screen: city AQI now, township ranking, network health and wind."""
+    """Left screen: city AQI now, township ranking and network health."""
 
     def __init__(self, vm: WallViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("situation")
-        self.headline = AqiHeadline()
+        self.headline = AqiHeadline(wide=True)
         self.ranking = RankingChart()
         self.health = NetworkHealth()
-        self.wind = WindWidget()
         self.city_panel = _panel(self.tr("City air quality now"), self.headline)
-        self.ranking_panel = _panel(self.tr("Township ranking · PM2.5"), self.ranking)
-        self.health_panel = _panel(self.tr("Network health"), self.health)
-        self.wind_panel = _panel(self.tr("Wind"), self.wind)
+        self.ranking_panel = _panel(self.tr("Township ranking · PM2.5"), self.ranking, shrink=True)
+        self.health_panel = _panel(self.tr("Network health"), self.health, shrink=True)
         grid = QGridLayout(self)
         grid.addWidget(self.city_panel, 0, 0, 1, 2)
-        grid.addWidget(self.ranking_panel, 1, 0, 2, 1)
+        grid.addWidget(self.ranking_panel, 1, 0)
         grid.addWidget(self.health_panel, 1, 1)
-        grid.addWidget(self.wind_panel, 2, 1)
-        grid.setRowStretch(0, 5)
+        grid.setRowStretch(0, 2)
         grid.setRowStretch(1, 3)
-        grid.setRowStretch(2, 2)
         vm.city_changed.connect(self._on_city)
         vm.ranking_changed.connect(self._on_ranking)
         vm.health_changed.connect(self._on_health)
-        vm.wind_changed.connect(self._on_wind)
         vm.data_time_changed.connect(self._on_data_time)
         self._data_time: float | None = None
 
@@ -79,14 +81,6 @@ class SituationView(QWidget):
             [network_health.HealthRow(r.kind, r.total, r.online, r.offline, r.fault, r.alarm) for r in rows]
         )
         self.health_panel.set_data_time(self._data_time)
-
-    def _on_wind(self, wind: tuple[float, float, float] | None) -> None:
-        if wind is None:
-            self.wind.set_wind(None, None, None)
-            self.wind_panel.set_data_time(None)
-            return
-        self.wind.set_wind(*wind)
-        self.wind_panel.set_data_time(wind[2])
 
 
 class MapScreenView(QWidget):
@@ -122,13 +116,18 @@ class MapScreenView(QWidget):
         self._data_time = ts or None
 
     def _on_link(self, status: LinkStatus) -> None:
-        state = {LinkState.LIVE: "live", LinkState.CONNECTING: "reconnecting"}.get(status.state, "offline")
-        if status.state == LinkState.RECONNECTING:
-            state = "reconnecting"
-        detail = "" if status.state == LinkState.LIVE else status.detail
-        if state == "reconnecting" and status.next_retry_s:
-            detail = StatusBanner.reconnect_detail(status.attempt, status.next_retry_s)
-        self.banner.set_link_state(state, detail, self._data_time)
+        """Live; reconnecting for the first attempts; after that offline, showing how old the data are."""
+        if status.state == LinkState.LIVE:
+            self.banner.set_link_state("live", "", self._data_time)
+            return
+        lost = status.state == LinkState.REFUSED or status.attempt > OFFLINE_AFTER_ATTEMPTS
+        if lost:
+            self.banner.set_link_state("offline", status.detail, self._data_time)
+        else:
+            detail = (
+                StatusBanner.reconnect_detail(status.attempt, status.next_retry_s) if status.attempt else ""
+            )
+            self.banner.set_link_state("reconnecting", detail, self._data_time)
 
 
 class ActionView(QWidget):
@@ -140,19 +139,25 @@ class ActionView(QWidget):
         self.vm = vm
         self.events = EventList()
         self.trends = StationTrends()
-        self.city = TrendPlot("µg/m³")
-        self.events_panel = _panel(self.tr("Latest events"), self.events)
-        self.trends_panel = _panel(self.tr("Selected station · 24 h"), self.trends)
-        self.city_panel = _panel(self.tr("City PM2.5 · hourly mean, 24 h"), self.city)
+        self.city = TrendPlot()
+        self.wind = WindWidget()
+        self.events_panel = _panel(self.tr("Latest events"), self.events, shrink=True)
+        self.trends_panel = _panel(self.tr("Selected station · 24 h"), self.trends, shrink=True)
+        self.city_panel = _panel(self.tr("City PM2.5 and AQI · hourly, 24 h"), self.city, narrow=True)
+        self.wind_panel = _panel(self.tr("Wind"), self.wind, narrow=True)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.events_panel, 3)
-        layout.addWidget(self.trends_panel, 5)
-        layout.addWidget(self.city_panel, 2)
+        layout.addWidget(self.events_panel, 2)
+        layout.addWidget(self.trends_panel, 8)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.city_panel, 2)
+        bottom.addWidget(self.wind_panel, 1)
+        layout.addLayout(bottom, 3)
         self._shown_station = ""
         self._plots = Spread(self)
         vm.events_changed.connect(self._on_events)
         vm.station_series_changed.connect(self._on_station_series)
         vm.city_trend_changed.connect(self._on_city_trend)
+        vm.wind_changed.connect(self._on_wind)
 
     def _on_events(self, rows: list) -> None:
         self.events.set_events(rows)
@@ -183,12 +188,25 @@ class ActionView(QWidget):
         self.trends.plot(code).setXRange(ts[-1] - DAY_S, ts[-1], padding=0)  # always the last 24 h
         self.trends_panel.set_data_time(ts[-1])
 
-    def _on_city_trend(self, trend: tuple[list[float], list[float]]) -> None:
-        times, values = trend
+    def _on_city_trend(self, trend: dict[str, tuple[list[float], list[float]]]) -> None:
+        times, values = trend["pm25"]
         if not times:
             return
-        self.city.set_series("pm25", self.tr("PM2.5"), np.asarray(times), np.asarray(values))
+        self.city.set_series("pm25", self.tr("PM2.5 µg/m³"), np.asarray(times), np.asarray(values))
+        aqi_times, aqi_values = trend["aqi"]
+        if aqi_times:
+            self.city.set_series(
+                "aqi", self.tr("AQI (hourly)"), np.asarray(aqi_times), np.asarray(aqi_values)
+            )
         self.city.set_limit(self.tr("GB 3095 II 24 h"), 75.0)
         end = times[-1] + 3600
         self.city.setXRange(end - DAY_S, end, padding=0)
         self.city_panel.set_data_time(end)
+
+    def _on_wind(self, wind: tuple[float, float, float] | None) -> None:
+        if wind is None:
+            self.wind.set_wind(None, None, None)
+            self.wind_panel.set_data_time(None)
+            return
+        self.wind.set_wind(*wind)
+        self.wind_panel.set_data_time(wind[2])

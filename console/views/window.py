@@ -73,11 +73,16 @@ class WallWindow(QWidget):
             view.show()
 
     def place_on(self, screen: QScreen) -> None:
-        """Put the window on a screen, fullscreen in kiosk mode."""
+        """Put the window on a screen: fullscreen in kiosk mode, else where it was last left there."""
         self.winId()
         self.windowHandle().setScreen(screen)
-        self.setGeometry(screen.geometry())
-        self.showFullScreen() if self.kiosk else self.showNormal()
+        if self.kiosk:
+            self.setGeometry(screen.geometry())
+            self.showFullScreen()
+        else:
+            if not screen.geometry().intersects(self.geometry()):
+                self.setGeometry(screen.availableGeometry().adjusted(40, 40, -40, -40))
+            self.showNormal()
 
     def toggle_kiosk(self) -> None:
         self.kiosk = not self.kiosk
@@ -157,6 +162,9 @@ class WallWindows:
             return
         kiosk = self.settings.value(f"windows/{screen.name()}/kiosk", True)
         window.kiosk = kiosk not in (False, "false", "0", 0)
+        geometry = self.settings.value(f"windows/{screen.name()}/geometry")
+        if geometry is not None and not window.kiosk:
+            window.restoreGeometry(geometry)
 
     def close_all(self) -> None:
         """Close every window and release the views (web pages must go before the web profile)."""
@@ -175,5 +183,7 @@ class WallWindows:
         for window in self.windows:
             handle = window.windowHandle()
             if handle is not None and handle.screen() is not None:
-                self.settings.setValue(f"windows/{handle.screen().name()}/kiosk", window.kiosk)
+                name = handle.screen().name()
+                self.settings.setValue(f"windows/{name}/kiosk", window.kiosk)
+                self.settings.setValue(f"windows/{name}/geometry", window.saveGeometry())
         self.settings.sync()

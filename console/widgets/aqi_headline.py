@@ -105,8 +105,9 @@ class AqiHeadline(QWidget):
     Static on purpose: no animation or count-up when the value changes.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, wide: bool = False) -> None:
         super().__init__(parent)
+        self._wide = wide  # wide: the six tiles beside the number (a whole 16:9 screen), else below it
         self._number = theme.label("—", "headline")
         theme.tight_height(self._number, round(theme.current_scale().headline_px * 0.92))  # digits only
         self._caption = theme.label(self.tr("AQI"), "small")
@@ -118,17 +119,18 @@ class AqiHeadline(QWidget):
 
     def _build_layout(self) -> None:
         gap = theme.current_scale().gap_px
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self) if self._wide else QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(gap * 2)
+        layout.setSpacing(gap * 3 if self._wide else gap * 2)
         layout.addLayout(self._top_layout(gap))
         tiles = QGridLayout()
         tiles.setHorizontalSpacing(gap * 3)
         tiles.setVerticalSpacing(gap)
         for i, tile in enumerate(self._tiles.values()):
             tiles.addWidget(tile, i // 3, i % 3)
-        layout.addLayout(tiles)
-        layout.addStretch(1)
+        layout.addLayout(tiles, 1 if self._wide else 0)
+        if not self._wide:
+            layout.addStretch(1)
 
     def _top_layout(self, gap: int) -> QHBoxLayout:
         number = QVBoxLayout()

@@ -362,6 +362,12 @@ class StationTrends(QWidget):
             self._grid.addWidget(cell, i // self._columns, i % self._columns)
             self._cells.append(cell)
             self._plots[code] = plot
+        rows = (len(self._cells) + self._columns - 1) // self._columns
+        for row in range(rows):
+            self._grid.setRowStretch(row, 1)  # the plots share the height they are given
+        for i, plot in enumerate(self._plots.values()):
+            if i // self._columns < rows - 1:
+                plot.hideAxis("bottom")  # linked time axes: the bottom row's labels serve the column
         first = next(iter(self._plots.values()), None)
         for plot in self._plots.values():
             if plot is not first:
@@ -370,7 +376,7 @@ class StationTrends(QWidget):
     def _make_cell(self, code: str, zone: str, water_grade: int) -> tuple[QWidget, TrendPlot]:
         unit = FACTORS[code].unit if code in FACTORS else ""
         cell = QWidget()
-        title = QLabel(f"{factor_title(code)}  {unit}".strip())
+        title = theme.label(f"{factor_title(code)}  {unit}".strip(), "small")
         plot = TrendPlot("", y_from_zero=code not in ("a01001", "w01010"))  # the unit is in the title
         for label, value in limit_lines(code, zone=zone, water_grade=water_grade):
             plot.set_limit(label, value)

@@ -3,32 +3,42 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="132" />
+        <location filename="../../console/views/screens.py" line="143" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="133" />
+        <location filename="../../console/views/screens.py" line="144" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="134" />
-        <source>City PM2.5 · hourly mean, 24 h</source>
-        <translation>全市 PM2.5 · 小时均值 · 24 小时</translation>
+        <location filename="../../console/views/screens.py" line="145" />
+        <source>City PM2.5 and AQI · hourly, 24 h</source>
+        <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="156" />
+        <location filename="../../console/views/screens.py" line="146" />
+        <source>Wind</source>
+        <translation>风</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/screens.py" line="194" />
+        <source>PM2.5 µg/m³</source>
+        <translation>PM2.5 µg/m³</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/screens.py" line="198" />
+        <source>AQI (hourly)</source>
+        <translation>AQI（小时）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/screens.py" line="173" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="176" />
-        <source>PM2.5</source>
-        <translation>PM2.5</translation>
-    </message>
-    <message>
-        <location filename="../../console/views/screens.py" line="177" />
+        <location filename="../../console/views/screens.py" line="200" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -102,28 +112,28 @@
 <context>
     <name>AqiHeadline</name>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="112" />
+        <location filename="../../console/widgets/aqi_headline.py" line="113" />
         <source>AQI</source>
         <translation>AQI</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="114" />
-        <location filename="../../console/widgets/aqi_headline.py" line="162" />
+        <location filename="../../console/widgets/aqi_headline.py" line="115" />
+        <location filename="../../console/widgets/aqi_headline.py" line="164" />
         <source>No data</source>
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="165" />
+        <location filename="../../console/widgets/aqi_headline.py" line="167" />
         <source>AQI · {start}–{end}</source>
         <translation>AQI · {start}–{end}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="175" />
+        <location filename="../../console/widgets/aqi_headline.py" line="177" />
         <source>Primary pollutant: none</source>
         <translation>首要污染物：无</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="176" />
+        <location filename="../../console/widgets/aqi_headline.py" line="178" />
         <source>Primary pollutant: {names}</source>
         <translation>首要污染物：{names}</translation>
     </message>
@@ -301,97 +311,97 @@
 <context>
     <name>Map</name>
     <message>
-        <location filename="../../console/app.py" line="197" />
+        <location filename="../../console/app.py" line="208" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="198" />
+        <location filename="../../console/app.py" line="209" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="199" />
+        <location filename="../../console/app.py" line="210" />
         <source>Air stations</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="200" />
+        <location filename="../../console/app.py" line="211" />
         <source>Micro stations</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="201" />
+        <location filename="../../console/app.py" line="212" />
         <source>Scenic areas</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="202" />
+        <location filename="../../console/app.py" line="213" />
         <source>Water quality</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="203" />
+        <location filename="../../console/app.py" line="214" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="204" />
+        <location filename="../../console/app.py" line="215" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="205" />
+        <location filename="../../console/app.py" line="216" />
         <source>Pollution sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="206" />
+        <location filename="../../console/app.py" line="217" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="207" />
+        <location filename="../../console/app.py" line="218" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="208" />
+        <location filename="../../console/app.py" line="219" />
         <source>Exceedance</source>
         <translation>超标</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="209" />
+        <location filename="../../console/app.py" line="220" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="210" />
+        <location filename="../../console/app.py" line="221" />
         <source>Stale data</source>
         <translation>数据陈旧</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="211" />
+        <location filename="../../console/app.py" line="222" />
         <source>Instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="212" />
+        <location filename="../../console/app.py" line="223" />
         <source>Invalid data</source>
         <translation>无效数据</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="213" />
+        <location filename="../../console/app.py" line="224" />
         <source>Selected</source>
         <translation>选中</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="214" />
+        <location filename="../../console/app.py" line="225" />
         <source>Township outlines approximate</source>
         <translation>乡镇边界为近似范围</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="215" />
+        <location filename="../../console/app.py" line="226" />
         <source>Intranet basemap</source>
         <translation>内网底图</translation>
     </message>
@@ -483,27 +493,22 @@
 <context>
     <name>SituationView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="42" />
+        <location filename="../../console/views/screens.py" line="50" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="43" />
+        <location filename="../../console/views/screens.py" line="51" />
         <source>Township ranking · PM2.5</source>
         <translation>乡镇排名 · PM2.5</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="44" />
+        <location filename="../../console/views/screens.py" line="52" />
         <source>Network health</source>
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="45" />
-        <source>Wind</source>
-        <translation>风</translation>
-    </message>
-    <message>
-        <location filename="../../console/views/screens.py" line="70" />
+        <location filename="../../console/views/screens.py" line="74" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
@@ -582,27 +587,27 @@
 <context>
     <name>WallViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="163" />
+        <location filename="../../console/viewmodels/wall.py" line="183" />
         <source>Data time {0}</source>
         <translation>数据时间 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="194" />
+        <location filename="../../console/viewmodels/wall.py" line="219" />
         <source>{0} offline: {1}</source>
         <translation>{0} 离线：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="199" />
+        <location filename="../../console/viewmodels/wall.py" line="224" />
         <source>{0} instrument fault: {1}</source>
         <translation>{0} 仪器故障：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="207" />
+        <location filename="../../console/viewmodels/wall.py" line="232" />
         <source>{0} exceeds its limit ({1})</source>
         <translation>{0} 超标（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="210" />
+        <location filename="../../console/viewmodels/wall.py" line="235" />
         <source>{0}: AQI {1}, heavily polluted air</source>
         <translation>{0}：AQI {1}，重污染</translation>
     </message>

@@ -1,0 +1,80 @@
+"""The wall's views and windows: connection banner, window state across restarts, the snapshot mode."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QRect, QSettings
+from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QLabel
+
+from console.core.link import LinkState, LinkStatus
+from console.core.store import Store
+from console.viewmodels.wall import WallViewModel
+from console.views.layout import default_layout
+from console.views.screens import MapScreenView
+from console.views.window import WallWindows
+from console.widgets.map_view import MapView
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_banner_goes_from_reconnecting_to_offline_with_the_data_age(qtbot) -> None:
+    vm = WallViewModel(Store())
+    view = MapScreenView(vm, MapView())
+    qtbot.addWidget(view)
+    vm.data_time_changed.emit(1_763_700_000.0)  # 2025-11-21 12:40 local
+    vm.link_changed.emit(LinkStatus(LinkState.LIVE))
+    assert view.banner.link_state() == "live"
+    vm.link_changed.emit(
+        LinkStatus(LinkState.RECONNECTING, "cannot reach the hub", attempt=1, next_retry_s=0.8)
+    )
+    assert view.banner.link_state() == "reconnecting" and "1" in view.banner.link_text()
+    vm.link_changed.emit(
+        LinkStatus(LinkState.RECONNECTING, "cannot reach the hub", attempt=5, next_retry_s=8)
+    )
+    assert view.banner.link_state() == "offline"
+    assert "12:40" in view.banner.link_text() and "cannot reach the hub" in view.banner.link_text()
+    vm.link_changed.emit(LinkStatus(LinkState.REFUSED, "refused by the hub: wrong token"))
+    assert view.banner.link_state() == "offline" and "wrong token" in view.banner.link_text()
+
+
+def test_window_state_is_restored_from_settings(qtbot, tmp_path) -> None:
+    settings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
+    views = {name: QLabel(name) for name in ("situation", "map", "action")}
+    wall = WallWindows(views, default_layout(3), settings)
+    wall.arrange()
+    first = wall.windows[0]
+    first.toggle_kiosk()  # the operator leaves kiosk mode on the first screen and moves the window
+    first.setGeometry(QRect(100, 120, 800, 600))
+    wall.save()
+    wall.close_all()
+
+    views = {name: QLabel(name) for name in ("situation", "map", "action")}
+    again = WallWindows(
+        views, default_layout(3), QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
+    )
+    again.arrange()
+    restored = again.windows[0]
+    assert not restored.kiosk and restored.geometry().size() == first.geometry().size()
+    assert again.windows[1].kiosk and again.windows[1].isFullScreen()
+    screens = sorted(QGuiApplication.screens(), key=lambda s: s.geometry().x())
+    assert [w.windowHandle().screen().name() for w in again.windows] == [s.name() for s in screens]
+    again.close_all()
+
+
+def test_snapshot_mode_renders_every_wall_window_and_exits(tmp_path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": os.environ["QT_QPA_PLATFORM"]}
+    out = tmp_path / "shots"
+    command = [sys.executable, "main.py", "--snapshot", str(out), "--after", "8", "--accel", "60"]
+    command += ["--lang", "en", "--data-dir", str(tmp_path / "data")]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    shots = sorted(out.glob("*.png"))
+    assert len(shots) == 3  # one per screen of the three-screen test configuration
+    for shot in shots:
+        image = QImage(str(shot))
+        assert (image.width(), image.height()) == (1920, 1080)
