@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import re
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -14,7 +15,17 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import msgspec
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import (
+    QObject,
+    QProcess,
+    QProcessEnvironment,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
@@ -26,9 +37,10 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from console.core.geo import gcj02_to_wgs84
 from console.core.models import Station
-from console.widgets.map_page import PageOptions, build_page
+from console.widgets.map_build import BuildJob
 
 log = logging.getLogger(__name__)
+_ROOT = Path(__file__).resolve().parents[2]  # the package root, for the page-building child process
 
 FLUSH_INTERVAL_MS = 40  # at most ~25 batches a second reach the page (callers usually coalesce already)
 _REMOTE_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
@@ -216,6 +228,7 @@ class MapView(QWebEngineView):
         self._selected: str | None = None
         self._station_ids: frozenset[str] = frozenset()
         self._page_path: Path | None = None
+        self._builder: QProcess | None = None
         self._shifted = False
         self._ready = False
         self._timer = QTimer(self, singleShot=True, interval=FLUSH_INTERVAL_MS)
@@ -283,16 +296,45 @@ class MapView(QWebEngineView):
         the legend, tooltips and labels for the wall.
         """
         stations = list(stations)
-        options = PageOptions(
-            center, zoom, tile_url, tiles_gcj02, font_px, dict(labels or {}), tuple(label_kinds), name_key
-        )
+        options = {
+            "center": center, "zoom": zoom, "tile_url": tile_url, "tiles_gcj02": tiles_gcj02,
+            "font_px": font_px, "labels": dict(labels or {}), "label_kinds": list(label_kinds),
+            "name_key": name_key,
+        }  # fmt: skip
         self._ready = False
-        self._shifted = options.shift_to_gcj02
+        self._shifted = bool(tile_url) and tiles_gcj02
         self._station_ids = frozenset(s.id for s in stations)
         self._guard.allow_tiles(tile_url)
-        self._page_path = build_page(self._new_page_path(), boundary, stations, options)
-        self.load(QUrl.fromLocalFile(str(self._page_path)))
+        self._page_path = self._new_page_path()
+        job = BuildJob(str(self._page_path), boundary, stations, options)
+        self._start_build(job)
         return self._page_path
+
+    def _start_build(self, job: BuildJob) -> None:
+        """Build the page in a child process; load it when the child is done (the GUI thread never waits)."""
+        job_path = self._page_path.with_suffix(".json")
+        job_path.write_bytes(msgspec.json.encode(job))
+        if self._builder is not None:
+            self._builder.finished.disconnect()
+            self._builder.kill()
+        builder = QProcess(self)
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("PYTHONPATH", os.pathsep.join(filter(None, [str(_ROOT), env.value("PYTHONPATH")])))
+        builder.setProcessEnvironment(env)
+        page = self._page_path
+        builder.finished.connect(lambda code, _status: self._on_built(builder, code, page))
+        builder.start(sys.executable, ["-m", "console.widgets.map_build", str(job_path)])
+        self._builder = builder
+
+    def _on_built(self, builder: QProcess, code: int, page: Path) -> None:
+        self._builder = None
+        page.with_suffix(".json").unlink(missing_ok=True)
+        if code != 0 or page != self._page_path:
+            error = bytes(builder.readAllStandardError()).decode(errors="replace")[-2000:]
+            if code != 0:
+                log.error("building the map page failed (exit %d): %s", code, error)
+            return
+        self.load(QUrl.fromLocalFile(str(page)))
 
     def update_markers(self, states: Iterable[MarkerState]) -> None:
         """Queue marker states; the latest per station goes to the page in the next batch (≤ 10 Hz)."""
