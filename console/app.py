@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-from console.core import protocol
 from console.core.hubapi import HubApi, HubApiError
 from console.settings import Settings, parse_settings
 
@@ -56,7 +55,6 @@ class ConsoleApp:
         self._done = asyncio.Event()
         self._tasks: list[asyncio.Future] = []
         self._history_fetched: set[str] = set()
-        self.local = None
 
     async def run(self) -> int:
         """Start everything, wait until the operator quits (or the snapshot is taken), stop everything."""
@@ -64,9 +62,8 @@ class ConsoleApp:
 
         QApplication.instance().aboutToQuit.connect(self._done.set)
         try:
-            self._build_views()
-            self._paint_from_cache()  # before the hub: the wall is never blank while it starts or is away
             await self._start_hub()
+            self._build_views()
             self._start_link()
             self._tasks.append(asyncio.ensure_future(self._load_region()))
             if self.settings.snapshot_dir:
@@ -75,19 +72,6 @@ class ConsoleApp:
             return 0
         finally:
             await self.shutdown()
-
-    def _paint_from_cache(self) -> None:
-        from console.persistence import LocalState
-
-        settings = self.settings
-        self.local = LocalState(settings.data_dir, raw_days=settings.cache_raw_days,
-                                hourly_days=settings.cache_hourly_days,
-                                clock=lambda: max(time.time(), self.store.data_time))  # fmt: skip
-        snapshot = self.local.snapshot()
-        if snapshot is not None:
-            self.vm.on_changes(self.store.apply(snapshot))
-        self.region = self.local.region()
-        self._maybe_load_map()
 
     async def _start_hub(self) -> None:
         if self.settings.hub_url:
@@ -105,51 +89,35 @@ class ConsoleApp:
 
         self.api = HubApi(self.settings.hub_url, self.settings.token)
         self.vm.selection_changed.connect(self._on_selection)
-        self._on_selection(self.vm.selected)  # a station chosen from the cached picture
         settings = self.settings
         name = f"wall@{os.uname().nodename}"
         self.link = HubLink(
-            settings.hub_url,
-            settings.token,
-            self._on_message,
-            self.vm.on_link_status,
-            client_name=name,
-            position=self.local.position() if self.local else None,
+            settings.hub_url, settings.token, self._on_message, self.vm.on_link_status, client_name=name
         )
         self.link.start()
 
     def _on_message(self, message) -> None:
         change = self.store.apply(message)
         self.vm.on_changes(change)
-        if self.local is not None:
-            self.local.record(message)
-            if isinstance(message, protocol.Welcome):  # commands given while offline go out now, in order
-                self._tasks.append(
-                    asyncio.ensure_future(self.local.outbox.replay(self.link.send, resend=True))
-                )
         if change.snapshot:
             self._maybe_load_map()
 
     async def _load_region(self) -> None:
         """Fetch the region (townships, boundary) from the hub, retrying until it answers."""
         delay = 0.5
-        fresh = None
-        while fresh is None:
+        while self.region is None:
             try:
-                fresh = await self.api.region()
+                self.region = await self.api.region()
             except HubApiError as exc:
                 log.warning("region not available yet (%s); retrying in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
-        self.region = fresh
-        if self.local is not None:
-            self.local.remember_region(fresh)
         self.vm.set_township_names({t["code"]: t["name"] for t in self.region["townships"]})
         self._maybe_load_map()
 
     def _on_selection(self, station_id: str) -> None:
         """Trends need the last 24 h: fetch them unless this station's series already reach back that far."""
-        if not station_id or self.api is None:
+        if not station_id:
             return
         self.store.track(station_id)
         if station_id not in self._history_fetched:
@@ -232,8 +200,6 @@ class ConsoleApp:
             await self.link.stop()
         if self.api is not None:
             await self.api.close()
-        if self.local is not None:
-            self.local.close()
         if self.hub is not None:
             await self.hub.stop()
 
