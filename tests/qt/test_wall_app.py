@@ -9,16 +9,9 @@ import pytest
 
 from console.app import ConsoleApp
 from console.settings import Settings
+from tests.qt.waiting import until
 
 pytestmark = pytest.mark.asyncio(loop_factories=["qasync"])
-
-
-async def until(predicate, timeout: float = 60.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not reached in {timeout:.0f} s")
-        await asyncio.sleep(0.1)
 
 
 async def page_state(map_view) -> dict:
