@@ -142,21 +142,12 @@ class ConsoleApp:
             return
         self._map_loaded_for = stations
         map_view = self.views["map"].map
-        map_view.ready.connect(self._on_map_ready)
         settings = self.settings
         tiles = {"tile_url": settings.tile_url or None, "tiles_gcj02": not settings.tiles_wgs84}
         stations = list(self.store.stations.values())
         map_view.load_map(
             self.region["boundary"], stations, font_px=settings.scale.small_px, labels=map_labels(), **tiles
         )
-
-    def _on_map_ready(self) -> None:
-        self.vm.on_changes(self.store_snapshot_change())
-
-    def store_snapshot_change(self):
-        from console.core.store import ChangeSet
-
-        return ChangeSet(snapshot=True, stations=set(self.store.stations))
 
     def _build_views(self) -> None:
         from PySide6.QtCore import QSettings

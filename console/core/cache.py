@@ -9,7 +9,6 @@ thread and retention change together; the seams to split along are marked by the
 from __future__ import annotations
 
 import logging
-import queue
 import sqlite3
 import threading
 import time
@@ -25,6 +24,7 @@ from msgspec.structs import astuple
 from sqlalchemy.dialects import sqlite
 
 from console.core import protocol
+from console.core.batch_writer import BatchWriter
 from console.core.models import Reading, Station, StationStatus
 
 SCHEMA_VERSION = 1
@@ -510,30 +510,20 @@ def _hour_start(ts: float) -> float:
 # --- the writer thread --------------------------------------------------------------------------------------
 
 
-class _Batch:
-    """The units collected for one transaction, and the flush requests answered after it."""
-
-    def __init__(self) -> None:
-        self.ops: list[Any] = []
-        self.readings = 0
-        self.flushed: list[threading.Event] = []
-        self.stop = False
-
-    def add(self, unit: list[Any]) -> None:
+def _merge(units: list[list[Any]]) -> list[Any]:
+    """The operations of several submitted units, in order; runs of readings joined for one executemany."""
+    ops: list[Any] = []
+    for unit in units:
         for op in unit:
-            last = self.ops[-1] if self.ops else None
-            if isinstance(op, _Readings):
-                self.readings += len(op.items)
-                if isinstance(last, _Readings) and last.backfilled == op.backfilled:
-                    last.items.extend(op.items)  # one executemany for a run of readings
-                    continue
-            self.ops.append(op)
+            last = ops[-1] if ops else None
+            if isinstance(op, _Readings) and isinstance(last, _Readings) and last.backfilled == op.backfilled:
+                ops[-1] = _Readings(last.items + op.items, op.backfilled)
+                continue
+            ops.append(op)
+    return ops
 
 
-_STOP = object()
-
-
-class CacheWriter:
+class CacheWriter(BatchWriter):
     """The one thread that writes the cache: submit from any thread without blocking; flush; close.
 
     Each submit is a unit kept whole in one transaction; a transaction holds whole units in submission
@@ -555,23 +545,12 @@ class CacheWriter:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._cache = cache
-        self._max_batch, self._max_delay = max_batch, max_delay
         self._retention = (raw_days, hourly_days)
         self._prune_interval_s, self._clock = prune_interval_s, clock
         self._next_prune = 0.0  # prune soon after start: the console may have been off for days
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._pending = 0
-        self._closed = False
         self.positions_frozen = False
-        self.rows_written = self.rows_rejected = self.batches = self.errors = self.prunes = 0
-        self._thread = threading.Thread(target=self._run, name="cache-writer", daemon=True)
-        self._thread.start()
-
-    @property
-    def queue_depth(self) -> int:
-        """Readings submitted but not yet written (or dropped)."""
-        return self._pending
+        self.rows_written = self.rows_rejected = self.prunes = 0
+        super().__init__("cache-writer", max_batch, max_delay)
 
     def submit_readings(self, items: Iterable[Reading], backfilled: bool = False) -> None:
         """Queue readings (live, or back-filled history from the hub)."""
@@ -611,75 +590,26 @@ class CacheWriter:
         elif isinstance(message, protocol.StationEvent):
             self._put([_Status([message.entry], False), _Position(message.epoch, message.seq, False)])
 
-    def flush(self, timeout: float | None = None) -> bool:
-        """Wait until everything submitted so far is committed (or failed); False on timeout."""
-        done = threading.Event()
-        self._put(done)
-        return done.wait(timeout)
+    def _put(self, unit: list[Any], rows: int | None = None) -> None:  # type: ignore[override]
+        if rows is None:
+            rows = sum(len(op.items) for op in unit if isinstance(op, _Readings))
+        super()._put(unit, rows)
 
-    def close(self, timeout: float | None = 10.0) -> bool:
-        """Write what is queued, then stop the thread; True when it stopped within the timeout."""
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._queue.put(_STOP)
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def _put(self, item: Any) -> None:
-        rows = sum(len(op.items) for op in item if isinstance(op, _Readings)) if isinstance(item, list) else 0
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the cache writer is closed")
-            self._pending += rows
-            self._queue.put(item)
-
-    def _run(self) -> None:
-        stop = False
-        while not stop:
-            batch = self._collect(self._queue.get())
-            self._write(batch)
-            if batch.ops and time.monotonic() >= self._next_prune:
-                self._prune()
-            for event in batch.flushed:
-                event.set()
-            stop = batch.stop
-
-    def _collect(self, item: Any) -> _Batch:
-        batch = _Batch()
-        deadline = time.monotonic() + self._max_delay
-        while True:
-            if item is _STOP:
-                batch.stop = True
-            elif isinstance(item, threading.Event):
-                batch.flushed.append(item)
-            else:
-                batch.add(item)
-            remaining = deadline - time.monotonic()
-            if batch.stop or batch.flushed or batch.readings >= self._max_batch or remaining <= 0:
-                return batch
-            try:
-                item = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                return batch
-
-    def _write(self, batch: _Batch) -> None:
-        if not batch.ops:
-            return
+    def _write(self, items: list[Any]) -> None:
         try:
-            stored, rejected = self._cache.write(self._savable(batch.ops))
-            self.rows_written += stored
-            self.rows_rejected += rejected
-            self.batches += 1
+            stored, rejected = self._cache.write(self._savable(_merge(items)))
         except Exception:
-            self.errors += 1
             self.positions_frozen = True
-            _log.exception(
-                "cache write failed (%d readings); positions not saved until a snapshot", batch.readings
-            )
-        finally:
-            with self._lock:
-                self._pending -= batch.readings
+            raise
+        self.rows_written += stored
+        self.rows_rejected += rejected
+
+    def _failed(self, rows: int) -> None:
+        _log.exception("cache write failed (%d readings); positions not saved until a snapshot", rows)
+
+    def _after_write(self, items: list[Any]) -> None:
+        if time.monotonic() >= self._next_prune:
+            self._prune()
 
     def _savable(self, ops: list[Any]) -> list[Any]:
         """The operations to write: positions are left out while frozen (a snapshot's position thaws them)."""

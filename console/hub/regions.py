@@ -288,8 +288,3 @@ def boundary_geojson(region: Region) -> dict:
         }
         features.append({"type": "Feature", "properties": properties, "geometry": _light(areas[town.code])})
     return {"type": "FeatureCollection", "features": features}
-
-
-def region_to_builtins(region: Region) -> dict:
-    """The preset as plain JSON-ready data (for the hub's REST API or a log line)."""
-    return msgspec.to_builtins(region)

@@ -37,8 +37,5 @@ class Registry:
     def stations(self) -> list[Station]:
         return list(self._by_id.values())
 
-    def entries(self) -> list[tuple[Station, str]]:
-        return list(self._by_mn.values())
-
     def __len__(self) -> int:
         return len(self._by_id)

@@ -77,9 +77,3 @@ class StatusMonitor:
     def entries(self) -> list[StatusEntry]:
         """Current status of every station (for snapshots)."""
         return list(self._status.values())
-
-    def add_station(self, station: Station) -> None:
-        self._interval[station.id] = station.interval_s
-        self._status.setdefault(
-            station.id, StatusEntry(station.id, StationStatus.OFFLINE, time.time(), "no data yet")
-        )

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-import queue
 import sqlite3
-import threading
-import time
 from collections.abc import Sequence
 from math import isfinite
 from pathlib import Path
@@ -18,6 +15,7 @@ import sqlalchemy as sa
 from msgspec.structs import astuple
 from sqlalchemy.dialects import postgresql, sqlite
 
+from console.core.batch_writer import BatchWriter
 from console.core.models import VALID_FLAGS, Reading, Station, StationKind
 from console.hub.derive import (
     DAY_S,
@@ -322,20 +320,7 @@ class _Status(NamedTuple):
     reason: str
 
 
-class _Batch:
-    """What the writer collected for one transaction, and the flush requests it answers after it."""
-
-    def __init__(self) -> None:
-        self.readings: list[Reading] = []
-        self.statuses: list[_Status] = []
-        self.flushed: list[threading.Event] = []
-        self.stop = False
-
-
-_STOP = object()
-
-
-class StorageWriter:
+class StorageWriter(BatchWriter):
     """The one thread that writes to a Storage: submit from anywhere without blocking, flush, close.
 
     Submissions are coalesced into transactions of up to max_batch readings or max_delay seconds. A failed
@@ -344,23 +329,9 @@ class StorageWriter:
 
     def __init__(self, storage: Storage, max_batch: int = 20000, max_delay: float = 0.1) -> None:
         self._storage = storage
-        self._max_batch = max_batch
-        self._max_delay = max_delay
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._pending = 0
-        self._closed = False
         self.rows_written = 0
         self.rows_rejected = 0  # invalid readings dropped (None/NaN value, unknown flag ...)
-        self.batches = 0
-        self.errors = 0
-        self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
-        self._thread.start()
-
-    @property
-    def queue_depth(self) -> int:
-        """Readings submitted but not yet written (or dropped)."""
-        return self._pending
+        super().__init__("storage-writer", max_batch, max_delay)
 
     def submit(self, batch: Sequence[Reading]) -> None:
         """Queue readings for writing; returns at once. Raises RuntimeError after close()."""
@@ -372,74 +343,15 @@ class StorageWriter:
         """Queue a station's link state for writing; returns at once."""
         self._put(_Status(station, str(status), since, reason), 0)
 
-    def flush(self, timeout: float | None = None) -> bool:
-        """Wait until everything submitted so far has been written (failures count in `errors`).
+    def _write(self, items: list[Any]) -> None:
+        readings = [r for item in items if isinstance(item, list) for r in item]
+        if readings:
+            written = self._storage.write_readings(readings)
+            self.rows_written += written
+            self.rows_rejected += len(readings) - written
+        for item in items:
+            if isinstance(item, _Status):
+                self._storage.write_status(*item)
 
-        False when the timeout expired first.
-        """
-        done = threading.Event()
-        self._put(done, 0)
-        return done.wait(timeout)
-
-    def close(self, timeout: float | None = 10.0) -> bool:
-        """Write what is queued, then stop the thread; True when it stopped within the timeout."""
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._queue.put(_STOP)
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def _put(self, item: Any, rows: int) -> None:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the storage writer is closed")
-            self._pending += rows
-            self._queue.put(item)
-
-    def _run(self) -> None:
-        stop = False
-        while not stop:
-            batch = self._collect(self._queue.get())
-            self._write(batch)
-            for event in batch.flushed:
-                event.set()
-            stop = batch.stop
-
-    def _collect(self, item: Any) -> _Batch:
-        batch = _Batch()
-        deadline = time.monotonic() + self._max_delay
-        while True:
-            if item is _STOP:
-                batch.stop = True
-            elif isinstance(item, threading.Event):
-                batch.flushed.append(item)
-            elif isinstance(item, _Status):
-                batch.statuses.append(item)
-            else:
-                batch.readings.extend(item)
-            remaining = deadline - time.monotonic()
-            if batch.stop or batch.flushed or len(batch.readings) >= self._max_batch or remaining <= 0:
-                return batch
-            try:
-                item = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                return batch
-
-    def _write(self, batch: _Batch) -> None:
-        try:
-            if batch.readings:
-                written = self._storage.write_readings(batch.readings)
-                self.rows_written += written
-                self.rows_rejected += len(batch.readings) - written
-                self.batches += 1
-            for status in batch.statuses:
-                self._storage.write_status(*status)
-        except Exception:
-            self.errors += 1
-            _log.exception(
-                "storage write failed (%d readings, %d states)", len(batch.readings), len(batch.statuses)
-            )
-        finally:
-            with self._lock:
-                self._pending -= len(batch.readings)
+    def _failed(self, rows: int) -> None:
+        _log.exception("storage write failed (%d readings)", rows)

@@ -177,13 +177,6 @@ class TrendPlot(pg.PlotWidget):
         for key, series in self._series.items():
             self._legend.addItem(series.line, series.line.name() or key)
 
-    def remove_series(self, key: str) -> None:
-        """Drop a series and its items."""
-        series = self._series.pop(key, None)
-        if series is not None:
-            for item in (series.line, series.backfill, series.hollow):
-                self.removeItem(item)
-
     def series_items(self, key: str) -> tuple[pg.PlotDataItem, pg.PlotDataItem, pg.ScatterPlotItem]:
         """(line, dashed back-fill line, hollow invalid markers) of a series."""
         series = self._series[key]
@@ -212,11 +205,6 @@ class TrendPlot(pg.PlotWidget):
     def limits(self) -> dict[str, float]:
         """Limit lines shown: label -> value."""
         return {label: line.value() for label, line in self._limits.items()}
-
-    def clear_limits(self) -> None:
-        """Remove every limit line."""
-        for label in list(self._limits):
-            self.set_limit(label, None)
 
     def _fit_y(self, *_args) -> None:
         # Keep the limit lines in view with room for their labels above, so the headroom to a limit is
