@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from console.core.incidents import AuditEntry, Incident
 from console.core.models import Reading, Station, StationStatus
 
 PROTOCOL_VERSION = 1
@@ -82,6 +83,7 @@ class Snapshot(_Msg, tag="snapshot"):
     stations: list[Station]
     latest: list[Reading]
     status: list[StatusEntry]
+    incidents: list[Incident] = []  # every open incident and those closed in the last 24 h
 
 
 class Readings(_Msg, tag="readings"):
@@ -97,6 +99,15 @@ class StationEvent(_Msg, tag="station"):
     entry: StatusEntry
 
 
+class IncidentEvent(_Msg, tag="incident"):
+    """The full new state of an incident, with the audit entry that made this version."""
+
+    epoch: str
+    seq: int
+    incident: Incident
+    audit: AuditEntry | None = None
+
+
 class Heartbeat(_Msg, tag="heartbeat"):
     epoch: str
     seq: int  # the last event's seq (a heartbeat is not an event itself)
@@ -104,9 +115,14 @@ class Heartbeat(_Msg, tag="heartbeat"):
 
 
 class Ack(_Msg, tag="ack"):
+    """Answer to a command. A refusal's ``error`` starts with its code: ``forbidden:``, ``illegal:``,
+    ``conflict:`` (expected_version did not match) or ``invalid:``."""
+
     id: str
     ok: bool
     error: str = ""
+    target: str = ""  # the incident the command applied to (a new id for ``report``)
+    version: int | None = None  # the incident's version after the command
 
 
 class Error(_Msg, tag="error"):
@@ -114,8 +130,8 @@ class Error(_Msg, tag="error"):
     message: str
 
 
-HubMessage = Welcome | Snapshot | Readings | StationEvent | Heartbeat | Ack | Error
-EVENT_TYPES = (Readings, StationEvent)
+HubMessage = Welcome | Snapshot | Readings | StationEvent | IncidentEvent | Heartbeat | Ack | Error
+EVENT_TYPES = (Readings, StationEvent, IncidentEvent)
 
 _encoder = msgspec.json.Encoder()
 _client_decoder = msgspec.json.Decoder(ClientMessage)
