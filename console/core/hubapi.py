@@ -1,9 +1,21 @@
-"""The hub's REST API as the console uses it: region and history (aiohttp, no Qt)."""
+"""The hub's REST API as the console uses it: region, history, login, incidents, attachments, assessment.
+
+aiohttp, no Qt; every call is a coroutine on the console's loop.
+"""
 
 from __future__ import annotations
 
+import mimetypes
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
 import aiohttp
 import msgspec
+
+from console.core.incidents import AuditEntry, Incident
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # a photo larger than this is refused before upload
 
 
 class HubApiError(RuntimeError):
@@ -44,6 +56,110 @@ class HubApi:
                                resolution=resolution)  # fmt: skip
         return [(p[0], p[1], p[2]) for p in body["points"]]  # type: ignore[index]
 
+    def set_token(self, token: str) -> None:
+        """Use a session token (after ``login``) for every later request."""
+        self._headers = {"Authorization": f"Bearer {token}"}
+        if self._session is not None and not self._session.closed:
+            self._session.headers.update(self._headers)
+
+    async def _request(self, method: str, path: str, *, decode: bool = True, **kwargs: Any) -> Any:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
+        try:
+            async with self._session.request(method, f"{self.base}{path}", **kwargs) as resp:
+                body = await resp.read()
+                if resp.status != 200:
+                    raise HubApiError(f"{path}: HTTP {resp.status} {_error_text(body)}")
+                return msgspec.json.decode(body) if decode else body
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise HubApiError(f"{path}: {exc or exc.__class__.__name__}") from None
+        except msgspec.DecodeError as exc:
+            raise HubApiError(f"{path}: the hub answered with malformed JSON ({exc})") from None
+
+    async def login(self, user: str, password: str) -> Session:
+        """Log in; the session token is used for every later request (and for the websocket)."""
+        body = await self._request("POST", "/api/login", json={"user": user, "password": password})
+        try:
+            session = msgspec.convert(body, Session)
+        except msgspec.ValidationError as exc:
+            raise HubApiError(f"/api/login: unexpected answer ({exc})") from None
+        self.set_token(session.token)
+        return session
+
+    async def incident(self, incident_id: str) -> tuple[Incident, list[AuditEntry]]:
+        """One incident with its whole audit trail, oldest entry first."""
+        body = await self._request("GET", f"/api/incidents/{_quote(incident_id)}")
+        try:
+            detail = msgspec.convert(body, IncidentDetail)
+        except msgspec.ValidationError as exc:
+            raise HubApiError(f"/api/incidents/{incident_id}: unexpected answer ({exc})") from None
+        return detail.incident, sorted(detail.audit, key=lambda e: e.n)
+
+    async def upload_attachment(self, incident_id: str, path: Path) -> str:
+        """Upload a photo for an incident; returns the attachment id to name in a command's args."""
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise HubApiError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+        if len(data) > MAX_ATTACHMENT_BYTES:
+            raise HubApiError(f"{path.name} is larger than {MAX_ATTACHMENT_BYTES // 2**20} MB")
+        form = aiohttp.FormData()
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        form.add_field("file", data, filename=path.name, content_type=content_type)
+        body = await self._request("POST", f"/api/incidents/{_quote(incident_id)}/attachments", data=form)
+        attachment = body.get("id") if isinstance(body, dict) else None
+        if not attachment:
+            raise HubApiError(f"upload of {path.name}: the hub returned no attachment id")
+        return str(attachment)
+
+    async def attachment(self, attachment_id: str) -> bytes:
+        """The bytes of an attachment (a photo)."""
+        return await self._request("GET", f"/api/attachments/{_quote(attachment_id)}", decode=False)
+
+    async def assessment(self, by: str = "township") -> list[dict[str, Any]]:
+        """考核 rows per township or per person: handled, on-time rate, mean handling time, returns."""
+        body = await self._request("GET", "/api/assessment", params={"by": by, "format": "json"})
+        rows = body.get("rows", body) if isinstance(body, dict) else body
+        if not isinstance(rows, list):
+            raise HubApiError("/api/assessment: unexpected answer")
+        return rows
+
+    async def assessment_csv(self, by: str = "township") -> bytes:
+        """The same assessment as CSV, as the hub writes it."""
+        return await self._request("GET", "/api/assessment", params={"by": by, "format": "csv"}, decode=False)
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+class Session(msgspec.Struct, frozen=True):
+    """A logged-in user: the token for REST and the websocket, the role, and the names to show."""
+
+    token: str
+    role: str
+    user: str
+    display: str = ""
+
+
+class IncidentDetail(msgspec.Struct, frozen=True):
+    """``GET /api/incidents/{id}``: the incident and its audit trail."""
+
+    incident: Incident
+    audit: list[AuditEntry] = []
+
+
+def _quote(part: str) -> str:
+    return quote(part, safe="")
+
+
+def _error_text(body: bytes) -> str:
+    """The hub's ``{"error": ...}`` message, or the start of the body."""
+    try:
+        decoded = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        decoded = None
+    if isinstance(decoded, dict) and isinstance(decoded.get("error"), str):
+        return decoded["error"]
+    return body[:200].decode(errors="replace")
