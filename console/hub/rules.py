@@ -132,6 +132,7 @@ class RuleConfig:
     offline_medium_after_s: float = DAY_S  # a whole day lost spoils the daily statistics: MEDIUM
     mass_offline_share: float = 0.5  # more than half the network offline is the hub's link, not loggers
     stuck_count: int = 30  # 30 identical readings (30 min at 1/min): no live sensor is that steady
+    stuck_floor_steps: float = 20.0  # values under 20 steps of the factor's resolution may repeat honestly
     stuck_hold_s: float = 600.0
     # -- catering fume
     cooking_hours: tuple[tuple[float, float], ...] = ((10.5, 13.5), (16.5, 20.5))  # local, [start, end)
@@ -148,7 +149,7 @@ class RuleConfig:
     emission_sustain_s: float = 600.0  # ten minutes over the permit: not a start-up transient
     emission_hold_s: float = 1800.0
     odour_sustain_s: float = 1800.0  # landfill odour comes in puffs; half an hour is a nuisance
-    odour_hold_s: float = 1800.0
+    odour_hold_s: float = 2 * HOUR_S  # puffs an hour apart are one nuisance, not a new incident each
 
     def hold(self, rule: str) -> float:
         """Time a rule's condition must be absent before its episode clears."""
@@ -207,7 +208,7 @@ def _fmt(code: str, value: float, kind: str = "") -> str:
 class _Channel:
     """Base channel: validity, last value and the stuck rule."""
 
-    __slots__ = ("code", "engine", "kind", "repeats", "station", "stuck_n", "ts", "value")
+    __slots__ = ("code", "engine", "kind", "repeats", "station", "stuck_floor", "stuck_n", "ts", "value")
 
     def __init__(self, engine: RuleEngine, station: Station, code: str) -> None:
         self.engine = engine
@@ -215,6 +216,10 @@ class _Channel:
         self.kind = str(station.kind)
         self.code = code
         self.stuck_n = engine.config.stuck_count if code not in _NOT_STUCK else 1 << 62
+        factor = FACTORS.get(code)
+        # A value only a few steps of the reported resolution above zero (SO2 at 6 µg/m³ in whole units)
+        # repeats honestly in clean air; below this floor a repeat says nothing about the sensor.
+        self.stuck_floor = engine.config.stuck_floor_steps * 10.0 ** -(factor.decimals if factor else 2)
         self.ts = -math.inf  # data time of the last valid value
         self.value = math.nan
         self.repeats = 0
@@ -227,7 +232,7 @@ class _Channel:
     def _track(self, ts: float, value: float) -> None:
         if value == self.value:
             self.repeats += 1
-            if self.repeats >= self.stuck_n:
+            if self.repeats >= self.stuck_n and abs(value) >= self.stuck_floor:
                 self._stuck(ts, value)
         else:
             self.repeats = 1
@@ -890,7 +895,8 @@ class RuleEngine:
             values = {"value": fume, "limit": limit, "purifier": 0.0, "since": since}
             return "Catering purifier off while cooking", reason, values
 
-        self.present(station, "purifier_off", "fume", Severity.MEDIUM, ts, fume, describe)
+        # the finding is the state itself: a higher fume reading while the purifier is off adds nothing
+        self.present(station, "purifier_off", "fume", Severity.MEDIUM, ts, 0.0, describe)
 
     def _compare_neighbours(self, now: float) -> None:
         """异常高值点位: a station far above the median of its fresh neighbours, sustained."""
