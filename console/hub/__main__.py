@@ -14,7 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+from console.core.incidents import Role
 from console.core.lifeline import watch_parent
+from console.hub import auth
+from console.hub.auth import User
 from console.hub.registry import Registry
 from console.hub.server import Hub, HubConfig
 from console.hub.storage import Storage
@@ -32,6 +35,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--db", help="SQLAlchemy URL (default: SQLite file in --data-dir; postgresql+psycopg://...)"
     )
     p.add_argument("--token", default="changeme", help="token consoles present in hello and REST calls")
+    p.add_argument("--users", type=Path, help="TOML file of users who may log in (see console/hub/auth.py)")
+    p.add_argument(
+        "--token-role",
+        default="duty",
+        choices=[str(r) for r in Role],
+        help="role of consoles that present the shared --token (default duty)",
+    )
+    p.add_argument(
+        "--escalate-every", type=float, default=5.0, help="look for overdue incidents every N seconds"
+    )
     p.add_argument("--simulate", action="store_true", help="register and run the simulated city")
     p.add_argument("--region", default="yanqing", help="region preset (map and simulation): yanqing, huludao")
     p.add_argument("--seed", type=int, default=7, help="simulation seed (same seed, same city)")
@@ -49,6 +62,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def load_users(args: argparse.Namespace) -> dict[str, User]:
+    """Users from --users; with --simulate and no file, one demo user per role whose password is the token."""
+    if args.users is not None:
+        try:
+            return auth.load_users(args.users)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
+    if args.simulate:
+        return auth.demo_users(args.token)
+    return {}
+
+
 def build_config(args: argparse.Namespace) -> HubConfig:
     return HubConfig(
         host=args.host,
@@ -61,6 +86,10 @@ def build_config(args: argparse.Namespace) -> HubConfig:
         max_segment=1024 if args.strict_length else 9999,
         bench_bypass=args.bench_bypass,
         region=args.region,
+        users=load_users(args),
+        token_role=args.token_role,
+        escalate_s=args.escalate_every,
+        attachments_dir=args.data_dir / "attachments",
     )
 
 

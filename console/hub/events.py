@@ -7,6 +7,7 @@ import time
 from collections import deque
 
 from console.core import protocol
+from console.core.incidents import AuditEntry, Incident
 
 
 class EventLog:
@@ -32,6 +33,13 @@ class EventLog:
         """Sequence and encode a ``station`` status event."""
         self.seq += 1
         return self._keep(protocol.StationEvent(epoch=self.epoch, seq=self.seq, entry=entry))
+
+    def incident(self, incident: Incident, audit: AuditEntry | None = None) -> bytes:
+        """Sequence and encode an ``incident`` event (the full new state and the entry that made it)."""
+        self.seq += 1
+        return self._keep(
+            protocol.IncidentEvent(epoch=self.epoch, seq=self.seq, incident=incident, audit=audit)
+        )
 
     def _keep(self, message: protocol._Msg) -> bytes:
         data = protocol.encode(message)

@@ -11,6 +11,7 @@ import msgspec
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from console.hub.auth import Session
     from console.hub.server import Hub
 
 RESOLUTIONS = ("raw", "1h", "1d")
@@ -35,12 +36,17 @@ def _error(status: int, message: str) -> web.Response:
     return _json({"error": message}, status)
 
 
-def _authorised(hub: Hub, request: web.Request) -> bool:
+def session_of(hub: Hub, request: web.Request) -> Session | None:
+    """Who makes the request: ``Authorization: Bearer TOKEN`` or ``?token=``, the shared or a login token."""
     header = request.headers.get("Authorization", "")
     token = (
         header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else request.query.get("token")
     )
-    return token == hub.config.token
+    return hub.sessions.resolve(token)
+
+
+def _authorised(hub: Hub, request: web.Request) -> bool:
+    return session_of(hub, request) is not None
 
 
 async def healthz(hub: Hub, request: web.Request) -> web.Response:

@@ -10,17 +10,25 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
 from console.core import protocol
+from console.core.incidents import AuditEntry, Incident, Role
 from console.core.models import Reading
+from console.hub.auth import Session, Sessions, User
 from console.hub.derive import AqiDeriver
 from console.hub.events import EventLog
+from console.hub.incident_rest import add_incident_routes
+from console.hub.incident_store import IncidentStore
+from console.hub.incidents import IncidentService
 from console.hub.ingest import HJ212Listener
 from console.hub.metrics import Metrics
 from console.hub.registry import Registry
+from console.hub.responsibility import Responsibility
 from console.hub.rest import add_rest_routes
 from console.hub.status import StatusMonitor
 from console.hub.storage import Storage, StorageWriter
@@ -48,6 +56,12 @@ class HubConfig:
     max_segment: int = 9999
     region: str = "yanqing"  # region preset whose boundary and townships the consoles draw
     bench_bypass: bool = False  # benchmarks only: no HJ 212 parsing, no storage (transport ceiling)
+    users: dict[str, User] = field(default_factory=dict)  # who may log in (see console/hub/auth.py)
+    token_role: str = "duty"  # the role of the shared token
+    escalate_s: float = 5.0  # how often overdue incidents are looked for (wall seconds)
+    rules_tick_s: float = 5.0  # how often the alarm rules look at time-based conditions
+    attachments_dir: Path | None = None  # where uploaded photos go; None refuses uploads
+    clock: Callable[[], float] = time.time  # incident time (deadlines, escalation, audit); tests move it
 
 
 class Hub:
@@ -72,6 +86,15 @@ class Hub:
             max_segment=config.max_segment,
             bypass=config.bench_bypass,
         )
+        self.sessions = Sessions(config.users, config.token, Role(config.token_role))
+        self.responsibility = Responsibility.for_region(config.region, registry.stations)
+        self.incidents = IncidentService(
+            IncidentStore(storage.engine),
+            self.responsibility,
+            self._publish_incident,
+            clock=config.clock,
+            tz_hours=config.tz_hours,
+        )
         self.clients: set[ClientSession] = set()
         self._pending: list[Reading] = []
         self._tasks: list[asyncio.Task] = []
@@ -85,12 +108,14 @@ class Hub:
         app = web.Application()
         app.router.add_get("/ws", self._ws_handler)
         add_rest_routes(app, self)
+        add_incident_routes(app, self)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.http_port)
         await site.start()
         self.http_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        for coro in (self._publish_loop(), self._heartbeat_loop(), self._status_loop()):
+        loops = (self._publish_loop(), self._heartbeat_loop(), self._status_loop(), self._escalation_loop())
+        for coro in loops:
             self._tasks.append(asyncio.create_task(coro))
         log.info("hub epoch %s: http %d, hj212 %d", self.events.epoch, self.http_port, self.hj212_port)
 
@@ -108,6 +133,7 @@ class Hub:
         if self._runner is not None:
             await self._runner.cleanup()
         await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
+        await asyncio.get_running_loop().run_in_executor(None, self.incidents.close)
 
     # --- the data path -------------------------------------------------------------------------------------
 
@@ -173,6 +199,21 @@ class Hub:
             if derived:
                 self.accept(derived)
 
+    def _publish_incident(self, incident: Incident, audit: AuditEntry) -> None:
+        self._broadcast(self.events.incident(incident, audit))
+        self.metrics.seq = self.events.seq
+
+    async def _escalation_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.escalate_s)
+            try:
+                for incident in self.incidents.escalate_overdue():
+                    log.info(
+                        "incident %s escalated to %s (%s)", incident.id, incident.level, incident.responsible
+                    )
+            except Exception:
+                log.exception("escalating overdue incidents failed")
+
     def snapshot(self) -> bytes:
         """The whole live state as one encoded message, consistent with the current seq."""
         return protocol.encode(
@@ -182,6 +223,7 @@ class Hub:
                 stations=self.registry.stations,
                 latest=list(self.latest.values()),
                 status=self.status.entries(),
+                incidents=self.incidents.current(),
             )
         )
 
@@ -196,12 +238,15 @@ class Hub:
         if hello is None:
             await ws.close()
             return ws
+        session = self.sessions.resolve(hello.token)
+        assert session is not None
         client = ClientSession(ws, self.config.client_queue, hello.client or request.remote or "?")
+        client.token = hello.token
         replay = self.events.since(hello.resume.epoch, hello.resume.seq) if hello.resume else None
         welcome = protocol.Welcome(
             epoch=self.events.epoch,
             seq=self.events.seq,
-            role="duty",
+            role=str(session.role),
             heartbeat_s=self.config.heartbeat_s,
             resumed=replay is not None,
         )
@@ -237,7 +282,7 @@ class Hub:
         if hello.protocol != protocol.PROTOCOL_VERSION:
             await _send_error(ws, "protocol", f"protocol {hello.protocol} unsupported; hub speaks 1")
             return None
-        if hello.token != self.config.token:
+        if self.sessions.resolve(hello.token) is None:
             log.warning("console refused: wrong token")
             await _send_error(ws, "unauthorized", "wrong token")
             return None
@@ -245,7 +290,7 @@ class Hub:
 
     async def _serve(self, client: ClientSession) -> None:
         async for msg in client.ws:
-            if msg.type != WSMsgType.TEXT:
+            if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 continue
             try:
                 message = protocol.decode_client(msg.data)
@@ -253,8 +298,21 @@ class Hub:
                 client.push(protocol.encode(protocol.Error(code="bad_message", message=str(exc))))
                 continue
             if isinstance(message, protocol.Command):
-                error = f"unknown action {message.action!r}"
-                client.push(protocol.encode(protocol.Ack(id=message.id, ok=False, error=error)))
+                client.push(protocol.encode(await self._command(client, message)))
+            else:
+                error = protocol.Error(code="bad_message", message="hello was already received")
+                client.push(protocol.encode(error))
+
+    async def _command(self, client: ClientSession, command: protocol.Command) -> protocol.Ack:
+        session: Session | None = self.sessions.resolve(client.token)
+        if session is None:
+            error = "forbidden: the session has expired; log in again"
+            return protocol.Ack(id=command.id, ok=False, error=error, target=command.target)
+        try:
+            return await self.incidents.run(session.user, session.role, command)
+        except Exception:  # a bug in one command must not end the console's connection
+            log.exception("command %s failed", command.id)
+            return protocol.Ack(id=command.id, ok=False, error="internal: the hub could not apply it")
 
 
 async def _send_error(ws: web.WebSocketResponse, code: str, message: str) -> None:
@@ -271,6 +329,7 @@ class ClientSession:
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(limit)
         self._sender = asyncio.create_task(self._send_loop())
         self.dropped = False
+        self.token = ""
         self._closing: asyncio.Future | None = None
 
     def push(self, data: bytes) -> bool:

@@ -113,6 +113,11 @@ class Storage:
         self._reading_sql = self._compile(self._upsert(readings, ("station", "factor", "ts")))
         self._latest_sql = self._compile(self._upsert(latest_readings, ("station", "factor")))
 
+    @property
+    def engine(self) -> sa.Engine:
+        """The engine, for the hub's other tables (incidents) in the same database."""
+        return self._engine
+
     def upsert_stations(self, specs: Sequence[tuple[Station, str]]) -> None:
         """Insert or update stations (with their logger password), keyed by station id."""
         rows = [_station_row(station, pw) for station, pw in specs]

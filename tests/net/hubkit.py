@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,13 +13,22 @@ from pathlib import Path
 import aiohttp
 
 from console.core import hj212, protocol
+from console.core.incidents import Role
 from console.core.models import Station, StationKind
+from console.hub.auth import User, hash_password
 from console.hub.registry import Registry
 from console.hub.server import Hub, HubConfig
 from console.hub.storage import Storage
 
 TOKEN = "secret-token"
 PW = "123456"
+# One user per role (password "pw-<role>"); a cheap hash keeps hub start-up fast in tests.
+USERS = {
+    role.value: User(
+        role.value, role, hash_password(f"pw-{role.value}", iterations=1000), f"{role.value} user"
+    )
+    for role in Role
+}
 
 
 def station(n: int, kind: StationKind = StationKind.AIR, interval_s: int = 60) -> Station:
@@ -61,10 +71,19 @@ def upload(
 
 
 @contextlib.asynccontextmanager
-async def running_hub(tmp_path: Path, **overrides: object) -> AsyncIterator[Hub]:
+async def running_hub(
+    tmp_path: Path, stations: list[Station] | None = None, **overrides: object
+) -> AsyncIterator[Hub]:
     storage = Storage(f"sqlite:///{tmp_path / 'hub.db'}")
-    storage.upsert_stations([(s, PW) for s in STATIONS])
-    settings: dict = {"token": TOKEN, "batch_s": 0.01, "heartbeat_s": 0.5, **overrides}
+    storage.upsert_stations([(s, PW) for s in (STATIONS if stations is None else stations)])
+    settings: dict = {
+        "token": TOKEN,
+        "batch_s": 0.01,
+        "heartbeat_s": 0.5,
+        "users": USERS,
+        "attachments_dir": tmp_path / "attachments",
+        **overrides,
+    }
     config = HubConfig(**settings)
     hub = Hub(config, storage, Registry(storage.load_stations()))
     await hub.start()
@@ -131,6 +150,22 @@ class Console:
             if predicate(message):
                 return message
 
+    async def command(
+        self,
+        action: str,
+        target: str = "",
+        expected_version: int | None = None,
+        ident: str | None = None,
+        **args: object,
+    ) -> protocol.Ack:
+        """Send a command and wait for its ack (events that arrive meanwhile are recorded)."""
+        ident = str(uuid.uuid4()) if ident is None else ident
+        command = protocol.Command(
+            id=ident, action=action, target=target, expected_version=expected_version, args=args
+        )
+        await self.ws.send_str(protocol.encode(command).decode())
+        return await self.until(lambda m: isinstance(m, protocol.Ack) and m.id == ident)
+
     def events(self) -> list[protocol.HubMessage]:
         return [m for m in self.messages if isinstance(m, protocol.EVENT_TYPES)]
 
@@ -140,3 +175,12 @@ class Console:
     async def close(self) -> None:
         await self.ws.close()
         await self.session.close()
+
+
+async def login(hub: Hub, user: str, password: str | None = None) -> str:
+    """A session token for one of ``USERS`` (password "pw-<user>" unless given)."""
+    body = {"user": user, "password": password if password is not None else f"pw-{user}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"http://127.0.0.1:{hub.http_port}/api/login", json=body) as resp:
+            assert resp.status == 200, await resp.text()
+            return (await resp.json())["token"]

@@ -1,0 +1,219 @@
+"""Incidents, their audit trail, command acks and attachment records in the hub database.
+
+Each incident change is one row update, one audit row and (for a command) one ack row, written in one
+transaction by the ``IncidentWriter`` thread; the caller gets a future it can await before it answers.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from console.core.batch_writer import BatchWriter
+from console.core.incidents import AuditEntry, Incident
+from console.core.protocol import Ack
+
+_log = logging.getLogger(__name__)
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+metadata = sa.MetaData()
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("updated", sa.Float, nullable=False),
+    sa.Column("closed", sa.Float, nullable=True, index=True),
+    sa.Column("body", sa.Text, nullable=False),  # the Incident as JSON
+)
+incident_audit = sa.Table(
+    "incident_audit",
+    metadata,
+    sa.Column("incident", sa.Text, primary_key=True),
+    sa.Column("n", sa.Integer, primary_key=True),
+    sa.Column("ts", sa.Float, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # the AuditEntry as JSON
+)
+command_acks = sa.Table(
+    "command_acks",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("ts", sa.Float, nullable=False, index=True),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # the Ack as JSON
+)
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("incident", sa.Text, nullable=False, index=True),
+    sa.Column("content_type", sa.Text, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("file", sa.Text, nullable=False),  # name under the attachments folder
+    sa.Column("uploaded_by", sa.Text, nullable=False),
+    sa.Column("ts", sa.Float, nullable=False),
+)
+
+
+class Attachment(NamedTuple):
+    """The record of one uploaded photo."""
+
+    id: str
+    incident: str
+    content_type: str
+    size: int
+    sha256: str
+    file: str
+    uploaded_by: str
+    ts: float
+
+
+class Change(NamedTuple):
+    """One incident change to write: the new state, the audit entry and the command's ack (if any)."""
+
+    incident: Incident
+    audit: AuditEntry
+    ack: tuple[Ack, str, float] | None = None  # ack, actor, time
+
+
+class IncidentStore:
+    """SQLAlchemy Core access to the incident tables (created when missing) on the hub's engine."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        name = engine.dialect.name
+        if name not in _INSERTS:
+            raise ValueError(f"unsupported database {name!r}: use sqlite or postgresql")
+        self._insert = _INSERTS[name]
+        metadata.create_all(engine)
+
+    def write(self, changes: Sequence[Change]) -> None:
+        """Write changes in one transaction; a later change of the same incident wins."""
+        rows = {c.incident.id: _incident_row(c.incident) for c in changes}
+        audit = [_audit_row(c.audit) for c in changes]
+        acks = [
+            {"id": ack.id, "ts": ts, "actor": actor, "body": msgspec.json.encode(ack).decode()}
+            for c in changes
+            if c.ack is not None
+            for ack, actor, ts in [c.ack]
+        ]
+        with self._engine.begin() as conn:
+            stmt = self._insert(incidents)
+            keep = {c.name: stmt.excluded[c.name] for c in incidents.c if c.name != "id"}
+            conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=keep), list(rows.values()))
+            conn.execute(incident_audit.insert(), audit)
+            if acks:
+                conn.execute(self._insert(command_acks).on_conflict_do_nothing(index_elements=["id"]), acks)
+
+    def add_attachment(self, record: Attachment) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(attachments.insert(), [record._asdict()])
+
+    def load_incidents(self) -> list[Incident]:
+        """Every stored incident, oldest first."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(incidents.c.body).order_by(incidents.c.created)).scalars().all()
+        return [msgspec.json.decode(body, type=Incident) for body in rows]
+
+    def audit_counts(self) -> dict[str, int]:
+        """The last audit number of every incident."""
+        query = sa.select(incident_audit.c.incident, sa.func.max(incident_audit.c.n)).group_by(
+            incident_audit.c.incident
+        )
+        with self._engine.connect() as conn:
+            return dict(conn.execute(query).all())  # type: ignore[arg-type]
+
+    def audit(self, incident: str) -> list[AuditEntry]:
+        """The audit trail of one incident, in order."""
+        query = (
+            sa.select(incident_audit.c.body)
+            .where(incident_audit.c.incident == incident)
+            .order_by(incident_audit.c.n)
+        )
+        with self._engine.connect() as conn:
+            return [msgspec.json.decode(b, type=AuditEntry) for b in conn.execute(query).scalars()]
+
+    def audits(self, ids: Sequence[str]) -> dict[str, list[AuditEntry]]:
+        """Audit trails of several incidents."""
+        found: dict[str, list[AuditEntry]] = {i: [] for i in ids}
+        c = incident_audit.c
+        with self._engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                query = sa.select(c.body).where(c.incident.in_(ids[start : start + 500])).order_by(c.n)
+                for body in conn.execute(query).scalars():
+                    entry = msgspec.json.decode(body, type=AuditEntry)
+                    found[entry.incident].append(entry)
+        return found
+
+    def acks(self, since: float) -> dict[str, Ack]:
+        """Acks of commands since a time (retries older than that are not expected)."""
+        query = sa.select(command_acks.c.id, command_acks.c.body).where(command_acks.c.ts >= since)
+        with self._engine.connect() as conn:
+            return {i: msgspec.json.decode(body, type=Ack) for i, body in conn.execute(query)}
+
+    def load_attachments(self) -> dict[str, Attachment]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(attachments)).all()
+        return {row.id: Attachment(*row) for row in rows}
+
+
+def _incident_row(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "version": incident.version,
+        "state": str(incident.state),
+        "created": incident.created,
+        "updated": incident.updated,
+        "closed": incident.closed,
+        "body": msgspec.json.encode(incident).decode(),
+    }
+
+
+def _audit_row(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "incident": entry.incident,
+        "n": entry.n,
+        "ts": entry.ts,
+        "actor": entry.actor,
+        "action": entry.action,
+        "body": msgspec.json.encode(entry).decode(),
+    }
+
+
+class IncidentWriter(BatchWriter):
+    """The thread that writes incident changes; ``submit`` returns a future done when it is stored."""
+
+    def __init__(self, store: IncidentStore, max_delay: float = 0.01) -> None:
+        self._store = store
+        super().__init__("incident-writer", 200, max_delay)
+
+    def submit(self, change: Change) -> concurrent.futures.Future[None]:
+        """Queue a change; the future completes (or fails) when its transaction does."""
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._put((change, done), 1)
+        return done
+
+    def _write(self, items: list[Any]) -> None:
+        futures = [done for _, done in items]
+        try:
+            self._store.write([change for change, _ in items])
+        except Exception as exc:
+            for done in futures:
+                done.set_exception(exc)
+            raise
+        for done in futures:
+            done.set_result(None)
+
+    def _failed(self, rows: int) -> None:
+        _log.exception("incident write failed (%d changes)", rows)
