@@ -35,6 +35,21 @@ def prepare_environment(map_gpu: bool = False) -> None:
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", " ".join(flags))
 
 
+_collector = None
+
+
+def collect_garbage_on_gui_thread() -> None:
+    """Python collects reference cycles on whichever thread happens to allocate: a worker thread (the cache
+    writer, an executor) could then destroy Qt objects, whose timers Qt cannot stop from there, and a
+    freed timer fires later and crashes the process. So automatic collection is switched off and a timer
+    on the GUI thread collects instead (pyqtgraph's GarbageCollector)."""
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=0.5)
+
+
 class ConsoleApp:
     """Owns the hub connection, the store, the view-model, the views and the windows."""
 
@@ -55,15 +70,18 @@ class ConsoleApp:
         self._done = asyncio.Event()
         self._tasks: list[asyncio.Future] = []
         self._history_fetched: set[str] = set()
+        self.local = None
 
     async def run(self) -> int:
         """Start everything, wait until the operator quits (or the snapshot is taken), stop everything."""
         from PySide6.QtWidgets import QApplication
 
         QApplication.instance().aboutToQuit.connect(self._done.set)
+        collect_garbage_on_gui_thread()
         try:
-            await self._start_hub()
             self._build_views()
+            self._paint_from_cache()  # before the hub: the wall is never blank while it starts or is away
+            await self._start_hub()
             self._start_link()
             self._tasks.append(asyncio.ensure_future(self._load_region()))
             if self.settings.snapshot_dir:
@@ -72,6 +90,19 @@ class ConsoleApp:
             return 0
         finally:
             await self.shutdown()
+
+    def _paint_from_cache(self) -> None:
+        from console.persistence import LocalState
+
+        settings = self.settings
+        self.local = LocalState(settings.data_dir, raw_days=settings.cache_raw_days,
+                                hourly_days=settings.cache_hourly_days,
+                                clock=lambda: max(time.time(), self.store.data_time))  # fmt: skip
+        snapshot = self.local.snapshot()
+        if snapshot is not None:
+            self.vm.on_changes(self.store.apply(snapshot))
+        self.region = self.local.region()
+        self._maybe_load_map()
 
     async def _start_hub(self) -> None:
         if self.settings.hub_url:
@@ -89,35 +120,47 @@ class ConsoleApp:
 
         self.api = HubApi(self.settings.hub_url, self.settings.token)
         self.vm.selection_changed.connect(self._on_selection)
+        self._on_selection(self.vm.selected)  # a station chosen from the cached picture
         settings = self.settings
         name = f"wall@{os.uname().nodename}"
         self.link = HubLink(
-            settings.hub_url, settings.token, self._on_message, self.vm.on_link_status, client_name=name
+            settings.hub_url,
+            settings.token,
+            self._on_message,
+            self.vm.on_link_status,
+            client_name=name,
+            position=self.local.position() if self.local else None,
         )
         self.link.start()
 
     def _on_message(self, message) -> None:
         change = self.store.apply(message)
         self.vm.on_changes(change)
+        if self.local is not None:
+            self.local.record(message)
         if change.snapshot:
             self._maybe_load_map()
 
     async def _load_region(self) -> None:
         """Fetch the region (townships, boundary) from the hub, retrying until it answers."""
         delay = 0.5
-        while self.region is None:
+        fresh = None
+        while fresh is None:
             try:
-                self.region = await self.api.region()
+                fresh = await self.api.region()
             except HubApiError as exc:
                 log.warning("region not available yet (%s); retrying in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
+        self.region = fresh
+        if self.local is not None:
+            self.local.remember_region(fresh)
         self.vm.set_township_names({t["code"]: t["name"] for t in self.region["townships"]})
         self._maybe_load_map()
 
     def _on_selection(self, station_id: str) -> None:
         """Trends need the last 24 h: fetch them unless this station's series already reach back that far."""
-        if not station_id:
+        if not station_id or self.api is None:
             return
         self.store.track(station_id)
         if station_id not in self._history_fetched:
@@ -191,6 +234,8 @@ class ConsoleApp:
             await self.link.stop()
         if self.api is not None:
             await self.api.close()
+        if self.local is not None:  # off the GUI thread: the writer finishes its last batch first
+            await asyncio.get_running_loop().run_in_executor(None, self.local.close)
         if self.hub is not None:
             await self.hub.stop()
 

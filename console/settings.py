@@ -34,6 +34,8 @@ class Settings:
     viewing_distance_m: float = 4.0
     desk: bool = False
     map_gpu: bool = False
+    cache_raw_days: float = 7.0
+    cache_hourly_days: float = 365.0
     tile_url: str = ""  # an intranet tile server, e.g. http://tiles.local/{z}/{x}/{y}.png
     tiles_wgs84: bool = False  # tiles in WGS-84 (default: Chinese tiles are GCJ-02)
     log_level: str = "INFO"
@@ -82,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--viewing-distance", dest="viewing_distance_m", type=float, default=4.0, help="metres")
     p.add_argument("--desk", action="store_true", help="desk-screen text sizes instead of video-wall sizes")
     p.add_argument("--map-gpu", action="store_true", help="let the map page use the GPU (more memory)")
+    p.add_argument(
+        "--cache-raw-days", type=float, default=7.0, help="days of raw data kept in the local cache"
+    )
+    p.add_argument("--cache-hourly-days", type=float, default=365.0, help="days of hourly means kept")
     p.add_argument(
         "--tile-url", default="", help="basemap tiles from the intranet: http://host/{z}/{x}/{y}.png"
     )

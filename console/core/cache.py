@@ -25,14 +25,16 @@ from sqlalchemy.dialects import sqlite
 
 from console.core import protocol
 from console.core.batch_writer import BatchWriter
+from console.core.incidents import Incident
 from console.core.models import Reading, Station, StationStatus
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 RAW_DAYS, HOURLY_DAYS = 7, 365  # default retention: raw readings a week, hourly means a year
 HOUR_S, DAY_S = 3600.0, 86400.0
 PRUNE_ROWS = 5_000  # raw rows folded per retention transaction: as short as one batch of readings
 _log = logging.getLogger(__name__)
 _station_decoder = msgspec.json.Decoder(Station)
+_incident_decoder = msgspec.json.Decoder(Incident)
 
 metadata = sa.MetaData()
 meta = sa.Table(
@@ -100,6 +102,14 @@ outbox = sa.Table(  # operator commands: see console.core.outbox
     sa.Column("attempts", sa.Integer, nullable=False),
 )
 _V1_TABLES = [meta, stations, status, latest, readings, readings_hourly, outbox]
+incidents = sa.Table(  # the Incident record as JSON, newest version only (the hub keeps the audit trail)
+    "incidents",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+)
+_V2_TABLES = [incidents]
 
 
 class CacheSchemaError(RuntimeError):
@@ -151,8 +161,13 @@ def _to_v1(conn: sa.Connection) -> None:
     metadata.create_all(conn, tables=_V1_TABLES, checkfirst=True)
 
 
+def _to_v2(conn: sa.Connection) -> None:
+    """Version 1 -> 2: incidents."""
+    metadata.create_all(conn, tables=_V2_TABLES, checkfirst=True)
+
+
 # MIGRATIONS[n] upgrades a version-n database to n + 1 inside one transaction (SQLite DDL is transactional).
-MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {0: _to_v1}
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {0: _to_v1, 1: _to_v2}
 
 
 def migrate(engine: sa.Engine) -> int:
@@ -208,6 +223,11 @@ class _Stations(NamedTuple):
 class _Status(NamedTuple):
     entries: list[protocol.StatusEntry]
     replace: bool
+
+
+class _Incidents(NamedTuple):
+    records: list[Incident]
+    replace: bool  # a snapshot: incidents not in it are dropped
 
 
 class _Meta(NamedTuple):
@@ -343,12 +363,14 @@ class Cache:
             values = conn.execute(sa.select(latest).order_by(latest.c.station, latest.c.factor)).all()
             entries = conn.execute(sa.select(status).order_by(status.c.station)).all()
             epoch, seq = self._position(conn) or ("", 0)
+            held = [_incident_decoder.decode(data) for (data,) in conn.execute(sa.select(incidents.c.data))]
         return protocol.Snapshot(
             epoch=epoch,
             seq=seq,
             stations=sorted(cached, key=lambda s: s.id),
             latest=[Reading(*row) for row in values],
             status=[protocol.StatusEntry(s, StationStatus(st), since, why) for s, st, since, why in entries],
+            incidents=sorted(held, key=lambda i: i.id),
         )
 
     def history(self, station: str, factor: str, start: float, end: float) -> list[HistoryRow]:
@@ -398,6 +420,8 @@ class Cache:
                     self._write_stations(conn, op.stations, op.replace)
                 elif isinstance(op, _Status):
                     self._write_status(conn, op.entries, op.replace)
+                elif isinstance(op, _Incidents):
+                    self._write_incidents(conn, op.records, op.replace)
                 elif isinstance(op, _Position):
                     _put_meta(conn, {"epoch": op.epoch, "seq": op.seq})
                 else:
@@ -437,6 +461,19 @@ class Cache:
             stmt = sqlite.insert(stations)
             upsert = stmt.on_conflict_do_update(index_elements=["id"], set_={"data": stmt.excluded.data})
             conn.execute(upsert, [{"id": s.id, "data": msgspec.json.encode(s).decode()} for s in records])
+
+    @staticmethod
+    def _write_incidents(conn: sa.Connection, records: list[Incident], replace: bool) -> None:
+        if replace:
+            conn.execute(sa.delete(incidents).where(incidents.c.id.not_in([i.id for i in records])))
+        if records:
+            stmt = sqlite.insert(incidents)
+            newer = stmt.excluded.version > incidents.c.version  # an older version never replaces a newer
+            changed = {"version": stmt.excluded.version, "data": stmt.excluded.data}
+            rows = [
+                {"id": i.id, "version": i.version, "data": msgspec.json.encode(i).decode()} for i in records
+            ]
+            conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=changed, where=newer), rows)
 
     @staticmethod
     def _write_status(conn: sa.Connection, entries: list[protocol.StatusEntry], replace: bool) -> None:
@@ -570,6 +607,7 @@ class CacheWriter(BatchWriter):
             _Stations(list(snapshot.stations), True),
             _Status(list(snapshot.status), True),
             _Readings(list(snapshot.latest), False),
+            _Incidents(list(snapshot.incidents), True),
             _Position(snapshot.epoch, snapshot.seq, True),
         ])  # fmt: skip
 
@@ -589,6 +627,10 @@ class CacheWriter(BatchWriter):
             self._put([_Readings(list(message.items), False), _Position(message.epoch, message.seq, False)])
         elif isinstance(message, protocol.StationEvent):
             self._put([_Status([message.entry], False), _Position(message.epoch, message.seq, False)])
+        elif isinstance(message, protocol.IncidentEvent):
+            self._put([_Incidents([message.incident], False), _Position(message.epoch, message.seq, False)])
+        elif isinstance(message, protocol.EVENT_TYPES):  # an event this cache keeps nothing of: its position
+            self._put([_Position(message.epoch, message.seq, False)])
 
     def _put(self, unit: list[Any], rows: int | None = None) -> None:  # type: ignore[override]
         if rows is None:

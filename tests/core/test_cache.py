@@ -17,6 +17,7 @@ import pytest
 from console.core import cache as cache_module
 from console.core import protocol
 from console.core.cache import DAY_S, HOUR_S, Cache, CacheSchemaError, CacheWriter, HistoryRow, WriteGate
+from console.core.incidents import Incident, IncidentState, Severity, Source
 from console.core.models import Reading, Station, StationKind, StationStatus
 from console.core.store import Store
 from tests.core import cache_crash_child as child
@@ -43,6 +44,13 @@ def snapshot(seq: int = 10, sids: tuple[str, ...] = ("A", "W")) -> protocol.Snap
         latest=[Reading(sid, PM25, T0, 30.0) for sid in sids],
         status=[protocol.StatusEntry(sid, StationStatus.ONLINE, T0 - 600) for sid in sids],
     )
+
+
+def incident(iid: str, version: int, state: IncidentState = IncidentState.DISCOVERED) -> Incident:
+    return Incident(
+        id=iid, version=version, state=state, source=Source.RULE, category="air", severity=Severity.HIGH,
+        title="PM2.5", reason="over the limit", created=T0, updated=T0 + version, station="A",
+    )  # fmt: skip
 
 
 def readings(seq: int, *items: Reading) -> protocol.Readings:
@@ -279,9 +287,18 @@ def test_the_writer_applies_retention_on_its_own_thread(cache):
 
 def test_a_new_cache_is_in_wal_mode_with_its_schema_version(cache):
     tables = {name for (name,) in _rows(cache.path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"meta", "stations", "latest", "status", "readings", "readings_hourly", "outbox"} <= tables
+    assert {
+        "meta",
+        "stations",
+        "latest",
+        "status",
+        "readings",
+        "readings_hourly",
+        "outbox",
+        "incidents",
+    } <= tables
     assert _rows(cache.path, "PRAGMA journal_mode") == [("wal",)]
-    assert cache.meta("schema_version") == cache_module.SCHEMA_VERSION == 1
+    assert cache.meta("schema_version") == cache_module.SCHEMA_VERSION == 2
 
 
 def test_a_version_0_database_is_migrated_and_keeps_its_data(path):
@@ -290,7 +307,7 @@ def test_a_version_0_database_is_migrated_and_keeps_its_data(path):
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.execute("""INSERT INTO meta VALUES ('schema_version', '0'), ('region', '{"name": "yanqing"}')""")
     cache = Cache(path)
-    assert cache.meta("schema_version") == 1 and cache.meta("region") == {"name": "yanqing"}
+    assert cache.meta("schema_version") == 2 and cache.meta("region") == {"name": "yanqing"}
     assert cache.load_snapshot() is None and cache.history("A", PM25, 0, T0) == []
     cache.close()
 
@@ -301,17 +318,17 @@ def test_missing_tables_are_created_around_the_ones_that_exist(path):
         conn.execute("CREATE TABLE stations (id TEXT PRIMARY KEY, data TEXT NOT NULL)")
         conn.execute("INSERT INTO stations VALUES ('A', ?)", (protocol.encode(station("A")).decode(),))
     cache = Cache(path)
-    assert cache.load_snapshot().stations == [station("A")] and cache.meta("schema_version") == 1
+    assert cache.load_snapshot().stations == [station("A")] and cache.meta("schema_version") == 2
     cache.close()
 
 
 def test_a_cache_from_a_newer_console_is_refused_and_left_alone(path):
     Cache(path).close()
     with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    with pytest.raises(CacheSchemaError, match="schema version 2, newer than this console's 1"):
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    with pytest.raises(CacheSchemaError, match="schema version 3, newer than this console's 2"):
         Cache(path)
-    assert _rows(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    assert _rows(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
 
 
 def test_migrations_run_one_version_at_a_time(path, monkeypatch):
@@ -326,13 +343,58 @@ def test_migrations_run_one_version_at_a_time(path, monkeypatch):
         steps.append(3)
         conn.exec_driver_sql("UPDATE stations SET note = 'v3'")
 
-    monkeypatch.setattr(cache_module, "SCHEMA_VERSION", 3)
-    monkeypatch.setitem(cache_module.MIGRATIONS, 1, to_v2)
-    monkeypatch.setitem(cache_module.MIGRATIONS, 2, to_v3)
+    monkeypatch.setattr(cache_module, "SCHEMA_VERSION", 4)
+    monkeypatch.setitem(cache_module.MIGRATIONS, 2, to_v2)
+    monkeypatch.setitem(cache_module.MIGRATIONS, 3, to_v3)
     cache = Cache(path)
-    assert steps == [2, 3] and cache.meta("schema_version") == 3
+    assert steps == [2, 3] and cache.meta("schema_version") == 4
     assert "note" in {row[1] for row in _rows(path, "PRAGMA table_info(stations)")}
     cache.close()
+
+
+def test_a_version_1_cache_gains_incidents_and_keeps_its_data(path):
+    Cache(path).close()
+    with sqlite3.connect(path) as conn:  # as the previous console left it
+        conn.execute("DROP TABLE incidents")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        conn.execute("INSERT INTO stations VALUES ('A', ?)", (protocol.encode(station("A")).decode(),))
+    cache = Cache(path)
+    assert cache.meta("schema_version") == 2
+    snapshot = cache.load_snapshot()
+    assert snapshot.stations == [station("A")] and snapshot.incidents == []
+    cache.close()
+
+
+def test_incidents_are_kept_at_their_newest_version(cache):
+    writer = CacheWriter(cache)
+    first = incident("I1", version=3, state=IncidentState.DISPATCHED)
+    writer.submit_event(protocol.IncidentEvent(epoch="e", seq=5, incident=first))
+    writer.submit_event(protocol.IncidentEvent(epoch="e", seq=6, incident=incident("I1", version=2)))
+    writer.submit_event(protocol.IncidentEvent(epoch="e", seq=7, incident=incident("I2", version=1)))
+    writer.submit_stations([station("A")])
+    assert writer.close()
+    snapshot = cache.load_snapshot()
+    assert [(i.id, i.version, i.state) for i in snapshot.incidents] == [
+        ("I1", 3, IncidentState.DISPATCHED),
+        ("I2", 1, IncidentState.DISCOVERED),
+    ]
+    assert cache.position() == ("e", 7)  # an incident event moves the position like any event
+
+
+def test_a_snapshot_replaces_the_incidents(cache):
+    writer = CacheWriter(cache)
+    writer.submit_event(protocol.IncidentEvent(epoch="e", seq=1, incident=incident("OLD", version=1)))
+    fresh = protocol.Snapshot(
+        epoch="f",
+        seq=9,
+        stations=[station("A")],
+        latest=[],
+        status=[],
+        incidents=[incident("NEW", version=4)],
+    )
+    writer.submit_event(fresh)
+    assert writer.close()
+    assert [i.id for i in cache.load_snapshot().incidents] == ["NEW"]
 
 
 # --- kill -9 -----------------------------------------------------------------------------------------------

@@ -41,3 +41,11 @@ def pytest_asyncio_loop_factories(config, item):
 def _keep_running_when_windows_close(qapp):
     """Windows that earlier tests close must not quit the application under a later test's event loop."""
     qapp.setQuitOnLastWindowClosed(False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _collect_garbage_on_the_gui_thread(qapp):
+    """As in the console: one test's Qt objects must never be collected on a later test's worker thread."""
+    from console.app import collect_garbage_on_gui_thread
+
+    collect_garbage_on_gui_thread()

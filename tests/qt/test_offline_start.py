@@ -1,0 +1,56 @@
+"""Offline start: with the hub unreachable, the wall paints the cached picture and says it is not live."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+
+from console.app import ConsoleApp
+from console.settings import Settings
+from tests.qt.waiting import until
+
+pytestmark = pytest.mark.asyncio(loop_factories=["qasync"])
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_the_wall_paints_from_the_cache_when_the_hub_is_away(tmp_path, qapp) -> None:
+    live = ConsoleApp(Settings(data_dir=tmp_path, accel=60, lang="en"))
+    running = asyncio.ensure_future(live.run())
+    try:
+        online = lambda: sum(e.status == "online" for e in live.store.status.values())  # noqa: E731
+        await until(lambda: online() > 800, what="stations online")
+        await until(lambda: live.region is not None, what="region")
+    finally:
+        live._done.set()
+        await asyncio.wait_for(running, 30)
+    # after shutdown: the link has stopped and the cache writer has written everything the store applied
+    seen = {sid: {k: v.value for k, v in values.items()} for sid, values in live.store.latest.items()}
+
+    settings = Settings(data_dir=tmp_path, hub_url=f"http://127.0.0.1:{closed_port()}", token="t", lang="en")
+    offline = ConsoleApp(settings)
+    running = asyncio.ensure_future(offline.run())
+    try:
+        await until(lambda: len(offline.store.stations) == 905, timeout=10, what="cached stations")
+        cached = {
+            sid: {k: v.value for k, v in values.items()} for sid, values in offline.store.latest.items()
+        }
+        assert cached == seen  # the picture the wall had, value for value
+        map_view = offline.views["map"].map
+        await until(lambda: map_view.is_ready, timeout=30, what="map from the cached region")
+        offline.vm.flush()
+        await until(
+            lambda: offline.views["situation"].headline.texts()["number"] not in ("", "—"), what="AQI"
+        )
+        banner = offline.views["map"].banner
+        await until(lambda: banner.link_state() == "offline", timeout=30, what="offline banner")
+        assert "cannot reach the hub" in banner.link_text()
+    finally:
+        offline._done.set()
+        await asyncio.wait_for(running, 30)
