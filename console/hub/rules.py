@@ -313,8 +313,9 @@ class _AirChannel(_Channel):
             return
         if value > base * self.rise_ratio and value - base > self.rise_abs:
             self.rise_n += 1
-            if self.rise_n >= self.engine.config.rise_count:
-                self._rise(ts, value, base)
+            if self.rise_n < self.engine.config.rise_count:
+                return  # not confirmed yet: a lone spike must not drag the baseline up
+            self._rise(ts, value, base)
         else:
             self.rise_n = 0
         self.base = base + self.alpha * (value - base)
