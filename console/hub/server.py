@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -30,6 +31,7 @@ from console.hub.metrics import Metrics
 from console.hub.registry import Registry
 from console.hub.responsibility import Responsibility
 from console.hub.rest import add_rest_routes
+from console.hub.rules import RuleEngine
 from console.hub.status import StatusMonitor
 from console.hub.storage import Storage, StorageWriter
 
@@ -95,6 +97,7 @@ class Hub:
             clock=config.clock,
             tz_hours=config.tz_hours,
         )
+        self.rules = RuleEngine(registry.stations, config.tz_hours)
         self.clients: set[ClientSession] = set()
         self._pending: list[Reading] = []
         self._tasks: list[asyncio.Task] = []
@@ -114,8 +117,8 @@ class Hub:
         site = web.TCPSite(self._runner, self.config.host, self.config.http_port)
         await site.start()
         self.http_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        loops = (self._publish_loop(), self._heartbeat_loop(), self._status_loop(), self._escalation_loop())
-        for coro in loops:
+        loops = (self._publish_loop(), self._heartbeat_loop(), self._status_loop())
+        for coro in (*loops, self._escalation_loop(), self._rules_loop()):
             self._tasks.append(asyncio.create_task(coro))
         log.info("hub epoch %s: http %d, hj212 %d", self.events.epoch, self.http_port, self.hj212_port)
 
@@ -170,6 +173,7 @@ class Hub:
         """Derive AQI, store, update the latest values, the status and the lag (extends ``items``)."""
         items += self.deriver.feed(items)
         self.writer.submit(items)
+        self._findings(self.rules.feed, items)
         latest = self.latest
         for r in items:
             key = (r.station, r.factor)
@@ -195,6 +199,7 @@ class Hub:
             for entry in self.status.check():
                 self.writer.submit_status(entry.station, entry.status.value, entry.since, entry.reason)
                 self._broadcast(self.events.station(entry))
+                self._findings(self.rules.status, entry)
             derived = self.deriver.tick(self.status.clock)
             if derived:
                 self.accept(derived)
@@ -202,6 +207,24 @@ class Hub:
     def _publish_incident(self, incident: Incident, audit: AuditEntry) -> None:
         self._broadcast(self.events.incident(incident, audit))
         self.metrics.seq = self.events.seq
+
+    async def _rules_loop(self) -> None:
+        """Time-based rules (offline duration, neighbours, clears) on the network's data clock."""
+        while True:
+            await asyncio.sleep(self.config.rules_tick_s)
+            if self.status.clock > 0:
+                self._findings(self.rules.tick, self.status.clock)
+
+    def _findings(self, rule_step: Callable[[Any], list], arg: Any) -> None:
+        """Run one step of the rules and turn its findings into incidents; a rule bug is logged, and the
+        readings and states still flow."""
+        try:
+            findings = rule_step(arg)
+        except Exception:
+            log.exception("alarm rules failed on %s", type(arg).__name__)
+            return
+        if findings:
+            self.incidents.on_findings(findings)
 
     async def _escalation_loop(self) -> None:
         while True:

@@ -16,7 +16,7 @@ import pytest
 from console.core import protocol
 from console.core.incidents import ROLE_ACTIONS, Action, IncidentState, Level, Role, Severity
 from console.core.models import StationKind
-from tests.net.hubkit import TOKEN, Console, login, running_hub, station
+from tests.net.hubkit import TOKEN, Console, Logger, login, running_hub, station, upload
 
 pytestmark = pytest.mark.asyncio
 T0 = 1_763_700_000.0
@@ -484,3 +484,24 @@ async def test_bad_input_gets_clear_errors(tmp_path) -> None:
         status, health = await rest(hub, "/healthz")
         assert health["status"] == "ok"
         await duty.close()
+
+
+async def test_a_stuck_logger_raises_one_incident_through_the_rules(tmp_path) -> None:
+    air = {"a34004": 35.0, "a34002": 60.0, "a21026": 5.0, "a21004": 20.0, "a21005": 0.5, "a05024": 80.0}
+    async with running_hub(tmp_path, stations=STATIONS) as hub:
+        watcher = await user_console(hub, "leader")
+        logger = await Logger.connect(hub)
+        for minute in range(80):  # the same values every minute: a frozen logger, far past the threshold
+            await logger.send(upload(STATIONS[0], T0 + 60 * minute, air))
+        await watcher.until(
+            lambda m: isinstance(m, protocol.Readings) and any(r.ts == T0 + 60 * 79 for r in m.items)
+        )
+        raised = [m for m in watcher.events() if isinstance(m, protocol.IncidentEvent)]
+        assert [(e.audit.action, e.incident.rule, e.incident.station) for e in raised] == [
+            ("raise", "stuck", "T-001")
+        ]
+        incident = raised[0].incident
+        assert incident.source == "rule" and incident.category == "device" and incident.grid == GRID
+        assert list(hub.incidents.incidents) == [incident.id]
+        await logger.close()
+        await watcher.close()
