@@ -819,7 +819,9 @@ class RuleEngine:
                 f"'{category.category_en}' band (above {_fmt(code, threshold)}, IAQI {index}); GB 3095-2012 "
                 f"grade II limit {_fmt(code, limit or math.nan)}."
             )
-            values = {"value": mean, "threshold": threshold, "iaqi": float(index), "limit": limit or math.nan}
+            values = {"value": mean, "threshold": threshold, "iaqi": float(index)}
+            if limit is not None:
+                values["limit"] = limit
             return f"{_name(code)} over GB 3095 limit ({category.category_en.lower()})", reason, values
 
         severity = _severity_of_level(category.level)
