@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -94,8 +94,12 @@ class CommandCenter:
         """A (re)connect: send everything not acknowledged, in the order given (ids make it idempotent)."""
         self._spawn(self.outbox.replay(self._send, resend=True))
 
-    def _spawn(self, coro: Awaitable[int]) -> None:
-        task = asyncio.ensure_future(coro)
+    def _spawn(self, coro: Coroutine[Any, Any, int]) -> None:
+        try:
+            task = asyncio.get_running_loop().create_task(coro)
+        except RuntimeError:  # no loop running (a tool, a test): the next replay sends it
+            coro.close()
+            return
         self._tasks.add(task)
         task.add_done_callback(self._on_sent)
 

@@ -14,8 +14,12 @@ import aiohttp
 import msgspec
 
 from console.core.incidents import AuditEntry, Incident
+from console.core.models import Reading
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # a photo larger than this is refused before upload
+
+
+_readings_decoder = msgspec.json.Decoder(list[Reading])
 
 
 class HubApiError(RuntimeError):
@@ -56,6 +60,18 @@ class HubApi:
                                resolution=resolution)  # fmt: skip
         return [(p[0], p[1], p[2]) for p in body["points"]]  # type: ignore[index]
 
+    async def readings(
+        self, start: float, end: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
+    ) -> tuple[list[Reading], tuple[str, str, float] | None]:
+        """One page of every station's raw readings with start <= ts <= end, and the next page's ``after``."""
+        params: dict[str, object] = {"start": start, "end": end, "limit": limit}
+        if after is not None:
+            params["after"] = f"{after[0]},{after[1]},{after[2]!r}"
+        body = await self._get("/api/readings", **params)
+        items = _readings_decoder.decode(msgspec.json.encode(body["items"]))  # type: ignore[index]
+        following = body["next"]  # type: ignore[index]
+        return items, (following[0], following[1], float(following[2])) if following else None
+
     def set_token(self, token: str) -> None:
         """Use a session token (after ``login``) for every later request."""
         self._headers = {"Authorization": f"Bearer {token}"}
@@ -68,7 +84,7 @@ class HubApi:
         try:
             async with self._session.request(method, f"{self.base}{path}", **kwargs) as resp:
                 body = await resp.read()
-                if resp.status != 200:
+                if not 200 <= resp.status < 300:
                     raise HubApiError(f"{path}: HTTP {resp.status} {_error_text(body)}")
                 return msgspec.json.decode(body) if decode else body
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -112,6 +128,11 @@ class HubApi:
         if not attachment:
             raise HubApiError(f"upload of {path.name}: the hub returned no attachment id")
         return str(attachment)
+
+    async def roster(self) -> list[dict[str, str]]:
+        """Responsible people level by level: ``[{"level", "unit", "name"}, ...]`` (dispatch targets)."""
+        body = await self._request("GET", "/api/responsibility")
+        return [row for row in body if isinstance(row, dict)] if isinstance(body, list) else []
 
     async def attachment(self, attachment_id: str) -> bytes:
         """The bytes of an attachment (a photo)."""

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import functools
+import time
+from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from console.core import summary
 from console.core.link import LinkState, LinkStatus
 from console.core.models import INVALID_FLAGS, StationKind
+from console.viewmodels.incidents import IncidentViewModel
 from console.viewmodels.wall import Spread, WallViewModel
-from console.widgets import network_health
+from console.views.dispatch import bind_queue
+from console.widgets import network_health, theme
 from console.widgets.aqi_headline import AqiHeadline
 from console.widgets.event_list import EventList
+from console.widgets.incident_queue import AlarmSound, IncidentQueue, StageCounts
 from console.widgets.map_view import MapView
 from console.widgets.network_health import NetworkHealth
 from console.widgets.panel import Panel
@@ -130,13 +135,54 @@ class MapScreenView(QWidget):
             self.banner.set_link_state("reconnecting", detail, self._data_time)
 
 
-class ActionView(QWidget):
-    """Right screen: latest events, the selected station's 24 h trends, the city trend."""
+class IncidentBoard(QWidget):
+    """The wall's incident panel body: counts by stage, the queue, and one button that acknowledges every
+    new critical incident (they pulse and the alarm sounds until then).
 
-    def __init__(self, vm: WallViewModel, parent: QWidget | None = None) -> None:
+    Signals:
+        acknowledge_requested(): the duty officer acknowledged the new critical incidents.
+    """
+
+    acknowledge_requested = Signal()
+
+    def __init__(self, now: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.counts = StageCounts()
+        self.queue = IncidentQueue(wall=True, now=now)
+        self.acknowledge = QPushButton("◆ " + self.tr("Acknowledge new critical incidents"))
+        self.acknowledge.setStyleSheet(
+            f"QPushButton {{ color: {theme.ALERT}; border: 2px solid {theme.ALERT}; font-weight: bold; }}"
+        )
+        self.acknowledge.clicked.connect(self.acknowledge_requested)
+        self.acknowledge.hide()
+        self.alarm = AlarmSound(self)
+        top = QHBoxLayout()
+        top.addWidget(self.counts, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.acknowledge)
+        layout.addWidget(self.queue, 1)
+
+    def set_pulsing(self, ids: set[str]) -> None:
+        """New critical incidents waiting for acknowledgement: button shown, alarm on; none: both off."""
+        self.acknowledge.setVisible(bool(ids))
+        self.alarm.set_active(bool(ids))
+
+
+class ActionView(QWidget):
+    """Right screen: incidents (counts by stage and the queue), latest events, the selected station's 24 h
+    trends, the city trend."""
+
+    def __init__(
+        self, vm: WallViewModel, incidents: IncidentViewModel | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("action")
         self.vm = vm
+        self.incidents_vm = incidents
+        self.board = IncidentBoard(incidents.book.clock if incidents is not None else time.time)
+        self.incidents_panel = _panel(self.tr("Incidents"), self.board, shrink=True)
         self.events = EventList()
         self.trends = StationTrends()
         self.city = TrendPlot()
@@ -146,18 +192,31 @@ class ActionView(QWidget):
         self.city_panel = _panel(self.tr("City PM2.5 and AQI · hourly, 24 h"), self.city, narrow=True)
         self.wind_panel = _panel(self.tr("Wind"), self.wind, narrow=True)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.events_panel, 2)
-        layout.addWidget(self.trends_panel, 8)
+        self.incidents_panel.setVisible(incidents is not None)
+        layout.addWidget(self.incidents_panel, 8)  # what needs action comes first on this screen
+        layout.addWidget(self.events_panel, 3 if incidents is not None else 2)
+        layout.addWidget(self.trends_panel, 6 if incidents is not None else 8)
         bottom = QHBoxLayout()
         bottom.addWidget(self.city_panel, 2)
         bottom.addWidget(self.wind_panel, 1)
         layout.addLayout(bottom, 3)
+        if incidents is not None:
+            self._bind_incidents(incidents)
         self._shown_station = ""
         self._plots = Spread(self)
         vm.events_changed.connect(self._on_events)
         vm.station_series_changed.connect(self._on_station_series)
         vm.city_trend_changed.connect(self._on_city_trend)
         vm.wind_changed.connect(self._on_wind)
+
+    def _bind_incidents(self, incidents: IncidentViewModel) -> None:
+        bind_queue(incidents, self.board.queue, self.board.counts)
+        incidents.pulsing_changed.connect(self.board.set_pulsing)
+        incidents.critical_raised.connect(lambda _id: self.board.alarm.set_active(True))
+        incidents.counts_changed.connect(
+            lambda _c: self.incidents_panel.set_data_time(incidents.book.clock())
+        )
+        self.board.acknowledge_requested.connect(lambda: incidents.acknowledge())
 
     def _on_events(self, rows: list) -> None:
         self.events.set_events(rows)

@@ -1,0 +1,95 @@
+"""The coordinator's dispatch window: counts by stage, the queue with filters beside the detail pane, and
+考核 in a second tab. Desk-screen sizes (it sits on a desk, not on the wall); opens with Ctrl+D or
+``--dispatch`` and can be closed without touching the wall."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from console.viewmodels.incidents import IncidentViewModel
+from console.widgets import theme
+from console.widgets.assessment import AssessmentView
+from console.widgets.incident_detail import IncidentDetailPane
+from console.widgets.incident_queue import IncidentQueue, StageCounts
+from console.widgets.incident_words import role_word
+
+
+def bind_queue(vm: IncidentViewModel, queue: IncidentQueue, counts: StageCounts | None = None) -> None:
+    """Connect a queue (and stage counts) to the view-model, both ways."""
+    vm.rows_changed.connect(queue.set_rows)
+    vm.selection_changed.connect(queue.select)
+    queue.incident_selected.connect(vm.select)
+    queue.filter_changed.connect(vm.set_filter)
+    queue.sort_requested.connect(vm.set_sort)
+    if counts is not None:
+        vm.counts_changed.connect(counts.set_counts)
+
+
+class DispatchWindow(QWidget):
+    """Queue + detail and assessment in tabs, bound to an IncidentViewModel."""
+
+    def __init__(self, vm: IncidentViewModel, scale: theme.WallScale | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.vm = vm
+        self.scale = scale or theme.WallScale.desk()
+        self.setObjectName("dispatch")
+        self.setWindowTitle(self.tr("Dispatch"))
+        self.setStyleSheet(
+            f"QWidget#dispatch {{ background: {theme.BACKGROUND}; }}" + theme.stylesheet(self.scale)
+        )
+        self.setFont(theme.font_px(self.scale.body_px))
+        self.counts = StageCounts(self.scale)
+        self.role = theme.label("", "secondary")
+        self.queue = IncidentQueue(wall=False, scale=self.scale, now=vm.book.clock)
+        self.detail = IncidentDetailPane(now=vm.book.clock)
+        self.assessment = AssessmentView()
+        self.tabs = QTabWidget()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.queue)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.tabs.addTab(split, self.tr("Incidents"))
+        self.tabs.addTab(self.assessment, self.tr("Assessment"))
+        top = QHBoxLayout()
+        top.addWidget(self.counts, 1)
+        top.addWidget(self.role)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        self._bind(vm)
+        QShortcut(QKeySequence("Ctrl+D"), self, activated=self.close)
+        self.resize(1600, 900)
+
+    def _bind(self, vm: IncidentViewModel) -> None:
+        bind_queue(vm, self.queue, self.counts)
+        vm.detail_changed.connect(self.detail.set_detail)
+        vm.message_changed.connect(self.detail.set_message)
+        vm.role_changed.connect(self._on_role)
+        self.detail.action_requested.connect(
+            lambda action, incident, args, photos: vm.act(action, incident, args, [Path(p) for p in photos])
+        )
+        self.detail.acknowledge_requested.connect(lambda incident: vm.acknowledge([incident]))
+        self.detail.reload_requested.connect(vm.reload)
+        self.detail.dismiss_problem_requested.connect(vm.dismiss_problem)
+        self.assessment.refresh_requested.connect(vm.request_assessment)
+        self.assessment.export_requested.connect(lambda by, path: vm.export_assessment(by, Path(path)))
+        vm.assessment_changed.connect(self.assessment.set_rows)
+        self.tabs.currentChanged.connect(self._on_tab)
+        self._on_role(vm.role)
+        self.queue.set_rows(vm.rows())
+        self.detail.set_detail(vm.detail())
+
+    def _on_role(self, role: str) -> None:
+        self.role.setText(self.tr("Role: {0}").format(role_word(role)))
+
+    def _on_tab(self, index: int) -> None:
+        if self.tabs.widget(index) is self.assessment:
+            self.vm.request_assessment(self.assessment.current_by())
+
+    def set_townships(self, names: dict[str, str]) -> None:
+        self.queue.set_townships(names)

@@ -1,0 +1,301 @@
+"""The detail pane of one incident: its fields, why it was raised, the audit trail, what this console has
+pending or had refused, and buttons for exactly the actions the operator's role may take now."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.core.incident_book import sla_of
+from console.core.incidents import Action
+from console.widgets import theme
+from console.widgets.incident_dialogs import ActionDialog
+from console.widgets.incident_words import (
+    action_word,
+    level_word,
+    role_word,
+    severity_mark,
+    severity_word,
+    sla_text,
+    source_word,
+    state_word,
+)
+
+TRAIL_COLUMNS = 6
+
+
+def _clock(ts: float | None) -> str:
+    return theme.local_time(ts).strftime("%m-%d %H:%M") if ts else "—"
+
+
+class IncidentDetailPane(QWidget):
+    """Shows an IncidentDetailData (None: nothing selected); dumb: setters in, requests out.
+
+    Signals:
+        action_requested(str, str, dict, list): action, incident id, args, photo paths from a dialog.
+        acknowledge_requested(str): the operator acknowledged a new critical incident.
+        reload_requested(str): fetch the incident again (after a conflict).
+        dismiss_problem_requested(str): the operator has read a refused command (its id).
+    """
+
+    action_requested = Signal(str, str, dict, list)
+    acknowledge_requested = Signal(str)
+    reload_requested = Signal(str)
+    dismiss_problem_requested = Signal(str)
+
+    def __init__(self, *, now: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._now = now
+        self.detail = None
+        self.roster: list[str] = []
+        self.dialog: ActionDialog | None = None
+        self.action_buttons: dict[Action, QPushButton] = {}
+        self.problem_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        self._layout = QVBoxLayout(body)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self._build(body)
+        self.set_detail(None)
+
+    def _build(self, body: QWidget) -> None:
+        layout = self._layout
+        self.empty = theme.label(self.tr("Select an incident in the queue"), "secondary")
+        self.head = theme.label("", "strong")
+        self.title = theme.label("", "title")
+        self.title.setWordWrap(True)
+        self.message = theme.label("")
+        self.message.setWordWrap(True)
+        theme.set_role(self.message, "state", "alert")
+        self.problems = QVBoxLayout()
+        self.pending = theme.label("")
+        self.pending.setWordWrap(True)
+        theme.set_role(self.pending, "state", "stale")
+        self.buttons = QHBoxLayout()
+        self.fields = QFormLayout()
+        self.fields.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.why = theme.label("")
+        self.why.setWordWrap(True)
+        self.trail = self._build_trail()
+        self.trail_note = theme.label("", "small")
+        for widget in (self.empty, self.head, self.title, self.message):
+            layout.addWidget(widget)
+        layout.addLayout(self.problems)
+        layout.addWidget(self.pending)
+        layout.addLayout(self.buttons)
+        layout.addLayout(self.fields)
+        self.why_title = theme.label(self.tr("Why it was raised"), "strong")
+        self.trail_title = theme.label(self.tr("Audit trail"), "strong")
+        for widget in (self.why_title, self.why, self.trail_title, self.trail_note, self.trail):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+
+    def _build_trail(self) -> QTableWidget:
+        table = QTableWidget(0, TRAIL_COLUMNS)
+        table.setHorizontalHeaderLabels(
+            [self.tr("Time"), self.tr("Who"), self.tr("Action"), self.tr("Stage"), self.tr("Comment"),
+             self.tr("Photos")]
+        )  # fmt: skip
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setWordWrap(True)
+        table.setShowGrid(False)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        table.setStyleSheet(
+            f"QTableWidget {{ background: {theme.PANEL}; border: 1px solid {theme.PANEL_EDGE}; }}"
+            f" QHeaderView::section {{ background: {theme.PANEL}; color: {theme.TEXT_SECONDARY};"
+            " border: none; }"
+        )
+        table.setMinimumHeight(theme.current_scale().body_px * 8)
+        return table
+
+    # --- setters -----------------------------------------------------------------------------------------
+
+    def set_roster(self, names: list[str]) -> None:
+        """People the dispatch dialog offers (the responsible person of the incident comes first)."""
+        self.roster = list(names)
+
+    def set_message(self, text: str) -> None:
+        """A message about the operator's last request ('' hides it)."""
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def set_detail(self, detail) -> None:
+        """Show an IncidentDetailData, or the empty state for None."""
+        self.detail = detail
+        shown = detail is not None
+        self.empty.setVisible(not shown)
+        for widget in (self.head, self.title, self.why_title, self.why, self.trail_title, self.trail):
+            widget.setVisible(shown)
+        self.trail_note.setVisible(shown and not detail.trail_complete)
+        self.pending.setVisible(shown and bool(detail.pending))
+        self._fill_buttons(detail)
+        self._fill_problems(detail)
+        if not shown:
+            self._clear_form()
+            return
+        i = detail.incident
+        shape, _state = severity_mark(i.severity)
+        self.head.setText(f"{shape} {severity_word(i.severity)} · {state_word(i.state)} · {i.id}")
+        theme.set_role(self.head, "state", "alert" if i.severity >= 4 else "")
+        self.title.setText(i.title)
+        self.why.setText(self._why(i))
+        self.trail_note.setText(self.tr("Loading the whole trail from the hub …"))
+        self._fill_pending(detail)
+        self._fill_fields(detail)
+        self._fill_trail(detail)
+
+    def _why(self, i) -> str:
+        parts = [i.reason or "—"]
+        if i.values:
+            parts.append(", ".join(f"{k} {v:g}" for k, v in i.values.items()))
+        if i.clear_suggested:
+            parts.append(self.tr("The condition has cleared: closing is suggested."))
+        return "\n".join(parts)
+
+    def _fill_pending(self, detail) -> None:
+        stages = {
+            "queued": self.tr("queued, not yet sent (no link)"),
+            "sent": self.tr("sent, waiting for the hub"),
+            "echo": self.tr("accepted, waiting for the hub's update"),
+        }
+        lines = [f"⟳ {action_word(p.command.action)}: {stages[p.stage]}" for p in detail.pending]
+        self.pending.setText("\n".join(lines))
+
+    def _clear_form(self) -> None:
+        while self.fields.rowCount():
+            self.fields.removeRow(0)
+        self.trail.setRowCount(0)
+
+    def _fill_fields(self, detail) -> None:
+        self._clear_form()
+        i = detail.incident
+        sla_words, sla_state = sla_text(sla_of(i, self._now()))
+        place = " · ".join(p for p in (detail.township, i.grid) if p) or "—"
+        rows = [
+            (self.tr("Deadline"), f"{_clock(i.deadline)}  {sla_words}", sla_state),
+            (self.tr("Assignee"), i.assignee or "—", ""),
+            (self.tr("Responsible"), f"{i.responsible or '—'} ({level_word(i.level)})", ""),
+            (self.tr("Place"), place, ""),
+            (self.tr("Source"), f"{source_word(i.source)} {i.station or ''} {i.rule or ''}".strip(), ""),
+            (self.tr("Raised"), _clock(i.created), ""),
+            (self.tr("Dispatched"), _clock(i.dispatched), ""),
+            (self.tr("Escalations / returns"), f"{i.escalations} / {i.returns}", ""),
+        ]
+        for name, value, state in rows:
+            label = theme.label(value)
+            label.setWordWrap(True)
+            theme.set_role(label, "state", state)
+            self.fields.addRow(theme.label(name, "secondary"), label)
+
+    def _fill_trail(self, detail) -> None:
+        self.trail.setRowCount(len(detail.trail))
+        for n, e in enumerate(reversed(detail.trail)):  # newest first
+            stage = state_word(e.to_state)
+            if e.from_state and e.from_state != e.to_state:
+                stage = f"{state_word(e.from_state)} → {stage}"
+            extra = e.details.get("assignee") or e.details.get("result") or ""
+            comment = " · ".join(str(p) for p in (extra, e.comment) if p)
+            cells = [_clock(e.ts), f"{e.actor} ({role_word(e.role)})", action_word(e.action), stage, comment,
+                     str(len(e.attachments)) if e.attachments else ""]  # fmt: skip
+            for column, text in enumerate(cells):
+                self.trail.setItem(n, column, QTableWidgetItem(text))
+        self.trail.resizeRowsToContents()
+
+    def _fill_buttons(self, detail) -> None:
+        while self.buttons.count():
+            item = self.buttons.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.action_buttons = {}
+        if detail is None:
+            return
+        if detail.pulsing:
+            ack = QPushButton("◆ " + self.tr("Acknowledge"))
+            ack.setStyleSheet(f"QPushButton {{ color: {theme.ALERT}; font-weight: bold; }}")
+            ack.clicked.connect(lambda: self.acknowledge_requested.emit(detail.incident.id))
+            self.buttons.addWidget(ack)
+            self.acknowledge_button = ack
+        for action in detail.actions:
+            button = QPushButton(action_word(action))
+            button.clicked.connect(lambda _=False, a=action: self.open_dialog(a))
+            self.buttons.addWidget(button)
+            self.action_buttons[action] = button
+        self.buttons.addStretch(1)
+
+    def _fill_problems(self, detail) -> None:
+        while self.problems.count():
+            item = self.problems.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.problem_buttons = {}
+        for entry in detail.problems if detail else []:
+            self.problems.addWidget(self._problem_row(entry, detail.incident.id))
+
+    def _problem_row(self, entry, incident_id: str) -> QWidget:
+        row = QFrame()
+        row.setStyleSheet(f"QFrame {{ border: 2px solid {theme.ALERT}; border-radius: 4px; }}")
+        box = QHBoxLayout(row)
+        kind = self.tr("Conflict") if entry.state == "conflict" else self.tr("Refused")
+        text = theme.label(f"✖ {kind} · {action_word(entry.command.action)}: {entry.error}")
+        text.setWordWrap(True)
+        text.setStyleSheet("border: none;")
+        reload = QPushButton(self.tr("Reload"))
+        dismiss = QPushButton(self.tr("Dismiss"))
+        reload.clicked.connect(lambda: self.reload_requested.emit(incident_id))
+        dismiss.clicked.connect(lambda: self.dismiss_problem_requested.emit(entry.command.id))
+        box.addWidget(text, 1)
+        box.addWidget(reload)
+        box.addWidget(dismiss)
+        self.problem_buttons[entry.command.id] = (reload, dismiss)
+        return row
+
+    # --- dialogs -----------------------------------------------------------------------------------------
+
+    def open_dialog(self, action: Action) -> ActionDialog | None:
+        """Open the dialog of an action on the shown incident (non-modal: the wall keeps updating)."""
+        if self.detail is None:
+            return None
+        if self.dialog is not None:
+            self.dialog.close()
+        dialog = ActionDialog(action, self.detail.incident, roster=self.roster, now=time.time(), parent=self)
+        dialog.submitted.connect(self.action_requested)
+        dialog.finished.connect(
+            lambda _code: setattr(self, "dialog", None) if self.dialog is dialog else None
+        )
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    # --- questions (tests) -------------------------------------------------------------------------------
+
+    def trail_rows(self) -> list[list[str]]:
+        """The audit trail as shown, newest first."""
+        return [
+            [self.trail.item(r, c).text() if self.trail.item(r, c) else "" for c in range(TRAIL_COLUMNS)]
+            for r in range(self.trail.rowCount())
+        ]
