@@ -39,6 +39,9 @@ class Settings:
     tile_url: str = ""  # an intranet tile server, e.g. http://tiles.local/{z}/{x}/{y}.png
     tiles_wgs84: bool = False  # tiles in WGS-84 (default: Chinese tiles are GCJ-02)
     log_level: str = "INFO"
+    user: str = ""  # log in as this user (REST), and use the session token on the link
+    password: str = ""  # with --user; the embedded hub's demo users take its token as password
+    dispatch: bool = False  # open the coordinator's dispatch window too (Ctrl+D toggles it)
 
     @property
     def scale(self):
@@ -93,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--tiles-wgs84", action="store_true", help="the tiles are WGS-84 (default: GCJ-02)")
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ...")
+    p.add_argument("--user", default="", help="log in as this user; the hub's answer gives the role")
+    p.add_argument(
+        "--password", default="", help="password for --user (default: $ECOCONSOLE_PASSWORD; embedded: token)"
+    )
+    p.add_argument("--dispatch", action="store_true", help="open the dispatch window (Ctrl+D toggles it)")
     return p
 
 
@@ -101,8 +109,13 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = Settings(**{k: v for k, v in vars(args).items()})
-    if settings.hub_url and not settings.token:
-        parser.error("--hub needs --token")
+    if settings.hub_url and not settings.token and not settings.user:
+        parser.error("--hub needs --token or --user")
+    if settings.password and not settings.user:
+        parser.error("--password needs --user")
+    settings.password = settings.password or os.environ.get("ECOCONSOLE_PASSWORD", "")
+    if settings.user and settings.hub_url and not settings.password:
+        parser.error("--user needs --password (or ECOCONSOLE_PASSWORD) for --hub")
     if settings.layout_file is not None:
         try:
             load_layout(settings.layout_file)

@@ -91,7 +91,13 @@ class SituationView(QWidget):
 class MapScreenView(QWidget):
     """Centre screen: the connection banner and clock along the top, the map below."""
 
-    def __init__(self, vm: WallViewModel, map_view: MapView, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        vm: WallViewModel,
+        map_view: MapView,
+        incidents: IncidentViewModel | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("map")
         self.banner = StatusBanner()
@@ -110,6 +116,10 @@ class MapScreenView(QWidget):
         self.map.tooltip_requested.connect(lambda sid: self.map.set_tooltip(sid, vm.tooltip_for(sid)))
         self.map.ready.connect(self.map.fit_district)
         self._refit = QTimer(self, singleShot=True, interval=300, timeout=self.map.fit_district)
+        if incidents is not None:  # incidents with deadline halos; picking one centres the map on it
+            incidents.markers_changed.connect(self.map.set_incidents)
+            incidents.selection_changed.connect(self.map.focus_incident)
+            self.map.incident_clicked.connect(incidents.select)
 
     def resizeEvent(self, event) -> None:
         """The window took its final size (or a monitor changed): show the whole district again."""

@@ -126,3 +126,14 @@ def sla_text(sla: Sla) -> tuple[str, str]:
         case Lateness.CLOSED_LATE:
             return "✓ " + _t("closed {0} late").format(span(-left)), "dim"
     return "— " + _t("not dispatched"), "dim"
+
+
+def incident_map_labels() -> dict[str, str]:
+    """The map legend's words for incidents (keys as the page expects them)."""
+    return {
+        "incidents": _t("Incidents"),
+        "inc_none": _t("Not dispatched"),
+        "inc_on_time": _t("On time"),
+        "inc_due_soon": _t("Due soon"),
+        "inc_overdue": _t("Overdue"),
+    }

@@ -35,7 +35,7 @@ from PySide6.QtWebEngineCore import (
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
-from console.core.geo import gcj02_to_wgs84
+from console.core.geo import gcj02_to_wgs84, wgs84_to_gcj02
 from console.core.models import Station
 from console.widgets.map_build import BuildJob
 
@@ -131,6 +131,7 @@ class MapBridge(QObject):
     view_reported = Signal(float, float, float)
     layer_reported = Signal(str, bool)
     tooltip_reported = Signal(str)
+    incident_reported = Signal(str)
 
     @Slot()
     def page_ready(self) -> None:
@@ -150,6 +151,11 @@ class MapBridge(QObject):
     @Slot(str)
     def tooltip_needed(self, station_id: str) -> None:
         self.tooltip_reported.emit(station_id)
+
+    @Slot(str)
+    def incident_clicked(self, incident_id: str) -> None:
+        """Called by the page when an incident is clicked."""
+        self.incident_reported.emit(incident_id)
 
     @Slot(str, bool)
     def layer_toggled(self, kind: str, visible: bool) -> None:
@@ -209,6 +215,7 @@ class MapView(QWebEngineView):
         layer_visibility_changed(str, bool): the operator toggled a layer in the legend.
         markers_flushed(int): a batch of marker states reached the page (how many stations it matched).
         tooltip_requested(str): the pointer reached a station: answer with ``set_tooltip`` (fresh values).
+        incident_clicked(str): the operator clicked the incident with this id.
     """
 
     ready = Signal()
@@ -217,6 +224,7 @@ class MapView(QWebEngineView):
     layer_visibility_changed = Signal(str, bool)
     markers_flushed = Signal(int)
     tooltip_requested = Signal(str)
+    incident_clicked = Signal(str)
 
     def __init__(self, parent: QObject | None = None, *, cache_dir: Path | None = None) -> None:
         super().__init__(parent)
@@ -226,6 +234,8 @@ class MapView(QWebEngineView):
         self._pending: dict[str, MarkerState] = {}
         self._hidden: set[str] = set()
         self._selected: str | None = None
+        self._incidents: str = "[]"  # the last incident batch (JSON), sent again when the page reloads
+        self._focused_incident: str | None = None
         self._station_ids: frozenset[str] = frozenset()
         self._page_path: Path | None = None
         self._builder: QProcess | None = None
@@ -249,6 +259,7 @@ class MapView(QWebEngineView):
         self._bridge.tooltip_reported.connect(self._on_bridge_tooltip)
         self._bridge.view_reported.connect(self._on_bridge_view)
         self._bridge.layer_reported.connect(self._on_bridge_layer)
+        self._bridge.incident_reported.connect(self.incident_clicked)
         page.loadFinished.connect(self._on_page_load_finished)
 
     # -- properties -------------------------------------------------------------------------------------
@@ -352,6 +363,23 @@ class MapView(QWebEngineView):
         self._selected = station_id
         self._run(f"ecoMap.select({json.dumps(station_id)}, {json.dumps(details)})")
 
+    def set_incidents(self, markers: Iterable[Any]) -> None:
+        """Every open incident to draw (objects with id, lon, lat in WGS-84, severity, lateness, used, title,
+        pulsing); one batch replaces the last."""
+        rows = []
+        for m in markers:
+            lon, lat = wgs84_to_gcj02(m.lon, m.lat) if self._shifted else (m.lon, m.lat)
+            rows.append(
+                [m.id, round(lon, 6), round(lat, 6), m.severity, m.lateness, m.used, m.title, m.pulsing]
+            )
+        self._incidents = json.dumps(rows, ensure_ascii=False)
+        self._run(f"ecoMap.setIncidents({self._incidents})")
+
+    def focus_incident(self, incident_id: str | None) -> None:
+        """Centre the map on an incident and ring it (None: no ring)."""
+        self._focused_incident = incident_id or None
+        self._run(f"ecoMap.focusIncident({json.dumps(self._focused_incident)})")
+
     def _on_bridge_tooltip(self, station_id: str) -> None:
         if station_id in self._station_ids:
             self.tooltip_requested.emit(station_id)
@@ -414,6 +442,9 @@ class MapView(QWebEngineView):
             self._run(f"ecoMap.setLayerVisible({json.dumps(kind)}, false)")
         if self._selected is not None:
             self._run(f"ecoMap.select({json.dumps(self._selected)})")
+        self._run(f"ecoMap.setIncidents({self._incidents})")
+        if self._focused_incident:
+            self._run(f"ecoMap.focusIncident({json.dumps(self._focused_incident)})")
         self._flush()
         log.info("map page ready: %s (%d stations)", self._page_path, len(self._station_ids))
         self.ready.emit()

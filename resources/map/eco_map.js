@@ -430,6 +430,24 @@
     return item;
   }
 
+  // A legend symbol for incidents: the same icon as on the map, scaled into the legend row.
+  function incidentItem(lateness, severity, word) {
+    var item = el('div', 'eco-key-item');
+    var icon = incidentIcon(['', 0, 0, severity, lateness, 0, '', false]).options.html;
+    var size = legendSymbolSize();
+    icon.style.transform = 'scale(' + (size / (opts.fontPx * 1.65)).toFixed(2) + ')';
+    var holder = el('span', 'eco-inc-key');
+    holder.style.display = 'inline-block';
+    holder.style.position = 'relative';
+    holder.style.width = holder.style.height = size + 'px';
+    icon.style.position = 'absolute';
+    icon.style.left = icon.style.top = (size / 2) + 'px';
+    holder.appendChild(icon);
+    item.appendChild(holder);
+    item.appendChild(el('span', 'eco-key-word', word));
+    return item;
+  }
+
   function keyColumn(title, items) {
     var column = el('div', 'eco-key-column');
     column.appendChild(el('div', 'eco-panel-title', title));
@@ -444,6 +462,13 @@
     var states = ['alarm', 'stale', 'invalid', 'offline', 'fault', 'selected'].map(stateItem);
     box.appendChild(keyColumn(label('aqi', 'AQI'), levels));
     box.appendChild(keyColumn(label('status', 'Status'), states));
+    if (opts.labels && opts.labels.incidents) {
+      var kinds = [['none', 2, 'inc_none'], ['on_time', 2, 'inc_on_time'], ['due_soon', 3, 'inc_due_soon'],
+                   ['overdue', 4, 'inc_overdue']];
+      box.appendChild(keyColumn(label('incidents', 'Incidents'), kinds.map(function (k) {
+        return incidentItem(k[0], k[1], label(k[2], k[0]));
+      })));
+    }
     return box;
   }
 
@@ -561,6 +586,69 @@
     }
   }
 
+  // ---- incidents: a triangle with the severity number, and a halo whose colour and size tell how close
+  // the deadline is (dashed: not dispatched; grey: on time; amber: due soon; red and widest: overdue) ---
+
+  var incidents = {};      // id -> L.Marker
+  var incidentRows = {};   // id -> last row
+  var focusedIncident = null;
+  var LATENESS = ['none', 'on_time', 'due_soon', 'overdue', 'waiting'];
+
+  function incidentIcon(row) {
+    var severity = Math.max(1, Math.min(4, row[3] | 0));
+    var lateness = LATENESS.indexOf(row[4]) >= 0 ? row[4] : 'none';
+    var used = typeof row[5] === 'number' && isFinite(row[5]) ? Math.max(0, Math.min(row[5], 1.5)) : 0;
+    var core = Math.round(opts.fontPx * 1.1);
+    var halo = Math.round(core * (1.5 + used));  // the halo grows as the allowed time runs out
+    var box = el('div', 'eco-inc eco-late-' + lateness + ' eco-sev-' + severity);
+    if (row[7]) { box.classList.add('eco-inc-pulse'); }
+    if (row[0] === focusedIncident) { box.classList.add('eco-inc-focus'); }
+    var ring = el('div', 'eco-inc-halo');
+    ring.style.width = ring.style.height = halo + 'px';
+    ring.style.marginLeft = ring.style.marginTop = (-halo / 2) + 'px';
+    var mark = el('div', 'eco-inc-core', severity);
+    mark.style.width = mark.style.height = core + 'px';
+    mark.style.marginLeft = mark.style.marginTop = (-core / 2) + 'px';
+    box.appendChild(ring);
+    box.appendChild(mark);
+    return L.divIcon({ html: box, className: 'eco-inc-icon', iconSize: [0, 0] });
+  }
+
+  function setIncidents(rows) {
+    var seen = {};
+    rows.forEach(function (row) {
+      var id = String(row[0]);
+      seen[id] = true;
+      var same = incidentRows[id] && JSON.stringify(incidentRows[id]) === JSON.stringify(row);
+      incidentRows[id] = row;
+      var ll = [row[2], row[1]];
+      if (!incidents[id]) {
+        incidents[id] = L.marker(ll, { icon: incidentIcon(row), pane: 'ecoIncidents', keyboard: false,
+                                        title: String(row[6] || '') });
+        incidents[id].on('click', function () { if (bridge) { bridge.incident_clicked(id); } });
+        incidents[id].addTo(map);
+      } else if (!same) {
+        incidents[id].setLatLng(ll).setIcon(incidentIcon(row));
+      }
+    });
+    Object.keys(incidents).forEach(function (id) {
+      if (!seen[id]) { map.removeLayer(incidents[id]); delete incidents[id]; delete incidentRows[id]; }
+    });
+    return Object.keys(incidents).length;
+  }
+
+  function focusIncident(id) {
+    var previous = focusedIncident;
+    focusedIncident = id && incidents[id] ? id : null;
+    [previous, focusedIncident].forEach(function (key) {
+      if (key && incidents[key]) { incidents[key].setIcon(incidentIcon(incidentRows[key])); }
+    });
+    if (!focusedIncident) { return null; }
+    var ll = incidents[focusedIncident].getLatLng();
+    map.setView(ll, Math.max(map.getZoom(), 12), { animate: false });
+    return focusedIncident;
+  }
+
   // ---- public API ----------------------------------------------------------------------------------
 
   var api = {
@@ -580,6 +668,7 @@
       makePane('ecoTowns', 420, true);
       makePane('ecoStations', 450, false);
       makePane('ecoValues', 460, true);
+      makePane('ecoIncidents', 470, false);
       renderer = L.canvas({ pane: 'ecoStations', padding: 0.3, tolerance: 3 });
       ring = L.circleMarker([0, 0], { renderer: renderer, interactive: false, fill: false, color: CYAN,
                                       weight: 4, opacity: 1, radius: 12 });
@@ -636,6 +725,23 @@
     },
 
     fitDistrict: fitDistrict,
+
+    // Every open incident with a position: [[id, lon, lat, severity, lateness, used, title, pulsing], ...]
+    // (display coordinates); incidents left out are removed. Returns how many are drawn.
+    setIncidents: setIncidents,
+
+    // Centre the map on an incident and ring it in cyan (null clears the ring).
+    focusIncident: focusIncident,
+
+    incidentState: function () {
+      var out = { count: 0, focused: focusedIncident, lateness: {}, pulsing: [] };
+      Object.keys(incidentRows).forEach(function (id) {
+        out.count++;
+        out.lateness[id] = incidentRows[id][4];
+        if (incidentRows[id][7]) { out.pulsing.push(id); }
+      });
+      return out;
+    },
 
     // Latest values of one station (plain text lines), asked for when the pointer reaches it.
     setTooltip: function (id, lines) {

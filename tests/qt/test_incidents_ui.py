@@ -191,3 +191,51 @@ def test_assessment_rows_sort_by_figure_and_export_asks_for_the_csv(qtbot, tmp_p
     with qtbot.waitSignal(view.export_requested) as blocker:
         view.export_to(tmp_path / "a.csv")
     assert blocker.args == ["township", str(tmp_path / "a.csv")]
+
+
+def test_incidents_on_the_map_with_deadline_halos_and_focus(qtbot, tmp_path):
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from console.hub.network import build_network
+    from console.hub.regions import PRESETS, boundary_geojson
+    from console.viewmodels.incidents import IncidentMarker
+    from console.widgets.incident_words import incident_map_labels
+    from console.widgets.map_view import MapView
+
+    region = PRESETS["yanqing"]
+    stations = [spec.station for spec in build_network(region, seed=1, total=50)]
+    view = MapView(cache_dir=tmp_path / "map")
+    view.resize(1400, 850)
+    view.show()
+    try:
+        late = IncidentMarker("INC-1", stations[0].lon, stations[0].lat, 3, "overdue", 1.3, "<b>x</b>", False)
+        new = IncidentMarker("INC-2", stations[1].lon, stations[1].lat, 4, "none", 0.0, "new", True)
+        view.set_incidents([late, new])  # before the page is ready: kept and sent when it is
+        with qtbot.waitSignal(view.ready, timeout=30_000):
+            view.load_map(boundary_geojson(region), stations, labels=incident_map_labels())
+        box: list = []
+        view.evaluate("ecoMap.incidentState()", box.append)
+        qtbot.waitUntil(lambda: bool(box), timeout=5000)
+        assert box[0]["count"] == 2 and box[0]["lateness"]["INC-1"] == "overdue"
+        assert box[0]["pulsing"] == ["INC-2"]
+        view.set_incidents([late])  # acknowledged and closed: gone from the map
+        view.focus_incident("INC-1")
+        box.clear()
+        view.evaluate(
+            "[ecoMap.incidentState(), document.querySelectorAll('.eco-inc-pulse').length]", box.append
+        )
+        qtbot.waitUntil(lambda: bool(box), timeout=5000)
+        state, pulsing = box[0]
+        assert state["count"] == 1 and state["focused"] == "INC-1" and pulsing == 0
+        with qtbot.waitSignal(view.incident_clicked) as clicked:
+            view.page().runJavaScript("document.querySelector('.eco-inc-core').click()")
+        assert clicked.args == ["INC-1"]
+        import os
+
+        if os.environ.get("INCIDENT_SHOTS"):
+            qtbot.wait(1000)
+            view.grab().save(os.path.join(os.environ["INCIDENT_SHOTS"], "map-incidents.png"))
+    finally:
+        view.close()
+        view.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
