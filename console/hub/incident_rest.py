@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from aiohttp import BodyPartReader, web
 
-from console.core.incidents import OPEN_STATES, IncidentState
+from console.core.incidents import OPEN_STATES, AuditEntry, Incident, IncidentState
 from console.hub.assessment import assessed, assessment, to_csv
 from console.hub.incident_store import Attachment
 from console.hub.rest import _error, _json, session_of
@@ -94,9 +94,10 @@ async def incident_detail(hub: Hub, request: web.Request) -> web.Response:
     """One incident and its whole audit trail."""
     if session_of(hub, request) is None:
         return _error(401, "missing or wrong token")
-    incident = hub.incidents.incidents.get(request.match_info["id"])
+    ident = request.match_info["id"]
+    incident = hub.incidents.incidents.get(ident) or await _stored(hub, hub.incidents.store.incident, ident)
     if incident is None:
-        return _error(404, f"no incident {request.match_info['id']!r}")
+        return _error(404, f"no incident {ident!r}")
     audit = await _stored(hub, hub.incidents.store.audit, incident.id)
     return _json({"incident": incident, "audit": audit})
 
@@ -204,8 +205,13 @@ async def assessment_report(hub: Hub, request: web.Request) -> web.Response:
         start = float(query.get("from", end - DEFAULT_ASSESSMENT_DAYS * 86400))
     except ValueError:
         return _error(400, "from and to must be Unix seconds")
-    counted = assessed(hub.incidents.incidents.values(), start, end)
-    audits = await _stored(hub, hub.incidents.store.audits, [i.id for i in counted])
+    store = hub.incidents.store
+
+    def read() -> tuple[list[Incident], dict[str, list[AuditEntry]]]:
+        counted = assessed(store.closed_between(start, end), start, end)
+        return counted, store.audits([i.id for i in counted])
+
+    counted, audits = await _stored(hub, read)
     if by == "township":
         names = hub.responsibility.township_names
     else:

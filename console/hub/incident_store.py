@@ -120,19 +120,37 @@ class IncidentStore:
         with self._engine.begin() as conn:
             conn.execute(attachments.insert(), [record._asdict()])
 
-    def load_incidents(self) -> list[Incident]:
-        """Every stored incident, oldest first."""
-        with self._engine.connect() as conn:
-            rows = conn.execute(sa.select(incidents.c.body).order_by(incidents.c.created)).scalars().all()
-        return [msgspec.json.decode(body, type=Incident) for body in rows]
+    def load_incidents(self, closed_since: float) -> list[Incident]:
+        """Open incidents and those closed since a time, oldest first."""
+        c = incidents.c
+        query = sa.select(c.body).where(sa.or_(c.closed.is_(None), c.closed >= closed_since))
+        return self._incidents(query.order_by(c.created))
 
-    def audit_counts(self) -> dict[str, int]:
-        """The last audit number of every incident."""
-        query = sa.select(incident_audit.c.incident, sa.func.max(incident_audit.c.n)).group_by(
-            incident_audit.c.incident
-        )
+    def closed_between(self, start: float, end: float) -> list[Incident]:
+        """Incidents closed in [start, end)."""
+        c = incidents.c
+        return self._incidents(sa.select(c.body).where(c.closed >= start, c.closed < end).order_by(c.closed))
+
+    def incident(self, ident: str) -> Incident | None:
+        """One incident by id."""
+        found = self._incidents(sa.select(incidents.c.body).where(incidents.c.id == ident))
+        return found[0] if found else None
+
+    def _incidents(self, query: sa.Select) -> list[Incident]:
         with self._engine.connect() as conn:
-            return dict(conn.execute(query).all())  # type: ignore[arg-type]
+            return [msgspec.json.decode(body, type=Incident) for body in conn.execute(query).scalars()]
+
+    def audit_counts(self, ids: Sequence[str]) -> dict[str, int]:
+        """The last audit number of each of these incidents."""
+        c = incident_audit.c
+        found: dict[str, int] = {}
+        with self._engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                query = sa.select(c.incident, sa.func.max(c.n)).where(
+                    c.incident.in_(ids[start : start + 500])
+                )
+                found.update((ident, n) for ident, n in conn.execute(query.group_by(c.incident)))
+        return found
 
     def audit(self, incident: str) -> list[AuditEntry]:
         """The audit trail of one incident, in order."""
@@ -156,11 +174,12 @@ class IncidentStore:
                     found[entry.incident].append(entry)
         return found
 
-    def acks(self, since: float) -> dict[str, Ack]:
-        """Acks of commands since a time (retries older than that are not expected)."""
-        query = sa.select(command_acks.c.id, command_acks.c.body).where(command_acks.c.ts >= since)
+    def acks(self, since: float) -> list[tuple[str, Ack, float]]:
+        """(id, ack, time) of commands since a time, oldest first (older retries are not expected)."""
+        c = command_acks.c
+        query = sa.select(c.id, c.body, c.ts).where(c.ts >= since).order_by(c.ts)
         with self._engine.connect() as conn:
-            return {i: msgspec.json.decode(body, type=Ack) for i, body in conn.execute(query)}
+            return [(i, msgspec.json.decode(body, type=Ack), ts) for i, body, ts in conn.execute(query)]
 
     def load_attachments(self) -> dict[str, Attachment]:
         with self._engine.connect() as conn:

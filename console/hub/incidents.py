@@ -3,7 +3,8 @@
 Every change makes a new version, appends an audit entry, is written by the incident writer and is
 published as an ``incident`` event. Runs on the event loop and never waits there: the database work is
 on the writer's thread, and callers that must know a change is stored await its future (``run``).
-Incidents are all kept in memory (a district raises tens a day); audit trails are read from the database.
+Open incidents and those closed in the last 30 days are kept in memory (a district raises tens to hundreds
+a day); older ones, audit trails and assessments are read from the database.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import math
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -45,7 +47,8 @@ CATEGORIES = frozenset({"air", "water", "noise", "fume", "source", "odour", "dev
 REPORT_SOURCES = frozenset({Source.INSPECTOR, Source.DUTY, Source.CITIZEN})
 SYSTEM = "system"  # actor and role of rule and escalation entries
 RECENT_S = 86400.0  # closed incidents stay in snapshots this long
-ACK_DAYS = 7  # acks remembered across restarts for this long (retries come within minutes)
+RETAIN_S = 30 * 86400.0  # closed incidents stay in memory this long (older ones are read from the database)
+ACK_S = 7 * 86400.0  # acks remembered (across restarts) this long: retries come within minutes or hours
 MAX_TEXT = 4000
 
 
@@ -83,10 +86,15 @@ class IncidentService:
         self._publish = publish
         self._tz = timedelta(hours=tz_hours)
         self.writer = IncidentWriter(store)
-        self.incidents: dict[str, Incident] = {i.id: i for i in store.load_incidents()}
+        now = clock()
+        self.incidents: dict[str, Incident] = {i.id: i for i in store.load_incidents(now - RETAIN_S)}
         self.attachments: dict[str, Attachment] = store.load_attachments()
-        self._audit_n = store.audit_counts()
-        self._acks: dict[str, Ack] = store.acks(clock() - ACK_DAYS * 86400)
+        self._audit_n = store.audit_counts(list(self.incidents))
+        self._ack_times: deque[tuple[float, str]] = deque()
+        self._acks: dict[str, Ack] = {}
+        for ident, ack, ts in store.acks(now - ACK_S):
+            self._acks[ident] = ack
+            self._ack_times.append((ts, ident))
         self._refused: dict[str, Ack] = {}  # refusals are answered the same way again, but not stored
         self._writes: dict[str, concurrent.futures.Future[None]] = {}
         self._episodes = {
@@ -127,6 +135,7 @@ class IncidentService:
             return ack
         ack = Ack(id=command.id, ok=True, target=incident.id, version=incident.version)
         self._acks[command.id] = ack
+        self._ack_times.append((self.clock(), command.id))
         self._writes[command.id] = self._commit(incident, entry, (ack, user, entry.ts))
         return ack
 
@@ -186,7 +195,7 @@ class IncidentService:
             grid = grid if code == township else ""
             township = code
         source = Source.INSPECTOR if role == Role.INSPECTOR else _source(args)
-        level = self.responsibility.start_level(grid)
+        level = self.responsibility.start_level(township, grid)
         incident = Incident(
             id=self._new_id(now),
             version=1,
@@ -245,7 +254,7 @@ class IncidentService:
         now = self.clock()
         station = self.responsibility.stations.get(f.station)
         township, grid = (station.township, station.grid) if station else ("", "")
-        level = self.responsibility.start_level(grid)
+        level = self.responsibility.start_level(township, grid)
         incident = Incident(
             id=self._new_id(now),
             version=1,
@@ -311,6 +320,16 @@ class IncidentService:
             and (not only_overdue or overdue(i, now))
         ]
         return sorted(found, key=lambda i: i.created, reverse=True)
+
+    def forget_old(self) -> None:
+        """Let go of incidents closed long ago and of old acks (the database keeps them)."""
+        now = self.clock()
+        old = [i.id for i in self.incidents.values() if i.closed is not None and i.closed < now - RETAIN_S]
+        for ident in old:
+            del self.incidents[ident]
+            self._audit_n.pop(ident, None)
+        while self._ack_times and self._ack_times[0][0] < now - ACK_S:
+            self._acks.pop(self._ack_times.popleft()[1], None)
 
     def add_attachment(self, record: Attachment) -> None:
         """Make a stored upload usable in handle and feedback commands."""
@@ -383,8 +402,8 @@ class IncidentService:
 
     def _new_id(self, now: float) -> str:
         day = (datetime.fromtimestamp(now, UTC) + self._tz).strftime("%Y%m%d")
-        last = self._last_id
-        n = int(last.rsplit("-", 1)[1]) + 1 if last.startswith(f"INC-{day}-") else 1
+        parts = self._last_id.split("-")
+        n = int(parts[2]) + 1 if len(parts) >= 3 and parts[1] == day and parts[2].isdigit() else 1
         self._last_id = f"INC-{day}-{n:04d}"
         while self._last_id in self.incidents:  # a clock set back: ids stay unique
             self._last_id = f"INC-{day}-{n:04d}-{secrets.token_hex(2)}"

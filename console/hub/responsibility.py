@@ -52,9 +52,10 @@ class Responsibility:
     def _add(self, level: Level, unit: str, name: str) -> None:
         self.people[(level, unit)] = Person(level, unit, name)
 
-    def start_level(self, grid: str) -> Level:
-        """Where responsibility starts: the grid member, or the township when there is no grid cell."""
-        return Level.GRID if grid else Level.TOWNSHIP
+    def start_level(self, township: str, grid: str) -> Level:
+        """Where responsibility starts: the grid member, the township when there is no grid cell, the
+        district when the place is not known at all."""
+        return Level.GRID if grid else Level.TOWNSHIP if township else Level.DISTRICT
 
     def responsible(self, level: Level, township: str, grid: str) -> str:
         """The person who answers for a place at a level."""

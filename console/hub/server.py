@@ -227,9 +227,13 @@ class Hub:
             self.incidents.on_findings(findings)
 
     async def _escalation_loop(self) -> None:
+        housekeeping = time.monotonic() + 3600
         while True:
             await asyncio.sleep(self.config.escalate_s)
             try:
+                if time.monotonic() > housekeeping:
+                    housekeeping = time.monotonic() + 3600
+                    self.incidents.forget_old()
                 for incident in self.incidents.escalate_overdue():
                     log.info(
                         "incident %s escalated to %s (%s)", incident.id, incident.level, incident.responsible

@@ -418,6 +418,11 @@ async def test_assessment_per_township_and_person(tmp_path) -> None:
         ]
         status, none = await rest(hub, f"/api/assessment?from={T0 + 20 * hour}&to={T0 + 30 * hour}")
         assert none["rows"] == []
+        clock.now += 31 * 86400  # a month later the closed incidents leave memory; the database answers
+        hub.incidents.forget_old()
+        assert on_time not in hub.incidents.incidents and still_open in hub.incidents.incidents
+        assert (await get(hub, f"/api/assessment?by=township&{span}")) == by_town
+        assert (await get(hub, f"/api/incidents/{on_time}"))["incident"]["state"] == "closed"
         await duty.close()
         await leader.close()
 
