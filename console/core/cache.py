@@ -386,6 +386,13 @@ class Cache:
         with self._engine.connect() as conn:
             return [HistoryRow(ts, value, flag, bool(b)) for ts, value, flag, b in conn.execute(query)]
 
+    def keys_between(self, start: float, end: float) -> set[tuple[str, str, float]]:
+        """(station, factor, ts) of raw readings stored with start <= ts <= end (a back-fill skips them)."""
+        c = readings.c
+        query = sa.select(c.station, c.factor, c.ts).where(c.ts >= float(start), c.ts <= float(end))
+        with self._engine.connect() as conn:
+            return {(station, factor, ts) for station, factor, ts in conn.execute(query)}
+
     def position(self) -> tuple[str, int] | None:
         """(epoch, seq) of the last event whose data are all stored, or None."""
         with self._engine.connect() as conn:

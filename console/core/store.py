@@ -102,6 +102,7 @@ class Store:
         self.seq = 0
         self.data_time = 0.0  # newest data time applied
         self.readings_applied = 0
+        self.backfilled: list[tuple[float, float]] = []  # data-time spans filled from the hub's history
 
     def apply(self, message: protocol.HubMessage) -> ChangeSet:
         """Apply one message; returns what changed (empty for messages that change no state)."""
@@ -163,6 +164,34 @@ class Store:
         change = self.apply_readings(snapshot.latest)
         change.merge(self._apply_status(snapshot.status))
         change.snapshot = True
+        return change
+
+    def apply_backfill(self, items: Iterable[Reading], span: tuple[float, float] | None = None) -> ChangeSet:
+        """Apply readings fetched from the hub's history to fill a gap: merged into the series in time order
+        (live points stay), latest values only where newer. ``span`` is recorded as back-filled for charts."""
+        change = ChangeSet()
+        latest, stations, points = self.latest, self.stations, {}
+        for r in items:
+            station = stations.get(r.station)
+            if station is None:
+                continue
+            per_station = latest.setdefault(r.station, {})
+            old = per_station.get(r.factor)
+            if old is None or r.ts > old.ts:
+                per_station[r.factor] = Value(r.ts, r.value, r.flag)
+                change.stations.add(r.station)
+            if r.factor in SERIES_FACTORS or station.kind in SERIES_KINDS or r.station in self.tracked:
+                points.setdefault((r.station, r.factor), []).append((r.ts, r.value, r.flag))
+            change.factors.add((r.station, r.factor))
+            change.readings += 1
+        for key, new in points.items():
+            series = self.series.get(key)
+            if series is None:
+                series = self.series[key] = Series()
+            series.merge(new)
+        if span is not None:
+            self.backfilled.append(span)
+        self.readings_applied += change.readings
         return change
 
     def track(self, station: str) -> bool:

@@ -25,6 +25,7 @@ def add_rest_routes(app: web.Application, hub: Hub) -> None:
     app.router.add_get("/api/stations", functools.partial(stations, hub))
     app.router.add_get("/api/latest", functools.partial(latest, hub))
     app.router.add_get("/api/history", functools.partial(history, hub))
+    app.router.add_get("/api/readings", functools.partial(readings_between, hub))
     app.router.add_get("/api/region", functools.partial(region, hub))
 
 
@@ -107,6 +108,41 @@ async def history(hub: Hub, request: web.Request) -> web.Response:
     loop = asyncio.get_running_loop()
     points = await loop.run_in_executor(None, hub.storage.history, station, factor, start, end, resolution)
     return _json({"station": station, "factor": factor, "resolution": resolution, "points": points})
+
+
+MAX_PAGE = 50_000
+
+
+async def readings_between(hub: Hub, request: web.Request) -> web.Response:
+    """``/api/readings?start=&end=[&after=station,factor,ts][&limit=]``: raw readings of every station.
+
+    Consoles back-fill a gap with it after a resync. Pages in key order (station, factor, ts); the answer's
+    ``next`` is the ``after`` of the next page, null on the last one. The first page waits until every
+    reading received so far is stored, so a page never misses one that was already published.
+    """
+    if not _authorised(hub, request):
+        return _error(401, "missing or wrong token")
+    query = request.query
+    try:
+        start, end = float(query["start"]), float(query["end"])
+        limit = int(query.get("limit", 20_000))
+        after = None
+        if "after" in query:
+            station, factor, ts = query["after"].rsplit(",", 2)
+            after = (station, factor, float(ts))
+    except (KeyError, ValueError):
+        return _error(400, "start and end (Unix seconds) are required; after is station,factor,ts")
+    if start > end or end - start > MAX_RAW_SPAN_S:
+        return _error(400, "start must be before end, at most 31 days apart")
+    if not 1 <= limit <= MAX_PAGE:
+        return _error(400, f"limit must be between 1 and {MAX_PAGE}")
+    loop = asyncio.get_running_loop()
+    if after is None:
+        await loop.run_in_executor(None, hub.writer.flush, 30.0)
+    items = await loop.run_in_executor(None, hub.storage.readings_between, start, end, after, limit)
+    last = items[-1] if len(items) == limit else None
+    following = [last.station, last.factor, last.ts] if last else None
+    return _json({"items": items, "next": following})
 
 
 @functools.cache

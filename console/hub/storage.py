@@ -193,6 +193,22 @@ class Storage:
             return self._daily(station, factor, start, end)
         raise ValueError(f"unknown resolution {resolution!r}; expected one of {RESOLUTIONS}")
 
+    def readings_between(
+        self, start: float, end: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
+    ) -> list[Reading]:
+        """Raw readings of every station with start <= ts <= end, in key order, at most ``limit``.
+
+        Keyset paging: pass the last reading's (station, factor, ts) as ``after`` for the next page.
+        Consoles back-fill a gap with this after a resync.
+        """
+        c = readings.c
+        query = sa.select(c.station, c.factor, c.ts, c.value, c.flag).where(c.ts >= start, c.ts <= end)
+        if after is not None:
+            query = query.where(sa.tuple_(c.station, c.factor, c.ts) > sa.tuple_(*after))
+        query = query.order_by(c.station, c.factor, c.ts).limit(limit)
+        with self._engine.connect() as conn:
+            return [Reading(*row) for row in conn.execute(query)]
+
     def close(self) -> None:
         """Release every pooled connection."""
         self._engine.dispose()

@@ -41,6 +41,8 @@ class StatusBanner(QFrame):
         self._link.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._clock = theme.label("", "figure")
         self._clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._fill = theme.label("", "figure")
+        self._fill.hide()
         self._warning = theme.label("", "figure")
         self._warning.setWordWrap(True)
         self._warning.hide()
@@ -58,6 +60,7 @@ class StatusBanner(QFrame):
         bar.setSpacing(gap * 4)
         bar.addWidget(self._title, 2)
         bar.addWidget(self._link, 0)
+        bar.addWidget(self._fill, 0)
         bar.addWidget(self._clock, 2)
         self._warning.setContentsMargins(gap * 2, gap, gap * 2, gap)
         layout = QVBoxLayout(self)
@@ -102,6 +105,16 @@ class StatusBanner(QFrame):
         """Detail text for the reconnecting state: 'attempt 3 · next retry in 8 s'."""
         text = QCoreApplication.translate("StatusBanner", "attempt {n} · next retry in {s} s")
         return text.format(n=attempt, s=max(0, round(retry_in_s)))
+
+    def set_backfill(self, fraction: float | None) -> None:
+        """Progress of filling a gap from the hub's history (0..1); None when no fill is running."""
+        self._fill.setVisible(fraction is not None)
+        if fraction is not None:
+            self._fill.setText(self.tr("filling the gap {percent} %").format(percent=round(fraction * 100)))
+
+    def backfill_text(self) -> str:
+        """The gap-filling progress shown ('' when none)."""
+        return self._fill.text() if self._fill.isVisibleTo(self) else ""
 
     def link_state(self) -> str:
         """The link state shown."""

@@ -14,6 +14,7 @@ class FaultProxy:
         self.port = 0
         self.delay_s = 0.0
         self.stalled = False
+        self.refusing = False  # the far side is down: connections are accepted and closed at once
         self.connections = 0
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task] = set()
@@ -26,6 +27,9 @@ class FaultProxy:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        if self.refusing:
+            writer.transport.abort()
+            return
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:

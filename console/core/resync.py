@@ -1,0 +1,166 @@
+"""Gap-free resync: after a snapshot that replaced a resume, fill the gap from the hub's REST history.
+
+When the hub cannot replay what a console missed (the gap is older than its replay window, or the hub
+restarted with a new epoch), it sends a snapshot: latest values and states, but not the readings in
+between. :class:`Resync` notices this (a ``welcome`` with ``resumed`` false while the console already held
+data), then pages ``/api/readings`` from shortly before the console's newest data time up to the
+snapshot's, and applies every reading the console does not already have: not in the cache, and not
+received live since the snapshot. The margin before the newest data time catches late arrivals (loggers
+that re-send after an outage); a reading that arrived at the hub during the gap with a data time older
+than the margin is not fetched. Progress goes to ``on_progress`` (0..1, by station, since pages run in
+station order); the filled span is recorded in the store so charts mark it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from console.core import protocol
+from console.core.cache import Cache, CacheWriter
+from console.core.hubapi import HubApi, HubApiError
+from console.core.store import ChangeSet, Store
+
+log = logging.getLogger(__name__)
+
+MARGIN_S = 900.0  # data time fetched before the newest reading held: late arrivals are in the gap too
+PAGE = 20_000
+
+
+@dataclass
+class ResyncResult:
+    """What one back-fill did."""
+
+    start: float
+    end: float
+    fetched: int = 0  # readings the hub returned
+    applied: int = 0  # readings the console did not have
+    pages: int = 0
+    error: str = ""
+
+
+class Resync:
+    """Watches the messages the console applies and back-fills the gap after a snapshot that was a resync."""
+
+    def __init__(
+        self,
+        store: Store,
+        api: HubApi,
+        on_changes: Callable[[ChangeSet], None],
+        on_progress: Callable[[float | None], None] = lambda _: None,
+        cache: Cache | None = None,
+        writer: CacheWriter | None = None,
+        margin_s: float = MARGIN_S,
+    ) -> None:
+        self.store, self.api, self.cache, self.writer = store, api, cache, writer
+        self.on_changes, self.on_progress = on_changes, on_progress
+        self.margin_s = margin_s
+        self.results: list[ResyncResult] = []
+        self._gap_from: float | None = None
+        self._live: set[tuple[str, str, float]] | None = None  # keys received live while a fill runs
+        self._live_until = 0.0
+        self._task: asyncio.Task | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def before(self, message: protocol.HubMessage) -> None:
+        """Call before the store applies a message."""
+        if isinstance(message, protocol.Welcome) and not message.resumed and self.store.data_time > 0:
+            self._gap_from = self.store.data_time - self.margin_s
+
+    def after(self, message: protocol.HubMessage) -> None:
+        """Call after the store applied a message."""
+        if isinstance(message, protocol.Readings) and self._live is not None:
+            until = self._live_until
+            self._live.update((r.station, r.factor, r.ts) for r in message.items if r.ts <= until)
+        elif isinstance(message, protocol.Snapshot) and self._gap_from is not None:
+            start, self._gap_from = self._gap_from, None
+            end = max((r.ts for r in message.latest), default=self.store.data_time)
+            if end > start:
+                if self._task is not None:
+                    self._task.cancel()  # a newer snapshot: fill from the older start to the newer end
+                    start = min(start, self.results[-1].start) if self.results else start
+                self._live, self._live_until = set(), end
+                self._task = asyncio.ensure_future(self.fill(start, end))
+
+    async def wait(self) -> None:
+        """Until the running fill (if any) is done."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def fill(self, start: float, end: float) -> ResyncResult:
+        """Fetch [start, end] page by page and apply what the console does not have."""
+        result = ResyncResult(start, end)
+        self.results.append(result)
+        loop = asyncio.get_running_loop()
+        stations = sorted(self.store.stations)
+        self.on_progress(0.0)
+        try:
+            known: set[tuple[str, str, float]] = set()
+            if self.cache is not None and self.writer is not None:
+                await loop.run_in_executor(None, self.writer.flush, 30.0)
+                known = await loop.run_in_executor(None, self.cache.keys_between, start, end)
+            after = None
+            while True:
+                items, after = await self._page(start, end, after)
+                result.pages += 1
+                result.fetched += len(items)
+                new = _missing(items, known, self._live or set())
+                if new:
+                    self.on_changes(self.store.apply_backfill(new))
+                    if self.writer is not None:
+                        self.writer.submit_readings(new, backfilled=True)
+                    result.applied += len(new)
+                if after is None:
+                    break
+                self.on_progress(_fraction(stations, after[0]))
+            self.store.backfilled.append((start, end))
+            log.info(
+                "back-filled %.0f s of data time: %d readings fetched, %d new, %d pages",
+                end - start, result.fetched, result.applied, result.pages,
+            )  # fmt: skip
+        except HubApiError as exc:
+            result.error = str(exc)
+            log.warning("back-fill of the gap stopped: %s", exc)
+        finally:
+            self._live = None
+            self.on_progress(None)
+        return result
+
+    async def _page(self, start: float, end: float, after: tuple[str, str, float] | None):
+        delay = 0.5
+        for attempt in range(5):
+            try:
+                return await self.api.readings(start, end, after, PAGE)
+            except HubApiError as exc:
+                if attempt == 4:
+                    raise
+                log.info("back-fill page failed (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+
+def _missing(items: list, known: set, live: set) -> list:
+    """The readings whose key is neither stored nor received live."""
+    out = []
+    for r in items:
+        key = (r.station, r.factor, r.ts)
+        if key not in known and key not in live:
+            out.append(r)
+    return out
+
+
+def _fraction(stations: list[str], station: str) -> float:
+    """How far through the station list a page ending at ``station`` is."""
+    return bisect.bisect_right(stations, station) / max(1, len(stations))
