@@ -70,7 +70,7 @@ async def test_soak_cuts_and_a_hub_restart_lose_nothing_and_duplicate_nothing(tm
     producer = Producer()
     hub_dir = tmp_path / "hub"
     hub_dir.mkdir()
-    options = {"stations": STATIONS, "replay_window": 20}  # under a second of events: long outages need a resync
+    options = {"stations": STATIONS, "replay_window": 20}  # < 1 s of events: long outages need a resync
     async with running_hub(hub_dir, **options) as hub:
         port = hub.http_port
         proxy = await FaultProxy(port).start()
