@@ -16,6 +16,7 @@ import pytest
 from console.core import protocol
 from console.core.incidents import ROLE_ACTIONS, Action, IncidentState, Level, Role, Severity
 from console.core.models import StationKind
+from console.hub import auth
 from tests.net.hubkit import TOKEN, Console, Logger, login, running_hub, station, upload
 
 pytestmark = pytest.mark.asyncio
@@ -510,3 +511,42 @@ async def test_a_stuck_logger_raises_one_incident_through_the_rules(tmp_path) ->
         assert list(hub.incidents.incidents) == [incident.id]
         await logger.close()
         await watcher.close()
+
+
+async def test_users_file_login_and_the_shared_token_role(tmp_path) -> None:
+    path = tmp_path / "users.toml"
+    hashed = auth.hash_password("s3cret", iterations=1000)
+    path.write_text(
+        f'[[users]]\nname = "zhang"\ndisplay = "张伟"\nrole = "coordinator"\npassword = "{hashed}"\n',
+        encoding="utf-8",
+    )
+    users = auth.load_users(path)
+    async with running_hub(tmp_path, stations=STATIONS, users=users, token_role="inspector") as hub:
+        status, body = await rest(
+            hub, "/api/login", method="POST", json={"user": "zhang", "password": "s3cret"}
+        )
+        assert status == 200 and (body["role"], body["display"]) == ("coordinator", "张伟")
+        person = await Console.connect(hub, body["token"])
+        assert (await person.next()).role == "coordinator"
+        await person.next()
+        shared = await Console.connect(hub)
+        assert (await shared.next()).role == "inspector"
+        await shared.next()
+        reported = await report(shared)
+        assert reported.ok
+        refused = await shared.command("dispatch", reported.target, 1, assignee="A")
+        assert refused.error.startswith("forbidden:")
+        dispatched = await person.command("dispatch", reported.target, 1, assignee="A")
+        assert dispatched.ok
+        trail = (await get(hub, f"/api/incidents/{reported.target}"))["audit"]
+        assert [(e["actor"], e["role"]) for e in trail] == [
+            ("console", "inspector"),
+            ("zhang", "coordinator"),
+        ]
+        await person.close()
+        await shared.close()
+    (tmp_path / "bad.toml").write_text('[[users]]\nname = "x"\nrole = "boss"\npassword = "plain"\n')
+    with pytest.raises(ValueError, match=r"bad\.toml"):
+        auth.load_users(tmp_path / "bad.toml")
+    demo = auth.Sessions(auth.demo_users("tok"), "tok")
+    assert demo.check_password("admin", "tok").role == "admin" and demo.check_password("admin", "x") is None
