@@ -71,6 +71,7 @@ class ConsoleApp:
         self._tasks: list[asyncio.Future] = []
         self._history_fetched: set[str] = set()
         self.local = None
+        self._build_incidents()
 
     async def run(self) -> int:
         """Start everything, wait until the operator quits (or the snapshot is taken), stop everything."""
@@ -82,7 +83,9 @@ class ConsoleApp:
             self._build_views()
             self._paint_from_cache()  # before the hub: the wall is never blank while it starts or is away
             await self._start_hub()
+            await self._login()
             self._start_link()
+            self._start_incidents()
             self._tasks.append(asyncio.ensure_future(self._load_region()))
             if self.settings.snapshot_dir:
                 self._tasks.append(asyncio.ensure_future(self._snapshot_later()))
@@ -101,7 +104,11 @@ class ConsoleApp:
         snapshot = self.local.snapshot()
         if snapshot is not None:
             self.vm.on_changes(self.store.apply(snapshot))
+            self.incidents.on_changes(self.book.apply(snapshot))
+            self.incidents.set_station_names({s.id: s.name for s in self.store.stations.values()})
         self.region = self.local.region()
+        if self.region:
+            self.incidents.set_township_names({t["code"]: t["name"] for t in self.region["townships"]})
         self._maybe_load_map()
 
     async def _start_hub(self) -> None:
@@ -127,7 +134,7 @@ class ConsoleApp:
             settings.hub_url,
             settings.token,
             self._on_message,
-            self.vm.on_link_status,
+            self._on_link_status,
             client_name=name,
             position=self.local.position() if self.local else None,
         )
@@ -136,10 +143,110 @@ class ConsoleApp:
     def _on_message(self, message) -> None:
         change = self.store.apply(message)
         self.vm.on_changes(change)
+        self._on_incident_message(message, change.snapshot)
         if self.local is not None:
             self.local.record(message)
         if change.snapshot:
             self._maybe_load_map()
+
+    # --- the incident loop: book, commands through the outbox, view-model, dispatch window ---------------
+
+    def _build_incidents(self) -> None:
+        from console.core.incident_book import IncidentBook
+        from console.viewmodels.incidents import IncidentViewModel
+
+        self.book = IncidentBook()
+        self.incidents = IncidentViewModel(self.book)
+        self.commands = None
+        self.outbox = None
+        self.session = None
+        self.dispatch_window = None
+
+    async def _login(self) -> None:
+        """With --user: log in over REST and use the session's token on the link (its role rules the UI).
+        A refused login is reported and the console goes on with the shared token, if there is one."""
+        settings = self.settings
+        if not settings.user:
+            return
+        password = settings.password or (self.hub.token if self.hub is not None else "")
+        api = HubApi(settings.hub_url, settings.token)
+        try:
+            self.session = await api.login(settings.user, password)
+        except HubApiError as exc:
+            log.error("login as %s failed: %s", settings.user, exc)
+            from PySide6.QtCore import QCoreApplication
+
+            text = QCoreApplication.translate("Console", "Login as {0} failed: {1}")
+            self.incidents.message_changed.emit(text.format(settings.user, exc))
+            return
+        finally:
+            await api.close()
+        settings.token = self.session.token
+        log.info("logged in as %s (%s)", self.session.user, self.session.role)
+
+    def _start_incidents(self) -> None:
+        """Commands go through the durable outbox in the cache file and are sent on the link."""
+        from console.commands import CommandCenter
+        from console.core.outbox import Outbox
+
+        self.outbox = Outbox(self.local.cache if self.local else self.settings.data_dir / "outbox.db")
+        vm, api = self.incidents, self.api
+        self.commands = CommandCenter(self.outbox, self.link.send, self.book, vm.on_commands_changed)
+        vm.commands = self.commands
+        vm.fetch_trail, vm.upload = api.incident, api.upload_attachment
+        vm.fetch_assessment, vm.fetch_assessment_csv = api.assessment, api.assessment_csv
+        vm.on_commands_changed()
+        self._tasks.append(asyncio.ensure_future(self._load_roster()))
+
+    async def _load_roster(self) -> None:
+        try:
+            people = await self.api.roster()
+        except HubApiError as exc:
+            log.warning("responsibility roster not available: %s", exc)
+            return
+        if self.dispatch_window is not None:
+            self.dispatch_window.detail.set_roster([p["name"] for p in people if p.get("name")])
+        self._roster = [p["name"] for p in people if p.get("name")]
+
+    def _on_link_status(self, status) -> None:
+        from console.core.link import LinkState
+
+        self.vm.on_link_status(status)
+        if status.state == LinkState.LIVE and self.commands is not None:
+            self.commands.on_link_live()  # replay the outbox in order (ids make repeats harmless)
+
+    def _on_incident_message(self, message, snapshot: bool) -> None:
+        from console.core import protocol
+
+        if isinstance(message, protocol.Ack) and self.commands is not None:
+            self.commands.on_ack(message)
+        elif isinstance(message, protocol.Welcome):
+            self.incidents.set_role(message.role)
+        self.incidents.on_changes(self.book.apply(message))
+        if snapshot:
+            self.incidents.set_station_names({s.id: s.name for s in self.store.stations.values()})
+
+    def toggle_dispatch(self) -> None:
+        """Open (or close) the coordinator's dispatch window."""
+        from console.views.dispatch import DispatchWindow
+
+        if self.dispatch_window is None:
+            self.dispatch_window = DispatchWindow(self.incidents)
+            self.dispatch_window.set_townships(self.incidents.township_names)
+            self.dispatch_window.detail.set_roster(getattr(self, "_roster", []))
+        window = self.dispatch_window
+        window.setVisible(not window.isVisible())
+        if window.isVisible():
+            window.raise_()
+            window.activateWindow()
+
+    def _add_dispatch_shortcuts(self) -> None:
+        from PySide6.QtGui import QKeySequence, QShortcut
+
+        for window in self.windows.windows:
+            QShortcut(QKeySequence("Ctrl+D"), window, activated=self.toggle_dispatch)
+        if self.settings.dispatch:
+            self.toggle_dispatch()
 
     async def _load_region(self) -> None:
         """Fetch the region (townships, boundary) from the hub, retrying until it answers."""
@@ -156,6 +263,9 @@ class ConsoleApp:
         if self.local is not None:
             self.local.remember_region(fresh)
         self.vm.set_township_names({t["code"]: t["name"] for t in self.region["townships"]})
+        self.incidents.set_township_names({t["code"]: t["name"] for t in self.region["townships"]})
+        if self.dispatch_window is not None:
+            self.dispatch_window.set_townships(self.incidents.township_names)
         self._maybe_load_map()
 
     def _on_selection(self, station_id: str) -> None:
@@ -202,13 +312,14 @@ class ConsoleApp:
         map_view = MapView(cache_dir=self.settings.data_dir / "map")
         self.views = {
             "situation": SituationView(self.vm),
-            "map": MapScreenView(self.vm, map_view),
-            "action": ActionView(self.vm),
+            "map": MapScreenView(self.vm, map_view, self.incidents),
+            "action": ActionView(self.vm, self.incidents),
         }
         self.views["map"].banner.set_title(self.settings.title)
         qsettings = QSettings(str(self.settings.data_dir / "console.ini"), QSettings.Format.IniFormat)
         self.windows = WallWindows(self.views, self.settings.layout(), qsettings)
         self.windows.arrange()
+        self._add_dispatch_shortcuts()
 
     async def _snapshot_later(self) -> None:
         await asyncio.sleep(self.settings.snapshot_after)
@@ -221,6 +332,8 @@ class ConsoleApp:
             path = out / f"wall-{n}-{screen}.png"
             window.grab().save(str(path))
             log.info("snapshot written: %s", path)
+        if self.dispatch_window is not None and self.dispatch_window.isVisible():
+            self.dispatch_window.grab().save(str(out / "dispatch.png"))
         self._done.set()
 
     async def shutdown(self) -> None:
@@ -230,8 +343,14 @@ class ConsoleApp:
         if self.windows is not None:
             self.windows.save()
             self.windows.close_all()
+        if self.dispatch_window is not None:
+            self.dispatch_window.close()
         if self.link is not None:
             await self.link.stop()
+        if self.commands is not None:
+            await self.commands.drain()
+        if self.outbox is not None:
+            self.outbox.close()
         if self.api is not None:
             await self.api.close()
         if self.local is not None:  # off the GUI thread: the writer finishes its last batch first
@@ -267,7 +386,9 @@ def map_labels() -> dict[str, str]:
         "approximate": QCoreApplication.translate("Map", "Township outlines approximate"),
         "tile_attribution": QCoreApplication.translate("Map", "Intranet basemap"),
     }
-    return labels | {f"aqi_{level}": category_word(level) for level in range(1, 7)}
+    from console.widgets.incident_words import incident_map_labels
+
+    return labels | {f"aqi_{level}": category_word(level) for level in range(1, 7)} | incident_map_labels()
 
 
 def main(argv: list[str] | None = None) -> int:

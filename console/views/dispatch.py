@@ -15,6 +15,7 @@ from console.widgets import theme
 from console.widgets.assessment import AssessmentView
 from console.widgets.incident_detail import IncidentDetailPane
 from console.widgets.incident_queue import IncidentQueue, StageCounts
+from console.widgets.incident_style import controls_stylesheet
 from console.widgets.incident_words import role_word
 
 
@@ -37,9 +38,11 @@ class DispatchWindow(QWidget):
         self.vm = vm
         self.scale = scale or theme.WallScale.desk()
         self.setObjectName("dispatch")
-        self.setWindowTitle(self.tr("Dispatch"))
+        self.setWindowTitle(self.tr("Dispatch desk"))
         self.setStyleSheet(
-            f"QWidget#dispatch {{ background: {theme.BACKGROUND}; }}" + theme.stylesheet(self.scale)
+            f"QWidget#dispatch {{ background: {theme.BACKGROUND}; }}"
+            + theme.stylesheet(self.scale)
+            + controls_stylesheet(self.scale)
         )
         self.setFont(theme.font_px(self.scale.body_px))
         self.counts = StageCounts(self.scale)

@@ -202,15 +202,26 @@ class ActionView(QWidget):
         self.city_panel = _panel(self.tr("City PM2.5 and AQI · hourly, 24 h"), self.city, narrow=True)
         self.wind_panel = _panel(self.tr("Wind"), self.wind, narrow=True)
         layout = QVBoxLayout(self)
-        self.incidents_panel.setVisible(incidents is not None)
-        layout.addWidget(self.incidents_panel, 8)  # what needs action comes first on this screen
-        layout.addWidget(self.events_panel, 3 if incidents is not None else 2)
-        layout.addWidget(self.trends_panel, 6 if incidents is not None else 8)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.city_panel, 2)
-        bottom.addWidget(self.wind_panel, 1)
-        layout.addLayout(bottom, 3)
-        if incidents is not None:
+        if incidents is None:
+            self.incidents_panel.hide()
+            layout.addWidget(self.events_panel, 2)
+            layout.addWidget(self.trends_panel, 8)
+            bottom = QHBoxLayout()
+            bottom.addWidget(self.city_panel, 2)
+            bottom.addWidget(self.wind_panel, 1)
+            layout.addLayout(bottom, 3)
+        else:  # what needs action first; the latest events share the bottom row with the city trend and wind
+            layout.addWidget(self.incidents_panel, 9)
+            layout.addWidget(self.trends_panel, 9)
+            row = QWidget()  # a widget: its height follows the stretch, not the wind's size hint
+            row.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+            bottom = QHBoxLayout(row)
+            bottom.setContentsMargins(0, 0, 0, 0)
+            bottom.addWidget(self.events_panel, 3)
+            bottom.addWidget(self.city_panel, 2)
+            bottom.addWidget(self.wind_panel, 1)
+            layout.addWidget(row, 6)
+            self._rows = ((self.incidents_panel, 0.38), (self.trends_panel, 0.37), (row, 0.25))
             self._bind_incidents(incidents)
         self._shown_station = ""
         self._plots = Spread(self)
@@ -218,6 +229,19 @@ class ActionView(QWidget):
         vm.station_series_changed.connect(self._on_station_series)
         vm.city_trend_changed.connect(self._on_city_trend)
         vm.wind_changed.connect(self._on_wind)
+
+    def resizeEvent(self, event) -> None:
+        """With incidents, the rows keep fixed shares of the height: a plot's or the wind rose's size hint
+        must not squeeze the queue (stretch factors alone give way to expanding children)."""
+        super().resizeEvent(event)
+        rows = getattr(self, "_rows", ())
+        if not rows:
+            return
+        layout = self.layout()
+        margins = layout.contentsMargins()
+        room = self.height() - margins.top() - margins.bottom() - layout.spacing() * (len(rows) - 1)
+        for widget, share in rows:
+            widget.setFixedHeight(max(0, int(room * share)))
 
     def _bind_incidents(self, incidents: IncidentViewModel) -> None:
         bind_queue(incidents, self.board.queue, self.board.counts)

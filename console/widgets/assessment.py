@@ -67,7 +67,7 @@ class AssessmentView(QWidget):
         )
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(
-            [self.tr("Name"), self.tr("Handled"), self.tr("On time"), self.tr("Mean handling time"),
+            [self.tr("Name"), self.tr("Handled"), self.tr("On-time rate"), self.tr("Mean handling time"),
              self.tr("Returns"), self.tr("Escalations")]
         )  # fmt: skip
         self.table.verticalHeader().hide()
@@ -75,7 +75,7 @@ class AssessmentView(QWidget):
         self.table.setSortingEnabled(True)
         self.table.setShowGrid(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(True)  # figures stay near the names
         self.table.setStyleSheet(
             f"QTableWidget {{ background: {theme.PANEL}; border: 1px solid {theme.PANEL_EDGE}; }}"
             f" QHeaderView::section {{ background: {theme.PANEL}; color: {theme.TEXT_SECONDARY};"

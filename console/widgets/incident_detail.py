@@ -39,6 +39,15 @@ from console.widgets.incident_words import (
 TRAIL_COLUMNS = 6
 
 
+def _clear(layout) -> None:
+    """Take every item out of a layout; widgets are hidden at once and deleted later."""
+    while layout.count():
+        widget = layout.takeAt(0).widget()
+        if widget is not None:
+            widget.hide()
+            widget.deleteLater()
+
+
 def _clock(ts: float | None) -> str:
     return theme.local_time(ts).strftime("%m-%d %H:%M") if ts else "—"
 
@@ -66,6 +75,7 @@ class IncidentDetailPane(QWidget):
         self.dialog: ActionDialog | None = None
         self.action_buttons: dict[Action, QPushButton] = {}
         self.problem_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
+        self._buttons_for: tuple | None = ()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -201,8 +211,8 @@ class IncidentDetailPane(QWidget):
             (self.tr("Responsible"), f"{i.responsible or '—'} ({level_word(i.level)})", ""),
             (self.tr("Place"), place, ""),
             (self.tr("Source"), f"{source_word(i.source)} {i.station or ''} {i.rule or ''}".strip(), ""),
-            (self.tr("Raised"), _clock(i.created), ""),
-            (self.tr("Dispatched"), _clock(i.dispatched), ""),
+            (self.tr("Raised at"), _clock(i.created), ""),
+            (self.tr("Dispatched at"), _clock(i.dispatched), ""),
             (self.tr("Escalations / returns"), f"{i.escalations} / {i.returns}", ""),
         ]
         for name, value, state in rows:
@@ -226,10 +236,11 @@ class IncidentDetailPane(QWidget):
         self.trail.resizeRowsToContents()
 
     def _fill_buttons(self, detail) -> None:
-        while self.buttons.count():
-            item = self.buttons.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        key = None if detail is None else (detail.incident.id, tuple(detail.actions), detail.pulsing)
+        if key == self._buttons_for:
+            return  # the same buttons: keep them (and the keyboard focus on them)
+        self._buttons_for = key
+        _clear(self.buttons)
         self.action_buttons = {}
         if detail is None:
             return
@@ -247,11 +258,7 @@ class IncidentDetailPane(QWidget):
         self.buttons.addStretch(1)
 
     def _fill_problems(self, detail) -> None:
-        while self.problems.count():
-            item = self.problems.takeAt(0)
-            widget = item.widget()
-            if widget is not None:
-                widget.deleteLater()
+        _clear(self.problems)
         self.problem_buttons = {}
         for entry in detail.problems if detail else []:
             self.problems.addWidget(self._problem_row(entry, detail.incident.id))
@@ -265,7 +272,7 @@ class IncidentDetailPane(QWidget):
         text.setWordWrap(True)
         text.setStyleSheet("border: none;")
         reload = QPushButton(self.tr("Reload"))
-        dismiss = QPushButton(self.tr("Dismiss"))
+        dismiss = QPushButton(self.tr("Got it"))
         reload.clicked.connect(lambda: self.reload_requested.emit(incident_id))
         dismiss.clicked.connect(lambda: self.dismiss_problem_requested.emit(entry.command.id))
         box.addWidget(text, 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Signal
+from PySide6.QtCore import QDateTime, QTimeZone, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -97,7 +97,10 @@ class ActionDialog(QDialog):
                     span(hours * 3600), severity_word(self.incident.severity)
                 )
             )
-            self.deadline = QDateTimeEdit(QDateTime.fromSecsSinceEpoch(int(self._now + hours * 3600)))
+            local = QTimeZone(int(theme.LOCAL_TZ.utcoffset(None).total_seconds()))  # the centre's time
+            self.deadline = QDateTimeEdit()
+            self.deadline.setTimeZone(local)
+            self.deadline.setDateTime(QDateTime.fromSecsSinceEpoch(int(self._now + hours * 3600), local))
             self.deadline.setDisplayFormat("yyyy-MM-dd HH:mm")
             self.deadline.setEnabled(False)
             self.own_deadline.toggled.connect(self.deadline.setEnabled)

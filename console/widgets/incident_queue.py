@@ -49,7 +49,7 @@ COLUMNS: dict[str, tuple[str, SortKey | None]] = {
     "township": ("Township", SortKey.TOWNSHIP),
     "deadline": ("Deadline", SortKey.DEADLINE),
     "assignee": ("Assignee", None),
-    "created": ("Raised", SortKey.CREATED),
+    "created": ("Raised at", SortKey.CREATED),
     "badge": ("", None),
 }
 WALL_COLUMNS = ("severity", "state", "title", "township", "deadline", "badge")
@@ -64,7 +64,7 @@ def column_title(key: str) -> str:
         "township": QApplication.translate("IncidentQueue", "Township"),
         "deadline": QApplication.translate("IncidentQueue", "Deadline"),
         "assignee": QApplication.translate("IncidentQueue", "Assignee"),
-        "created": QApplication.translate("IncidentQueue", "Raised"),
+        "created": QApplication.translate("IncidentQueue", "Raised at"),
         "badge": "",
     }
     return words[key]
@@ -302,8 +302,9 @@ class IncidentQueue(QWidget):
         gap = self.scale.gap_px
         table.setStyleSheet(
             f"QTableView {{ background: {theme.PANEL}; border: none; selection-background-color: #12394a; }}"
-            f" QTableView::item {{ border-bottom: 1px solid {theme.PANEL_EDGE}; padding: 0 {gap}px; }}"
-            f" QTableView::item:selected {{ border: 2px solid {theme.FOCUS}; }}"
+            f" QTableView::item {{ border-bottom: 1px solid {theme.PANEL_EDGE}; }}"
+            f" QTableView::item:selected {{ border-top: 2px solid {theme.FOCUS};"
+            f" border-bottom: 2px solid {theme.FOCUS}; }}"
             f" QHeaderView::section {{ background: {theme.PANEL}; color: {theme.TEXT_SECONDARY};"
             f" border: none; border-bottom: 1px solid {theme.PANEL_EDGE}; padding: 0 {gap}px; }}"
         )

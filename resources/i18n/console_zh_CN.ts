@@ -1,44 +1,192 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ActionDialog</name>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="78" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="93" />
+        <source>Assignee</source>
+        <translation>处置人</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="96" />
+        <source>Own deadline (default: {0} for {1})</source>
+        <translation>自定时限（默认：{1} {0}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="105" />
+        <source>Deadline</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="110" />
+        <source>Pass: close the incident</source>
+        <translation>通过：办结</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="111" />
+        <source>Return for more handling</source>
+        <translation>退回继续处置</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="115" />
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="119" />
+        <source>Comment</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="123" />
+        <source>Add photos …</source>
+        <translation>添加照片 …</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="125" />
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="130" />
+        <source>Instructions for the assignee (optional)</source>
+        <translation>给处置人的要求（可选）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="131" />
+        <source>What was done on site</source>
+        <translation>现场处置情况</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="132" />
+        <source>The result of the handling (required)</source>
+        <translation>处置结果（必填）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="133" />
+        <source>Required when returning: what is still missing</source>
+        <translation>退回时必填：还缺什么</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="134" />
+        <source>Why no action is needed (required)</source>
+        <translation>不予处理的理由（必填）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
+        <source>Your note (required)</source>
+        <translation>备注内容（必填）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="140" />
+        <source>Choose photos</source>
+        <translation>选择照片</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="142" />
+        <source>Photos (*.jpg *.jpeg *.png)</source>
+        <translation>照片 (*.jpg *.jpeg *.png)</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="152" />
+        <source>{0}: only JPEG and PNG photos</source>
+        <translation>{0}：仅支持 JPEG 和 PNG 照片</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="154" />
+        <source>{0}: file not found</source>
+        <translation>{0}：文件不存在</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="156" />
+        <source>{0}: larger than 10 MB</source>
+        <translation>{0}：超过 10 MB</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="158" />
+        <source>at most {0} photos</source>
+        <translation>最多 {0} 张照片</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="184" />
+        <source>Choose who is to handle it.</source>
+        <translation>请选择处置人。</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="186" />
+        <source>The deadline must be in the future.</source>
+        <translation>时限必须晚于当前时间。</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="188" />
+        <source>Describe the result before submitting feedback.</source>
+        <translation>提交反馈前请填写处置结果。</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="189" />
+        <source>Say why the incident needs no action.</source>
+        <translation>请说明不予处理的理由。</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="190" />
+        <source>Write the comment.</source>
+        <translation>请填写备注。</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="195" />
+        <source>Say what is still missing before returning it.</source>
+        <translation>退回前请说明还缺什么。</translation>
+    </message>
+</context>
+<context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="143" />
+        <location filename="../../console/views/screens.py" line="200" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="144" />
+        <location filename="../../console/views/screens.py" line="201" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="145" />
+        <location filename="../../console/views/screens.py" line="202" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="146" />
+        <location filename="../../console/views/screens.py" line="203" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="194" />
+        <location filename="../../console/views/screens.py" line="288" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="198" />
+        <location filename="../../console/views/screens.py" line="292" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="173" />
+        <location filename="../../console/views/screens.py" line="267" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="200" />
+        <location filename="../../console/views/screens.py" line="195" />
+        <source>Incidents</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/screens.py" line="294" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -139,6 +287,74 @@
     </message>
 </context>
 <context>
+    <name>AssessmentView</name>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="61" />
+        <source>By township</source>
+        <translation>按乡镇</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="62" />
+        <source>By person</source>
+        <translation>按人员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="63" />
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="64" />
+        <source>Export CSV …</source>
+        <translation>导出 CSV …</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="66" />
+        <source>Incidents closed in the last 30 days after a passing assessment</source>
+        <translation>近 30 天考核通过办结的事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="70" />
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="70" />
+        <source>Handled</source>
+        <translation>办结数</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="70" />
+        <source>Mean handling time</source>
+        <translation>平均处置时长</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="70" />
+        <source>On-time rate</source>
+        <translation>按时率</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="71" />
+        <source>Returns</source>
+        <translation>退回次数</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="71" />
+        <source>Escalations</source>
+        <translation>升级次数</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="124" />
+        <source>Export assessment</source>
+        <translation>导出考核</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/assessment.py" line="126" />
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+</context>
+<context>
     <name>Compass</name>
     <message>
         <location filename="../../console/widgets/wind_widget.py" line="20" />
@@ -182,6 +398,37 @@
     </message>
 </context>
 <context>
+    <name>Console</name>
+    <message>
+        <location filename="../../console/app.py" line="192" />
+        <source>Login as {0} failed: {1}</source>
+        <translation>以 {0} 登录失败：{1}</translation>
+    </message>
+</context>
+<context>
+    <name>DispatchWindow</name>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="40" />
+        <source>Dispatch desk</source>
+        <translation>调度台</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="56" />
+        <source>Incidents</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="57" />
+        <source>Assessment</source>
+        <translation>考核</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="88" />
+        <source>Role: {0}</source>
+        <translation>角色：{0}</translation>
+    </message>
+</context>
+<context>
     <name>EventList</name>
     <message>
         <location filename="../../console/widgets/event_list.py" line="29" />
@@ -207,47 +454,47 @@
 <context>
     <name>Factor</name>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="249" />
+        <location filename="../../console/widgets/trend_plot.py" line="237" />
         <source>Temperature</source>
         <translation>气温</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="250" />
+        <location filename="../../console/widgets/trend_plot.py" line="238" />
         <source>Humidity</source>
         <translation>湿度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="251" />
+        <location filename="../../console/widgets/trend_plot.py" line="239" />
         <source>Pressure</source>
         <translation>气压</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="252" />
+        <location filename="../../console/widgets/trend_plot.py" line="240" />
         <source>Wind speed</source>
         <translation>风速</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="253" />
+        <location filename="../../console/widgets/trend_plot.py" line="241" />
         <source>TSP</source>
         <translation>TSP</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="254" />
+        <location filename="../../console/widgets/trend_plot.py" line="242" />
         <source>Noise Leq</source>
         <translation>噪声 Leq</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="255" />
+        <location filename="../../console/widgets/trend_plot.py" line="243" />
         <source>Dissolved oxygen</source>
         <translation>溶解氧</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="256" />
+        <location filename="../../console/widgets/trend_plot.py" line="244" />
         <source>Ammonia nitrogen</source>
         <translation>氨氮</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="257" />
+        <location filename="../../console/widgets/trend_plot.py" line="245" />
         <source>Total phosphorus</source>
         <translation>总磷</translation>
     </message>
@@ -281,29 +528,543 @@
     </message>
 </context>
 <context>
+    <name>Incident</name>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="14" />
+        <source>Discovered</source>
+        <translation>发现</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="15" />
+        <source>Dispatched</source>
+        <translation>派发</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="16" />
+        <source>Handling</source>
+        <translation>处置</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="17" />
+        <source>Feedback</source>
+        <translation>反馈</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="18" />
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="26" />
+        <source>Minor</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="27" />
+        <source>Serious</source>
+        <translation>较重</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="28" />
+        <source>Severe</source>
+        <translation>严重</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="29" />
+        <source>Extremely severe</source>
+        <translation>特别严重</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="47" />
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="48" />
+        <source>Township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="49" />
+        <source>District</source>
+        <translation>区县</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="50" />
+        <source>City</source>
+        <translation>市</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="58" />
+        <location filename="../../console/widgets/incident_words.py" line="90" />
+        <source>Duty officer</source>
+        <translation>值班员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="59" />
+        <source>Coordinator</source>
+        <translation>调度员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="60" />
+        <source>Leader</source>
+        <translation>领导</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="61" />
+        <location filename="../../console/widgets/incident_words.py" line="89" />
+        <source>Inspector</source>
+        <translation>巡查员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="62" />
+        <source>Administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="63" />
+        <source>System</source>
+        <translation>系统</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="71" />
+        <source>Report</source>
+        <translation>上报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="72" />
+        <source>Dispatch</source>
+        <translation>派发</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="73" />
+        <source>Record handling</source>
+        <translation>记录处置</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="74" />
+        <source>Submit feedback</source>
+        <translation>提交反馈</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="75" />
+        <source>Assess</source>
+        <translation>考核</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="76" />
+        <source>Dismiss</source>
+        <translation>不予处理</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="77" />
+        <source>Comment</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="78" />
+        <source>Raised</source>
+        <translation>发现</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="79" />
+        <source>Updated</source>
+        <translation>更新</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="80" />
+        <source>Condition cleared</source>
+        <translation>条件已解除</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="81" />
+        <source>Escalated</source>
+        <translation>升级</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="88" />
+        <source>Alarm rule</source>
+        <translation>报警规则</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="91" />
+        <source>Citizen report</source>
+        <translation>群众举报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="100" />
+        <source>{m} min</source>
+        <translation>{m} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="103" />
+        <source>{h} h {m:02d} min</source>
+        <translation>{h} 小时 {m:02d} 分</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="105" />
+        <source>{d} d {h} h</source>
+        <translation>{d} 天 {h} 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="113" />
+        <source>overdue {0}</source>
+        <translation>超期 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="115" />
+        <location filename="../../console/widgets/incident_words.py" line="117" />
+        <source>{0} left</source>
+        <translation>剩余 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="119" />
+        <source>awaiting assessment</source>
+        <translation>待考核</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="121" />
+        <source>closed on time</source>
+        <translation>按时办结</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="123" />
+        <source>closed {0} late</source>
+        <translation>超期 {0} 办结</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="124" />
+        <source>not dispatched</source>
+        <translation>未派发</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="130" />
+        <source>Incidents</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="131" />
+        <source>Not dispatched</source>
+        <translation>未派发</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="132" />
+        <source>On time</source>
+        <translation>未超期</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="133" />
+        <source>Due soon</source>
+        <translation>即将到期</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="134" />
+        <source>Overdue</source>
+        <translation>超期</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentBoard</name>
+    <message>
+        <location filename="../../console/views/screens.py" line="162" />
+        <source>Acknowledge new critical incidents</source>
+        <translation>确认新的特别严重事件</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentDetailPane</name>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="83" />
+        <source>Select an incident in the queue</source>
+        <translation>请在列表中选择事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="107" />
+        <source>Why it was raised</source>
+        <translation>发现依据</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="108" />
+        <source>Audit trail</source>
+        <translation>处理记录</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="116" />
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="116" />
+        <source>Who</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="116" />
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="116" />
+        <source>Stage</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="116" />
+        <source>Comment</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="117" />
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="166" />
+        <source>Loading the whole trail from the hub …</source>
+        <translation>正在从中心读取完整记录 …</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="176" />
+        <source>The condition has cleared: closing is suggested.</source>
+        <translation>报警条件已解除，建议办结。</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="181" />
+        <source>queued, not yet sent (no link)</source>
+        <translation>已排队，尚未发出（无连接）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="182" />
+        <source>sent, waiting for the hub</source>
+        <translation>已发出，等待中心确认</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="183" />
+        <source>accepted, waiting for the hub's update</source>
+        <translation>中心已受理，等待更新</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="199" />
+        <source>Deadline</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="200" />
+        <source>Assignee</source>
+        <translation>处置人</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="201" />
+        <source>Responsible</source>
+        <translation>责任人</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="202" />
+        <source>Place</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="203" />
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="204" />
+        <source>Raised at</source>
+        <translation>发现时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="205" />
+        <source>Dispatched at</source>
+        <translation>派发时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="268" />
+        <source>Got it</source>
+        <translation>知道了</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="206" />
+        <source>Escalations / returns</source>
+        <translation>升级 / 退回</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="237" />
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="263" />
+        <source>Conflict</source>
+        <translation>冲突</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="263" />
+        <source>Refused</source>
+        <translation>被拒绝</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="267" />
+        <source>Reload</source>
+        <translation>重新读取</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentQueue</name>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="61" />
+        <source>Severity</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="62" />
+        <source>Stage</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="63" />
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="64" />
+        <source>Township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="65" />
+        <source>Deadline</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="66" />
+        <source>Assignee</source>
+        <translation>处置人</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="67" />
+        <source>Raised at</source>
+        <translation>发现时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="120" />
+        <source>refused</source>
+        <translation>被拒绝</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="122" />
+        <source>pending</source>
+        <translation>待确认</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="124" />
+        <source>NEW</source>
+        <translation>新</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="226" />
+        <source>Overdue</source>
+        <translation>超期</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="319" />
+        <source>Open stages</source>
+        <translation>未办结</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="320" />
+        <source>All stages</source>
+        <translation>全部环节</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="324" />
+        <source>All severities</source>
+        <translation>全部等级</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="328" />
+        <location filename="../../console/widgets/incident_queue.py" line="361" />
+        <source>All townships</source>
+        <translation>全部乡镇</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_queue.py" line="329" />
+        <source>Overdue only</source>
+        <translation>仅超期</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentViewModel</name>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="320" />
+        <source>Commands are not available: no connection to the hub</source>
+        <translation>无法下达指令：未连接中心</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="325" />
+        <source>Not sent: {0}</source>
+        <translation>未发出：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="334" />
+        <source>Photos cannot be uploaded: no connection to the hub</source>
+        <translation>无法上传照片：未连接中心</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="340" />
+        <source>Uploading {0} …</source>
+        <translation>正在上传 {0} …</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="343" />
+        <source>Upload failed, nothing was sent: {0}</source>
+        <translation>上传失败，未发出任何指令：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="356" />
+        <source>Audit trail not available: {0}</source>
+        <translation>无法读取处理记录：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="367" />
+        <source>Assessment not available: {0}</source>
+        <translation>无法读取考核：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="378" />
+        <source>Export failed: {0}</source>
+        <translation>导出失败：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="380" />
+        <source>Exported to {0}</source>
+        <translation>已导出到 {0}</translation>
+    </message>
+</context>
+<context>
     <name>Limits</name>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="282" />
+        <location filename="../../console/widgets/trend_plot.py" line="270" />
         <source>GB 3095 II {period} {value}</source>
         <translation>GB 3095 二级 {period} {value}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="287" />
+        <location filename="../../console/widgets/trend_plot.py" line="275" />
         <source>GB 3096 zone {zone} {period} {value}</source>
         <translation>GB 3096 {zone}类区 {period} {value}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="289" />
+        <location filename="../../console/widgets/trend_plot.py" line="277" />
         <source>day</source>
         <translation>昼间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="290" />
+        <location filename="../../console/widgets/trend_plot.py" line="278" />
         <source>night</source>
         <translation>夜间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="297" />
+        <location filename="../../console/widgets/trend_plot.py" line="285" />
         <source>GB 3838 {cls} {value}</source>
         <translation>GB 3838 {cls}类 {value}</translation>
     </message>
@@ -311,97 +1072,97 @@
 <context>
     <name>Map</name>
     <message>
-        <location filename="../../console/app.py" line="208" />
+        <location filename="../../console/app.py" line="384" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="209" />
+        <location filename="../../console/app.py" line="385" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="210" />
+        <location filename="../../console/app.py" line="386" />
         <source>Air stations</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="211" />
+        <location filename="../../console/app.py" line="387" />
         <source>Micro stations</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="212" />
+        <location filename="../../console/app.py" line="388" />
         <source>Scenic areas</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="213" />
+        <location filename="../../console/app.py" line="389" />
         <source>Water quality</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="214" />
+        <location filename="../../console/app.py" line="390" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="215" />
+        <location filename="../../console/app.py" line="391" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="216" />
+        <location filename="../../console/app.py" line="392" />
         <source>Pollution sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="217" />
+        <location filename="../../console/app.py" line="393" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="218" />
+        <location filename="../../console/app.py" line="394" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="219" />
+        <location filename="../../console/app.py" line="395" />
         <source>Exceedance</source>
         <translation>超标</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="220" />
+        <location filename="../../console/app.py" line="396" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="221" />
+        <location filename="../../console/app.py" line="397" />
         <source>Stale data</source>
         <translation>数据陈旧</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="222" />
+        <location filename="../../console/app.py" line="398" />
         <source>Instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="223" />
+        <location filename="../../console/app.py" line="399" />
         <source>Invalid data</source>
         <translation>无效数据</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="224" />
+        <location filename="../../console/app.py" line="400" />
         <source>Selected</source>
         <translation>选中</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="225" />
+        <location filename="../../console/app.py" line="401" />
         <source>Township outlines approximate</source>
         <translation>乡镇边界为近似范围</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="226" />
+        <location filename="../../console/app.py" line="402" />
         <source>Intranet basemap</source>
         <translation>内网底图</translation>
     </message>
@@ -493,22 +1254,22 @@
 <context>
     <name>SituationView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="50" />
+        <location filename="../../console/views/screens.py" line="56" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="51" />
+        <location filename="../../console/views/screens.py" line="57" />
         <source>Township ranking · PM2.5</source>
         <translation>乡镇排名 · PM2.5</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="52" />
+        <location filename="../../console/views/screens.py" line="58" />
         <source>Network health</source>
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="74" />
+        <location filename="../../console/views/screens.py" line="80" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
@@ -559,29 +1320,34 @@
 <context>
     <name>StatusBanner</name>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="92" />
+        <location filename="../../console/widgets/status_banner.py" line="95" />
         <source>● LIVE</source>
         <translation>● 实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="94" />
+        <location filename="../../console/widgets/status_banner.py" line="97" />
         <source>⟳ RECONNECTING</source>
         <translation>⟳ 正在重连</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="97" />
+        <location filename="../../console/widgets/status_banner.py" line="100" />
         <source>OFFLINE — showing data as of {time}</source>
         <translation>离线 — 显示 {time} 的数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="98" />
+        <location filename="../../console/widgets/status_banner.py" line="101" />
         <source>▶ REPLAY {time} — not live</source>
         <translation>▶ 回放 {time} — 非实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="103" />
+        <location filename="../../console/widgets/status_banner.py" line="106" />
         <source>attempt {n} · next retry in {s} s</source>
         <translation>第 {n} 次 · {s} 秒后重试</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/status_banner.py" line="113" />
+        <source>filling the gap {percent} %</source>
+        <translation>正在补齐缺失数据 {percent} %</translation>
     </message>
 </context>
 <context>
