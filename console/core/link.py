@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import aiohttp
+import msgspec
 
 from console.core import protocol
 
 log = logging.getLogger(__name__)
+_generic = msgspec.json.Decoder(dict)
+_WS_TIMEOUT = aiohttp.ClientWSTimeout(ws_receive=None, ws_close=2.0)
 
 
 class LinkState(StrEnum):
@@ -93,6 +96,7 @@ class HubLink:
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self.connects = 0
+        self.unknown_types: dict[str, int] = {}  # message types skipped, with how many of each
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._run())
@@ -141,7 +145,10 @@ class HubLink:
         self._set_status(LinkState.CONNECTING, self.url)
         assert self._session is not None
         async with self._session.ws_connect(
-            self.url, heartbeat=None, max_msg_size=protocol.MAX_MESSAGE_BYTES
+            self.url,
+            heartbeat=None,
+            max_msg_size=protocol.MAX_MESSAGE_BYTES,
+            timeout=_WS_TIMEOUT,  # a hub that ignores our close must not hold up the reconnect
         ) as ws:
             self._ws = ws
             resume = protocol.Resume(*self.position) if self.position else None
@@ -168,10 +175,36 @@ class HubLink:
                 raise aiohttp.ClientError(str(ws.exception()))
             if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                 continue
-            message = protocol.decode_hub(msg.data)
+            try:
+                message = protocol.decode_hub(msg.data)
+            except protocol.ProtocolError:
+                if self._skip_unknown(msg.data):
+                    continue
+                raise  # malformed: drop the connection and resume from the last applied event
             expected_epoch = self._check(message, expected_epoch)
             self.on_message(message)
             self._advance(message)
+
+    def _skip_unknown(self, data: bytes | str) -> bool:
+        """A well-formed message of a type this console does not know (from a newer hub): log it and go on.
+
+        If it is an event (epoch and the next seq), its seq counts as applied so the next known event
+        follows on without a gap. Anything else that fails to decode is malformed: False.
+        """
+        try:
+            body = _generic.decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return False
+        kind = body.get("type")
+        if not isinstance(kind, str) or kind in protocol.HUB_MESSAGE_TYPES:
+            return False
+        if kind not in self.unknown_types:
+            log.warning("link: ignoring %r messages, which this console does not know", kind)
+        self.unknown_types[kind] = self.unknown_types.get(kind, 0) + 1
+        epoch, seq, position = body.get("epoch"), body.get("seq"), self.position
+        if isinstance(seq, int) and position and epoch == position[0] and seq == position[1] + 1:
+            self.position = (epoch, seq)
+        return True
 
     def _check(self, message: protocol.HubMessage, epoch: str | None) -> str | None:
         if isinstance(message, protocol.Error):

@@ -132,6 +132,7 @@ class Error(_Msg, tag="error"):
 
 HubMessage = Welcome | Snapshot | Readings | StationEvent | IncidentEvent | Heartbeat | Ack | Error
 EVENT_TYPES = (Readings, StationEvent, IncidentEvent)
+HUB_MESSAGE_TYPES = frozenset(t.__struct_config__.tag for t in HubMessage.__args__)
 
 _encoder = msgspec.json.Encoder()
 _client_decoder = msgspec.json.Decoder(ClientMessage)
