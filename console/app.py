@@ -72,6 +72,7 @@ class ConsoleApp:
         self._history_fetched: set[str] = set()
         self.local = None
         self._build_incidents()
+        self.resync = None
 
     async def run(self) -> int:
         """Start everything, wait until the operator quits (or the snapshot is taken), stop everything."""
@@ -124,8 +125,18 @@ class ConsoleApp:
 
     def _start_link(self) -> None:
         from console.core.link import HubLink
+        from console.core.resync import Resync
 
         self.api = HubApi(self.settings.hub_url, self.settings.token)
+        local = self.local
+        self.resync = Resync(
+            self.store,
+            self.api,
+            self.vm.on_changes,
+            self.views["map"].banner.set_backfill,
+            cache=local.cache if local else None,
+            writer=local.writer if local else None,
+        )
         self.vm.selection_changed.connect(self._on_selection)
         self._on_selection(self.vm.selected)  # a station chosen from the cached picture
         settings = self.settings
@@ -141,11 +152,13 @@ class ConsoleApp:
         self.link.start()
 
     def _on_message(self, message) -> None:
+        self.resync.before(message)
         change = self.store.apply(message)
         self.vm.on_changes(change)
         self._on_incident_message(message, change.snapshot)
         if self.local is not None:
             self.local.record(message)
+        self.resync.after(message)
         if change.snapshot:
             self._maybe_load_map()
 
@@ -351,6 +364,8 @@ class ConsoleApp:
             await self.commands.drain()
         if self.outbox is not None:
             self.outbox.close()
+        if self.resync is not None:
+            await self.resync.stop()
         if self.api is not None:
             await self.api.close()
         if self.local is not None:  # off the GUI thread: the writer finishes its last batch first
