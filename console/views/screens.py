@@ -246,11 +246,16 @@ class ActionView(QWidget):
     def _bind_incidents(self, incidents: IncidentViewModel) -> None:
         bind_queue(incidents, self.board.queue, self.board.counts)
         incidents.pulsing_changed.connect(self.board.set_pulsing)
-        incidents.critical_raised.connect(lambda _id: self.board.alarm.set_active(True))
-        incidents.counts_changed.connect(
-            lambda _c: self.incidents_panel.set_data_time(incidents.book.clock())
-        )
-        self.board.acknowledge_requested.connect(lambda: incidents.acknowledge())
+        incidents.critical_raised.connect(self._on_critical_raised)
+        incidents.counts_changed.connect(self._on_incident_counts)
+        self.board.acknowledge_requested.connect(incidents.acknowledge)
+
+    # bound methods, not lambdas: Qt drops these connections when the view is deleted
+    def _on_critical_raised(self, _incident_id: str) -> None:
+        self.board.alarm.set_active(True)
+
+    def _on_incident_counts(self, _counts: dict) -> None:
+        self.incidents_panel.set_data_time(self.incidents_vm.book.clock())
 
     def _on_events(self, rows: list) -> None:
         self.events.set_events(rows)

@@ -1,0 +1,100 @@
+"""End to end through the dispatch desk: log in to the real embedded hub, then dispatch, record handling,
+submit feedback with a photo and assess an incident the simulated city raised, clicking the widgets; the
+hub's audit trail shows every step in the detail pane."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from PySide6.QtGui import QColor, QImage
+
+from console.app import ConsoleApp
+from console.core.incidents import Action, IncidentState
+from console.settings import Settings
+from tests.qt.waiting import until
+
+pytestmark = pytest.mark.asyncio(loop_factories=["qasync"])
+
+
+async def act(console, incident_id: str, action: Action, fill) -> None:
+    """Click an action's button, fill its dialog, send; once more after a conflict (the rules may have
+    updated the incident meanwhile: the pane then shows the refusal with its reason)."""
+    detail = console.dispatch_window.detail
+    for _attempt in range(3):
+        await until(lambda: action in detail.action_buttons, 30, f"{action} button")
+        version = console.book.get(incident_id).version
+        moved = lambda v=version: console.book.get(incident_id).version > v or console.commands.problems()  # noqa: E731
+        detail.action_buttons[action].click()
+        dialog = detail.dialog
+        fill(dialog)
+        dialog.ok_button.click()
+        assert not dialog.isVisible(), dialog.error.text()
+        await until(moved, 60, f"{action} echoed by the hub")
+        problems = console.commands.problems()
+        if not problems:
+            return
+        assert problems[0].error.startswith("conflict"), problems[0].error
+        refused = problems[0].command.id
+        await until(lambda r=refused: r in detail.problem_buttons, 10, "refusal shown")
+        detail.problem_buttons[refused][1].click()  # the operator reads it and tries again
+    raise AssertionError(f"{action} kept conflicting")
+
+
+async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None:
+    photo = tmp_path / "site.png"
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    image.fill(QColor("#336699"))
+    assert image.save(str(photo))
+    settings = Settings(data_dir=tmp_path, accel=60, lang="en", user="admin", dispatch=True)
+    console = ConsoleApp(settings)
+    running = asyncio.ensure_future(console.run())
+    try:
+        await until(lambda: console.session is not None, 60, "login")
+        await until(lambda: console.incidents.role == "admin", 60, "role from the welcome")
+        book = console.book
+        await until(
+            lambda: any(i.state == IncidentState.DISCOVERED for i in book.incidents.values()),
+            90,
+            "an incident",
+        )
+        incident_id = next(i.id for i in book.incidents.values() if i.state == IncidentState.DISCOVERED)
+        window = console.dispatch_window
+        assert window is not None and window.isVisible()
+        window.queue.incident_selected.emit(incident_id)  # as a click on its row does
+        await until(lambda: window.detail.detail and window.detail.detail.incident.id == incident_id)
+
+        await act(
+            console, incident_id, Action.DISPATCH, lambda d: d.assignee.setCurrentText("网格员 测试-01")
+        )
+        assert book.get(incident_id).assignee == "网格员 测试-01"
+        await act(
+            console, incident_id, Action.HANDLE, lambda d: d.comment.setPlainText("到场核查，已责令整改")
+        )
+
+        def feedback(dialog) -> None:
+            dialog.comment.setPlainText("整改完成，复测达标")
+            dialog.add_photos([photo])
+            assert dialog.photos == [photo]
+
+        await act(console, incident_id, Action.FEEDBACK, feedback)
+        assert book.get(incident_id).state == IncidentState.FEEDBACK
+        await act(console, incident_id, Action.ASSESS, lambda d: d.passed.setChecked(True))
+        assert book.get(incident_id).state == IncidentState.CLOSED
+        assert console.commands.pending() == []
+
+        detail = window.detail
+        console.incidents.reload(incident_id)  # the whole trail from the hub's REST API
+        wanted = ["Dispatch", "Record handling", "Submit feedback", "Assess"]
+        await until(
+            lambda: all(any(row[2] == w for row in detail.trail_rows()) for w in wanted), 30, "audit trail"
+        )
+        rows = detail.trail_rows()
+        feedback_row = next(row for row in rows if row[2] == "Submit feedback")
+        assert feedback_row[5] == "1" and "复测达标" in feedback_row[4]
+        assert rows[0][2] == "Assess"  # newest first
+        assert "admin" in rows[0][1]
+    finally:
+        console._done.set()
+        await asyncio.wait_for(running, 30)
+    assert console.hub.process.returncode is not None
