@@ -94,6 +94,15 @@ async def hub_position(session: aiohttp.ClientSession, port: int) -> tuple[str, 
         await asyncio.sleep(0.3)
 
 
+async def stop_hub(hub) -> None:
+    hub.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.to_thread(hub.wait, 120)
+    except Exception:
+        hub.kill()
+        raise
+
+
 def stored_between(db: Path, start: float, end: float) -> set:
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT station, factor, ts FROM readings WHERE ts >= ? AND ts < ?", (start, end))
@@ -118,9 +127,8 @@ async def one_gap(sts: list[Station], gap_s: float, mode: str) -> dict:
             proxy.cut()
             gap_start = loggers.clock
             if mode == "restart":
-                hub.send_signal(signal.SIGTERM)
-                hub.wait(120)
                 await loggers.close()
+                await stop_hub(hub)
                 hub, http_port, hj_port = start_hub(data_dir, sts, bypass=False)
                 proxy.target_port = http_port
                 await loggers.connect(hj_port)
@@ -132,8 +140,8 @@ async def one_gap(sts: list[Station], gap_s: float, mode: str) -> dict:
             caught_up_s = time.monotonic() - restored
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, console.writer.flush, 60.0)
-        hub.send_signal(signal.SIGTERM)  # the hub flushes its storage before it exits
-        hub.wait(120)
+        await loggers.close()
+        await stop_hub(hub)  # the hub flushes its storage before it exits
         emitted = stored_between(data_dir / "hub.db", gap_start, loggers.clock)
         have = console.cache.keys_between(gap_start, loggers.clock)
         result = {
@@ -147,7 +155,6 @@ async def one_gap(sts: list[Station], gap_s: float, mode: str) -> dict:
             "lost": len(emitted - have),
             "duplicated": console.duplicates(),
         }
-        await loggers.close()
         await console.close()
         await proxy.close()
     print(f"gap {gap_s:>6.0f} s {mode:>7}: " + ", ".join(f"{k}={v}" for k, v in result.items()), flush=True)

@@ -70,7 +70,12 @@ class HJ212Listener:
             self._server.close()
             for connection in list(self._connections):
                 connection.transport.close()
-            await self._server.wait_closed()
+            try:  # a logger that does not read its answers must not hold the hub's shutdown up
+                await asyncio.wait_for(self._server.wait_closed(), 2.0)
+            except TimeoutError:
+                for connection in list(self._connections):
+                    connection.transport.abort()
+                await self._server.wait_closed()
 
     def pause(self, connection: LoggerConnection) -> None:
         """Stop reading from a logger until ``resume_all`` (the hub is behind: TCP pushes back)."""

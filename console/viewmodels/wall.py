@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import deque
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.core import summary
@@ -244,3 +245,10 @@ class WallViewModel(QObject):
     def series_for(self, station_id: str, code: str):
         """The store's recent series of a factor at a station, or None."""
         return self.store.series.get((station_id, code))
+
+    def backfilled_mask(self, ts: np.ndarray) -> np.ndarray:
+        """Which of these times fall in a stretch filled from the hub's history (dashed on charts)."""
+        mask = np.zeros(len(ts), bool)
+        for start, end in self.store.backfilled:
+            mask |= (ts >= start) & (ts <= end)
+        return mask

@@ -217,11 +217,11 @@ class ActionView(QWidget):
             row.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
             bottom = QHBoxLayout(row)
             bottom.setContentsMargins(0, 0, 0, 0)
-            bottom.addWidget(self.events_panel, 3)
-            bottom.addWidget(self.city_panel, 2)
-            bottom.addWidget(self.wind_panel, 1)
+            bottom.addWidget(self.events_panel, 5)
+            bottom.addWidget(self.city_panel, 4)
+            bottom.addWidget(self.wind_panel, 3)
             layout.addWidget(row, 6)
-            self._rows = ((self.incidents_panel, 0.38), (self.trends_panel, 0.37), (row, 0.25))
+            self._rows = ((self.incidents_panel, 0.37), (self.trends_panel, 0.36), (row, 0.27))
             self._bind_incidents(incidents)
         self._shown_station = ""
         self._plots = Spread(self)
@@ -268,7 +268,8 @@ class ActionView(QWidget):
         if station_id != self._shown_station:
             self._shown_station = station_id
             factors = AIR_STATION_FACTORS if station.kind == StationKind.AIR else station.factors
-            self.trends.set_station(station.name, list(factors), zone=station.zone)
+            name = "" if self.incidents_vm is not None else station.name  # the panel title names it: room
+            self.trends.set_station(name, list(factors), zone=station.zone)
             self.trends_panel.set_title(self.tr("Selected station · 24 h · {0}").format(station.name))
         # one plot per turn of the event loop: eight plots at once would hold a frame up
         self._plots.run(
@@ -282,7 +283,7 @@ class ActionView(QWidget):
         ts = np.fromiter(series.times, float, len(series))
         values = np.fromiter(series.values, float, len(series))
         invalid = np.fromiter((f in INVALID_FLAGS for f in series.flags), bool, len(series))
-        self.trends.set_factor_series(code, ts, values, invalid)
+        self.trends.set_factor_series(code, ts, values, invalid, backfilled=self.vm.backfilled_mask(ts))
         self.trends.plot(code).setXRange(ts[-1] - DAY_S, ts[-1], padding=0)  # always the last 24 h
         self.trends_panel.set_data_time(ts[-1])
 

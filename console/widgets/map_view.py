@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import msgspec
+import shiboken6
 from PySide6.QtCore import (
     QObject,
     QProcess,
@@ -338,6 +339,8 @@ class MapView(QWebEngineView):
         self._builder = builder
 
     def _on_built(self, builder: QProcess, code: int, page: Path) -> None:
+        if not (shiboken6.isValid(self) and shiboken6.isValid(builder)):
+            return  # the view is being destroyed: its builder was killed with it
         self._builder = None
         page.with_suffix(".json").unlink(missing_ok=True)
         if code != 0 or page != self._page_path:
