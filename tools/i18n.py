@@ -44,6 +44,7 @@ ZH = {
     # banner
     "● LIVE": "● 实时", "⟳ RECONNECTING": "⟳ 正在重连",
     "OFFLINE — showing data as of {time}": "离线 — 显示 {time} 的数据",
+    "OFFLINE since {since} — data as of {time}": "自 {since} 起离线 — 数据截至 {time}",
     "▶ REPLAY {time} — not live": "▶ 回放 {time} — 非实时",
     "attempt {n} · next retry in {s} s": "第 {n} 次 · {s} 秒后重试",
     "Environmental command centre": "生态环境指挥中心",

@@ -108,6 +108,7 @@ class MapScreenView(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.map, 1)
         self._data_time: float | None = None
+        self._lost_at: float | None = None  # when the link was lost (start-up, if it never was live)
         vm.markers_changed.connect(self.map.update_markers)
         vm.selection_changed.connect(lambda sid: self.map.select_station(sid or None))
         vm.link_changed.connect(self._on_link)
@@ -133,11 +134,14 @@ class MapScreenView(QWidget):
     def _on_link(self, status: LinkStatus) -> None:
         """Live; reconnecting for the first attempts; after that offline, showing how old the data are."""
         if status.state == LinkState.LIVE:
+            self._lost_at = None
             self.banner.set_link_state("live", "", self._data_time)
             return
+        if self._lost_at is None:  # the first state after live (or since start-up): the link is lost now
+            self._lost_at = status.since
         lost = status.state == LinkState.REFUSED or status.attempt > OFFLINE_AFTER_ATTEMPTS
         if lost:
-            self.banner.set_link_state("offline", status.detail, self._data_time)
+            self.banner.set_link_state("offline", status.detail, self._data_time, since=self._lost_at)
         else:
             detail = (
                 StatusBanner.reconnect_detail(status.attempt, status.next_retry_s) if status.attempt else ""
@@ -194,7 +198,8 @@ class ActionView(QWidget):
         self.board = IncidentBoard(incidents.book.clock if incidents is not None else time.time)
         self.incidents_panel = _panel(self.tr("Incidents"), self.board, shrink=True)
         self.events = EventList()
-        self.trends = StationTrends()
+        # beside the incidents the trends get one row of tall plots: two rows would each be too flat to read
+        self.trends = StationTrends(columns=8 if incidents is not None else 4)
         self.city = TrendPlot()
         self.wind = WindWidget()
         self.events_panel = _panel(self.tr("Latest events"), self.events, shrink=True)

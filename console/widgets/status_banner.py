@@ -73,16 +73,19 @@ class StatusBanner(QFrame):
         """The command centre's name (shortened with … when the bar is narrow)."""
         self._title.set_full_text(title)
 
-    def set_link_state(self, state: str, detail: str, data_time: float | None) -> None:
+    def set_link_state(
+        self, state: str, detail: str, data_time: float | None, since: float | None = None
+    ) -> None:
         """Show the link state: 'live', 'reconnecting', 'offline' or 'replay'.
 
         `detail` is appended as given (see reconnect_detail); `data_time` (Unix seconds) is the time of the
-        newest data shown when offline, and the replay position in replay.
+        newest data shown when offline, and the replay position in replay; `since` (Unix seconds) is when
+        the link was lost, shown when offline.
         """
         if state not in LINK_STATES:
             raise ValueError(f"unknown link state {state!r}; expected one of {', '.join(LINK_STATES)}")
         self._state = state
-        text = self._state_text(state, data_time)
+        text = self._state_text(state, data_time, since)
         self._link.setText(f"{text} · {detail}" if detail else text)
         background, colour = _COLOURS[state]
         self._bar.setStyleSheet(
@@ -90,12 +93,15 @@ class StatusBanner(QFrame):
             f"QFrame#LinkBar QLabel {{ color: {colour}; }}"
         )
 
-    def _state_text(self, state: str, data_time: float | None) -> str:
+    def _state_text(self, state: str, data_time: float | None, since: float | None = None) -> str:
         if state == "live":
             return self.tr("● LIVE")
         if state == "reconnecting":
             return self.tr("⟳ RECONNECTING")
         stamp = "—" if data_time is None else _stamp(data_time, self._now(), seconds=state == "offline")
+        if state == "offline" and since is not None:
+            lost = _stamp(since, self._now(), seconds=True)
+            return self.tr("OFFLINE since {since} — data as of {time}").format(since=lost, time=stamp)
         if state == "offline":
             return self.tr("OFFLINE — showing data as of {time}").format(time=stamp)
         return self.tr("▶ REPLAY {time} — not live").format(time=stamp)

@@ -18,127 +18,127 @@
         <translation>自定时限（默认：{1} {0}）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="105" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="108" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="110" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="113" />
         <source>Pass: close the incident</source>
         <translation>通过：办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="111" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="114" />
         <source>Return for more handling</source>
         <translation>退回继续处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="115" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="118" />
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="119" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="122" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="123" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="126" />
         <source>Add photos …</source>
         <translation>添加照片 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="125" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="130" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="133" />
         <source>Instructions for the assignee (optional)</source>
         <translation>给处置人的要求（可选）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="131" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="134" />
         <source>What was done on site</source>
         <translation>现场处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="132" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
         <source>The result of the handling (required)</source>
         <translation>处置结果（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="133" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="136" />
         <source>Required when returning: what is still missing</source>
         <translation>退回时必填：还缺什么</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="134" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="137" />
         <source>Why no action is needed (required)</source>
         <translation>不予处理的理由（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="138" />
         <source>Your note (required)</source>
         <translation>备注内容（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="140" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="143" />
         <source>Choose photos</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="142" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="145" />
         <source>Photos (*.jpg *.jpeg *.png)</source>
         <translation>照片 (*.jpg *.jpeg *.png)</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="152" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="155" />
         <source>{0}: only JPEG and PNG photos</source>
         <translation>{0}：仅支持 JPEG 和 PNG 照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="154" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="157" />
         <source>{0}: file not found</source>
         <translation>{0}：文件不存在</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="156" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="159" />
         <source>{0}: larger than 10 MB</source>
         <translation>{0}：超过 10 MB</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="158" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="161" />
         <source>at most {0} photos</source>
         <translation>最多 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="184" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="187" />
         <source>Choose who is to handle it.</source>
         <translation>请选择处置人。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="186" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="189" />
         <source>The deadline must be in the future.</source>
         <translation>时限必须晚于当前时间。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="188" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="191" />
         <source>Describe the result before submitting feedback.</source>
         <translation>提交反馈前请填写处置结果。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="189" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="192" />
         <source>Say why the incident needs no action.</source>
         <translation>请说明不予处理的理由。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="190" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="193" />
         <source>Write the comment.</source>
         <translation>请填写备注。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="195" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="198" />
         <source>Say what is still missing before returning it.</source>
         <translation>退回前请说明还缺什么。</translation>
     </message>
@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="200" />
+        <location filename="../../console/views/screens.py" line="205" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="201" />
+        <location filename="../../console/views/screens.py" line="206" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="202" />
+        <location filename="../../console/views/screens.py" line="207" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="203" />
+        <location filename="../../console/views/screens.py" line="208" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="288" />
+        <location filename="../../console/views/screens.py" line="299" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="292" />
+        <location filename="../../console/views/screens.py" line="303" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="267" />
+        <location filename="../../console/views/screens.py" line="278" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="195" />
+        <location filename="../../console/views/screens.py" line="199" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="294" />
+        <location filename="../../console/views/screens.py" line="305" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -408,22 +408,22 @@
 <context>
     <name>DispatchWindow</name>
     <message>
-        <location filename="../../console/views/dispatch.py" line="40" />
+        <location filename="../../console/views/dispatch.py" line="41" />
         <source>Dispatch desk</source>
         <translation>调度台</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="56" />
+        <location filename="../../console/views/dispatch.py" line="59" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="57" />
+        <location filename="../../console/views/dispatch.py" line="60" />
         <source>Assessment</source>
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="88" />
+        <location filename="../../console/views/dispatch.py" line="91" />
         <source>Role: {0}</source>
         <translation>角色：{0}</translation>
     </message>
@@ -766,7 +766,7 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="162" />
+        <location filename="../../console/views/screens.py" line="166" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
@@ -774,137 +774,137 @@
 <context>
     <name>IncidentDetailPane</name>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="83" />
+        <location filename="../../console/widgets/incident_detail.py" line="93" />
         <source>Select an incident in the queue</source>
         <translation>请在列表中选择事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="107" />
+        <location filename="../../console/widgets/incident_detail.py" line="117" />
         <source>Why it was raised</source>
         <translation>发现依据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="108" />
+        <location filename="../../console/widgets/incident_detail.py" line="118" />
         <source>Audit trail</source>
         <translation>处理记录</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="116" />
+        <location filename="../../console/widgets/incident_detail.py" line="126" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="116" />
+        <location filename="../../console/widgets/incident_detail.py" line="126" />
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="116" />
+        <location filename="../../console/widgets/incident_detail.py" line="126" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="116" />
+        <location filename="../../console/widgets/incident_detail.py" line="126" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="116" />
+        <location filename="../../console/widgets/incident_detail.py" line="126" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="117" />
+        <location filename="../../console/widgets/incident_detail.py" line="127" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="166" />
+        <location filename="../../console/widgets/incident_detail.py" line="176" />
         <source>Loading the whole trail from the hub …</source>
         <translation>正在从中心读取完整记录 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="176" />
+        <location filename="../../console/widgets/incident_detail.py" line="186" />
         <source>The condition has cleared: closing is suggested.</source>
         <translation>报警条件已解除，建议办结。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="181" />
+        <location filename="../../console/widgets/incident_detail.py" line="191" />
         <source>queued, not yet sent (no link)</source>
         <translation>已排队，尚未发出（无连接）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="182" />
+        <location filename="../../console/widgets/incident_detail.py" line="192" />
         <source>sent, waiting for the hub</source>
         <translation>已发出，等待中心确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="183" />
+        <location filename="../../console/widgets/incident_detail.py" line="193" />
         <source>accepted, waiting for the hub's update</source>
         <translation>中心已受理，等待更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="199" />
+        <location filename="../../console/widgets/incident_detail.py" line="209" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="200" />
+        <location filename="../../console/widgets/incident_detail.py" line="210" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="201" />
+        <location filename="../../console/widgets/incident_detail.py" line="211" />
         <source>Responsible</source>
         <translation>责任人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="202" />
+        <location filename="../../console/widgets/incident_detail.py" line="212" />
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="203" />
+        <location filename="../../console/widgets/incident_detail.py" line="213" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="204" />
+        <location filename="../../console/widgets/incident_detail.py" line="214" />
         <source>Raised at</source>
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="205" />
+        <location filename="../../console/widgets/incident_detail.py" line="215" />
         <source>Dispatched at</source>
         <translation>派发时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="268" />
+        <location filename="../../console/widgets/incident_detail.py" line="275" />
         <source>Got it</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="206" />
+        <location filename="../../console/widgets/incident_detail.py" line="216" />
         <source>Escalations / returns</source>
         <translation>升级 / 退回</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="237" />
+        <location filename="../../console/widgets/incident_detail.py" line="248" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="263" />
+        <location filename="../../console/widgets/incident_detail.py" line="270" />
         <source>Conflict</source>
         <translation>冲突</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="263" />
+        <location filename="../../console/widgets/incident_detail.py" line="270" />
         <source>Refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="267" />
+        <location filename="../../console/widgets/incident_detail.py" line="274" />
         <source>Reload</source>
         <translation>重新读取</translation>
     </message>
@@ -967,28 +967,28 @@
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="319" />
+        <location filename="../../console/widgets/incident_queue.py" line="320" />
         <source>Open stages</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="320" />
+        <location filename="../../console/widgets/incident_queue.py" line="321" />
         <source>All stages</source>
         <translation>全部环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="324" />
+        <location filename="../../console/widgets/incident_queue.py" line="325" />
         <source>All severities</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="328" />
-        <location filename="../../console/widgets/incident_queue.py" line="361" />
+        <location filename="../../console/widgets/incident_queue.py" line="329" />
+        <location filename="../../console/widgets/incident_queue.py" line="362" />
         <source>All townships</source>
         <translation>全部乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="329" />
+        <location filename="../../console/widgets/incident_queue.py" line="330" />
         <source>Overdue only</source>
         <translation>仅超期</translation>
     </message>
@@ -1320,32 +1320,37 @@
 <context>
     <name>StatusBanner</name>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="95" />
+        <location filename="../../console/widgets/status_banner.py" line="98" />
         <source>● LIVE</source>
         <translation>● 实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="97" />
+        <location filename="../../console/widgets/status_banner.py" line="100" />
         <source>⟳ RECONNECTING</source>
         <translation>⟳ 正在重连</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="100" />
+        <location filename="../../console/widgets/status_banner.py" line="104" />
+        <source>OFFLINE since {since} — data as of {time}</source>
+        <translation>自 {since} 起离线 — 数据截至 {time}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/status_banner.py" line="106" />
         <source>OFFLINE — showing data as of {time}</source>
         <translation>离线 — 显示 {time} 的数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="101" />
+        <location filename="../../console/widgets/status_banner.py" line="107" />
         <source>▶ REPLAY {time} — not live</source>
         <translation>▶ 回放 {time} — 非实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="106" />
+        <location filename="../../console/widgets/status_banner.py" line="112" />
         <source>attempt {n} · next retry in {s} s</source>
         <translation>第 {n} 次 · {s} 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="113" />
+        <location filename="../../console/widgets/status_banner.py" line="119" />
         <source>filling the gap {percent} %</source>
         <translation>正在补齐缺失数据 {percent} %</translation>
     </message>
@@ -1353,27 +1358,27 @@
 <context>
     <name>WallViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="183" />
+        <location filename="../../console/viewmodels/wall.py" line="184" />
         <source>Data time {0}</source>
         <translation>数据时间 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="219" />
+        <location filename="../../console/viewmodels/wall.py" line="220" />
         <source>{0} offline: {1}</source>
         <translation>{0} 离线：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="224" />
+        <location filename="../../console/viewmodels/wall.py" line="225" />
         <source>{0} instrument fault: {1}</source>
         <translation>{0} 仪器故障：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="232" />
+        <location filename="../../console/viewmodels/wall.py" line="233" />
         <source>{0} exceeds its limit ({1})</source>
         <translation>{0} 超标（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="235" />
+        <location filename="../../console/viewmodels/wall.py" line="236" />
         <source>{0}: AQI {1}, heavily polluted air</source>
         <translation>{0}：AQI {1}，重污染</translation>
     </message>

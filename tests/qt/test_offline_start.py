@@ -50,7 +50,7 @@ async def test_the_wall_paints_from_the_cache_when_the_hub_is_away(tmp_path, qap
         )
         banner = offline.views["map"].banner
         await until(lambda: banner.link_state() == "offline", timeout=30, what="offline banner")
-        assert "cannot reach the hub" in banner.link_text()
+        assert "cannot reach the hub" in banner.link_text() and "OFFLINE since" in banner.link_text()
     finally:
         offline._done.set()
         await asyncio.wait_for(running, 30)

@@ -273,6 +273,19 @@ def test_banner_offline_state_shows_the_data_time(qtbot):
     banner.set_link_state("offline", "", T)
     assert "OFFLINE" in banner.link_text() and "14:03:12" in banner.link_text()
     assert banner.clock_text() == "2024-01-12 14:04:47"
+    banner.set_link_state("offline", "", T, since=T + 30)
+    assert banner.link_text() == "OFFLINE since 14:03:42 — data as of 14:03:12"
+
+
+def test_banner_shows_the_progress_of_filling_a_gap(qtbot):
+    banner = StatusBanner("Centre", now=Clock(T))
+    qtbot.addWidget(banner)
+    banner.show()
+    assert banner.backfill_text() == ""
+    banner.set_backfill(0.456)
+    assert banner.backfill_text() == "filling the gap 46 %"
+    banner.set_backfill(None)
+    assert banner.backfill_text() == ""
 
 
 def test_banner_shows_reconnect_attempts_and_replay_time(qtbot):
