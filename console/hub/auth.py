@@ -82,6 +82,11 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
+def token_digest(token: str) -> str:
+    """What is kept of a session token: its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def load_users(path: Path) -> dict[str, User]:
     """Users from a TOML file (see the module docstring); raises ValueError saying what is wrong."""
     try:
@@ -116,7 +121,16 @@ class Sessions:
         self._shared = (shared_token, Session(SHARED_TOKEN_USER, Role(shared_role), "Console"))
         self._clock = clock
         self._lifetime = hours * 3600
-        self._tokens: dict[str, Session] = {}
+        self._tokens: dict[str, Session] = {}  # by token digest: a copy of the table reveals no token
+
+    def restore(self, saved: dict[str, Session]) -> None:
+        """Sessions kept across a hub restart (by token digest); the users file decides the role today."""
+        now = self._clock()
+        for digest, session in saved.items():
+            user = self.users.get(session.user)
+            if user is not None and session.expires > now:
+                display = user.display or user.name
+                self._tokens[digest] = Session(user.name, user.role, display, session.expires)
 
     def check_password(self, name: str, password: str) -> User | None:
         """The user when the password is right (slow on purpose: call it off the event loop)."""
@@ -131,7 +145,7 @@ class Sessions:
         self._expire()
         token = secrets.token_urlsafe(24)
         session = Session(user.name, user.role, user.display or user.name, self._clock() + self._lifetime)
-        self._tokens[token] = session
+        self._tokens[token_digest(token)] = session
         return token, session
 
     def resolve(self, token: str | None) -> Session | None:
@@ -141,7 +155,7 @@ class Sessions:
         shared_token, shared_session = self._shared
         if hmac.compare_digest(token.encode(), shared_token.encode()):
             return shared_session
-        session = self._tokens.get(token)
+        session = self._tokens.get(token_digest(token))
         if session is None or session.expires < self._clock():
             return None
         return session

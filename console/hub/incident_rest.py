@@ -19,6 +19,7 @@ from aiohttp import BodyPartReader, web
 
 from console.core.incidents import OPEN_STATES, AuditEntry, Incident, IncidentState
 from console.hub.assessment import assessed, assessment, to_csv
+from console.hub.auth import token_digest
 from console.hub.incident_store import Attachment
 from console.hub.rest import _error, _json, session_of
 
@@ -61,6 +62,7 @@ async def login(hub: Hub, request: web.Request) -> web.Response:
     if user is None:
         return _error(401, "wrong user or password")
     token, session = hub.sessions.open(user)
+    await loop.run_in_executor(None, hub.incidents.store.add_session, token_digest(token), session)
     reply = {"token": token, "role": session.role, "user": session.user, "display": session.display}
     return _json(reply | {"expires": session.expires})
 

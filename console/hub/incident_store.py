@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -16,8 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from console.core.batch_writer import BatchWriter
-from console.core.incidents import AuditEntry, Incident
+from console.core.incidents import AuditEntry, Incident, Role
 from console.core.protocol import Ack
+from console.hub.auth import Session
 
 _log = logging.getLogger(__name__)
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -63,6 +65,16 @@ attachments = sa.Table(
     sa.Column("file", sa.Text, nullable=False),  # name under the attachments folder
     sa.Column("uploaded_by", sa.Text, nullable=False),
     sa.Column("ts", sa.Float, nullable=False),
+)
+
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("digest", sa.Text, primary_key=True),  # SHA-256 of the token, never the token itself
+    sa.Column("user", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("expires", sa.Float, nullable=False, index=True),
 )
 
 
@@ -180,6 +192,19 @@ class IncidentStore:
         query = sa.select(c.id, c.body, c.ts).where(c.ts >= since).order_by(c.ts)
         with self._engine.connect() as conn:
             return [(i, msgspec.json.decode(body, type=Ack), ts) for i, body, ts in conn.execute(query)]
+
+    def add_session(self, digest: str, session: Session) -> None:
+        """Keep a login across hub restarts; expired ones are removed on the way."""
+        row = {"digest": digest, "user": session.user, "role": str(session.role), "expires": session.expires}
+        with self._engine.begin() as conn:
+            conn.execute(sessions.delete().where(sessions.c.expires < time.time()))
+            conn.execute(sessions.insert(), [row])
+
+    def load_sessions(self) -> dict[str, Session]:
+        """Stored logins by token digest (roles and names are refreshed from the users file)."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(sessions)).all()
+        return {r.digest: Session(r.user, Role(r.role), r.user, r.expires) for r in rows}
 
     def load_attachments(self) -> dict[str, Attachment]:
         with self._engine.connect() as conn:

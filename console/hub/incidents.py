@@ -196,15 +196,17 @@ class IncidentService:
             township = code
         source = Source.INSPECTOR if role == Role.INSPECTOR else _source(args)
         level = self.responsibility.start_level(township, grid)
+        title, category, severity = _text(args, "title", True, 200), _category(args), _severity(args)
+        reason = _text(args, "reason") or _text(args, "comment")
         incident = Incident(
-            id=self._new_id(now),
+            id=self._new_id(now),  # after every check: a refused report uses up no number
             version=1,
             state=IncidentState.DISCOVERED,
             source=source,
-            category=_category(args),
-            severity=_severity(args),
-            title=_text(args, "title", True, 200),
-            reason=_text(args, "reason") or _text(args, "comment"),
+            category=category,
+            severity=severity,
+            title=title,
+            reason=reason,
             created=now,
             updated=now,
             station=station_id,

@@ -97,6 +97,7 @@ class Hub:
             clock=config.clock,
             tz_hours=config.tz_hours,
         )
+        self.sessions.restore(self.incidents.store.load_sessions())
         self.rules = RuleEngine(registry.stations, config.tz_hours)
         self.clients: set[ClientSession] = set()
         self._pending: list[Reading] = []

@@ -312,10 +312,14 @@ async def test_incidents_and_acks_survive_a_restart(tmp_path) -> None:
         )  # fmt: skip
         assert status == 201
         before = sorted((i.id, i.version, i.state) for i in hub.incidents.incidents.values())
+        leader_token = await login(hub, "leader")
         await duty.close()
     async with running_hub(tmp_path, stations=STATIONS) as hub:
         assert sorted((i.id, i.version, i.state) for i in hub.incidents.incidents.values()) == before
         duty = await user_console(hub, "duty")
+        leader = await Console.connect(hub, leader_token)  # a login outlives the hub run
+        assert (await leader.next()).role == "leader"
+        await leader.close()
         assert await duty.command("dispatch", first.target, 1, ident=ident, assignee="A") == dispatched
         ack = await duty.command("handle", first.target, 2, comment="on it")
         assert ack.ok and ack.version == 3
