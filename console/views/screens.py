@@ -7,8 +7,16 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.core import summary
 from console.core.link import LinkState, LinkStatus
@@ -200,6 +208,11 @@ class ActionView(QWidget):
         self.events = EventList()
         # beside the incidents the trends get one row of tall plots: two rows would each be too flat to read
         self.trends = StationTrends(columns=8 if incidents is not None else 4)
+        if incidents is not None:  # the panel title names the station: its own name line gives the plots room
+            for name_line in self.trends.findChildren(
+                QLabel, options=Qt.FindChildOption.FindDirectChildrenOnly
+            ):
+                name_line.hide()
         self.city = TrendPlot()
         self.wind = WindWidget()
         self.events_panel = _panel(self.tr("Latest events"), self.events, shrink=True)
@@ -224,9 +237,9 @@ class ActionView(QWidget):
             bottom.setContentsMargins(0, 0, 0, 0)
             bottom.addWidget(self.events_panel, 5)
             bottom.addWidget(self.city_panel, 4)
-            bottom.addWidget(self.wind_panel, 3)
+            bottom.addWidget(self.wind_panel, 4)
             layout.addWidget(row, 6)
-            self._rows = ((self.incidents_panel, 0.37), (self.trends_panel, 0.36), (row, 0.27))
+            self._rows = ((self.incidents_panel, 0.40), (self.trends_panel, 0.33), (row, 0.27))
             self._bind_incidents(incidents)
         self._shown_station = ""
         self._plots = Spread(self)

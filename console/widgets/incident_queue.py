@@ -285,7 +285,7 @@ class IncidentQueue(QWidget):
         table.setWordWrap(False)
         table.setFocusPolicy(Qt.FocusPolicy.NoFocus if self.wall else Qt.FocusPolicy.StrongFocus)
         table.verticalHeader().hide()
-        row_px = round(self.scale.body_px * 1.55)
+        row_px = round(self.scale.body_px * (1.35 if self.wall else 1.55))
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         table.verticalHeader().setDefaultSectionSize(row_px)
         header = table.horizontalHeader()
