@@ -240,6 +240,10 @@ class IncidentViewModel(QObject):
             self.selection_changed.emit("")
         self._emit_detail()
 
+    def pulsing(self) -> set[str]:
+        """New critical incidents not yet acknowledged, as of the last redraw."""
+        return set(self._pulsing)
+
     def rows(self) -> list[IncidentRow]:
         """The queue as it is shown now."""
         pending = self.commands.pending_targets() if self.commands else set()

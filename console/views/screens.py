@@ -267,6 +267,8 @@ class ActionView(QWidget):
         incidents.critical_raised.connect(self._on_critical_raised)
         incidents.counts_changed.connect(self._on_incident_counts)
         self.board.acknowledge_requested.connect(incidents.acknowledge)
+        incidents.flush()  # what the book holds already (the cached picture) shows at once
+        self.board.set_pulsing(incidents.pulsing())
 
     # bound methods, not lambdas: Qt drops these connections when the view is deleted
     def _on_critical_raised(self, _incident_id: str) -> None:

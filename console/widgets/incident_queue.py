@@ -132,6 +132,8 @@ class IncidentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cell(index.row(), key)[0]
         if role == Qt.ItemDataRole.ForegroundRole:
+            if item.pulsing and self.pulse_on:  # off-white on the dark red phase (9:1), never red on red
+                return QBrush(QColor(theme.TEXT))
             return QBrush(QColor(_STATE_COLOURS[self.cell(index.row(), key)[1]]))
         if role == Qt.ItemDataRole.BackgroundRole and item.pulsing and self.pulse_on:
             return QBrush(QColor(PULSE_COLOUR))
@@ -300,11 +302,11 @@ class IncidentQueue(QWidget):
         table.setFont(font)
         header.setFont(theme.font_px(self.scale.small_px, bold=True))
         gap = self.scale.gap_px
+        # no ::item rules: they would paint over the model's background (the pulse of a new critical row)
+        table.setAlternatingRowColors(True)
         table.setStyleSheet(
-            f"QTableView {{ background: {theme.PANEL}; border: none; selection-background-color: #12394a; }}"
-            f" QTableView::item {{ border-bottom: 1px solid {theme.PANEL_EDGE}; }}"
-            f" QTableView::item:selected {{ border-top: 2px solid {theme.FOCUS};"
-            f" border-bottom: 2px solid {theme.FOCUS}; }}"
+            f"QTableView {{ background: {theme.PANEL}; alternate-background-color: #16223A; border: none;"
+            f" selection-background-color: #12394a; selection-color: {theme.TEXT}; }}"
             f" QHeaderView::section {{ background: {theme.PANEL}; color: {theme.TEXT_SECONDARY};"
             f" border: none; border-bottom: 1px solid {theme.PANEL_EDGE}; padding: 0 {gap}px; }}"
         )
