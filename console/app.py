@@ -173,6 +173,7 @@ class ConsoleApp:
         self.commands = None
         self.outbox = None
         self.session = None
+        self._relogging = False
         self.dispatch_window = None
 
     async def _login(self) -> None:
@@ -227,6 +228,18 @@ class ConsoleApp:
         self.vm.on_link_status(status)
         if status.state == LinkState.LIVE and self.commands is not None:
             self.commands.on_link_live()  # replay the outbox in order (ids make repeats harmless)
+        if status.state == LinkState.REFUSED and self.settings.user and not self._relogging:
+            self._relogging = True  # a session ends with the hub run: log in again, then reconnect
+            self._tasks.append(asyncio.ensure_future(self._relogin()))
+
+    async def _relogin(self) -> None:
+        try:
+            await self._login()
+            if self.session is not None and self.link is not None:
+                self.link.token = self.settings.token
+                self.api.set_token(self.settings.token)
+        finally:
+            self._relogging = False
 
     def _on_incident_message(self, message, snapshot: bool) -> None:
         from console.core import protocol
