@@ -17,6 +17,7 @@ from console.views.dispatch import DispatchWindow
 from console.views.screens import IncidentBoard
 from console.widgets.assessment import AssessmentView
 from console.widgets.incident_dialogs import ActionDialog
+from console.widgets.incident_queue import PULSE_COLOUR
 
 T0 = 1_763_700_000.0
 HOUR = 3600.0
@@ -111,8 +112,14 @@ def test_a_new_critical_incident_pulses_and_sounds_until_acknowledged(world, qtb
     assert raised == ["INC-9"]
     assert board.queue.shown_ids()[0] == "INC-9" and board.queue.is_pulsing()
     assert board.alarm.active and not board.acknowledge.isHidden()
+    model = board.queue.model
+    model.pulse_on = True  # the bright phase of the pulse: dark red behind off-white text
+    assert (
+        model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole).color().name() == PULSE_COLOUR.lower()
+    )
     qtbot.mouseClick(board.acknowledge, Qt.MouseButton.LeftButton)
     assert not board.queue.is_pulsing() and not board.alarm.active and board.acknowledge.isHidden()
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is None
     assert "NEW" not in board.queue.row_texts(0)["badge"]
 
 
@@ -239,3 +246,18 @@ def test_incidents_on_the_map_with_deadline_halos_and_focus(qtbot, tmp_path):
         view.close()
         view.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_login_settings_say_what_is_missing(monkeypatch, capsys):
+    from console.settings import parse_settings
+
+    monkeypatch.delenv("ECOCONSOLE_PASSWORD", raising=False)
+    with pytest.raises(SystemExit):
+        parse_settings(["--password", "x"])
+    assert "--password needs --user" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parse_settings(["--hub", "ws://hub:8080", "--user", "duty"])
+    assert "--user needs --password" in capsys.readouterr().err
+    monkeypatch.setenv("ECOCONSOLE_PASSWORD", "secret")
+    settings = parse_settings(["--hub", "ws://hub:8080", "--user", "duty", "--dispatch"])
+    assert (settings.user, settings.password, settings.dispatch) == ("duty", "secret", True)
