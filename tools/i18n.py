@@ -122,6 +122,14 @@ ZH = {
     "Name": "名称", "Handled": "办结数", "On-time rate": "按时率", "Mean handling time": "平均处置时长",
     "Returns": "退回次数", "Escalations": "升级次数", "Export assessment": "导出考核", "CSV files (*.csv)": "CSV 文件 (*.csv)",
     "filling the gap {percent} %": "正在补齐缺失数据 {percent} %",
+    # reporting a problem by hand
+    "Air quality": "大气环境", "Water environment": "水环境", "Pollution source": "污染源",
+    "Monitoring device": "监测设备", "Other": "其他", "Title": "标题", "Station nearby": "附近站点",
+    "Category": "类别", "Description": "情况描述", "Report sent: it joins the queue once the hub has it": "已上报：中心受理后进入列表",
+    "What is wrong, in a few words (required)": "简要说明问题（必填）",
+    "What was seen, where exactly, who reported it": "看到了什么、具体位置、谁反映的",
+    "Give the problem a title.": "请填写标题。", "No station is called {0}.": "没有名为 {0} 的站点。",
+    "Choose the station nearest to the problem.": "请选择离问题最近的站点。",
 }  # fmt: skip
 
 

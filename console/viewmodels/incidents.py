@@ -328,7 +328,10 @@ class IncidentViewModel(QObject):
         except Refusal as exc:
             self.message_changed.emit(self.tr("Not sent: {0}").format(str(exc)))
             return
-        self.message_changed.emit("")
+        report = action == Action.REPORT
+        self.message_changed.emit(
+            self.tr("Report sent: it joins the queue once the hub has it") if report else ""
+        )
         self._dirty = True
 
     async def _upload_then_act(

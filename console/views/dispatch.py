@@ -8,15 +8,17 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from console.core.incidents import Action, allowed
 from console.viewmodels.incidents import IncidentViewModel
 from console.widgets import theme
 from console.widgets.assessment import AssessmentView
 from console.widgets.incident_detail import IncidentDetailPane
+from console.widgets.incident_dialogs import ReportDialog
 from console.widgets.incident_queue import IncidentQueue, StageCounts
 from console.widgets.incident_style import controls_stylesheet
-from console.widgets.incident_words import role_word
+from console.widgets.incident_words import action_word, role_word
 
 
 def bind_queue(vm: IncidentViewModel, queue: IncidentQueue, counts: StageCounts | None = None) -> None:
@@ -58,8 +60,12 @@ class DispatchWindow(QWidget):
         split.setStretchFactor(1, 2)
         self.tabs.addTab(split, self.tr("Incidents"))
         self.tabs.addTab(self.assessment, self.tr("Assessment"))
+        self.report_button = QPushButton(action_word(Action.REPORT) + " …")
+        self.report_button.clicked.connect(self.open_report)
+        self.report_dialog: ReportDialog | None = None
         top = QHBoxLayout()
         top.addWidget(self.counts, 1)
+        top.addWidget(self.report_button)
         top.addWidget(self.role)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -89,6 +95,15 @@ class DispatchWindow(QWidget):
 
     def _on_role(self, role: str) -> None:
         self.role.setText(self.tr("Role: {0}").format(role_word(role)))
+        self.report_button.setVisible(allowed(role, Action.REPORT))
+
+    def open_report(self) -> ReportDialog:
+        """The dialog to report a problem by hand (non-modal)."""
+        dialog = ReportDialog(self.vm.station_names, parent=self)
+        dialog.submitted.connect(lambda action, target, args, _photos: self.vm.act(action, target, args))
+        self.report_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _on_tab(self, index: int) -> None:
         if self.tabs.widget(index) is self.assessment:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QTimeZone, Signal
+from PySide6.QtCore import QCoreApplication, QDateTime, Qt, QTimeZone, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QPlainTextEdit,
     QPushButton,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.incidents import Action, Incident, deadline_hours
+from console.core.incidents import Action, Incident, Severity, deadline_hours
 from console.widgets import theme
 from console.widgets.incident_words import action_word, severity_word, span
 
@@ -204,4 +205,114 @@ class ActionDialog(QDialog):
             self.error.setText(problem)
             return
         self.submitted.emit(self.action.value, self.incident.id, self.args(), list(self.photos))
+        self.accept()
+
+
+CATEGORIES = ("air", "water", "noise", "fume", "source", "odour", "device", "other")
+
+
+def category_word(category: str) -> str:
+    words = {
+        "air": QCoreApplication.translate("Incident", "Air quality"),
+        "water": QCoreApplication.translate("Incident", "Water environment"),
+        "noise": QCoreApplication.translate("Incident", "Noise"),
+        "fume": QCoreApplication.translate("Incident", "Catering fume"),
+        "source": QCoreApplication.translate("Incident", "Pollution source"),
+        "odour": QCoreApplication.translate("Incident", "Odour"),
+        "device": QCoreApplication.translate("Incident", "Monitoring device"),
+        "other": QCoreApplication.translate("Incident", "Other"),
+    }
+    return words.get(category, category)
+
+
+class ReportDialog(QDialog):
+    """Report a problem by hand (an inspector's finding, a citizen's call): what, where, how serious.
+
+    Signals:
+        submitted(str, str, dict, list): "report", "", args, [] (the same shape as ActionDialog's).
+    """
+
+    submitted = Signal(str, str, dict, list)
+
+    def __init__(self, stations: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(action_word(Action.REPORT))
+        self.setMinimumWidth(theme.current_scale().body_px * 24)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.title = QLineEdit()
+        self.title.setPlaceholderText(self.tr("What is wrong, in a few words (required)"))
+        self.station = QComboBox()
+        self.station.setEditable(True)
+        self.station.addItem("", "")
+        for station_id, name in sorted(stations.items(), key=lambda kv: kv[1]):
+            self.station.addItem(name, station_id)
+        self.station.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        self.severity = QComboBox()
+        for severity in Severity:
+            self.severity.addItem(severity_word(severity), int(severity))
+        self.severity.setCurrentIndex(1)
+        self.category = QComboBox()
+        for category in CATEGORIES:
+            self.category.addItem(category_word(category), category)
+        self.source = QComboBox()
+        self.source.addItem(self.tr("Duty officer"), "duty")
+        self.source.addItem(self.tr("Citizen report"), "citizen")
+        self.source.addItem(self.tr("Inspector"), "inspector")
+        self.comment = QPlainTextEdit()
+        self.comment.setPlaceholderText(self.tr("What was seen, where exactly, who reported it"))
+        self.comment.setFixedHeight(theme.current_scale().body_px * 5)
+        for name, widget in (
+            (self.tr("Title"), self.title),
+            (self.tr("Station nearby"), self.station),
+            (self.tr("Severity"), self.severity),
+            (self.tr("Category"), self.category),
+            (self.tr("Source"), self.source),
+            (self.tr("Description"), self.comment),
+        ):
+            form.addRow(name, widget)
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        theme.set_role(self.error, "state", "alert")
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(action_word(Action.REPORT))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        buttons.accepted.connect(self._on_ok)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def args(self) -> dict[str, Any]:
+        station = self.station.currentData() if self.station.currentText() else ""
+        if self.station.currentText() and self.station.findText(self.station.currentText()) < 0:
+            station = None  # typed, but no such station
+        return {
+            "title": self.title.text().strip(),
+            "station": station,
+            "severity": self.severity.currentData(),
+            "category": self.category.currentData(),
+            "source": self.source.currentData(),
+            "comment": self.comment.toPlainText().strip(),
+        }
+
+    def problem(self) -> str:
+        args = self.args()
+        if not args["title"]:
+            return self.tr("Give the problem a title.")
+        if args["station"] is None:
+            return self.tr("No station is called {0}.").format(self.station.currentText())
+        if not args["station"]:
+            return self.tr("Choose the station nearest to the problem.")
+        return ""
+
+    def _on_ok(self) -> None:
+        problem = self.problem()
+        if problem:
+            self.error.setText(problem)
+            return
+        self.submitted.emit(Action.REPORT.value, "", self.args(), [])
         self.accept()

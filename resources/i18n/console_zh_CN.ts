@@ -3,142 +3,142 @@
 <context>
     <name>ActionDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="78" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="79" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="93" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="94" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="96" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="97" />
         <source>Own deadline (default: {0} for {1})</source>
         <translation>自定时限（默认：{1} {0}）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="108" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="109" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="113" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="114" />
         <source>Pass: close the incident</source>
         <translation>通过：办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="114" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="115" />
         <source>Return for more handling</source>
         <translation>退回继续处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="118" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="119" />
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="122" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="123" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="126" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="127" />
         <source>Add photos …</source>
         <translation>添加照片 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="129" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="133" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="134" />
         <source>Instructions for the assignee (optional)</source>
         <translation>给处置人的要求（可选）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="134" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
         <source>What was done on site</source>
         <translation>现场处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="136" />
         <source>The result of the handling (required)</source>
         <translation>处置结果（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="136" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="137" />
         <source>Required when returning: what is still missing</source>
         <translation>退回时必填：还缺什么</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="137" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="138" />
         <source>Why no action is needed (required)</source>
         <translation>不予处理的理由（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="138" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="139" />
         <source>Your note (required)</source>
         <translation>备注内容（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="143" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="144" />
         <source>Choose photos</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="145" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="146" />
         <source>Photos (*.jpg *.jpeg *.png)</source>
         <translation>照片 (*.jpg *.jpeg *.png)</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="155" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="156" />
         <source>{0}: only JPEG and PNG photos</source>
         <translation>{0}：仅支持 JPEG 和 PNG 照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="157" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="158" />
         <source>{0}: file not found</source>
         <translation>{0}：文件不存在</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="159" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="160" />
         <source>{0}: larger than 10 MB</source>
         <translation>{0}：超过 10 MB</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="161" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="162" />
         <source>at most {0} photos</source>
         <translation>最多 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="187" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="188" />
         <source>Choose who is to handle it.</source>
         <translation>请选择处置人。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="189" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="190" />
         <source>The deadline must be in the future.</source>
         <translation>时限必须晚于当前时间。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="191" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="192" />
         <source>Describe the result before submitting feedback.</source>
         <translation>提交反馈前请填写处置结果。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="192" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="193" />
         <source>Say why the incident needs no action.</source>
         <translation>请说明不予处理的理由。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="193" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="194" />
         <source>Write the comment.</source>
         <translation>请填写备注。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="198" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="199" />
         <source>Say what is still missing before returning it.</source>
         <translation>退回前请说明还缺什么。</translation>
     </message>
@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="205" />
+        <location filename="../../console/views/screens.py" line="224" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="206" />
+        <location filename="../../console/views/screens.py" line="225" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="207" />
+        <location filename="../../console/views/screens.py" line="226" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="208" />
+        <location filename="../../console/views/screens.py" line="227" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="299" />
+        <location filename="../../console/views/screens.py" line="320" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="303" />
+        <location filename="../../console/views/screens.py" line="324" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="278" />
+        <location filename="../../console/views/screens.py" line="299" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="199" />
+        <location filename="../../console/views/screens.py" line="213" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="305" />
+        <location filename="../../console/views/screens.py" line="326" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -400,7 +400,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="192" />
+        <location filename="../../console/app.py" line="193" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -408,22 +408,22 @@
 <context>
     <name>DispatchWindow</name>
     <message>
-        <location filename="../../console/views/dispatch.py" line="41" />
+        <location filename="../../console/views/dispatch.py" line="43" />
         <source>Dispatch desk</source>
         <translation>调度台</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="59" />
+        <location filename="../../console/views/dispatch.py" line="61" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="60" />
+        <location filename="../../console/views/dispatch.py" line="62" />
         <source>Assessment</source>
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="91" />
+        <location filename="../../console/views/dispatch.py" line="97" />
         <source>Role: {0}</source>
         <translation>角色：{0}</translation>
     </message>
@@ -762,11 +762,51 @@
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="216" />
+        <source>Air quality</source>
+        <translation>大气环境</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="217" />
+        <source>Water environment</source>
+        <translation>水环境</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="218" />
+        <source>Noise</source>
+        <translation>噪声</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="219" />
+        <source>Catering fume</source>
+        <translation>餐饮油烟</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="220" />
+        <source>Pollution source</source>
+        <translation>污染源</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="221" />
+        <source>Odour</source>
+        <translation>恶臭</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="222" />
+        <source>Monitoring device</source>
+        <translation>监测设备</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="223" />
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
 </context>
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="166" />
+        <location filename="../../console/views/screens.py" line="180" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
@@ -962,33 +1002,33 @@
         <translation>新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="226" />
+        <location filename="../../console/widgets/incident_queue.py" line="228" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="320" />
+        <location filename="../../console/widgets/incident_queue.py" line="322" />
         <source>Open stages</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="321" />
+        <location filename="../../console/widgets/incident_queue.py" line="323" />
         <source>All stages</source>
         <translation>全部环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="325" />
+        <location filename="../../console/widgets/incident_queue.py" line="327" />
         <source>All severities</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="329" />
-        <location filename="../../console/widgets/incident_queue.py" line="362" />
+        <location filename="../../console/widgets/incident_queue.py" line="331" />
+        <location filename="../../console/widgets/incident_queue.py" line="364" />
         <source>All townships</source>
         <translation>全部乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="330" />
+        <location filename="../../console/widgets/incident_queue.py" line="332" />
         <source>Overdue only</source>
         <translation>仅超期</translation>
     </message>
@@ -996,47 +1036,52 @@
 <context>
     <name>IncidentViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="320" />
+        <location filename="../../console/viewmodels/incidents.py" line="324" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="325" />
+        <location filename="../../console/viewmodels/incidents.py" line="329" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="334" />
+        <location filename="../../console/viewmodels/incidents.py" line="333" />
+        <source>Report sent: it joins the queue once the hub has it</source>
+        <translation>已上报：中心受理后进入列表</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="341" />
         <source>Photos cannot be uploaded: no connection to the hub</source>
         <translation>无法上传照片：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="340" />
+        <location filename="../../console/viewmodels/incidents.py" line="347" />
         <source>Uploading {0} …</source>
         <translation>正在上传 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="343" />
+        <location filename="../../console/viewmodels/incidents.py" line="350" />
         <source>Upload failed, nothing was sent: {0}</source>
         <translation>上传失败，未发出任何指令：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="356" />
+        <location filename="../../console/viewmodels/incidents.py" line="363" />
         <source>Audit trail not available: {0}</source>
         <translation>无法读取处理记录：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="367" />
+        <location filename="../../console/viewmodels/incidents.py" line="374" />
         <source>Assessment not available: {0}</source>
         <translation>无法读取考核：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="378" />
+        <location filename="../../console/viewmodels/incidents.py" line="385" />
         <source>Export failed: {0}</source>
         <translation>导出失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="380" />
+        <location filename="../../console/viewmodels/incidents.py" line="387" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
@@ -1072,97 +1117,97 @@
 <context>
     <name>Map</name>
     <message>
-        <location filename="../../console/app.py" line="384" />
+        <location filename="../../console/app.py" line="397" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="385" />
+        <location filename="../../console/app.py" line="398" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="386" />
+        <location filename="../../console/app.py" line="399" />
         <source>Air stations</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="387" />
+        <location filename="../../console/app.py" line="400" />
         <source>Micro stations</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="388" />
+        <location filename="../../console/app.py" line="401" />
         <source>Scenic areas</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="389" />
+        <location filename="../../console/app.py" line="402" />
         <source>Water quality</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="390" />
+        <location filename="../../console/app.py" line="403" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="391" />
+        <location filename="../../console/app.py" line="404" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="392" />
+        <location filename="../../console/app.py" line="405" />
         <source>Pollution sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="393" />
+        <location filename="../../console/app.py" line="406" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="394" />
+        <location filename="../../console/app.py" line="407" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="395" />
+        <location filename="../../console/app.py" line="408" />
         <source>Exceedance</source>
         <translation>超标</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="396" />
+        <location filename="../../console/app.py" line="409" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="397" />
+        <location filename="../../console/app.py" line="410" />
         <source>Stale data</source>
         <translation>数据陈旧</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="398" />
+        <location filename="../../console/app.py" line="411" />
         <source>Instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="399" />
+        <location filename="../../console/app.py" line="412" />
         <source>Invalid data</source>
         <translation>无效数据</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="400" />
+        <location filename="../../console/app.py" line="413" />
         <source>Selected</source>
         <translation>选中</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="401" />
+        <location filename="../../console/app.py" line="414" />
         <source>Township outlines approximate</source>
         <translation>乡镇边界为近似范围</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="402" />
+        <location filename="../../console/app.py" line="415" />
         <source>Intranet basemap</source>
         <translation>内网底图</translation>
     </message>
@@ -1252,24 +1297,102 @@
     </message>
 </context>
 <context>
+    <name>ReportDialog</name>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="245" />
+        <source>What is wrong, in a few words (required)</source>
+        <translation>简要说明问题（必填）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="260" />
+        <source>Duty officer</source>
+        <translation>值班员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="261" />
+        <source>Citizen report</source>
+        <translation>群众举报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="262" />
+        <source>Inspector</source>
+        <translation>巡查员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="264" />
+        <source>What was seen, where exactly, who reported it</source>
+        <translation>看到了什么、具体位置、谁反映的</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="267" />
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="268" />
+        <source>Station nearby</source>
+        <translation>附近站点</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="269" />
+        <source>Severity</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="270" />
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="271" />
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="272" />
+        <source>Description</source>
+        <translation>情况描述</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="284" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="305" />
+        <source>Give the problem a title.</source>
+        <translation>请填写标题。</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="307" />
+        <source>No station is called {0}.</source>
+        <translation>没有名为 {0} 的站点。</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="309" />
+        <source>Choose the station nearest to the problem.</source>
+        <translation>请选择离问题最近的站点。</translation>
+    </message>
+</context>
+<context>
     <name>SituationView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="56" />
+        <location filename="../../console/views/screens.py" line="64" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="57" />
+        <location filename="../../console/views/screens.py" line="65" />
         <source>Township ranking · PM2.5</source>
         <translation>乡镇排名 · PM2.5</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="58" />
+        <location filename="../../console/views/screens.py" line="66" />
         <source>Network health</source>
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="80" />
+        <location filename="../../console/views/screens.py" line="88" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>

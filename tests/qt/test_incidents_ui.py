@@ -261,3 +261,26 @@ def test_login_settings_say_what_is_missing(monkeypatch, capsys):
     monkeypatch.setenv("ECOCONSOLE_PASSWORD", "secret")
     settings = parse_settings(["--hub", "ws://hub:8080", "--user", "duty", "--dispatch"])
     assert (settings.user, settings.password, settings.dispatch) == ("duty", "secret", True)
+
+
+def test_a_report_needs_a_title_and_a_station_and_goes_through_the_outbox(world):
+    vm, window, _book, commands = world
+    vm.set_station_names({"A-01": "百泉街道空气站", "W-02": "妫水河水质站"})
+    assert window.report_button.isVisibleTo(window)
+    dialog = window.open_report()
+    dialog.ok_button.click()
+    assert "title" in dialog.error.text() and dialog.isVisible()
+    dialog.title.setText("河道有异味")
+    dialog.station.setCurrentText("不存在的站")
+    dialog.ok_button.click()
+    assert "No station" in dialog.error.text()
+    dialog.station.setCurrentIndex(dialog.station.findData("W-02"))
+    dialog.category.setCurrentIndex(dialog.category.findData("water"))
+    dialog.ok_button.click()
+    assert not dialog.isVisible()
+    (pending,) = commands.pending()
+    assert pending.command.action == "report" and pending.command.target == ""
+    assert pending.command.args["station"] == "W-02" and pending.command.args["category"] == "water"
+    vm.set_role("leader")
+    vm.flush()
+    assert not window.report_button.isVisibleTo(window)
