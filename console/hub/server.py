@@ -262,12 +262,11 @@ class Hub:
             heartbeat=self.config.heartbeat_s * 2, max_msg_size=protocol.MAX_MESSAGE_BYTES
         )
         await ws.prepare(request)
-        hello = await self._receive_hello(ws)
-        if hello is None:
+        received = await self._receive_hello(ws)
+        if received is None:
             await ws.close()
             return ws
-        session = self.sessions.resolve(hello.token)
-        assert session is not None
+        hello, session = received
         client = ClientSession(ws, self.config.client_queue, hello.client or request.remote or "?")
         client.token = hello.token
         replay = self.events.since(hello.resume.epoch, hello.resume.seq) if hello.resume else None
@@ -292,7 +291,7 @@ class Hub:
             await client.close()
         return ws
 
-    async def _receive_hello(self, ws: web.WebSocketResponse) -> protocol.Hello | None:
+    async def _receive_hello(self, ws: web.WebSocketResponse) -> tuple[protocol.Hello, Session] | None:
         try:
             msg = await ws.receive(timeout=10)
         except TimeoutError:
@@ -310,11 +309,12 @@ class Hub:
         if hello.protocol != protocol.PROTOCOL_VERSION:
             await _send_error(ws, "protocol", f"protocol {hello.protocol} unsupported; hub speaks 1")
             return None
-        if self.sessions.resolve(hello.token) is None:
+        session = self.sessions.resolve(hello.token)
+        if session is None:
             log.warning("console refused: wrong token")
-            await _send_error(ws, "unauthorized", "wrong token")
+            await _send_error(ws, "unauthorized", "wrong token (or an expired login)")
             return None
-        return hello
+        return hello, session
 
     async def _serve(self, client: ClientSession) -> None:
         async for msg in client.ws:
