@@ -209,6 +209,8 @@ class ConsoleApp:
         vm.commands = self.commands
         vm.fetch_trail, vm.upload = api.incident, api.upload_attachment
         vm.fetch_assessment, vm.fetch_assessment_csv = api.assessment, api.assessment_csv
+        vm.fetch_attachment = api.attachment
+        self.outbox.purge(time.time() - 7 * 86400)  # settled commands are kept a week, then dropped
         vm.on_commands_changed()
         self._tasks.append(asyncio.ensure_future(self._load_roster()))
 

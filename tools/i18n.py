@@ -130,6 +130,7 @@ ZH = {
     "What was seen, where exactly, who reported it": "看到了什么、具体位置、谁反映的",
     "Give the problem a title.": "请填写标题。", "No station is called {0}.": "没有名为 {0} 的站点。",
     "Choose the station nearest to the problem.": "请选择离问题最近的站点。",
+    "{0} · view": "{0} 张 · 查看", "{0}: not an image": "{0}：不是图片", "Photos not available: {0}": "无法读取照片：{0}",
 }  # fmt: skip
 
 

@@ -85,6 +85,7 @@ class IncidentViewModel(QObject):
         message_changed(str): a message for the operator about the last request ('' clears it).
         assessment_changed(str, list): rows of 考核 by "township" or "person".
         busy_changed(bool): a request to the hub (upload, assessment) is running.
+        photos_fetched(list): (attachment id, bytes) of the photos asked for with ``show_photos``.
     """
 
     rows_changed = Signal(list)
@@ -98,6 +99,7 @@ class IncidentViewModel(QObject):
     message_changed = Signal(str)
     assessment_changed = Signal(str, list)
     busy_changed = Signal(bool)
+    photos_fetched = Signal(list)
 
     def __init__(
         self,
@@ -120,6 +122,7 @@ class IncidentViewModel(QObject):
         self.upload: Uploader | None = None
         self.fetch_assessment: AssessmentFetcher | None = None
         self.fetch_assessment_csv: CsvFetcher | None = None
+        self.fetch_attachment: Callable[[str], Awaitable[bytes]] | None = None
         self._pending = BookChange()
         self._dirty = False
         self._tasks: set[asyncio.Future] = set()
@@ -198,6 +201,19 @@ class IncidentViewModel(QObject):
             self._spawn(self._upload_then_act(Action(action), incident_id, dict(args), list(photos)))
             return
         self._issue(Action(action), incident_id, args)
+
+    def show_photos(self, attachment_ids: list[str]) -> None:
+        """Fetch photos from the hub; ``photos_fetched`` brings them."""
+        if self.fetch_attachment is not None and attachment_ids:
+            self._spawn(self._fetch_photos(list(attachment_ids)))
+
+    async def _fetch_photos(self, ids: list[str]) -> None:
+        try:
+            photos = [(i, await self.fetch_attachment(i)) for i in ids]
+        except Exception as exc:
+            self.message_changed.emit(self.tr("Photos not available: {0}").format(str(exc)))
+            return
+        self.photos_fetched.emit(photos)
 
     def dismiss_problem(self, command_id: str) -> None:
         if self.commands is not None:

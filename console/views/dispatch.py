@@ -15,7 +15,7 @@ from console.viewmodels.incidents import IncidentViewModel
 from console.widgets import theme
 from console.widgets.assessment import AssessmentView
 from console.widgets.incident_detail import IncidentDetailPane
-from console.widgets.incident_dialogs import ReportDialog
+from console.widgets.incident_dialogs import PhotoDialog, ReportDialog
 from console.widgets.incident_queue import IncidentQueue, StageCounts
 from console.widgets.incident_style import controls_stylesheet
 from console.widgets.incident_words import action_word, role_word
@@ -85,6 +85,8 @@ class DispatchWindow(QWidget):
         self.detail.acknowledge_requested.connect(lambda incident: vm.acknowledge([incident]))
         self.detail.reload_requested.connect(vm.reload)
         self.detail.dismiss_problem_requested.connect(vm.dismiss_problem)
+        self.detail.photos_requested.connect(vm.show_photos)
+        vm.photos_fetched.connect(self._on_photos)
         self.assessment.refresh_requested.connect(vm.request_assessment)
         self.assessment.export_requested.connect(lambda by, path: vm.export_assessment(by, Path(path)))
         vm.assessment_changed.connect(self.assessment.set_rows)
@@ -96,6 +98,10 @@ class DispatchWindow(QWidget):
     def _on_role(self, role: str) -> None:
         self.role.setText(self.tr("Role: {0}").format(role_word(role)))
         self.report_button.setVisible(allowed(role, Action.REPORT))
+
+    def _on_photos(self, photos: list) -> None:
+        self.photo_dialog = PhotoDialog(photos, parent=self)
+        self.photo_dialog.open()
 
     def open_report(self) -> ReportDialog:
         """The dialog to report a problem by hand (non-modal)."""

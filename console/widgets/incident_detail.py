@@ -59,12 +59,14 @@ class IncidentDetailPane(QWidget):
         action_requested(str, str, dict, list): action, incident id, args, photo paths from a dialog.
         acknowledge_requested(str): the operator acknowledged a new critical incident.
         reload_requested(str): fetch the incident again (after a conflict).
+        photos_requested(list): show these attachment ids (a click on a trail line's photo count).
         dismiss_problem_requested(str): the operator has read a refused command (its id).
     """
 
     action_requested = Signal(str, str, dict, list)
     acknowledge_requested = Signal(str)
     reload_requested = Signal(str)
+    photos_requested = Signal(list)
     dismiss_problem_requested = Signal(str)
 
     def __init__(self, *, now: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
@@ -107,6 +109,7 @@ class IncidentDetailPane(QWidget):
         self.why = theme.label("")
         self.why.setWordWrap(True)
         self.trail = self._build_trail()
+        self.trail.cellClicked.connect(self._on_trail_clicked)
         self.trail_note = theme.label("", "small")
         for widget in (self.empty, self.head, self.title, self.message):
             layout.addWidget(widget)
@@ -230,7 +233,7 @@ class IncidentDetailPane(QWidget):
             extra = e.details.get("assignee") or e.details.get("result") or ""
             comment = " · ".join(str(p) for p in (extra, e.comment) if p)
             cells = [_clock(e.ts), f"{e.actor} ({role_word(e.role)})", action_word(e.action), stage, comment,
-                     str(len(e.attachments)) if e.attachments else ""]  # fmt: skip
+                     self.tr("{0} · view").format(len(e.attachments)) if e.attachments else ""]  # fmt: skip
             for column, text in enumerate(cells):
                 self.trail.setItem(n, column, QTableWidgetItem(text))
         self.trail.resizeRowsToContents()
@@ -280,6 +283,13 @@ class IncidentDetailPane(QWidget):
         box.addWidget(dismiss)
         self.problem_buttons[entry.command.id] = (reload, dismiss)
         return row
+
+    def _on_trail_clicked(self, row: int, column: int) -> None:
+        if self.detail is None or column != TRAIL_COLUMNS - 1:
+            return
+        entries = list(reversed(self.detail.trail))
+        if 0 <= row < len(entries) and entries[row].attachments:
+            self.photos_requested.emit(list(entries[row].attachments))
 
     # --- dialogs -----------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -316,3 +317,25 @@ class ReportDialog(QDialog):
             return
         self.submitted.emit(Action.REPORT.value, "", self.args(), [])
         self.accept()
+
+
+class PhotoDialog(QDialog):
+    """The photos of one audit entry, side by side, scaled to fit; a file that is no image says so."""
+
+    def __init__(self, photos: list[tuple[str, bytes]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Photos"))
+        row = QHBoxLayout(self)
+        self.shown = 0
+        for attachment_id, data in photos:
+            image = QPixmap()
+            label = QLabel()
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            if image.loadFromData(data):
+                label.setPixmap(image.scaled(640, 480, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation))  # fmt: skip
+                self.shown += 1
+            else:
+                label.setText(self.tr("{0}: not an image").format(attachment_id))
+            label.setToolTip(attachment_id)
+            row.addWidget(label)

@@ -3,142 +3,142 @@
 <context>
     <name>ActionDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="79" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="80" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="94" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="95" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="97" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="98" />
         <source>Own deadline (default: {0} for {1})</source>
         <translation>自定时限（默认：{1} {0}）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="109" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="110" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="114" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="115" />
         <source>Pass: close the incident</source>
         <translation>通过：办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="115" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="116" />
         <source>Return for more handling</source>
         <translation>退回继续处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="119" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="120" />
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="123" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="124" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="127" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
         <source>Add photos …</source>
         <translation>添加照片 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="129" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="130" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="134" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
         <source>Instructions for the assignee (optional)</source>
         <translation>给处置人的要求（可选）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="136" />
         <source>What was done on site</source>
         <translation>现场处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="136" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="137" />
         <source>The result of the handling (required)</source>
         <translation>处置结果（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="137" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="138" />
         <source>Required when returning: what is still missing</source>
         <translation>退回时必填：还缺什么</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="138" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="139" />
         <source>Why no action is needed (required)</source>
         <translation>不予处理的理由（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="139" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="140" />
         <source>Your note (required)</source>
         <translation>备注内容（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="144" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="145" />
         <source>Choose photos</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="146" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="147" />
         <source>Photos (*.jpg *.jpeg *.png)</source>
         <translation>照片 (*.jpg *.jpeg *.png)</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="156" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="157" />
         <source>{0}: only JPEG and PNG photos</source>
         <translation>{0}：仅支持 JPEG 和 PNG 照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="158" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="159" />
         <source>{0}: file not found</source>
         <translation>{0}：文件不存在</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="160" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="161" />
         <source>{0}: larger than 10 MB</source>
         <translation>{0}：超过 10 MB</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="162" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="163" />
         <source>at most {0} photos</source>
         <translation>最多 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="188" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="189" />
         <source>Choose who is to handle it.</source>
         <translation>请选择处置人。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="190" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="191" />
         <source>The deadline must be in the future.</source>
         <translation>时限必须晚于当前时间。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="192" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="193" />
         <source>Describe the result before submitting feedback.</source>
         <translation>提交反馈前请填写处置结果。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="193" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="194" />
         <source>Say why the incident needs no action.</source>
         <translation>请说明不予处理的理由。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="194" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="195" />
         <source>Write the comment.</source>
         <translation>请填写备注。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="199" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="200" />
         <source>Say what is still missing before returning it.</source>
         <translation>退回前请说明还缺什么。</translation>
     </message>
@@ -423,7 +423,7 @@
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="97" />
+        <location filename="../../console/views/dispatch.py" line="99" />
         <source>Role: {0}</source>
         <translation>角色：{0}</translation>
     </message>
@@ -763,42 +763,42 @@
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="216" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="217" />
         <source>Air quality</source>
         <translation>大气环境</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="217" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="218" />
         <source>Water environment</source>
         <translation>水环境</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="218" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="219" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="219" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="220" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="220" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="221" />
         <source>Pollution source</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="221" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="222" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="222" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="223" />
         <source>Monitoring device</source>
         <translation>监测设备</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="223" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="224" />
         <source>Other</source>
         <translation>其他</translation>
     </message>
@@ -814,137 +814,142 @@
 <context>
     <name>IncidentDetailPane</name>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="93" />
+        <location filename="../../console/widgets/incident_detail.py" line="95" />
         <source>Select an incident in the queue</source>
         <translation>请在列表中选择事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="117" />
+        <location filename="../../console/widgets/incident_detail.py" line="120" />
         <source>Why it was raised</source>
         <translation>发现依据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="118" />
+        <location filename="../../console/widgets/incident_detail.py" line="121" />
         <source>Audit trail</source>
         <translation>处理记录</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="126" />
+        <location filename="../../console/widgets/incident_detail.py" line="129" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="126" />
+        <location filename="../../console/widgets/incident_detail.py" line="129" />
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="126" />
+        <location filename="../../console/widgets/incident_detail.py" line="129" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="126" />
+        <location filename="../../console/widgets/incident_detail.py" line="129" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="126" />
+        <location filename="../../console/widgets/incident_detail.py" line="129" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="127" />
+        <location filename="../../console/widgets/incident_detail.py" line="130" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="176" />
+        <location filename="../../console/widgets/incident_detail.py" line="179" />
         <source>Loading the whole trail from the hub …</source>
         <translation>正在从中心读取完整记录 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="186" />
+        <location filename="../../console/widgets/incident_detail.py" line="189" />
         <source>The condition has cleared: closing is suggested.</source>
         <translation>报警条件已解除，建议办结。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="191" />
+        <location filename="../../console/widgets/incident_detail.py" line="194" />
         <source>queued, not yet sent (no link)</source>
         <translation>已排队，尚未发出（无连接）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="192" />
+        <location filename="../../console/widgets/incident_detail.py" line="195" />
         <source>sent, waiting for the hub</source>
         <translation>已发出，等待中心确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="193" />
+        <location filename="../../console/widgets/incident_detail.py" line="196" />
         <source>accepted, waiting for the hub's update</source>
         <translation>中心已受理，等待更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="209" />
+        <location filename="../../console/widgets/incident_detail.py" line="212" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="210" />
+        <location filename="../../console/widgets/incident_detail.py" line="213" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="211" />
+        <location filename="../../console/widgets/incident_detail.py" line="214" />
         <source>Responsible</source>
         <translation>责任人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="212" />
+        <location filename="../../console/widgets/incident_detail.py" line="215" />
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="213" />
+        <location filename="../../console/widgets/incident_detail.py" line="216" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="214" />
+        <location filename="../../console/widgets/incident_detail.py" line="217" />
         <source>Raised at</source>
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="215" />
+        <location filename="../../console/widgets/incident_detail.py" line="218" />
         <source>Dispatched at</source>
         <translation>派发时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="275" />
+        <location filename="../../console/widgets/incident_detail.py" line="236" />
+        <source>{0} · view</source>
+        <translation>{0} 张 · 查看</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="278" />
         <source>Got it</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="216" />
+        <location filename="../../console/widgets/incident_detail.py" line="219" />
         <source>Escalations / returns</source>
         <translation>升级 / 退回</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="248" />
+        <location filename="../../console/widgets/incident_detail.py" line="251" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="270" />
+        <location filename="../../console/widgets/incident_detail.py" line="273" />
         <source>Conflict</source>
         <translation>冲突</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="270" />
+        <location filename="../../console/widgets/incident_detail.py" line="273" />
         <source>Refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="274" />
+        <location filename="../../console/widgets/incident_detail.py" line="277" />
         <source>Reload</source>
         <translation>重新读取</translation>
     </message>
@@ -1036,52 +1041,57 @@
 <context>
     <name>IncidentViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="324" />
+        <location filename="../../console/viewmodels/incidents.py" line="214" />
+        <source>Photos not available: {0}</source>
+        <translation>无法读取照片：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="340" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="329" />
+        <location filename="../../console/viewmodels/incidents.py" line="345" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="333" />
+        <location filename="../../console/viewmodels/incidents.py" line="349" />
         <source>Report sent: it joins the queue once the hub has it</source>
         <translation>已上报：中心受理后进入列表</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="341" />
+        <location filename="../../console/viewmodels/incidents.py" line="357" />
         <source>Photos cannot be uploaded: no connection to the hub</source>
         <translation>无法上传照片：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="347" />
+        <location filename="../../console/viewmodels/incidents.py" line="363" />
         <source>Uploading {0} …</source>
         <translation>正在上传 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="350" />
+        <location filename="../../console/viewmodels/incidents.py" line="366" />
         <source>Upload failed, nothing was sent: {0}</source>
         <translation>上传失败，未发出任何指令：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="363" />
+        <location filename="../../console/viewmodels/incidents.py" line="379" />
         <source>Audit trail not available: {0}</source>
         <translation>无法读取处理记录：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="374" />
+        <location filename="../../console/viewmodels/incidents.py" line="390" />
         <source>Assessment not available: {0}</source>
         <translation>无法读取考核：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="385" />
+        <location filename="../../console/viewmodels/incidents.py" line="401" />
         <source>Export failed: {0}</source>
         <translation>导出失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="387" />
+        <location filename="../../console/viewmodels/incidents.py" line="403" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
@@ -1117,97 +1127,97 @@
 <context>
     <name>Map</name>
     <message>
-        <location filename="../../console/app.py" line="397" />
+        <location filename="../../console/app.py" line="399" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="398" />
+        <location filename="../../console/app.py" line="400" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="399" />
+        <location filename="../../console/app.py" line="401" />
         <source>Air stations</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="400" />
+        <location filename="../../console/app.py" line="402" />
         <source>Micro stations</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="401" />
+        <location filename="../../console/app.py" line="403" />
         <source>Scenic areas</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="402" />
+        <location filename="../../console/app.py" line="404" />
         <source>Water quality</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="403" />
+        <location filename="../../console/app.py" line="405" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="404" />
+        <location filename="../../console/app.py" line="406" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="405" />
+        <location filename="../../console/app.py" line="407" />
         <source>Pollution sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="406" />
+        <location filename="../../console/app.py" line="408" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="407" />
+        <location filename="../../console/app.py" line="409" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="408" />
+        <location filename="../../console/app.py" line="410" />
         <source>Exceedance</source>
         <translation>超标</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="409" />
+        <location filename="../../console/app.py" line="411" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="410" />
+        <location filename="../../console/app.py" line="412" />
         <source>Stale data</source>
         <translation>数据陈旧</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="411" />
+        <location filename="../../console/app.py" line="413" />
         <source>Instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="412" />
+        <location filename="../../console/app.py" line="414" />
         <source>Invalid data</source>
         <translation>无效数据</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="413" />
+        <location filename="../../console/app.py" line="415" />
         <source>Selected</source>
         <translation>选中</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="414" />
+        <location filename="../../console/app.py" line="416" />
         <source>Township outlines approximate</source>
         <translation>乡镇边界为近似范围</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="415" />
+        <location filename="../../console/app.py" line="417" />
         <source>Intranet basemap</source>
         <translation>内网底图</translation>
     </message>
@@ -1279,6 +1289,19 @@
     </message>
 </context>
 <context>
+    <name>PhotoDialog</name>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="327" />
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_dialogs.py" line="339" />
+        <source>{0}: not an image</source>
+        <translation>{0}：不是图片</translation>
+    </message>
+</context>
+<context>
     <name>RankingChart</name>
     <message>
         <location filename="../../console/widgets/ranking_chart.py" line="57" />
@@ -1299,77 +1322,77 @@
 <context>
     <name>ReportDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="245" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="246" />
         <source>What is wrong, in a few words (required)</source>
         <translation>简要说明问题（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="260" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="261" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="261" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="262" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="262" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="263" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="264" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="265" />
         <source>What was seen, where exactly, who reported it</source>
         <translation>看到了什么、具体位置、谁反映的</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="267" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="268" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="268" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="269" />
         <source>Station nearby</source>
         <translation>附近站点</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="269" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="270" />
         <source>Severity</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="270" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="271" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="271" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="272" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="272" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="273" />
         <source>Description</source>
         <translation>情况描述</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="284" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="285" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="305" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="306" />
         <source>Give the problem a title.</source>
         <translation>请填写标题。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="307" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="308" />
         <source>No station is called {0}.</source>
         <translation>没有名为 {0} 的站点。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="309" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="310" />
         <source>Choose the station nearest to the problem.</source>
         <translation>请选择离问题最近的站点。</translation>
     </message>

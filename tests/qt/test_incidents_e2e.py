@@ -91,9 +91,12 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
         )
         rows = detail.trail_rows()
         feedback_row = next(row for row in rows if row[2] == "Submit feedback")
-        assert feedback_row[5] == "1" and "复测达标" in feedback_row[4]
+        assert feedback_row[5].startswith("1") and "复测达标" in feedback_row[4]
         assert rows[0][2] == "Assess"  # newest first
         assert "admin" in rows[0][1]
+        detail.trail.cellClicked.emit(rows.index(feedback_row), 5)  # the photo count opens the photo
+        await until(lambda: getattr(window, "photo_dialog", None) is not None, 30, "the photo from the hub")
+        assert window.photo_dialog.shown == 1
     finally:
         console._done.set()
         await asyncio.wait_for(running, 30)
