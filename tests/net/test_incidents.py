@@ -311,6 +311,7 @@ async def test_incidents_and_acks_survive_a_restart(tmp_path) -> None:
             headers={"Content-Type": "image/png"},
         )  # fmt: skip
         assert status == 201
+        hub.incidents.on_findings([Finding("open", "T-002", "exceedance")])
         before = sorted((i.id, i.version, i.state) for i in hub.incidents.incidents.values())
         leader_token = await login(hub, "leader")
         await duty.close()
@@ -320,6 +321,9 @@ async def test_incidents_and_acks_survive_a_restart(tmp_path) -> None:
         leader = await Console.connect(hub, leader_token)  # a login outlives the hub run
         assert (await leader.next()).role == "leader"
         await leader.close()
+        hub.incidents.on_findings([Finding("open", "T-002", "exceedance", severity=Severity.HIGH)])
+        from_rules = [i for i in hub.incidents.incidents.values() if i.rule == "exceedance"]
+        assert len(from_rules) == 1 and from_rules[0].severity == Severity.HIGH  # the same episode, updated
         assert await duty.command("dispatch", first.target, 1, ident=ident, assignee="A") == dispatched
         ack = await duty.command("handle", first.target, 2, comment="on it")
         assert ack.ok and ack.version == 3
@@ -554,3 +558,23 @@ async def test_users_file_login_and_the_shared_token_role(tmp_path) -> None:
         auth.load_users(tmp_path / "bad.toml")
     demo = auth.Sessions(auth.demo_users("tok"), "tok")
     assert demo.check_password("admin", "tok").role == "admin" and demo.check_password("admin", "x") is None
+
+
+async def test_a_resuming_console_gets_the_incident_events_it_missed(tmp_path) -> None:
+    async with running_hub(tmp_path, stations=STATIONS) as hub:
+        duty = await user_console(hub, "duty")
+        first = await report(duty)  # its event comes before its ack
+        position = protocol.Resume(hub.events.epoch, duty.events()[-1].seq)
+        await duty.close()
+        other = await user_console(hub, "coordinator")
+        await other.command("dispatch", first.target, 1, assignee="A")
+        await report(other, title="Second")
+        back = await Console.connect(hub, await login(hub, "duty"), resume=position)
+        assert (await back.next()).resumed
+        missed = [await back.next(), await back.next()]
+        assert [(m.seq, m.incident.version, m.audit.action) for m in missed] == [
+            (position.seq + 1, 2, "dispatch"),
+            (position.seq + 2, 1, "report"),
+        ]
+        await back.close()
+        await other.close()
