@@ -81,7 +81,8 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
         assert book.get(incident_id).state == IncidentState.FEEDBACK
         await act(console, incident_id, Action.ASSESS, lambda d: d.passed.setChecked(True))
         assert book.get(incident_id).state == IncidentState.CLOSED
-        assert console.commands.pending() == []
+        # the hub publishes the change before it acknowledges it (once stored): the ack settles the last one
+        await until(lambda: console.commands.pending() == [], 30, "every command acknowledged")
 
         detail = window.detail
         console.incidents.reload(incident_id)  # the whole trail from the hub's REST API
