@@ -83,15 +83,13 @@ class Loggers:
 
 async def hub_position(session: aiohttp.ClientSession, port: int) -> tuple[str, int]:
     """The hub's (epoch, seq) once it stopped moving (everything sent has been published)."""
-    last = None
-    while True:
+    seen: list[tuple[str, int]] = []
+    while len(seen) < 4 or len(set(seen[-4:])) > 1:  # unchanged for a second
         async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
             body = await resp.json()
-        now = (body["epoch"], body["seq"])
-        if now == last:
-            return now
-        last = now
-        await asyncio.sleep(0.3)
+        seen.append((body["epoch"], body["seq"]))
+        await asyncio.sleep(0.33)
+    return seen[-1]
 
 
 async def stop_hub(hub) -> None:

@@ -96,7 +96,8 @@ def main() -> None:
             readings += len(batch)
             ticks += 1
             findings.update(f"{f.kind}:{f.rule}" for f in out)
-        print(f"hour {hour + 1:2d}: {readings:9d} readings, {readings / feed_s:11,.0f} readings/s", flush=True)
+        rate = readings / feed_s
+        print(f"hour {hour + 1:2d}: {readings:9d} readings, {rate:11,.0f} readings/s", flush=True)
 
     figures = {
         "stations": len(stations),

@@ -117,6 +117,7 @@ class MapScreenView(QWidget):
         layout.addWidget(self.map, 1)
         self._data_time: float | None = None
         self._lost_at: float | None = None  # when the link was lost (start-up, if it never was live)
+        self._was_live = False
         vm.markers_changed.connect(self.map.update_markers)
         vm.selection_changed.connect(lambda sid: self.map.select_station(sid or None))
         vm.link_changed.connect(self._on_link)
@@ -143,11 +144,16 @@ class MapScreenView(QWidget):
         """Live; reconnecting for the first attempts; after that offline, showing how old the data are."""
         if status.state == LinkState.LIVE:
             self._lost_at = None
+            self._was_live = True
             self.banner.set_link_state("live", "", self._data_time)
             return
         if self._lost_at is None:  # the first state after live (or since start-up): the link is lost now
             self._lost_at = status.since
-        lost = status.state == LinkState.REFUSED or status.attempt > OFFLINE_AFTER_ATTEMPTS
+        lost = (
+            status.state == LinkState.REFUSED
+            or status.attempt > OFFLINE_AFTER_ATTEMPTS
+            or (not self._was_live and status.attempt > 0)  # started without the hub: offline at once
+        )
         if lost:
             self.banner.set_link_state("offline", status.detail, self._data_time, since=self._lost_at)
         else:

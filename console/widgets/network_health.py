@@ -119,6 +119,10 @@ class NetworkHealth(QWidget):
         cell.setText("{}{:.1f}%".format("▼ " if low else "", rate * 100))
         theme.set_role(cell, "state", "stale" if low else "ok")
 
+    def row_count(self) -> int:
+        """Data rows shown (one per station kind with stations)."""
+        return len(self._cells)
+
     def cell_text(self, row: int, column: str) -> str:
         """Text shown in a data row (0-based) and column name (see COLUMNS)."""
         return self._cells[row][self.COLUMNS.index(column)].text()

@@ -80,11 +80,15 @@ class HeadlessConsole:
     async def caught_up(self, epoch: str, seq: int, timeout: float = 60.0) -> None:
         """Until the link has applied (epoch, seq) and no back-fill runs."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while self.link.position != (epoch, seq) or self.resync.running:
+        while not self._reached(epoch, seq) or self.resync.running:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"not caught up: at {self.link.position}, hub at {(epoch, seq)}")
             await asyncio.sleep(0.02)
         await self.resync.wait()
+
+    def _reached(self, epoch: str, seq: int) -> bool:
+        position = self.link.position
+        return position is not None and position[0] == epoch and position[1] >= seq
 
     def duplicates(self) -> int:
         return sum(n - 1 for n in self.applied.values() if n > 1)

@@ -42,6 +42,19 @@ def test_banner_goes_from_reconnecting_to_offline_with_the_data_age(qtbot) -> No
     assert view.banner.link_state() == "offline" and "wrong token" in view.banner.link_text()
 
 
+def test_a_console_started_without_its_hub_says_offline_at_the_first_failure(qtbot) -> None:
+    vm = WallViewModel(Store())
+    view = MapScreenView(vm, MapView())
+    qtbot.addWidget(view)
+    vm.data_time_changed.emit(1_763_700_000.0)  # the cached picture's time, 2025-11-21 12:40 local
+    vm.link_changed.emit(LinkStatus(LinkState.CONNECTING, "http://hub/ws", since=1_763_700_600.0))
+    vm.link_changed.emit(
+        LinkStatus(LinkState.RECONNECTING, "cannot reach the hub", attempt=1, next_retry_s=0.8)
+    )
+    assert view.banner.link_state() == "offline"
+    assert "since 2025-11-21 12:50:00" in view.banner.link_text() and "12:40" in view.banner.link_text()
+
+
 def test_window_state_is_restored_from_settings(qtbot, tmp_path) -> None:
     settings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
     views = {name: QLabel(name) for name in ("situation", "map", "action")}
