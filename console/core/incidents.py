@@ -177,11 +177,12 @@ class Refusal(ValueError):
     """A command the rules refuse; ``code`` is forbidden, illegal, conflict or invalid."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(code, message)
         self.code = code
+        self.message = message
 
     def __str__(self) -> str:  # ack.error starts with the code, so the outbox can tell conflicts apart
-        return f"{self.code}: {self.args[0]}"
+        return f"{self.code}: {self.message}"
 
 
 def allowed(role: Role | str, action: Action | str) -> bool:
@@ -237,6 +238,10 @@ def check(
 
     Returns the new state (None for ``report``, which has no incident yet); raises :class:`Refusal`.
     """
+    try:
+        action = Action(action)
+    except ValueError:
+        raise Refusal("invalid", f"unknown action {action!r}") from None
     if not allowed(role, action):
         raise Refusal("forbidden", f"role {role!r} may not {action}")
     if Action(action) == Action.REPORT:
