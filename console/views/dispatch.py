@@ -99,6 +99,13 @@ class DispatchWindow(QWidget):
         self.role.setText(self.tr("Role: {0}").format(role_word(role)))
         self.report_button.setVisible(allowed(role, Action.REPORT))
 
+    def closeEvent(self, event) -> None:
+        """Closing the desk closes its dialogs too: none is left floating over the wall."""
+        for dialog in (self.detail.dialog, self.report_dialog, getattr(self, "photo_dialog", None)):
+            if dialog is not None:
+                dialog.close()
+        super().closeEvent(event)
+
     def _on_photos(self, photos: list) -> None:
         self.photo_dialog = PhotoDialog(photos, parent=self)
         self.photo_dialog.open()
