@@ -98,6 +98,18 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
         detail.trail.cellClicked.emit(rows.index(feedback_row), 5)  # the photo count opens the photo
         await until(lambda: getattr(window, "photo_dialog", None) is not None, 30, "the photo from the hub")
         assert window.photo_dialog.shown == 1
+        window.photo_dialog.close()
+
+        window.tabs.setCurrentWidget(window.assessment)  # 考核 as the hub counts it
+        await until(lambda: window.assessment.shown_rows(), 30, "assessment rows")
+        township = book.get(incident_id).township
+        names = console.incidents.township_names
+        (row,) = [r for r in window.assessment.shown_rows() if r[0] in (township, names.get(township))]
+        assert row[1] == "1" and row[2] == "100 %"
+        csv_path = tmp_path / "assessment.csv"
+        window.assessment.export_to(csv_path)
+        await until(csv_path.exists, 30, "the CSV export")
+        assert "on_time_rate" in csv_path.read_text(encoding="utf-8-sig")
     finally:
         console._done.set()
         await asyncio.wait_for(running, 30)
