@@ -287,8 +287,9 @@ class IncidentQueue(QWidget):
         table.setWordWrap(False)
         table.setFocusPolicy(Qt.FocusPolicy.NoFocus if self.wall else Qt.FocusPolicy.StrongFocus)
         table.verticalHeader().hide()
-        row_px = round(self.scale.body_px * (1.35 if self.wall else 1.55))
+        row_px = round(self.scale.body_px * (1.35 if self.wall else 1.9))
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setMinimumSectionSize(row_px)  # else the (hidden) header's font decides
         table.verticalHeader().setDefaultSectionSize(row_px)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -392,6 +393,18 @@ class IncidentQueue(QWidget):
         return {key: self.model.cell(n, key)[0] for key in self.model.columns}
 
     # --- internals ---------------------------------------------------------------------------------------
+
+    def resizeEvent(self, event) -> None:
+        """On the wall, rows share the height exactly: whole rows only, never half a row at the bottom."""
+        super().resizeEvent(event)
+        if self.wall:
+            base = round(self.scale.body_px * 1.35)
+            room = self.height() - 2 * self.table.frameWidth()  # the table fills the queue on the wall
+            rows = max(1, room // base)
+            size = max(base, room // rows)
+            header = self.table.verticalHeader()
+            header.setMinimumSectionSize(base)
+            header.setDefaultSectionSize(size)
 
     def _on_pulse(self) -> None:
         self.model.pulse_on = not self.model.pulse_on
