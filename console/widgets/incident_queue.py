@@ -3,8 +3,14 @@ pulse and sound of a new critical incident that stop when someone acknowledges i
 
 from __future__ import annotations
 
+import logging
+import math
+import struct
+import tempfile
 import time
+import wave
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -14,6 +20,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     QTimer,
+    QUrl,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -36,6 +43,7 @@ from console.core.incidents import IncidentState, Severity
 from console.widgets import theme
 from console.widgets.incident_words import severity_mark, severity_word, sla_text, state_word
 
+log = logging.getLogger(__name__)
 PULSE_MS = 700  # half a period of the pulse of a new critical incident
 ALARM_EVERY_MS = 5000  # the alarm sounds again this often while a new critical incident waits
 PULSE_COLOUR = "#6B1D1D"  # the bright phase of a pulsing row (dark red under off-white text, 9:1)
@@ -160,8 +168,26 @@ class IncidentTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(n, 0), self.index(n, len(self.columns) - 1))
 
 
+def alarm_wav(path: Path) -> Path:
+    """Write a short two-tone alarm (880 / 660 Hz, 0.6 s, 16-bit mono) as a WAV file; returns its path."""
+    rate = 22050
+    frames = bytearray()
+    for n in range(int(rate * 0.6)):
+        tone = 880.0 if (n // int(rate * 0.15)) % 2 == 0 else 660.0
+        fade = min(1.0, n / 200, (int(rate * 0.6) - n) / 200)
+        frames += struct.pack("<h", int(12000 * fade * math.sin(2 * math.pi * tone * n / rate)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(bytes(frames))
+    return path
+
+
 class AlarmSound(QObject):
-    """Sounds while a new critical incident waits for acknowledgement (system beep: no audio stack needed).
+    """Sounds while a new critical incident waits for acknowledgement: a generated two-tone WAV through
+    QtMultimedia where the machine has an audio stack, else the system beep.
 
     Signals:
         sounded(): the alarm sounded once.
@@ -174,6 +200,7 @@ class AlarmSound(QObject):
         self.count = 0
         self.muted = False
         self._timer = QTimer(self, interval=ALARM_EVERY_MS, timeout=self._sound)
+        self._effect = None  # QSoundEffect, made on first use when QtMultimedia loads
 
     @property
     def active(self) -> bool:
@@ -189,9 +216,26 @@ class AlarmSound(QObject):
     def _sound(self) -> None:
         if self.muted:
             return
-        QApplication.beep()
+        effect = self._sound_effect()
+        if effect is not None:
+            effect.play()
+        else:
+            QApplication.beep()
         self.count += 1
         self.sounded.emit()
+
+    def _sound_effect(self):
+        if self._effect is None:
+            try:  # QtMultimedia needs the system's audio libraries; a wall PC without them still beeps
+                from PySide6.QtMultimedia import QSoundEffect
+            except ImportError as exc:
+                log.info("alarm sound: no QtMultimedia (%s); using the system beep", exc)
+                self._effect = False
+                return None
+            wav = alarm_wav(Path(tempfile.gettempdir()) / "ecoconsole-alarm.wav")
+            self._effect = QSoundEffect(self)
+            self._effect.setSource(QUrl.fromLocalFile(str(wav)))
+        return self._effect or None
 
 
 class StageCounts(QWidget):

@@ -284,3 +284,17 @@ def test_a_report_needs_a_title_and_a_station_and_goes_through_the_outbox(world)
     vm.set_role("leader")
     vm.flush()
     assert not window.report_button.isVisibleTo(window)
+
+
+def test_the_alarm_sounds_until_stopped_and_its_tone_is_a_valid_wav(qtbot, tmp_path):
+    import wave
+
+    from console.widgets.incident_queue import AlarmSound, alarm_wav
+
+    with wave.open(str(alarm_wav(tmp_path / "a.wav"))) as wav:
+        assert wav.getframerate() == 22050 and wav.getnframes() > 10000
+    alarm = AlarmSound()
+    alarm.set_active(True)
+    assert alarm.active and alarm.count == 1  # at once, then every few seconds
+    alarm.set_active(False)
+    assert not alarm.active
