@@ -144,7 +144,7 @@ def open_engine(path: Path, synchronous: str = "NORMAL", autocheckpoint: bool = 
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB
+        cursor.execute("PRAGMA cache_size=-2048")  # 2 MiB a connection: the console has a memory budget
         if not autocheckpoint:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()

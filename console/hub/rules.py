@@ -132,6 +132,7 @@ class RuleConfig:
     offline_medium_after_s: float = DAY_S  # a whole day lost spoils the daily statistics: MEDIUM
     mass_offline_share: float = 0.5  # more than half the network offline is the hub's link, not loggers
     stuck_count: int = 30  # 30 identical readings (30 min at 1/min): no live sensor is that steady
+    stuck_min_span_s: float = 1500.0  # ... spanning 25 min or more: one-second data repeats in a quiet minute
     stuck_floor_steps: float = 20.0  # values under 20 steps of the factor's resolution may repeat honestly
     stuck_hold_s: float = 600.0
     # -- catering fume
@@ -208,7 +209,10 @@ def _fmt(code: str, value: float, kind: str = "") -> str:
 class _Channel:
     """Base channel: validity, last value and the stuck rule."""
 
-    __slots__ = ("code", "engine", "kind", "repeats", "station", "stuck_floor", "stuck_n", "ts", "value")
+    __slots__ = (
+        "code", "engine", "kind", "repeats", "run_start", "station", "stuck_floor", "stuck_n", "stuck_span",
+        "ts", "value",
+    )  # fmt: skip
 
     def __init__(self, engine: RuleEngine, station: Station, code: str) -> None:
         self.engine = engine
@@ -220,9 +224,11 @@ class _Channel:
         # A value only a few steps of the reported resolution above zero (SO2 at 6 µg/m³ in whole units)
         # repeats honestly in clean air; below this floor a repeat says nothing about the sensor.
         self.stuck_floor = engine.config.stuck_floor_steps * 10.0 ** -(factor.decimals if factor else 2)
+        self.stuck_span = engine.config.stuck_min_span_s
         self.ts = -math.inf  # data time of the last valid value
         self.value = math.nan
         self.repeats = 0
+        self.run_start = -math.inf  # data time of the first of the repeated values
 
     def feed(self, ts: float, value: float, flag: str) -> None:
         if (flag != "N" and flag in INVALID_FLAGS) or value != value:
@@ -232,11 +238,16 @@ class _Channel:
     def _track(self, ts: float, value: float) -> None:
         if value == self.value:
             self.repeats += 1
-            if self.repeats >= self.stuck_n and abs(value) >= self.stuck_floor:
+            if (
+                self.repeats >= self.stuck_n
+                and ts - self.run_start >= self.stuck_span
+                and abs(value) >= self.stuck_floor
+            ):
                 self._stuck(ts, value)
         else:
             self.repeats = 1
             self.value = value
+            self.run_start = ts
         self.ts = ts
 
     def _stuck(self, ts: float, value: float) -> None:

@@ -87,10 +87,13 @@ class IncidentTableModel(QAbstractTableModel):
         self._now = now
         self.rows: list[Any] = []
         self.pulse_on = False
+        self._cells: dict[tuple[int, str], tuple[str, str]] = {}  # computed once per row set (and per tick)
+        self._brushes: dict[str, QBrush] = {}
 
     def set_rows(self, rows: list[Any]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        self._cells.clear()
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -106,6 +109,18 @@ class IncidentTableModel(QAbstractTableModel):
 
     def cell(self, row: int, key: str) -> tuple[str, str]:
         """(text, style state) of one cell."""
+        cached = self._cells.get((row, key))
+        if cached is None:
+            cached = self._cells[(row, key)] = self._cell(row, key)
+        return cached
+
+    def _brush(self, colour: str) -> QBrush:
+        brush = self._brushes.get(colour)
+        if brush is None:
+            brush = self._brushes[colour] = QBrush(QColor(colour))
+        return brush
+
+    def _cell(self, row: int, key: str) -> tuple[str, str]:
         item = self.rows[row]
         incident = item.incident
         if key == "severity":
@@ -141,10 +156,10 @@ class IncidentTableModel(QAbstractTableModel):
             return self.cell(index.row(), key)[0]
         if role == Qt.ItemDataRole.ForegroundRole:
             if item.pulsing and self.pulse_on:  # off-white on the dark red phase (9:1), never red on red
-                return QBrush(QColor(theme.TEXT))
-            return QBrush(QColor(_STATE_COLOURS[self.cell(index.row(), key)[1]]))
+                return self._brush(theme.TEXT)
+            return self._brush(_STATE_COLOURS[self.cell(index.row(), key)[1]])
         if role == Qt.ItemDataRole.BackgroundRole and item.pulsing and self.pulse_on:
-            return QBrush(QColor(PULSE_COLOUR))
+            return self._brush(PULSE_COLOUR)
         if role == Qt.ItemDataRole.FontRole and (
             key == "severity" and item.incident.severity >= Severity.HIGH
         ):
@@ -159,12 +174,15 @@ class IncidentTableModel(QAbstractTableModel):
 
     def refresh_column(self, key: str) -> None:
         if key in self.columns and self.rows:
+            for row in range(len(self.rows)):
+                self._cells.pop((row, key), None)
             column = self.columns.index(key)
             self.dataChanged.emit(self.index(0, column), self.index(len(self.rows) - 1, column))
 
     def refresh_pulsing(self) -> None:
         for n, item in enumerate(self.rows):
             if item.pulsing:
+                self._cells.pop((n, "badge"), None)
                 self.dataChanged.emit(self.index(n, 0), self.index(n, len(self.columns) - 1))
 
 

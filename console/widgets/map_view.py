@@ -375,7 +375,10 @@ class MapView(QWebEngineView):
             rows.append(
                 [m.id, round(lon, 6), round(lat, 6), m.severity, m.lateness, m.used, m.title, m.pulsing]
             )
-        self._incidents = json.dumps(rows, ensure_ascii=False)
+        encoded = json.dumps(rows, ensure_ascii=False)
+        if encoded == self._incidents:
+            return  # nothing the map shows has changed: the page is not disturbed
+        self._incidents = encoded
         self._run(f"ecoMap.setIncidents({self._incidents})")
 
     def focus_incident(self, incident_id: str | None) -> None:

@@ -184,6 +184,9 @@ class TrendPlot(pg.PlotWidget):
 
     def set_limit(self, label: str, value: float | None) -> None:
         """A horizontal limit line with its label; None removes the line of that label."""
+        shown = self._limits.get(label)
+        if shown is not None and value is not None and shown.value() == value:
+            return  # unchanged: the city trend restates its limit at every update
         line = self._limits.pop(label, None)
         if line is not None:
             self.removeItem(line)

@@ -142,6 +142,12 @@ def test_stuck_value_opens_once_and_clears_when_it_moves() -> None:
         assert words in opened.reason
 
 
+def test_second_data_repeating_for_a_quiet_minute_is_not_stuck() -> None:
+    engine = RuleEngine([station("M1", "micro", ["a34004"])])
+    seconds = [Reading("M1", "a34004", T0 + n, 87.0, "N") for n in range(120)]  # two minutes, one value
+    assert engine.feed(seconds) == []
+
+
 def test_a_low_value_repeating_in_whole_units_is_not_stuck() -> None:
     engine = RuleEngine([station("A1", "air", ["a21026"])])
     assert drive(engine, series("A1", "a21026", T0, [6.0] * 120)) == []
