@@ -80,6 +80,7 @@ class Hub:
         self.status = StatusMonitor(registry.stations)
         self.deriver = AqiDeriver({s.id: s for s in registry.stations}, tz_hours=int(config.tz_hours))
         self.latest: dict[tuple[str, str], Reading] = {(r.station, r.factor): r for r in storage.latest()}
+        self.status.resume_from(self.latest.values())
         self.listener = HJ212Listener(
             registry,
             self.accept,

@@ -46,6 +46,22 @@ class StatusMonitor:
                 self.clock = r.ts
         self._last_arrival = time.monotonic()
 
+    def resume_from(self, readings: Iterable[Reading], now: float | None = None) -> None:
+        """At start-up: the stored latest readings count as arrivals, judged against the wall clock, so a
+        station that reported a minute before the hub (re)started is online, not "no data yet".
+
+        Readings stamped after ``now`` (from an accelerated simulation) are left out: they would put the
+        network's clock in the future and every new reading would look late.
+        """
+        now = time.time() if now is None else now
+        last_ts = self._last_ts
+        for r in readings:
+            if r.ts <= now and r.ts > last_ts.get(r.station, -1.0) and r.flag not in FAULT_FLAGS:
+                last_ts[r.station] = r.ts
+        self.clock = now  # judged against the wall clock once ...
+        self.check(now)
+        self.clock = max(last_ts.values(), default=0.0)  # ... then the network's own time goes on
+
     def check(self, wall_now: float | None = None) -> list[StatusEntry]:
         """Status changes since the last check."""
         wall_now = wall_now if wall_now is not None else time.time()
