@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 
@@ -186,7 +187,7 @@ class WallViewModel(QObject):
         entry = self.store.status.get(station.id)
         if entry and entry.status != StationStatus.ONLINE:
             lines.append(
-                f"{self.tr(entry.status.value)}: {entry.reason}"
+                f"{self.tr(entry.status.value)}: {self.reason_text(entry.reason)}"
                 if entry.reason
                 else self.tr(entry.status.value)
             )
@@ -217,14 +218,39 @@ class WallViewModel(QObject):
                 continue
             if entry.status == StationStatus.OFFLINE:
                 self._event(
-                    "warning", self.tr("{0} offline: {1}").format(station.name, entry.reason), entry.since
+                    "warning",
+                    self.tr("{0} offline: {1}").format(station.name, self.reason_text(entry.reason)),
+                    entry.since,
                 )
             elif entry.status == StationStatus.FAULT:
                 self._event(
                     "warning",
-                    self.tr("{0} instrument fault: {1}").format(station.name, entry.reason),
+                    self.tr("{0} instrument fault: {1}").format(station.name, self.reason_text(entry.reason)),
                     entry.since,
                 )
+
+    def reason_text(self, reason: str) -> str:
+        """The hub's reason for a station state, in the console's language (unknown wording as it came)."""
+        if reason == "no data yet":
+            return self.tr("no data yet")
+        if reason == "hub receives no data from the network":
+            return self.tr("the hub receives no data from the network")
+        silent = re.fullmatch(r"no data for (\d+) s", reason)
+        if silent:
+            minutes = int(silent.group(1)) // 60
+            if minutes < 2:
+                return self.tr("no data for {0} s").format(silent.group(1))
+            if minutes < 120:
+                return self.tr("no data for {0} min").format(minutes)
+            return self.tr("no data for {0} h").format(minutes // 60)
+        words = {
+            "instrument fault": self.tr("instrument fault"),
+            "instrument stopped": self.tr("instrument stopped"),
+            "instrument link error": self.tr("instrument link error"),
+        }
+        for english, translated in words.items():
+            reason = reason.replace(english, translated)
+        return reason
 
     def _note_look_event(self, station: Station, previous: Look | None, look: Look) -> None:
         if previous is None:

@@ -126,19 +126,37 @@ class MapScreenView(QWidget):
         self.map.tooltip_requested.connect(lambda sid: self.map.set_tooltip(sid, vm.tooltip_for(sid)))
         self.map.ready.connect(self.map.fit_district)
         self._refit = QTimer(self, singleShot=True, interval=300, timeout=self.map.fit_district)
+        self.wind_panel: Panel | None = None
         if incidents is not None:  # incidents with deadline halos; picking one centres the map on it
             incidents.markers_changed.connect(self.map.set_incidents)
             incidents.selection_changed.connect(self.map.focus_incident)
             self.map.incident_clicked.connect(incidents.select)
+            # the right screen's room goes to incidents: the wind sits over the map's top-left corner,
+            # open sky outside the district, next to what it drives
+            self.wind = WindWidget()
+            self.wind_panel = _panel(self.tr("Wind"), self.wind, narrow=True)
+            self.wind_panel.setParent(self)
+            self.wind_panel.raise_()
+            vm.wind_changed.connect(self._on_wind)  # a bound method: disconnected when this view goes
 
     def resizeEvent(self, event) -> None:
         """The window took its final size (or a monitor changed): show the whole district again."""
         super().resizeEvent(event)
+        if self.wind_panel is not None:
+            top = self.banner.sizeHint().height() + theme.current_scale().gap_px
+            self.wind_panel.setGeometry(
+                theme.current_scale().gap_px, top, int(self.width() * 0.3), int(self.height() * 0.3)
+            )
+            self.wind_panel.raise_()
         if self.map.is_ready:
             self._refit.start()
 
     def _on_data_time(self, ts: float) -> None:
         self._data_time = ts or None
+
+    def _on_wind(self, wind: tuple[float, float, float] | None) -> None:
+        if self.wind_panel is not None:
+            show_wind(self.wind, self.wind_panel, wind)
 
     def _on_link(self, status: LinkStatus) -> None:
         """Live; reconnecting for the first attempts; after that offline, showing how old the data are."""
@@ -241,11 +259,11 @@ class ActionView(QWidget):
             row.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
             bottom = QHBoxLayout(row)
             bottom.setContentsMargins(0, 0, 0, 0)
-            bottom.addWidget(self.events_panel, 5)
-            bottom.addWidget(self.city_panel, 4)
-            bottom.addWidget(self.wind_panel, 4)
+            bottom.addWidget(self.events_panel, 1)
+            bottom.addWidget(self.city_panel, 1)  # the wind is on the map screen
+            self.wind_panel.hide()
             layout.addWidget(row, 6)
-            self._rows = ((self.incidents_panel, 0.40), (self.trends_panel, 0.33), (row, 0.27))
+            self._rows = ((self.incidents_panel, 0.35), (self.trends_panel, 0.31), (row, 0.34))
             self._bind_incidents(incidents)
         self._shown_station = ""
         self._plots = Spread(self)
@@ -326,12 +344,17 @@ class ActionView(QWidget):
         self.city.set_limit(self.tr("GB 3095 II 24 h"), 75.0)
         end = times[-1] + 3600
         self.city.setXRange(end - DAY_S, end, padding=0)
-        self.city_panel.set_data_time(end)
+        self.city_panel.set_data_time(min(end, self.vm.store.data_time or end))  # never a time to come
 
     def _on_wind(self, wind: tuple[float, float, float] | None) -> None:
-        if wind is None:
-            self.wind.set_wind(None, None, None)
-            self.wind_panel.set_data_time(None)
-            return
-        self.wind.set_wind(*wind)
-        self.wind_panel.set_data_time(wind[2])
+        show_wind(self.wind, self.wind_panel, wind)
+
+
+def show_wind(widget: WindWidget, panel: Panel, wind: tuple[float, float, float] | None) -> None:
+    """The latest wind (direction, speed, time) in a wind widget and its panel's data age."""
+    if wind is None:
+        widget.set_wind(None, None, None)
+        panel.set_data_time(None)
+        return
+    widget.set_wind(*wind)
+    panel.set_data_time(wind[2])

@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="224" />
+        <location filename="../../console/views/screens.py" line="238" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="225" />
+        <location filename="../../console/views/screens.py" line="239" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="226" />
+        <location filename="../../console/views/screens.py" line="240" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="227" />
+        <location filename="../../console/views/screens.py" line="241" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="320" />
+        <location filename="../../console/views/screens.py" line="334" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="324" />
+        <location filename="../../console/views/screens.py" line="338" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="299" />
+        <location filename="../../console/views/screens.py" line="313" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="213" />
+        <location filename="../../console/views/screens.py" line="227" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="326" />
+        <location filename="../../console/views/screens.py" line="340" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -454,47 +454,47 @@
 <context>
     <name>Factor</name>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="237" />
+        <location filename="../../console/widgets/trend_plot.py" line="240" />
         <source>Temperature</source>
         <translation>气温</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="238" />
+        <location filename="../../console/widgets/trend_plot.py" line="241" />
         <source>Humidity</source>
         <translation>湿度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="239" />
+        <location filename="../../console/widgets/trend_plot.py" line="242" />
         <source>Pressure</source>
         <translation>气压</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="240" />
+        <location filename="../../console/widgets/trend_plot.py" line="243" />
         <source>Wind speed</source>
         <translation>风速</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="241" />
+        <location filename="../../console/widgets/trend_plot.py" line="244" />
         <source>TSP</source>
         <translation>TSP</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="242" />
+        <location filename="../../console/widgets/trend_plot.py" line="245" />
         <source>Noise Leq</source>
         <translation>噪声 Leq</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="243" />
+        <location filename="../../console/widgets/trend_plot.py" line="246" />
         <source>Dissolved oxygen</source>
         <translation>溶解氧</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="244" />
+        <location filename="../../console/widgets/trend_plot.py" line="247" />
         <source>Ammonia nitrogen</source>
         <translation>氨氮</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="245" />
+        <location filename="../../console/widgets/trend_plot.py" line="248" />
         <source>Total phosphorus</source>
         <translation>总磷</translation>
     </message>
@@ -806,7 +806,7 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="180" />
+        <location filename="../../console/views/screens.py" line="194" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
@@ -957,83 +957,83 @@
 <context>
     <name>IncidentQueue</name>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="61" />
+        <location filename="../../console/widgets/incident_queue.py" line="69" />
         <source>Severity</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="62" />
+        <location filename="../../console/widgets/incident_queue.py" line="70" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="63" />
+        <location filename="../../console/widgets/incident_queue.py" line="71" />
         <source>Incident</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="64" />
+        <location filename="../../console/widgets/incident_queue.py" line="72" />
         <source>Township</source>
         <translation>乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="65" />
+        <location filename="../../console/widgets/incident_queue.py" line="73" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="66" />
+        <location filename="../../console/widgets/incident_queue.py" line="74" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="67" />
+        <location filename="../../console/widgets/incident_queue.py" line="75" />
         <source>Raised at</source>
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="120" />
+        <location filename="../../console/widgets/incident_queue.py" line="143" />
         <source>refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="122" />
+        <location filename="../../console/widgets/incident_queue.py" line="145" />
         <source>pending</source>
         <translation>待确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="124" />
+        <location filename="../../console/widgets/incident_queue.py" line="147" />
         <source>NEW</source>
         <translation>新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="228" />
+        <location filename="../../console/widgets/incident_queue.py" line="290" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="322" />
+        <location filename="../../console/widgets/incident_queue.py" line="385" />
         <source>Open stages</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="323" />
+        <location filename="../../console/widgets/incident_queue.py" line="386" />
         <source>All stages</source>
         <translation>全部环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="327" />
+        <location filename="../../console/widgets/incident_queue.py" line="390" />
         <source>All severities</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="331" />
-        <location filename="../../console/widgets/incident_queue.py" line="364" />
+        <location filename="../../console/widgets/incident_queue.py" line="394" />
+        <location filename="../../console/widgets/incident_queue.py" line="427" />
         <source>All townships</source>
         <translation>全部乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="332" />
+        <location filename="../../console/widgets/incident_queue.py" line="395" />
         <source>Overdue only</source>
         <translation>仅超期</translation>
     </message>
@@ -1099,27 +1099,27 @@
 <context>
     <name>Limits</name>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="270" />
+        <location filename="../../console/widgets/trend_plot.py" line="273" />
         <source>GB 3095 II {period} {value}</source>
         <translation>GB 3095 二级 {period} {value}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="275" />
+        <location filename="../../console/widgets/trend_plot.py" line="278" />
         <source>GB 3096 zone {zone} {period} {value}</source>
         <translation>GB 3096 {zone}类区 {period} {value}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="277" />
+        <location filename="../../console/widgets/trend_plot.py" line="280" />
         <source>day</source>
         <translation>昼间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="278" />
+        <location filename="../../console/widgets/trend_plot.py" line="281" />
         <source>night</source>
         <translation>夜间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="285" />
+        <location filename="../../console/widgets/trend_plot.py" line="288" />
         <source>GB 3838 {cls} {value}</source>
         <translation>GB 3838 {cls}类 {value}</translation>
     </message>
@@ -1220,6 +1220,14 @@
         <location filename="../../console/app.py" line="417" />
         <source>Intranet basemap</source>
         <translation>内网底图</translation>
+    </message>
+</context>
+<context>
+    <name>MapScreenView</name>
+    <message>
+        <location filename="../../console/views/screens.py" line="137" />
+        <source>Wind</source>
+        <translation>风</translation>
     </message>
 </context>
 <context>
@@ -1504,27 +1512,67 @@
 <context>
     <name>WallViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="184" />
+        <location filename="../../console/viewmodels/wall.py" line="185" />
         <source>Data time {0}</source>
         <translation>数据时间 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="220" />
+        <location filename="../../console/viewmodels/wall.py" line="222" />
         <source>{0} offline: {1}</source>
         <translation>{0} 离线：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="225" />
+        <location filename="../../console/viewmodels/wall.py" line="228" />
         <source>{0} instrument fault: {1}</source>
         <translation>{0} 仪器故障：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="233" />
+        <location filename="../../console/viewmodels/wall.py" line="235" />
+        <source>no data yet</source>
+        <translation>尚无数据</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/wall.py" line="237" />
+        <source>the hub receives no data from the network</source>
+        <translation>平台未收到任何监测数据</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/wall.py" line="242" />
+        <source>no data for {0} s</source>
+        <translation>{0} 秒无数据</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/wall.py" line="244" />
+        <source>no data for {0} min</source>
+        <translation>{0} 分钟无数据</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/wall.py" line="245" />
+        <source>no data for {0} h</source>
+        <translation>{0} 小时无数据</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/wall.py" line="247" />
+        <source>instrument fault</source>
+        <translation>仪器故障</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/wall.py" line="248" />
+        <source>instrument stopped</source>
+        <translation>仪器停运</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/wall.py" line="249" />
+        <source>instrument link error</source>
+        <translation>仪器通讯异常</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/wall.py" line="259" />
         <source>{0} exceeds its limit ({1})</source>
         <translation>{0} 超标（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="236" />
+        <location filename="../../console/viewmodels/wall.py" line="262" />
         <source>{0}: AQI {1}, heavily polluted air</source>
         <translation>{0}：AQI {1}，重污染</translation>
     </message>

@@ -462,13 +462,18 @@
     var states = ['alarm', 'stale', 'invalid', 'offline', 'fault', 'selected'].map(stateItem);
     box.appendChild(keyColumn(label('aqi', 'AQI'), levels));
     box.appendChild(keyColumn(label('status', 'Status'), states));
-    if (opts.labels && opts.labels.incidents) {
-      var kinds = [['none', 2, 'inc_none'], ['on_time', 2, 'inc_on_time'], ['due_soon', 3, 'inc_due_soon'],
-                   ['overdue', 4, 'inc_overdue']];
-      box.appendChild(keyColumn(label('incidents', 'Incidents'), kinds.map(function (k) {
-        return incidentItem(k[0], k[1], label(k[2], k[0]));
-      })));
-    }
+    return box;
+  }
+
+  // Incident halos: their own panel in the bottom-left corner, so the legend at the bottom right stays
+  // narrow enough for the district to be fitted clear of both.
+  function incidentKeyPanel() {
+    var box = el('div', 'eco-panel eco-key');
+    var kinds = [['none', 2, 'inc_none'], ['on_time', 2, 'inc_on_time'], ['due_soon', 3, 'inc_due_soon'],
+                 ['overdue', 4, 'inc_overdue']];
+    box.appendChild(keyColumn(label('incidents', 'Incidents'), kinds.map(function (k) {
+      return incidentItem(k[0], k[1], label(k[2], k[0]));
+    })));
     return box;
   }
 
@@ -480,13 +485,16 @@
     panels[position] = (panels[position] || []).concat([node]);
   }
 
-  // Room the legend takes on the right, so that fitting keeps the district clear of it (wide views only).
+  // Room the legend panels take on either side, so that fitting keeps the district clear of them (wide
+  // views only: on a narrow one the district comes first).
   function legendPadding() {
     var size = map.getSize(), gap = Math.round(opts.fontPx * 0.8);
-    var nodes = (panels.topright || []).concat(panels.bottomright || []);
-    var right = Math.max.apply(null, [0].concat(nodes.map(function (n) { return n.offsetWidth; })));
+    function widest(nodes) { return Math.max.apply(null, [0].concat(nodes.map(function (n) { return n.offsetWidth; }))); }
+    var right = widest((panels.topright || []).concat(panels.bottomright || []));
+    var left = widest(panels.bottomleft || []);
     right = right && right + gap < size.x * 0.45 ? right + gap * 1.5 : gap;
-    return { topLeft: [gap, gap], bottomRight: [right, gap] };
+    left = left && left + right < size.x * 0.6 ? left + gap * 1.5 : gap;
+    return { topLeft: [left, gap], bottomRight: [right, gap] };
   }
 
   // ---- construction --------------------------------------------------------------------------------
@@ -677,6 +685,7 @@
       KIND_ORDER.forEach(function (kind) { if (groups[kind]) { wireGroup(kind); } });
       addTownLabels(opts.towns || []);
       addPanel(layersPanel(), 'topright');
+      if (opts.labels && opts.labels.incidents) { addPanel(incidentKeyPanel(), 'bottomleft'); }
       addPanel(keyPanel(), 'bottomright');
       L.control.scale({ position: 'bottomleft', imperial: false, maxWidth: opts.fontPx * 8 }).addTo(map);
       map.on('moveend', onMoveEnd);

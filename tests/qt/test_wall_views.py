@@ -91,3 +91,13 @@ def test_snapshot_mode_renders_every_wall_window_and_exits(tmp_path) -> None:
     for shot in shots:
         image = QImage(str(shot))
         assert (image.width(), image.height()) == (1920, 1080)
+
+
+def test_the_hubs_reasons_for_a_station_state_read_in_the_consoles_words() -> None:
+    vm = WallViewModel(Store())
+    assert vm.reason_text("no data yet") == "no data yet"
+    assert vm.reason_text("no data for 45 s") == "no data for 45 s"
+    assert vm.reason_text("no data for 1500 s") == "no data for 25 min"
+    assert vm.reason_text("no data for 36000 s") == "no data for 10 h"
+    assert vm.reason_text("a34004 instrument fault") == "a34004 instrument fault"
+    assert vm.reason_text("something new") == "something new"
