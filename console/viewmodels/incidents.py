@@ -19,6 +19,7 @@ from console.commands import CommandCenter, PendingCommand
 from console.core.incident_book import BookChange, IncidentBook, IncidentFilter, SortKey, sla_of
 from console.core.incidents import Action, AuditEntry, Incident, IncidentState, Refusal, Role, available
 from console.core.outbox import OutboxEntry
+from console.widgets.incident_words import incident_title
 
 log = logging.getLogger(__name__)
 TICK_MS = 100  # the queue redraws at most ten times a second, however fast events come
@@ -315,7 +316,7 @@ class IncidentViewModel(QObject):
                     int(i.severity),
                     sla.lateness.value,
                     round(used, 3),
-                    i.title,
+                    incident_title(i.title, i.rule),
                     i.id in self._pulsing,
                 )
             )

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from console.core.incident_book import STAGES, IncidentFilter, SortKey, sla_of
 from console.core.incidents import IncidentState, Severity
 from console.widgets import theme
-from console.widgets.incident_words import severity_mark, severity_word, sla_text, state_word
+from console.widgets.incident_words import incident_title, severity_mark, severity_word, sla_text, state_word
 
 log = logging.getLogger(__name__)
 PULSE_MS = 700  # half a period of the pulse of a new critical incident
@@ -129,7 +129,8 @@ class IncidentTableModel(QAbstractTableModel):
         if key == "state":
             return state_word(incident.state), ""
         if key == "title":
-            return (f"{item.station} · {incident.title}" if item.station else incident.title), ""
+            title = incident_title(incident.title, incident.rule)
+            return (f"{item.station} · {title}" if item.station else title), ""
         if key == "township":
             return item.township, ""
         if key == "deadline":

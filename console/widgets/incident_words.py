@@ -20,6 +20,28 @@ def state_word(state: IncidentState | str) -> str:
     return words.get(state, str(state))  # type: ignore[call-overload]
 
 
+def rule_word(rule: str) -> str:
+    """What an alarm rule found, in a few words (the hub's own title is English)."""
+    words = {
+        "exceedance": QCoreApplication.translate("Incident", "Air quality over the limit"),
+        "sudden_rise": QCoreApplication.translate("Incident", "Sudden rise"),
+        "neighbour_high": QCoreApplication.translate("Incident", "Abnormally high against neighbours"),
+        "offline": QCoreApplication.translate("Incident", "Logger offline"),
+        "stuck": QCoreApplication.translate("Incident", "Reading stuck"),
+        "purifier_off": QCoreApplication.translate("Incident", "Purifier off while cooking"),
+        "water_class": QCoreApplication.translate("Incident", "Water worse than its target class"),
+        "night_noise": QCoreApplication.translate("Incident", "Night noise over the limit"),
+        "emission": QCoreApplication.translate("Incident", "Emission over the permit limit"),
+        "odour": QCoreApplication.translate("Incident", "Odour over the limit"),
+    }
+    return words.get(rule, "")
+
+
+def incident_title(title: str, rule: str) -> str:
+    """The title a screen shows: the rule's words for a rule's incident, the reporter's words otherwise."""
+    return rule_word(rule) or title
+
+
 def severity_word(severity: Severity | int) -> str:
     """一般 / 较重 / 严重 / 特别严重."""
     words = {

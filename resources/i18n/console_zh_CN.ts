@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="238" />
+        <location filename="../../console/views/screens.py" line="242" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="239" />
+        <location filename="../../console/views/screens.py" line="243" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="240" />
+        <location filename="../../console/views/screens.py" line="244" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="241" />
+        <location filename="../../console/views/screens.py" line="245" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="334" />
+        <location filename="../../console/views/screens.py" line="338" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="338" />
+        <location filename="../../console/views/screens.py" line="342" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="313" />
+        <location filename="../../console/views/screens.py" line="317" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="227" />
+        <location filename="../../console/views/screens.py" line="231" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="340" />
+        <location filename="../../console/views/screens.py" line="344" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -556,209 +556,259 @@
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="26" />
+        <source>Air quality over the limit</source>
+        <translation>空气质量超标</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="27" />
+        <source>Sudden rise</source>
+        <translation>浓度突升</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="28" />
+        <source>Abnormally high against neighbours</source>
+        <translation>异常高值点位</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="29" />
+        <source>Logger offline</source>
+        <translation>数采仪离线</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="30" />
+        <source>Reading stuck</source>
+        <translation>数据恒值</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="31" />
+        <source>Purifier off while cooking</source>
+        <translation>经营时段净化器未开启</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="32" />
+        <source>Water worse than its target class</source>
+        <translation>水质劣于目标类别</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="33" />
+        <source>Night noise over the limit</source>
+        <translation>夜间噪声超标</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="34" />
+        <source>Emission over the permit limit</source>
+        <translation>排放超标</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="35" />
+        <source>Odour over the limit</source>
+        <translation>恶臭超标</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="48" />
         <source>Minor</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="27" />
+        <location filename="../../console/widgets/incident_words.py" line="49" />
         <source>Serious</source>
         <translation>较重</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="28" />
+        <location filename="../../console/widgets/incident_words.py" line="50" />
         <source>Severe</source>
         <translation>严重</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="29" />
+        <location filename="../../console/widgets/incident_words.py" line="51" />
         <source>Extremely severe</source>
         <translation>特别严重</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="47" />
+        <location filename="../../console/widgets/incident_words.py" line="69" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="48" />
+        <location filename="../../console/widgets/incident_words.py" line="70" />
         <source>Township</source>
         <translation>乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="49" />
+        <location filename="../../console/widgets/incident_words.py" line="71" />
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="50" />
+        <location filename="../../console/widgets/incident_words.py" line="72" />
         <source>City</source>
         <translation>市</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="58" />
-        <location filename="../../console/widgets/incident_words.py" line="90" />
+        <location filename="../../console/widgets/incident_words.py" line="80" />
+        <location filename="../../console/widgets/incident_words.py" line="112" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="59" />
+        <location filename="../../console/widgets/incident_words.py" line="81" />
         <source>Coordinator</source>
         <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="60" />
+        <location filename="../../console/widgets/incident_words.py" line="82" />
         <source>Leader</source>
         <translation>领导</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="61" />
-        <location filename="../../console/widgets/incident_words.py" line="89" />
+        <location filename="../../console/widgets/incident_words.py" line="83" />
+        <location filename="../../console/widgets/incident_words.py" line="111" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="62" />
+        <location filename="../../console/widgets/incident_words.py" line="84" />
         <source>Administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="63" />
+        <location filename="../../console/widgets/incident_words.py" line="85" />
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="71" />
+        <location filename="../../console/widgets/incident_words.py" line="93" />
         <source>Report</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="72" />
+        <location filename="../../console/widgets/incident_words.py" line="94" />
         <source>Dispatch</source>
         <translation>派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="73" />
+        <location filename="../../console/widgets/incident_words.py" line="95" />
         <source>Record handling</source>
         <translation>记录处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="74" />
+        <location filename="../../console/widgets/incident_words.py" line="96" />
         <source>Submit feedback</source>
         <translation>提交反馈</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="75" />
+        <location filename="../../console/widgets/incident_words.py" line="97" />
         <source>Assess</source>
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="76" />
+        <location filename="../../console/widgets/incident_words.py" line="98" />
         <source>Dismiss</source>
         <translation>不予处理</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="77" />
+        <location filename="../../console/widgets/incident_words.py" line="99" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="78" />
+        <location filename="../../console/widgets/incident_words.py" line="100" />
         <source>Raised</source>
         <translation>发现</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="79" />
+        <location filename="../../console/widgets/incident_words.py" line="101" />
         <source>Updated</source>
         <translation>更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="80" />
+        <location filename="../../console/widgets/incident_words.py" line="102" />
         <source>Condition cleared</source>
         <translation>条件已解除</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="81" />
+        <location filename="../../console/widgets/incident_words.py" line="103" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="88" />
+        <location filename="../../console/widgets/incident_words.py" line="110" />
         <source>Alarm rule</source>
         <translation>报警规则</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="91" />
+        <location filename="../../console/widgets/incident_words.py" line="113" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="100" />
+        <location filename="../../console/widgets/incident_words.py" line="122" />
         <source>{m} min</source>
         <translation>{m} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="103" />
+        <location filename="../../console/widgets/incident_words.py" line="125" />
         <source>{h} h {m:02d} min</source>
         <translation>{h} 小时 {m:02d} 分</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="105" />
+        <location filename="../../console/widgets/incident_words.py" line="127" />
         <source>{d} d {h} h</source>
         <translation>{d} 天 {h} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="113" />
+        <location filename="../../console/widgets/incident_words.py" line="135" />
         <source>overdue {0}</source>
         <translation>超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="115" />
-        <location filename="../../console/widgets/incident_words.py" line="117" />
+        <location filename="../../console/widgets/incident_words.py" line="137" />
+        <location filename="../../console/widgets/incident_words.py" line="139" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="119" />
+        <location filename="../../console/widgets/incident_words.py" line="141" />
         <source>awaiting assessment</source>
         <translation>待考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="121" />
+        <location filename="../../console/widgets/incident_words.py" line="143" />
         <source>closed on time</source>
         <translation>按时办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="123" />
+        <location filename="../../console/widgets/incident_words.py" line="145" />
         <source>closed {0} late</source>
         <translation>超期 {0} 办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="124" />
+        <location filename="../../console/widgets/incident_words.py" line="146" />
         <source>not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="130" />
+        <location filename="../../console/widgets/incident_words.py" line="152" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="131" />
+        <location filename="../../console/widgets/incident_words.py" line="153" />
         <source>Not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="132" />
+        <location filename="../../console/widgets/incident_words.py" line="154" />
         <source>On time</source>
         <translation>未超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="133" />
+        <location filename="../../console/widgets/incident_words.py" line="155" />
         <source>Due soon</source>
         <translation>即将到期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="134" />
+        <location filename="../../console/widgets/incident_words.py" line="156" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -806,7 +856,7 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="194" />
+        <location filename="../../console/views/screens.py" line="198" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
@@ -814,142 +864,142 @@
 <context>
     <name>IncidentDetailPane</name>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="95" />
+        <location filename="../../console/widgets/incident_detail.py" line="96" />
         <source>Select an incident in the queue</source>
         <translation>请在列表中选择事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="120" />
+        <location filename="../../console/widgets/incident_detail.py" line="121" />
         <source>Why it was raised</source>
         <translation>发现依据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="121" />
+        <location filename="../../console/widgets/incident_detail.py" line="122" />
         <source>Audit trail</source>
         <translation>处理记录</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="129" />
+        <location filename="../../console/widgets/incident_detail.py" line="130" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="129" />
+        <location filename="../../console/widgets/incident_detail.py" line="130" />
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="129" />
+        <location filename="../../console/widgets/incident_detail.py" line="130" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="129" />
+        <location filename="../../console/widgets/incident_detail.py" line="130" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="129" />
+        <location filename="../../console/widgets/incident_detail.py" line="130" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="130" />
+        <location filename="../../console/widgets/incident_detail.py" line="131" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="179" />
+        <location filename="../../console/widgets/incident_detail.py" line="180" />
         <source>Loading the whole trail from the hub …</source>
         <translation>正在从中心读取完整记录 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="189" />
+        <location filename="../../console/widgets/incident_detail.py" line="190" />
         <source>The condition has cleared: closing is suggested.</source>
         <translation>报警条件已解除，建议办结。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="194" />
+        <location filename="../../console/widgets/incident_detail.py" line="195" />
         <source>queued, not yet sent (no link)</source>
         <translation>已排队，尚未发出（无连接）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="195" />
+        <location filename="../../console/widgets/incident_detail.py" line="196" />
         <source>sent, waiting for the hub</source>
         <translation>已发出，等待中心确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="196" />
+        <location filename="../../console/widgets/incident_detail.py" line="197" />
         <source>accepted, waiting for the hub's update</source>
         <translation>中心已受理，等待更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="212" />
+        <location filename="../../console/widgets/incident_detail.py" line="213" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="213" />
+        <location filename="../../console/widgets/incident_detail.py" line="214" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="214" />
+        <location filename="../../console/widgets/incident_detail.py" line="215" />
         <source>Responsible</source>
         <translation>责任人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="215" />
+        <location filename="../../console/widgets/incident_detail.py" line="216" />
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="216" />
+        <location filename="../../console/widgets/incident_detail.py" line="217" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="217" />
+        <location filename="../../console/widgets/incident_detail.py" line="218" />
         <source>Raised at</source>
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="218" />
+        <location filename="../../console/widgets/incident_detail.py" line="219" />
         <source>Dispatched at</source>
         <translation>派发时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="236" />
+        <location filename="../../console/widgets/incident_detail.py" line="237" />
         <source>{0} · view</source>
         <translation>{0} 张 · 查看</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="278" />
+        <location filename="../../console/widgets/incident_detail.py" line="279" />
         <source>Got it</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="219" />
+        <location filename="../../console/widgets/incident_detail.py" line="220" />
         <source>Escalations / returns</source>
         <translation>升级 / 退回</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="251" />
+        <location filename="../../console/widgets/incident_detail.py" line="252" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="273" />
+        <location filename="../../console/widgets/incident_detail.py" line="274" />
         <source>Conflict</source>
         <translation>冲突</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="273" />
+        <location filename="../../console/widgets/incident_detail.py" line="274" />
         <source>Refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="277" />
+        <location filename="../../console/widgets/incident_detail.py" line="278" />
         <source>Reload</source>
         <translation>重新读取</translation>
     </message>
@@ -992,48 +1042,48 @@
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="143" />
+        <location filename="../../console/widgets/incident_queue.py" line="144" />
         <source>refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="145" />
+        <location filename="../../console/widgets/incident_queue.py" line="146" />
         <source>pending</source>
         <translation>待确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="147" />
+        <location filename="../../console/widgets/incident_queue.py" line="148" />
         <source>NEW</source>
         <translation>新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="290" />
+        <location filename="../../console/widgets/incident_queue.py" line="291" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="385" />
+        <location filename="../../console/widgets/incident_queue.py" line="386" />
         <source>Open stages</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="386" />
+        <location filename="../../console/widgets/incident_queue.py" line="387" />
         <source>All stages</source>
         <translation>全部环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="390" />
+        <location filename="../../console/widgets/incident_queue.py" line="391" />
         <source>All severities</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="394" />
-        <location filename="../../console/widgets/incident_queue.py" line="427" />
+        <location filename="../../console/widgets/incident_queue.py" line="395" />
+        <location filename="../../console/widgets/incident_queue.py" line="428" />
         <source>All townships</source>
         <translation>全部乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="395" />
+        <location filename="../../console/widgets/incident_queue.py" line="396" />
         <source>Overdue only</source>
         <translation>仅超期</translation>
     </message>
@@ -1041,57 +1091,57 @@
 <context>
     <name>IncidentViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="214" />
+        <location filename="../../console/viewmodels/incidents.py" line="215" />
         <source>Photos not available: {0}</source>
         <translation>无法读取照片：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="340" />
+        <location filename="../../console/viewmodels/incidents.py" line="341" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="345" />
+        <location filename="../../console/viewmodels/incidents.py" line="346" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="349" />
+        <location filename="../../console/viewmodels/incidents.py" line="350" />
         <source>Report sent: it joins the queue once the hub has it</source>
         <translation>已上报：中心受理后进入列表</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="357" />
+        <location filename="../../console/viewmodels/incidents.py" line="358" />
         <source>Photos cannot be uploaded: no connection to the hub</source>
         <translation>无法上传照片：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="363" />
+        <location filename="../../console/viewmodels/incidents.py" line="364" />
         <source>Uploading {0} …</source>
         <translation>正在上传 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="366" />
+        <location filename="../../console/viewmodels/incidents.py" line="367" />
         <source>Upload failed, nothing was sent: {0}</source>
         <translation>上传失败，未发出任何指令：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="379" />
+        <location filename="../../console/viewmodels/incidents.py" line="380" />
         <source>Audit trail not available: {0}</source>
         <translation>无法读取处理记录：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="390" />
+        <location filename="../../console/viewmodels/incidents.py" line="391" />
         <source>Assessment not available: {0}</source>
         <translation>无法读取考核：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="401" />
+        <location filename="../../console/viewmodels/incidents.py" line="402" />
         <source>Export failed: {0}</source>
         <translation>导出失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="403" />
+        <location filename="../../console/viewmodels/incidents.py" line="404" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
