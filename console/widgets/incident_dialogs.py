@@ -68,19 +68,7 @@ class ActionDialog(QDialog):
         self.form = QFormLayout()
         layout.addLayout(self.form)
         self._build_fields(roster or [])
-        self.error = QLabel("")
-        self.error.setWordWrap(True)
-        theme.set_role(self.error, "state", "alert")
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(action_word(action))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        buttons.accepted.connect(self._on_ok)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.error, self.ok_button = add_footer(self, layout, action_word(action))
 
     # --- fields ------------------------------------------------------------------------------------------
 
@@ -212,6 +200,25 @@ class ActionDialog(QDialog):
 CATEGORIES = ("air", "water", "noise", "fume", "source", "odour", "device", "other")
 
 
+def add_footer(dialog: QDialog, layout: QVBoxLayout, ok_text: str) -> tuple[QLabel, QPushButton]:
+    """The foot of a command dialog: the line that says what is wrong, then OK (named for the action) and
+    Cancel. OK calls the dialog's ``_on_ok``, which accepts only when the input is complete."""
+    error = QLabel("")
+    error.setWordWrap(True)
+    theme.set_role(error, "state", "alert")
+    layout.addWidget(error)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok_button.setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(
+        QCoreApplication.translate("ActionDialog", "Cancel")
+    )
+    buttons.accepted.connect(dialog._on_ok)  # type: ignore[attr-defined]
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    return error, ok_button
+
+
 def category_word(category: str) -> str:
     words = {
         "air": QCoreApplication.translate("Incident", "Air quality"),
@@ -273,19 +280,7 @@ class ReportDialog(QDialog):
             (self.tr("Description"), self.comment),
         ):
             form.addRow(name, widget)
-        self.error = QLabel("")
-        self.error.setWordWrap(True)
-        theme.set_role(self.error, "state", "alert")
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(action_word(Action.REPORT))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        buttons.accepted.connect(self._on_ok)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.error, self.ok_button = add_footer(self, layout, action_word(Action.REPORT))
 
     def args(self) -> dict[str, Any]:
         station = self.station.currentData() if self.station.currentText() else ""

@@ -3,142 +3,142 @@
 <context>
     <name>ActionDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="80" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="214" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="95" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="83" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="98" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="86" />
         <source>Own deadline (default: {0} for {1})</source>
         <translation>自定时限（默认：{1} {0}）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="110" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="98" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="115" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="103" />
         <source>Pass: close the incident</source>
         <translation>通过：办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="116" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="104" />
         <source>Return for more handling</source>
         <translation>退回继续处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="120" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="108" />
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="124" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="112" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="116" />
         <source>Add photos …</source>
         <translation>添加照片 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="130" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="118" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="123" />
         <source>Instructions for the assignee (optional)</source>
         <translation>给处置人的要求（可选）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="136" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="124" />
         <source>What was done on site</source>
         <translation>现场处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="137" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="125" />
         <source>The result of the handling (required)</source>
         <translation>处置结果（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="138" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="126" />
         <source>Required when returning: what is still missing</source>
         <translation>退回时必填：还缺什么</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="139" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="127" />
         <source>Why no action is needed (required)</source>
         <translation>不予处理的理由（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="140" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
         <source>Your note (required)</source>
         <translation>备注内容（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="145" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="133" />
         <source>Choose photos</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="147" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
         <source>Photos (*.jpg *.jpeg *.png)</source>
         <translation>照片 (*.jpg *.jpeg *.png)</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="157" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="145" />
         <source>{0}: only JPEG and PNG photos</source>
         <translation>{0}：仅支持 JPEG 和 PNG 照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="159" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="147" />
         <source>{0}: file not found</source>
         <translation>{0}：文件不存在</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="161" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="149" />
         <source>{0}: larger than 10 MB</source>
         <translation>{0}：超过 10 MB</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="163" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="151" />
         <source>at most {0} photos</source>
         <translation>最多 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="189" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="177" />
         <source>Choose who is to handle it.</source>
         <translation>请选择处置人。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="191" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="179" />
         <source>The deadline must be in the future.</source>
         <translation>时限必须晚于当前时间。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="193" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="181" />
         <source>Describe the result before submitting feedback.</source>
         <translation>提交反馈前请填写处置结果。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="194" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="182" />
         <source>Say why the incident needs no action.</source>
         <translation>请说明不予处理的理由。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="195" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="183" />
         <source>Write the comment.</source>
         <translation>请填写备注。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="200" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="188" />
         <source>Say what is still missing before returning it.</source>
         <translation>退回前请说明还缺什么。</translation>
     </message>
@@ -813,42 +813,42 @@
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="217" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="224" />
         <source>Air quality</source>
         <translation>大气环境</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="218" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="225" />
         <source>Water environment</source>
         <translation>水环境</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="219" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="226" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="220" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="227" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="221" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="228" />
         <source>Pollution source</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="222" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="229" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="223" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="230" />
         <source>Monitoring device</source>
         <translation>监测设备</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="224" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="231" />
         <source>Other</source>
         <translation>其他</translation>
     </message>
@@ -1349,12 +1349,12 @@
 <context>
     <name>PhotoDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="327" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="322" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="339" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="334" />
         <source>{0}: not an image</source>
         <translation>{0}：不是图片</translation>
     </message>
@@ -1380,77 +1380,72 @@
 <context>
     <name>ReportDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="246" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="253" />
         <source>What is wrong, in a few words (required)</source>
         <translation>简要说明问题（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="261" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="268" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="262" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="269" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="263" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="270" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="265" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="272" />
         <source>What was seen, where exactly, who reported it</source>
         <translation>看到了什么、具体位置、谁反映的</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="268" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="275" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="269" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="276" />
         <source>Station nearby</source>
         <translation>附近站点</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="270" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="277" />
         <source>Severity</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="271" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="278" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="272" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="279" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="273" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="280" />
         <source>Description</source>
         <translation>情况描述</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="285" />
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="306" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="301" />
         <source>Give the problem a title.</source>
         <translation>请填写标题。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="308" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="303" />
         <source>No station is called {0}.</source>
         <translation>没有名为 {0} 的站点。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="310" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="305" />
         <source>Choose the station nearest to the problem.</source>
         <translation>请选择离问题最近的站点。</translation>
     </message>
