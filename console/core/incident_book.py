@@ -245,12 +245,14 @@ class IncidentBook:
         return sla_of(incident, self.clock())
 
     def unacknowledged_critical(self) -> set[str]:
-        """Critical incidents not yet dispatched that no operator here has acknowledged: they pulse."""
+        """Critical incidents not yet dispatched that nobody has acknowledged (here, or anywhere through the
+        hub): they pulse."""
         return {
             i.id
             for i in self.incidents.values()
             if i.severity == Severity.CRITICAL
             and i.state == IncidentState.DISCOVERED
+            and not i.acknowledged
             and i.id not in self.acknowledged
         }
 

@@ -10,7 +10,9 @@ States::
          |                        +--+ (re-dispatch)   +--+ (handle: further records)     +--assess(return)
          +--dismiss--> closed                                                             --> handling
 
-``comment`` is allowed in every open state and changes nothing but the audit trail. Escalation is done
+``comment`` is allowed in every open state and changes nothing but the audit trail; ``acknowledge`` (a
+new critical incident has been seen: it stops pulsing on every wall) changes only who acknowledged it and
+needs no expected version, since it cannot overwrite anybody's change. Escalation is done
 by the hub's clock, never by a user: it moves the responsibility level up, not the state.
 """
 
@@ -38,6 +40,7 @@ RUNNING_STATES = frozenset({IncidentState.DISPATCHED, IncidentState.HANDLING})  
 
 class Action(StrEnum):
     REPORT = "report"  # create an incident by hand (inspector, duty officer, citizen report taken by phone)
+    ACKNOWLEDGE = "acknowledge"  # a new critical incident has been seen: it stops pulsing everywhere
     DISPATCH = "dispatch"  # args: assignee, deadline (optional, Unix s; default from severity/category)
     HANDLE = "handle"  # record a handling step; args: comment, attachments
     FEEDBACK = "feedback"  # submit the result; args: comment, attachments (photo ids)
@@ -54,14 +57,14 @@ class Role(StrEnum):
     ADMIN = "admin"  # 管理员: everything
 
 
+_OPERATOR = frozenset(
+    {Action.REPORT, Action.ACKNOWLEDGE, Action.DISPATCH, Action.HANDLE, Action.FEEDBACK, Action.DISMISS}
+    | {Action.COMMENT}
+)  # what the duty officer and the coordinator may do
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.DUTY: frozenset(
-        {Action.REPORT, Action.DISPATCH, Action.HANDLE, Action.FEEDBACK, Action.DISMISS, Action.COMMENT}
-    ),
-    Role.COORDINATOR: frozenset(
-        {Action.REPORT, Action.DISPATCH, Action.HANDLE, Action.FEEDBACK, Action.DISMISS, Action.COMMENT}
-    ),
-    Role.LEADER: frozenset({Action.ASSESS, Action.COMMENT}),
+    Role.DUTY: _OPERATOR,
+    Role.COORDINATOR: _OPERATOR,
+    Role.LEADER: frozenset({Action.ACKNOWLEDGE, Action.ASSESS, Action.COMMENT}),
     Role.INSPECTOR: frozenset({Action.REPORT}),
     Role.ADMIN: frozenset(Action),
 }
@@ -80,6 +83,7 @@ TRANSITIONS: dict[Action, dict[IncidentState, IncidentState]] = {
     Action.ASSESS: {IncidentState.FEEDBACK: IncidentState.CLOSED},  # "return" leads to HANDLING
     Action.DISMISS: {IncidentState.DISCOVERED: IncidentState.CLOSED},
     Action.COMMENT: {s: s for s in OPEN_STATES},
+    Action.ACKNOWLEDGE: {s: s for s in OPEN_STATES},
 }
 
 
@@ -153,6 +157,7 @@ class Incident(msgspec.Struct, frozen=True, kw_only=True):
     escalations: int = 0
     returns: int = 0
     clear_suggested: bool = False  # the rule's condition has cleared: closing is suggested
+    acknowledged: str = ""  # who acknowledged it (critical incidents pulse on the wall until then)
     values: dict[str, float] = {}
 
 
@@ -194,8 +199,20 @@ def allowed(role: Role | str, action: Action | str) -> bool:
 
 
 def available(role: Role | str, incident: Incident) -> list[Action]:
-    """Actions a role may take on an incident in its current state, in the order of the loop."""
-    return [a for a in Action if a != Action.REPORT and allowed(role, a) and incident.state in TRANSITIONS[a]]
+    """Actions a role may take on an incident in its current state, in the order of the loop (acknowledge
+    only while a critical incident waits for it)."""
+    return [
+        a
+        for a in Action
+        if a != Action.REPORT
+        and allowed(role, a)
+        and incident.state in TRANSITIONS[a]
+        and (a != Action.ACKNOWLEDGE or _awaits_acknowledgement(incident))
+    ]
+
+
+def _awaits_acknowledgement(incident: Incident) -> bool:
+    return incident.severity >= Severity.CRITICAL and not incident.acknowledged
 
 
 def next_state(incident: Incident, action: Action | str, args: dict[str, Any] | None = None) -> IncidentState:
@@ -248,6 +265,8 @@ def check(
         return None
     if incident is None:
         raise Refusal("invalid", "no such incident")
+    if action == Action.ACKNOWLEDGE:
+        return next_state(incident, action, args)  # sets a flag only: nobody's change can be overwritten
     if expected_version is None:
         raise Refusal("invalid", "expected_version is required")
     if expected_version != incident.version:

@@ -32,6 +32,7 @@ from console.core.incidents import (
     Role,
     Severity,
     Source,
+    allowed,
     check,
     deadline_hours,
     next_level,
@@ -125,6 +126,9 @@ class IncidentService:
             return known
         if not command.id or len(command.id) > 100:
             return Ack(id=command.id, ok=False, error="invalid: a command needs an id of 1-100 characters")
+        seen = self.incidents.get(command.target) if command.action == Action.ACKNOWLEDGE else None
+        if seen is not None and seen.acknowledged and allowed(role, Action.ACKNOWLEDGE):
+            return Ack(id=command.id, ok=True, target=seen.id, version=seen.version)  # someone was quicker
         try:
             incident, entry = self._apply(user, role, command)
         except Refusal as refusal:
@@ -169,6 +173,8 @@ class IncidentService:
             details = {"result": "return", "deadline": changes["deadline"]}
         elif action == Action.ASSESS:
             details = {"result": "pass"}
+        elif action == Action.ACKNOWLEDGE:
+            changes["acknowledged"] = user
         if new_state == IncidentState.CLOSED:
             changes["closed"] = now
         return self._change(incident, user, role, action, changes, comment, files, details)

@@ -7,6 +7,7 @@ the hub's REST API (fetching trails, uploading photos, assessment), never blocki
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -17,7 +18,16 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.commands import CommandCenter, PendingCommand
 from console.core.incident_book import BookChange, IncidentBook, IncidentFilter, SortKey, sla_of
-from console.core.incidents import Action, AuditEntry, Incident, IncidentState, Refusal, Role, available
+from console.core.incidents import (
+    Action,
+    AuditEntry,
+    Incident,
+    IncidentState,
+    Refusal,
+    Role,
+    allowed,
+    available,
+)
 from console.core.outbox import OutboxEntry
 from console.widgets.incident_words import incident_title
 
@@ -190,7 +200,10 @@ class IncidentViewModel(QObject):
     def acknowledge(self, incident_ids: list[str] | None = None) -> None:
         """An operator has seen these (default: every) new critical incidents: they stop pulsing."""
         for incident_id in incident_ids if incident_ids is not None else list(self._pulsing):
-            self.book.acknowledge(incident_id)
+            self.book.acknowledge(incident_id)  # stops here at once; the hub tells every other console
+            if self.commands is not None and allowed(self.role, Action.ACKNOWLEDGE):
+                with contextlib.suppress(Refusal):
+                    self.commands.issue(Action.ACKNOWLEDGE, incident_id)
         self._dirty = True
         self._on_tick()
 
@@ -291,7 +304,7 @@ class IncidentViewModel(QObject):
             township=self.township_names.get(incident.township, incident.township),
             trail=self.book.trail(incident.id),
             trail_complete=incident.id in self.book.audit_fetched,
-            actions=available(self.role, incident),
+            actions=[a for a in available(self.role, incident) if a != Action.ACKNOWLEDGE],  # its own button
             pending=commands.pending_for(incident.id) if commands else [],
             problems=commands.problems_for(incident.id) if commands else [],
             pulsing=incident.id in self._pulsing,

@@ -91,6 +91,7 @@ def action_word(action: Action | str) -> str:
     """The button's word for an action (or an audit line's: raise, escalate ...)."""
     words = {
         Action.REPORT: QCoreApplication.translate("Incident", "Report"),
+        Action.ACKNOWLEDGE: QCoreApplication.translate("Incident", "Acknowledge"),
         Action.DISPATCH: QCoreApplication.translate("Incident", "Dispatch"),
         Action.HANDLE: QCoreApplication.translate("Incident", "Record handling"),
         Action.FEEDBACK: QCoreApplication.translate("Incident", "Submit feedback"),

@@ -646,7 +646,7 @@
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="80" />
-        <location filename="../../console/widgets/incident_words.py" line="112" />
+        <location filename="../../console/widgets/incident_words.py" line="113" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
@@ -662,7 +662,7 @@
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="83" />
-        <location filename="../../console/widgets/incident_words.py" line="111" />
+        <location filename="../../console/widgets/incident_words.py" line="112" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
@@ -683,132 +683,137 @@
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="94" />
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="95" />
         <source>Dispatch</source>
         <translation>派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="95" />
+        <location filename="../../console/widgets/incident_words.py" line="96" />
         <source>Record handling</source>
         <translation>记录处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="96" />
+        <location filename="../../console/widgets/incident_words.py" line="97" />
         <source>Submit feedback</source>
         <translation>提交反馈</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="97" />
+        <location filename="../../console/widgets/incident_words.py" line="98" />
         <source>Assess</source>
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="98" />
+        <location filename="../../console/widgets/incident_words.py" line="99" />
         <source>Dismiss</source>
         <translation>不予处理</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="99" />
+        <location filename="../../console/widgets/incident_words.py" line="100" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="100" />
+        <location filename="../../console/widgets/incident_words.py" line="101" />
         <source>Raised</source>
         <translation>发现</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="101" />
+        <location filename="../../console/widgets/incident_words.py" line="102" />
         <source>Updated</source>
         <translation>更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="102" />
+        <location filename="../../console/widgets/incident_words.py" line="103" />
         <source>Condition cleared</source>
         <translation>条件已解除</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="103" />
+        <location filename="../../console/widgets/incident_words.py" line="104" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="110" />
+        <location filename="../../console/widgets/incident_words.py" line="111" />
         <source>Alarm rule</source>
         <translation>报警规则</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="113" />
+        <location filename="../../console/widgets/incident_words.py" line="114" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="122" />
+        <location filename="../../console/widgets/incident_words.py" line="123" />
         <source>{m} min</source>
         <translation>{m} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="125" />
+        <location filename="../../console/widgets/incident_words.py" line="126" />
         <source>{h} h {m:02d} min</source>
         <translation>{h} 小时 {m:02d} 分</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="127" />
+        <location filename="../../console/widgets/incident_words.py" line="128" />
         <source>{d} d {h} h</source>
         <translation>{d} 天 {h} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="135" />
+        <location filename="../../console/widgets/incident_words.py" line="136" />
         <source>overdue {0}</source>
         <translation>超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="137" />
-        <location filename="../../console/widgets/incident_words.py" line="139" />
+        <location filename="../../console/widgets/incident_words.py" line="138" />
+        <location filename="../../console/widgets/incident_words.py" line="140" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="141" />
+        <location filename="../../console/widgets/incident_words.py" line="142" />
         <source>awaiting assessment</source>
         <translation>待考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="143" />
+        <location filename="../../console/widgets/incident_words.py" line="144" />
         <source>closed on time</source>
         <translation>按时办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="145" />
+        <location filename="../../console/widgets/incident_words.py" line="146" />
         <source>closed {0} late</source>
         <translation>超期 {0} 办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="146" />
+        <location filename="../../console/widgets/incident_words.py" line="147" />
         <source>not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="152" />
+        <location filename="../../console/widgets/incident_words.py" line="153" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="153" />
+        <location filename="../../console/widgets/incident_words.py" line="154" />
         <source>Not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="154" />
+        <location filename="../../console/widgets/incident_words.py" line="155" />
         <source>On time</source>
         <translation>未超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="155" />
+        <location filename="../../console/widgets/incident_words.py" line="156" />
         <source>Due soon</source>
         <translation>即将到期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="156" />
+        <location filename="../../console/widgets/incident_words.py" line="157" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -1091,57 +1096,57 @@
 <context>
     <name>IncidentViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="215" />
+        <location filename="../../console/viewmodels/incidents.py" line="228" />
         <source>Photos not available: {0}</source>
         <translation>无法读取照片：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="341" />
+        <location filename="../../console/viewmodels/incidents.py" line="354" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="346" />
+        <location filename="../../console/viewmodels/incidents.py" line="359" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="350" />
+        <location filename="../../console/viewmodels/incidents.py" line="363" />
         <source>Report sent: it joins the queue once the hub has it</source>
         <translation>已上报：中心受理后进入列表</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="358" />
+        <location filename="../../console/viewmodels/incidents.py" line="371" />
         <source>Photos cannot be uploaded: no connection to the hub</source>
         <translation>无法上传照片：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="364" />
+        <location filename="../../console/viewmodels/incidents.py" line="377" />
         <source>Uploading {0} …</source>
         <translation>正在上传 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="367" />
+        <location filename="../../console/viewmodels/incidents.py" line="380" />
         <source>Upload failed, nothing was sent: {0}</source>
         <translation>上传失败，未发出任何指令：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="380" />
+        <location filename="../../console/viewmodels/incidents.py" line="393" />
         <source>Audit trail not available: {0}</source>
         <translation>无法读取处理记录：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="391" />
+        <location filename="../../console/viewmodels/incidents.py" line="404" />
         <source>Assessment not available: {0}</source>
         <translation>无法读取考核：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="402" />
+        <location filename="../../console/viewmodels/incidents.py" line="415" />
         <source>Export failed: {0}</source>
         <translation>导出失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="404" />
+        <location filename="../../console/viewmodels/incidents.py" line="417" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>

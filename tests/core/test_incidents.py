@@ -37,11 +37,15 @@ LEGAL: dict[tuple[Action, IncidentState], IncidentState] = {
     (Action.COMMENT, S.DISPATCHED): S.DISPATCHED,
     (Action.COMMENT, S.HANDLING): S.HANDLING,
     (Action.COMMENT, S.FEEDBACK): S.FEEDBACK,
+    (Action.ACKNOWLEDGE, S.DISCOVERED): S.DISCOVERED,
+    (Action.ACKNOWLEDGE, S.DISPATCHED): S.DISPATCHED,
+    (Action.ACKNOWLEDGE, S.HANDLING): S.HANDLING,
+    (Action.ACKNOWLEDGE, S.FEEDBACK): S.FEEDBACK,
 }
 ROLE_MATRIX: dict[Role, set[Action]] = {
     Role.DUTY: set(Action) - {Action.ASSESS},
     Role.COORDINATOR: set(Action) - {Action.ASSESS},
-    Role.LEADER: {Action.ASSESS, Action.COMMENT},
+    Role.LEADER: {Action.ACKNOWLEDGE, Action.ASSESS, Action.COMMENT},
     Role.INSPECTOR: {Action.REPORT},
     Role.ADMIN: set(Action),
 }
@@ -53,6 +57,7 @@ GOOD_ARGS: dict[Action, dict] = {
     Action.ASSESS: {"result": "pass"},
     Action.DISMISS: {"comment": "sensor calibration, false alarm"},
     Action.COMMENT: {"comment": "called the site manager"},
+    Action.ACKNOWLEDGE: {},
 }
 # A state in which each action (other than report) is legal, to exercise the role matrix through check().
 LEGAL_FROM = {
@@ -62,6 +67,7 @@ LEGAL_FROM = {
     Action.ASSESS: S.FEEDBACK,
     Action.DISMISS: S.DISCOVERED,
     Action.COMMENT: S.HANDLING,
+    Action.ACKNOWLEDGE: S.DISCOVERED,
 }
 
 
@@ -272,3 +278,17 @@ def test_a_refusal_survives_pickling() -> None:
 
     again = pickle.loads(pickle.dumps(Refusal("conflict", "someone else changed it")))
     assert (again.code, str(again)) == ("conflict", "conflict: someone else changed it")
+
+
+def test_acknowledging_needs_no_version_and_is_offered_only_while_a_critical_incident_waits() -> None:
+    critical = incident(S.DISPATCHED, version=7, severity=Severity.CRITICAL)
+    assert (
+        check(Role.DUTY, Action.ACKNOWLEDGE, critical, None) == S.DISPATCHED
+    )  # no version: nothing to overwrite
+    assert check(Role.LEADER, Action.ACKNOWLEDGE, critical, 2) == S.DISPATCHED
+    assert Action.ACKNOWLEDGE in available(Role.DUTY, critical)
+    assert Action.ACKNOWLEDGE not in available(Role.DUTY, incident(S.DISPATCHED, severity=Severity.HIGH))
+    seen = incident(S.DISPATCHED, severity=Severity.CRITICAL, acknowledged="duty")
+    assert Action.ACKNOWLEDGE not in available(Role.DUTY, seen)
+    with pytest.raises(Refusal, match="forbidden"):
+        check(Role.INSPECTOR, Action.ACKNOWLEDGE, critical, 7)

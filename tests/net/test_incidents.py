@@ -123,6 +123,7 @@ ACTION_SETUP = {
     Action.ASSESS: (IncidentState.FEEDBACK, {"result": "pass", "comment": "checked"}),
     Action.DISMISS: (IncidentState.DISCOVERED, {"comment": "false alarm"}),
     Action.COMMENT: (IncidentState.DISPATCHED, {"comment": "called the grid member"}),
+    Action.ACKNOWLEDGE: (IncidentState.DISCOVERED, {}),
 }
 
 
@@ -150,6 +151,29 @@ async def test_every_role_and_action_is_enforced_by_the_hub(tmp_path) -> None:
         await shared.next()
         assert not (await shared.command("assess", "INC-x", 1, result="pass")).ok
         for console in [*consoles.values(), driver.console, shared]:
+            await console.close()
+
+
+async def test_one_acknowledgement_reaches_every_console_and_a_second_changes_nothing(tmp_path) -> None:
+    async with running_hub(tmp_path, stations=STATIONS) as hub:
+        duty = await user_console(hub, "duty")
+        leader = await user_console(hub, "leader")
+        watcher = await user_console(hub, "coordinator")
+        ack = await duty.command("report", title="Chemical smell at the school", category="odour",
+                                 lon=115.972, lat=40.451, severity=4)  # fmt: skip
+        incident, version = ack.target, ack.version
+        first = await duty.command("acknowledge", incident, None)
+        assert first.ok and first.version == version + 1
+        event = await watcher.until(
+            lambda m: isinstance(m, protocol.IncidentEvent) and m.incident.version == version + 1
+        )
+        assert event.incident.acknowledged == "duty" and event.audit.action == "acknowledge"
+        second = await leader.command("acknowledge", incident, version)  # an old version: no conflict
+        assert second.ok and second.version == version + 1  # someone was quicker: nothing changes
+        status, body = await rest(hub, f"/api/incidents/{incident}")
+        assert status == 200 and body["incident"]["version"] == version + 1
+        assert [e["action"] for e in body["audit"]].count("acknowledge") == 1
+        for console in (duty, leader, watcher):
             await console.close()
 
 

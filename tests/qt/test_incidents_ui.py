@@ -123,6 +123,33 @@ def test_a_new_critical_incident_pulses_and_sounds_until_acknowledged(world, qtb
     assert "NEW" not in board.queue.row_texts(0)["badge"]
 
 
+def test_acknowledging_tells_the_hub_and_an_acknowledgement_from_elsewhere_stops_the_pulse(world, qtbot):
+    vm, _window, book, commands = world
+    vm.set_role("duty")
+    board = IncidentBoard(book.clock)
+    qtbot.addWidget(board)
+    board.alarm.muted = True
+    from console.views.dispatch import bind_queue
+
+    bind_queue(vm, board.queue, board.counts)
+    vm.pulsing_changed.connect(board.set_pulsing)
+    critical = incident(8, severity=Severity.CRITICAL)
+    vm.on_changes(book.apply(protocol.IncidentEvent(epoch="e", seq=1, incident=critical)))
+    vm.flush()
+    assert board.queue.is_pulsing()
+    seen = msgspec.structs.replace(critical, version=critical.version + 1, acknowledged="coordinator")
+    vm.on_changes(book.apply(protocol.IncidentEvent(epoch="e", seq=2, incident=seen)))  # another wall
+    vm.flush()
+    assert not board.queue.is_pulsing() and not board.alarm.active
+
+    other = incident(9, severity=Severity.CRITICAL)
+    vm.on_changes(book.apply(protocol.IncidentEvent(epoch="e", seq=3, incident=other)))
+    vm.flush()
+    vm.acknowledge()  # the button on this wall
+    queued = [(c.action, c.target) for c in commands.outbox.pending()]
+    assert ("acknowledge", "INC-9") in queued and not board.queue.is_pulsing()
+
+
 def test_dialogs_refuse_incomplete_input_and_a_command_shows_as_pending(world, qtbot):
     vm, window, _book, commands = world
     vm.select("INC-1")
