@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MARGIN_S = 900.0  # data time fetched before the newest reading held: late arrivals are in the gap too
 PAGE = 20_000
+PAGE_TRIES = 5
 
 
 @dataclass
@@ -138,17 +139,17 @@ class Resync:
         return result
 
     async def _page(self, start: float, end: float, after: tuple[str, str, float] | None):
-        delay = 0.5
-        for attempt in range(5):
+        """One page, tried up to PAGE_TRIES times with a doubling pause (a hub just restarted may be busy)."""
+        delay, attempt = 0.5, 1
+        while True:
             try:
                 return await self.api.readings(start, end, after, PAGE)
             except HubApiError as exc:
-                if attempt == 4:
+                if attempt >= PAGE_TRIES:
                     raise
                 log.info("back-fill page failed (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
-                delay *= 2
-        raise AssertionError("unreachable")
+                delay, attempt = delay * 2, attempt + 1
 
 
 def _missing(items: list, known: set, live: set) -> list:

@@ -133,11 +133,7 @@ class Store:
                 per_station[r.factor] = Value(r.ts, r.value, r.flag)
                 change.stations.add(r.station)
                 change.factors.add((r.station, r.factor))
-            if (
-                r.factor in SERIES_FACTORS
-                or stations[r.station].kind in SERIES_KINDS
-                or r.station in self.tracked
-            ):
+            if self._keeps_series(stations[r.station], r.factor):
                 key = (r.station, r.factor)
                 s = series.get(key)
                 if s is None:
@@ -180,7 +176,7 @@ class Store:
             if old is None or r.ts > old.ts:
                 per_station[r.factor] = Value(r.ts, r.value, r.flag)
                 change.stations.add(r.station)
-            if r.factor in SERIES_FACTORS or station.kind in SERIES_KINDS or r.station in self.tracked:
+            if self._keeps_series(station, r.factor):
                 points.setdefault((r.station, r.factor), []).append((r.ts, r.value, r.flag))
             change.factors.add((r.station, r.factor))
             change.readings += 1
@@ -193,6 +189,10 @@ class Store:
             self.backfilled.append(span)
         self.readings_applied += change.readings
         return change
+
+    def _keeps_series(self, station: Station, factor: str) -> bool:
+        """Whether a recent series is kept for this factor at this station (trends draw from it)."""
+        return factor in SERIES_FACTORS or station.kind in SERIES_KINDS or station.id in self.tracked
 
     def track(self, station: str) -> bool:
         """Keep series of every factor of a station from now on; True when it was not tracked before."""

@@ -238,13 +238,14 @@ class ActionView(QWidget):
             ):
                 name_line.hide()
         self.city = TrendPlot()
-        self.wind = WindWidget()
         self.events_panel = _panel(self.tr("Latest events"), self.events, shrink=True)
         self.trends_panel = _panel(self.tr("Selected station · 24 h"), self.trends, shrink=True)
         self.city_panel = _panel(self.tr("City PM2.5 and AQI · hourly, 24 h"), self.city, narrow=True)
-        self.wind_panel = _panel(self.tr("Wind"), self.wind, narrow=True)
         layout = QVBoxLayout(self)
-        if incidents is None:
+        if incidents is None:  # no incident panel: the wind keeps its place here (else it is on the map)
+            self.wind = WindWidget()
+            self.wind_panel = _panel(self.tr("Wind"), self.wind, narrow=True)
+            vm.wind_changed.connect(self._on_wind)
             self.incidents_panel.hide()
             layout.addWidget(self.events_panel, 2)
             layout.addWidget(self.trends_panel, 8)
@@ -252,16 +253,15 @@ class ActionView(QWidget):
             bottom.addWidget(self.city_panel, 2)
             bottom.addWidget(self.wind_panel, 1)
             layout.addLayout(bottom, 3)
-        else:  # what needs action first; the latest events share the bottom row with the city trend and wind
+        else:  # what needs action first; the latest events share the bottom row with the city trend
             layout.addWidget(self.incidents_panel, 9)
             layout.addWidget(self.trends_panel, 9)
-            row = QWidget()  # a widget: its height follows the stretch, not the wind's size hint
+            row = QWidget()  # a widget: its height follows the stretch, not its children's size hints
             row.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
             bottom = QHBoxLayout(row)
             bottom.setContentsMargins(0, 0, 0, 0)
             bottom.addWidget(self.events_panel, 1)
             bottom.addWidget(self.city_panel, 1)  # the wind is on the map screen
-            self.wind_panel.hide()
             layout.addWidget(row, 6)
             self._rows = ((self.incidents_panel, 0.35), (self.trends_panel, 0.31), (row, 0.34))
             self._bind_incidents(incidents)
@@ -270,11 +270,10 @@ class ActionView(QWidget):
         vm.events_changed.connect(self._on_events)
         vm.station_series_changed.connect(self._on_station_series)
         vm.city_trend_changed.connect(self._on_city_trend)
-        vm.wind_changed.connect(self._on_wind)
 
     def resizeEvent(self, event) -> None:
-        """With incidents, the rows keep fixed shares of the height: a plot's or the wind rose's size hint
-        must not squeeze the queue (stretch factors alone give way to expanding children)."""
+        """With incidents, the rows keep fixed shares of the height: a plot's size hint must not squeeze
+        the queue (stretch factors alone give way to expanding children)."""
         super().resizeEvent(event)
         rows = getattr(self, "_rows", ())
         if not rows:
