@@ -118,6 +118,7 @@ class MapScreenView(QWidget):
         self._data_time: float | None = None
         self._lost_at: float | None = None  # when the link was lost (start-up, if it never was live)
         self._was_live = False
+        self._failure = ""  # why the last connection attempt failed
         vm.markers_changed.connect(self.map.update_markers)
         vm.selection_changed.connect(lambda sid: self.map.select_station(sid or None))
         vm.link_changed.connect(self._on_link)
@@ -162,6 +163,7 @@ class MapScreenView(QWidget):
         """Live; reconnecting for the first attempts; after that offline, showing how old the data are."""
         if status.state == LinkState.LIVE:
             self._lost_at = None
+            self._failure = ""
             self._was_live = True
             self.banner.set_link_state("live", "", self._data_time)
             return
@@ -172,8 +174,12 @@ class MapScreenView(QWidget):
             or status.attempt > OFFLINE_AFTER_ATTEMPTS
             or (not self._was_live and status.attempt > 0)  # started without the hub: offline at once
         )
+        if status.state != LinkState.CONNECTING:
+            self._failure = status.detail
         if lost:
-            self.banner.set_link_state("offline", status.detail, self._data_time, since=self._lost_at)
+            # a new attempt keeps the reason of the last failure on the banner rather than the hub's address
+            detail = self._failure or status.detail
+            self.banner.set_link_state("offline", detail, self._data_time, since=self._lost_at)
         else:
             detail = (
                 StatusBanner.reconnect_detail(status.attempt, status.next_retry_s) if status.attempt else ""

@@ -53,6 +53,10 @@ def test_a_console_started_without_its_hub_says_offline_at_the_first_failure(qtb
     )
     assert view.banner.link_state() == "offline"
     assert "since 2025-11-21 12:50:00" in view.banner.link_text() and "12:40" in view.banner.link_text()
+    # the next attempt starts: the banner keeps saying why the last one failed, not the hub's address
+    vm.link_changed.emit(LinkStatus(LinkState.CONNECTING, "http://hub/ws", attempt=1))
+    assert view.banner.link_state() == "offline" and "cannot reach the hub" in view.banner.link_text()
+    assert "http://hub/ws" not in view.banner.link_text()
 
 
 def test_window_state_is_restored_from_settings(qtbot, tmp_path) -> None:
