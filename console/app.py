@@ -361,6 +361,11 @@ class ConsoleApp:
             window.grab().save(str(path))
             log.info("snapshot written: %s", path)
         if self.dispatch_window is not None and self.dispatch_window.isVisible():
+            shown = self.dispatch_window.queue.shown_ids()
+            if shown and not self.incidents.selected:  # show the most urgent one's detail pane too
+                self.incidents.select(shown[0])
+                self.incidents.flush()
+                await asyncio.sleep(0.3)
             self.dispatch_window.grab().save(str(out / "dispatch.png"))
         self._done.set()
 

@@ -139,6 +139,39 @@ ZH = {
     "Give the problem a title.": "请填写标题。", "No station is called {0}.": "没有名为 {0} 的站点。",
     "Choose the station nearest to the problem.": "请选择离问题最近的站点。",
     "{0} · view": "{0} 张 · 查看", "{0}: not an image": "{0}：不是图片", "Photos not available: {0}": "无法读取照片：{0}",
+    # rule reasons (console/core/reasons.py)
+    "Stuck-value rule: {factor} has read {value} {repeats} times in a row (threshold {threshold}) up to {time}; the sensor or logger may be frozen.":
+        "恒值规则：{factor} 连续 {repeats} 次读数均为 {value}（阈值 {threshold} 次），截至 {time}；传感器或数采仪可能卡死。",
+    "Sudden-rise rule: {factor} reached {value} at {time}, {n} readings in a row above both {ratio} times its recent baseline {baseline} and baseline + {margin}.":
+        "突升规则：{factor} 于 {time} 升至 {value}，连续 {n} 个读数同时高于近期基线 {baseline} 的 {ratio} 倍和基线 + {margin}。",
+    "Emission rule: {factor} {value} at {time} exceeds the outlet's permit limit ({limit}), continuously since {since}.":
+        "排放规则：{factor} 于 {time} 为 {value}，超过排口许可限值（{limit}），自 {since} 起持续超标。",
+    "Odour rule: {factor} {value} at {time} exceeds the GB 14554-93 class II boundary limit ({limit}), continuously since {since}.":
+        "恶臭规则：{factor} 于 {time} 为 {value}，超过 GB 14554-93 二级厂界标准值（{limit}），自 {since} 起持续超标。",
+    "Exceedance rule: hourly AQI {aqi} for {span} is '{category}', above the category threshold AQI {threshold}.":
+        "超标规则：{span} 小时 AQI 为 {aqi}，属“{category}”，高于该级别阈值 AQI {threshold}。",
+    "Exceedance rule: hourly AQI {aqi} for {span} is '{category}', above the category threshold AQI {threshold}; primary pollutant {factor}, 1-h mean {value}.":
+        "超标规则：{span} 小时 AQI 为 {aqi}，属“{category}”，高于该级别阈值 AQI {threshold}；首要污染物 {factor}，1 小时均值 {value}。",
+    "Exceedance rule: hourly AQI {aqi} for {span} is '{category}', above the category threshold AQI {threshold}; primary pollutant {factor}, 1-h mean {value} (GB 3095-2012 grade II limit {limit}).":
+        "超标规则：{span} 小时 AQI 为 {aqi}，属“{category}”，高于该级别阈值 AQI {threshold}；首要污染物 {factor}，1 小时均值 {value}（GB 3095-2012 二级限值 {limit}）。",
+    "Exceedance rule: {factor} 1-h mean {value} for {span} is in the AQI '{category}' band (above {threshold}, IAQI {iaqi}); GB 3095-2012 grade II limit {limit}.":
+        "超标规则：{factor} {span} 1 小时均值 {value}，处于 AQI“{category}”区间（高于 {threshold}，IAQI {iaqi}）；GB 3095-2012 二级限值 {limit}。",
+    "Night-noise rule: hourly Leq {value} for {span} exceeds the GB 3096-2008 zone {zone} night limit {limit} by {excess}.":
+        "夜间噪声规则：{span} 小时等效声级 Leq {value}，超过 GB 3096-2008 {zone} 类区夜间限值 {limit}，超出 {excess}。",
+    "Water-class rule: the section is class {grade} by GB 3838-2002 at {time}, worse than its target class {target} since {since}; determined by {parts}.":
+        "水质类别规则：按 GB 3838-2002，断面于 {time} 为 {grade} 类，自 {since} 起劣于目标 {target} 类；定类指标：{parts}。",
+    "{factor} {value}": "{factor} {value}",
+    "{factor} {value} (class {target} limit {limit})": "{factor} {value}（{target} 类限值 {limit}）",
+    "{factor} {value} (class {target} minimum {limit})": "{factor} {value}（{target} 类下限 {limit}）",
+    "Purifier-off rule: purifier state (SB1-RS) is off while the cooking fume is {value} at {time}, above {limit} (DB11/1488-2018), in cooking hours, since {since}.":
+        "净化器未开启规则：经营时段内净化器状态（SB1-RS）为关闭，{time} 油烟浓度 {value}，高于 {limit}（DB11/1488-2018），自 {since} 起。",
+    "Neighbour rule: {factor} {value} at {time} is {ratio} times the median {median} of {n} same-kind stations within {radius} km (threshold {threshold} times and +{margin}), since {since}.":
+        "异常高值规则：{factor} 于 {time} 为 {value}，是 {radius} km 内 {n} 个同类站点中位数 {median} 的 {ratio} 倍（阈值 {threshold} 倍且高出 {margin}），自 {since} 起。",
+    "Offline rule: the data logger has sent nothing since {since}, {hours} h as of {time} (threshold {threshold} h).":
+        "离线规则：数采仪自 {since} 起未上传任何数据，截至 {time} 已 {hours} 小时（阈值 {threshold} 小时）。",
+    "'{rule}' condition absent since {since} (hold {hold} min) as of {time}. Closing is suggested.":
+        "“{rule}”条件自 {since} 起已消失（保持 {hold} 分钟），截至 {time}。建议关闭。",
+    ", ": "、",
 }  # fmt: skip
 
 

@@ -71,6 +71,7 @@ _CATEGORIES: tuple[tuple[float, Category], ...] = (
     (300, Category(5, "重度污染", "Heavily polluted", (153, 0, 76))),
     (math.inf, Category(6, "严重污染", "Severely polluted", (126, 0, 35))),
 )
+CATEGORY_BY_LEVEL: dict[int, Category] = {c.level: c for _, c in _CATEGORIES}
 
 
 class AqiResult(msgspec.Struct, frozen=True, kw_only=True):

@@ -23,6 +23,8 @@ from typing import Any
 
 import msgspec
 
+from console.core.reasons import Why
+
 
 class IncidentState(StrEnum):
     DISCOVERED = "discovered"  # 发现: raised by a rule or reported, not yet dispatched
@@ -159,6 +161,7 @@ class Incident(msgspec.Struct, frozen=True, kw_only=True):
     clear_suggested: bool = False  # the rule's condition has cleared: closing is suggested
     acknowledged: str = ""  # who acknowledged it (critical incidents pulse on the wall until then)
     values: dict[str, float] = {}
+    why: Why | None = None  # a rule's reason as template and arguments, rendered in the reader's language
 
 
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):

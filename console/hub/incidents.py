@@ -242,7 +242,8 @@ class IncidentService:
         if f.kind == "clear":
             if current is not None and not current.clear_suggested:
                 changes = {"clear_suggested": True}
-                self._publish_change(current, SYSTEM, SYSTEM, "clear", changes, f.reason, (), {"ts": f.ts})
+                details = {"ts": f.ts, "why": f.why}
+                self._publish_change(current, SYSTEM, SYSTEM, "clear", changes, f.reason, (), details)
             return
         if f.kind not in ("open", "update"):
             raise ValueError(f"unknown finding kind {f.kind!r}")
@@ -251,11 +252,12 @@ class IncidentService:
             self._raise(f, values)
             return
         changes = {"severity": Severity(f.severity), "reason": f.reason, "values": values, "title": f.title}
+        changes["why"] = f.why
         if f.kind == "open" or current.clear_suggested:
             changes["clear_suggested"] = False
         if all(getattr(current, name) == value for name, value in changes.items()):
             return
-        details = {"severity": int(f.severity), "values": values, "ts": f.ts}
+        details = {"severity": int(f.severity), "values": values, "ts": f.ts, "why": f.why}
         self._publish_change(current, SYSTEM, SYSTEM, "update", changes, f.reason, (), details)
 
     def _raise(self, f: Finding, values: dict[str, float]) -> None:
@@ -283,9 +285,11 @@ class IncidentService:
             level=level,
             responsible=self.responsibility.responsible(level, township, grid),
             values=values,
+            why=f.why,
         )
         self._episodes[(f.station, f.rule)] = incident.id
-        entry = self._entry(incident, SYSTEM, SYSTEM, "raise", "", now, f.reason, (), {"ts": f.ts})
+        details = {"ts": f.ts, "why": f.why}
+        entry = self._entry(incident, SYSTEM, SYSTEM, "raise", "", now, f.reason, (), details)
         self._commit(incident, entry)
 
     def escalate_overdue(self) -> list[Incident]:

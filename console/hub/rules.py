@@ -30,6 +30,7 @@ from console.core.factors import FACTORS, unit_of
 from console.core.incidents import Severity
 from console.core.models import INVALID_FLAGS, Reading, Station, StationStatus
 from console.core.protocol import StatusEntry
+from console.core.reasons import Why, render
 from console.core.standards import (
     AIR_LIMITS,
     AIR_POLLUTANT_BY_CODE,
@@ -85,6 +86,7 @@ class Finding:
     title: str  # short English title
     reason: str  # one English sentence: rule, factor, value with unit, limit or threshold, local time
     values: dict[str, float]  # the numbers behind the reason
+    why: Why | None = None  # the reason as template and arguments, for consoles in other languages
 
 
 def _rise_abs() -> dict[str, float]:
@@ -169,7 +171,7 @@ class RuleConfig:
 
 
 # A finding's words and numbers, built only when a finding is actually emitted.
-Describe = Callable[[], tuple[str, str, dict[str, float]]]
+Describe = Callable[[], tuple[str, Why, dict[str, float]]]  # title, why, the numbers behind the why
 
 
 class _Episode:
@@ -253,14 +255,19 @@ class _Channel:
     def _stuck(self, ts: float, value: float) -> None:
         n, code, kind = self.repeats, self.code, self.kind
 
-        def describe() -> tuple[str, str, dict[str, float]]:
+        def describe() -> tuple[str, Why, dict[str, float]]:
             title = f"{_name(code)} reading stuck"
-            reason = (
-                f"Stuck-value rule: {_name(code)} has read {_fmt(code, value, kind)} {n} times in a row "
-                f"(threshold {self.stuck_n}) up to {self.engine.local(ts)}; "
-                "the sensor or logger may be frozen."
+            why = Why(
+                "stuck",
+                {
+                    "factor": code,
+                    "value": _fmt(code, value, kind),
+                    "repeats": str(n),
+                    "threshold": str(self.stuck_n),
+                    "time": self.engine.local(ts),
+                },
             )
-            return title, reason, {"value": value, "repeats": float(n), "threshold": float(self.stuck_n)}
+            return title, why, {"value": value, "repeats": float(n), "threshold": float(self.stuck_n)}
 
         self.engine.present(self.station, "stuck", "device", Severity.LOW, ts, 0.0, describe)
 
@@ -353,15 +360,22 @@ class _AirChannel(_Channel):
         code, kind, n = self.code, self.kind, self.rise_n
         ratio = value / base if base > 0 else math.inf
 
-        def describe() -> tuple[str, str, dict[str, float]]:
+        def describe() -> tuple[str, Why, dict[str, float]]:
             title = f"Sudden rise of {_name(code)}"
-            reason = (
-                f"Sudden-rise rule: {_name(code)} reached {_fmt(code, value, kind)} at "
-                f"{self.engine.local(ts)}, {n} readings in a row above both {self.rise_ratio:g} times its "
-                f"recent baseline {_fmt(code, base, kind)} and baseline + {_fmt(code, self.rise_abs, kind)}."
+            why = Why(
+                "sudden_rise",
+                {
+                    "factor": code,
+                    "value": _fmt(code, value, kind),
+                    "time": self.engine.local(ts),
+                    "n": str(n),
+                    "ratio": f"{self.rise_ratio:g}",
+                    "baseline": _fmt(code, base, kind),
+                    "margin": _fmt(code, self.rise_abs, kind),
+                },
             )
             values = {"value": value, "baseline": base, "ratio": min(ratio, 1e9), "threshold": self.rise_abs}
-            return title, reason, values
+            return title, why, values
 
         category = "water" if self.kind == "water" else "air"
         self.engine.present(self.station, "sudden_rise", category, Severity.LOW, ts, value - base, describe)
@@ -411,21 +425,26 @@ class _LimitChannel(_Channel):
         ratio = value / self.limit
         if self.rule == "emission":
             severity = Severity.CRITICAL if ratio >= 3 else Severity.HIGH if ratio >= 1.5 else Severity.MEDIUM
-            standard, what = "the outlet's permit limit", "over permit limit"
+            what = "over permit limit"
         else:
             severity = Severity.HIGH if ratio >= 5 else Severity.MEDIUM if ratio >= 2 else Severity.LOW
-            standard, what = "the GB 14554-93 class II boundary limit", "over odour limit"
+            what = "over odour limit"
         code, kind, since = self.code, self.kind, self.since or ts
         rule = self.rule
 
-        def describe() -> tuple[str, str, dict[str, float]]:
-            reason = (
-                f"{rule.capitalize()} rule: {_name(code)} {_fmt(code, value, kind)} at "
-                f"{self.engine.local(ts)} exceeds {standard} ({_fmt(code, self.limit, kind)}), "
-                f"continuously since {self.engine.local(since)}."
+        def describe() -> tuple[str, Why, dict[str, float]]:
+            why = Why(
+                rule,
+                {
+                    "factor": code,
+                    "value": _fmt(code, value, kind),
+                    "time": self.engine.local(ts),
+                    "limit": _fmt(code, self.limit, kind),
+                    "since": self.engine.local(since),
+                },
             )
             values = {"value": value, "limit": self.limit, "ratio": ratio, "since": since}
-            return f"{_name(code)} {what}", reason, values
+            return f"{_name(code)} {what}", why, values
 
         self.engine.present(self.station, self.rule, self.category, severity, ts, ratio, describe)
 
@@ -733,24 +752,28 @@ class RuleEngine:
     def _emit(
         self, kind: str, key: tuple[str, str], episode: _Episode, ts: float, describe: Describe
     ) -> None:
-        title, reason, values = describe()
+        title, why, values = describe()
         episode.title, episode.values = title, values
-        self._out.append(
-            Finding(kind, key[0], key[1], episode.category, episode.severity, ts, title, reason, values)
-        )
+        finding = Finding(kind, *key, episode.category, episode.severity, ts, title, render(why), values, why)
+        self._out.append(finding)
 
     def _emit_clear(self, key: tuple[str, str], episode: _Episode, now: float) -> None:
         hold = self.config.hold(key[1])
-        reason = (
-            f"{key[1].replace('_', ' ').capitalize()} rule: condition absent since "
-            f"{self.local(episode.last_present)} (hold {hold / 60:g} min) as of {self.local(now)}; "
-            f"was: {episode.title}. Closing is suggested."
+        why = Why(
+            "clear",
+            {
+                "rule": key[1],
+                "since": self.local(episode.last_present),
+                "hold": f"{hold / 60:g}",
+                "time": self.local(now),
+            },
         )
         values = dict(episode.values) | {"last_present": episode.last_present, "hold_s": hold}
         title = f"Cleared: {episode.title}"
-        self._out.append(
-            Finding("clear", key[0], key[1], episode.category, episode.severity, now, title, reason, values)
+        finding = Finding(
+            "clear", *key, episode.category, episode.severity, now, title, render(why), values, why
         )
+        self._out.append(finding)
 
     # -- rule bodies called by channels ----------------------------------------------------------------------
 
@@ -777,21 +800,24 @@ class RuleEngine:
         primary = self._primary(channel.pollutants, ts)
         low = aqi.IAQI_LEVELS[category.level - 1]
 
-        def describe() -> tuple[str, str, dict[str, float]]:
+        def describe() -> tuple[str, Why, dict[str, float]]:
             span = f"{self.local(ts)}-{self.local(ts + HOUR_S)[-5:]}"
             values = {"aqi": value, "threshold": float(low), "level": float(category.level)}
-            reason = (
-                f"Exceedance rule: hourly AQI {value:.0f} for {span} is '{category.category_en}' "
-                f"({category.category}), above the category threshold AQI {low}"
-            )
+            args = {
+                "aqi": f"{value:.0f}",
+                "span": span,
+                "category": str(category.level),
+                "threshold": str(low),
+            }
+            key = "exceedance_aqi"
             if primary is not None:
                 code, mean, limit = primary
-                reason += f"; primary pollutant {_name(code)}, 1-h mean {_fmt(code, mean)}"
+                key, args = "exceedance_aqi_primary", args | {"factor": code, "value": _fmt(code, mean)}
                 values |= {"value": mean}
                 if limit is not None:
-                    reason += f" (GB 3095-2012 grade II limit {_fmt(code, limit)})"
+                    key, args = "exceedance_aqi_limit", args | {"limit": _fmt(code, limit)}
                     values |= {"limit": limit}
-            return f"Hourly AQI {value:.0f}: {category.category_en.lower()}", reason + ".", values
+            return f"Hourly AQI {value:.0f}: {category.category_en.lower()}", Why(key, args), values
 
         severity = _severity_of_level(category.level)
         self.present(channel.station, "exceedance", "air", severity, ts, value, describe)
@@ -823,17 +849,24 @@ class RuleEngine:
         threshold = aqi.BREAKPOINTS["PM25_24H"][category.level - 1]
         limit = _gb3095_limit(code)
 
-        def describe() -> tuple[str, str, dict[str, float]]:
+        def describe() -> tuple[str, Why, dict[str, float]]:
             span = f"{self.local(hour_start)}-{self.local(hour_start + HOUR_S)[-5:]}"
-            reason = (
-                f"Exceedance rule: {_name(code)} 1-h mean {_fmt(code, mean)} for {span} is in the AQI "
-                f"'{category.category_en}' band (above {_fmt(code, threshold)}, IAQI {index}); GB 3095-2012 "
-                f"grade II limit {_fmt(code, limit or math.nan)}."
+            why = Why(
+                "exceedance_hour",
+                {
+                    "factor": code,
+                    "value": _fmt(code, mean),
+                    "span": span,
+                    "category": str(category.level),
+                    "threshold": _fmt(code, threshold),
+                    "iaqi": str(index),
+                    "limit": _fmt(code, limit or math.nan),
+                },
             )
             values = {"value": mean, "threshold": threshold, "iaqi": float(index)}
             if limit is not None:
                 values["limit"] = limit
-            return f"{_name(code)} over GB 3095 limit ({category.category_en.lower()})", reason, values
+            return f"{_name(code)} over GB 3095 limit ({category.category_en.lower()})", why, values
 
         severity = _severity_of_level(category.level)
         self.present(channel.station, "exceedance", "air", severity, hour_start, mean, describe)
@@ -846,15 +879,21 @@ class RuleEngine:
         severity = Severity.HIGH if excess > 10 else Severity.MEDIUM if excess > 5 else Severity.LOW
         zone = self._stations[channel.station].zone
 
-        def describe() -> tuple[str, str, dict[str, float]]:
+        def describe() -> tuple[str, Why, dict[str, float]]:
             span = f"{self.local(hour_start)}-{self.local(hour_start + HOUR_S)[-5:]}"
-            reason = (
-                f"Night-noise rule: hourly Leq {leq:.1f} dB(A) for {span} exceeds the GB 3096-2008 "
-                f"zone {zone} night limit {channel.limit:g} dB(A) by {excess:.1f} dB."
+            why = Why(
+                "night_noise",
+                {
+                    "value": f"{leq:.1f} dB(A)",
+                    "span": span,
+                    "zone": zone,
+                    "limit": f"{channel.limit:g} dB(A)",
+                    "excess": f"{excess:.1f} dB",
+                },
             )
             return (
                 "Night noise over zone limit",
-                reason,
+                why,
                 {"value": leq, "limit": channel.limit, "excess": excess},
             )
 
@@ -871,18 +910,20 @@ class RuleEngine:
         label = WATER_CLASS_LABELS[grade - 1]
         details = {p: state.values[p] for p in worst}
 
-        def describe() -> tuple[str, str, dict[str, float]]:
+        def describe() -> tuple[str, Why, dict[str, float]]:
             parts = []
             for p, v in details.items():
-                limit = _water_target_limit(p, state.target)
-                bound = "minimum" if p in LOWER_BOUND_PARAMS else "limit"
-                limit_text = (
-                    f" (class {target} {bound} {_fmt(_CODE_OF_PARAM[p], limit)})" if limit is not None else ""
-                )
-                parts.append(f"{_name(_CODE_OF_PARAM[p])} {_fmt(_CODE_OF_PARAM[p], v)}{limit_text}")
-            reason = (
-                f"Water-class rule: the section is class {label} by GB 3838-2002 at {self.local(ts)}, worse "
-                f"than its target class {target} since {self.local(since)}; determined by {', '.join(parts)}."
+                code, limit = _CODE_OF_PARAM[p], _water_target_limit(p, state.target)
+                args = {"factor": code, "value": _fmt(code, v)}
+                if limit is None:
+                    parts.append(Why("water_part", args))
+                else:
+                    bound = "water_part_minimum" if p in LOWER_BOUND_PARAMS else "water_part_limit"
+                    parts.append(Why(bound, args | {"target": target, "limit": _fmt(code, limit)}))
+            why = Why(
+                "water_class",
+                {"grade": label, "time": self.local(ts), "target": target, "since": self.local(since)},
+                tuple(parts),
             )
             values = {"grade": float(grade), "target": float(state.target), "since": since}
             values |= {f"value_{p}": v for p, v in details.items()}
@@ -892,7 +933,7 @@ class RuleEngine:
                 limit = _water_target_limit(p, state.target)
                 if limit is not None:
                     values["limit"] = limit
-            return f"Water class {label} worse than target {target}", reason, values
+            return f"Water class {label} worse than target {target}", why, values
 
         self.present(station, "water_class", "water", severity, ts, float(grade), describe)
 
@@ -900,14 +941,18 @@ class RuleEngine:
         """Cooking fume with the purifier off in cooking hours."""
         fume, since, limit = state.fume, state.since or ts, self.config.fume_threshold
 
-        def describe() -> tuple[str, str, dict[str, float]]:
-            reason = (
-                f"Purifier-off rule: purifier state (SB1-RS) is off while the cooking fume is "
-                f"{_fmt('a34041', fume)} at {self.local(ts)}, above {_fmt('a34041', limit)} "
-                f"(DB11/1488-2018), in cooking hours, since {self.local(since)}."
+        def describe() -> tuple[str, Why, dict[str, float]]:
+            why = Why(
+                "purifier_off",
+                {
+                    "value": _fmt("a34041", fume),
+                    "time": self.local(ts),
+                    "limit": _fmt("a34041", limit),
+                    "since": self.local(since),
+                },
             )
             values = {"value": fume, "limit": limit, "purifier": 0.0, "since": since}
-            return "Catering purifier off while cooking", reason, values
+            return "Catering purifier off while cooking", why, values
 
         # the finding is the state itself: a higher fume reading while the purifier is off adds nothing
         self.present(station, "purifier_off", "fume", Severity.MEDIUM, ts, 0.0, describe)
@@ -955,16 +1000,24 @@ class RuleEngine:
         ratio = value / median if median > 0 else math.inf
         severity = Severity.HIGH if ratio >= 2 * cfg.neighbour_ratio else Severity.MEDIUM
 
-        def describe() -> tuple[str, str, dict[str, float]]:
-            reason = (
-                f"Neighbour rule: {_name(code)} {_fmt(code, value)} at {self.local(now)} is "
-                f"{ratio:.1f} times the median {_fmt(code, median)} of {n} same-kind stations within "
-                f"{cfg.neighbour_radius_km:g} km (threshold {cfg.neighbour_ratio:g} times and "
-                f"+{_fmt(code, cfg.neighbour_abs[code])}), "
-                f"since {self.local(since)}."
+        def describe() -> tuple[str, Why, dict[str, float]]:
+            why = Why(
+                "neighbour_high",
+                {
+                    "factor": code,
+                    "value": _fmt(code, value),
+                    "time": self.local(now),
+                    "ratio": f"{ratio:.1f}",
+                    "median": _fmt(code, median),
+                    "n": str(n),
+                    "radius": f"{cfg.neighbour_radius_km:g}",
+                    "threshold": f"{cfg.neighbour_ratio:g}",
+                    "margin": _fmt(code, cfg.neighbour_abs[code]),
+                    "since": self.local(since),
+                },
             )
             values = {"value": value, "neighbours_median": median, "ratio": min(ratio, 1e9), "since": since}
-            return f"Abnormal high {_name(code)} against neighbours", reason, values
+            return f"Abnormal high {_name(code)} against neighbours", why, values
 
         self.present(station, "neighbour_high", "air", severity, now, min(ratio, 1e9), describe)
 
@@ -981,14 +1034,18 @@ class RuleEngine:
 
             def describe(
                 since: float = since, duration: float = duration
-            ) -> tuple[str, str, dict[str, float]]:
-                reason = (
-                    f"Offline rule: the data logger has sent nothing since {self.local(since)}, "
-                    f"{duration / HOUR_S:.1f} h as of {self.local(now)} "
-                    f"(threshold {cfg.offline_after_s / HOUR_S:g} h)."
+            ) -> tuple[str, Why, dict[str, float]]:
+                why = Why(
+                    "offline",
+                    {
+                        "since": self.local(since),
+                        "hours": f"{duration / HOUR_S:.1f}",
+                        "time": self.local(now),
+                        "threshold": f"{cfg.offline_after_s / HOUR_S:g}",
+                    },
                 )
                 values = {"since": since, "duration_s": duration, "threshold": cfg.offline_after_s}
-                return "Data logger offline", reason, values
+                return "Data logger offline", why, values
 
             self.present(station, "offline", "device", severity, now, 0.0, describe)
 

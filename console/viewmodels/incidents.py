@@ -59,6 +59,7 @@ class IncidentDetailData:
     pending: list[PendingCommand] = field(default_factory=list)
     problems: list[OutboxEntry] = field(default_factory=list)
     pulsing: bool = False
+    station: str = ""  # the station's name ("" when the incident has none)
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,7 @@ class IncidentViewModel(QObject):
             pending=commands.pending_for(incident.id) if commands else [],
             problems=commands.problems_for(incident.id) if commands else [],
             pulsing=incident.id in self._pulsing,
+            station=self.station_names.get(incident.station, incident.station),
         )
 
     def _emit_detail(self) -> None:

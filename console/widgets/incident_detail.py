@@ -30,11 +30,13 @@ from console.widgets.incident_words import (
     incident_title,
     level_word,
     role_word,
+    rule_word,
     severity_mark,
     severity_word,
     sla_text,
     source_word,
     state_word,
+    why_text,
 )
 
 TRAIL_COLUMNS = 6
@@ -183,9 +185,7 @@ class IncidentDetailPane(QWidget):
         self._fill_trail(detail)
 
     def _why(self, i) -> str:
-        parts = [i.reason or "—"]
-        if i.values:
-            parts.append(", ".join(f"{k} {v:g}" for k, v in i.values.items()))
+        parts = [why_text(i.why, i.reason) or "—"]
         if i.clear_suggested:
             parts.append(self.tr("The condition has cleared: closing is suggested."))
         return "\n".join(parts)
@@ -209,12 +209,14 @@ class IncidentDetailPane(QWidget):
         i = detail.incident
         sla_words, sla_state = sla_text(sla_of(i, self._now()))
         place = " · ".join(p for p in (detail.township, i.grid) if p) or "—"
+        station = i.station if detail.station in ("", i.station) else f"{detail.station} ({i.station})"
+        source = " · ".join(p for p in (source_word(i.source), rule_word(i.rule), station) if p)
         rows = [
             (self.tr("Deadline"), f"{_clock(i.deadline)}  {sla_words}", sla_state),
             (self.tr("Assignee"), i.assignee or "—", ""),
             (self.tr("Responsible"), f"{i.responsible or '—'} ({level_word(i.level)})", ""),
             (self.tr("Place"), place, ""),
-            (self.tr("Source"), f"{source_word(i.source)} {i.station or ''} {i.rule or ''}".strip(), ""),
+            (self.tr("Source"), source, ""),
             (self.tr("Raised at"), _clock(i.created), ""),
             (self.tr("Dispatched at"), _clock(i.dispatched), ""),
             (self.tr("Escalations / returns"), f"{i.escalations} / {i.returns}", ""),
@@ -232,8 +234,10 @@ class IncidentDetailPane(QWidget):
             if e.from_state and e.from_state != e.to_state:
                 stage = f"{state_word(e.from_state)} → {stage}"
             extra = e.details.get("assignee") or e.details.get("result") or ""
-            comment = " · ".join(str(p) for p in (extra, e.comment) if p)
-            cells = [_clock(e.ts), f"{e.actor} ({role_word(e.role)})", action_word(e.action), stage, comment,
+            who = role_word(e.role) if e.role == "system" else f"{e.actor} ({role_word(e.role)})"
+            said = why_text(e.details.get("why"), e.comment)  # a rule's entry: its reason, translated
+            comment = " · ".join(str(p) for p in (extra, said) if p)
+            cells = [_clock(e.ts), who, action_word(e.action), stage, comment,
                      self.tr("{0} · view").format(len(e.attachments)) if e.attachments else ""]  # fmt: skip
             for column, text in enumerate(cells):
                 self.trail.setItem(n, column, QTableWidgetItem(text))

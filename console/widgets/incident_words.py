@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import msgspec
 from PySide6.QtCore import QCoreApplication
 
 from console.core.incident_book import Lateness, Sla
 from console.core.incidents import Action, IncidentState, Level, Role, Severity
+from console.core.reasons import CONTEXT as REASON_CONTEXT
+from console.core.reasons import RULE_WORDS, TEMPLATES, Why, render
+from console.widgets import theme
+from console.widgets.trend_plot import factor_title
 
 
 def state_word(state: IncidentState | str) -> str:
@@ -22,19 +27,37 @@ def state_word(state: IncidentState | str) -> str:
 
 def rule_word(rule: str) -> str:
     """What an alarm rule found, in a few words (the hub's own title is English)."""
-    words = {
-        "exceedance": QCoreApplication.translate("Incident", "Air quality over the limit"),
-        "sudden_rise": QCoreApplication.translate("Incident", "Sudden rise"),
-        "neighbour_high": QCoreApplication.translate("Incident", "Abnormally high against neighbours"),
-        "offline": QCoreApplication.translate("Incident", "Logger offline"),
-        "stuck": QCoreApplication.translate("Incident", "Reading stuck"),
-        "purifier_off": QCoreApplication.translate("Incident", "Purifier off while cooking"),
-        "water_class": QCoreApplication.translate("Incident", "Water worse than its target class"),
-        "night_noise": QCoreApplication.translate("Incident", "Night noise over the limit"),
-        "emission": QCoreApplication.translate("Incident", "Emission over the permit limit"),
-        "odour": QCoreApplication.translate("Incident", "Odour over the limit"),
-    }
-    return words.get(rule, "")
+    words = RULE_WORDS.get(rule)
+    return QCoreApplication.translate("Incident", words) if words else ""
+
+
+def why_text(why: Why | dict | None, fallback: str) -> str:
+    """A rule's reason in the operator's language; ``fallback`` (the hub's English) when there is none.
+
+    ``why`` is a :class:`Why` on an incident, or its JSON form in an audit entry's details.
+    """
+    if isinstance(why, dict):
+        try:
+            why = msgspec.convert(why, Why)
+        except msgspec.ValidationError:
+            return fallback
+    if why is None:
+        return fallback
+    return render(why, _template, _name)
+
+
+def _template(key: str) -> str:
+    return QCoreApplication.translate(REASON_CONTEXT, TEMPLATES[key])
+
+
+def _name(arg: str, value: str) -> str:
+    if arg == "factor":
+        return factor_title(value)
+    if arg == "category" and value.isdigit() and 1 <= int(value) <= 6:
+        return theme.category_word(int(value))
+    if arg == "rule":
+        return rule_word(value) or value
+    return value
 
 
 def incident_title(title: str, rule: str) -> str:

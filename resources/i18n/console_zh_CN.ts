@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="242" />
+        <location filename="../../console/views/screens.py" line="247" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="243" />
+        <location filename="../../console/views/screens.py" line="248" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="244" />
+        <location filename="../../console/views/screens.py" line="249" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="245" />
+        <location filename="../../console/views/screens.py" line="253" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="338" />
+        <location filename="../../console/views/screens.py" line="343" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="342" />
+        <location filename="../../console/views/screens.py" line="347" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="317" />
+        <location filename="../../console/views/screens.py" line="322" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="231" />
+        <location filename="../../console/views/screens.py" line="237" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="344" />
+        <location filename="../../console/views/screens.py" line="349" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -530,290 +530,290 @@
 <context>
     <name>Incident</name>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="14" />
+        <location filename="../../console/widgets/incident_words.py" line="19" />
         <source>Discovered</source>
         <translation>发现</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="15" />
+        <location filename="../../console/widgets/incident_words.py" line="20" />
         <source>Dispatched</source>
         <translation>派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="16" />
+        <location filename="../../console/widgets/incident_words.py" line="21" />
         <source>Handling</source>
         <translation>处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="17" />
+        <location filename="../../console/widgets/incident_words.py" line="22" />
         <source>Feedback</source>
         <translation>反馈</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="18" />
+        <location filename="../../console/widgets/incident_words.py" line="23" />
         <source>Closed</source>
         <translation>已关闭</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="26" />
+        <location filename="../../console/core/reasons.py" line="124" />
         <source>Air quality over the limit</source>
         <translation>空气质量超标</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="27" />
+        <location filename="../../console/core/reasons.py" line="125" />
         <source>Sudden rise</source>
         <translation>浓度突升</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="28" />
+        <location filename="../../console/core/reasons.py" line="126" />
         <source>Abnormally high against neighbours</source>
         <translation>异常高值点位</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="29" />
+        <location filename="../../console/core/reasons.py" line="127" />
         <source>Logger offline</source>
         <translation>数采仪离线</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="30" />
+        <location filename="../../console/core/reasons.py" line="128" />
         <source>Reading stuck</source>
         <translation>数据恒值</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="31" />
+        <location filename="../../console/core/reasons.py" line="129" />
         <source>Purifier off while cooking</source>
         <translation>经营时段净化器未开启</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="32" />
+        <location filename="../../console/core/reasons.py" line="130" />
         <source>Water worse than its target class</source>
         <translation>水质劣于目标类别</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="33" />
+        <location filename="../../console/core/reasons.py" line="131" />
         <source>Night noise over the limit</source>
         <translation>夜间噪声超标</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="34" />
+        <location filename="../../console/core/reasons.py" line="132" />
         <source>Emission over the permit limit</source>
         <translation>排放超标</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="35" />
+        <location filename="../../console/core/reasons.py" line="133" />
         <source>Odour over the limit</source>
         <translation>恶臭超标</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="48" />
+        <location filename="../../console/widgets/incident_words.py" line="71" />
         <source>Minor</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="49" />
+        <location filename="../../console/widgets/incident_words.py" line="72" />
         <source>Serious</source>
         <translation>较重</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="50" />
+        <location filename="../../console/widgets/incident_words.py" line="73" />
         <source>Severe</source>
         <translation>严重</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="51" />
+        <location filename="../../console/widgets/incident_words.py" line="74" />
         <source>Extremely severe</source>
         <translation>特别严重</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="69" />
+        <location filename="../../console/widgets/incident_words.py" line="92" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="70" />
+        <location filename="../../console/widgets/incident_words.py" line="93" />
         <source>Township</source>
         <translation>乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="71" />
+        <location filename="../../console/widgets/incident_words.py" line="94" />
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="72" />
+        <location filename="../../console/widgets/incident_words.py" line="95" />
         <source>City</source>
         <translation>市</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="80" />
-        <location filename="../../console/widgets/incident_words.py" line="113" />
+        <location filename="../../console/widgets/incident_words.py" line="103" />
+        <location filename="../../console/widgets/incident_words.py" line="136" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="81" />
+        <location filename="../../console/widgets/incident_words.py" line="104" />
         <source>Coordinator</source>
         <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="82" />
+        <location filename="../../console/widgets/incident_words.py" line="105" />
         <source>Leader</source>
         <translation>领导</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="83" />
-        <location filename="../../console/widgets/incident_words.py" line="112" />
+        <location filename="../../console/widgets/incident_words.py" line="106" />
+        <location filename="../../console/widgets/incident_words.py" line="135" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="84" />
+        <location filename="../../console/widgets/incident_words.py" line="107" />
         <source>Administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="85" />
+        <location filename="../../console/widgets/incident_words.py" line="108" />
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="93" />
+        <location filename="../../console/widgets/incident_words.py" line="116" />
         <source>Report</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="94" />
+        <location filename="../../console/widgets/incident_words.py" line="117" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="95" />
+        <location filename="../../console/widgets/incident_words.py" line="118" />
         <source>Dispatch</source>
         <translation>派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="96" />
+        <location filename="../../console/widgets/incident_words.py" line="119" />
         <source>Record handling</source>
         <translation>记录处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="97" />
+        <location filename="../../console/widgets/incident_words.py" line="120" />
         <source>Submit feedback</source>
         <translation>提交反馈</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="98" />
+        <location filename="../../console/widgets/incident_words.py" line="121" />
         <source>Assess</source>
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="99" />
+        <location filename="../../console/widgets/incident_words.py" line="122" />
         <source>Dismiss</source>
         <translation>不予处理</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="100" />
+        <location filename="../../console/widgets/incident_words.py" line="123" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="101" />
+        <location filename="../../console/widgets/incident_words.py" line="124" />
         <source>Raised</source>
         <translation>发现</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="102" />
+        <location filename="../../console/widgets/incident_words.py" line="125" />
         <source>Updated</source>
         <translation>更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="103" />
+        <location filename="../../console/widgets/incident_words.py" line="126" />
         <source>Condition cleared</source>
         <translation>条件已解除</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="104" />
+        <location filename="../../console/widgets/incident_words.py" line="127" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="111" />
+        <location filename="../../console/widgets/incident_words.py" line="134" />
         <source>Alarm rule</source>
         <translation>报警规则</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="114" />
+        <location filename="../../console/widgets/incident_words.py" line="137" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="123" />
+        <location filename="../../console/widgets/incident_words.py" line="146" />
         <source>{m} min</source>
         <translation>{m} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="126" />
+        <location filename="../../console/widgets/incident_words.py" line="149" />
         <source>{h} h {m:02d} min</source>
         <translation>{h} 小时 {m:02d} 分</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="128" />
+        <location filename="../../console/widgets/incident_words.py" line="151" />
         <source>{d} d {h} h</source>
         <translation>{d} 天 {h} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="136" />
+        <location filename="../../console/widgets/incident_words.py" line="159" />
         <source>overdue {0}</source>
         <translation>超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="138" />
-        <location filename="../../console/widgets/incident_words.py" line="140" />
+        <location filename="../../console/widgets/incident_words.py" line="161" />
+        <location filename="../../console/widgets/incident_words.py" line="163" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="142" />
+        <location filename="../../console/widgets/incident_words.py" line="165" />
         <source>awaiting assessment</source>
         <translation>待考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="144" />
+        <location filename="../../console/widgets/incident_words.py" line="167" />
         <source>closed on time</source>
         <translation>按时办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="146" />
+        <location filename="../../console/widgets/incident_words.py" line="169" />
         <source>closed {0} late</source>
         <translation>超期 {0} 办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="147" />
+        <location filename="../../console/widgets/incident_words.py" line="170" />
         <source>not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="153" />
+        <location filename="../../console/widgets/incident_words.py" line="176" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="154" />
+        <location filename="../../console/widgets/incident_words.py" line="177" />
         <source>Not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="155" />
+        <location filename="../../console/widgets/incident_words.py" line="178" />
         <source>On time</source>
         <translation>未超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="156" />
+        <location filename="../../console/widgets/incident_words.py" line="179" />
         <source>Due soon</source>
         <translation>即将到期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="157" />
+        <location filename="../../console/widgets/incident_words.py" line="180" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -861,7 +861,7 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="198" />
+        <location filename="../../console/views/screens.py" line="204" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
@@ -869,52 +869,52 @@
 <context>
     <name>IncidentDetailPane</name>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="96" />
+        <location filename="../../console/widgets/incident_detail.py" line="98" />
         <source>Select an incident in the queue</source>
         <translation>请在列表中选择事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="121" />
+        <location filename="../../console/widgets/incident_detail.py" line="123" />
         <source>Why it was raised</source>
         <translation>发现依据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="122" />
+        <location filename="../../console/widgets/incident_detail.py" line="124" />
         <source>Audit trail</source>
         <translation>处理记录</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="130" />
+        <location filename="../../console/widgets/incident_detail.py" line="132" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="130" />
+        <location filename="../../console/widgets/incident_detail.py" line="132" />
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="130" />
+        <location filename="../../console/widgets/incident_detail.py" line="132" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="130" />
+        <location filename="../../console/widgets/incident_detail.py" line="132" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="130" />
+        <location filename="../../console/widgets/incident_detail.py" line="132" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="131" />
+        <location filename="../../console/widgets/incident_detail.py" line="133" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="180" />
+        <location filename="../../console/widgets/incident_detail.py" line="182" />
         <source>Loading the whole trail from the hub …</source>
         <translation>正在从中心读取完整记录 …</translation>
     </message>
@@ -939,72 +939,72 @@
         <translation>中心已受理，等待更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="213" />
+        <location filename="../../console/widgets/incident_detail.py" line="215" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="214" />
+        <location filename="../../console/widgets/incident_detail.py" line="216" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="215" />
+        <location filename="../../console/widgets/incident_detail.py" line="217" />
         <source>Responsible</source>
         <translation>责任人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="216" />
+        <location filename="../../console/widgets/incident_detail.py" line="218" />
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="217" />
+        <location filename="../../console/widgets/incident_detail.py" line="219" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="218" />
+        <location filename="../../console/widgets/incident_detail.py" line="220" />
         <source>Raised at</source>
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="219" />
+        <location filename="../../console/widgets/incident_detail.py" line="221" />
         <source>Dispatched at</source>
         <translation>派发时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="237" />
+        <location filename="../../console/widgets/incident_detail.py" line="241" />
         <source>{0} · view</source>
         <translation>{0} 张 · 查看</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="279" />
+        <location filename="../../console/widgets/incident_detail.py" line="283" />
         <source>Got it</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="220" />
+        <location filename="../../console/widgets/incident_detail.py" line="222" />
         <source>Escalations / returns</source>
         <translation>升级 / 退回</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="252" />
+        <location filename="../../console/widgets/incident_detail.py" line="256" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="274" />
+        <location filename="../../console/widgets/incident_detail.py" line="278" />
         <source>Conflict</source>
         <translation>冲突</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="274" />
+        <location filename="../../console/widgets/incident_detail.py" line="278" />
         <source>Refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="278" />
+        <location filename="../../console/widgets/incident_detail.py" line="282" />
         <source>Reload</source>
         <translation>重新读取</translation>
     </message>
@@ -1096,57 +1096,57 @@
 <context>
     <name>IncidentViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="228" />
+        <location filename="../../console/viewmodels/incidents.py" line="229" />
         <source>Photos not available: {0}</source>
         <translation>无法读取照片：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="354" />
+        <location filename="../../console/viewmodels/incidents.py" line="356" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="359" />
+        <location filename="../../console/viewmodels/incidents.py" line="361" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="363" />
+        <location filename="../../console/viewmodels/incidents.py" line="365" />
         <source>Report sent: it joins the queue once the hub has it</source>
         <translation>已上报：中心受理后进入列表</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="371" />
+        <location filename="../../console/viewmodels/incidents.py" line="373" />
         <source>Photos cannot be uploaded: no connection to the hub</source>
         <translation>无法上传照片：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="377" />
+        <location filename="../../console/viewmodels/incidents.py" line="379" />
         <source>Uploading {0} …</source>
         <translation>正在上传 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="380" />
+        <location filename="../../console/viewmodels/incidents.py" line="382" />
         <source>Upload failed, nothing was sent: {0}</source>
         <translation>上传失败，未发出任何指令：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="393" />
+        <location filename="../../console/viewmodels/incidents.py" line="395" />
         <source>Audit trail not available: {0}</source>
         <translation>无法读取处理记录：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="404" />
+        <location filename="../../console/viewmodels/incidents.py" line="406" />
         <source>Assessment not available: {0}</source>
         <translation>无法读取考核：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="415" />
+        <location filename="../../console/viewmodels/incidents.py" line="417" />
         <source>Export failed: {0}</source>
         <translation>导出失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="417" />
+        <location filename="../../console/viewmodels/incidents.py" line="419" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
@@ -1182,97 +1182,97 @@
 <context>
     <name>Map</name>
     <message>
-        <location filename="../../console/app.py" line="399" />
+        <location filename="../../console/app.py" line="404" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="400" />
+        <location filename="../../console/app.py" line="405" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="401" />
+        <location filename="../../console/app.py" line="406" />
         <source>Air stations</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="402" />
+        <location filename="../../console/app.py" line="407" />
         <source>Micro stations</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="403" />
+        <location filename="../../console/app.py" line="408" />
         <source>Scenic areas</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="404" />
+        <location filename="../../console/app.py" line="409" />
         <source>Water quality</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="405" />
+        <location filename="../../console/app.py" line="410" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="406" />
+        <location filename="../../console/app.py" line="411" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="407" />
+        <location filename="../../console/app.py" line="412" />
         <source>Pollution sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="408" />
+        <location filename="../../console/app.py" line="413" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="409" />
+        <location filename="../../console/app.py" line="414" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="410" />
+        <location filename="../../console/app.py" line="415" />
         <source>Exceedance</source>
         <translation>超标</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="411" />
+        <location filename="../../console/app.py" line="416" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="412" />
+        <location filename="../../console/app.py" line="417" />
         <source>Stale data</source>
         <translation>数据陈旧</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="413" />
+        <location filename="../../console/app.py" line="418" />
         <source>Instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="414" />
+        <location filename="../../console/app.py" line="419" />
         <source>Invalid data</source>
         <translation>无效数据</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="415" />
+        <location filename="../../console/app.py" line="420" />
         <source>Selected</source>
         <translation>选中</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="416" />
+        <location filename="../../console/app.py" line="421" />
         <source>Township outlines approximate</source>
         <translation>乡镇边界为近似范围</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="417" />
+        <location filename="../../console/app.py" line="422" />
         <source>Intranet basemap</source>
         <translation>内网底图</translation>
     </message>
@@ -1280,7 +1280,7 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="137" />
+        <location filename="../../console/views/screens.py" line="138" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
@@ -1380,6 +1380,99 @@
         <location filename="../../console/widgets/ranking_chart.py" line="171" />
         <source>+ {n} more, all lower</source>
         <translation>另有 {n} 个，数值均更低</translation>
+    </message>
+</context>
+<context>
+    <name>Reason</name>
+    <message>
+        <location filename="../../console/core/reasons.py" line="47" />
+        <source>Stuck-value rule: {factor} has read {value} {repeats} times in a row (threshold {threshold}) up to {time}; the sensor or logger may be frozen.</source>
+        <translation>恒值规则：{factor} 连续 {repeats} 次读数均为 {value}（阈值 {threshold} 次），截至 {time}；传感器或数采仪可能卡死。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="52" />
+        <source>Sudden-rise rule: {factor} reached {value} at {time}, {n} readings in a row above both {ratio} times its recent baseline {baseline} and baseline + {margin}.</source>
+        <translation>突升规则：{factor} 于 {time} 升至 {value}，连续 {n} 个读数同时高于近期基线 {baseline} 的 {ratio} 倍和基线 + {margin}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="57" />
+        <source>Emission rule: {factor} {value} at {time} exceeds the outlet's permit limit ({limit}), continuously since {since}.</source>
+        <translation>排放规则：{factor} 于 {time} 为 {value}，超过排口许可限值（{limit}），自 {since} 起持续超标。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="62" />
+        <source>Odour rule: {factor} {value} at {time} exceeds the GB 14554-93 class II boundary limit ({limit}), continuously since {since}.</source>
+        <translation>恶臭规则：{factor} 于 {time} 为 {value}，超过 GB 14554-93 二级厂界标准值（{limit}），自 {since} 起持续超标。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="67" />
+        <source>Exceedance rule: hourly AQI {aqi} for {span} is '{category}', above the category threshold AQI {threshold}.</source>
+        <translation>超标规则：{span} 小时 AQI 为 {aqi}，属“{category}”，高于该级别阈值 AQI {threshold}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="72" />
+        <source>Exceedance rule: hourly AQI {aqi} for {span} is '{category}', above the category threshold AQI {threshold}; primary pollutant {factor}, 1-h mean {value}.</source>
+        <translation>超标规则：{span} 小时 AQI 为 {aqi}，属“{category}”，高于该级别阈值 AQI {threshold}；首要污染物 {factor}，1 小时均值 {value}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="77" />
+        <source>Exceedance rule: hourly AQI {aqi} for {span} is '{category}', above the category threshold AQI {threshold}; primary pollutant {factor}, 1-h mean {value} (GB 3095-2012 grade II limit {limit}).</source>
+        <translation>超标规则：{span} 小时 AQI 为 {aqi}，属“{category}”，高于该级别阈值 AQI {threshold}；首要污染物 {factor}，1 小时均值 {value}（GB 3095-2012 二级限值 {limit}）。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="82" />
+        <source>Exceedance rule: {factor} 1-h mean {value} for {span} is in the AQI '{category}' band (above {threshold}, IAQI {iaqi}); GB 3095-2012 grade II limit {limit}.</source>
+        <translation>超标规则：{factor} {span} 1 小时均值 {value}，处于 AQI“{category}”区间（高于 {threshold}，IAQI {iaqi}）；GB 3095-2012 二级限值 {limit}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="87" />
+        <source>Night-noise rule: hourly Leq {value} for {span} exceeds the GB 3096-2008 zone {zone} night limit {limit} by {excess}.</source>
+        <translation>夜间噪声规则：{span} 小时等效声级 Leq {value}，超过 GB 3096-2008 {zone} 类区夜间限值 {limit}，超出 {excess}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="92" />
+        <source>Water-class rule: the section is class {grade} by GB 3838-2002 at {time}, worse than its target class {target} since {since}; determined by {parts}.</source>
+        <translation>水质类别规则：按 GB 3838-2002，断面于 {time} 为 {grade} 类，自 {since} 起劣于目标 {target} 类；定类指标：{parts}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="97" />
+        <source>{factor} {value}</source>
+        <translation>{factor} {value}</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="98" />
+        <source>{factor} {value} (class {target} limit {limit})</source>
+        <translation>{factor} {value}（{target} 类限值 {limit}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="99" />
+        <source>{factor} {value} (class {target} minimum {limit})</source>
+        <translation>{factor} {value}（{target} 类下限 {limit}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="100" />
+        <source>Purifier-off rule: purifier state (SB1-RS) is off while the cooking fume is {value} at {time}, above {limit} (DB11/1488-2018), in cooking hours, since {since}.</source>
+        <translation>净化器未开启规则：经营时段内净化器状态（SB1-RS）为关闭，{time} 油烟浓度 {value}，高于 {limit}（DB11/1488-2018），自 {since} 起。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="105" />
+        <source>Neighbour rule: {factor} {value} at {time} is {ratio} times the median {median} of {n} same-kind stations within {radius} km (threshold {threshold} times and +{margin}), since {since}.</source>
+        <translation>异常高值规则：{factor} 于 {time} 为 {value}，是 {radius} km 内 {n} 个同类站点中位数 {median} 的 {ratio} 倍（阈值 {threshold} 倍且高出 {margin}），自 {since} 起。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="110" />
+        <source>Offline rule: the data logger has sent nothing since {since}, {hours} h as of {time} (threshold {threshold} h).</source>
+        <translation>离线规则：数采仪自 {since} 起未上传任何数据，截至 {time} 已 {hours} 小时（阈值 {threshold} 小时）。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="115" />
+        <source>'{rule}' condition absent since {since} (hold {hold} min) as of {time}. Closing is suggested.</source>
+        <translation>“{rule}”条件自 {since} 起已消失（保持 {hold} 分钟），截至 {time}。建议关闭。</translation>
+    </message>
+    <message>
+        <location filename="../../console/core/reasons.py" line="119" />
+        <source>, </source>
+        <translation>、</translation>
     </message>
 </context>
 <context>

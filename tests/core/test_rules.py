@@ -9,6 +9,7 @@ import pytest
 from console.core.incidents import Severity
 from console.core.models import INVALID_FLAGS, Reading, Station, StationKind, StationStatus
 from console.core.protocol import StatusEntry
+from console.core.reasons import missing, render
 from console.hub.rules import RULES, Finding, RuleConfig, RuleEngine
 
 T0 = 1_763_740_800.0  # 2025-11-22 00:00 local (UTC+8)
@@ -52,6 +53,8 @@ def drive(engine: RuleEngine, readings: Iterable[Reading], until: float | None =
         out += engine.feed(by_ts.get(t, []))
         out += engine.tick(t)
         t += MIN
+    for f in out:  # every finding carries its reason as a Why that renders in full, in English as its reason
+        assert f.why is not None and not missing(f.why) and render(f.why) == f.reason, f
     return out
 
 

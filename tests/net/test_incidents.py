@@ -16,6 +16,7 @@ import pytest
 from console.core import protocol
 from console.core.incidents import ROLE_ACTIONS, Action, IncidentState, Level, Role, Severity
 from console.core.models import StationKind
+from console.core.reasons import Why, render
 from console.hub import auth
 from tests.net.hubkit import TOKEN, Console, Logger, login, running_hub, station, upload
 
@@ -55,6 +56,7 @@ class Finding:
     title: str = "PM2.5 over the limit"
     reason: str = "PM2.5 120 µg/m³ for 3 hours"
     values: dict | None = None
+    why: Why | None = None
 
     def __post_init__(self) -> None:
         self.values = self.values if self.values is not None else {"a34004": 120.0}
@@ -540,6 +542,10 @@ async def test_a_stuck_logger_raises_one_incident_through_the_rules(tmp_path) ->
         ]
         incident = raised[0].incident
         assert incident.source == "rule" and incident.category == "device" and incident.grid == GRID
+        # why it was raised travels as template and arguments, so each console says it in its own language
+        why = incident.why
+        assert why is not None and why.key == "stuck" and render(why) == incident.reason
+        assert why.args["factor"] in air and raised[0].audit.details["why"]["key"] == "stuck"
         assert list(hub.incidents.incidents) == [incident.id]
         await logger.close()
         await watcher.close()

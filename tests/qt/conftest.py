@@ -49,3 +49,17 @@ def _collect_garbage_on_the_gui_thread(qapp):
     from console.app import collect_garbage_on_gui_thread
 
     collect_garbage_on_gui_thread()
+
+
+@pytest.fixture
+def chinese(qapp):
+    """The zh_CN interface for one test; English again for the tests that follow."""
+    from PySide6.QtCore import QTranslator
+
+    from console.i18n import install_translator
+
+    assert install_translator(qapp, "zh_CN") == "zh_CN"
+    yield
+    for translator in qapp.findChildren(QTranslator):
+        qapp.removeTranslator(translator)
+        translator.deleteLater()

@@ -6,12 +6,14 @@ from __future__ import annotations
 import msgspec
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout
 
 from console.commands import CommandCenter
 from console.core import protocol
 from console.core.incident_book import IncidentBook
 from console.core.incidents import Action, AuditEntry, Incident, IncidentState, Severity, Source
 from console.core.outbox import Outbox
+from console.core.reasons import Why, render
 from console.viewmodels.incidents import IncidentViewModel
 from console.views.dispatch import DispatchWindow
 from console.views.screens import IncidentBoard
@@ -325,3 +327,20 @@ def test_the_alarm_sounds_until_stopped_and_its_tone_is_a_valid_wav(qtbot, tmp_p
     assert alarm.active and alarm.count == 1  # at once, then every few seconds
     alarm.set_active(False)
     assert not alarm.active
+
+
+def test_a_rules_reason_reads_in_the_operators_language(world, chinese):
+    vm, window, book, _ = world
+    why = Why("sudden_rise", {"factor": "a34004", "value": "221 µg/m³", "time": "2026-11-22 00:53", "n": "3",
+                              "ratio": "2", "baseline": "60 µg/m³", "margin": "75 µg/m³"})  # fmt: skip
+    raised = incident(7, rule="sudden_rise", station="MICRO-0007", why=why, reason=render(why))
+    vm.set_station_names({"MICRO-0007": "延庆镇微站007"})
+    vm.on_changes(book.apply(protocol.IncidentEvent(epoch="e", seq=1, incident=raised)))
+    vm.select("INC-7")
+    vm.flush()
+    shown = window.detail.why.text()
+    assert shown.startswith("突升规则：PM2.5 于 2026-11-22 00:53 升至 221 µg/m³") and "Sudden" not in shown
+    assert window.detail.title.text() == "浓度突升"
+    source = [window.detail.fields.itemAt(n, QFormLayout.ItemRole.FieldRole).widget().text()
+              for n in range(window.detail.fields.rowCount())]  # fmt: skip
+    assert "报警规则 · 浓度突升 · 延庆镇微站007 (MICRO-0007)" in source
