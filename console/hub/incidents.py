@@ -105,6 +105,11 @@ class IncidentService:
         }
         self._last_id = max((i.id for i in self.incidents.values()), default="")
 
+    def open_rule_incidents(self) -> list[Incident]:
+        """Incidents a rule raised that are still open and not yet suggested for closing."""
+        held = [self.incidents.get(ident) for ident in self._episodes.values()]
+        return [i for i in held if i is not None and not i.clear_suggested]
+
     # --- commands ------------------------------------------------------------------------------------------
 
     async def run(self, user: str, role: str, command: Command) -> Ack:

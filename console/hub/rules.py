@@ -154,6 +154,21 @@ class RuleConfig:
     odour_sustain_s: float = 1800.0  # landfill odour comes in puffs; half an hour is a nuisance
     odour_hold_s: float = 2 * HOUR_S  # puffs an hour apart are one nuisance, not a new incident each
 
+    def redetect(self, rule: str) -> float:
+        """Time a rule needs on fresh data to see its condition again (after a hub restart, for instance)."""
+        return {
+            "exceedance": HOUR_S + 600.0,  # an hour must close, and late values get ten minutes
+            "sudden_rise": self.rise_window_s,  # the baseline warms up first
+            "neighbour_high": self.neighbour_sustain_s,
+            "offline": self.offline_after_s,  # the silence is counted again from the restart
+            "stuck": HOUR_S,  # stuck_count readings at the slowest usual interval (2 min)
+            "purifier_off": self.purifier_sustain_s,
+            "water_class": self.water_sustain_s,
+            "night_noise": HOUR_S + 600.0,
+            "emission": self.emission_sustain_s,
+            "odour": self.odour_sustain_s,
+        }[rule]
+
     def hold(self, rule: str) -> float:
         """Time a rule's condition must be absent before its episode clears."""
         return {
@@ -718,6 +733,25 @@ class RuleEngine:
     def open_episodes(self) -> list[tuple[str, str]]:
         """(station, rule) of every episode currently open."""
         return list(self._open)
+
+    def resume_episode(
+        self, station: str, rule: str, category: str, severity: Severity, last_present: float
+    ) -> bool:
+        """Take up an episode opened before a restart (its incident is still open) without announcing it.
+
+        ``last_present`` is the data time up to which the condition is taken to have held (the station's
+        newest stored reading). The rule gets the time it needs to see the condition again on fresh data
+        (:meth:`RuleConfig.redetect`) on top of the hold: only then does the episode clear. The next
+        sighting refreshes it with an update, never a second opening. False for an unknown station or
+        rule, or an episode already open.
+        """
+        key = (station, rule)
+        if station not in self._stations or rule not in RULES or key in self._open:
+            return False
+        # score 0: the first sighting after the restart is announced as an update with today's figures
+        episode = self._open[key] = _Episode(category, severity, 0.0, last_present)
+        episode.last_present = last_present + self.config.redetect(rule)
+        return True
 
     # -- episodes -------------------------------------------------------------------------------------------
 

@@ -100,12 +100,29 @@ class Hub:
         )
         self.sessions.restore(self.incidents.store.load_sessions())
         self.rules = RuleEngine(registry.stations, config.tz_hours)
+        self._resume_episodes()
         self.clients: set[ClientSession] = set()
         self._pending: list[Reading] = []
         self._tasks: list[asyncio.Task] = []
         self._runner: web.AppRunner | None = None
         self.http_port = 0
         self.hj212_port = 0
+
+    def _resume_episodes(self) -> None:
+        """After a restart the rules take up the episodes of still-open rule incidents: they clear them when
+        the condition has gone, instead of leaving them open with no suggestion to close."""
+        newest: dict[str, float] = {}
+        for r in self.latest.values():
+            newest[r.station] = max(newest.get(r.station, 0.0), r.ts)
+        resumed = 0
+        for incident in self.incidents.open_rule_incidents():
+            seen = newest.get(incident.station)
+            if seen is not None:
+                resumed += self.rules.resume_episode(
+                    incident.station, incident.rule, incident.category, incident.severity, seen
+                )
+        if resumed:
+            log.info("rules: took up %d open episodes from before the restart", resumed)
 
     async def start(self) -> None:
         """Open the HJ 212 listener, then the HTTP server, then the periodic tasks."""

@@ -145,6 +145,23 @@ def test_stuck_value_opens_once_and_clears_when_it_moves() -> None:
         assert words in opened.reason
 
 
+def test_an_episode_taken_up_after_a_restart_clears_or_updates_but_never_opens_twice() -> None:
+    engine = RuleEngine([station("M1", "micro", ["a34004"])])  # the restarted hub's fresh engine
+    assert engine.resume_episode("M1", "stuck", "device", Severity.LOW, T0)
+    assert not engine.resume_episode("M9", "stuck", "device", Severity.LOW, T0)  # no such station
+    assert engine.open_episodes() == [("M1", "stuck")]
+    moving = drive(engine, series("M1", "a34004", T0 + MIN, wobble(90, 100)), until=T0 + 2 * HOUR)
+    assert kinds(moving) == ["clear"] and moving[0].station == "M1"
+    config = RuleConfig()  # the rule had its time to see the value frozen again, then the hold
+    assert moving[0].ts >= T0 + config.redetect("stuck") + config.hold("stuck")
+
+    again = RuleEngine([station("M1", "micro", ["a34004"])])
+    again.resume_episode("M1", "stuck", "device", Severity.LOW, T0)
+    frozen = drive(again, series("M1", "a34004", T0 + MIN, [87.0] * 45 + wobble(90, 30)), until=T0 + 3 * HOUR)
+    assert kinds(frozen) == ["clear"]  # seen frozen again: no second opening; cleared once it moved
+    assert frozen[0].ts >= T0 + 46 * MIN + RuleConfig().hold("stuck")
+
+
 def test_second_data_repeating_for_a_quiet_minute_is_not_stuck() -> None:
     engine = RuleEngine([station("M1", "micro", ["a34004"])])
     seconds = [Reading("M1", "a34004", T0 + n, 87.0, "N") for n in range(120)]  # two minutes, one value

@@ -549,6 +549,11 @@ async def test_a_stuck_logger_raises_one_incident_through_the_rules(tmp_path) ->
         assert list(hub.incidents.incidents) == [incident.id]
         await logger.close()
         await watcher.close()
+    async with running_hub(tmp_path, stations=STATIONS) as hub:  # restarted: the rules take the episode up
+        assert hub.rules.open_episodes() == [("T-001", "stuck")]
+        hub.incidents.on_findings(hub.rules.tick(T0 + 60 * 79 + 2 * 3600))  # no data for two hours
+        cleared = hub.incidents.incidents[incident.id]
+        assert cleared.clear_suggested and cleared.state == IncidentState.DISCOVERED
 
 
 async def test_users_file_login_and_the_shared_token_role(tmp_path) -> None:
