@@ -1,6 +1,7 @@
-"""End to end through the dispatch desk: log in to the real embedded hub, then dispatch, record handling,
-submit feedback with a photo and assess an incident the simulated city raised, clicking the widgets; the
-hub's audit trail shows every step in the detail pane."""
+"""End to end through the dispatch desk: a coordinator logs in to the real embedded hub and dispatches,
+records handling and submits feedback with a photo on an incident the simulated city raised; a leader,
+at a second console on the same hub, assesses it. Everything by clicking the widgets; the hub's audit
+trail shows every step, and who took it, in the detail pane."""
 
 from __future__ import annotations
 
@@ -46,12 +47,13 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
     image = QImage(64, 48, QImage.Format.Format_RGB32)
     image.fill(QColor("#336699"))
     assert image.save(str(photo))
-    settings = Settings(data_dir=tmp_path, accel=60, lang="en", user="admin", dispatch=True)
+    settings = Settings(data_dir=tmp_path / "desk", accel=60, lang="en", user="coordinator", dispatch=True)
     console = ConsoleApp(settings)
     running = asyncio.ensure_future(console.run())
+    leader, led = None, None
     try:
         await until(lambda: console.session is not None, 60, "login")
-        await until(lambda: console.incidents.role == "admin", 60, "role from the welcome")
+        await until(lambda: console.incidents.role == "coordinator", 60, "role from the welcome")
         book = console.book
         await until(
             lambda: any(i.state == IncidentState.DISCOVERED for i in book.incidents.values()),
@@ -79,10 +81,20 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
 
         await act(console, incident_id, Action.FEEDBACK, feedback)
         assert book.get(incident_id).state == IncidentState.FEEDBACK
-        await act(console, incident_id, Action.ASSESS, lambda d: d.passed.setChecked(True))
-        assert book.get(incident_id).state == IncidentState.CLOSED
-        # the hub publishes the change before it acknowledges it (once stored): the ack settles the last one
+        assert Action.ASSESS not in window.detail.action_buttons  # assessing is the leader's
         await until(lambda: console.commands.pending() == [], 30, "every command acknowledged")
+
+        # the leader, at a second console on the same hub, assesses it
+        leader = ConsoleApp(Settings(data_dir=tmp_path / "leader", hub_url=console.hub.url, lang="en",
+                                     user="leader", password=console.hub.token, dispatch=True))  # fmt: skip
+        led = asyncio.ensure_future(leader.run())
+        await until(lambda: leader.incidents.role == "leader", 60, "the leader's role")
+        await until(lambda: leader.book.get(incident_id) is not None, 60, "the incident at the leader's desk")
+        leader.dispatch_window.queue.incident_selected.emit(incident_id)
+        assert set(leader.dispatch_window.detail.action_buttons) <= {Action.ASSESS, Action.COMMENT}
+        await act(leader, incident_id, Action.ASSESS, lambda d: d.passed.setChecked(True))
+        await until(lambda: leader.commands.pending() == [], 30, "the assessment acknowledged")
+        await until(lambda: book.get(incident_id).state == IncidentState.CLOSED, 30, "closed at the desk too")
 
         detail = window.detail
         console.incidents.reload(incident_id)  # the whole trail from the hub's REST API
@@ -94,7 +106,7 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
         feedback_row = next(row for row in rows if row[2] == "Submit feedback")
         assert feedback_row[5].startswith("1") and "复测达标" in feedback_row[4]
         assert rows[0][2] == "Assess"  # newest first
-        assert "admin" in rows[0][1]
+        assert "leader" in rows[0][1] and all("coordinator" in r[1] for r in rows if r[2] in wanted[:3])
         detail.trail.cellClicked.emit(rows.index(feedback_row), 5)  # the photo count opens the photo
         await until(lambda: getattr(window, "photo_dialog", None) is not None, 30, "the photo from the hub")
         assert window.photo_dialog.shown == 1
@@ -111,6 +123,9 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
         await until(csv_path.exists, 30, "the CSV export")
         assert "on_time_rate" in csv_path.read_text(encoding="utf-8-sig")
     finally:
+        if leader is not None:
+            leader._done.set()
+            await asyncio.wait_for(led, 30)
         console._done.set()
         await asyncio.wait_for(running, 30)
     assert console.hub.process.returncode is not None
