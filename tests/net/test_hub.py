@@ -266,3 +266,22 @@ async def test_equipment_state_and_flags_are_kept(tmp_path) -> None:
         assert got == {("a34041", 3.1, "T"), ("SB1-RS", 0.0, "N")}  # the NaN value is not a reading
         await logger.close()
         await console.close()
+
+
+async def test_the_benchmark_ceiling_skips_decoding_and_storage_but_nothing_else(tmp_path) -> None:
+    async with running_hub(tmp_path, bench_bypass=True) as hub:
+        console = await Console.connect(hub)
+        await console.next(), await console.next()  # welcome, snapshot
+        logger = await Logger.connect(hub)
+        frame = upload(STATIONS[0], T0, AIR)
+        for _ in range(3):  # the same frame thrice: decoded once, delivered thrice
+            await logger.send(frame)
+        await console.until(lambda m: len([r for r in console.readings() if r.factor == "a34004"]) >= 3)
+        assert {(r.station, r.ts, r.value) for r in console.readings() if r.factor == "a34004"} == {
+            ("T-001", T0, 35.0)
+        }
+        assert hub.latest[("T-001", "a34004")].value == 35.0  # the latest values and status still run
+        await asyncio.sleep(0.5)  # five times the writer's batching delay: stored readings would be there
+        assert hub.writer.rows_written == 0 and hub.storage.readings_between(T0 - 1, T0 + 1) == []
+        await logger.close()
+        await console.close()
