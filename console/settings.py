@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from console.views.layout import LayoutError, ScreenPlan, default_layout, load_layout
+from console.views.layout import LayoutError, ScreenPlan, crowding, default_layout, load_layout
 
 
 def default_data_dir() -> Path:
@@ -49,7 +49,16 @@ class Settings:
 
         if self.desk:
             return WallScale.desk()
-        return WallScale(self.tile_diagonal_in, self.viewing_distance_m)
+        wall = WallScale(self.tile_diagonal_in, self.viewing_distance_m)
+        return wall.shared_by(self.crowding())
+
+    def crowding(self) -> int:
+        """The most views one screen shows (1 on a wall of three screens, 3 on a single screen)."""
+        from PySide6.QtGui import QGuiApplication
+
+        if QGuiApplication.instance() is None:
+            return 1
+        return crowding(self.layout(), len(QGuiApplication.screens()))
 
     def layout(self) -> list[ScreenPlan]:
         from PySide6.QtGui import QGuiApplication

@@ -97,3 +97,8 @@ def fit_to_screens(plan: list[ScreenPlan], screens: int) -> list[ScreenPlan]:
         ]
         screen.views, screen.stretch = [v for v, _ in pairs], [s for _, s in pairs]
     return [s for s in kept if s.views]
+
+
+def crowding(plan: list[ScreenPlan], screens: int) -> int:
+    """The most views any one screen shows side by side once the plan is folded onto ``screens``."""
+    return max((len(p.views) for p in fit_to_screens(plan, max(1, screens))), default=1)

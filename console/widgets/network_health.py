@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from console.widgets import theme
 
@@ -55,8 +55,12 @@ class NetworkHealth(QWidget):
         super().__init__(parent)
         self._rate_warn = rate_warn
         self._cells: list[list[QLabel]] = []
-        self._grid = QGridLayout(self)
+        outer = QVBoxLayout(self)  # the table sits at the top; spare height stays below it
+        outer.setContentsMargins(0, 0, 0, 0)
+        self._grid = QGridLayout()
         self._grid.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(self._grid)
+        outer.addStretch(1)
         gap = theme.current_scale().gap_px
         self._grid.setHorizontalSpacing(gap * 2)
         self._grid.setVerticalSpacing(round(gap * 0.4))

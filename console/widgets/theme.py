@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 import pyqtgraph as pg
@@ -53,6 +53,16 @@ class WallScale:
     def desk(cls) -> WallScale:
         """A 24" 1080p desk monitor seen from 65 cm (body text ≈ 15 px)."""
         return cls(tile_diagonal_in=24, viewing_distance_m=0.65, tile_height_px=1080)
+
+    def shared_by(self, views: int) -> WallScale:
+        """The scale when ``views`` views share one tile side by side: text a little under 1/``views`` as
+        large (the views' frames and gaps need room too), as if the viewers stood that much closer, but
+        never smaller than desk text (three views on one 1080p screen)."""
+        if views <= 1:
+            return self
+        shared = replace(self, viewing_distance_m=self.viewing_distance_m / (views * 1.1))
+        desk = WallScale.desk()
+        return desk if shared.body_px < desk.body_px else shared
 
     @property
     def pixel_pitch_mm(self) -> float:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QRect, QSettings
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QLabel
@@ -14,12 +16,14 @@ from PySide6.QtWidgets import QLabel
 from console.core.link import LinkState, LinkStatus
 from console.core.store import Store
 from console.viewmodels.wall import WallViewModel
-from console.views.layout import default_layout
+from console.views.layout import crowding, default_layout
 from console.views.screens import MapScreenView
 from console.views.window import WallWindows
 from console.widgets.map_view import MapView
+from console.widgets.theme import WallScale
 
 ROOT = Path(__file__).resolve().parents[2]
+SCREENS = Path(__file__).with_name("screens.json")
 
 
 def test_banner_goes_from_reconnecting_to_offline_with_the_data_age(qtbot) -> None:
@@ -83,18 +87,34 @@ def test_window_state_is_restored_from_settings(qtbot, tmp_path) -> None:
     again.close_all()
 
 
-def test_snapshot_mode_renders_every_wall_window_and_exits(tmp_path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": os.environ["QT_QPA_PLATFORM"]}
+@pytest.mark.parametrize("screens", [3, 2, 1])
+def test_snapshot_mode_renders_every_wall_window_and_exits(tmp_path, screens) -> None:
+    """One window per screen, each exactly its screen's size: on one or two screens the views that share a
+    screen get smaller text rather than a window wider than the screen."""
+    config = json.loads(SCREENS.read_text())
+    config["screens"] = config["screens"][:screens]
+    (tmp_path / "screens.json").write_text(json.dumps(config))
+    platform = f"offscreen:configfile={tmp_path / 'screens.json'}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": platform}
     out = tmp_path / "shots"
     command = [sys.executable, "main.py", "--snapshot", str(out), "--after", "8", "--accel", "60"]
     command += ["--lang", "en", "--data-dir", str(tmp_path / "data")]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     shots = sorted(out.glob("*.png"))
-    assert len(shots) == 3  # one per screen of the three-screen test configuration
+    assert len(shots) == screens  # one per screen
     for shot in shots:
         image = QImage(str(shot))
-        assert (image.width(), image.height()) == (1920, 1080)
+        assert (image.width(), image.height()) == (1920, 1080), shot.name
+
+
+def test_views_sharing_a_screen_get_text_in_proportion() -> None:
+    wall = WallScale()
+    assert crowding(default_layout(3), 3) == 1 and crowding(default_layout(2), 2) == 2
+    assert crowding(default_layout(1), 1) == 3 and crowding(default_layout(3), 1) == 3  # folded onto one
+    assert wall.shared_by(1) == wall
+    assert wall.body_px / 2.3 < wall.shared_by(2).body_px < wall.body_px / 2  # two views on a tile: ~half
+    assert wall.shared_by(3) == WallScale.desk()  # three views on one screen: never below desk text
 
 
 def test_the_hubs_reasons_for_a_station_state_read_in_the_consoles_words() -> None:
