@@ -393,6 +393,18 @@ class Cache:
         with self._engine.connect() as conn:
             return {(station, factor, ts) for station, factor, ts in conn.execute(query)}
 
+    def stored_keys(self, keys: list[tuple[str, str, float]]) -> set[tuple[str, str, float]]:
+        """Which of these (station, factor, ts) raw readings are stored (late arrivals skip them)."""
+        c, found = readings.c, set()
+        with self._engine.connect() as conn:
+            for start in range(0, len(keys), 300):
+                chunk = keys[start : start + 300]
+                query = sa.select(c.station, c.factor, c.ts).where(
+                    sa.tuple_(c.station, c.factor, c.ts).in_(chunk)
+                )
+                found.update((station, factor, ts) for station, factor, ts in conn.execute(query))
+        return found
+
     def position(self) -> tuple[str, int] | None:
         """(epoch, seq) of the last event whose data are all stored, or None."""
         with self._engine.connect() as conn:

@@ -61,10 +61,23 @@ class HubApi:
         return [(p[0], p[1], p[2]) for p in body["points"]]  # type: ignore[index]
 
     async def readings(
-        self, start: float, end: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
+        self,
+        start: float,
+        end: float,
+        after: tuple[str, str, float] | None = None,
+        limit: int = 20_000,
+        arrived_since: float | None = None,
     ) -> tuple[list[Reading], tuple[str, str, float] | None]:
-        """One page of every station's raw readings with start <= ts <= end, and the next page's ``after``."""
-        params: dict[str, object] = {"start": start, "end": end, "limit": limit}
+        """One page of every station's raw readings with start <= ts <= end, and the next page's ``after``.
+
+        With ``arrived_since``: the readings that arrived late since the hub's data clock stood there,
+        whatever their data time (``start`` and ``end`` are then ignored).
+        """
+        params: dict[str, object] = {"limit": limit}
+        if arrived_since is None:
+            params |= {"start": start, "end": end}
+        else:
+            params["arrived_since"] = arrived_since
         if after is not None:
             params["after"] = f"{after[0]},{after[1]},{after[2]!r}"
         body = await self._get("/api/readings", **params)

@@ -5,10 +5,11 @@ restarted with a new epoch), it sends a snapshot: latest values and states, but 
 between. :class:`Resync` notices this (a ``welcome`` with ``resumed`` false while the console already held
 data), then pages ``/api/readings`` from shortly before the console's newest data time up to the
 snapshot's, and applies every reading the console does not already have: not in the cache, and not
-received live since the snapshot. The margin before the newest data time catches late arrivals (loggers
-that re-send after an outage); a reading that arrived at the hub during the gap with a data time older
-than the margin is not fetched. Progress goes to ``on_progress`` (0..1, by station, since pages run in
-station order); the filled span is recorded in the store so charts mark it.
+received live since the snapshot. The margin before the newest data time catches readings that came a
+little late. Readings that came much later (a logger re-sending hours of data after an outage) the hub
+records by arrival: a second pass asks for every late arrival since the start of the gap, whatever its
+data time. Progress goes to ``on_progress`` (0..1, by station, since pages run in station order); the
+filled span is recorded in the store so charts mark it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class ResyncResult:
     fetched: int = 0  # readings the hub returned
     applied: int = 0  # readings the console did not have
     pages: int = 0
+    late: int = 0  # of those applied: late arrivals older than the gap
     error: str = ""
 
 
@@ -125,10 +127,11 @@ class Resync:
                 if after is None:
                     break
                 self.on_progress(_fraction(stations, after[0]))
-            self.store.backfilled.append((start, end))
+            self.store.backfilled.append((start, end))  # before any await: the charts dash what they draw
+            await self._fill_late(start, result)
             log.info(
-                "back-filled %.0f s of data time: %d readings fetched, %d new, %d pages",
-                end - start, result.fetched, result.applied, result.pages,
+                "back-filled %.0f s of data time: %d readings fetched, %d new (%d late arrivals), %d pages",
+                end - start, result.fetched, result.applied, result.late, result.pages,
             )  # fmt: skip
         except HubApiError as exc:
             result.error = str(exc)
@@ -138,12 +141,42 @@ class Resync:
             self.on_progress(None)
         return result
 
-    async def _page(self, start: float, end: float, after: tuple[str, str, float] | None):
+    async def _fill_late(self, since: float, result: ResyncResult) -> None:
+        """Apply the late arrivals since the hub's data clock stood at ``since`` that are older than the gap
+        (newer ones came with the pass by data time) and that the console does not have."""
+        loop = asyncio.get_running_loop()
+        after = None
+        while True:
+            items, after = await self._page(0.0, 0.0, after, arrived_since=since)
+            result.pages += 1
+            older = [r for r in items if r.ts < since]
+            result.fetched += len(older)
+            known: set[tuple[str, str, float]] = set()
+            if older and self.cache is not None:
+                wanted = [(r.station, r.factor, r.ts) for r in older]
+                known = await loop.run_in_executor(None, self.cache.stored_keys, wanted)
+            new = _missing(older, known, self._live or set())
+            if new:
+                self.on_changes(self.store.apply_backfill(new))
+                if self.writer is not None:
+                    self.writer.submit_readings(new, backfilled=True)
+                result.applied += len(new)
+                result.late += len(new)
+            if after is None:
+                return
+
+    async def _page(
+        self,
+        start: float,
+        end: float,
+        after: tuple[str, str, float] | None,
+        arrived_since: float | None = None,
+    ):
         """One page, tried up to PAGE_TRIES times with a doubling pause (a hub just restarted may be busy)."""
         delay, attempt = 0.5, 1
         while True:
             try:
-                return await self.api.readings(start, end, after, PAGE)
+                return await self.api.readings(start, end, after, PAGE, arrived_since)
             except HubApiError as exc:
                 if attempt >= PAGE_TRIES:
                     raise

@@ -119,19 +119,26 @@ async def readings_between(hub: Hub, request: web.Request) -> web.Response:
     Consoles back-fill a gap with it after a resync. Pages in key order (station, factor, ts); the answer's
     ``next`` is the ``after`` of the next page, null on the last one. The first page waits until every
     reading received so far is stored, so a page never misses one that was already published.
+
+    ``?arrived_since=T`` instead of start and end: the readings that arrived late (re-sent after an
+    outage, data time well behind the network's) since the hub's data clock stood at T, whatever their
+    data time: what a back-fill by data time cannot reach.
     """
     if not _authorised(hub, request):
         return _error(401, "missing or wrong token")
     query = request.query
     try:
-        start, end = float(query["start"]), float(query["end"])
+        arrived = float(query["arrived_since"]) if "arrived_since" in query else None
+        start, end = (0.0, 0.0) if arrived is not None else (float(query["start"]), float(query["end"]))
         limit = int(query.get("limit", 20_000))
         after = None
         if "after" in query:
             station, factor, ts = query["after"].rsplit(",", 2)
             after = (station, factor, float(ts))
     except (KeyError, ValueError):
-        return _error(400, "start and end (Unix seconds) are required; after is station,factor,ts")
+        return _error(
+            400, "start and end (Unix seconds) or arrived_since are required; after is station,factor,ts"
+        )
     if start > end or end - start > MAX_RAW_SPAN_S:
         return _error(400, "start must be before end, at most 31 days apart")
     if not 1 <= limit <= MAX_PAGE:
@@ -139,7 +146,10 @@ async def readings_between(hub: Hub, request: web.Request) -> web.Response:
     loop = asyncio.get_running_loop()
     if after is None:
         await loop.run_in_executor(None, hub.writer.flush, 30.0)
-    items = await loop.run_in_executor(None, hub.storage.readings_between, start, end, after, limit)
+    if arrived is not None:
+        items = await loop.run_in_executor(None, hub.storage.late_since, arrived, after, limit)
+    else:
+        items = await loop.run_in_executor(None, hub.storage.readings_between, start, end, after, limit)
     last = items[-1] if len(items) == limit else None
     following = [last.station, last.factor, last.ts] if last else None
     return _json({"items": items, "next": following})

@@ -33,7 +33,7 @@ from console.hub.responsibility import Responsibility
 from console.hub.rest import add_rest_routes
 from console.hub.rules import RuleEngine
 from console.hub.status import StatusMonitor
-from console.hub.storage import Storage, StorageWriter
+from console.hub.storage import LATE_S, Storage, StorageWriter
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,10 @@ class Hub:
         items += self.deriver.feed(items)
         if not self.config.bench_bypass:  # the benchmark's transport ceiling leaves storage out
             self.writer.submit(items)
+            clock = self.status.clock  # the network's data time before this batch
+            late = [r for r in items if r.ts < clock - LATE_S] if clock else []
+            if late:  # re-sent after an outage: consoles that were away fetch these by arrival
+                self.writer.submit_late(clock, late)
         self._findings(self.rules.feed, items)
         latest = self.latest
         for r in items:

@@ -63,6 +63,20 @@ def _reading_columns(ts_in_key: bool) -> list[sa.Column]:
 readings = sa.Table("readings", metadata, *_reading_columns(True), sqlite_with_rowid=False)
 # The newest row per (station, factor), kept on write so latest() does not scan the history.
 latest_readings = sa.Table("latest_readings", metadata, *_reading_columns(False))
+# Readings that arrived late: data time more than LATE_S behind the hub's data clock when they came
+# (a logger re-sending after an outage). A console that was away fetches them by arrival, since a
+# back-fill by data time would not reach back to them. Keys only; the values are in ``readings``.
+late_readings = sa.Table(
+    "late_readings",
+    metadata,
+    sa.Column("station", sa.Text, primary_key=True),
+    sa.Column("factor", sa.Text, primary_key=True),
+    sa.Column("ts", sa.Float, primary_key=True),
+    sa.Column("arrived", sa.Float, nullable=False, index=True),  # the hub's data clock when it came
+    sqlite_with_rowid=False,
+)
+LATE_S = 600.0  # behind the hub's data clock by more than this: late
+LATE_KEEP_S = 7 * 86_400.0  # arrivals older than a week are forgotten (a console away longer reloads)
 station_status = sa.Table(
     "station_status",
     metadata,
@@ -209,6 +223,29 @@ class Storage:
         with self._engine.connect() as conn:
             return [Reading(*row) for row in conn.execute(query)]
 
+    def write_late(self, arrived: float, batch: Sequence[Reading]) -> None:
+        """Record that these readings arrived late, at the hub's data clock ``arrived``; forget old ones."""
+        rows = [{"station": r.station, "factor": r.factor, "ts": r.ts, "arrived": arrived} for r in batch]
+        with self._engine.begin() as conn:
+            conn.execute(self._upsert(late_readings, ("station", "factor", "ts")), rows)
+            conn.execute(sa.delete(late_readings).where(late_readings.c.arrived < arrived - LATE_KEEP_S))
+
+    def late_since(
+        self, arrived: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
+    ) -> list[Reading]:
+        """Readings that arrived late at or after the data clock ``arrived``, in key order (keyset paging)."""
+        c, late = readings.c, late_readings.c
+        query = (
+            sa.select(c.station, c.factor, c.ts, c.value, c.flag)
+            .join(late_readings, sa.and_(late.station == c.station, late.factor == c.factor, late.ts == c.ts))
+            .where(late.arrived >= arrived)
+        )
+        if after is not None:
+            query = query.where(sa.tuple_(c.station, c.factor, c.ts) > sa.tuple_(*after))
+        query = query.order_by(c.station, c.factor, c.ts).limit(limit)
+        with self._engine.connect() as conn:
+            return [Reading(*row) for row in conn.execute(query)]
+
     def close(self) -> None:
         """Release every pooled connection."""
         self._engine.dispose()
@@ -341,6 +378,11 @@ class _Status(NamedTuple):
     reason: str
 
 
+class _Late(NamedTuple):
+    arrived: float
+    batch: list[Reading]
+
+
 class StorageWriter(BatchWriter):
     """The one thread that writes to a Storage: submit from anywhere without blocking, flush, close.
 
@@ -364,6 +406,10 @@ class StorageWriter(BatchWriter):
         """Queue a station's link state for writing; returns at once."""
         self._put(_Status(station, str(status), since, reason), 0)
 
+    def submit_late(self, arrived: float, batch: Sequence[Reading]) -> None:
+        """Queue the record of late arrivals (after the readings themselves); returns at once."""
+        self._put(_Late(arrived, list(batch)), 0)
+
     def _write(self, items: list[Any]) -> None:
         readings = [r for item in items if isinstance(item, list) for r in item]
         if readings:
@@ -373,6 +419,8 @@ class StorageWriter(BatchWriter):
         for item in items:
             if isinstance(item, _Status):
                 self._storage.write_status(*item)
+            elif isinstance(item, _Late):
+                self._storage.write_late(item.arrived, item.batch)
 
     def _failed(self, rows: int) -> None:
         _log.exception("storage write failed (%d readings)", rows)
