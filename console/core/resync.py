@@ -118,12 +118,7 @@ class Resync:
                 items, after = await self._page(start, end, after)
                 result.pages += 1
                 result.fetched += len(items)
-                new = _missing(items, known, self._live or set())
-                if new:
-                    self.on_changes(self.store.apply_backfill(new))
-                    if self.writer is not None:
-                        self.writer.submit_readings(new, backfilled=True)
-                    result.applied += len(new)
+                result.applied += self._apply(_missing(items, known, self._live or set()))
                 if after is None:
                     break
                 self.on_progress(_fraction(stations, after[0]))
@@ -155,15 +150,18 @@ class Resync:
             if older and self.cache is not None:
                 wanted = [(r.station, r.factor, r.ts) for r in older]
                 known = await loop.run_in_executor(None, self.cache.stored_keys, wanted)
-            new = _missing(older, known, self._live or set())
-            if new:
-                self.on_changes(self.store.apply_backfill(new))
-                if self.writer is not None:
-                    self.writer.submit_readings(new, backfilled=True)
-                result.applied += len(new)
-                result.late += len(new)
+            applied = self._apply(_missing(older, known, self._live or set()))
+            result.applied, result.late = result.applied + applied, result.late + applied
             if after is None:
                 return
+
+    def _apply(self, new: list) -> int:
+        """Apply back-filled readings to the store and the cache; how many."""
+        if new:
+            self.on_changes(self.store.apply_backfill(new))
+            if self.writer is not None:
+                self.writer.submit_readings(new, backfilled=True)
+        return len(new)
 
     async def _page(
         self,
