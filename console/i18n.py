@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
 I18N_DIR = Path(__file__).resolve().parents[1] / "resources" / "i18n"
+language = "en"  # the interface language installed last: what names from data tables (not Qt) follow
 
 
 def choose_language(requested: str) -> str:
@@ -21,7 +22,8 @@ def choose_language(requested: str) -> str:
 
 def install_translator(app: QApplication, requested: str = "") -> str:
     """Install the console's and Qt's own translators; returns the language in use."""
-    lang = choose_language(requested)
+    global language
+    lang = language = choose_language(requested)
     if lang == "en":
         return lang
     for name, folder in (

@@ -331,7 +331,7 @@ class IncidentViewModel(QObject):
                     int(i.severity),
                     sla.lateness.value,
                     round(used, 3),
-                    incident_title(i.title, i.rule),
+                    incident_title(i.title, i.rule, i.why),
                     i.id in self._pulsing,
                 )
             )

@@ -177,7 +177,7 @@ class IncidentDetailPane(QWidget):
         shape, _state = severity_mark(i.severity)
         self.head.setText(f"{shape} {severity_word(i.severity)} · {state_word(i.state)} · {i.id}")
         theme.set_role(self.head, "state", "alert" if i.severity >= 4 else "")
-        self.title.setText(incident_title(i.title, i.rule))
+        self.title.setText(incident_title(i.title, i.rule, i.why))
         self.why.setText(self._why(i))
         self.trail_note.setText(self.tr("Loading the whole trail from the hub …"))
         self._fill_pending(detail)

@@ -129,7 +129,7 @@ class IncidentTableModel(QAbstractTableModel):
         if key == "state":
             return state_word(incident.state), ""
         if key == "title":
-            title = incident_title(incident.title, incident.rule)
+            title = incident_title(incident.title, incident.rule, incident.why)
             return (f"{item.station} · {title}" if item.station else title), ""
         if key == "township":
             return item.township, ""

@@ -60,9 +60,14 @@ def _name(arg: str, value: str) -> str:
     return value
 
 
-def incident_title(title: str, rule: str) -> str:
-    """The title a screen shows: the rule's words for a rule's incident, the reporter's words otherwise."""
-    return rule_word(rule) or title
+def incident_title(title: str, rule: str, why: Why | None = None) -> str:
+    """The title a screen shows: the rule's words (and the factor it is about) for a rule's incident,
+    the reporter's words otherwise: "Sudden rise · PM2.5"."""
+    words = rule_word(rule)
+    if not words:
+        return title
+    factor = why.args.get("factor") if why is not None else None
+    return f"{words} · {factor_title(factor)}" if factor else words
 
 
 def severity_word(severity: Severity | int) -> str:

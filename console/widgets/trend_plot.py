@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from console import i18n
 from console.core import standards
 from console.core.factors import AQI_POLLUTANTS, FACTORS
 from console.widgets import theme
@@ -248,7 +249,9 @@ def factor_title(code: str) -> str:
         "w21011": QCoreApplication.translate("Factor", "Total phosphorus"),
     }
     factor = FACTORS.get(code)
-    return names.get(code) or (factor.name_en if factor else code)
+    if code in names or factor is None:
+        return names.get(code, code)
+    return factor.name_zh if i18n.language.startswith("zh") else factor.name_en
 
 
 def limit_lines(

@@ -60,6 +60,7 @@ def chinese(qapp):
 
     assert install_translator(qapp, "zh_CN") == "zh_CN"
     yield
+    install_translator(qapp, "en")
     for translator in qapp.findChildren(QTranslator):
         qapp.removeTranslator(translator)
         translator.deleteLater()

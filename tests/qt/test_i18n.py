@@ -11,7 +11,8 @@ from console.core.reasons import CONTEXT as REASON_CONTEXT
 from console.core.reasons import TEMPLATES, Why, placeholders
 from console.i18n import I18N_DIR, choose_language, install_translator
 from console.views.window import HelpOverlay, WallWindow
-from console.widgets.incident_words import why_text
+from console.widgets.incident_words import incident_title, why_text
+from console.widgets.trend_plot import factor_title
 
 
 def test_every_string_is_translated_to_chinese() -> None:
@@ -34,6 +35,7 @@ def test_chinese_and_english_interfaces(qapp, qtbot) -> None:
         assert dict(overlay.shortcuts())["F11"] == "切换全屏（值守）模式"
         assert "快捷键" in overlay.text()
     finally:  # back to English for the tests that follow
+        install_translator(qapp, "en")
         for translator in qapp.findChildren(QTranslator):
             qapp.removeTranslator(translator)
             translator.deleteLater()
@@ -59,3 +61,9 @@ def test_rule_reasons_read_in_chinese_with_the_same_facts(chinese) -> None:
     assert why_text(rise, "").startswith("“浓度突升”条件自 01:00 起已消失")
     assert why_text(None, "reported by a citizen") == "reported by a citizen"
     assert why_text({"key": 3}, "the hub's words") == "the hub's words"  # a malformed why: the English stays
+
+
+def test_names_from_the_factor_table_follow_the_interface_language(chinese) -> None:
+    assert factor_title("a99002") == "臭气浓度" and factor_title("a34004") == "PM2.5"
+    odour = Why("odour", {"factor": "a99002"})
+    assert incident_title("Odour over limit", "odour", odour) == "恶臭超标 · 臭气浓度"

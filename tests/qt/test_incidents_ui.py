@@ -340,7 +340,9 @@ def test_a_rules_reason_reads_in_the_operators_language(world, chinese):
     vm.flush()
     shown = window.detail.why.text()
     assert shown.startswith("突升规则：PM2.5 于 2026-11-22 00:53 升至 221 µg/m³") and "Sudden" not in shown
-    assert window.detail.title.text() == "浓度突升"
+    assert window.detail.title.text() == "浓度突升 · PM2.5"  # the rule's words and the factor it is about
+    row = window.queue.row_texts(window.queue.shown_ids().index("INC-7"))
+    assert row["title"] == "延庆镇微站007 · 浓度突升 · PM2.5"
     source = [window.detail.fields.itemAt(n, QFormLayout.ItemRole.FieldRole).widget().text()
               for n in range(window.detail.fields.rowCount())]  # fmt: skip
     assert "报警规则 · 浓度突升 · 延庆镇微站007 (MICRO-0007)" in source
