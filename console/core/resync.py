@@ -122,7 +122,9 @@ class Resync:
                 if after is None:
                     break
                 self.on_progress(_fraction(stations, after[0]))
-            self.store.backfilled.append((start, end))  # before any await: the charts dash what they draw
+            self.store.backfilled.append((start, end))
+            # every chart redraws with the span dashed (an earlier, cancelled fill may have drawn its part)
+            self.on_changes(ChangeSet(stations=set(self.store.stations)))
             await self._fill_late(start, result)
             log.info(
                 "back-filled %.0f s of data time: %d readings fetched, %d new (%d late arrivals), %d pages",

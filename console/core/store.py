@@ -175,7 +175,7 @@ class Store:
             old = per_station.get(r.factor)
             if old is None or r.ts > old.ts:
                 per_station[r.factor] = Value(r.ts, r.value, r.flag)
-                change.stations.add(r.station)
+            change.stations.add(r.station)  # its history changed: a chart showing it redraws
             if self._keeps_series(station, r.factor):
                 points.setdefault((r.station, r.factor), []).append((r.ts, r.value, r.flag))
             change.factors.add((r.station, r.factor))

@@ -9,11 +9,14 @@ import numpy as np
 import pytest
 
 from console.app import ConsoleApp
+from console.core import protocol
+from console.core.models import Reading, Station, StationKind, StationStatus
+from console.core.store import Store
 from console.settings import Settings
+from console.viewmodels.wall import WallViewModel
 from tests.net.hubkit import STATIONS, TOKEN, Logger, running_hub, upload
 from tests.qt.waiting import until
 
-pytestmark = pytest.mark.asyncio(loop_factories=["qasync"])
 T0 = (time.time() // 3600 - 3) * 3600
 AIR = {"a34004": 35.0, "a34002": 60.0}
 
@@ -32,6 +35,7 @@ async def run_console(tmp_path, port: int) -> tuple[ConsoleApp, asyncio.Future]:
     return app, asyncio.ensure_future(app.run())
 
 
+@pytest.mark.asyncio(loop_factories=["qasync"])
 async def test_a_gap_outside_the_replay_window_is_back_filled_and_dashed(tmp_path, qapp) -> None:
     async with running_hub(tmp_path, replay_window=3) as hub:
         logger = await Logger.connect(hub)
@@ -77,3 +81,22 @@ async def test_a_gap_outside_the_replay_window_is_back_filled_and_dashed(tmp_pat
             second._done.set()
             await asyncio.wait_for(running, 30)
         await logger.close()
+
+
+def test_the_selected_stations_chart_redraws_when_older_history_is_filled_in(qtbot) -> None:
+    store = Store()
+    vm = WallViewModel(store)
+    air = Station(id="A", name="A", kind=StationKind.AIR, township="1", lon=116.0, lat=40.0, mn="A", st="22",
+                  factors=("a34004",))  # fmt: skip
+    latest = [Reading("A", "a34004", T0 + 3600, 30.0, "N")]
+    status = [protocol.StatusEntry("A", StationStatus.ONLINE, T0)]
+    first = protocol.Snapshot(epoch="e", seq=1, stations=[air], latest=latest, status=status)
+    vm.on_changes(store.apply(first))
+    vm.select_station("A")
+    vm.flush()
+    redrawn = []
+    vm.station_series_changed.connect(redrawn.append)
+    older = [Reading("A", "a34004", T0 + 60 * m, 20.0 + m, "N") for m in range(30)]  # before the latest value
+    vm.on_changes(store.apply_backfill(older))
+    vm.flush()
+    assert redrawn == ["A"] and store.value("A", "a34004").ts == T0 + 3600  # the latest value stays
