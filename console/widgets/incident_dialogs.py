@@ -3,6 +3,7 @@ assess, dismiss and comment. Each checks its own fields and says what is missing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ class ActionDialog(QDialog):
         self.form = QFormLayout()
         layout.addLayout(self.form)
         self._build_fields(roster or [])
-        self.error, self.ok_button = add_footer(self, layout, action_word(action))
+        self.error, self.ok_button = add_footer(self, layout, action_word(action), self.problem, self._submit)
 
     # --- fields ------------------------------------------------------------------------------------------
 
@@ -188,21 +189,19 @@ class ActionDialog(QDialog):
             return self.tr("Say what is still missing before returning it.")
         return ""
 
-    def _on_ok(self) -> None:
-        problem = self.problem()
-        if problem:
-            self.error.setText(problem)
-            return
+    def _submit(self) -> None:
         self.submitted.emit(self.action.value, self.incident.id, self.args(), list(self.photos))
-        self.accept()
 
 
 CATEGORIES = ("air", "water", "noise", "fume", "source", "odour", "device", "other")
 
 
-def add_footer(dialog: QDialog, layout: QVBoxLayout, ok_text: str) -> tuple[QLabel, QPushButton]:
+def add_footer(
+    dialog: QDialog, layout: QVBoxLayout, ok_text: str, problem: Callable[[], str], submit: Callable[[], None]
+) -> tuple[QLabel, QPushButton]:
     """The foot of a command dialog: the line that says what is wrong, then OK (named for the action) and
-    Cancel. OK calls the dialog's ``_on_ok``, which accepts only when the input is complete."""
+    Cancel. OK shows ``problem()`` while the input is incomplete; once it is "", it calls ``submit`` and
+    closes the dialog."""
     error = QLabel("")
     error.setWordWrap(True)
     theme.set_role(error, "state", "alert")
@@ -213,7 +212,15 @@ def add_footer(dialog: QDialog, layout: QVBoxLayout, ok_text: str) -> tuple[QLab
     buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(
         QCoreApplication.translate("ActionDialog", "Cancel")
     )
-    buttons.accepted.connect(dialog._on_ok)  # type: ignore[attr-defined]
+
+    def on_ok() -> None:
+        text = problem()
+        error.setText(text)
+        if not text:
+            submit()
+            dialog.accept()
+
+    buttons.accepted.connect(on_ok)
     buttons.rejected.connect(dialog.reject)
     layout.addWidget(buttons)
     return error, ok_button
@@ -280,7 +287,9 @@ class ReportDialog(QDialog):
             (self.tr("Description"), self.comment),
         ):
             form.addRow(name, widget)
-        self.error, self.ok_button = add_footer(self, layout, action_word(Action.REPORT))
+        self.error, self.ok_button = add_footer(
+            self, layout, action_word(Action.REPORT), self.problem, self._submit
+        )
 
     def args(self) -> dict[str, Any]:
         station = self.station.currentData() if self.station.currentText() else ""
@@ -305,13 +314,8 @@ class ReportDialog(QDialog):
             return self.tr("Choose the station nearest to the problem.")
         return ""
 
-    def _on_ok(self) -> None:
-        problem = self.problem()
-        if problem:
-            self.error.setText(problem)
-            return
+    def _submit(self) -> None:
         self.submitted.emit(Action.REPORT.value, "", self.args(), [])
-        self.accept()
 
 
 class PhotoDialog(QDialog):
