@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import signal
-import sqlite3
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.ingest import TOKEN, start_hub, stations
 from console.core import hj212
 from console.core.models import Station
+from console.hub.storage import Storage
 from tests.net.proxy import FaultProxy
 from tests.net.soak import HeadlessConsole
 
@@ -102,9 +102,12 @@ async def stop_hub(hub) -> None:
 
 
 def stored_between(db: Path, start: float, end: float) -> set:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT station, factor, ts FROM readings WHERE ts >= ? AND ts < ?", (start, end))
-        return set(rows)
+    storage = Storage(f"sqlite:///{db}")
+    try:
+        found = storage.readings_between(start, end, limit=10**9)
+        return {(r.station, r.factor, r.ts) for r in found if r.ts < end}
+    finally:
+        storage.close()
 
 
 async def one_gap(sts: list[Station], gap_s: float, mode: str) -> dict:

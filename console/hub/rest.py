@@ -116,7 +116,7 @@ MAX_PAGE = 50_000
 async def readings_between(hub: Hub, request: web.Request) -> web.Response:
     """``/api/readings?start=&end=[&after=station,factor,ts][&limit=]``: raw readings of every station.
 
-    Consoles back-fill a gap with it after a resync. Pages in key order (station, factor, ts); the answer's
+    Consoles back-fill a gap with it after a resync. Pages in (station, ts, factor) order; the answer's
     ``next`` is the ``after`` of the next page, null on the last one. The first page waits until every
     reading received so far is stored, so a page never misses one that was already published.
 

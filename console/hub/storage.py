@@ -27,7 +27,7 @@ from console.hub.derive import (
     min_hourly_count,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a row per upload (frames); 1 had a row per reading (migrated on open)
 RESOLUTIONS = ("raw", "1h", "1d")
 _log = logging.getLogger(__name__)
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -49,23 +49,31 @@ stations = sa.Table(
 )
 
 
-def _reading_columns(ts_in_key: bool) -> list[sa.Column]:
-    return [
-        sa.Column("station", sa.Text, primary_key=True),
-        sa.Column("factor", sa.Text, primary_key=True),
-        sa.Column("ts", sa.Float, primary_key=ts_in_key, nullable=False),  # Unix s, UTC; HJ 212 label
-        sa.Column("value", sa.Float, nullable=False),
-        sa.Column("flag", sa.CHAR(1), nullable=False),
-    ]
-
-
-# (station, factor, ts) is the key: a logger's re-send replaces the stored row (last write wins).
-readings = sa.Table("readings", metadata, *_reading_columns(True), sqlite_with_rowid=False)
-# The newest row per (station, factor), kept on write so latest() does not scan the history.
-latest_readings = sa.Table("latest_readings", metadata, *_reading_columns(False))
+# Readings are stored a row per logger upload: (station, data time) -> the values of that moment, packed
+# (see ``pack``). Loggers send every factor of a station at one data time in one frame, so a row holds
+# what one frame carried; a second frame of the same station and time (a re-send, or hourly AQI derived
+# at a minute that also has data) is merged into the row, a factor's newest value replacing its old one.
+# A row per frame instead of per reading makes the hub's write path several times cheaper (1 key, 1
+# B-tree insert and 1 bound row per upload); history queries unpack the rows of one station's range.
+frames = sa.Table(
+    "frames",
+    metadata,
+    sa.Column("station", sa.Text, primary_key=True),
+    sa.Column("ts", sa.Float, primary_key=True),  # data time: Unix s, UTC; the HJ 212 label
+    sa.Column("data", sa.LargeBinary, nullable=False),  # msgpack [[factor, value, flag], ...]
+    sqlite_with_rowid=False,
+)
+# The newest value of each factor of a station, kept on write so latest() does not scan the history:
+# a row per station, packed as [[factor, ts, value, flag], ...].
+latest_values = sa.Table(
+    "latest_values",
+    metadata,
+    sa.Column("station", sa.Text, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
 # Readings that arrived late: data time more than LATE_S behind the hub's data clock when they came
 # (a logger re-sending after an outage). A console that was away fetches them by arrival, since a
-# back-fill by data time would not reach back to them. Keys only; the values are in ``readings``.
+# back-fill by data time would not reach back to them. Keys only; the values are in ``frames``.
 late_readings = sa.Table(
     "late_readings",
     metadata,
@@ -123,9 +131,14 @@ class Storage:
             _prepare_sqlite(self._engine)
         self._insert = _INSERTS[name]
         metadata.create_all(self._engine)
+        # SQLite merges a re-sent upload into its row with a function of ours; elsewhere the writer reads
+        # the rows it is about to replace and merges them itself.
+        self._merge_in_db = name == "sqlite"
+        self._frames_sql = self._compile(self._frames_upsert(merge=True))
+        self._replace_sql = self._compile(self._frames_upsert(merge=False))
+        self._latest_sql = self._compile(self._upsert(latest_values, ("station",)))
+        self._latest: dict[str, dict[str, tuple[float, float, str]]] | None = None  # writer's copy
         self._check_schema_version()
-        self._reading_sql = self._compile(self._upsert(readings, ("station", "factor", "ts")))
-        self._latest_sql = self._compile(self._upsert(latest_readings, ("station", "factor")))
 
     @property
     def engine(self) -> sa.Engine:
@@ -162,15 +175,47 @@ class Storage:
             _log.warning("dropped %d invalid readings, e.g. %r", len(rows) - len(good), bad)
         if not good:
             return 0
-        newest: dict[tuple[str, str], tuple] = {}
-        for row in good:
-            kept = newest.get((row[0], row[1]))
-            if kept is None or row[2] >= kept[2]:
-                newest[(row[0], row[1])] = row
+        cells: dict[tuple[str, float], dict[str, tuple[float, str]]] = {}  # one per upload
+        for station, factor, ts, value, flag in good:
+            cell = cells.get((station, ts))
+            if cell is None:
+                cells[(station, ts)] = cell = {}
+            cell[factor] = (value, flag)
         with self._engine.begin() as conn:
-            conn.exec_driver_sql(*self._params(self._reading_sql, good))
-            conn.exec_driver_sql(*self._params(self._latest_sql, list(newest.values())))
+            self._write_frames(conn, cells)
+            conn.exec_driver_sql(*self._params(self._latest_sql, self._newest(conn, cells)))
         return len(good)
+
+    def _write_frames(self, conn: sa.Connection, cells: dict[tuple[str, float], dict]) -> None:
+        if self._merge_in_db:
+            rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
+            conn.exec_driver_sql(*self._params(self._frames_sql, rows))
+            return
+        c = frames.c
+        for start in range(0, len(cells), 500):
+            keys = list(cells)[start : start + 500]
+            query = sa.select(c.station, c.ts, c.data).where(sa.tuple_(c.station, c.ts).in_(keys))
+            for station, ts, data in conn.execute(query):
+                cells[(station, ts)] = _unpack(data) | cells[(station, ts)]
+        rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
+        conn.exec_driver_sql(*self._params(self._replace_sql, rows))
+
+    def _newest(self, conn: sa.Connection, cells: dict[tuple[str, float], dict]) -> list[tuple]:
+        """Fold the uploads into the newest value of each factor; the packed rows of the stations touched."""
+        if self._latest is None:  # first write: take up what is stored
+            found = conn.execute(sa.select(latest_values.c.station, latest_values.c.data))
+            self._latest = {station: _unpack_latest(data) for station, data in found}
+        latest, touched = self._latest, set()
+        for (station, ts), cell in cells.items():
+            known = latest.get(station)
+            if known is None:
+                latest[station] = known = {}
+            for factor, (value, flag) in cell.items():
+                old = known.get(factor)
+                if old is None or ts >= old[0]:
+                    known[factor] = (ts, value, flag)
+            touched.add(station)
+        return [(station, _pack(latest[station])) for station in touched]
 
     def write_status(self, station: str, status: str, since: float, reason: str = "") -> None:
         """Record the link state of a station (online / offline / fault) since a time, with a reason."""
@@ -186,11 +231,16 @@ class Storage:
 
     def latest(self, station: str | None = None) -> list[Reading]:
         """The newest reading of every (station, factor), or of one station's factors."""
-        query = sa.select(latest_readings).order_by(latest_readings.c.station, latest_readings.c.factor)
+        query = sa.select(latest_values.c.station, latest_values.c.data).order_by(latest_values.c.station)
         if station is not None:
-            query = query.where(latest_readings.c.station == station)
+            query = query.where(latest_values.c.station == station)
         with self._engine.connect() as conn:
-            return [Reading(*row) for row in conn.execute(query)]
+            rows = conn.execute(query).all()
+        return [
+            Reading(name, factor, ts, value, flag)
+            for name, data in rows
+            for factor, (ts, value, flag) in sorted(_unpack_latest(data).items())
+        ]
 
     def history(
         self, station: str, factor: str, start: float, end: float, resolution: str = "raw"
@@ -210,18 +260,33 @@ class Storage:
     def readings_between(
         self, start: float, end: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
     ) -> list[Reading]:
-        """Raw readings of every station with start <= ts <= end, in key order, at most ``limit``.
+        """Raw readings of every station with start <= ts <= end, at most ``limit``, ordered by station,
+        time and factor.
 
         Keyset paging: pass the last reading's (station, factor, ts) as ``after`` for the next page.
         Consoles back-fill a gap with this after a resync.
         """
-        c = readings.c
-        query = sa.select(c.station, c.factor, c.ts, c.value, c.flag).where(c.ts >= start, c.ts <= end)
-        if after is not None:
-            query = query.where(sa.tuple_(c.station, c.factor, c.ts) > sa.tuple_(*after))
-        query = query.order_by(c.station, c.factor, c.ts).limit(limit)
+        c = frames.c
+        query = sa.select(c.station, c.ts, c.data).where(c.ts >= start, c.ts <= end)
+        if after is not None:  # from the upload of the last reading on; its earlier factors are skipped
+            query = query.where(sa.tuple_(c.station, c.ts) >= sa.tuple_(after[0], after[2]))
+        # Every upload holds a reading, and only the first one can be wholly before ``after``.
+        query = query.order_by(c.station, c.ts).limit(limit + 1)
         with self._engine.connect() as conn:
-            return [Reading(*row) for row in conn.execute(query)]
+            rows = conn.execute(query).all()
+        out: list[Reading] = []
+        for station, ts, data in rows:
+            for factor, (value, flag) in sorted(_unpack(data).items()):
+                if (
+                    after is not None
+                    and (station, factor, ts) <= after
+                    and (station, ts) == (after[0], after[2])
+                ):
+                    continue
+                out.append(Reading(station, factor, ts, value, flag))
+                if len(out) == limit:
+                    return out
+        return out
 
     def write_late(self, arrived: float, batch: Sequence[Reading]) -> None:
         """Record that these readings arrived late, at the hub's data clock ``arrived``; forget old ones."""
@@ -233,42 +298,66 @@ class Storage:
     def late_since(
         self, arrived: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
     ) -> list[Reading]:
-        """Readings that arrived late at or after the data clock ``arrived``, in key order (keyset paging)."""
-        c, late = readings.c, late_readings.c
+        """Readings that arrived late at or after the data clock ``arrived``, ordered by station, time and
+        factor (keyset paging as ``readings_between``)."""
+        late, c = late_readings.c, frames.c
         query = (
-            sa.select(c.station, c.factor, c.ts, c.value, c.flag)
-            .join(late_readings, sa.and_(late.station == c.station, late.factor == c.factor, late.ts == c.ts))
+            sa.select(late.station, late.factor, late.ts, c.data)
+            .join(frames, sa.and_(c.station == late.station, c.ts == late.ts))
             .where(late.arrived >= arrived)
         )
         if after is not None:
-            query = query.where(sa.tuple_(c.station, c.factor, c.ts) > sa.tuple_(*after))
-        query = query.order_by(c.station, c.factor, c.ts).limit(limit)
+            query = query.where(
+                sa.tuple_(late.station, late.ts, late.factor) > sa.tuple_(after[0], after[2], after[1])
+            )
+        query = query.order_by(late.station, late.ts, late.factor).limit(limit)
         with self._engine.connect() as conn:
-            return [Reading(*row) for row in conn.execute(query)]
+            rows = conn.execute(query).all()
+        out = []
+        for station, factor, ts, data in rows:
+            found = _unpack(data).get(factor)
+            if found is not None:
+                out.append(Reading(station, factor, ts, *found))
+        return out
 
     def close(self) -> None:
         """Release every pooled connection."""
         self._engine.dispose()
 
-    def _raw(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
-        c = readings.c
-        query = sa.select(c.ts, c.value, c.flag).where(*_range(station, factor, start, end)).order_by(c.ts)
-        with self._engine.connect() as conn:
-            return [HistoryPoint(ts, value, flag, 1) for ts, value, flag in conn.execute(query)]
-
-    def _hourly(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
-        # An inline constant, not a bind parameter: PostgreSQL needs the same text in SELECT and GROUP BY.
-        hour = sa.func.floor(readings.c.ts / sa.literal_column("3600.0", sa.Float))
+    def _series(self, station: str, factor: str, start: float, end: float) -> list[tuple[float, float, str]]:
+        """(ts, value, flag) of one factor of one station with start <= ts < end, oldest first."""
+        c = frames.c
         query = (
-            sa.select(hour, sa.func.avg(readings.c.value), sa.func.count())
-            .where(*_range(station, factor, start, math.ceil(end / HOUR_S) * HOUR_S), readings.c.flag == "N")
-            .group_by(hour)
-            .order_by(hour)
+            sa.select(c.ts, c.data)
+            .where(c.station == station, c.ts >= float(start), c.ts < float(end))
+            .order_by(c.ts)
         )
-        need = min_hourly_count(self._interval_of(station, factor))
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [HistoryPoint(float(h) * HOUR_S, mean, "N" if n >= need else "I", n) for h, mean, n in rows]
+        out = []
+        for ts, data in rows:
+            found = _unpack(data).get(factor)
+            if found is not None:
+                out.append((ts, *found))
+        return out
+
+    def _raw(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
+        return [
+            HistoryPoint(ts, value, flag, 1) for ts, value, flag in self._series(station, factor, start, end)
+        ]
+
+    def _hourly(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
+        sums: dict[int, list[float]] = {}  # hour -> [sum, count] of its valid (flag N) values
+        for ts, value, flag in self._series(station, factor, start, math.ceil(end / HOUR_S) * HOUR_S):
+            if flag == "N":
+                bucket = sums.setdefault(math.floor(ts / HOUR_S), [0.0, 0])
+                bucket[0] += value
+                bucket[1] += 1
+        need = min_hourly_count(self._interval_of(station, factor))
+        return [
+            HistoryPoint(hour * HOUR_S, total / n, "N" if n >= need else "I", int(n))
+            for hour, (total, n) in sorted(sums.items())
+        ]
 
     def _daily(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
         first, stop = local_day_start(start, self._tz_hours), local_day_start(end, self._tz_hours)
@@ -295,8 +384,12 @@ class Storage:
     def _upsert(self, table: sa.Table, keys: Sequence[str]) -> Any:
         stmt = self._insert(table)
         changed = {c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys}
-        newer = stmt.excluded.ts >= table.c.ts if table is latest_readings else None
-        return stmt.on_conflict_do_update(index_elements=list(keys), set_=changed, where=newer)
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_=changed)
+
+    def _frames_upsert(self, merge: bool) -> Any:
+        stmt = self._insert(frames)
+        data = sa.func.frames_merge(frames.c.data, stmt.excluded.data) if merge else stmt.excluded.data
+        return stmt.on_conflict_do_update(index_elements=["station", "ts"], set_={"data": data})
 
     def _compile(self, stmt: Any) -> tuple[str, bool]:
         return str(stmt.compile(dialect=self._engine.dialect)), self._engine.dialect.positional
@@ -306,17 +399,48 @@ class Storage:
         sql, positional = compiled
         if positional:  # SQLite: the driver's executemany with plain tuples, no per-row SQLAlchemy work
             return sql, rows
-        return sql, [
-            dict(zip(("station", "factor", "ts", "value", "flag"), row, strict=True)) for row in rows
-        ]
+        names = ("station", "ts", "data") if rows and len(rows[0]) == 3 else ("station", "data")
+        return sql, [dict(zip(names, row, strict=True)) for row in rows]
 
     def _check_schema_version(self) -> None:
         with self._engine.begin() as conn:
             found = conn.scalar(sa.select(sa.func.max(schema_version.c.version)))
             if found is None:
                 conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
+            elif found == 1:
+                self._migrate_from_1(conn)
+                conn.execute(schema_version.update().values(version=SCHEMA_VERSION))
             elif found != SCHEMA_VERSION:
                 raise RuntimeError(f"database schema version {found}, this hub needs {SCHEMA_VERSION}")
+
+    def _migrate_from_1(self, conn: sa.Connection) -> None:
+        """Schema 1 kept a row per reading: fold them into uploads, in the same transaction."""
+        old = _schema_1.tables["readings"].c
+        total, after = 0, None
+        while True:
+            query = sa.select(old.station, old.factor, old.ts, old.value, old.flag)
+            if after is not None:
+                query = query.where(sa.tuple_(old.station, old.factor, old.ts) > sa.tuple_(*after))
+            rows = conn.execute(query.order_by(old.station, old.factor, old.ts).limit(100_000)).all()
+            if not rows:
+                break
+            cells: dict[tuple[str, float], dict[str, tuple[float, str]]] = {}
+            for station, factor, ts, value, flag in rows:
+                cells.setdefault((station, ts), {})[factor] = (value, flag)
+            self._merge_in_db, merge = False, self._merge_in_db  # one code path for every database
+            try:
+                self._write_frames(conn, cells)
+            finally:
+                self._merge_in_db = merge
+            total, after = total + len(rows), tuple(rows[-1][:3])
+        latest: dict[str, dict[str, tuple[float, float, str]]] = {}
+        for station, factor, ts, value, flag in conn.execute(sa.select(_schema_1.tables["latest_readings"])):
+            latest.setdefault(station, {})[factor] = (ts, value, flag)
+        if latest:
+            rows = [(station, _pack(values)) for station, values in latest.items()]
+            conn.exec_driver_sql(*self._params(self._latest_sql, rows))
+        _schema_1.drop_all(conn)
+        _log.info("database moved to schema %d: %d readings now stored by upload", SCHEMA_VERSION, total)
 
 
 def _prepare_sqlite(engine: sa.Engine) -> None:
@@ -331,6 +455,7 @@ def _prepare_sqlite(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: keeps every station's insert point cached
+        dbapi_conn.create_function("frames_merge", 2, _merge_frames, deterministic=True)
         try:
             cursor.execute("SELECT floor(0.5)")
         except sqlite3.OperationalError:  # SQLite built without its math functions
@@ -338,9 +463,27 @@ def _prepare_sqlite(engine: sa.Engine) -> None:
         cursor.close()
 
 
-def _range(station: str, factor: str, start: float, end: float) -> tuple:
-    c = readings.c
-    return c.station == station, c.factor == factor, c.ts >= float(start), c.ts < float(end)
+# Schema 1's reading tables, only to move their rows into ``frames`` when an old database is opened.
+_schema_1 = sa.MetaData()
+for _name, _ts_in_key in (("readings", True), ("latest_readings", False)):
+    sa.Table(
+        _name,
+        _schema_1,
+        sa.Column("station", sa.Text, primary_key=True),
+        sa.Column("factor", sa.Text, primary_key=True),
+        sa.Column("ts", sa.Float, primary_key=_ts_in_key, nullable=False),
+        sa.Column("value", sa.Float, nullable=False),
+        sa.Column("flag", sa.CHAR(1), nullable=False),
+    )
+
+_pack = msgspec.msgpack.Encoder().encode
+_unpack = msgspec.msgpack.Decoder(dict[str, tuple[float, str]]).decode  # a frame: factor -> (value, flag)
+_unpack_latest = msgspec.msgpack.Decoder(dict[str, tuple[float, float, str]]).decode  # -> (ts, value, flag)
+
+
+def _merge_frames(old: bytes, new: bytes) -> bytes:
+    """SQLite's ``frames_merge``: the stored upload with a re-sent one folded in (its values win)."""
+    return _pack(_unpack(old) | _unpack(new))
 
 
 def _is_valid(row: tuple) -> bool:

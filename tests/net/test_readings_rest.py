@@ -1,4 +1,4 @@
-"""GET /api/readings: every station's raw readings over a time range, paged in key order."""
+"""GET /api/readings: every station's raw readings over a time range, paged by station, time and factor."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.asyncio
 T0 = 1_763_700_000.0
 
 
-async def test_pages_cover_the_range_once_in_key_order_and_bad_input_is_refused(tmp_path) -> None:
+async def test_pages_cover_the_range_once_in_order_and_bad_input_is_refused(tmp_path) -> None:
     async with running_hub(tmp_path) as hub:
         logger = await Logger.connect(hub)
         for minute in range(5):
@@ -28,7 +28,7 @@ async def test_pages_cover_the_range_once_in_key_order_and_bad_input_is_refused(
             pages += 1
             if after is None:
                 break
-        keys = [(r.station, r.factor, r.ts) for r in got]
+        keys = [(r.station, r.ts, r.factor) for r in got]
         assert keys == sorted(keys) and len(keys) == len(set(keys)) == 3 * 3 * 2  # minutes 1-3, inclusive
         assert pages == 5 and {r.ts for r in got} == {T0 + 60, T0 + 120, T0 + 180}
         for bad in (

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
-import sqlite3
 import time
 
 import pytest
 
 from console.core.models import StationKind
+from console.hub.storage import Storage
 from tests.net.hubkit import TOKEN, Logger, running_hub, station, upload
 from tests.net.proxy import FaultProxy
 from tests.net.soak import HeadlessConsole
@@ -61,8 +62,12 @@ async def cut(proxy: FaultProxy, rng: random.Random) -> None:
 
 
 def hub_keys(path) -> set:
-    with sqlite3.connect(path) as conn:
-        return set(conn.execute("SELECT station, factor, ts FROM readings"))
+    storage = Storage(f"sqlite:///{path}")
+    try:
+        stored = storage.readings_between(-math.inf, math.inf, limit=10**9)
+        return {(r.station, r.factor, r.ts) for r in stored}
+    finally:
+        storage.close()
 
 
 async def test_soak_cuts_and_a_hub_restart_lose_nothing_and_duplicate_nothing(tmp_path) -> None:

@@ -48,11 +48,11 @@ def _minutes(start: float, n: int, value: float = 10.0, factor: str = PM25, flag
 
 def test_schema_is_created_with_its_version(storage, db_path):
     tables = {name for (name,) in _rows(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"schema_version", "stations", "readings", "station_status"} <= tables
-    assert _rows(db_path, "SELECT version FROM schema_version") == [(1,)]
+    assert {"schema_version", "stations", "frames", "latest_values", "station_status"} <= tables
+    assert _rows(db_path, "SELECT version FROM schema_version") == [(2,)]
     assert _rows(db_path, "PRAGMA journal_mode") == [("wal",)]
     Storage(f"sqlite:///{db_path}").close()  # reopening keeps one version row
-    assert _rows(db_path, "SELECT version FROM schema_version") == [(1,)]
+    assert _rows(db_path, "SELECT version FROM schema_version") == [(2,)]
 
 
 def test_a_database_of_another_schema_version_is_refused(storage, db_path):
@@ -85,9 +85,9 @@ def test_100k_readings_through_the_writer_land_exactly_once(storage, db_path):
         writer.submit(readings[i : i + 500])
     writer.submit(readings[:20_000])  # a logger re-sends
     assert writer.flush(timeout=60)
-    assert _rows(db_path, "SELECT count(*), count(DISTINCT station || factor || ts) FROM readings") == [
-        (100_000, 100_000)
-    ]
+    stored = storage.readings_between(0, DAY + 86_400, limit=200_000)
+    assert len(stored) == len({(r.station, r.factor, r.ts) for r in stored}) == 100_000
+    assert _rows(db_path, "SELECT count(*) FROM frames") == [(100_000,)]  # one factor: a row per upload
     assert writer.rows_written == 120_000 and writer.errors == 0 and writer.queue_depth == 0
     assert writer.batches >= 6  # coalesced into batches of at most max_batch (20,000)
     writer.close()
@@ -97,6 +97,73 @@ def test_a_resent_reading_replaces_the_stored_one(storage):
     storage.write_readings([Reading("AIR01", PM25, DAY, 10.0, "N")])
     storage.write_readings([Reading("AIR01", PM25, DAY, 12.0, "D")])
     assert storage.history("AIR01", PM25, DAY, DAY + 60) == [HistoryPoint(DAY, 12.0, "D", 1)]
+
+
+@pytest.mark.parametrize("merge_in_db", [True, False], ids=["sqlite-function", "read-and-merge"])
+def test_a_second_upload_of_the_same_moment_is_merged_not_lost(storage, db_path, merge_in_db):
+    """Minute data and the hourly AQI derived at the same time, or a partial re-send: one row, all values."""
+    storage._merge_in_db = merge_in_db  # the second path is the one PostgreSQL takes
+    storage.write_readings([Reading("AIR01", PM25, DAY, 10.0), Reading("AIR01", O3, DAY, 80.0)])
+    storage.write_readings([Reading("AIR01", "AQI_H", DAY, 55.0), Reading("AIR01", O3, DAY, 81.0, "D")])
+    assert storage.readings_between(DAY, DAY) == [
+        Reading("AIR01", "AQI_H", DAY, 55.0),
+        Reading("AIR01", O3, DAY, 81.0, "D"),
+        Reading("AIR01", PM25, DAY, 10.0),
+    ]
+    assert _rows(db_path, "SELECT count(*) FROM frames") == [(1,)]
+
+
+def test_paging_through_every_station_returns_each_reading_once(storage):
+    """Pages end inside an upload; the next page goes on with the same upload's later factors."""
+    written = [
+        Reading(f"S{s}", factor, DAY + 60 * m, float(s * 100 + m), "N")
+        for s in range(3)
+        for m in range(4)
+        for factor in (O3, PM25, "a21026")
+    ]
+    storage.write_readings(written)
+    for limit in (1, 2, 5, 7, 36, 50):
+        pages, after = [], None
+        while True:
+            page = storage.readings_between(DAY, DAY + 3600, after, limit)
+            pages += page
+            if len(page) < limit:
+                break
+            after = (page[-1].station, page[-1].factor, page[-1].ts)
+        order = lambda r: (r.station, r.ts, r.factor)  # noqa: E731
+        assert sorted(pages, key=order) == pages == sorted(written, key=order), limit
+
+
+def test_a_database_of_schema_1_is_moved_to_uploads_without_losing_a_reading(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            """
+            CREATE TABLE schema_version (version INTEGER NOT NULL);
+            INSERT INTO schema_version VALUES (1);
+            CREATE TABLE readings (station TEXT, factor TEXT, ts FLOAT NOT NULL, value FLOAT NOT NULL,
+                flag CHAR(1) NOT NULL, PRIMARY KEY (station, factor, ts)) WITHOUT ROWID;
+            CREATE TABLE latest_readings (station TEXT, factor TEXT, ts FLOAT NOT NULL, value FLOAT NOT NULL,
+                flag CHAR(1) NOT NULL, PRIMARY KEY (station, factor));
+            """
+        )
+        old = [("AIR01", f, DAY + 60 * m, float(m), "N") for m in range(5) for f in (PM25, O3)]
+        conn.executemany(
+            "INSERT INTO readings VALUES (?, ?, ?, ?, ?)", [*old, ("AIR02", PM25, DAY, 7.0, "D")]
+        )
+        conn.executemany(
+            "INSERT INTO latest_readings VALUES (?, ?, ?, ?, ?)",
+            [("AIR01", PM25, DAY + 240, 4.0, "N"), ("AIR02", PM25, DAY, 7.0, "D")],
+        )
+    storage = Storage(f"sqlite:///{path}")
+    assert [p.value for p in storage.history("AIR01", O3, DAY, DAY + 3600)] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert len(storage.readings_between(0, DAY + 3600)) == 11
+    assert storage.latest() == [Reading("AIR01", PM25, DAY + 240, 4.0), Reading("AIR02", PM25, DAY, 7.0, "D")]
+    storage.write_readings([Reading("AIR01", PM25, DAY + 300, 5.0)])  # the writer takes up the old latest
+    assert storage.latest("AIR01") == [Reading("AIR01", PM25, DAY + 300, 5.0)]
+    storage.close()
+    tables = {name for (name,) in _rows(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "readings" not in tables and _rows(path, "SELECT version FROM schema_version") == [(2,)]
 
 
 def test_invalid_rows_are_dropped_without_losing_their_batch(storage):
