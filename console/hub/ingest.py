@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -251,22 +250,24 @@ def to_readings(packet: Packet, station: str, data_time: Callable[[str], float])
         raise FrameError("missing", f"CN={packet.cn} upload without DataTime")
     ts = data_time(stamp)
     value_field, suffix = spec
-    out = []
+    out: list[Reading] = []
     for code, fields in packet.cp.items():
-        factor, text = code + suffix, fields.get(value_field)
-        if text is None:
-            if "RS" in fields:  # SBxxx-RS: running state of treatment equipment, kept as "SBxxx-RS"
-                factor, text = f"{code}-RS", fields["RS"]
-            elif "Data" in fields:  # noise monitors report xxxxxx-Data
-                text = fields["Data"]
-            else:
-                continue
+        text = fields.get(value_field)
+        if text is not None:
+            factor = code + suffix if suffix else code
+        elif "RS" in fields:  # SBxxx-RS: running state of treatment equipment, kept as "SBxxx-RS"
+            factor, text = f"{code}-RS", fields["RS"]
+        elif "Data" in fields:  # noise monitors report xxxxxx-Data
+            factor, text = code + suffix if suffix else code, fields["Data"]
+        else:
+            continue
         try:
             value = float(text)
         except ValueError:
             continue
-        if math.isfinite(value):
-            out.append(Reading(station, factor, ts, value, fields.get("Flag", "N")[:1] or "N"))
+        if value - value == 0.0:  # finite: inf - inf and nan - nan are nan
+            flag = fields.get("Flag")
+            out.append(Reading(station, factor, ts, value, flag[:1] if flag else "N"))
     return out
 
 
