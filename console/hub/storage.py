@@ -272,20 +272,15 @@ class Storage:
             query = query.where(sa.tuple_(c.station, c.ts) >= sa.tuple_(after[0], after[2]))
         # Every upload holds a reading, and only the first one can be wholly before ``after``.
         query = query.order_by(c.station, c.ts).limit(limit + 1)
-        with self._engine.connect() as conn:
-            rows = conn.execute(query).all()
         out: list[Reading] = []
-        for station, ts, data in rows:
-            for factor, (value, flag) in sorted(_unpack(data).items()):
-                if (
-                    after is not None
-                    and (station, factor, ts) <= after
-                    and (station, ts) == (after[0], after[2])
-                ):
-                    continue
-                out.append(Reading(station, factor, ts, value, flag))
-                if len(out) == limit:
-                    return out
+        with self._engine.connect() as conn:
+            for station, ts, data in conn.execute(query):  # streamed: a page stops at ``limit`` readings
+                for factor, (value, flag) in sorted(_unpack(data).items()):
+                    if after is not None and (station, ts, factor) <= (after[0], after[2], after[1]):
+                        continue
+                    out.append(Reading(station, factor, ts, value, flag))
+                    if len(out) == limit:
+                        return out
         return out
 
     def write_late(self, arrived: float, batch: Sequence[Reading]) -> None:
