@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $(wildcard /root/.pyenv/version
 	$(wildcard /usr/local/bin/python3.1[2-9]) $(wildcard /usr/bin/python3.1[2-9]) python3; do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 
-.PHONY: run test lint contract pytest hub bench clean
+.PHONY: run test lint contract pytest hub bench clean speedups
 
 $(STAMP): requirements.lock pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (PySide6 6.12 crashes Python 3.11)." >&2; exit 1; fi
@@ -20,10 +20,15 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.lock
 	@rm -f $(VENV)/.installed-*; touch $@
 
-run: $(STAMP)
+# The HJ 212 codec's optional C speedups: rebuilt when the .c is newer; without a C compiler or Python's
+# headers the script says so in one line and the pure-Python codec is used.
+speedups: $(STAMP)
+	@$(PY) tools/build_speedups.py
+
+run: $(STAMP) speedups
 	$(PY) main.py $(ARGS)
 
-test: $(STAMP) lint contract pytest
+test: $(STAMP) speedups lint contract pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -32,11 +37,12 @@ lint: $(STAMP)
 contract: $(STAMP)
 	$(VENV)/bin/lint-imports
 
-pytest: $(STAMP)
+pytest: $(STAMP) speedups
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
 
-hub: $(STAMP)
+hub: $(STAMP) speedups
 	$(PY) -m console.hub --simulate $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -f console/core/_hj212_speedups*.so console/core/_hj212_speedups*.pyd

@@ -13,6 +13,9 @@ Policies (see docs/hj212.md):
 - 2005-edition frames (no QN, no Flag) are accepted; only ST, CN, PW, MN and CP are mandatory.
 - Field names are case-sensitive. A stray ``,`` between header fields (a typo found in the standard's
   own examples) is tolerated; anything else malformed is rejected with a ``FrameError`` naming the part.
+
+``crc16`` and ``parse_segment`` use the optional C extension ``_hj212_speedups`` when it is built
+(``tools/build_speedups.py``); the pure-Python ``crc16_py`` and ``parse_segment_py`` are the reference.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
+try:
+    from console.core import _hj212_speedups as _c
+except ImportError:  # not built (no C compiler): the pure-Python functions below do the work
+    _c = None
 
 MAX_SEGMENT = 9999
 STANDARD_SEGMENT = 1024
@@ -55,7 +63,17 @@ _TABLE = _make_table()
 
 
 def crc16(data: bytes) -> int:
-    """CRC16 of HJ 212-2017 Appendix A over ``data``.
+    """CRC16 of HJ 212-2017 Appendix A over ``data`` (the C extension's when built, else ``crc16_py``)."""
+    if _c is not None:
+        try:
+            return _c.crc16(data)
+        except TypeError:  # not a plain byte buffer: the Python function gives the reference behaviour
+            pass
+    return crc16_py(data)
+
+
+def crc16_py(data: bytes) -> int:
+    """CRC16 of HJ 212-2017 Appendix A over ``data``: the pure-Python reference.
 
     The appendix sets ``crc = (crc >> 8) ^ byte`` and then runs eight reflected rounds with 0xA001.
     Since ``(crc >> 8) ^ byte`` is below 256, the eight rounds are exactly the reflected table entry, so
@@ -245,7 +263,21 @@ def check_frame(raw: bytes, *, max_segment: int = MAX_SEGMENT) -> bytes:
 
 
 def parse_segment(text: str) -> Packet:
-    """Parse a data segment (``QN=..;...;CP=&&...&&``) into a packet."""
+    """Parse a data segment (``QN=..;...;CP=&&...&&``) into a packet.
+
+    The C parser handles the ordinary well-formed segment and returns None for anything else, which
+    ``parse_segment_py`` then parses (or rejects with its ``FrameError``).
+    """
+    if _c is not None:
+        parsed = _c.parse_segment(text)
+        if parsed is not None:
+            header, groups, cp, params = parsed
+            return Packet(header=header, groups=groups, cp=cp, params=params)
+    return parse_segment_py(text)
+
+
+def parse_segment_py(text: str) -> Packet:
+    """Parse a data segment into a packet: the pure-Python reference."""
     cp_at = text.find("CP=&&")
     if cp_at < 0:
         raise FrameError("missing", "no CP=&&...&& data area")

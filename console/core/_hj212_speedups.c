@@ -1,0 +1,576 @@
+/* Optional C speedups for console/core/hj212.py (HJ 212-2017 codec).
+ *
+ * The pure-Python functions in hj212.py are the reference; this module only makes the two hot spots of
+ * decoding faster and must give exactly their results:
+ *
+ *   crc16(data)         == hj212.crc16_py(data) for a 1-D buffer of unsigned bytes (bytes, bytearray,
+ *                          memoryview, array('B')); any other argument raises TypeError and the caller
+ *                          falls back to the Python function.
+ *   parse_segment(text) == (hj212._parse_header(text[:cp_at]), *hj212._parse_area(text[cp_at + 5:-2]))
+ *                          for an ordinary well-formed data segment, and None for anything else (the
+ *                          caller then runs the Python parser, which raises the proper FrameError).
+ *
+ * "Ordinary" means: an exact str of at most 65,535 characters of printable ASCII without spaces
+ * (0x21..0x7E), '&' only in the "CP=&&" opening (its first occurrence) and the closing "&&", no ',' in the
+ * header, at most 32 header fields, every header part and data-area item NAME=VALUE with a non-empty NAME,
+ * ST/CN/PW/MN present, Flag/PNUM/PNO decimal digits. With no whitespace, Python's strip()/isspace() never
+ * change anything, so the split rules are plain.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------------------
+ * CRC16 of HJ 212-2017 Appendix A: crc = TABLE[(crc >> 8) ^ byte], TABLE the reflected 0xA001 table.
+ *
+ * Only the high byte of the register feeds the next step, so the state is x = (crc >> 8) ^ byte and
+ * x' = H(x) ^ next_byte with H(x) = TABLE[x] >> 8. The table is linear over GF(2) (TABLE[a ^ b] =
+ * TABLE[a] ^ TABLE[b]), hence so is H, and four steps fold into one:
+ *   x(i+4) = H^4(x(i)) ^ H^3(b(i+1)) ^ H^2(b(i+2)) ^ H(b(i+3)) ^ b(i+4)
+ * which leaves one dependent lookup per four bytes. The CRC is TABLE[x] of the last byte's x.
+ */
+static unsigned short crc_table[256];
+static unsigned char crc_high[4][256]; /* crc_high[k][x] = H^(k+1)(x) */
+
+static void
+make_crc_tables(void)
+{
+    for (unsigned int i = 0; i < 256; i++) {
+        unsigned int reg = i;
+        for (int round = 0; round < 8; round++) {
+            reg = (reg & 1) ? (reg >> 1) ^ 0xA001u : reg >> 1;
+        }
+        crc_table[i] = (unsigned short)reg;
+        crc_high[0][i] = (unsigned char)(reg >> 8);
+    }
+    for (int k = 1; k < 4; k++) {
+        for (unsigned int i = 0; i < 256; i++) {
+            crc_high[k][i] = crc_high[0][crc_high[k - 1][i]];
+        }
+    }
+}
+
+static unsigned int
+crc_run(const unsigned char *p, Py_ssize_t n, Py_ssize_t stride)
+{
+    if (stride != 1) {
+        unsigned int crc = 0xFFFF;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            crc = crc_table[(crc >> 8) ^ p[i * stride]];
+        }
+        return crc;
+    }
+    if (n == 0) {
+        return 0xFFFF;
+    }
+    unsigned int x = 0xFFu ^ p[0];
+    Py_ssize_t i = 0;
+    for (; i + 4 < n; i += 4) {
+        x = crc_high[3][x] ^ crc_high[2][p[i + 1]] ^ crc_high[1][p[i + 2]] ^ crc_high[0][p[i + 3]] ^ p[i + 4];
+    }
+    for (; i + 1 < n; i++) {
+        x = crc_high[0][x] ^ p[i + 1];
+    }
+    return crc_table[x];
+}
+
+static PyObject *
+speedups_crc16(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    if (PyBytes_CheckExact(arg)) {
+        return PyLong_FromUnsignedLong(
+            crc_run((const unsigned char *)PyBytes_AS_STRING(arg), PyBytes_GET_SIZE(arg), 1));
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_RECORDS_RO) < 0) {
+        if (PyErr_ExceptionMatches(PyExc_BufferError)) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, "crc16: unsupported buffer");
+        }
+        return NULL;
+    }
+    if (view.ndim != 1 || view.itemsize != 1 || (view.format != NULL && strcmp(view.format, "B") != 0)) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_TypeError, "crc16: needs a 1-D buffer of unsigned bytes");
+        return NULL;
+    }
+    Py_ssize_t n = view.shape != NULL ? view.shape[0] : view.len;
+    Py_ssize_t stride = view.strides != NULL ? view.strides[0] : 1;
+    unsigned int crc = crc_run((const unsigned char *)view.buf, n, stride);
+    PyBuffer_Release(&view);
+    return PyLong_FromUnsignedLong(crc);
+}
+
+/* ------------------------------------------------------------------------------------------------------
+ * Strings
+ */
+
+/* A new str holding s[a:b] (ASCII). */
+static inline PyObject *
+substr(const char *s, Py_ssize_t a, Py_ssize_t b)
+{
+    PyObject *out = PyUnicode_New(b - a, 127);
+    if (out != NULL && b > a) {
+        memcpy(PyUnicode_1BYTE_DATA(out), s + a, (size_t)(b - a));
+    }
+    return out;
+}
+
+/* A value: new each time (numbers rarely repeat), except Python's singletons for "" and one character. */
+static inline PyObject *
+value_str(const char *s, Py_ssize_t a, Py_ssize_t b)
+{
+    if (b - a <= 1) {
+        return PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + a, b - a);
+    }
+    return substr(s, a, b);
+}
+
+static inline int
+same_bytes(const char *x, const char *y, Py_ssize_t len)
+{
+    for (Py_ssize_t i = 0; i < len; i++) {
+        if (x[i] != y[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Names repeat from frame to frame (header keys, "a34004-Rtd", factor codes, "Rtd", "DataTime"): a small
+ * direct-mapped cache hands out the same str for the same text, which saves the allocation and, since a
+ * str keeps its hash, the hashing when it is used as a dict key. Only short names go in; a slot holds
+ * one strong reference, replaced on collision. The cache is only touched with the GIL held, and no
+ * Python code runs between looking a slot up and using it. */
+#define NAME_CACHE_SIZE 1024
+#define NAME_CACHE_MAX 24
+static PyObject *name_cache[NAME_CACHE_SIZE];
+
+static PyObject *
+name_str(const char *s, Py_ssize_t a, Py_ssize_t b)
+{
+    Py_ssize_t len = b - a;
+    if (len <= 1) {
+        return value_str(s, a, b);
+    }
+    if (len > NAME_CACHE_MAX) {
+        return substr(s, a, b);
+    }
+    unsigned int h = 2166136261u; /* FNV-1a */
+    for (Py_ssize_t i = a; i < b; i++) {
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    }
+    PyObject **slot = &name_cache[(h ^ (h >> 16)) & (NAME_CACHE_SIZE - 1)];
+    PyObject *hit = *slot;
+    if (hit != NULL && PyUnicode_GET_LENGTH(hit) == len &&
+        same_bytes((const char *)PyUnicode_1BYTE_DATA(hit), s + a, len)) {
+        return Py_NewRef(hit);
+    }
+    PyObject *out = substr(s, a, b);
+    if (out != NULL) {
+        Py_XSETREF(*slot, Py_NewRef(out));
+    }
+    return out;
+}
+
+/* ------------------------------------------------------------------------------------------------------
+ * Data segment
+ */
+
+#define MAX_TEXT 65535 /* longer texts go to Python (the codec caps segments at 9,999 bytes) */
+#define MAX_HEADER 32  /* more header fields than that go to Python */
+#define STACK_ITEMS 256
+
+enum { C_BAD = 0, C_PLAIN, C_C, C_DASH, C_EQ, C_COMMA, C_SEMI };
+static unsigned char char_class[256];
+
+static void
+make_char_class(void)
+{
+    for (int c = 0x21; c < 0x7F; c++) {
+        char_class[c] = C_PLAIN;
+    }
+    char_class['&'] = C_BAD; /* allowed only in "CP=&&" and the closing "&&", which are never scanned */
+    char_class['C'] = C_C;
+    char_class['-'] = C_DASH;
+    char_class['='] = C_EQ;
+    char_class[','] = C_COMMA;
+    char_class[';'] = C_SEMI;
+}
+
+typedef struct {
+    Py_ssize_t start, eq, end; /* NAME = s[start:eq], VALUE = s[eq + 1:end] */
+} Field;
+
+typedef struct {
+    Py_ssize_t start, eq, dash, end; /* dash: the last '-' of NAME, or -1 */
+    int last;                        /* the last item of its group */
+} Item;
+
+static inline int
+key_is(const char *s, const Field *f, const char *name)
+{
+    size_t len = strlen(name);
+    return (size_t)(f->eq - f->start) == len && memcmp(s + f->start, name, len) == 0;
+}
+
+static inline int
+value_is_number(const char *s, const Field *f)
+{
+    if (f->end <= f->eq + 1) {
+        return 0;
+    }
+    for (Py_ssize_t i = f->eq + 1; i < f->end; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* _parse_header's checks: ST, CN, PW, MN present; the first Flag, PNUM and PNO decimal digits. */
+static int
+header_ok(const char *s, const Field *head, int nhead)
+{
+    int st = 0, cn = 0, pw = 0, mn = 0, flag = 0, pnum = 0, pno = 0;
+    for (int k = 0; k < nhead; k++) {
+        const Field *f = &head[k];
+        if (key_is(s, f, "ST")) {
+            st = 1;
+        }
+        else if (key_is(s, f, "CN")) {
+            cn = 1;
+        }
+        else if (key_is(s, f, "PW")) {
+            pw = 1;
+        }
+        else if (key_is(s, f, "MN")) {
+            mn = 1;
+        }
+        else if (key_is(s, f, "Flag")) {
+            if (!flag && !value_is_number(s, f)) {
+                return 0;
+            }
+            flag = 1;
+        }
+        else if (key_is(s, f, "PNUM")) {
+            if (!pnum && !value_is_number(s, f)) {
+                return 0;
+            }
+            pnum = 1;
+        }
+        else if (key_is(s, f, "PNO")) {
+            if (!pno && !value_is_number(s, f)) {
+                return 0;
+            }
+            pno = 1;
+        }
+    }
+    return st && cn && pw && mn;
+}
+
+/* A (NAME, VALUE) tuple; NULL with an exception set. */
+static PyObject *
+make_pair(const char *s, Py_ssize_t start, Py_ssize_t eq, Py_ssize_t end)
+{
+    PyObject *pair = PyTuple_New(2);
+    if (pair == NULL) {
+        return NULL;
+    }
+    PyObject *key = name_str(s, start, eq);
+    if (key == NULL) {
+        Py_DECREF(pair);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(pair, 0, key);
+    PyObject *value = value_str(s, eq + 1, end);
+    if (value == NULL) {
+        Py_DECREF(pair);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(pair, 1, value);
+    return pair;
+}
+
+static PyObject *
+build_header(const char *s, const Field *head, int nhead)
+{
+    PyObject *header = PyTuple_New(nhead);
+    if (header == NULL) {
+        return NULL;
+    }
+    for (int k = 0; k < nhead; k++) {
+        PyObject *pair = make_pair(s, head[k].start, head[k].eq, head[k].end);
+        if (pair == NULL) {
+            Py_DECREF(header);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(header, k, pair);
+    }
+    return header;
+}
+
+/* (groups, cp, params) into out[0..2] as new references; 0, or -1 with an exception set. */
+static int
+build_area(const char *s, const Item *items, Py_ssize_t nitems, Py_ssize_t ngroups, PyObject **out)
+{
+    PyObject *groups = PyTuple_New(ngroups);
+    PyObject *cp = PyDict_New();
+    PyObject *params = PyDict_New();
+    /* The factor of the previous item: consecutive items usually share it, and cp[code] is the same dict
+     * for equal codes, so reusing it is what cp.get(code) would return. Borrowed from cp. */
+    PyObject *last_fields = NULL;
+    Py_ssize_t last_code = 0, last_code_len = -1;
+    if (groups == NULL || cp == NULL || params == NULL) {
+        goto fail;
+    }
+    Py_ssize_t g = 0;
+    PyObject *group = NULL; /* borrowed from groups */
+    Py_ssize_t in_group = 0;
+    for (Py_ssize_t k = 0; k < nitems; k++) {
+        const Item *it = &items[k];
+        if (group == NULL) {
+            Py_ssize_t size = 1;
+            while (!items[k + size - 1].last) {
+                size++;
+            }
+            group = PyTuple_New(size);
+            if (group == NULL) {
+                goto fail;
+            }
+            PyTuple_SET_ITEM(groups, g++, group);
+            in_group = 0;
+        }
+        PyObject *pair = make_pair(s, it->start, it->eq, it->end);
+        if (pair == NULL) {
+            goto fail;
+        }
+        PyTuple_SET_ITEM(group, in_group++, pair);
+        PyObject *key = PyTuple_GET_ITEM(pair, 0);
+        PyObject *value = PyTuple_GET_ITEM(pair, 1);
+        if (it->last) {
+            group = NULL;
+        }
+        /* key.rpartition('-'): a factor field when there is a '-' with something before it. */
+        if (it->dash > it->start) {
+            Py_ssize_t code_len = it->dash - it->start;
+            PyObject *fields;
+            if (last_fields != NULL && code_len == last_code_len && same_bytes(s + it->start, s + last_code, code_len)) {
+                fields = last_fields;
+            }
+            else {
+                PyObject *code = name_str(s, it->start, it->dash);
+                if (code == NULL) {
+                    goto fail;
+                }
+                fields = PyDict_GetItemWithError(cp, code); /* borrowed */
+                if (fields == NULL) {
+                    if (PyErr_Occurred() || (fields = PyDict_New()) == NULL) {
+                        Py_DECREF(code);
+                        goto fail;
+                    }
+                    int rc = PyDict_SetItem(cp, code, fields);
+                    Py_DECREF(fields); /* cp holds it now */
+                    if (rc < 0) {
+                        Py_DECREF(code);
+                        goto fail;
+                    }
+                }
+                Py_DECREF(code);
+                last_fields = fields;
+                last_code = it->start;
+                last_code_len = code_len;
+            }
+            PyObject *name = name_str(s, it->dash + 1, it->eq);
+            if (name == NULL) {
+                goto fail;
+            }
+            int rc = PyDict_SetItem(fields, name, value);
+            Py_DECREF(name);
+            if (rc < 0) {
+                goto fail;
+            }
+        }
+        else if (PyDict_SetItem(params, key, value) < 0) {
+            goto fail;
+        }
+    }
+    out[0] = groups;
+    out[1] = cp;
+    out[2] = params;
+    return 0;
+fail:
+    Py_XDECREF(groups);
+    Py_XDECREF(cp);
+    Py_XDECREF(params);
+    return -1;
+}
+
+static PyObject *
+speedups_parse_segment(PyObject *Py_UNUSED(module), PyObject *text)
+{
+    if (!PyUnicode_CheckExact(text) || !PyUnicode_IS_ASCII(text) || PyUnicode_GET_LENGTH(text) > MAX_TEXT) {
+        Py_RETURN_NONE;
+    }
+    const char *s = (const char *)PyUnicode_1BYTE_DATA(text);
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+
+    /* Header: text[:cp_at], cp_at = text.find("CP=&&"); parts split on ';', empty parts skipped. */
+    Field head[MAX_HEADER];
+    int nhead = 0;
+    Py_ssize_t cp_at = -1, start = 0, eq = -1, i;
+    for (i = 0; i < n; i++) {
+        int c = char_class[(unsigned char)s[i]];
+        if (c == C_PLAIN || c == C_DASH) {
+            continue;
+        }
+        if (c == C_EQ) {
+            if (eq < 0) {
+                eq = i;
+            }
+            continue;
+        }
+        if (c == C_C) {
+            if (i + 5 <= n && memcmp(s + i, "CP=&&", 5) == 0) {
+                cp_at = i;
+                break;
+            }
+            continue;
+        }
+        if (c != C_SEMI) {
+            Py_RETURN_NONE; /* space, control character, '&', a ',' in the header */
+        }
+        if (i > start) {
+            if (eq <= start || nhead == MAX_HEADER) {
+                Py_RETURN_NONE;
+            }
+            head[nhead++] = (Field){start, eq, i};
+        }
+        start = i + 1;
+        eq = -1;
+    }
+    if (cp_at < 0 || n < cp_at + 7 || s[n - 2] != '&' || s[n - 1] != '&') {
+        Py_RETURN_NONE;
+    }
+    if (cp_at > start) {
+        if (eq <= start || nhead == MAX_HEADER) {
+            Py_RETURN_NONE;
+        }
+        head[nhead++] = (Field){start, eq, cp_at};
+    }
+    if (!header_ok(s, head, nhead)) {
+        Py_RETURN_NONE;
+    }
+
+    /* Data area: text[cp_at + 5:-2]; groups split on ';' (empty ones skipped), items on ','. An item
+     * takes at least two characters and a separator, so len / 2 + 2 records always suffice. */
+    const Py_ssize_t a0 = cp_at + 5, a1 = n - 2;
+    Item stack_items[STACK_ITEMS];
+    Item *items = stack_items;
+    Py_ssize_t cap = (a1 - a0) / 2 + 2;
+    if (cap > STACK_ITEMS) {
+        items = PyMem_New(Item, (size_t)cap);
+        if (items == NULL) {
+            return PyErr_NoMemory();
+        }
+    }
+    else {
+        cap = STACK_ITEMS;
+    }
+    PyObject *result = Py_None; /* None until the area checks out */
+    Py_ssize_t nitems = 0, ngroups = 0, in_group = 0, dash = -1;
+    start = a0;
+    eq = -1;
+    for (i = a0; i <= a1; i++) {
+        int c = i < a1 ? char_class[(unsigned char)s[i]] : C_SEMI;
+        if (c == C_PLAIN || c == C_C) {
+            continue;
+        }
+        if (c == C_DASH) {
+            if (eq < 0) {
+                dash = i;
+            }
+            continue;
+        }
+        if (c == C_EQ) {
+            if (eq < 0) {
+                eq = i;
+            }
+            continue;
+        }
+        if (c == C_BAD) {
+            goto done;
+        }
+        /* ',' or ';' (or the end) closes an item */
+        if (c == C_SEMI && in_group == 0 && i == start) { /* an empty group */
+            start = i + 1;
+            continue;
+        }
+        if (eq <= start || nitems == cap) { /* empty item, no '=', empty NAME */
+            goto done;
+        }
+        items[nitems++] = (Item){start, eq, dash, i, c == C_SEMI};
+        in_group++;
+        if (c == C_SEMI) {
+            ngroups++;
+            in_group = 0;
+        }
+        start = i + 1;
+        eq = -1;
+        dash = -1;
+    }
+
+    result = PyTuple_New(4);
+    if (result == NULL) {
+        goto done;
+    }
+    PyObject *header = build_header(s, head, nhead);
+    if (header == NULL) {
+        Py_CLEAR(result);
+        goto done;
+    }
+    PyTuple_SET_ITEM(result, 0, header);
+    PyObject *area[3];
+    if (build_area(s, items, nitems, ngroups, area) < 0) {
+        Py_CLEAR(result);
+        goto done;
+    }
+    PyTuple_SET_ITEM(result, 1, area[0]);
+    PyTuple_SET_ITEM(result, 2, area[1]);
+    PyTuple_SET_ITEM(result, 3, area[2]);
+done:
+    if (items != stack_items) {
+        PyMem_Free(items);
+    }
+    return result == Py_None ? Py_NewRef(Py_None) : result;
+}
+
+static PyMethodDef speedups_methods[] = {
+    {"crc16", speedups_crc16, METH_O,
+     "crc16(data) -> int\n\nHJ 212-2017 Appendix A CRC16 of a 1-D buffer of unsigned bytes "
+     "(TypeError for anything else)."},
+    {"parse_segment", speedups_parse_segment, METH_O,
+     "parse_segment(text) -> (header, groups, cp, params) | None\n\nThe pure-Python parse of an ordinary "
+     "well-formed data segment; None for anything else."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef speedups_module = {
+    PyModuleDef_HEAD_INIT,
+    "console.core._hj212_speedups",
+    "Optional C speedups for console.core.hj212 (same results as its pure-Python functions).",
+    0,
+    speedups_methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__hj212_speedups(void)
+{
+    make_crc_tables();
+    make_char_class();
+    return PyModule_Create(&speedups_module);
+}
