@@ -2,7 +2,8 @@
 
 Uses the compiler and flags this Python was built with (``sysconfig``), no setuptools. Rebuilds only when
 the extension is missing or older than its source. Without a C compiler or Python's headers it prints one
-line and exits 0: the codec then runs its pure-Python functions, which give the same results.
+line and exits 0: the codec then runs its pure-Python functions, which give the same results. With
+``SPEEDUPS_REQUIRED=1`` (CI) it exits 1 instead, so a source that stops compiling cannot go unnoticed.
 
 Usage: ``.venv/bin/python tools/build_speedups.py`` (``make run`` and ``make test`` call it).
 """
@@ -26,6 +27,9 @@ def target() -> Path:
 
 
 def skip(why: str) -> int:
+    if os.environ.get("SPEEDUPS_REQUIRED") == "1":  # CI: a C file that stops compiling must fail the run
+        print(f"C speedups not built: {why}", file=sys.stderr)
+        return 1
     print(f"C speedups not built: {why}; the pure-Python codec is used")
     return 0
 
