@@ -114,6 +114,8 @@ class AqiHeadline(QWidget):
         self._chip = LevelChip()
         self._word = theme.label(self.tr("No data"), "title")
         self._primary = theme.label("", "secondary")
+        for words in (self._word, self._primary):  # long words (Severely polluted) wrap, never widen a screen
+            words.setWordWrap(True)
         self._tiles = {p: PollutantTile(p) for p in POLLUTANTS}
         self._build_layout()
 

@@ -17,8 +17,9 @@ from console.core.link import LinkState, LinkStatus
 from console.core.store import Store
 from console.viewmodels.wall import WallViewModel
 from console.views.layout import crowding, default_layout
-from console.views.screens import MapScreenView
+from console.views.screens import MapScreenView, SituationView
 from console.views.window import WallWindows
+from console.widgets import theme
 from console.widgets.map_view import MapView
 from console.widgets.theme import WallScale
 
@@ -106,6 +107,27 @@ def test_snapshot_mode_renders_every_wall_window_and_exits(tmp_path, screens) ->
     for shot in shots:
         image = QImage(str(shot))
         assert (image.width(), image.height()) == (1920, 1080), shot.name
+
+
+def test_the_situation_view_fits_its_screen_whatever_the_city_reads(qapp, qtbot) -> None:
+    """The longest English category, two primary pollutants and four-digit values still fit 1920 px."""
+    font, sheet, previous = qapp.font(), qapp.styleSheet(), theme.current_scale()
+    try:
+        theme.apply_theme(qapp, WallScale())
+        view = SituationView(WallViewModel(Store()))
+        qtbot.addWidget(view)
+        conc = {"PM2.5": 480.0, "PM10": 1200.0, "SO2": 6.0, "NO2": 27.0, "CO": 10.5, "O3": 260.0}
+        iaqi = {"PM2.5": 500, "PM10": 300, "SO2": 3, "NO2": 14, "CO": 6, "O3": 9}
+        for aqi in (25, 125, 175, 250, 500):
+            view.headline.set_city(aqi, ("PM2.5", "PM10"), iaqi, conc, 0.0)
+            view.resize(1920, 1080)
+            view.show()
+            qapp.processEvents()
+            assert view.width() == 1920 and view.headline.width() < 1920, aqi
+    finally:  # other tests share the application
+        qapp.setFont(font)
+        qapp.setStyleSheet(sheet)
+        theme._current = previous
 
 
 def test_views_sharing_a_screen_get_text_in_proportion() -> None:
