@@ -1,4 +1,4 @@
-/* Optional C speedups for console/core/hj212.py (HJ 212-2017 codec).
+/* Optional C speedups for console/core/hj212.py (HJ 212-2017 codec) and console/core/uploads.py.
  *
  * The pure-Python functions in hj212.py are the reference; this module only makes the two hot spots of
  * decoding faster and must give exactly their results:
@@ -15,9 +15,27 @@
  * header, at most 32 header fields, every header part and data-area item NAME=VALUE with a non-empty NAME,
  * ST/CN/PW/MN present, Flag/PNUM/PNO decimal digits. With no whitespace, Python's strip()/isspace() never
  * change anything, so the split rules are plain.
+ *
+ * It also does the hub's hot loop after decoding, turning a data area into readings:
+ *
+ *   upload_values(cp, value_field, suffix, station, ts, reading_type, valid_flags)
+ *                       == uploads.upload_values_py(cp, value_field, suffix, station, ts) (with
+ *                          reading_type = Reading, valid_flags = VALID_FLAGS) for ordinary input, and None
+ *                          for anything else (uploads.upload_values then runs the Python function).
+ *
+ * Here "ordinary" means exact types: cp a dict whose keys are str and whose values are dicts; station,
+ * value_field and suffix str; ts a float; valid_flags a frozenset; and every text it reads (the value
+ * field, or RS or Data, and Flag when the value is finite) a str, a value field of None counting as
+ * missing as in Python. That is what parse_segment builds and decode hands on. Numbers are parsed by
+ * PyFloat_FromString, so they are float(text) exactly (spaces, '_', "inf", "nan", exponents); a ValueError
+ * skips the factor like the Python code's except clause, any other exception propagates, as does one
+ * raised by reading_type. All of cp is read, and found ordinary, before reading_type is first called, so a
+ * None never follows a call the fallback would repeat. The price: a reading_type that changed cp would not
+ * see its changes where Python would (Reading, a msgspec Struct, changes nothing).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------------------
@@ -545,6 +563,223 @@ done:
     return result == Py_None ? Py_NewRef(Py_None) : result;
 }
 
+/* ------------------------------------------------------------------------------------------------------
+ * Upload values: uploads.upload_values_py in C
+ */
+
+static PyObject *str_N, *str_RS, *str_dash_RS, *str_Data, *str_Flag; /* interned, made at import */
+
+#define STACK_ENTRIES 64
+
+typedef struct {
+    PyObject *factor, *value, *flag; /* strong references */
+    PyObject *reading;               /* strong, NULL until the second pass makes it */
+} Entry;
+
+static void
+clear_entries(Entry *entries, Py_ssize_t n)
+{
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_DECREF(entries[k].factor);
+        Py_DECREF(entries[k].value);
+        Py_DECREF(entries[k].flag);
+        Py_XDECREF(entries[k].reading);
+    }
+}
+
+#define READ_SKIP 0
+#define READ_KEEP 1
+#define READ_ERROR (-1)   /* an exception is set */
+#define READ_DECLINE (-2) /* not the ordinary case: the caller returns None, no exception set */
+
+/* One factor of cp, the loop body of upload_values_py up to the Reading: READ_KEEP with *entry filled,
+ * READ_SKIP, READ_ERROR or READ_DECLINE. code and fields are held by the caller; every other object
+ * looked up here is used before the next lookup, which is the only step that could run Python code (a
+ * key with its own __eq__). */
+static int
+read_factor(PyObject *code, PyObject *fields, PyObject *value_field, PyObject *suffix, Entry *entry)
+{
+    PyObject *tail = suffix;
+    PyObject *text = PyDict_GetItemWithError(fields, value_field); /* borrowed */
+    if (text == NULL || text == Py_None) {                          /* fields.get(value_field) is None */
+        if (PyErr_Occurred()) {
+            return READ_ERROR;
+        }
+        if ((text = PyDict_GetItemWithError(fields, str_RS)) != NULL) {
+            tail = str_dash_RS;
+        }
+        else if (PyErr_Occurred()) {
+            return READ_ERROR;
+        }
+        else if ((text = PyDict_GetItemWithError(fields, str_Data)) == NULL) {
+            return PyErr_Occurred() ? READ_ERROR : READ_SKIP;
+        }
+    }
+    if (!PyUnicode_CheckExact(text)) {
+        return READ_DECLINE; /* float(None) raises TypeError, float(5) works: Python's to decide */
+    }
+    PyObject *value = PyFloat_FromString(text); /* float(text), exactly */
+    if (value == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_ValueError)) {
+            return READ_ERROR;
+        }
+        PyErr_Clear();
+        return READ_SKIP;
+    }
+    if (!isfinite(PyFloat_AS_DOUBLE(value))) {
+        Py_DECREF(value);
+        return READ_SKIP;
+    }
+    /* flag = fields.get("Flag"); flag = flag[:1] if flag else "N" */
+    PyObject *flag = PyDict_GetItemWithError(fields, str_Flag);
+    if (flag == NULL) {
+        if (PyErr_Occurred()) {
+            Py_DECREF(value);
+            return READ_ERROR;
+        }
+        flag = Py_NewRef(str_N);
+    }
+    else if (!PyUnicode_CheckExact(flag)) {
+        Py_DECREF(value);
+        return READ_DECLINE;
+    }
+    else if (PyUnicode_GET_LENGTH(flag) == 0) {
+        flag = Py_NewRef(str_N);
+    }
+    else if (PyUnicode_GET_LENGTH(flag) == 1) {
+        flag = Py_NewRef(flag);
+    }
+    else if ((flag = PyUnicode_Substring(flag, 0, 1)) == NULL) {
+        Py_DECREF(value);
+        return READ_ERROR;
+    }
+    /* code + suffix if suffix else code, or f"{code}-RS" */
+    PyObject *factor = PyUnicode_GET_LENGTH(tail) == 0 ? Py_NewRef(code) : PyUnicode_Concat(code, tail);
+    if (factor == NULL) {
+        Py_DECREF(value);
+        Py_DECREF(flag);
+        return READ_ERROR;
+    }
+    *entry = (Entry){factor, value, flag, NULL};
+    return READ_KEEP;
+}
+
+static PyObject *
+speedups_upload_values(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_Format(PyExc_TypeError, "upload_values() takes exactly 7 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *cp = args[0], *value_field = args[1], *suffix = args[2], *station = args[3], *ts = args[4];
+    PyObject *reading_type = args[5], *valid_flags = args[6];
+    if (!PyDict_CheckExact(cp) || !PyUnicode_CheckExact(value_field) || !PyUnicode_CheckExact(suffix) ||
+        !PyUnicode_CheckExact(station) || !PyFloat_CheckExact(ts) || !PyFrozenSet_CheckExact(valid_flags)) {
+        Py_RETURN_NONE;
+    }
+
+    /* First pass: read every factor, calling no Python code of the caller's, so that declining (None)
+     * leaves nothing done twice. At most one entry per item of cp. */
+    const Py_ssize_t size = PyDict_GET_SIZE(cp);
+    Entry stack_entries[STACK_ENTRIES];
+    Entry *entries = stack_entries;
+    if (size > STACK_ENTRIES) {
+        entries = PyMem_New(Entry, (size_t)size);
+        if (entries == NULL) {
+            return PyErr_NoMemory();
+        }
+    }
+    PyObject *result = NULL, *stored = NULL;
+    Py_ssize_t n = 0, seen = 0, pos = 0;
+    PyObject *code, *fields;
+    for (;;) {
+        /* What iterating cp.items() would raise if a key's __eq__ changed cp. */
+        if (PyDict_GET_SIZE(cp) != size) {
+            PyErr_SetString(PyExc_RuntimeError, "dictionary changed size during iteration");
+            goto done;
+        }
+        if (!PyDict_Next(cp, &pos, &code, &fields)) {
+            break;
+        }
+        if (seen++ == size) {
+            PyErr_SetString(PyExc_RuntimeError, "dictionary keys changed during iteration");
+            goto done;
+        }
+        if (!PyUnicode_CheckExact(code) || !PyDict_CheckExact(fields)) {
+            result = Py_None;
+            goto done;
+        }
+        Py_INCREF(code);
+        Py_INCREF(fields);
+        int rc = read_factor(code, fields, value_field, suffix, &entries[n]);
+        Py_DECREF(code);
+        Py_DECREF(fields);
+        if (rc == READ_KEEP) {
+            n++;
+        }
+        else if (rc == READ_ERROR) {
+            goto done;
+        }
+        else if (rc == READ_DECLINE) {
+            result = Py_None;
+            goto done;
+        }
+    }
+
+    /* Second pass: the readings and the stored values, in cp's order. The list is made last, so that
+     * reading_type never sees it half filled. */
+    stored = PyDict_New();
+    if (stored == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Entry *e = &entries[k];
+        PyObject *call[5] = {station, e->factor, ts, e->value, e->flag};
+        e->reading = PyObject_Vectorcall(reading_type, call, 5, NULL);
+        if (e->reading == NULL) {
+            goto done;
+        }
+        int valid = PySet_Contains(valid_flags, e->flag);
+        if (valid < 0) {
+            goto done;
+        }
+        if (valid) {
+            PyObject *pair = PyTuple_Pack(2, e->value, e->flag);
+            if (pair == NULL) {
+                goto done;
+            }
+            int rc = PyDict_SetItem(stored, e->factor, pair);
+            Py_DECREF(pair);
+            if (rc < 0) {
+                goto done;
+            }
+        }
+    }
+    PyObject *readings = PyList_New(n);
+    if (readings == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyList_SET_ITEM(readings, k, entries[k].reading); /* the list takes the reference */
+        entries[k].reading = NULL;
+    }
+    result = PyTuple_New(2);
+    if (result == NULL) {
+        Py_DECREF(readings);
+        goto done;
+    }
+    PyTuple_SET_ITEM(result, 0, readings);
+    PyTuple_SET_ITEM(result, 1, stored);
+    stored = NULL;
+done:
+    clear_entries(entries, n);
+    if (entries != stack_entries) {
+        PyMem_Free(entries);
+    }
+    Py_XDECREF(stored);
+    return result == Py_None ? Py_NewRef(Py_None) : result;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"crc16", speedups_crc16, METH_O,
      "crc16(data) -> int\n\nHJ 212-2017 Appendix A CRC16 of a 1-D buffer of unsigned bytes "
@@ -552,6 +787,11 @@ static PyMethodDef speedups_methods[] = {
     {"parse_segment", speedups_parse_segment, METH_O,
      "parse_segment(text) -> (header, groups, cp, params) | None\n\nThe pure-Python parse of an ordinary "
      "well-formed data segment; None for anything else."},
+    {"upload_values", (PyCFunction)(void (*)(void))speedups_upload_values, METH_FASTCALL,
+     "upload_values(cp, value_field, suffix, station, ts, reading_type, valid_flags)\n"
+     "-> (readings, stored) | None\n\nconsole.core.uploads.upload_values_py for an ordinary data area "
+     "(readings made by calling reading_type, stored values only for flags in valid_flags); None for "
+     "anything else."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -572,5 +812,18 @@ PyInit__hj212_speedups(void)
 {
     make_crc_tables();
     make_char_class();
+    if (str_N == NULL) { /* kept for the life of the process, like the tables */
+        if ((str_N = PyUnicode_InternFromString("N")) == NULL ||
+            (str_RS = PyUnicode_InternFromString("RS")) == NULL ||
+            (str_dash_RS = PyUnicode_InternFromString("-RS")) == NULL ||
+            (str_Data = PyUnicode_InternFromString("Data")) == NULL ||
+            (str_Flag = PyUnicode_InternFromString("Flag")) == NULL) {
+            Py_CLEAR(str_N);
+            Py_CLEAR(str_RS);
+            Py_CLEAR(str_dash_RS);
+            Py_CLEAR(str_Data);
+            return NULL;
+        }
+    }
     return PyModule_Create(&speedups_module);
 }
