@@ -261,6 +261,35 @@ def test_splitter_reassembles_any_chunking(packet: Packet, cuts: list[int]) -> N
     assert not splitter.errors
 
 
+_JUNK = [b"garbage", b"#", b"##", b"##12", b"##99999", b"\r\n", b"##0010abc", b"####", b"\x00\xff"]
+
+
+@given(
+    st.lists(st.one_of(st.sampled_from(_JUNK), st.just(b"")), min_size=1, max_size=12),
+    st.lists(st.integers(1, 700), max_size=8),
+)
+@settings(max_examples=200)
+def test_the_splitter_cuts_a_stream_with_junk_alike_however_it_arrives(
+    junk: list[bytes], cuts: list[int]
+) -> None:
+    """Good frames between junk come out whole, and the same bytes are dropped, whether the stream comes
+    in one read or in pieces cut anywhere."""
+    good = frame(APPENDIX_A)
+    stream = b"".join(part + good for part in junk)
+    whole = FrameSplitter()
+    expected = whole.feed(stream) + whole.flush()
+    pieces, pos = FrameSplitter(), 0
+    frames = []
+    for size in cuts:
+        frames += pieces.feed(stream[pos : pos + size])
+        pos += size
+    frames += pieces.feed(stream[pos:]) + pieces.flush()
+    assert frames == expected and expected.count(good) >= len(junk)
+    dropped = [int(str(e).split("dropped ")[1].split()[0]) for e in whole.errors]
+    assert sum(dropped) + sum(map(len, expected)) == len(stream)  # every byte is a frame's or dropped
+    assert sum(int(str(e).split("dropped ")[1].split()[0]) for e in pieces.errors) == sum(dropped)
+
+
 def test_splitter_survives_garbage_and_bad_lengths() -> None:
     good = frame(APPENDIX_A)
     too_long = b"##0596" + APPENDIX_A.encode() + b"1C80\r\n"
