@@ -55,6 +55,10 @@ class Reading(msgspec.Struct, array_like=True, frozen=True):
     flag: str = "N"  # HJ 212 data flag: N F M S D C T B
 
 
+# One logger upload as the hub stores it: (station, data time, factor -> (value, flag)). The ingest builds
+# it beside the upload's readings, so storage need not group readings back into uploads.
+Upload = tuple[str, float, dict[str, tuple[float, str]]]
+
 VALID_FLAGS = frozenset("NFMSDCTB")
 INVALID_FLAGS = frozenset("FMSDCTB")  # values that must not count as valid monitoring data
 FAULT_FLAGS = frozenset("DFB")  # flags that put a station into the fault state

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from console.core import hj212
 from console.core.hj212 import FrameError, FrameSplitter, Packet
-from console.core.models import Reading
+from console.core.models import VALID_FLAGS, Reading, Upload
+from console.core.uploads import upload_values
 from console.hub.metrics import Metrics
 from console.hub.registry import Registry
 
@@ -29,7 +30,8 @@ CYCLE_BUDGET = 4000  # frames taken between two publications; beyond it loggers 
 SPLIT_TIMEOUT_S = 120.0
 _EPOCH = datetime(1970, 1, 1)
 
-Sink = Callable[[list[Reading]], bool]  # returns True when the hub wants the loggers to wait
+# Takes the readings of some frames and the same as uploads to store; True when the loggers should wait.
+Sink = Callable[[list[Reading], list[Upload]], bool]
 
 
 class HJ212Listener:
@@ -127,6 +129,7 @@ class LoggerConnection(asyncio.BufferedProtocol):
         self.peer = "?"
         self.auth_failures = 0
         self._parts: dict[tuple, tuple[float, dict[int, Packet]]] = {}
+        self._uploads: list[Upload] = []  # of the frames being handled, for storage
         self.transport: asyncio.Transport
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -159,7 +162,10 @@ class LoggerConnection(asyncio.BufferedProtocol):
         self.splitter.errors.clear()
         listener = self.listener
         listener.frames_in_cycle += len(frames)
-        wants_pause = bool(readings) and listener.sink(readings)
+        uploads, self._uploads = self._uploads, []
+        if listener.bypass:  # the benchmark ceiling stores nothing
+            uploads.clear()
+        wants_pause = bool(readings) and listener.sink(readings, uploads)
         if wants_pause or listener.over_budget:
             listener.pause(self)
 
@@ -184,10 +190,16 @@ class LoggerConnection(asyncio.BufferedProtocol):
             if packet is None:
                 return []
         try:
-            return to_readings(packet, station.id, self.listener.data_time)
+            readings, upload = read_upload(packet, station.id, self.listener.data_time)
         except FrameError as exc:
             self._reject(exc)
             return []
+        if upload is not None:
+            self._uploads.append(upload)
+            if len(upload[2]) < len(readings):
+                flags = sorted({r.flag for r in readings if r.flag not in VALID_FLAGS})
+                self.listener.warn(self.peer, f"readings with unknown data flags {flags}: shown, not stored")
+        return readings
 
     def _bypass(self, raw: bytes) -> list[Reading]:
         """Benchmark ceiling: a frame seen before gives the readings it gave then, without decoding it.
@@ -242,33 +254,23 @@ class LoggerConnection(asyncio.BufferedProtocol):
 
 def to_readings(packet: Packet, station: str, data_time: Callable[[str], float]) -> list[Reading]:
     """Readings of a data upload (CN 2011/2051/2061/2031); other commands carry none."""
+    return read_upload(packet, station, data_time)[0]
+
+
+def read_upload(
+    packet: Packet, station: str, data_time: Callable[[str], float]
+) -> tuple[list[Reading], Upload | None]:
+    """Readings of a data upload and the same as one upload to store (see ``upload_values``); other
+    commands carry neither."""
     spec = DATA_COMMANDS.get(packet.cn)
     if spec is None or not packet.cp:
-        return []
+        return [], None
     stamp = packet.params.get("DataTime")
     if stamp is None:
         raise FrameError("missing", f"CN={packet.cn} upload without DataTime")
     ts = data_time(stamp)
-    value_field, suffix = spec
-    out: list[Reading] = []
-    for code, fields in packet.cp.items():
-        text = fields.get(value_field)
-        if text is not None:
-            factor = code + suffix if suffix else code
-        elif "RS" in fields:  # SBxxx-RS: running state of treatment equipment, kept as "SBxxx-RS"
-            factor, text = f"{code}-RS", fields["RS"]
-        elif "Data" in fields:  # noise monitors report xxxxxx-Data
-            factor, text = code + suffix if suffix else code, fields["Data"]
-        else:
-            continue
-        try:
-            value = float(text)
-        except ValueError:
-            continue
-        if value - value == 0.0:  # finite: inf - inf and nan - nan are nan
-            flag = fields.get("Flag")
-            out.append(Reading(station, factor, ts, value, flag[:1] if flag else "N"))
-    return out
+    out, stored = upload_values(packet.cp, *spec, station, ts)
+    return out, (station, ts, stored) if out else None
 
 
 class _LogBudget:

@@ -19,7 +19,7 @@ from aiohttp import WSMsgType, web
 
 from console.core import protocol
 from console.core.incidents import AuditEntry, Incident, Role
-from console.core.models import Reading
+from console.core.models import Reading, Upload
 from console.hub.auth import Session, Sessions, User
 from console.hub.derive import AqiDeriver
 from console.hub.events import EventLog
@@ -102,7 +102,9 @@ class Hub:
         self.rules = RuleEngine(registry.stations, config.tz_hours)
         self._resume_episodes()
         self.clients: set[ClientSession] = set()
-        self._pending: list[Reading] = []
+        self._pending: list[Reading] = []  # to publish
+        self._pending_rows: list[Reading] = []  # to store reading by reading
+        self._pending_uploads: list[Upload] = []  # to store as uploads
         self._tasks: list[asyncio.Task] = []
         self._runner: web.AppRunner | None = None
         self.http_port = 0
@@ -159,12 +161,17 @@ class Hub:
 
     # --- the data path -------------------------------------------------------------------------------------
 
-    def accept(self, readings: list[Reading]) -> bool:
-        """Readings from the ingest (loop thread), published by the next batch tick.
+    def accept(self, readings: list[Reading], uploads: list[Upload] | None = None) -> bool:
+        """Readings (loop thread), published by the next batch tick. The ingest passes the same as
+        ``uploads`` too, to be stored as they are; other readings are stored one by one.
 
         Returns True when too much is pending: the listener then pauses that logger until the next tick.
         """
         self._pending += readings
+        if uploads is None:
+            self._pending_rows += readings
+        else:
+            self._pending_uploads += uploads
         return len(self._pending) > MAX_PENDING or self.writer.queue_depth > MAX_STORAGE_BACKLOG
 
     async def _publish_loop(self) -> None:
@@ -177,25 +184,31 @@ class Hub:
 
     def _publish(self) -> None:
         items, self._pending = self._pending, []
+        rows, self._pending_rows = self._pending_rows, []
+        uploads, self._pending_uploads = self._pending_uploads, []
         self.listener.resume_all()
         if not items:
             return
-        self._record(items)
+        self._record(items, rows, uploads)
         self.metrics.readings_total += len(items)
         self.metrics.readings_rate.add(len(items))
         for start in range(0, len(items), MAX_EVENT_ITEMS):
             self._broadcast(self.events.readings(items[start : start + MAX_EVENT_ITEMS]))
         self.metrics.seq = self.events.seq
 
-    def _record(self, items: list[Reading]) -> None:
-        """Derive AQI, store, update the latest values, the status and the lag (extends ``items``)."""
-        items += self.deriver.feed(items)
+    def _record(self, items: list[Reading], rows: list[Reading], uploads: list[Upload]) -> None:
+        """Derive AQI, store, update the latest values, the status and the lag (extends ``items``).
+
+        ``rows`` and ``uploads`` are ``items`` as they are to be stored: readings one by one, or uploads."""
+        derived = self.deriver.feed(items)
+        items += derived
         if not self.config.bench_bypass:  # the benchmark's transport ceiling leaves storage out
-            self.writer.submit(items)
+            rows += derived
+            self.writer.submit(rows)
+            self.writer.submit_uploads(uploads)
             clock = self.status.clock  # the network's data time before this batch
-            late = [r for r in items if r.ts < clock - LATE_S] if clock else []
-            if late:  # re-sent after an outage: consoles that were away fetch these by arrival
-                self.writer.submit_late(clock, late)
+            if clock:  # re-sent after an outage: consoles that were away fetch these by arrival
+                self._record_late(clock, clock - LATE_S, rows, uploads)
         self._findings(self.rules.feed, items)
         latest = self.latest
         for r in items:
@@ -205,6 +218,14 @@ class Hub:
                 latest[key] = r
         self.status.observe(items)
         self.metrics.lag_seconds = max(0.0, time.time() - max(r.ts for r in items))
+
+    def _record_late(self, clock: float, before: float, rows: list[Reading], uploads: list[Upload]) -> None:
+        late = [r for r in rows if r.ts < before]
+        for station, ts, values in uploads:
+            if ts < before:
+                late += [Reading(station, factor, ts, *value) for factor, value in values.items()]
+        if late:
+            self.writer.submit_late(clock, late)
 
     def _broadcast(self, data: bytes) -> None:
         for client in list(self.clients):

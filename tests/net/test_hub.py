@@ -268,6 +268,27 @@ async def test_equipment_state_and_flags_are_kept(tmp_path) -> None:
         await console.close()
 
 
+async def test_a_reading_with_an_unknown_flag_is_shown_but_not_stored(tmp_path, caplog) -> None:
+    async with running_hub(tmp_path) as hub:
+        console = await Console.connect(hub)
+        logger = await Logger.connect(hub)
+        st = STATIONS[0]
+        packet = hj212.Packet.create(
+            qn="20251121120000001", st="22", cn="2011", pw=PW, mn=st.mn, flag=4,
+            params={"DataTime": "20251121120000"},
+            cp={"a34004": {"Rtd": "35", "Flag": "N"}, "a34002": {"Rtd": "60", "Flag": "X"}},
+        )  # fmt: skip
+        await logger.send(hj212.encode(packet))
+        await console.until(lambda m: len(console.readings()) >= 2)
+        assert {(r.factor, r.flag) for r in console.readings()} == {("a34004", "N"), ("a34002", "X")}
+        assert hub.writer.flush(timeout=10)
+        stored = [r for r in hub.storage.readings_between(0, 2e9) if not r.factor.startswith("AQI")]
+        assert [(r.station, r.factor, r.flag) for r in stored] == [(st.id, "a34004", "N")]
+        assert "unknown data flags ['X']: shown, not stored" in caplog.text
+        await logger.close()
+        await console.close()
+
+
 async def test_the_benchmark_ceiling_skips_decoding_and_storage_but_nothing_else(tmp_path) -> None:
     async with running_hub(tmp_path, bench_bypass=True) as hub:
         console = await Console.connect(hub)

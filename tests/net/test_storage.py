@@ -182,11 +182,11 @@ class _FailingOnce(Storage):
         super().__init__(url)
         self.failed = threading.Event()
 
-    def write_readings(self, batch):
+    def write(self, batch, uploads):
         if not self.failed.is_set():
             self.failed.set()
             raise OSError("disk full")
-        return super().write_readings(batch)
+        return super().write(batch, uploads)
 
 
 def test_the_writer_survives_a_failed_write(db_path, caplog):
@@ -223,6 +223,49 @@ def test_latest_gives_the_newest_reading_of_each_station_and_factor(storage):
         Reading("AIR02", PM25, DAY, 7.0),
     ]
     assert storage.latest("AIR02") == [Reading("AIR02", PM25, DAY, 7.0)]
+
+
+def test_uploads_and_readings_are_stored_together_and_a_resend_in_the_same_batch_wins(storage):
+    """The ingest hands whole uploads over; derived readings come one by one into the same rows."""
+    first = ("AIR01", DAY, {PM25: (10.0, "N"), O3: (80.0, "N")})
+    resent = ("AIR01", DAY, {O3: (81.0, "D")})
+    later = ("AIR01", DAY + 60, {PM25: (11.0, "N")})
+    stored = storage.write([Reading("AIR01", "AQI_H", DAY, 55.0)], [first, resent, later])
+    assert stored == 5
+    assert storage.readings_between(DAY, DAY + 60) == [
+        Reading("AIR01", "AQI_H", DAY, 55.0),
+        Reading("AIR01", O3, DAY, 81.0, "D"),
+        Reading("AIR01", PM25, DAY, 10.0),
+        Reading("AIR01", PM25, DAY + 60, 11.0),
+    ]
+    assert storage.latest("AIR01") == [
+        Reading("AIR01", "AQI_H", DAY, 55.0),
+        Reading("AIR01", O3, DAY, 81.0, "D"),
+        Reading("AIR01", PM25, DAY + 60, 11.0),
+    ]
+
+
+def test_a_late_upload_updates_only_the_factors_it_is_newest_for(storage, db_path):
+    storage.write([], [("AIR01", DAY + 600, {PM25: (20.0, "N")})])
+    storage.write([], [("AIR01", DAY, {PM25: (1.0, "N"), O3: (2.0, "N")})])  # a re-send from an outage
+    expected = [Reading("AIR01", O3, DAY, 2.0), Reading("AIR01", PM25, DAY + 600, 20.0)]
+    assert storage.latest("AIR01") == expected
+    reopened = Storage(f"sqlite:///{db_path}")  # a new writer takes the newest values up from the file
+    reopened.write([], [("AIR01", DAY + 300, {PM25: (5.0, "N"), O3: (6.0, "N")})])
+    assert reopened.latest("AIR01") == [Reading("AIR01", O3, DAY + 300, 6.0), expected[1]]
+    reopened.close()
+
+
+def test_the_writer_counts_uploads_it_stored(storage):
+    writer = StorageWriter(storage)
+    writer.submit_uploads(
+        [("AIR01", DAY + 60 * m, {PM25: (float(m), "N"), O3: (1.0, "N")}) for m in range(3)]
+    )
+    writer.submit(_minutes(DAY + 3600, 2))
+    assert writer.flush(timeout=10)
+    assert (writer.rows_written, writer.rows_rejected, writer.queue_depth) == (8, 0, 0)
+    assert [p.value for p in storage.history("AIR01", PM25, DAY, DAY + 180)] == [0.0, 1.0, 2.0]
+    writer.close()
 
 
 def test_raw_history_keeps_every_row_with_its_flag(storage):

@@ -1,0 +1,62 @@
+"""An HJ 212 upload's data area as readings: the hot loop of the hub's ingest, no I/O.
+
+``upload_values`` uses the optional C extension ``_hj212_speedups`` when it is built (see
+``tools/build_speedups.py``); ``upload_values_py`` is the reference and gives the same results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from console.core.hj212 import _c
+from console.core.models import VALID_FLAGS, Reading
+
+Values = dict[str, tuple[float, str]]  # factor -> (value, flag), as an upload is stored
+_c_upload_values = getattr(_c, "upload_values", None)
+
+
+def upload_values(
+    cp: Mapping[str, Mapping[str, str]], value_field: str, suffix: str, station: str, ts: float
+) -> tuple[list[Reading], Values]:
+    """The readings of a data area and the same as factor -> (value, flag) for storage.
+
+    Per factor code: the ``value_field`` (Rtd, Avg ...) gives factor ``code + suffix``; failing that, an
+    ``RS`` field gives ``code-RS`` (running state of treatment equipment) and a ``Data`` field (noise
+    monitors) ``code + suffix``. Values that are not numbers, or not finite, are skipped. The flag is the
+    first character of the ``Flag`` field, ``N`` when there is none; readings with a flag the standard
+    does not know are returned but left out of the stored values.
+    """
+    if _c_upload_values is not None:
+        done = _c_upload_values(cp, value_field, suffix, station, ts, Reading, VALID_FLAGS)
+        if done is not None:
+            return done
+    return upload_values_py(cp, value_field, suffix, station, ts)
+
+
+def upload_values_py(
+    cp: Mapping[str, Mapping[str, str]], value_field: str, suffix: str, station: str, ts: float
+) -> tuple[list[Reading], Values]:
+    """``upload_values`` in pure Python: the reference."""
+    out: list[Reading] = []
+    stored: Values = {}
+    for code, fields in cp.items():
+        text = fields.get(value_field)
+        if text is not None:
+            factor = code + suffix if suffix else code
+        elif "RS" in fields:
+            factor, text = f"{code}-RS", fields["RS"]
+        elif "Data" in fields:
+            factor, text = code + suffix if suffix else code, fields["Data"]
+        else:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            continue
+        if value - value == 0.0:  # finite: inf - inf and nan - nan are nan
+            flag = fields.get("Flag")
+            flag = flag[:1] if flag else "N"
+            out.append(Reading(station, factor, ts, value, flag))
+            if flag in VALID_FLAGS:
+                stored[factor] = (value, flag)
+    return out, stored
