@@ -590,7 +590,9 @@ class StorageWriter(BatchWriter):
     write is logged and counted in `errors`; the thread carries on. Counters feed /metrics.
     """
 
-    def __init__(self, storage: Storage, max_batch: int = 20000, max_delay: float = 0.1) -> None:
+    # Every transaction rewrites the last page of each station it touches: at 25,000 uploads/s from 500
+    # stations, half-second transactions cost about 6 µs an upload, tenth-of-a-second ones about 11 µs.
+    def __init__(self, storage: Storage, max_batch: int = 100_000, max_delay: float = 0.5) -> None:
         self._storage = storage
         self.rows_written = 0
         self.rows_rejected = 0  # invalid readings dropped (None/NaN value, unknown flag ...)
