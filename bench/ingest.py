@@ -160,7 +160,7 @@ def loggers_main(port, sts, seconds, rate, pooled, out) -> None:
 # --- consoles process -------------------------------------------------------------------------------------
 
 
-async def _consoles(port: int, clients: int, seconds: float, out, ready) -> None:
+async def _consoles(port: int, clients: int, seconds: float, timed: bool, out, ready) -> None:
     decoder = msgspec.json.Decoder(protocol.HubMessage)
     arrivals: dict[tuple[str, int], float] = {}  # (station, data time in ms) -> when it arrived
     counts = [0] * clients
@@ -186,7 +186,7 @@ async def _consoles(port: int, clients: int, seconds: float, out, ready) -> None
                     counts[n] += len(m.items)
                     spans[n][0] = spans[n][0] or now
                     spans[n][1] = now
-                    if n == 0:
+                    if timed and n == 0:  # the latency phase: when each upload arrived
                         for r in m.items:
                             arrivals.setdefault((r.station, round(r.ts * 1000)), now)
 
@@ -196,8 +196,8 @@ async def _consoles(port: int, clients: int, seconds: float, out, ready) -> None
     out.put({"counts": counts, "rates": rates, "arrivals": arrivals})
 
 
-def consoles_main(port, clients, seconds, out, ready) -> None:
-    asyncio.run(_consoles(port, clients, seconds, out, ready))
+def consoles_main(port, clients, seconds, timed, out, ready) -> None:
+    asyncio.run(_consoles(port, clients, seconds, timed, out, ready))
 
 
 # --- driver -----------------------------------------------------------------------------------------------
@@ -225,8 +225,9 @@ def run_phase(args, name: str, rate: float | None, bypass: bool) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         hub, http_port, hj_port = start_hub(Path(tmp), sts, bypass)
         proc = psutil.Process(hub.pid)
+        timed = rate is not None  # only the latency phase notes when each upload arrives
         consoles = ctx.Process(
-            target=consoles_main, args=(http_port, args.clients, args.seconds + 4, out, ready)
+            target=consoles_main, args=(http_port, args.clients, args.seconds + 4, timed, out, ready)
         )
         loggers = ctx.Process(target=loggers_main, args=(hj_port, sts, args.seconds, rate, bypass, out))
         try:  # whatever fails, no process of the phase outlives it
