@@ -143,12 +143,17 @@ class Packet:
         ]
         return cls(header=tuple(header), groups=tuple(groups))
 
-    def _get(self, key: str) -> str | None:
+    @property
+    def fields(self) -> dict[str, str]:
+        """The header fields by name (the first of a repeated name counts); built once, not to be changed."""
         fields = self._fields
-        if fields is None:  # the header as a dict, built once; the first of repeated names counts
+        if fields is None:
             fields = dict(reversed(self.header))
             _set_fields(self, fields)
-        return fields.get(key)
+        return fields
+
+    def _get(self, key: str) -> str | None:
+        return self.fields.get(key)
 
     @property
     def qn(self) -> str | None:

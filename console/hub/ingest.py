@@ -170,27 +170,29 @@ class LoggerConnection(asyncio.BufferedProtocol):
             listener.pause(self)
 
     def _handle(self, raw: bytes) -> list[Reading]:
-        metrics = self.listener.metrics
+        listener = self.listener
         try:
-            packet = hj212.decode(raw, max_segment=self.listener.max_segment)
+            packet = hj212.decode(raw, max_segment=listener.max_segment)
         except FrameError as exc:
             self._reject(exc)
             return []
-        station, why = self.listener.registry.authenticate(packet.mn, packet.pw)
+        fields = packet.fields  # one dict for the header fields below (the properties would look each up)
+        station, why = listener.registry.authenticate(fields.get("MN", ""), fields.get("PW", ""))
         if station is None:
             self._refuse(packet, why)
             return []
         self.auth_failures = 0
+        metrics = listener.metrics
         metrics.frames_accepted += 1
         metrics.frames_oversize += packet.oversize
-        if packet.wants_answer:
+        if "Flag" in fields and packet.wants_answer:
             self.transport.write(hj212.encode(hj212.data_answer(packet)))
-        if packet.is_split:
+        if "PNUM" in fields and packet.is_split:
             packet = self._reassemble(packet)
             if packet is None:
                 return []
         try:
-            readings, upload = read_upload(packet, station.id, self.listener.data_time)
+            readings, upload = read_upload(packet, station.id, listener.data_time)
         except FrameError as exc:
             self._reject(exc)
             return []

@@ -306,3 +306,9 @@ def test_splitter_survives_garbage_and_bad_lengths() -> None:
     assert len(decoded) == 3
     assert rejected == ["length", "length"]
     assert splitter.errors and all(e.reason == "header" for e in splitter.errors)
+
+
+def test_header_fields_by_name_take_the_first_of_a_repeated_name() -> None:
+    packet = Packet(header=(("ST", "22"), ("CN", "2011"), ("ST", "31"), ("PW", "1"), ("MN", "M")))
+    assert packet.fields == {"ST": "22", "CN": "2011", "PW": "1", "MN": "M"}
+    assert (packet.st, packet.cn, packet.flag, packet.is_split) == ("22", "2011", None, False)
