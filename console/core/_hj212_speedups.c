@@ -16,6 +16,19 @@
  * ST/CN/PW/MN present, Flag/PNUM/PNO decimal digits. With no whitespace, Python's strip()/isspace() never
  * change anything, so the split rules are plain.
  *
+ * Before the parse it checks the frame around the segment:
+ *
+ *   frame_segment(raw, max_segment)
+ *                       == (text, len(segment)) with segment = hj212.check_frame(raw, max_segment=...)
+ *                          and text = segment.decode("utf-8") when raw is exactly bytes, max_segment
+ *                          exactly an int, the frame passes every check of check_frame (the same "##",
+ *                          4 ASCII digits, length <= max_segment, exactly 4 CRC bytes after the segment
+ *                          and optionally "\r\n", as check_frame computes its rest), the 4 CRC characters
+ *                          are [0-9A-Fa-f] (no sign, space or '_' that int(rest, 16) might take) and the
+ *                          segment is ASCII; None for anything else (decode then runs check_frame, which
+ *                          raises the proper FrameError, and decodes UTF-8 itself). Only MemoryError
+ *                          propagates.
+ *
  * It also does the hub's hot loop after decoding, turning a data area into readings:
  *
  *   upload_values(cp, value_field, suffix, station, ts, reading_type, valid_flags)
@@ -189,6 +202,101 @@ name_str(const char *s, Py_ssize_t a, Py_ssize_t b)
         Py_XSETREF(*slot, Py_NewRef(out));
     }
     return out;
+}
+
+/* ------------------------------------------------------------------------------------------------------
+ * Frame: "##" + 4-digit length + segment + 4 hex CRC digits + optional CRLF (hj212.check_frame)
+ */
+
+static inline int
+hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+static PyObject *
+speedups_frame_segment(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "frame_segment() takes exactly 2 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *raw = args[0], *limit_obj = args[1];
+    if (!PyBytes_CheckExact(raw) || !PyLong_CheckExact(limit_obj)) {
+        Py_RETURN_NONE;
+    }
+    /* length > max_segment: an int too large for long long never fails it, a too negative one always. */
+    int overflow;
+    long long limit = PyLong_AsLongLongAndOverflow(limit_obj, &overflow);
+    if (limit == -1 && PyErr_Occurred()) {
+        return NULL; /* not for an exact int */
+    }
+    if (overflow < 0) {
+        Py_RETURN_NONE;
+    }
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(raw);
+    const Py_ssize_t n = PyBytes_GET_SIZE(raw);
+    if (n < 6 || p[0] != '#' || p[1] != '#') {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t length = 0;
+    for (int k = 2; k < 6; k++) {
+        if (p[k] < '0' || p[k] > '9') {
+            Py_RETURN_NONE;
+        }
+        length = length * 10 + (p[k] - '0');
+    }
+    if (overflow == 0 && length > limit) {
+        Py_RETURN_NONE;
+    }
+    /* rest = raw[end:] less a trailing "\r\n" must be 4 bytes: 6 bytes ending in CRLF, or 4 that do not. */
+    const Py_ssize_t end = 6 + length, tail = n - end;
+    const int crlf = p[n - 2] == '\r' && p[n - 1] == '\n';
+    if (!(tail == 6 && crlf) && !(tail == 4 && !crlf)) {
+        Py_RETURN_NONE;
+    }
+    unsigned int received = 0;
+    for (Py_ssize_t k = end; k < end + 4; k++) {
+        int digit = hex_value(p[k]);
+        if (digit < 0) {
+            Py_RETURN_NONE;
+        }
+        received = (received << 4) | (unsigned int)digit;
+    }
+    unsigned char high = 0;
+    for (Py_ssize_t k = 6; k < end; k++) {
+        high |= p[k];
+    }
+    if ((high & 0x80) != 0 || received != crc_run(p + 6, length, 1)) {
+        Py_RETURN_NONE; /* non-ASCII (Python decodes UTF-8) or a wrong CRC */
+    }
+    PyObject *text = substr((const char *)p, 6, end);
+    if (text == NULL) {
+        return NULL;
+    }
+    PyObject *size = PyLong_FromSsize_t(length);
+    if (size == NULL) {
+        Py_DECREF(text);
+        return NULL;
+    }
+    PyObject *result = PyTuple_New(2);
+    if (result == NULL) {
+        Py_DECREF(text);
+        Py_DECREF(size);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(result, 0, text);
+    PyTuple_SET_ITEM(result, 1, size);
+    return result;
 }
 
 /* ------------------------------------------------------------------------------------------------------
@@ -787,6 +895,11 @@ static PyMethodDef speedups_methods[] = {
     {"parse_segment", speedups_parse_segment, METH_O,
      "parse_segment(text) -> (header, groups, cp, params) | None\n\nThe pure-Python parse of an ordinary "
      "well-formed data segment; None for anything else."},
+    {"frame_segment", (PyCFunction)(void (*)(void))speedups_frame_segment, METH_FASTCALL,
+     "frame_segment(raw, max_segment) -> (text, segment_length) | None\n\nThe data segment of a frame "
+     "that passes every check of console.core.hj212.check_frame, as str with its length in bytes, when "
+     "raw is bytes, max_segment an int, the CRC 4 hex digits and the segment ASCII; None for anything "
+     "else."},
     {"upload_values", (PyCFunction)(void (*)(void))speedups_upload_values, METH_FASTCALL,
      "upload_values(cp, value_field, suffix, station, ts, reading_type, valid_flags)\n"
      "-> (readings, stored) | None\n\nconsole.core.uploads.upload_values_py for an ordinary data area "

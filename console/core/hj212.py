@@ -29,6 +29,7 @@ try:
     from console.core import _hj212_speedups as _c
 except ImportError:  # not built (no C compiler): the pure-Python functions below do the work
     _c = None
+_c_frame_segment = getattr(_c, "frame_segment", None)
 
 MAX_SEGMENT = 9999
 STANDARD_SEGMENT = 1024
@@ -256,7 +257,19 @@ def encode(packet: Packet) -> bytes:
 
 
 def decode(raw: bytes, *, max_segment: int = MAX_SEGMENT) -> Packet:
-    """Decode one frame. The trailing CRLF is optional; anything else wrong raises ``FrameError``."""
+    """Decode one frame. The trailing CRLF is optional; anything else wrong raises ``FrameError``.
+
+    The C ``frame_segment`` checks an ordinary frame (bytes, hex CRC, ASCII segment) and returns its
+    segment as text; for anything else it returns None and ``check_frame`` does the work (or raises).
+    """
+    if _c_frame_segment is not None:
+        found = _c_frame_segment(raw, max_segment)
+        if found is not None:
+            text, length = found
+            packet = parse_segment(text)
+            if length > STANDARD_SEGMENT:
+                _set_oversize(packet, True)
+            return packet
     segment = check_frame(raw, max_segment=max_segment)
     try:
         text = segment.decode("utf-8")
