@@ -14,7 +14,12 @@ new row to store, as from real loggers, and the network's data clock runs at abo
 whole seconds it would run 50 times faster, and a logger held back for a few seconds by TCP pushback
 would look offline or late, which a real network at this load would not.
 
+With --pin the hub (every thread of it, the storage writer included) runs on one CPU and the loggers and
+consoles on the others: the "one core" of the target, and the harness no longer takes CPU from the hub.
+Its ceiling can then be bound by the loggers (a delivered ratio of 1.0 says so): a floor for the ceiling.
+
 Usage: python bench/ingest.py [--loggers 500] [--clients 2] [--factors 10] [--seconds 8] [--rate 50000]
+                              [--pin] [--profile FILE [--profile-phase PHASE]]
 The last line printed is one JSON object with every figure.
 """
 
@@ -153,7 +158,14 @@ async def _loggers(
     await asyncio.gather(*(w.wait_closed() for _, w in conns), return_exceptions=True)
 
 
-def loggers_main(port, sts, seconds, rate, pooled, out) -> None:
+def pin(cpus: set[int] | None) -> None:
+    """Keep this process (and the threads it starts) on these CPUs; None leaves it free."""
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+
+
+def loggers_main(port, sts, seconds, rate, pooled, cpus, out) -> None:
+    pin(cpus)
     asyncio.run(_loggers(port, sts, seconds, rate, pooled, out))
 
 
@@ -196,14 +208,17 @@ async def _consoles(port: int, clients: int, seconds: float, timed: bool, out, r
     out.put({"counts": counts, "rates": rates, "arrivals": arrivals})
 
 
-def consoles_main(port, clients, seconds, timed, out, ready) -> None:
+def consoles_main(port, clients, seconds, timed, cpus, out, ready) -> None:
+    pin(cpus)
     asyncio.run(_consoles(port, clients, seconds, timed, out, ready))
 
 
 # --- driver -----------------------------------------------------------------------------------------------
 
 
-def start_hub(data_dir: Path, sts: list[Station], bypass: bool) -> tuple[subprocess.Popen, int, int]:
+def start_hub(
+    data_dir: Path, sts: list[Station], bypass: bool, cpus: set[int] | None = None
+) -> tuple[subprocess.Popen, int, int]:
     storage = Storage(f"sqlite:///{data_dir / 'hub.db'}")
     storage.upsert_stations([(s, "123456") for s in sts])
     storage.close()
@@ -212,10 +227,20 @@ def start_hub(data_dir: Path, sts: list[Station], bypass: bool) -> tuple[subproc
     if bypass:
         cmd.append("--bench-bypass")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    hub = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
+    hub = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env, preexec_fn=lambda: pin(cpus))
     line = hub.stdout.readline()
     ports = dict(p.split("=") for p in line.split()[1:3])
     return hub, int(ports["http"]), int(ports["hj212"])
+
+
+def split_cpus(pinned: bool) -> tuple[set[int] | None, set[int] | None]:
+    """With --pin: the hub on the first CPU, the loggers and consoles on the others."""
+    if not pinned:
+        return None, None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit("--pin needs at least 2 CPUs")
+    return {cpus[0]}, set(cpus[1:])
 
 
 def run_phase(args, name: str, rate: float | None, bypass: bool) -> dict:
@@ -223,13 +248,17 @@ def run_phase(args, name: str, rate: float | None, bypass: bool) -> dict:
     ctx = mp.get_context("spawn")
     out, ready = ctx.Queue(), ctx.Queue()
     with tempfile.TemporaryDirectory() as tmp:
-        hub, http_port, hj_port = start_hub(Path(tmp), sts, bypass)
+        hub_cpus, harness_cpus = split_cpus(args.pin)
+        hub, http_port, hj_port = start_hub(Path(tmp), sts, bypass, hub_cpus)
         proc = psutil.Process(hub.pid)
         timed = rate is not None  # only the latency phase notes when each upload arrives
         consoles = ctx.Process(
-            target=consoles_main, args=(http_port, args.clients, args.seconds + 4, timed, out, ready)
+            target=consoles_main,
+            args=(http_port, args.clients, args.seconds + 4, timed, harness_cpus, out, ready),
         )
-        loggers = ctx.Process(target=loggers_main, args=(hj_port, sts, args.seconds, rate, bypass, out))
+        loggers = ctx.Process(
+            target=loggers_main, args=(hj_port, sts, args.seconds, rate, bypass, harness_cpus, out)
+        )
         try:  # whatever fails, no process of the phase outlives it
             consoles.start()
             for _ in range(args.clients):
@@ -298,16 +327,21 @@ def main() -> None:
     p.add_argument("--factors", type=int, default=10, help="readings per frame")
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--rate", type=float, default=50_000, help="offered readings/s in the latency phase")
+    p.add_argument(
+        "--pin", action="store_true", help="the hub on one CPU (threads included), the rest elsewhere"
+    )
     p.add_argument("--profile", help="record the hub with py-spy (raw format) during one phase")
     p.add_argument("--profile-phase", default="throughput", choices=("throughput", "latency", "ceiling"))
     args = p.parse_args()
-    print(f"{args.loggers} loggers, {args.clients} consoles, {args.factors} per frame, {os.cpu_count()} CPUs")
+    setup = f"{args.loggers} loggers, {args.clients} consoles, {args.factors} a frame, {os.cpu_count()} CPUs"
+    print(setup + (", the hub pinned to one of them" if args.pin else ""))
     through = run_phase(args, "throughput", None, bypass=False)
     latency = run_phase(args, "latency", args.rate, bypass=False)
     ceiling = run_phase(args, "ceiling", None, bypass=True)
     figures = {
         "loggers": args.loggers,
         "clients": args.clients,
+        "hub_pinned_to_one_cpu": args.pin,
         "readings_per_frame": args.factors,
         "end_to_end_readings_per_s": through["readings_delivered_per_s"],
         "end_to_end_frames_per_s": round(through["readings_delivered_per_s"] / args.factors),
