@@ -45,6 +45,28 @@
  * raised by reading_type. All of cp is read, and found ordinary, before reading_type is first called, so a
  * None never follows a call the fallback would repeat. The price: a reading_type that changed cp would not
  * see its changes where Python would (Reading, a msgspec Struct, changes nothing).
+ *
+ * And, for the hub's hot path, the same two steps without building the Packet (no cp dicts, no groups, no
+ * params dict), on the very checks frame_segment and parse_segment make (shared code, no rules of their
+ * own):
+ *
+ *   frame_upload(raw, max_segment)
+ *                       == (text, packet.fields, packet.params.get("DataTime")) with packet = decode(raw)
+ *                          when frame_segment(raw, max_segment) gives (text, _) and parse_segment(text)
+ *                          accepts text; None otherwise. fields is dict(reversed(header)) as
+ *                          Packet.fields builds it (the first of a repeated name wins), the stamp the
+ *                          value of the last data-area item named exactly "DataTime", not checked as
+ *                          a time: decode's parse_time check is the caller's to run. Only MemoryError
+ *                          propagates.
+ *   area_values(text, value_field, suffix, station, ts, reading_type, valid_flags)
+ *                       == upload_values_py(parse_segment_py(text).cp, value_field, suffix, station, ts)
+ *                          when parse_segment accepts text and station, value_field, suffix are str, ts
+ *                          a float and valid_flags a frozenset (exact types); None otherwise. It walks
+ *                          the items and keeps, per factor code (exact text, in order of first
+ *                          appearance, as cp's keys), the last item of each of value_field, RS, Data and
+ *                          Flag, which is what cp's dict assignment leaves; then upload_values_py's rules
+ *                          per code. Here every text is a str, so only reading_type's exceptions and
+ *                          MemoryError propagate; reading_type is called code by code as in Python.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -223,52 +245,49 @@ hex_value(unsigned char c)
     return -1;
 }
 
-static PyObject *
-speedups_frame_segment(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+/* check_frame's checks for an ordinary frame (see frame_segment): 1 with *length set, 0 for anything else,
+ * -1 with an exception set. */
+static int
+frame_check(PyObject *raw, PyObject *limit_obj, Py_ssize_t *length_out)
 {
-    if (nargs != 2) {
-        PyErr_Format(PyExc_TypeError, "frame_segment() takes exactly 2 arguments (%zd given)", nargs);
-        return NULL;
-    }
-    PyObject *raw = args[0], *limit_obj = args[1];
     if (!PyBytes_CheckExact(raw) || !PyLong_CheckExact(limit_obj)) {
-        Py_RETURN_NONE;
+        return 0;
     }
     /* length > max_segment: an int too large for long long never fails it, a too negative one always. */
     int overflow;
     long long limit = PyLong_AsLongLongAndOverflow(limit_obj, &overflow);
     if (limit == -1 && PyErr_Occurred()) {
-        return NULL; /* not for an exact int */
+        return -1; /* not for an exact int */
     }
     if (overflow < 0) {
-        Py_RETURN_NONE;
+        return 0;
     }
     const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(raw);
     const Py_ssize_t n = PyBytes_GET_SIZE(raw);
     if (n < 6 || p[0] != '#' || p[1] != '#') {
-        Py_RETURN_NONE;
+        return 0;
     }
     Py_ssize_t length = 0;
     for (int k = 2; k < 6; k++) {
         if (p[k] < '0' || p[k] > '9') {
-            Py_RETURN_NONE;
+            return 0;
         }
         length = length * 10 + (p[k] - '0');
     }
     if (overflow == 0 && length > limit) {
-        Py_RETURN_NONE;
+        return 0;
     }
     /* rest = raw[end:] less a trailing "\r\n" must be 4 bytes: 6 bytes ending in CRLF, or 4 that do not. */
     const Py_ssize_t end = 6 + length, tail = n - end;
     const int crlf = p[n - 2] == '\r' && p[n - 1] == '\n';
     if (!(tail == 6 && crlf) && !(tail == 4 && !crlf)) {
-        Py_RETURN_NONE;
+        return 0;
     }
     unsigned int received = 0;
     for (Py_ssize_t k = end; k < end + 4; k++) {
         int digit = hex_value(p[k]);
         if (digit < 0) {
-            Py_RETURN_NONE;
+            return 0;
         }
         received = (received << 4) | (unsigned int)digit;
     }
@@ -277,9 +296,27 @@ speedups_frame_segment(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ss
         high |= p[k];
     }
     if ((high & 0x80) != 0 || received != crc_run(p + 6, length, 1)) {
-        Py_RETURN_NONE; /* non-ASCII (Python decodes UTF-8) or a wrong CRC */
+        return 0; /* non-ASCII (Python decodes UTF-8) or a wrong CRC */
     }
-    PyObject *text = substr((const char *)p, 6, end);
+    *length_out = length;
+    return 1;
+}
+
+static PyObject *
+speedups_frame_segment(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "frame_segment() takes exactly 2 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    Py_ssize_t length;
+    int ok = frame_check(args[0], args[1], &length);
+    if (ok <= 0) {
+        return ok < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    const Py_ssize_t end = 6 + length;
+    const char *p = PyBytes_AS_STRING(args[0]);
+    PyObject *text = substr(p, 6, end);
     if (text == NULL) {
         return NULL;
     }
@@ -532,17 +569,43 @@ fail:
     return -1;
 }
 
-static PyObject *
-speedups_parse_segment(PyObject *Py_UNUSED(module), PyObject *text)
+/* A data segment split as parse_segment reads it: the header fields and the data-area items, nothing
+ * built yet. items points at stack_items or at memory that scan_release frees. */
+typedef struct {
+    const char *s;
+    Py_ssize_t n;
+    Field head[MAX_HEADER];
+    int nhead;
+    Item *items;
+    Py_ssize_t nitems, ngroups;
+    Item stack_items[STACK_ITEMS];
+} Scan;
+
+static void
+scan_release(Scan *sc)
 {
+    if (sc->items != sc->stack_items) {
+        PyMem_Free(sc->items);
+    }
+    sc->items = sc->stack_items;
+}
+
+/* Split text as parse_segment does: 1 for an ordinary well-formed segment (call scan_release after), 0 for
+ * anything else, -1 with MemoryError set. Nothing to release unless it returns 1. */
+static int
+scan_segment(PyObject *text, Scan *sc)
+{
+    sc->items = sc->stack_items;
     if (!PyUnicode_CheckExact(text) || !PyUnicode_IS_ASCII(text) || PyUnicode_GET_LENGTH(text) > MAX_TEXT) {
-        Py_RETURN_NONE;
+        return 0;
     }
     const char *s = (const char *)PyUnicode_1BYTE_DATA(text);
     const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    sc->s = s;
+    sc->n = n;
 
     /* Header: text[:cp_at], cp_at = text.find("CP=&&"); parts split on ';', empty parts skipped. */
-    Field head[MAX_HEADER];
+    Field *head = sc->head;
     int nhead = 0;
     Py_ssize_t cp_at = -1, start = 0, eq = -1, i;
     for (i = 0; i < n; i++) {
@@ -564,11 +627,11 @@ speedups_parse_segment(PyObject *Py_UNUSED(module), PyObject *text)
             continue;
         }
         if (c != C_SEMI) {
-            Py_RETURN_NONE; /* space, control character, '&', a ',' in the header */
+            return 0; /* space, control character, '&', a ',' in the header */
         }
         if (i > start) {
             if (eq <= start || nhead == MAX_HEADER) {
-                Py_RETURN_NONE;
+                return 0;
             }
             head[nhead++] = (Field){start, eq, i};
         }
@@ -576,34 +639,34 @@ speedups_parse_segment(PyObject *Py_UNUSED(module), PyObject *text)
         eq = -1;
     }
     if (cp_at < 0 || n < cp_at + 7 || s[n - 2] != '&' || s[n - 1] != '&') {
-        Py_RETURN_NONE;
+        return 0;
     }
     if (cp_at > start) {
         if (eq <= start || nhead == MAX_HEADER) {
-            Py_RETURN_NONE;
+            return 0;
         }
         head[nhead++] = (Field){start, eq, cp_at};
     }
     if (!header_ok(s, head, nhead)) {
-        Py_RETURN_NONE;
+        return 0;
     }
+    sc->nhead = nhead;
 
     /* Data area: text[cp_at + 5:-2]; groups split on ';' (empty ones skipped), items on ','. An item
      * takes at least two characters and a separator, so len / 2 + 2 records always suffice. */
     const Py_ssize_t a0 = cp_at + 5, a1 = n - 2;
-    Item stack_items[STACK_ITEMS];
-    Item *items = stack_items;
+    Item *items = sc->stack_items;
     Py_ssize_t cap = (a1 - a0) / 2 + 2;
     if (cap > STACK_ITEMS) {
         items = PyMem_New(Item, (size_t)cap);
         if (items == NULL) {
-            return PyErr_NoMemory();
+            PyErr_NoMemory();
+            return -1;
         }
     }
     else {
         cap = STACK_ITEMS;
     }
-    PyObject *result = Py_None; /* None until the area checks out */
     Py_ssize_t nitems = 0, ngroups = 0, in_group = 0, dash = -1;
     start = a0;
     eq = -1;
@@ -625,7 +688,7 @@ speedups_parse_segment(PyObject *Py_UNUSED(module), PyObject *text)
             continue;
         }
         if (c == C_BAD) {
-            goto done;
+            goto reject;
         }
         /* ',' or ';' (or the end) closes an item */
         if (c == C_SEMI && in_group == 0 && i == start) { /* an empty group */
@@ -633,7 +696,7 @@ speedups_parse_segment(PyObject *Py_UNUSED(module), PyObject *text)
             continue;
         }
         if (eq <= start || nitems == cap) { /* empty item, no '=', empty NAME */
-            goto done;
+            goto reject;
         }
         items[nitems++] = (Item){start, eq, dash, i, c == C_SEMI};
         in_group++;
@@ -645,19 +708,37 @@ speedups_parse_segment(PyObject *Py_UNUSED(module), PyObject *text)
         eq = -1;
         dash = -1;
     }
+    sc->items = items;
+    sc->nitems = nitems;
+    sc->ngroups = ngroups;
+    return 1;
+reject:
+    if (items != sc->stack_items) {
+        PyMem_Free(items);
+    }
+    return 0;
+}
 
-    result = PyTuple_New(4);
+static PyObject *
+speedups_parse_segment(PyObject *Py_UNUSED(module), PyObject *text)
+{
+    Scan sc;
+    int ok = scan_segment(text, &sc);
+    if (ok <= 0) {
+        return ok < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    PyObject *result = PyTuple_New(4);
     if (result == NULL) {
         goto done;
     }
-    PyObject *header = build_header(s, head, nhead);
+    PyObject *header = build_header(sc.s, sc.head, sc.nhead);
     if (header == NULL) {
         Py_CLEAR(result);
         goto done;
     }
     PyTuple_SET_ITEM(result, 0, header);
     PyObject *area[3];
-    if (build_area(s, items, nitems, ngroups, area) < 0) {
+    if (build_area(sc.s, sc.items, sc.nitems, sc.ngroups, area) < 0) {
         Py_CLEAR(result);
         goto done;
     }
@@ -665,10 +746,8 @@ speedups_parse_segment(PyObject *Py_UNUSED(module), PyObject *text)
     PyTuple_SET_ITEM(result, 2, area[1]);
     PyTuple_SET_ITEM(result, 3, area[2]);
 done:
-    if (items != stack_items) {
-        PyMem_Free(items);
-    }
-    return result == Py_None ? Py_NewRef(Py_None) : result;
+    scan_release(&sc);
+    return result;
 }
 
 /* ------------------------------------------------------------------------------------------------------
@@ -888,6 +967,298 @@ done:
     return result == Py_None ? Py_NewRef(Py_None) : result;
 }
 
+/* ------------------------------------------------------------------------------------------------------
+ * The hub's hot path without the Packet: frame_upload (frame -> segment text, header fields, DataTime)
+ * and area_values (segment text -> upload_values_py of its cp), both on the scan parse_segment makes.
+ */
+
+static PyObject *
+speedups_frame_upload(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "frame_upload() takes exactly 2 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    Py_ssize_t length;
+    int ok = frame_check(args[0], args[1], &length);
+    if (ok <= 0) {
+        return ok < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    PyObject *text = substr(PyBytes_AS_STRING(args[0]), 6, 6 + length);
+    if (text == NULL) {
+        return NULL;
+    }
+    Scan sc;
+    ok = scan_segment(text, &sc);
+    if (ok <= 0) {
+        Py_DECREF(text);
+        return ok < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    const char *s = sc.s;
+    PyObject *fields = NULL, *stamp = NULL, *result = NULL;
+    /* Packet.fields is dict(reversed(header)): the first of a repeated name wins. */
+    if ((fields = PyDict_New()) == NULL) {
+        goto done;
+    }
+    for (int k = sc.nhead - 1; k >= 0; k--) {
+        const Field *f = &sc.head[k];
+        PyObject *key = name_str(s, f->start, f->eq);
+        if (key == NULL) {
+            goto done;
+        }
+        PyObject *value = value_str(s, f->eq + 1, f->end);
+        if (value == NULL) {
+            Py_DECREF(key);
+            goto done;
+        }
+        int rc = PyDict_SetItem(fields, key, value);
+        Py_DECREF(key);
+        Py_DECREF(value);
+        if (rc < 0) {
+            goto done;
+        }
+    }
+    /* params.get("DataTime"): the last item named exactly DataTime (no '-', so always a param). */
+    for (Py_ssize_t k = sc.nitems - 1; k >= 0 && stamp == NULL; k--) {
+        const Item *it = &sc.items[k];
+        if (it->eq - it->start == 8 && memcmp(s + it->start, "DataTime", 8) == 0) {
+            if ((stamp = value_str(s, it->eq + 1, it->end)) == NULL) {
+                goto done;
+            }
+        }
+    }
+    if (stamp == NULL) {
+        stamp = Py_NewRef(Py_None);
+    }
+    if ((result = PyTuple_New(3)) == NULL) {
+        goto done;
+    }
+    PyTuple_SET_ITEM(result, 0, text);
+    PyTuple_SET_ITEM(result, 1, fields);
+    PyTuple_SET_ITEM(result, 2, stamp);
+    text = fields = stamp = NULL;
+done:
+    scan_release(&sc);
+    Py_XDECREF(text);
+    Py_XDECREF(fields);
+    Py_XDECREF(stamp);
+    return result;
+}
+
+/* One factor code of the data area as cp would hold it: items[k] indexes of its last value_field, RS,
+ * Data and Flag fields (a repeated field keeps its last value, as the dict assignment does), -1 if none. */
+typedef struct {
+    Py_ssize_t start, len; /* the code is s[start:start + len] */
+    Py_ssize_t value, rs, data, flag;
+} Code;
+
+#define STACK_CODES 64
+#define STACK_SLOTS 256
+
+static inline int
+field_is(const char *s, const Item *it, const char *name, Py_ssize_t len)
+{
+    return it->eq - it->dash - 1 == len && memcmp(s + it->dash + 1, name, (size_t)len) == 0;
+}
+
+/* code + tail (tail "" gives code itself), cached like a name when short and ASCII. */
+static PyObject *
+factor_str(const char *s, const Code *c, PyObject *tail)
+{
+    Py_ssize_t tail_len = PyUnicode_GET_LENGTH(tail);
+    if (tail_len == 0) {
+        return name_str(s, c->start, c->start + c->len);
+    }
+    if (PyUnicode_IS_ASCII(tail) && c->len + tail_len <= NAME_CACHE_MAX) {
+        char buf[NAME_CACHE_MAX];
+        memcpy(buf, s + c->start, (size_t)c->len);
+        memcpy(buf + c->len, PyUnicode_1BYTE_DATA(tail), (size_t)tail_len);
+        return name_str(buf, 0, c->len + tail_len);
+    }
+    PyObject *code = name_str(s, c->start, c->start + c->len);
+    if (code == NULL) {
+        return NULL;
+    }
+    PyObject *factor = PyUnicode_Concat(code, tail);
+    Py_DECREF(code);
+    return factor;
+}
+
+static PyObject *
+speedups_area_values(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_Format(PyExc_TypeError, "area_values() takes exactly 7 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *text = args[0], *value_field = args[1], *suffix = args[2], *station = args[3], *ts = args[4];
+    PyObject *reading_type = args[5], *valid_flags = args[6];
+    if (!PyUnicode_CheckExact(value_field) || !PyUnicode_CheckExact(suffix) || !PyUnicode_CheckExact(station) ||
+        !PyFloat_CheckExact(ts) || !PyFrozenSet_CheckExact(valid_flags)) {
+        Py_RETURN_NONE;
+    }
+    Scan sc;
+    int ok = scan_segment(text, &sc);
+    if (ok <= 0) {
+        return ok < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    const char *s = sc.s;
+    /* A value_field that is not ASCII matches no field name of an ASCII text. */
+    const char *vf = PyUnicode_IS_ASCII(value_field) ? (const char *)PyUnicode_1BYTE_DATA(value_field) : NULL;
+    const Py_ssize_t vf_len = PyUnicode_GET_LENGTH(value_field);
+
+    /* The codes in order of first appearance, found through an open-addressing table of code indexes. */
+    Code stack_codes[STACK_CODES];
+    Py_ssize_t stack_slots[STACK_SLOTS];
+    Code *codes = stack_codes;
+    Py_ssize_t *slots = stack_slots;
+    PyObject *readings = NULL, *stored = NULL, *result = NULL;
+    Py_ssize_t nslots = 16;
+    while (nslots < 2 * sc.nitems) {
+        nslots *= 2;
+    }
+    if (sc.nitems > STACK_CODES && (codes = PyMem_New(Code, (size_t)sc.nitems)) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (nslots > STACK_SLOTS && (slots = PyMem_New(Py_ssize_t, (size_t)nslots)) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < nslots; k++) {
+        slots[k] = -1;
+    }
+    Py_ssize_t ncodes = 0, last = -1;
+    for (Py_ssize_t k = 0; k < sc.nitems; k++) {
+        const Item *it = &sc.items[k];
+        if (it->dash <= it->start) {
+            continue; /* a param */
+        }
+        const Py_ssize_t len = it->dash - it->start;
+        Py_ssize_t at = last;
+        if (at < 0 || codes[at].len != len || !same_bytes(s + codes[at].start, s + it->start, len)) {
+            unsigned int h = 2166136261u; /* FNV-1a */
+            for (Py_ssize_t i = it->start; i < it->dash; i++) {
+                h = (h ^ (unsigned char)s[i]) * 16777619u;
+            }
+            Py_ssize_t slot = (Py_ssize_t)(h & (unsigned int)(nslots - 1));
+            for (;;) {
+                at = slots[slot];
+                if (at < 0) {
+                    at = slots[slot] = ncodes++;
+                    codes[at] = (Code){it->start, len, -1, -1, -1, -1};
+                    break;
+                }
+                if (codes[at].len == len && same_bytes(s + codes[at].start, s + it->start, len)) {
+                    break;
+                }
+                slot = (slot + 1) & (nslots - 1);
+            }
+            last = at;
+        }
+        Code *c = &codes[at];
+        if (vf != NULL && field_is(s, it, vf, vf_len)) {
+            c->value = k;
+        }
+        if (field_is(s, it, "RS", 2)) {
+            c->rs = k;
+        }
+        if (field_is(s, it, "Data", 4)) {
+            c->data = k;
+        }
+        if (field_is(s, it, "Flag", 4)) {
+            c->flag = k;
+        }
+    }
+
+    /* upload_values_py, code by code. */
+    if ((readings = PyList_New(0)) == NULL || (stored = PyDict_New()) == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < ncodes; j++) {
+        const Code *c = &codes[j];
+        Py_ssize_t k = c->value;
+        PyObject *tail = suffix;
+        if (k < 0) {
+            if (c->rs >= 0) {
+                k = c->rs;
+                tail = str_dash_RS;
+            }
+            else if ((k = c->data) < 0) {
+                continue;
+            }
+        }
+        const Item *it = &sc.items[k];
+        PyObject *number = value_str(s, it->eq + 1, it->end);
+        if (number == NULL) {
+            goto done;
+        }
+        PyObject *value = PyFloat_FromString(number); /* float(text), exactly */
+        Py_DECREF(number);
+        if (value == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_ValueError)) {
+                goto done;
+            }
+            PyErr_Clear();
+            continue;
+        }
+        if (!isfinite(PyFloat_AS_DOUBLE(value))) {
+            Py_DECREF(value);
+            continue;
+        }
+        /* flag = fields.get("Flag"); flag = flag[:1] if flag else "N" */
+        PyObject *flag;
+        if (c->flag < 0 || sc.items[c->flag].end == sc.items[c->flag].eq + 1) {
+            flag = Py_NewRef(str_N);
+        }
+        else if ((flag = value_str(s, sc.items[c->flag].eq + 1, sc.items[c->flag].eq + 2)) == NULL) {
+            Py_DECREF(value);
+            goto done;
+        }
+        PyObject *factor = factor_str(s, c, tail);
+        if (factor == NULL) {
+            Py_DECREF(value);
+            Py_DECREF(flag);
+            goto done;
+        }
+        PyObject *call[5] = {station, factor, ts, value, flag};
+        PyObject *reading = PyObject_Vectorcall(reading_type, call, 5, NULL);
+        int rc = reading == NULL ? -1 : PyList_Append(readings, reading);
+        Py_XDECREF(reading);
+        if (rc == 0) {
+            rc = PySet_Contains(valid_flags, flag);
+            if (rc > 0) {
+                PyObject *pair = PyTuple_Pack(2, value, flag);
+                rc = pair == NULL ? -1 : PyDict_SetItem(stored, factor, pair);
+                Py_XDECREF(pair);
+            }
+        }
+        Py_DECREF(value);
+        Py_DECREF(flag);
+        Py_DECREF(factor);
+        if (rc < 0) {
+            goto done;
+        }
+    }
+    if ((result = PyTuple_New(2)) == NULL) {
+        goto done;
+    }
+    PyTuple_SET_ITEM(result, 0, readings);
+    PyTuple_SET_ITEM(result, 1, stored);
+    readings = stored = NULL;
+done:
+    if (codes != stack_codes) {
+        PyMem_Free(codes);
+    }
+    if (slots != stack_slots) {
+        PyMem_Free(slots);
+    }
+    scan_release(&sc);
+    Py_XDECREF(readings);
+    Py_XDECREF(stored);
+    return result;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"crc16", speedups_crc16, METH_O,
      "crc16(data) -> int\n\nHJ 212-2017 Appendix A CRC16 of a 1-D buffer of unsigned bytes "
@@ -905,6 +1276,15 @@ static PyMethodDef speedups_methods[] = {
      "-> (readings, stored) | None\n\nconsole.core.uploads.upload_values_py for an ordinary data area "
      "(readings made by calling reading_type, stored values only for flags in valid_flags); None for "
      "anything else."},
+    {"frame_upload", (PyCFunction)(void (*)(void))speedups_frame_upload, METH_FASTCALL,
+     "frame_upload(raw, max_segment) -> (text, fields, stamp) | None\n\nFor a frame that frame_segment and "
+     "parse_segment both accept: its segment as str, the header fields as Packet.fields gives them (the "
+     "first of a repeated name wins) and the last DataTime param unchecked (None without one); None for "
+     "anything else."},
+    {"area_values", (PyCFunction)(void (*)(void))speedups_area_values, METH_FASTCALL,
+     "area_values(text, value_field, suffix, station, ts, reading_type, valid_flags)\n"
+     "-> (readings, stored) | None\n\nupload_values_py(parse_segment_py(text).cp, value_field, suffix, "
+     "station, ts) for a segment parse_segment accepts, without building cp; None for anything else."},
     {NULL, NULL, 0, NULL},
 };
 
