@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from console.core.hj212 import _c
+from console.core.hj212 import _c, parse_segment
 from console.core.models import VALID_FLAGS, Reading
 
 Values = dict[str, tuple[float, str]]  # factor -> (value, flag), as an upload is stored
 _c_upload_values = getattr(_c, "upload_values", None)
+_c_frame_upload = getattr(_c, "frame_upload", None)
+_c_area_values = getattr(_c, "area_values", None)
 
 
 def upload_values(
@@ -60,3 +62,22 @@ def upload_values_py(
             if flag in VALID_FLAGS:
                 stored[factor] = (value, flag)
     return out, stored
+
+
+def quick_upload(raw: bytes, max_segment: int) -> tuple[str, dict[str, str], str | None] | None:
+    """For a frame the C codec decodes on its own: (segment text, header fields by name, DataTime or None),
+    without building a packet. None when the C extension is missing or the frame needs ``hj212.decode``
+    (its checks, its errors)."""
+    return _c_frame_upload(raw, max_segment) if _c_frame_upload is not None else None
+
+
+def area_values(
+    text: str, value_field: str, suffix: str, station: str, ts: float
+) -> tuple[list[Reading], Values]:
+    """``upload_values`` of a data segment's factors (``parse_segment(text).cp``), read straight from the
+    text by the C extension when it can."""
+    if _c_area_values is not None:
+        done = _c_area_values(text, value_field, suffix, station, ts, Reading, VALID_FLAGS)
+        if done is not None:
+            return done
+    return upload_values(parse_segment(text).cp, value_field, suffix, station, ts)

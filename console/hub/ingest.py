@@ -9,9 +9,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from console.core import hj212
-from console.core.hj212 import FrameError, FrameSplitter, Packet
+from console.core.hj212 import FLAG_ANSWER, FrameError, FrameSplitter, Packet
 from console.core.models import VALID_FLAGS, Reading, Upload
-from console.core.uploads import upload_values
+from console.core.uploads import area_values, quick_upload, upload_values
 from console.hub.metrics import Metrics
 from console.hub.registry import Registry
 
@@ -171,6 +171,11 @@ class LoggerConnection(asyncio.BufferedProtocol):
 
     def _handle(self, raw: bytes) -> list[Reading]:
         listener = self.listener
+        quick = quick_upload(raw, listener.max_segment)
+        if quick is not None:
+            readings = self._handle_upload(*quick)
+            if readings is not None:
+                return readings
         try:
             packet = hj212.decode(raw, max_segment=listener.max_segment)
         except FrameError as exc:
@@ -197,11 +202,38 @@ class LoggerConnection(asyncio.BufferedProtocol):
             self._reject(exc)
             return []
         if upload is not None:
-            self._uploads.append(upload)
-            if len(upload[2]) < len(readings):
-                flags = sorted({r.flag for r in readings if r.flag not in VALID_FLAGS})
-                self.listener.warn(self.peer, f"readings with unknown data flags {flags}: shown, not stored")
+            self._keep_upload(readings, upload)
         return readings
+
+    def _handle_upload(self, text: str, fields: dict[str, str], stamp: str | None) -> list[Reading] | None:
+        """The usual frame without a packet: a data upload from a known logger that asks for no answer and
+        is not split. Anything else returns None and takes the full path (refusals, answers, errors)."""
+        listener = self.listener
+        spec = DATA_COMMANDS.get(fields.get("CN", ""))
+        flag = int(fields.get("Flag", "0"))  # the C codec lets only digits through
+        if spec is None or stamp is None or "PNUM" in fields or flag & FLAG_ANSWER:
+            return None
+        station, _ = listener.registry.authenticate(fields.get("MN", ""), fields.get("PW", ""))
+        if station is None:
+            return None
+        try:
+            ts = listener.data_time(stamp)
+        except FrameError:
+            return None
+        self.auth_failures = 0
+        metrics = listener.metrics
+        metrics.frames_accepted += 1
+        metrics.frames_oversize += len(text) > hj212.STANDARD_SEGMENT  # ASCII: characters are bytes
+        readings, stored = area_values(text, *spec, station.id, ts)
+        if readings:
+            self._keep_upload(readings, (station.id, ts, stored))
+        return readings
+
+    def _keep_upload(self, readings: list[Reading], upload: Upload) -> None:
+        self._uploads.append(upload)
+        if len(upload[2]) < len(readings):
+            flags = sorted({r.flag for r in readings if r.flag not in VALID_FLAGS})
+            self.listener.warn(self.peer, f"readings with unknown data flags {flags}: shown, not stored")
 
     def _bypass(self, raw: bytes) -> list[Reading]:
         """Benchmark ceiling: a frame seen before gives the readings it gave then, without decoding it.

@@ -9,7 +9,7 @@ import time
 import aiohttp
 import pytest
 
-from console.core import hj212, protocol
+from console.core import hj212, protocol, uploads
 from console.core.models import StationStatus
 from tests.net.hubkit import PW, STATIONS, TOKEN, Console, Logger, running_hub, upload
 
@@ -285,6 +285,33 @@ async def test_a_reading_with_an_unknown_flag_is_shown_but_not_stored(tmp_path, 
         stored = [r for r in hub.storage.readings_between(0, 2e9) if not r.factor.startswith("AQI")]
         assert [(r.station, r.factor, r.flag) for r in stored] == [(st.id, "a34004", "N")]
         assert "unknown data flags ['X']: shown, not stored" in caplog.text
+        await logger.close()
+        await console.close()
+
+
+@pytest.mark.parametrize("quick", [True, False], ids=["packet-free path", "packet path only"])
+async def test_uploads_come_out_alike_with_or_without_the_packet_free_path(
+    tmp_path, monkeypatch, quick
+) -> None:
+    """Most uploads skip building a packet (C extension); answers, refusals and odd flags still come right."""
+    if not quick:
+        monkeypatch.setattr(uploads, "_c_frame_upload", None)
+    async with running_hub(tmp_path) as hub:
+        console = await Console.connect(hub)
+        logger = await Logger.connect(hub)
+        await logger.send(upload(STATIONS[0], T0, AIR))
+        await logger.send(upload(STATIONS[1], T0, {"a34004": 40.0}, data_flag="X"))  # unknown flag
+        await logger.send(upload(STATIONS[2], T0, {"a34004": 41.0}, flag=5))  # asks for an answer
+        assert (await logger.answer()).cn == "9014"
+        await logger.send(upload(STATIONS[0], T0 + 60, AIR, pw="999999"))
+        assert (await logger.answer()).params["QnRtn"] == "3"
+        await console.until(lambda m: len([r for r in console.readings() if r.factor == "a34004"]) >= 3)
+        pm25 = {(r.station, r.value, r.flag) for r in console.readings() if r.factor == "a34004"}
+        assert pm25 == {(STATIONS[0].id, 35.0, "N"), (STATIONS[1].id, 40.0, "X"), (STATIONS[2].id, 41.0, "N")}
+        assert hub.writer.flush(timeout=10)
+        stored = {(r.station, r.factor) for r in hub.storage.readings_between(T0, T0) if r.factor == "a34004"}
+        assert stored == {(STATIONS[0].id, "a34004"), (STATIONS[2].id, "a34004")}  # not the unknown flag
+        assert hub.metrics.frames_accepted == 3 and hub.metrics.frames_rejected["bad_pw"] == 1
         await logger.close()
         await console.close()
 
