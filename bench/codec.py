@@ -1,5 +1,7 @@
 """HJ 212 codec micro-benchmark: µs per frame for decode, crc16 and parse_segment, with and without the
-optional C speedups (console/core/_hj212_speedups, built by tools/build_speedups.py).
+optional C speedups (console/core/_hj212_speedups, built by tools/build_speedups.py), and the hub's whole
+step from frame to readings: decode + upload_values (the packet path), and, with the speedups, the
+packet-free path of an ordinary upload (uploads.quick_upload + uploads.area_values).
 
 The frame is the ingest benchmark's: CN 2011, ten factors with Rtd and Flag (about 420 bytes).
 Usage: python bench/codec.py [--factors 10] [--repeat 7]
@@ -16,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from console.core import hj212
+from console.core import hj212, uploads
 
 CODES = ["a34004", "a34002", "a21026", "a21004", "a21005", "a05024", "a01001", "a01002", "a01006", "a01007",
          "a01008", "a34001", "a21002", "a21003", "a99001", "a00000"]  # fmt: skip
@@ -36,6 +38,15 @@ def per_call_us(fn, arg, repeat: int) -> float:
     return min(timer.repeat(repeat=repeat, number=number)) / number * 1e6
 
 
+def packet_path(raw: bytes) -> list:
+    return uploads.upload_values(hj212.decode(raw).cp, "Rtd", "", "S1", 1.0)[0]
+
+
+def packet_free_path(raw: bytes) -> list:
+    text, _fields, _stamp = uploads.quick_upload(raw, hj212.MAX_SEGMENT)
+    return uploads.area_values(text, "Rtd", "", "S1", 1.0)[0]
+
+
 def measure(raw: bytes, repeat: int) -> dict[str, float]:
     segment = hj212.check_frame(raw)
     text = segment.decode()
@@ -43,7 +54,12 @@ def measure(raw: bytes, repeat: int) -> dict[str, float]:
         "decode_us": per_call_us(hj212.decode, raw, repeat),
         "crc16_us": per_call_us(hj212.crc16, segment, repeat),
         "parse_segment_us": per_call_us(hj212.parse_segment, text, repeat),
+        "frame_to_readings_us": per_call_us(packet_path, raw, repeat),
     }
+
+
+# Where the codec and the hub's upload reading look for the C functions.
+_SWITCHES = [(hj212, "_c"), (hj212, "_c_frame_segment"), (uploads, "_c_upload_values")]
 
 
 def main() -> None:
@@ -54,15 +70,20 @@ def main() -> None:
     raw = sample_frame(args.factors)
     speedups = hj212._c
     figures: dict[str, object] = {"frame_bytes": len(raw), "speedups_built": speedups is not None}
-    hj212._c = None
+    saved = [getattr(module, name) for module, name in _SWITCHES]
+    for module, name in _SWITCHES:
+        setattr(module, name, None)
     try:
         pure = measure(raw, args.repeat)
     finally:
-        hj212._c = speedups
+        for (module, name), value in zip(_SWITCHES, saved, strict=True):
+            setattr(module, name, value)
     figures.update({f"py_{k}": round(v, 2) for k, v in pure.items()})
     print(f"pure Python   ({len(raw)}-byte frame): " + ", ".join(f"{k} {v:.2f}" for k, v in pure.items()))
     if speedups is not None:
         fast = measure(raw, args.repeat)
+        if uploads.quick_upload(raw, hj212.MAX_SEGMENT) is not None:
+            fast["packet_free_frame_to_readings_us"] = per_call_us(packet_free_path, raw, args.repeat)
         figures.update({f"c_{k}": round(v, 2) for k, v in fast.items()})
         figures["decode_speedup"] = round(pure["decode_us"] / fast["decode_us"], 2)
         print(f"C speedups    ({len(raw)}-byte frame): " + ", ".join(f"{k} {v:.2f}" for k, v in fast.items()))

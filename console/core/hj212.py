@@ -14,7 +14,7 @@ Policies (see docs/hj212.md):
 - Field names are case-sensitive. A stray ``,`` between header fields (a typo found in the standard's
   own examples) is tolerated; anything else malformed is rejected with a ``FrameError`` naming the part.
 
-``crc16`` and ``parse_segment`` use the optional C extension ``_hj212_speedups`` when it is built
+``crc16``, ``parse_segment`` and ``decode`` use the optional C extension ``_hj212_speedups`` when it is built
 (``tools/build_speedups.py``); the pure-Python ``crc16_py`` and ``parse_segment_py`` are the reference.
 """
 
