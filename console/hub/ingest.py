@@ -190,9 +190,9 @@ class LoggerConnection(asyncio.BufferedProtocol):
         metrics = listener.metrics
         metrics.frames_accepted += 1
         metrics.frames_oversize += packet.oversize
-        if "Flag" in fields and packet.wants_answer:
+        if packet.wants_answer:
             self.transport.write(hj212.encode(hj212.data_answer(packet)))
-        if "PNUM" in fields and packet.is_split:
+        if packet.is_split:
             packet = self._reassemble(packet)
             if packet is None:
                 return []
