@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import sqlite3
@@ -188,7 +189,7 @@ class Storage:
             return 0
         with self._engine.begin() as conn:
             self._write_frames(conn, cells)
-            conn.exec_driver_sql(*self._params(self._latest_sql, self._newest(conn, cells)))
+            self._upsert_rows(conn, self._latest_sql, self._newest(conn, cells))
         return stored + len(good)
 
     @staticmethod
@@ -209,7 +210,7 @@ class Storage:
     def _write_frames(self, conn: sa.Connection, cells: dict[tuple[str, float], dict]) -> None:
         if self._merge_in_db:
             rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
-            conn.exec_driver_sql(*self._params(self._frames_sql, rows))
+            self._upsert_rows(conn, self._frames_sql, rows)
             return
         c = frames.c
         for start in range(0, len(cells), 500):
@@ -406,6 +407,19 @@ class Storage:
     def _compile(self, stmt: Any) -> tuple[str, bool]:
         return str(stmt.compile(dialect=self._engine.dialect)), self._engine.dialect.positional
 
+    def _upsert_rows(self, conn: sa.Connection, compiled: tuple[str, bool], rows: list[tuple]) -> None:
+        """Run a one-row upsert for every row. SQLite takes up to BULK_ROWS rows per statement: Python's
+        driver lets go of the GIL for each statement it steps, so row by row the writer would take the GIL
+        back from the event loop tens of thousands of times a second."""
+        sql, positional = compiled
+        if not positional or not rows:
+            conn.exec_driver_sql(*self._params(compiled, rows))
+            return
+        for start in range(0, len(rows), BULK_ROWS):
+            chunk = rows[start : start + BULK_ROWS]
+            params = tuple(v for row in chunk for v in row)
+            conn.exec_driver_sql(_bulk_sql(sql, len(chunk[0]), len(chunk)), params)
+
     @staticmethod
     def _params(compiled: tuple[str, bool], rows: list[tuple]) -> tuple[str, list]:
         sql, positional = compiled
@@ -453,6 +467,19 @@ class Storage:
             conn.exec_driver_sql(*self._params(self._latest_sql, rows))
         _schema_1.drop_all(conn)
         _log.info("database moved to schema %d: %d readings now stored by upload", SCHEMA_VERSION, total)
+
+
+BULK_ROWS = 256  # rows per SQLite statement (3 columns: far under its 32,766 parameters)
+
+
+@functools.lru_cache(maxsize=64)
+def _bulk_sql(sql: str, width: int, count: int) -> str:
+    """A one-row ``INSERT ... VALUES (?, ..) ...`` rewritten for ``count`` rows."""
+    one = "(" + ", ".join("?" * width) + ")"
+    head, found, tail = sql.partition(f"VALUES {one}")
+    if not found:
+        raise ValueError(f"not a one-row insert: {sql}")
+    return f"{head}VALUES {', '.join([one] * count)}{tail}"
 
 
 def _prepare_sqlite(engine: sa.Engine) -> None:

@@ -339,3 +339,17 @@ def test_o3_daily_history_is_the_maximum_8_hour_mean(storage):
 def test_unknown_resolution_is_refused(storage):
     with pytest.raises(ValueError, match="resolution"):
         storage.history("AIR01", PM25, DAY, DAY + 60, "5m")
+
+
+def test_many_uploads_go_in_few_statements_and_a_resend_among_them_is_merged(storage, db_path):
+    """Uploads are inserted a few hundred rows a statement; a row already stored is merged, not doubled."""
+    storage.write([], [("AIR01", DAY, {PM25: (1.0, "N")})])
+    uploads = [(f"S{i:03d}", DAY + 60 * (i % 7), {PM25: (float(i), "N")}) for i in range(1000)]
+    uploads.append(("AIR01", DAY, {O3: (2.0, "N")}))
+    assert storage.write([], uploads) == 1001
+    assert _rows(db_path, "SELECT count(*) FROM frames") == [(1001,)]
+    assert storage.readings_between(DAY, DAY, limit=5)[:2] == [
+        Reading("AIR01", O3, DAY, 2.0),
+        Reading("AIR01", PM25, DAY, 1.0),
+    ]
+    assert len(storage.latest()) == 1002
