@@ -286,16 +286,11 @@ class LoggerConnection(asyncio.BufferedProtocol):
         return Packet(header=header, groups=tuple(groups))
 
 
-def to_readings(packet: Packet, station: str, data_time: Callable[[str], float]) -> list[Reading]:
-    """Readings of a data upload (CN 2011/2051/2061/2031); other commands carry none."""
-    return read_upload(packet, station, data_time)[0]
-
-
 def read_upload(
     packet: Packet, station: str, data_time: Callable[[str], float]
 ) -> tuple[list[Reading], Upload | None]:
-    """Readings of a data upload and the same as one upload to store (see ``upload_values``); other
-    commands carry neither."""
+    """Readings of a data upload (CN 2011/2051/2061/2031) and the same as one upload to store (see
+    ``upload_values``); other commands carry neither."""
     spec = DATA_COMMANDS.get(packet.cn)
     if spec is None or not packet.cp:
         return [], None

@@ -1,4 +1,4 @@
-"""Packet → readings: which values of an upload become readings, under which factor and flag."""
+"""Packet → readings: which values of an upload become readings, under which factor and flag; what is kept."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from console.core import hj212
 from console.core.hj212 import FrameError
 from console.core.models import Reading
-from console.hub.ingest import to_readings
+from console.hub.ingest import read_upload
 
 
 def _packet(cn: str, cp: dict, params: dict | None = None) -> hj212.Packet:
@@ -28,7 +28,7 @@ def test_values_flags_and_suffixes_follow_the_command() -> None:
         "a01001": {"Avg": "-"},  # not a number: no reading
         "a01002": {"Min": "3"},  # no value field: no reading
     }
-    hourly = to_readings(_packet("2061", cp), "S1", lambda text: 1000.0)
+    hourly, upload = read_upload(_packet("2061", cp), "S1", lambda text: 1000.0)
     assert hourly == [
         Reading("S1", "a34004:1h", 1000.0, 75.2, "N"),
         Reading("S1", "a34002:1h", 1000.0, 120.0, "D"),
@@ -37,11 +37,12 @@ def test_values_flags_and_suffixes_follow_the_command() -> None:
         Reading("S1", "SB1-RS", 1000.0, 1.0, "N"),
         Reading("S1", "LA:1h", 1000.0, 55.3, "N"),
     ]
-    minute = to_readings(_packet("2051", cp), "S1", lambda text: 1000.0)
+    assert upload == ("S1", 1000.0, {r.factor: (r.value, r.flag) for r in hourly})  # what storage gets
+    minute, _ = read_upload(_packet("2051", cp), "S1", lambda text: 1000.0)
     assert [r.factor for r in minute] == ["a34004", "a34002", "a21026", "a21004", "SB1-RS", "LA"]
 
 
 def test_commands_without_data_give_nothing_and_an_upload_without_time_is_refused() -> None:
-    assert to_readings(_packet("9011", {"a34004": {"Rtd": "1"}}), "S1", float) == []
+    assert read_upload(_packet("9011", {"a34004": {"Rtd": "1"}}), "S1", float) == ([], None)
     with pytest.raises(FrameError, match="without DataTime"):
-        to_readings(_packet("2011", {"a34004": {"Rtd": "1"}}, params={"RtdInterval": "30"}), "S1", float)
+        read_upload(_packet("2011", {"a34004": {"Rtd": "1"}}, params={"RtdInterval": "30"}), "S1", float)
