@@ -84,11 +84,7 @@ def ts_ms(k: int) -> int:
 
 def frame_for(st: Station, k: int) -> bytes:
     """Frame k of a station (unique per station, so its delivery can be matched)."""
-    stamp = stamp_of(k)
-    cp = {code: {"Rtd": f"{(k * 7 + i) % 500}.{i}", "Flag": "N"} for i, code in enumerate(st.factors)}
-    packet = hj212.Packet.create(qn=stamp, st="22", cn="2011", pw="123456", mn=st.mn, flag=4,
-                                 params={"DataTime": stamp}, cp=cp)  # fmt: skip
-    return hj212.encode(packet)
+    return frames_for_round(segment_templates([st], k), k)[0]
 
 
 _STAMP = "19000101000000000"  # stands for the data time in a segment template (found nowhere else in it)
@@ -102,7 +98,7 @@ def frames_for_round(templates: list[str], k: int) -> list[bytes]:
 
 
 def segment_templates(sts: list[Station], variant: int) -> list[str]:
-    """Each station's upload with its data time left open; ``variant`` picks one of 8 sets of values."""
+    """Each station's upload with its data time left open; ``variant`` picks its values."""
     out = []
     for st in sts:
         cp = {

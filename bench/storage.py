@@ -1,9 +1,14 @@
-"""Hub storage benchmark: µs per upload written through Storage.write (SQLite file, WAL), by batch size.
+"""Hub storage benchmark: writing uploads (µs each, by batch size) and reading history back (ms a query).
 
-Each upload is a new row: 500 stations, 10 factors, every station one upload per round, stamped 20 ms
-apart; a batch holds some rounds, as the writer thread collects them (half a second of ingest at about
-25,000 uploads/s is some 13,000 uploads). The database starts empty in a temporary folder.
+Writing: 500 stations, 10 factors, every upload a new row (one per station per round, stamped 20 ms
+apart); a batch holds whole rounds, as the writer thread collects them (half a second of ingest at about
+25,000 uploads/s is some 13,000 uploads). Also measured: the same with one row per SQL statement instead of
+BULK_ROWS, what the writer did before it grouped rows into statements.
 
+Reading: one station, 10 factors, 30 days of one-minute uploads; the hub's REST history queries (raw over
+a day, hourly means and daily values over 30 days) and the consoles' back-fill (every reading of 6 hours).
+
+Each part starts from an empty SQLite file in a temporary folder.
 Usage: python bench/storage.py [--stations 500] [--factors 10] [--uploads 200000]
 The last line printed is one JSON object with every figure.
 """
@@ -19,36 +24,72 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from console.hub import storage as storage_module
 from console.hub.storage import Storage
 
-T0 = 1_700_000_000.0
+T0 = 1_700_006_400.0  # a local midnight (UTC+8)
+DAY = 86_400.0
 
 
-def run(stations: int, factors: int, uploads: int, per_batch: int) -> float:
+def codes(factors: int) -> list[str]:
+    return [f"a{i:05d}" for i in range(factors)]
+
+
+def write_us(stations: int, factors: int, uploads: int, per_batch: int) -> float:
     """µs per upload for batches of ``per_batch`` uploads (whole rounds)."""
-    codes = [f"a{i:05d}" for i in range(factors)]
+    values = {c: (12.5 + i, "N") for i, c in enumerate(codes(factors))}
     rounds = max(1, per_batch // stations)
+    batches = [
+        [
+            (f"S{s:05d}", T0 + (b * rounds + k) * 0.02, dict(values))
+            for k in range(rounds)
+            for s in range(stations)
+        ]
+        for b in range(max(1, uploads // (rounds * stations)))
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         storage = Storage(f"sqlite:///{Path(tmp) / 'hub.db'}")
-        batches = []
-        for b in range(max(1, uploads // (rounds * stations))):
-            batches.append(
-                [
-                    (
-                        f"S{s:05d}",
-                        T0 + (b * rounds + k) * 0.02,
-                        {c: (12.5 + i, "N") for i, c in enumerate(codes)},
-                    )
-                    for k in range(rounds)
-                    for s in range(stations)
-                ]
-            )
         start = time.perf_counter()
         for batch in batches:
             storage.write([], batch)
         elapsed = time.perf_counter() - start
         storage.close()
     return elapsed / sum(map(len, batches)) * 1e6
+
+
+def query_ms(factors: int) -> dict[str, float]:
+    """ms per history query on 30 days of one station's one-minute uploads (best of 5)."""
+    names = codes(factors)
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = Storage(f"sqlite:///{Path(tmp) / 'hub.db'}")
+        for day in range(30):
+            base = T0 + day * DAY
+            storage.write(
+                [],
+                [
+                    ("S1", base + 60 * m, {c: (float(m % 97 + i), "N") for i, c in enumerate(names)})
+                    for m in range(1440)
+                ],
+            )
+        end = T0 + 30 * DAY
+        queries = {
+            "raw_1_day_ms": lambda: storage.history("S1", names[0], end - DAY, end, "raw"),
+            "hourly_30_days_ms": lambda: storage.history("S1", names[0], T0, end, "1h"),
+            "daily_30_days_ms": lambda: storage.history("S1", names[0], T0, end, "1d"),
+            "all_readings_6_hours_ms": lambda: storage.readings_between(end - 6 * 3600, end, limit=50_000),
+        }
+        figures = {}
+        for name, query in queries.items():
+            best = min(_timed(query) for _ in range(5))
+            figures[name] = round(best * 1000, 1)
+        storage.close()
+    return figures
+
+
+def _timed(query) -> float:
+    start = time.perf_counter()
+    query()
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -59,9 +100,21 @@ def main() -> None:
     args = p.parse_args()
     figures: dict[str, float] = {}
     for per_batch in (2_000, 5_000, 13_000):
-        us = run(args.stations, args.factors, args.uploads, per_batch)
+        us = write_us(args.stations, args.factors, args.uploads, per_batch)
         figures[f"us_per_upload_batch_{per_batch}"] = round(us, 2)
-        print(f"batches of {per_batch:>6} uploads: {us:.2f} µs an upload")
+        rows = storage_module.BULK_ROWS
+        print(f"batches of {per_batch:>6} uploads, {rows} rows a statement: {us:.2f} µs an upload")
+    bulk, storage_module.BULK_ROWS = storage_module.BULK_ROWS, 1
+    try:
+        us = write_us(args.stations, args.factors, args.uploads, 13_000)
+    finally:
+        storage_module.BULK_ROWS = bulk
+    figures["us_per_upload_batch_13000_one_row_a_statement"] = round(us, 2)
+    print(f"batches of  13000 uploads, 1 row a statement: {us:.2f} µs an upload")
+    queries = query_ms(args.factors)
+    for name, ms in queries.items():
+        print(f"{name}: {ms} ms")
+    figures.update(queries)
     print(json.dumps(figures))
 
 

@@ -57,7 +57,8 @@ class Reading(msgspec.Struct, array_like=True, frozen=True):
 
 # One logger upload as the hub stores it: (station, data time, factor -> (value, flag)). The ingest builds
 # it beside the upload's readings, so storage need not group readings back into uploads.
-Upload = tuple[str, float, dict[str, tuple[float, str]]]
+Values = dict[str, tuple[float, str]]  # factor -> (value, flag)
+Upload = tuple[str, float, Values]
 
 VALID_FLAGS = frozenset("NFMSDCTB")
 INVALID_FLAGS = frozenset("FMSDCTB")  # values that must not count as valid monitoring data

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from console.core.hj212 import _c, parse_segment
-from console.core.models import VALID_FLAGS, Reading
+from console.core.models import VALID_FLAGS, Reading, Values
 
-Values = dict[str, tuple[float, str]]  # factor -> (value, flag), as an upload is stored
 _c_upload_values = getattr(_c, "upload_values", None)
 _c_frame_upload = getattr(_c, "frame_upload", None)
 _c_area_values = getattr(_c, "area_values", None)

@@ -17,7 +17,7 @@ from msgspec.structs import astuple
 from sqlalchemy.dialects import postgresql, sqlite
 
 from console.core.batch_writer import BatchWriter
-from console.core.models import VALID_FLAGS, Reading, Station, StationKind, Upload
+from console.core.models import VALID_FLAGS, Reading, Station, StationKind, Upload, Values
 from console.hub.derive import (
     DAY_S,
     HOUR_S,
@@ -172,7 +172,7 @@ class Storage:
         Uploads come from the ingest, already checked (finite values, valid flags) and grouped; they are
         handed over (storage may change their dicts). Readings are checked here (see ``write_readings``).
         """
-        cells: dict[tuple[str, float], dict[str, tuple[float, str]]] = {}  # one per upload
+        cells: dict[tuple[str, float], Values] = {}  # one per upload
         stored = 0
         for station, ts, values in uploads:
             key = (station, ts)
@@ -207,7 +207,7 @@ class Storage:
             _log.warning("dropped %d invalid readings, e.g. %r", len(rows) - len(good), bad)
         return good
 
-    def _write_frames(self, conn: sa.Connection, cells: dict[tuple[str, float], dict]) -> None:
+    def _write_frames(self, conn: sa.Connection, cells: dict[tuple[str, float], Values]) -> None:
         if self._merge_in_db:
             rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
             self._upsert_rows(conn, self._frames_sql, rows)
@@ -221,7 +221,7 @@ class Storage:
         rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
         conn.exec_driver_sql(*self._params(self._replace_sql, rows))
 
-    def _newest(self, conn: sa.Connection, cells: dict[tuple[str, float], dict]) -> list[tuple]:
+    def _newest(self, conn: sa.Connection, cells: dict[tuple[str, float], Values]) -> list[tuple]:
         """Fold the uploads into the newest value of each factor; the packed rows of the stations touched."""
         if self._latest is None:  # first write: take up what is stored
             found = conn.execute(sa.select(latest_values.c.station, latest_values.c.data))
@@ -450,7 +450,7 @@ class Storage:
             rows = conn.execute(query.order_by(old.station, old.factor, old.ts).limit(100_000)).all()
             if not rows:
                 break
-            cells: dict[tuple[str, float], dict[str, tuple[float, str]]] = {}
+            cells: dict[tuple[str, float], Values] = {}
             for station, factor, ts, value, flag in rows:
                 cells.setdefault((station, ts), {})[factor] = (value, flag)
             self._merge_in_db, merge = False, self._merge_in_db  # one code path for every database
@@ -520,7 +520,7 @@ for _name, _ts_in_key in (("readings", True), ("latest_readings", False)):
     )
 
 _pack = msgspec.msgpack.Encoder().encode
-_unpack = msgspec.msgpack.Decoder(dict[str, tuple[float, str]]).decode  # a frame: factor -> (value, flag)
+_unpack = msgspec.msgpack.Decoder(Values).decode  # a frame: factor -> (value, flag)
 _unpack_latest = msgspec.msgpack.Decoder(dict[str, tuple[float, float, str]]).decode  # -> (ts, value, flag)
 
 
@@ -535,7 +535,7 @@ class _Newest:
 
     __slots__ = ("newest", "times", "values")
 
-    def __init__(self, values: dict[str, tuple[float, str]], times: dict[str, float], newest: float) -> None:
+    def __init__(self, values: Values, times: dict[str, float], newest: float) -> None:
         self.values = values  # factor -> (value, flag)
         self.times = times  # factor -> data time
         self.newest = newest  # the newest data time of any factor
@@ -547,7 +547,7 @@ class _Newest:
         values = {factor: (value, flag) for factor, (_, value, flag) in stored.items()}
         return cls(values, times, max(times.values(), default=-math.inf))
 
-    def fold(self, ts: float, cell: dict[str, tuple[float, str]]) -> None:
+    def fold(self, ts: float, cell: Values) -> None:
         """Take an upload's values where they are at least as new as the known ones."""
         if ts >= self.newest:  # the usual case: the station's newest upload so far
             self.values.update(cell)
