@@ -11,7 +11,15 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $(wildcard /root/.pyenv/version
 	$(wildcard /usr/local/bin/python3.1[2-9]) $(wildcard /usr/bin/python3.1[2-9]) python3; do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 
-.PHONY: run test lint contract pytest hub bench clean speedups
+.PHONY: run test lint contract pytest hub bench clean speedups system-run system-test
+
+# System packages (Qt's libraries, a CJK font, a C compiler; for tests an X server too): installed as root,
+# otherwise the one command to run is printed and make stops (tools/system_packages.sh).
+system-run:
+	@bash tools/system_packages.sh run
+
+system-test:
+	@bash tools/system_packages.sh test
 
 $(STAMP): requirements.lock pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (PySide6 6.12 crashes Python 3.11)." >&2; exit 1; fi
@@ -25,10 +33,10 @@ $(STAMP): requirements.lock pyproject.toml
 speedups: $(STAMP)
 	@$(PY) tools/build_speedups.py
 
-run: $(STAMP) speedups
+run: system-run $(STAMP) speedups
 	$(PY) main.py $(ARGS)
 
-test: $(STAMP) speedups lint contract pytest
+test: system-test $(STAMP) speedups lint contract pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
