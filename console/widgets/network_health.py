@@ -1,4 +1,5 @@
-"""Health of the monitoring network per station kind: how many are online, offline, faulty or alarming."""
+"""Health of the monitoring network per station kind: how many are online, awaiting their first report,
+offline, faulty or alarming."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class HealthRow(NamedTuple):
     offline: int
     fault: int
     alarm: int
+    awaiting: int = 0  # no report since the hub started, not yet overdue
 
 
 def kind_name(kind: str) -> str:
@@ -37,24 +39,32 @@ def kind_name(kind: str) -> str:
 
 
 # Column -> (icon shown before a non-zero count, style state of a non-zero count).
-_MARKS = {"offline": ("○", "offline"), "fault": ("▲", "stale"), "alarm": ("◆", "alert")}
+_MARKS = {
+    "awaiting": ("◌", "ok"),
+    "offline": ("○", "offline"),
+    "fault": ("▲", "stale"),
+    "alarm": ("◆", "alert"),
+}
 
 
 class NetworkHealth(QWidget):
-    """A compact table: kind, online / total, offline (grey ○), fault (amber ▲), alarm (red ◆), online %.
+    """A compact table: kind, online / total, awaiting first report (◌), offline (grey ○), fault (amber ▲),
+    alarm (red ◆), online %.
 
     Text is at the minimum readable size (the table has a line per kind).
 
-    Zero counts stay plain, so only what is wrong draws the eye. The online rate turns amber with ▼
-    below `rate_warn`.
+    Zero counts stay plain, so only what is wrong draws the eye. The awaiting column shows only while some
+    station has not reported since the hub started; the online rate counts only the stations that could
+    have reported, and turns amber with ▼ below `rate_warn`.
     """
 
-    COLUMNS = ("kind", "online", "offline", "fault", "alarm", "rate")
+    COLUMNS = ("kind", "online", "awaiting", "offline", "fault", "alarm", "rate")
 
     def __init__(self, parent: QWidget | None = None, *, rate_warn: float = 0.9) -> None:
         super().__init__(parent)
         self._rate_warn = rate_warn
         self._cells: list[list[QLabel]] = []
+        self._titles: list[QLabel] = []
         outer = QVBoxLayout(self)  # the table sits at the top; spare height stays below it
         outer.setContentsMargins(0, 0, 0, 0)
         self._grid = QGridLayout()
@@ -71,6 +81,7 @@ class NetworkHealth(QWidget):
         titles = (
             self.tr("Network"),
             self.tr("Online"),
+            self.tr("Awaiting first report"),
             self.tr("Offline"),
             self.tr("Fault"),
             self.tr("Alarm"),
@@ -81,14 +92,18 @@ class NetworkHealth(QWidget):
             theme.set_role(label, "role", "small")
             label.setAlignment(_align(col) | Qt.AlignmentFlag.AlignBottom)
             self._grid.addWidget(label, 0, col)
+            self._titles.append(label)
 
     def set_rows(self, rows: list[HealthRow]) -> None:
         """Show one line per kind, in the order given."""
         while len(self._cells) < len(rows):
             self._add_row()
+        awaiting = self.COLUMNS.index("awaiting")
+        waiting = any(row.awaiting for row in rows)
+        self._titles[awaiting].setVisible(waiting)
         for i, cells in enumerate(self._cells):
-            for label in cells:
-                label.setVisible(i < len(rows))
+            for col, label in enumerate(cells):
+                label.setVisible(i < len(rows) and (waiting or col != awaiting))
             if i < len(rows):
                 self._fill(cells, rows[i])
 
@@ -107,18 +122,19 @@ class NetworkHealth(QWidget):
     def _fill(self, cells: list[QLabel], row: HealthRow) -> None:
         cells[0].set_full_text(kind_name(row.kind))
         cells[1].setText(f"{row.online} / {row.total}")
-        for col, count in ((2, row.offline), (3, row.fault), (4, row.alarm)):
-            icon, state = _MARKS[self.COLUMNS[col]]
-            cells[col].setText(f"{icon} {count}" if count else "0")
-            theme.set_role(cells[col], "state", state if count else "dim")
-        self._fill_rate(cells[5], row)
+        for name, (icon, state) in _MARKS.items():
+            cell, count = cells[self.COLUMNS.index(name)], getattr(row, name)
+            cell.setText(f"{icon} {count}" if count else "0")
+            theme.set_role(cell, "state", state if count else "dim")
+        self._fill_rate(cells[-1], row)
 
     def _fill_rate(self, cell: QLabel, row: HealthRow) -> None:
-        if row.total <= 0:
+        could_report = row.total - row.awaiting
+        if could_report <= 0:
             cell.setText("—")
-            theme.set_role(cell, "state", "offline")
+            theme.set_role(cell, "state", "dim" if row.total else "offline")
             return
-        rate = row.online / row.total
+        rate = row.online / could_report
         low = rate < self._rate_warn
         cell.setText("{}{:.1f}%".format("▼ " if low else "", rate * 100))
         theme.set_role(cell, "state", "stale" if low else "ok")
@@ -126,6 +142,10 @@ class NetworkHealth(QWidget):
     def row_count(self) -> int:
         """Data rows shown (one per station kind with stations)."""
         return len(self._cells)
+
+    def column_shown(self, column: str) -> bool:
+        """Whether a column is shown (the awaiting column only while some station awaits its first report)."""
+        return not self._titles[self.COLUMNS.index(column)].isHidden()
 
     def cell_text(self, row: int, column: str) -> str:
         """Text shown in a data row (0-based) and column name (see COLUMNS)."""
