@@ -34,7 +34,8 @@ ZH = {
     "day": "昼间", "night": "夜间",
     # network health
     "Network": "监测网络", "Online": "在线", "Offline": "离线", "Fault": "故障", "Alarm": "报警",
-    "Online %": "在线率", "Awaiting first report": "等待首次上报", "awaiting first report": "等待首次上报",
+    "Online %": "在线率", "◌ awaiting first report since the hub started": "◌ 平台启动后等待首次上报", "Awaiting first report": "等待首次上报",
+    "awaiting first report": "等待首次上报",
     "online": "在线", "offline": "离线", "fault": "故障", "Air": "空气站", "Micro": "微站", "Scenic": "景区站", "Water": "水质站",
     "Noise": "噪声", "Fume": "餐饮油烟", "Sources": "污染源", "Odour": "恶臭",
     # compass and wind

@@ -93,8 +93,9 @@ class Simulator:
     """Drives one TCP connection per station; each reports every ``interval_s`` of simulated time.
 
     Like real loggers, each has its own moment in the interval: the loggers are spread over slots a whole
-    number of seconds apart (at most one slot per wall second), so from the start some report every second
-    and every logger has reported once within the first interval.
+    number of seconds apart (at most one slot per wall second), counted from the start, so from then on
+    some report every second and every logger has reported once within the first interval. Logger i
+    reports in slot i % slots: the network's first stations (the standard air stations) come first.
     """
 
     def __init__(
@@ -122,9 +123,11 @@ class Simulator:
         self.slots = [list(range(k, len(specs), slots)) for k in range(slots)]
         self.links: list[LoggerLink | None] = [None] * len(specs)
         self.frames_sent = self.answers = self.refusals = 0
+        self.base = float(math.ceil(clock.now()))  # data time of the first slot (HJ 212 stamps whole seconds)
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
+        self.base = float(math.ceil(self.clock.now()))
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
@@ -140,14 +143,15 @@ class Simulator:
 
     def first_slot(self, now: float) -> tuple[int, int]:
         """(interval number, slot) of the first report time at or after data time ``now``."""
-        n = math.floor(now / self.interval)
-        k = math.ceil((now - n * self.interval) / self.slot_s)
+        since = max(0.0, now - self.base)
+        n = math.floor(since / self.interval)
+        k = math.ceil((since - n * self.interval) / self.slot_s)
         return (n + 1, 0) if k >= len(self.slots) else (n, k)
 
     async def _run(self) -> None:
         n, k = self.first_slot(self.clock.now())
         while True:
-            t = n * self.interval + k * self.slot_s
+            t = self.base + n * self.interval + k * self.slot_s
             await asyncio.sleep(max(0.0, self.clock.wall_at(t) - time.time()))
             await self._report(t, self.slots[k])
             n, k = (n + 1, 0) if k + 1 == len(self.slots) else (n, k + 1)

@@ -20,8 +20,10 @@ class StatusMonitor:
 
     A station the hub has not heard from since it started is awaiting its first report, not offline, until
     ``grace`` of its intervals have passed since the first data the hub received: before that the hub has
-    not listened long enough to say it missed them. Stored data that is recent enough keeps a station
-    online across a restart (``resume_from``).
+    not listened long enough to say it missed them (intervals missed while the hub was down are no
+    evidence). Stored data that is recent enough shows a station online across a restart (``resume_from``);
+    once that data is overdue, the station too awaits its first report until the hub has listened long
+    enough.
     """
 
     def __init__(self, stations: Iterable[Station], grace: float = 3.0, silence_s: float = 180.0) -> None:
@@ -80,8 +82,6 @@ class StatusMonitor:
         self.clock = now  # judged against the wall clock once ...
         self.check(now)
         self.clock = max(last_ts.values(), default=0.0)  # ... then the network's own time goes on
-        if self._heard is not None:  # online from stored data: overdue later means offline, as before
-            self._heard.update(s for s, e in self._status.items() if e.status == StationStatus.ONLINE)
 
     def check(self, wall_now: float | None = None) -> list[StatusEntry]:
         """Status changes since the last check."""

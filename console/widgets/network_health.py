@@ -20,7 +20,7 @@ class HealthRow(NamedTuple):
     offline: int
     fault: int
     alarm: int
-    awaiting: int = 0  # no report since the hub started, not yet overdue
+    awaiting: int = 0  # no report since the hub started, not yet overdue: neither online nor offline
 
 
 def kind_name(kind: str) -> str:
@@ -39,37 +39,36 @@ def kind_name(kind: str) -> str:
 
 
 # Column -> (icon shown before a non-zero count, style state of a non-zero count).
-_MARKS = {
-    "awaiting": ("◌", "ok"),
-    "offline": ("○", "offline"),
-    "fault": ("▲", "stale"),
-    "alarm": ("◆", "alert"),
-}
+_MARKS = {"offline": ("○", "offline"), "fault": ("▲", "stale"), "alarm": ("◆", "alert")}
 
 
 class NetworkHealth(QWidget):
-    """A compact table: kind, online / total, awaiting first report (◌), offline (grey ○), fault (amber ▲),
-    alarm (red ◆), online %.
+    """A compact table: kind, online / total, offline (grey ○), fault (amber ▲), alarm (red ◆), online %.
 
     Text is at the minimum readable size (the table has a line per kind).
 
-    Zero counts stay plain, so only what is wrong draws the eye. The awaiting column shows only while some
-    station has not reported since the hub started; the online rate counts only the stations that could
-    have reported, and turns amber with ▼ below `rate_warn`.
+    Zero counts stay plain, so only what is wrong draws the eye. Stations awaiting their first report since
+    the hub started follow the online count (◌ N, dotted like their markers; a note under the table says
+    what ◌ means while there are any) and stay out of the online rate, which counts the stations that could
+    have reported; it turns amber with ▼ below `rate_warn`.
     """
 
-    COLUMNS = ("kind", "online", "awaiting", "offline", "fault", "alarm", "rate")
+    COLUMNS = ("kind", "online", "offline", "fault", "alarm", "rate")
 
     def __init__(self, parent: QWidget | None = None, *, rate_warn: float = 0.9) -> None:
         super().__init__(parent)
         self._rate_warn = rate_warn
         self._cells: list[list[QLabel]] = []
-        self._titles: list[QLabel] = []
         outer = QVBoxLayout(self)  # the table sits at the top; spare height stays below it
         outer.setContentsMargins(0, 0, 0, 0)
         self._grid = QGridLayout()
         self._grid.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(self._grid)
+        self._note = QLabel(self.tr("◌ awaiting first report since the hub started"))
+        theme.set_role(self._note, "role", "small")
+        theme.set_role(self._note, "state", "dim")
+        self._note.hide()
+        outer.addWidget(self._note)
         outer.addStretch(1)
         gap = theme.current_scale().gap_px
         self._grid.setHorizontalSpacing(gap * 2)
@@ -81,7 +80,6 @@ class NetworkHealth(QWidget):
         titles = (
             self.tr("Network"),
             self.tr("Online"),
-            self.tr("Awaiting first report"),
             self.tr("Offline"),
             self.tr("Fault"),
             self.tr("Alarm"),
@@ -92,20 +90,17 @@ class NetworkHealth(QWidget):
             theme.set_role(label, "role", "small")
             label.setAlignment(_align(col) | Qt.AlignmentFlag.AlignBottom)
             self._grid.addWidget(label, 0, col)
-            self._titles.append(label)
 
     def set_rows(self, rows: list[HealthRow]) -> None:
         """Show one line per kind, in the order given."""
         while len(self._cells) < len(rows):
             self._add_row()
-        awaiting = self.COLUMNS.index("awaiting")
-        waiting = any(row.awaiting for row in rows)
-        self._titles[awaiting].setVisible(waiting)
         for i, cells in enumerate(self._cells):
-            for col, label in enumerate(cells):
-                label.setVisible(i < len(rows) and (waiting or col != awaiting))
+            for label in cells:
+                label.setVisible(i < len(rows))
             if i < len(rows):
                 self._fill(cells, rows[i])
+        self._note.setVisible(any(row.awaiting for row in rows))
 
     def _add_row(self) -> None:
         row = len(self._cells) + 1
@@ -121,12 +116,13 @@ class NetworkHealth(QWidget):
 
     def _fill(self, cells: list[QLabel], row: HealthRow) -> None:
         cells[0].set_full_text(kind_name(row.kind))
-        cells[1].setText(f"{row.online} / {row.total}")
-        for name, (icon, state) in _MARKS.items():
-            cell, count = cells[self.COLUMNS.index(name)], getattr(row, name)
-            cell.setText(f"{icon} {count}" if count else "0")
-            theme.set_role(cell, "state", state if count else "dim")
-        self._fill_rate(cells[-1], row)
+        awaiting = f" ◌{row.awaiting}" if row.awaiting else ""
+        cells[1].setText(f"{row.online} / {row.total}{awaiting}")
+        for col, count in ((2, row.offline), (3, row.fault), (4, row.alarm)):
+            icon, state = _MARKS[self.COLUMNS[col]]
+            cells[col].setText(f"{icon} {count}" if count else "0")
+            theme.set_role(cells[col], "state", state if count else "dim")
+        self._fill_rate(cells[5], row)
 
     def _fill_rate(self, cell: QLabel, row: HealthRow) -> None:
         could_report = row.total - row.awaiting
@@ -143,9 +139,9 @@ class NetworkHealth(QWidget):
         """Data rows shown (one per station kind with stations)."""
         return len(self._cells)
 
-    def column_shown(self, column: str) -> bool:
-        """Whether a column is shown (the awaiting column only while some station awaits its first report)."""
-        return not self._titles[self.COLUMNS.index(column)].isHidden()
+    def note_text(self) -> str:
+        """The note under the table ('' while hidden)."""
+        return self._note.text() if not self._note.isHidden() else ""
 
     def cell_text(self, row: int, column: str) -> str:
         """Text shown in a data row (0-based) and column name (see COLUMNS)."""

@@ -1293,37 +1293,37 @@
 <context>
     <name>NetworkHealth</name>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="82" />
+        <location filename="../../console/widgets/network_health.py" line="81" />
         <source>Network</source>
         <translation>监测网络</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="83" />
+        <location filename="../../console/widgets/network_health.py" line="82" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="84" />
-        <source>Awaiting first report</source>
-        <translation>等待首次上报</translation>
+        <location filename="../../console/widgets/network_health.py" line="67" />
+        <source>◌ awaiting first report since the hub started</source>
+        <translation>◌ 平台启动后等待首次上报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="85" />
+        <location filename="../../console/widgets/network_health.py" line="83" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="86" />
+        <location filename="../../console/widgets/network_health.py" line="84" />
         <source>Fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="87" />
+        <location filename="../../console/widgets/network_health.py" line="85" />
         <source>Alarm</source>
         <translation>报警</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="88" />
+        <location filename="../../console/widgets/network_health.py" line="86" />
         <source>Online %</source>
         <translation>在线率</translation>
     </message>

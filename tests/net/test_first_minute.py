@@ -54,9 +54,7 @@ async def test_loggers_not_heard_from_are_awaited_then_offline_after_three_inter
             await logger.send(upload(stations[0], T0 + INTERVAL * step, AIR))
         offline = await console.until(status_event("T-002", StationStatus.OFFLINE))
         assert offline.entry.reason == "no data yet"
-        third = next(
-            m.seq for m in console.messages if isinstance(m, protocol.Readings) and clock_of(m) >= T0 + 15
-        )
+        third = next(m.seq for m in readings_events(console) if clock_of(m) >= T0 + 15)
         assert offline.seq > third  # only once the network's clock was three intervals on
         await logger.close()
         await console.close()
@@ -64,6 +62,10 @@ async def test_loggers_not_heard_from_are_awaited_then_offline_after_three_inter
 
 def clock_of(message: protocol.Readings) -> float:
     return max(r.ts for r in message.items)
+
+
+def readings_events(console: Console) -> list[protocol.Readings]:
+    return [m for m in console.messages if isinstance(m, protocol.Readings)]
 
 
 async def test_a_station_with_stored_data_resumes_as_before(tmp_path) -> None:
@@ -90,12 +92,13 @@ async def test_a_station_with_stored_data_resumes_as_before(tmp_path) -> None:
             await logger.send(upload(stations[2], now + 60 * minute, AIR))
         offline = await console.until(status_event("T-002", StationStatus.OFFLINE))
         assert int(offline.entry.reason.split()[3]) >= 3600 + 180  # "no data for N s", from the stored time
-        t1_offline = status_event(
-            "T-001", StationStatus.OFFLINE
-        )  # online from stored data: overdue is offline
+        # Online from its stored data, T-001 too is offline once the hub has listened three intervals.
+        t1_offline = status_event("T-001", StationStatus.OFFLINE)
         if not any(t1_offline(m) for m in console.messages):
             await console.until(t1_offline)
-        assert not any(status_event("T-001", StationStatus.AWAITING)(m) for m in console.messages)
+        gone = next(m for m in console.messages if t1_offline(m))
+        third = next(m.seq for m in readings_events(console) if clock_of(m) >= now + 180)
+        assert gone.seq > third and gone.entry.reason.startswith("no data for ")
         await logger.close()
         await console.close()
 

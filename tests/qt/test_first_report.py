@@ -33,8 +33,8 @@ def test_health_panel_and_markers_say_awaiting_not_offline(qtbot) -> None:
     vm.on_changes(store.apply(snapshot({s.id: StationStatus.AWAITING for s in MICROS})))
     vm.flush()
     health = view.health
-    qtbot.waitUntil(lambda: health.row_count() == 1 and health.cell_text(0, "online") == "0 / 4")
-    assert health.column_shown("awaiting") and health.cell_text(0, "awaiting") == "◌ 4"
+    qtbot.waitUntil(lambda: health.row_count() == 1 and health.cell_text(0, "online") == "0 / 4 ◌4")
+    assert health.note_text() == "◌ awaiting first report since the hub started"
     assert health.cell_text(0, "offline") == "0"
     assert health.cell_text(0, "rate") == "—" and health.cell_state(0, "rate") == "dim"  # nobody could report
     look = vm.looks["T-001"]
@@ -49,22 +49,27 @@ def test_health_panel_and_markers_say_awaiting_not_offline(qtbot) -> None:
     ):
         vm.on_changes(store.apply(event(seq, sid, status)))
     vm.flush()
-    qtbot.waitUntil(lambda: health.cell_text(0, "online") == "2 / 4")
-    assert health.cell_text(0, "awaiting") == "◌ 1" and health.cell_text(0, "offline") == "○ 1"
+    qtbot.waitUntil(lambda: health.cell_text(0, "online") == "2 / 4 ◌1")
+    assert health.cell_text(0, "offline") == "○ 1"
     assert health.cell_text(0, "rate") == "▼ 66.7%"
     assert vm.looks["T-003"].state == "offline" and vm.looks["T-004"].state == "awaiting"
 
     vm.on_changes(store.apply(event(5, "T-004", StationStatus.ONLINE)))
     vm.flush()
     qtbot.waitUntil(lambda: health.cell_text(0, "online") == "3 / 4")
-    assert not health.column_shown("awaiting")  # nobody awaited any more: the column goes
+    assert health.note_text() == ""  # nobody awaited any more: the note goes
     assert health.cell_text(0, "rate") == "▼ 75.0%"
 
 
-def test_the_awaiting_word_is_chinese_in_the_chinese_interface(chinese) -> None:
+def test_the_awaiting_words_are_chinese_in_the_chinese_interface(qtbot, chinese) -> None:
     store = Store()
     vm = WallViewModel(store)
-    store.apply(snapshot({s.id: StationStatus.AWAITING for s in MICROS}))
+    view = SituationView(vm)
+    qtbot.addWidget(view)
+    vm.on_changes(store.apply(snapshot({s.id: StationStatus.AWAITING for s in MICROS})))
+    vm.flush()
+    qtbot.waitUntil(lambda: view.health.row_count() == 1 and view.health.cell_text(0, "kind") == "微站")
+    assert view.health.note_text() == "◌ 平台启动后等待首次上报"
     assert vm.tooltip(MICROS[0])[-1] == "等待首次上报"
     store.apply(event(2, "T-001", StationStatus.OFFLINE))
     assert vm.tooltip(MICROS[0])[-1] == "离线"
