@@ -309,7 +309,7 @@ class MapView(QWebEngineView):
         the legend, tooltips and labels for the wall.
         """
         stations = list(stations)
-        # The newest state's word, in the interface language, for callers whose labels lack it.
+        # A word callers' label sets may lack (a later state), in the interface language.
         words = {"state_awaiting": QCoreApplication.translate("Map", "Awaiting first report")}
         options = {
             "center": center, "zoom": zoom, "tile_url": tile_url, "tiles_gcj02": tiles_gcj02,

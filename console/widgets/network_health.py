@@ -1,5 +1,4 @@
-"""Health of the monitoring network per station kind: how many are online, awaiting their first report,
-offline, faulty or alarming."""
+"""Health of the monitoring network per station kind: online, awaiting first report, offline, fault, alarm."""
 
 from __future__ import annotations
 

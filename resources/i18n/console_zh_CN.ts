@@ -1293,37 +1293,37 @@
 <context>
     <name>NetworkHealth</name>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="81" />
+        <location filename="../../console/widgets/network_health.py" line="80" />
         <source>Network</source>
         <translation>监测网络</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="82" />
+        <location filename="../../console/widgets/network_health.py" line="81" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="67" />
+        <location filename="../../console/widgets/network_health.py" line="66" />
         <source>◌ awaiting first report since the hub started</source>
         <translation>◌ 平台启动后等待首次上报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="83" />
+        <location filename="../../console/widgets/network_health.py" line="82" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="84" />
+        <location filename="../../console/widgets/network_health.py" line="83" />
         <source>Fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="85" />
+        <location filename="../../console/widgets/network_health.py" line="84" />
         <source>Alarm</source>
         <translation>报警</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="86" />
+        <location filename="../../console/widgets/network_health.py" line="85" />
         <source>Online %</source>
         <translation>在线率</translation>
     </message>
@@ -1584,42 +1584,42 @@
 <context>
     <name>StationKind</name>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="29" />
+        <location filename="../../console/widgets/network_health.py" line="28" />
         <source>Air</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="30" />
+        <location filename="../../console/widgets/network_health.py" line="29" />
         <source>Micro</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="31" />
+        <location filename="../../console/widgets/network_health.py" line="30" />
         <source>Scenic</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="32" />
+        <location filename="../../console/widgets/network_health.py" line="31" />
         <source>Water</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="33" />
+        <location filename="../../console/widgets/network_health.py" line="32" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="34" />
+        <location filename="../../console/widgets/network_health.py" line="33" />
         <source>Fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="35" />
+        <location filename="../../console/widgets/network_health.py" line="34" />
         <source>Sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="36" />
+        <location filename="../../console/widgets/network_health.py" line="35" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>

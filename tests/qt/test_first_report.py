@@ -7,6 +7,9 @@ from console.core.models import Reading, StationKind, StationStatus
 from console.core.store import Store
 from console.viewmodels.wall import WallViewModel
 from console.views.screens import SituationView
+from console.widgets import theme
+from console.widgets.network_health import HealthRow
+from console.widgets.theme import WallScale
 from tests.net.hubkit import station
 
 T0 = 1_795_300_000.0
@@ -73,3 +76,24 @@ def test_the_awaiting_words_are_chinese_in_the_chinese_interface(qtbot, chinese)
     assert vm.tooltip(MICROS[0])[-1] == "等待首次上报"
     store.apply(event(2, "T-001", StationStatus.OFFLINE))
     assert vm.tooltip(MICROS[0])[-1] == "离线"
+
+
+def test_the_situation_view_still_fits_its_screen_with_stations_awaited(qapp, qtbot) -> None:
+    """The awaited counts ride beside the online counts: the left screen keeps its 1920 px."""
+    font, sheet, previous = qapp.font(), qapp.styleSheet(), theme.current_scale()
+    try:
+        theme.apply_theme(qapp, WallScale())
+        view = SituationView(WallViewModel(Store()))
+        qtbot.addWidget(view)
+        kinds = [("air", 20), ("micro", 435), ("scenic", 11), ("water", 10), ("noise", 46), ("fume", 350)]
+        kinds += [("source", 20), ("odour", 13)]
+        view.health.set_rows([HealthRow(k, n, n // 3, 1, 1, 1, n - n // 3 - 1) for k, n in kinds])
+        view.resize(1920, 1080)
+        view.show()
+        qapp.processEvents()
+        assert view.health.cell_text(1, "online") == "145 / 435 ◌289"
+        assert view.width() == 1920 and view.minimumSizeHint().width() <= 1920
+    finally:  # other tests share the application
+        qapp.setFont(font)
+        qapp.setStyleSheet(sheet)
+        theme._current = previous
