@@ -34,7 +34,9 @@ ZH = {
     "day": "昼间", "night": "夜间",
     # network health
     "Network": "监测网络", "Online": "在线", "Offline": "离线", "Fault": "故障", "Alarm": "报警",
-    "Online %": "在线率", "Air": "空气站", "Micro": "微站", "Scenic": "景区站", "Water": "水质站",
+    "Online %": "在线率", "◌ awaiting first report since the hub started": "◌ 平台启动后等待首次上报", "Awaiting first report": "等待首次上报",
+    "awaiting first report": "等待首次上报",
+    "online": "在线", "offline": "离线", "fault": "故障", "Air": "空气站", "Micro": "微站", "Scenic": "景区站", "Water": "水质站",
     "Noise": "噪声", "Fume": "餐饮油烟", "Sources": "污染源", "Odour": "恶臭",
     # compass and wind
     "N": "北", "NE": "东北", "E": "东", "SE": "东南", "S": "南", "SW": "西南", "W": "西", "NW": "西北",

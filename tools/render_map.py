@@ -44,6 +44,7 @@ LABELS_ZH = {
     "odour": "恶臭监测",
     "state_ok": "正常",
     "state_alarm": "超标",
+    "state_awaiting": "等待首次上报",
     "state_offline": "离线",
     "state_stale": "数据滞后",
     "state_fault": "仪器故障",

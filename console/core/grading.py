@@ -16,6 +16,7 @@ from console.core.models import INVALID_FLAGS, Station, StationKind, StationStat
 NEUTRAL = "#8FA3BF"  # a station without an abnormal reading (non-air kinds)
 ALARM = "#FF5CA8"  # exceedance of a non-AQI limit: magenta, outside the HJ 633 palette
 OFFLINE = "#6B7280"
+AWAITING = "#C9D2DE"  # outline of a hollow marker: no report since the hub started (not yet overdue)
 # GB 3838 class colours of Chinese water bulletins: I–II blue, III green, IV yellow, V orange, worse red.
 WATER_COLOURS = ("#4FC3F7", "#1E88E5", "#43A047", "#FDD835", "#FB8C00", "#E53935")
 WATER_LABELS = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ")
@@ -39,7 +40,7 @@ class Look:
     """The marker of one station: fill colour, state, short label, grade level and why it alarms."""
 
     color: str
-    state: str  # ok | alarm | offline | stale | fault | invalid
+    state: str  # ok | alarm | awaiting | offline | stale | fault | invalid
     label: str = ""
     level: int | None = None  # AQI level 1–6 or water grade 1–6
     reason: str = ""  # machine-readable cause of an alarm (e.g. "a21026>10")
@@ -56,7 +57,13 @@ def station_look(
     data_time: float,
     local_hour: int = 12,
 ) -> Look:
-    """Grade a station from its latest values and link state at network data time ``data_time``."""
+    """Grade a station from its latest values and link state at network data time ``data_time``.
+
+    A station awaiting its first report since the hub started shows no grade: what the hub stored before
+    is too old to colour it, and it is not known to be offline either.
+    """
+    if status == StationStatus.AWAITING:
+        return Look(AWAITING, "awaiting")
     if status == StationStatus.OFFLINE or not values:
         return Look(OFFLINE, "offline")
     graded = _grade(station, values, local_hour)

@@ -24,6 +24,7 @@ class StationStatus(StrEnum):
     """Link state of a station as the hub sees it."""
 
     ONLINE = "online"
+    AWAITING = "awaiting"  # not heard from since the hub started, which has not listened three intervals yet
     OFFLINE = "offline"  # the logger missed its reporting interval
     FAULT = "fault"  # the logger reports an instrument fault (data flag D, F or B)
 

@@ -51,6 +51,7 @@ class HealthRow:
     offline: int = 0
     fault: int = 0
     alarm: int = 0
+    awaiting: int = 0  # not heard from since the hub started, not yet overdue: neither online nor offline
 
 
 def _fresh(store: Store, station_id: str, code: str) -> float | None:
@@ -67,7 +68,7 @@ def city_summary(store: Store) -> CitySummary:
     sums: dict[str, list[float]] = defaultdict(list)
     used, newest = set(), 0.0
     for station in store.stations_of(StationKind.AIR):
-        if store.station_status(station.id) == StationStatus.OFFLINE:
+        if store.station_status(station.id) in (StationStatus.OFFLINE, StationStatus.AWAITING):
             continue
         for code in CITY_KEYS:
             value = _fresh(store, station.id, code)
@@ -98,7 +99,7 @@ def township_ranking(store: Store, names: Mapping[str, str]) -> list[TownshipRow
 
 
 def network_health(store: Store, looks: Mapping[str, Look]) -> list[HealthRow]:
-    """Per network kind: totals, online, offline, fault and alarm counts."""
+    """Per network kind: totals, online, offline, fault, alarm and awaiting-first-report counts."""
     rows = {kind: HealthRow(kind.value) for kind in StationKind}
     for station in store.stations.values():
         row = rows[station.kind]
@@ -106,6 +107,9 @@ def network_health(store: Store, looks: Mapping[str, Look]) -> list[HealthRow]:
         status = store.station_status(station.id)
         if status == StationStatus.OFFLINE:
             row.offline += 1
+            continue
+        if status == StationStatus.AWAITING:
+            row.awaiting += 1
             continue
         row.online += 1
         row.fault += status == StationStatus.FAULT

@@ -122,7 +122,9 @@ def simulator_command(
     """The simulator child: same region, seed and clock as the registry; it ends when this hub ends."""
     cmd = [sys.executable, "-m", "console.hub.simulator", "--hj212", f"{args.host}:{hj212_port}"]
     cmd += ["--region", args.region, "--seed", str(args.seed), "--accel", str(args.accel)]
-    cmd += ["--start", str(start), "--model-start", str(model_start), "--parent-pid", str(os.getpid())]
+    cmd += ["--model-start", str(model_start), "--parent-pid", str(os.getpid())]
+    if args.accel != 1:  # faster than life, the simulated day goes on from where its history ends ...
+        cmd += ["--start", str(start)]  # ... at 1x the loggers stamp the wall clock, as real ones do
     if args.stations:
         cmd += ["--stations", str(args.stations)]
     if args.interval:

@@ -90,7 +90,13 @@ class LoggerLink(asyncio.Protocol):
 
 
 class Simulator:
-    """Drives one TCP connection per station; each reports every ``interval_s`` of simulated time."""
+    """Drives one TCP connection per station; each reports every ``interval_s`` of simulated time.
+
+    Like real loggers, each has its own moment in the interval: the loggers are spread over slots a whole
+    number of seconds apart (at most one slot per wall second), counted from the start, so from then on
+    some report every second and every logger has reported once within the first interval. Logger i
+    reports in slot i % slots: the network's first stations (the standard air stations) come first.
+    """
 
     def __init__(
         self,
@@ -110,12 +116,18 @@ class Simulator:
         self.clock = clock
         self.interval = interval_s or min(s.station.interval_s for s in specs)
         self.answer_every = max(1, round(1 / answer_ratio)) if answer_ratio > 0 else 0
-        self.spread = spread  # fraction of one interval (in wall time, at most 1 s) to spread sends over
+        self.spread = spread  # fraction of one slot (in wall time, at most 1 s) to spread its sends over
+        # Slots: whole seconds of data time apart, at least one wall second; logger i reports in slot i % n.
+        self.slot_s = float(max(1, math.ceil(clock.accel)))
+        slots = max(1, int(self.interval // self.slot_s))
+        self.slots = [list(range(k, len(specs), slots)) for k in range(slots)]
         self.links: list[LoggerLink | None] = [None] * len(specs)
         self.frames_sent = self.answers = self.refusals = 0
+        self.base = float(math.ceil(clock.now()))  # data time of the first slot (HJ 212 stamps whole seconds)
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
+        self.base = float(math.ceil(self.clock.now()))
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
@@ -129,23 +141,30 @@ class Simulator:
             if link is not None and link.transport is not None:
                 link.transport.close()
 
-    async def _run(self) -> None:
-        step = self.interval
-        next_t = math.ceil(self.clock.now() / step) * step
-        while True:
-            await asyncio.sleep(max(0.0, self.clock.wall_at(next_t) - time.time()))
-            await self._report(next_t)
-            next_t += step
-            if self.clock.now() - next_t > 10 * step:  # fell behind (machine busy): skip ahead
-                next_t = math.ceil(self.clock.now() / step) * step
+    def first_slot(self, now: float) -> tuple[int, int]:
+        """(interval number, slot) of the first report time at or after data time ``now``."""
+        since = max(0.0, now - self.base)
+        n = math.floor(since / self.interval)
+        k = math.ceil((since - n * self.interval) / self.slot_s)
+        return (n + 1, 0) if k >= len(self.slots) else (n, k)
 
-    async def _report(self, t: float) -> None:
-        slices = 10
-        window = min(1.0, self.interval / self.clock.accel) * self.spread
-        for part in range(slices):
-            for index in range(part, len(self.specs), slices):
+    async def _run(self) -> None:
+        n, k = self.first_slot(self.clock.now())
+        while True:
+            t = self.base + n * self.interval + k * self.slot_s
+            await asyncio.sleep(max(0.0, self.clock.wall_at(t) - time.time()))
+            await self._report(t, self.slots[k])
+            n, k = (n + 1, 0) if k + 1 == len(self.slots) else (n, k + 1)
+            if self.clock.now() - t > 10 * self.interval:  # fell behind (machine busy): skip ahead
+                n, k = self.first_slot(self.clock.now())
+
+    async def _report(self, t: float, members: list[int]) -> None:
+        parts = 10
+        window = min(1.0, self.slot_s / self.clock.accel) * self.spread
+        for part in range(parts):
+            for index in members[part::parts]:
                 await self._send(index, t)
-            await asyncio.sleep(window / slices)
+            await asyncio.sleep(window / parts)
 
     async def _send(self, index: int, t: float) -> None:
         values = self.model.sample(index, t)

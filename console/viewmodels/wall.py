@@ -186,12 +186,19 @@ class WallViewModel(QObject):
             )
         entry = self.store.status.get(station.id)
         if entry and entry.status != StationStatus.ONLINE:
-            lines.append(
-                f"{self.tr(entry.status.value)}: {self.reason_text(entry.reason)}"
-                if entry.reason
-                else self.tr(entry.status.value)
-            )
+            word = self.status_word(entry.status)
+            lines.append(f"{word}: {self.reason_text(entry.reason)}" if entry.reason else word)
         return lines
+
+    def status_word(self, status: StationStatus) -> str:
+        """A station's link state in the console's language."""
+        words = {
+            StationStatus.ONLINE: self.tr("online"),
+            StationStatus.AWAITING: self.tr("awaiting first report"),
+            StationStatus.OFFLINE: self.tr("offline"),
+            StationStatus.FAULT: self.tr("fault"),
+        }
+        return words.get(status, str(status))
 
     def _update_city(self) -> None:
         """City figures, one per turn of the event loop so no single turn holds a frame up."""

@@ -91,7 +91,10 @@ class SituationView(QWidget):
 
     def _on_health(self, rows: list[summary.HealthRow]) -> None:
         self.health.set_rows(
-            [network_health.HealthRow(r.kind, r.total, r.online, r.offline, r.fault, r.alarm) for r in rows]
+            [
+                network_health.HealthRow(r.kind, r.total, r.online, r.offline, r.fault, r.alarm, r.awaiting)
+                for r in rows
+            ]
         )
         self.health_panel.set_data_time(self._data_time)
 

@@ -41,6 +41,7 @@ DEFAULT_LABELS: dict[str, str] = {
     "odour": "Odour",
     "state_ok": "Normal",
     "state_alarm": "Exceedance",
+    "state_awaiting": "Awaiting first report",
     "state_offline": "Offline",
     "state_stale": "Stale data",
     "state_fault": "Instrument fault",

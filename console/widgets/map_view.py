@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import msgspec
 import shiboken6
 from PySide6.QtCore import (
+    QCoreApplication,
     QObject,
     QProcess,
     QProcessEnvironment,
@@ -51,8 +52,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
 class MarkerState(msgspec.Struct, array_like=True, frozen=True):
     """What one station marker shows; travels to the page as a compact JSON array.
 
-    `color` is the '#rrggbb' fill, `state` one of ok, alarm, offline, stale, fault, invalid; `label` a
-    short value beside standard stations ('75', 'Ⅲ'); `tooltip` lines of plain text (never HTML).
+    `color` is the '#rrggbb' fill, `state` one of ok, alarm, awaiting, offline, stale, fault, invalid;
+    `label` a short value beside standard stations ('75', 'Ⅲ'); `tooltip` lines of plain text (never HTML).
     """
 
     id: str
@@ -308,9 +309,11 @@ class MapView(QWebEngineView):
         the legend, tooltips and labels for the wall.
         """
         stations = list(stations)
+        # A word callers' label sets may lack (a later state), in the interface language.
+        words = {"state_awaiting": QCoreApplication.translate("Map", "Awaiting first report")}
         options = {
             "center": center, "zoom": zoom, "tile_url": tile_url, "tiles_gcj02": tiles_gcj02,
-            "font_px": font_px, "labels": dict(labels or {}), "label_kinds": list(label_kinds),
+            "font_px": font_px, "labels": words | dict(labels or {}), "label_kinds": list(label_kinds),
             "name_key": name_key,
         }  # fmt: skip
         self._ready = False

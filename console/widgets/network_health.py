@@ -1,4 +1,4 @@
-"""Health of the monitoring network per station kind: how many are online, offline, faulty or alarming."""
+"""Health of the monitoring network per station kind: online, awaiting first report, offline, fault, alarm."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class HealthRow(NamedTuple):
     offline: int
     fault: int
     alarm: int
+    awaiting: int = 0  # no report since the hub started, not yet overdue: neither online nor offline
 
 
 def kind_name(kind: str) -> str:
@@ -45,8 +46,10 @@ class NetworkHealth(QWidget):
 
     Text is at the minimum readable size (the table has a line per kind).
 
-    Zero counts stay plain, so only what is wrong draws the eye. The online rate turns amber with ▼
-    below `rate_warn`.
+    Zero counts stay plain, so only what is wrong draws the eye. Stations awaiting their first report since
+    the hub started follow the online count (◌ N, dotted like their markers; a note under the table says
+    what ◌ means while there are any) and stay out of the online rate, which counts the stations that could
+    have reported; it turns amber with ▼ below `rate_warn`.
     """
 
     COLUMNS = ("kind", "online", "offline", "fault", "alarm", "rate")
@@ -60,6 +63,11 @@ class NetworkHealth(QWidget):
         self._grid = QGridLayout()
         self._grid.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(self._grid)
+        self._note = QLabel(self.tr("◌ awaiting first report since the hub started"))
+        theme.set_role(self._note, "role", "small")
+        theme.set_role(self._note, "state", "dim")
+        self._note.hide()
+        outer.addWidget(self._note)
         outer.addStretch(1)
         gap = theme.current_scale().gap_px
         self._grid.setHorizontalSpacing(gap * 2)
@@ -91,6 +99,7 @@ class NetworkHealth(QWidget):
                 label.setVisible(i < len(rows))
             if i < len(rows):
                 self._fill(cells, rows[i])
+        self._note.setVisible(any(row.awaiting for row in rows))
 
     def _add_row(self) -> None:
         row = len(self._cells) + 1
@@ -106,7 +115,8 @@ class NetworkHealth(QWidget):
 
     def _fill(self, cells: list[QLabel], row: HealthRow) -> None:
         cells[0].set_full_text(kind_name(row.kind))
-        cells[1].setText(f"{row.online} / {row.total}")
+        awaiting = f" ◌{row.awaiting}" if row.awaiting else ""
+        cells[1].setText(f"{row.online} / {row.total}{awaiting}")
         for col, count in ((2, row.offline), (3, row.fault), (4, row.alarm)):
             icon, state = _MARKS[self.COLUMNS[col]]
             cells[col].setText(f"{icon} {count}" if count else "0")
@@ -114,11 +124,12 @@ class NetworkHealth(QWidget):
         self._fill_rate(cells[5], row)
 
     def _fill_rate(self, cell: QLabel, row: HealthRow) -> None:
-        if row.total <= 0:
+        could_report = row.total - row.awaiting
+        if could_report <= 0:
             cell.setText("—")
-            theme.set_role(cell, "state", "offline")
+            theme.set_role(cell, "state", "dim" if row.total else "offline")
             return
-        rate = row.online / row.total
+        rate = row.online / could_report
         low = rate < self._rate_warn
         cell.setText("{}{:.1f}%".format("▼ " if low else "", rate * 100))
         theme.set_role(cell, "state", "stale" if low else "ok")
@@ -126,6 +137,10 @@ class NetworkHealth(QWidget):
     def row_count(self) -> int:
         """Data rows shown (one per station kind with stations)."""
         return len(self._cells)
+
+    def note_text(self) -> str:
+        """The note under the table ('' while hidden)."""
+        return self._note.text() if not self._note.isHidden() else ""
 
     def cell_text(self, row: int, column: str) -> str:
         """Text shown in a data row (0-based) and column name (see COLUMNS)."""

@@ -10,7 +10,7 @@
   var GREY_EDGE = '#aeb6c2';
   var CYAN = '#00e5ff';
   var HEX = /^#[0-9a-fA-F]{6}$/;
-  var STATES = ['ok', 'alarm', 'offline', 'stale', 'fault', 'invalid'];
+  var STATES = ['ok', 'alarm', 'awaiting', 'offline', 'stale', 'fault', 'invalid'];
   // Drawing order, bottom to top: the many small monitors first, the standard stations last.
   var KIND_ORDER = ['fume', 'micro', 'noise', 'odour', 'source', 'scenic', 'water', 'air'];
   var KIND_RADIUS = { air: 11, water: 10, scenic: 9, source: 8, odour: 7, noise: 7, micro: 5.5, fume: 4.5 };
@@ -125,6 +125,8 @@
               color: dark ? LIGHT : NAVY, weight: dark ? 1.5 : 1, opacity: 1, dashArray: null };
     if (state === 'alarm') {
       s.radius = r * 1.3; s.fillOpacity = 1; s.color = '#ffffff'; s.weight = 3;
+    } else if (state === 'awaiting') {  // no report since the hub started: an empty dotted outline
+      s.radius = r * 0.85; s.fillOpacity = 0; s.color = colour; s.weight = 1.5; s.dashArray = '2 3';
     } else if (state === 'offline') {
       s.radius = r * 0.85; s.fillColor = GREY; s.fillOpacity = 0.9; s.color = GREY_EDGE; s.weight = 1.5;
     } else if (state === 'stale') {
@@ -459,7 +461,7 @@
   function keyPanel() {
     var box = el('div', 'eco-panel eco-key');
     var levels = [1, 2, 3, 4, 5, 6].map(aqiItem);
-    var states = ['alarm', 'stale', 'invalid', 'offline', 'fault', 'selected'].map(stateItem);
+    var states = ['alarm', 'stale', 'invalid', 'awaiting', 'offline', 'fault', 'selected'].map(stateItem);
     box.appendChild(keyColumn(label('aqi', 'AQI'), levels));
     box.appendChild(keyColumn(label('status', 'Status'), states));
     return box;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.core import grading
+from console.core import aqi, grading
 from console.core.grading import station_look
 from console.core.models import Station, StationKind, StationStatus
 from console.core.store import Value
@@ -74,3 +74,12 @@ def test_outlet_over_its_permit_limit_alarms_and_stopped_plant_is_marked() -> No
     assert look.state == "alarm" and look.reason == "a21026>10"
     stopped = {"a21026": v(0.4, "F"), "a21002": v(1.0, "F")}
     assert station_look(st(StationKind.SOURCE), stopped, StationStatus.ONLINE, NOW).state == "invalid"
+
+
+def test_a_station_awaiting_its_first_report_is_neither_graded_nor_offline_grey() -> None:
+    stored = {"a34004": v(200.0, age=10 * 60)}  # what the hub had from before it started
+    look = station_look(st(StationKind.AIR), stored, StationStatus.AWAITING, NOW)
+    assert (look.state, look.label, look.level) == ("awaiting", "", None)
+    aqi_colours = {grading.rgb_hex(aqi.category_of(x).colour) for x in (25, 75, 125, 175, 250, 350)}
+    assert look.color not in {grading.OFFLINE, grading.NEUTRAL, *aqi_colours, *grading.WATER_COLOURS}
+    assert station_look(st(StationKind.FUME), {}, StationStatus.AWAITING, NOW).state == "awaiting"

@@ -28,7 +28,7 @@ LOAD_TIMEOUT_MS = 30_000
 XSS_NAME = "<img src=x onerror=alert(1)>"
 SCRIPT_BREAKER = "</script><script>window.__xss = 1</script>"
 COLOURS = ["#00e400", "#ffff00", "#ff7e00", "#ff0000", "#99004c", "#7e0023"]
-STATES = ["ok", "alarm", "offline", "stale", "fault", "invalid"]
+STATES = ["ok", "alarm", "awaiting", "offline", "stale", "fault", "invalid"]
 
 
 def _evil_station(station_id: str, name: str, lon: float, lat: float) -> Station:
@@ -102,7 +102,7 @@ def view(make_view, stations) -> MapView:
 
 def states_for(stations: list[Station]) -> list[MarkerState]:
     return [
-        MarkerState(s.id, str(s.kind), COLOURS[i % 6], STATES[i % 6], str(i), [f"PM2.5 {i} µg/m³"])
+        MarkerState(s.id, str(s.kind), COLOURS[i % 6], STATES[i % len(STATES)], str(i), [f"PM2.5 {i} µg/m³"])
         for i, s in enumerate(stations)
     ]
 
@@ -279,6 +279,16 @@ def test_legend_prints_words_and_counts_in_the_callers_language(qtbot, make_view
     assert "2良51–100" in key and "离线" in key and "Excellent" in key
     font = evaluate(qtbot, view, "getComputedStyle(document.querySelector('.eco-panel')).fontSize")
     assert font == "30px"
+
+
+def test_a_station_awaiting_its_first_report_says_so_in_the_interface_language(qtbot, make_view, chinese):
+    air = next(s.station for s in build_network(REGION, seed=1, total=40) if s.station.kind == "air")
+    view = make_view([air])  # the caller's labels lack the word: the view brings it, translated
+    view.update_markers([MarkerState(air.id, "air", "#C9D2DE", "awaiting", "", [air.name])])
+    tooltip = f"ecoMap.state([{air.id!r}]).tooltip[{air.id!r}]"
+    qtbot.waitUntil(lambda: "等待首次上报" in (evaluate(qtbot, view, tooltip) or ""))
+    assert evaluate(qtbot, view, f"ecoMap.state([{air.id!r}]).states[{air.id!r}]") == "awaiting"
+    assert "等待首次上报" in evaluate(qtbot, view, "document.querySelector('.eco-key').textContent")
 
 
 def test_view_changed_reports_the_centre_in_wgs84(qtbot, view):
