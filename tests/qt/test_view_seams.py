@@ -26,7 +26,7 @@ from console.widgets.trend_plot import AIR_STATION_FACTORS
 
 REGION = PRESETS["yanqing"]
 T0 = 1_763_700_000.0  # 2025-11-21 12:40 in the command centre
-TICKS_MS = 5_000  # the view-models redraw on their own timers: a loaded machine may take a while
+TICKS_MS = 10_000  # the view-models redraw on their own timers: a loaded machine may take a while
 MAP_MS = 30_000
 # An hour of middling air everywhere: PM2.5 80 µg/m³ gives IAQI 107 (HJ 633: 75 -> 100, 115 -> 150,
 # rounded up), the other pollutants stay well under it, so the city AQI is 107, "lightly polluted".
@@ -93,30 +93,32 @@ def test_the_map_view_selects_a_clicked_station_and_shows_fresh_values_on_hover(
     store, vm = wall(stations)
     map_view = MapView(cache_dir=tmp_path / "map")
     view = MapScreenView(vm, map_view)
-    qtbot.addWidget(view)
-    view.resize(1400, 900)
-    view.show()
-    with qtbot.waitSignal(map_view.ready, timeout=MAP_MS):
-        map_view.load_map(boundary_geojson(REGION), stations)
-    with qtbot.waitSignal(map_view.markers_flushed, timeout=TICKS_MS):
-        feed(store, vm, snapshot(stations))
-    first, second = air_of(stations)[:2]
+    try:
+        qtbot.addWidget(view)
+        view.resize(1400, 900)
+        view.show()
+        with qtbot.waitSignal(map_view.ready, timeout=MAP_MS):
+            map_view.load_map(boundary_geojson(REGION), stations)
+        with qtbot.waitSignal(map_view.markers_flushed, timeout=TICKS_MS):
+            feed(store, vm, snapshot(stations))
+        first, second = air_of(stations)[:2]
 
-    # a click on the map selects the station everywhere, the map rings it
-    map_view.station_clicked.emit(second.id)
-    assert vm.selected == second.id
-    qtbot.waitUntil(lambda: _evaluate(qtbot, map_view, "ecoMap.state([]).selected") == second.id)
+        # a click on the map selects the station everywhere, the map rings it
+        map_view.station_clicked.emit(second.id)
+        assert vm.selected == second.id
+        qtbot.waitUntil(lambda: _evaluate(qtbot, map_view, "ecoMap.state([]).selected") == second.id)
 
-    # the store moves on between two redraws; the pointer reaches the station: the tooltip is asked for
-    # and shows the newest values, not the marker's last lines
-    fresh = protocol.Readings(epoch="e", seq=2, items=[Reading(first.id, "a34004", T0 + 60, 123.0, "N")])
-    store.apply(fresh)
-    map_view.tooltip_requested.emit(first.id)
-    tooltip = f"ecoMap.state([{first.id!r}]).tooltip[{first.id!r}]"
-    qtbot.waitUntil(lambda: "细颗粒物 123 µg/m³" in (_evaluate(qtbot, map_view, tooltip) or ""))
-    shown = _evaluate(qtbot, map_view, tooltip)
-    assert first.name in shown and "Township" in shown and "细颗粒物 80 µg/m³" not in shown
-    _dispose(map_view)
+        # the store moves on between two redraws; the pointer reaches the station: the tooltip is asked for
+        # and shows the newest values, not the marker's last lines
+        fresh = protocol.Readings(epoch="e", seq=2, items=[Reading(first.id, "a34004", T0 + 60, 123.0, "N")])
+        store.apply(fresh)
+        map_view.tooltip_requested.emit(first.id)
+        tooltip = f"ecoMap.state([{first.id!r}]).tooltip[{first.id!r}]"
+        qtbot.waitUntil(lambda: "细颗粒物 123 µg/m³" in (_evaluate(qtbot, map_view, tooltip) or ""))
+        shown = _evaluate(qtbot, map_view, tooltip)
+        assert first.name in shown and "Township" in shown and "细颗粒物 80 µg/m³" not in shown
+    finally:
+        _dispose(map_view)
 
 
 def _evaluate(qtbot, view: MapView, js: str) -> object:
