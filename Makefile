@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $(wildcard /root/.pyenv/version
 	$(wildcard /usr/local/bin/python3.1[2-9]) $(wildcard /usr/bin/python3.1[2-9]) python3; do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 
-.PHONY: run test lint contract pytest hub bench clean speedups system-run system-test
+.PHONY: run test lint contract typecheck pytest hub bench clean speedups system-run system-test
 
 # System packages (Qt's libraries, a CJK font, a C compiler; for tests an X server too): installed as root,
 # otherwise the one command to run is printed and make stops (tools/system_packages.sh).
@@ -36,7 +36,7 @@ speedups: $(STAMP)
 run: system-run $(STAMP) speedups
 	$(PY) main.py $(ARGS)
 
-test: system-test $(STAMP) speedups lint contract pytest
+test: system-test $(STAMP) speedups lint contract typecheck pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -44,6 +44,10 @@ lint: $(STAMP)
 
 contract: $(STAMP)
 	$(VENV)/bin/lint-imports
+
+# mypy over console/ (settings in pyproject.toml: strict on core and hub, checked everywhere else).
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
 
 pytest: $(STAMP) speedups
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)

@@ -47,8 +47,10 @@ class EmbeddedHub:
         """Start the child and wait for its READY line (ports)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.process = await asyncio.create_subprocess_exec(*self.command(), stdout=asyncio.subprocess.PIPE)
+        stdout = self.process.stdout
+        assert stdout is not None  # asked for as a pipe
         try:
-            line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
+            line = await asyncio.wait_for(stdout.readline(), timeout)
         except TimeoutError:
             raise EmbeddedHubError(f"the embedded hub did not start within {timeout:.0f} s") from None
         text = line.decode(errors="replace").strip()

@@ -59,7 +59,7 @@ status = sa.Table(
 )
 
 
-def _reading_columns(ts_in_key: bool = True) -> list[sa.Column]:
+def _reading_columns(ts_in_key: bool = True) -> list[sa.Column[Any]]:
     return [
         sa.Column("station", sa.Text, primary_key=True),
         sa.Column("factor", sa.Text, primary_key=True),
@@ -246,7 +246,9 @@ def _readings_sql(backfilled: int) -> str:
     A re-sent (station, factor, ts) replaces the value; a row once received live stays marked live.
     """
     c = readings.c
-    values = {name: sa.bindparam(name) for name in ("station", "factor", "ts", "value", "flag")}
+    values: dict[str, Any] = {
+        name: sa.bindparam(name) for name in ("station", "factor", "ts", "value", "flag")
+    }
     stmt = sqlite.insert(readings).values(values | {"backfilled": sa.literal_column(str(backfilled))})
     changed = {
         "value": stmt.excluded.value,
@@ -376,7 +378,7 @@ class Cache:
     def history(self, station: str, factor: str, start: float, end: float) -> list[HistoryRow]:
         """Stored points in [start, end), oldest first: hourly means where raw data was folded, raw after."""
 
-        def rows(table: sa.Table) -> sa.Select:
+        def rows(table: sa.Table) -> sa.Select[Any]:
             c = table.c
             return sa.select(c.ts, c.value, c.flag, c.backfilled).where(
                 c.station == station, c.factor == factor, c.ts >= float(start), c.ts < float(end)
@@ -395,7 +397,7 @@ class Cache:
 
     def stored_keys(self, keys: list[tuple[str, str, float]]) -> set[tuple[str, str, float]]:
         """Which of these (station, factor, ts) raw readings are stored (late arrivals skip them)."""
-        c, found = readings.c, set()
+        c, found = readings.c, set[tuple[str, str, float]]()
         with self._engine.connect() as conn:
             for start in range(0, len(keys), 300):
                 chunk = keys[start : start + 300]
@@ -524,8 +526,8 @@ class Cache:
                 old = readings.c.ts >= start, readings.c.ts < stop
                 removed += conn.execute(sa.delete(readings).where(*old)).rowcount
         with self.gate.routine(), self._writer.begin() as conn:
-            old = readings_hourly.c.ts < now - hourly_days * DAY_S
-            dropped = conn.execute(sa.delete(readings_hourly).where(old)).rowcount
+            expired = readings_hourly.c.ts < now - hourly_days * DAY_S
+            dropped = conn.execute(sa.delete(readings_hourly).where(expired)).rowcount
         return removed, dropped
 
     def _next_slice(self, cutoff: float) -> tuple[float, float] | None:
@@ -538,7 +540,10 @@ class Cache:
         return oldest, min(cutoff, max(nth if nth is not None else inf, nextafter(oldest, inf)))
 
 
-def _finite(rows: list[tuple]) -> list[tuple]:
+_Row = tuple[Any, ...]  # a Reading's fields: station, factor, ts, value, flag
+
+
+def _finite(rows: list[_Row]) -> list[_Row]:
     """The rows with a finite time and value (NaN would fail NOT NULL and lose the whole batch)."""
     good = [row for row in rows if isfinite(row[2]) and isfinite(row[3])]
     if len(good) < len(rows):
@@ -549,9 +554,9 @@ def _finite(rows: list[tuple]) -> list[tuple]:
     return good
 
 
-def _newest(rows: list[tuple]) -> list[tuple]:
+def _newest(rows: list[_Row]) -> list[_Row]:
     """The newest row of each (station, factor)."""
-    newest: dict[tuple[str, str], tuple] = {}
+    newest: dict[tuple[str, str], _Row] = {}
     for row in rows:
         kept = newest.get((row[0], row[1]))
         if kept is None or row[2] >= kept[2]:
@@ -651,7 +656,7 @@ class CacheWriter(BatchWriter):
         elif isinstance(message, protocol.EVENT_TYPES):  # an event this cache keeps nothing of: its position
             self._put([_Position(message.epoch, message.seq, False)])
 
-    def _put(self, unit: list[Any], rows: int | None = None) -> None:  # type: ignore[override]
+    def _put(self, unit: list[Any], rows: int | None = None) -> None:
         if rows is None:
             rows = sum(len(op.items) for op in unit if isinstance(op, _Readings))
         super()._put(unit, rows)

@@ -24,7 +24,7 @@ def _out_of_china_array(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 def _shift_lat(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    ret = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+    ret: np.ndarray = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
     ret += (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
     ret += (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
     ret += (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
@@ -32,7 +32,7 @@ def _shift_lat(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _shift_lon(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    ret = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+    ret: np.ndarray = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
     ret += (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
     ret += (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
     ret += (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
@@ -76,13 +76,13 @@ def gcj02_to_wgs84_arrays(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray,
 
 def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
     """Convert a WGS-84 (GPS) position to GCJ-02 (AMap/Tencent basemaps); unchanged outside China."""
-    glon, glat = wgs84_to_gcj02_arrays(np.float64(lon), np.float64(lat))
+    glon, glat = wgs84_to_gcj02_arrays(np.asarray(lon, np.float64), np.asarray(lat, np.float64))
     return float(glon), float(glat)
 
 
 def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
     """Convert a GCJ-02 position back to WGS-84 (iterative inverse); unchanged outside China."""
-    wlon, wlat = gcj02_to_wgs84_arrays(np.float64(lon), np.float64(lat))
+    wlon, wlat = gcj02_to_wgs84_arrays(np.asarray(lon, np.float64), np.asarray(lat, np.float64))
     return float(wlon), float(wlat)
 
 

@@ -138,8 +138,8 @@ def noise_look(values: Mapping[str, ValueLike], zone: str, local_hour: int) -> L
 
 def limit_look(kind: StationKind, values: Mapping[str, ValueLike]) -> Look:
     """Fume, outlets and odour: alarm on any limit exceeded, or a purifier off while cooking."""
-    limits = {StationKind.SOURCE: standards.EMISSION_LIMITS, StationKind.ODOUR: standards.ODOUR_LIMITS}
-    limits = limits.get(kind, {"a34041": standards.FUME_LIMIT})
+    by_kind = {StationKind.SOURCE: standards.EMISSION_LIMITS, StationKind.ODOUR: standards.ODOUR_LIMITS}
+    limits = by_kind.get(kind, {"a34041": standards.FUME_LIMIT})
     reasons = [f"{code}>{limit:g}" for code, limit in limits.items() if (_valid(values, code) or 0) > limit]
     if kind == StationKind.FUME and _valid(values, "SB2-RS") == 1 and _valid(values, "SB1-RS") == 0:
         reasons.append("purifier_off")

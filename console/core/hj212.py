@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 try:
-    from console.core import _hj212_speedups as _c
+    from console.core import _hj212_speedups
 except ImportError:  # not built (no C compiler): the pure-Python functions below do the work
-    _c = None
+    _hj212_speedups = None  # type: ignore[assignment]  # mypy knows the module (its .pyi); unbuilt: None
+_c = _hj212_speedups  # an assignment, so console.core.uploads may import it
 _c_frame_segment = getattr(_c, "frame_segment", None)
 
 MAX_SEGMENT = 9999
@@ -351,9 +352,9 @@ def _parse_header(text: str) -> tuple[tuple[str, str], ...]:
         if required not in keys:
             raise FrameError("missing", f"mandatory field {required} is missing")
     for key in ("Flag", "PNUM", "PNO"):
-        value = next((v for k, v in items if k == key), None)
-        if value is not None and not value.isdigit():
-            raise FrameError("data", f"{key}={value!r} is not a number")
+        found = next((v for k, v in items if k == key), None)
+        if found is not None and not found.isdigit():
+            raise FrameError("data", f"{key}={found!r} is not a number")
     return tuple(items)
 
 

@@ -36,7 +36,7 @@ class HubApi:
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
 
-    async def _get(self, path: str, **params: object) -> object:
+    async def _get(self, path: str, **params: str | float) -> object:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
         try:
@@ -48,7 +48,7 @@ class HubApi:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise HubApiError(f"{path}: {exc or exc.__class__.__name__}") from None
 
-    async def region(self) -> dict:
+    async def region(self) -> dict[str, Any]:
         """Townships and boundary GeoJSON of the hub's region."""
         return await self._get("/api/region")  # type: ignore[return-value]
 
@@ -73,7 +73,7 @@ class HubApi:
         With ``arrived_since``: the readings that arrived late since the hub's data clock stood there,
         whatever their data time (``start`` and ``end`` are then ignored).
         """
-        params: dict[str, object] = {"limit": limit}
+        params: dict[str, str | float] = {"limit": limit}
         if arrived_since is None:
             params |= {"start": start, "end": end}
         else:
@@ -149,7 +149,8 @@ class HubApi:
 
     async def attachment(self, attachment_id: str) -> bytes:
         """The bytes of an attachment (a photo)."""
-        return await self._request("GET", f"/api/attachments/{_quote(attachment_id)}", decode=False)
+        data: bytes = await self._request("GET", f"/api/attachments/{_quote(attachment_id)}", decode=False)
+        return data
 
     async def assessment(self, by: str = "township") -> list[dict[str, Any]]:
         """考核 rows per township or per person: handled, on-time rate, mean handling time, returns."""
@@ -161,7 +162,10 @@ class HubApi:
 
     async def assessment_csv(self, by: str = "township") -> bytes:
         """The same assessment as CSV, as the hub writes it."""
-        return await self._request("GET", "/api/assessment", params={"by": by, "format": "csv"}, decode=False)
+        csv: bytes = await self._request(
+            "GET", "/api/assessment", params={"by": by, "format": "csv"}, decode=False
+        )
+        return csv
 
     async def close(self) -> None:
         if self._session is not None:
@@ -194,6 +198,6 @@ def _error_text(body: bytes) -> str:
         decoded = msgspec.json.decode(body)
     except msgspec.DecodeError:
         decoded = None
-    if isinstance(decoded, dict) and isinstance(decoded.get("error"), str):
-        return decoded["error"]
+    if isinstance(decoded, dict) and isinstance(error := decoded.get("error"), str):
+        return error
     return body[:200].decode(errors="replace")

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from console.core import protocol
 from console.core.incidents import (
@@ -136,7 +137,9 @@ def sla_of(incident: Incident, now: float) -> Sla:
     return Sla(lateness, left, used)
 
 
-def _urgency(incident: Incident, now: float, unacknowledged: set[str]) -> tuple:
+def _urgency(
+    incident: Incident, now: float, unacknowledged: set[str]
+) -> tuple[bool, bool, bool, int, float, float]:
     left = sla_of(incident, now).left
     return (
         incident.id not in unacknowledged,
@@ -279,7 +282,7 @@ class IncidentBook:
         where = where or IncidentFilter()
         rows = [i for i in self.incidents.values() if where.matches(i, now)]
         names = township_names or {}
-        keys: dict[SortKey, Callable[[Incident], object]] = {
+        keys: dict[SortKey, Callable[[Incident], Any]] = {  # tuples of different shapes, each comparable
             SortKey.SEVERITY: lambda i: (-i.severity, -i.created),
             SortKey.DEADLINE: lambda i: (i.deadline is None, i.deadline or 0.0, -i.severity),
             SortKey.CREATED: lambda i: -i.created,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
 
-async def watch_parent(parent_pid: int, on_gone, interval_s: float = 1.0) -> None:
+async def watch_parent(parent_pid: int, on_gone: Callable[[], object], interval_s: float = 1.0) -> None:
     """Call ``on_gone()`` once the process ``parent_pid`` no longer exists (killed, crashed or closed)."""
     while True:
         await asyncio.sleep(interval_s)

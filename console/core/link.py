@@ -54,7 +54,7 @@ class Backoff:
     def next_delay(self) -> float:
         ceiling = min(self.cap, self.base * 2**self.attempt)
         self.attempt += 1
-        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + self._rng.uniform(0, ceiling / 2))
 
     def reset(self) -> None:
         self.attempt = 0
@@ -92,7 +92,7 @@ class HubLink:
         self.backoff = backoff or Backoff()
         self.status = LinkStatus(LinkState.CONNECTING, since=time.time())
         self.heartbeat_s = 5.0
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self.connects = 0

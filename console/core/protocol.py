@@ -135,8 +135,8 @@ EVENT_TYPES = (Readings, StationEvent, IncidentEvent)
 HUB_MESSAGE_TYPES = frozenset(t.__struct_config__.tag for t in HubMessage.__args__)
 
 _encoder = msgspec.json.Encoder()
-_client_decoder = msgspec.json.Decoder(ClientMessage)
-_hub_decoder = msgspec.json.Decoder(HubMessage)
+_client_decoder: msgspec.json.Decoder[ClientMessage] = msgspec.json.Decoder(ClientMessage)
+_hub_decoder: msgspec.json.Decoder[HubMessage] = msgspec.json.Decoder(HubMessage)
 
 
 def encode(message: _Msg) -> bytes:
@@ -154,7 +154,7 @@ def decode_hub(data: bytes | str) -> HubMessage:
     return _decode(_hub_decoder, data)
 
 
-def _decode(decoder: msgspec.json.Decoder, data: bytes | str) -> Any:
+def _decode[T](decoder: msgspec.json.Decoder[T], data: bytes | str) -> T:
     if len(data) > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"message of {len(data)} bytes exceeds the limit of {MAX_MESSAGE_BYTES}")
     try:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from console.core import protocol
 from console.core.cache import Cache, CacheWriter
 from console.core.hubapi import HubApi, HubApiError
+from console.core.models import Reading
 from console.core.store import ChangeSet, Store
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class Resync:
         self._gap_from: float | None = None
         self._live: set[tuple[str, str, float]] | None = None  # keys received live while a fill runs
         self._live_until = 0.0
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[ResyncResult] | None = None
 
     @property
     def running(self) -> bool:
@@ -157,7 +158,7 @@ class Resync:
             if after is None:
                 return
 
-    def _apply(self, new: list) -> int:
+    def _apply(self, new: list[Reading]) -> int:
         """Apply back-filled readings to the store and the cache; how many."""
         if new:
             self.on_changes(self.store.apply_backfill(new))
@@ -171,7 +172,7 @@ class Resync:
         end: float,
         after: tuple[str, str, float] | None,
         arrived_since: float | None = None,
-    ):
+    ) -> tuple[list[Reading], tuple[str, str, float] | None]:
         """One page, tried up to PAGE_TRIES times with a doubling pause (a hub just restarted may be busy)."""
         delay, attempt = 0.5, 1
         while True:
@@ -185,7 +186,9 @@ class Resync:
                 delay, attempt = delay * 2, attempt + 1
 
 
-def _missing(items: list, known: set, live: set) -> list:
+def _missing(
+    items: list[Reading], known: set[tuple[str, str, float]], live: set[tuple[str, str, float]]
+) -> list[Reading]:
     """The readings whose key is neither stored nor received live."""
     out = []
     for r in items:

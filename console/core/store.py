@@ -166,7 +166,8 @@ class Store:
         """Apply readings fetched from the hub's history to fill a gap: merged into the series in time order
         (live points stay), latest values only where newer. ``span`` is recorded as back-filled for charts."""
         change = ChangeSet()
-        latest, stations, points = self.latest, self.stations, {}
+        latest, stations = self.latest, self.stations
+        points: dict[tuple[str, str], list[tuple[float, float, str]]] = {}
         for r in items:
             station = stations.get(r.station)
             if station is None:

@@ -6,14 +6,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from console.core.hj212 import _c, parse_segment
 from console.core.models import VALID_FLAGS, Reading, Values
 
-_c_upload_values = getattr(_c, "upload_values", None)
-_c_frame_upload = getattr(_c, "frame_upload", None)
-_c_area_values = getattr(_c, "area_values", None)
+# absent when the extension is missing or was built from an older source
+_Values = Callable[..., tuple[list[Reading], Values] | None]
+_c_upload_values: _Values | None = getattr(_c, "upload_values", None)
+_c_frame_upload: Callable[[bytes, int], tuple[str, dict[str, str], str | None] | None] | None = getattr(
+    _c, "frame_upload", None
+)
+_c_area_values: _Values | None = getattr(_c, "area_values", None)
 
 
 def upload_values(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,12 @@ class Group:
     """Stations of one kind that share a factor list, with their parameters as numpy arrays."""
 
     def __init__(
-        self, sub: str, factors: tuple[str, ...], idx: np.ndarray, keys: np.ndarray, params: list[dict]
+        self,
+        sub: str,
+        factors: tuple[str, ...],
+        idx: np.ndarray,
+        keys: np.ndarray,
+        params: list[dict[str, Any]],
     ):
         self.sub = sub
         self.factors = factors
@@ -72,7 +78,7 @@ class PuffPlume:
         self.weather = weather
         self.sources = sources  # (S, 2) metres
         self.weights = weights
-        self._cache: tuple[float, tuple[np.ndarray, ...]] | None = None
+        self._cache: tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     def puffs(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Centres (x, y in metres), spreads and masses of all live puffs at time t."""
@@ -99,7 +105,8 @@ class PuffPlume:
         """PM2.5 (µg/m³) the puffs add at points (x, y)."""
         px, py, sigma, mass = self.puffs(t)
         r2 = (x[:, None] - px[None, :]) ** 2 + (y[:, None] - py[None, :]) ** 2
-        return (mass / (2.0 * np.pi * sigma**2) * np.exp(-r2 / (2.0 * sigma**2))).sum(axis=1)
+        added: np.ndarray = (mass / (2.0 * np.pi * sigma**2) * np.exp(-r2 / (2.0 * sigma**2))).sum(axis=1)
+        return added
 
 
 def to_metres(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from console.core.incidents import AuditEntry, Incident
 
@@ -27,7 +28,7 @@ def assessment(
     audits: Mapping[str, list[AuditEntry]],
     by: str,
     names: Mapping[str, str] | None = None,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """One row per township (``by="township"``) or assignee (``by="person"``), sorted by key."""
     names = names or {}
     groups: dict[str, list[tuple[Incident, list[AuditEntry]]]] = {}
@@ -40,7 +41,7 @@ def assessment(
     return [_row(key, names.get(key, key), members) for key, members in sorted(groups.items())]
 
 
-def _row(key: str, name: str, members: list[tuple[Incident, list[AuditEntry]]]) -> dict:
+def _row(key: str, name: str, members: list[tuple[Incident, list[AuditEntry]]]) -> dict[str, Any]:
     on_time, hours = 0, []
     for _incident, trail in members:
         dispatches = [e for e in trail if e.action == "dispatch"]
@@ -64,7 +65,7 @@ def _row(key: str, name: str, members: list[tuple[Incident, list[AuditEntry]]]) 
     }
 
 
-def to_csv(rows: list[dict]) -> str:
+def to_csv(rows: list[dict[str, Any]]) -> str:
     """The rows as CSV with a header line (UTF-8 text; empty cells for figures without data)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")

@@ -33,7 +33,7 @@ class DailyValue(NamedTuple):
 
     value: float
     valid: bool
-    count: int
+    count: int  # type: ignore[assignment]  # a field named like tuple.count: the stored rows read it
 
 
 def min_hourly_count(interval_s: float) -> int:
@@ -150,7 +150,10 @@ class AqiDeriver:
         return out
 
     def _close_hour(self, station: str, state: _StationState) -> list[Reading]:
-        hour, state.hour, state.closed = state.hour, None, state.hour
+        hour = state.hour
+        if hour is None:  # callers close only an open hour
+            return []
+        state.hour, state.closed = None, hour
         need = min_hourly_count(self._interval[station])
         means = {code: state.sums[code] / n for code, n in state.counts.items() if n >= need}
         state.sums, state.counts = {}, {}

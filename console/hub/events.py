@@ -8,6 +8,7 @@ from collections import deque
 
 from console.core import protocol
 from console.core.incidents import AuditEntry, Incident
+from console.core.models import Reading
 
 
 class EventLog:
@@ -24,7 +25,7 @@ class EventLog:
         self._max_bytes = max_bytes
         self._bytes = 0
 
-    def readings(self, items: list) -> bytes:
+    def readings(self, items: list[Reading]) -> bytes:
         """Sequence and encode a ``readings`` event."""
         self.seq += 1
         return self._keep(protocol.Readings(epoch=self.epoch, seq=self.seq, items=items, sent=time.time()))

@@ -22,7 +22,8 @@ def _mix64(x: np.ndarray) -> np.ndarray:
     x = x * _M1
     x = x ^ (x >> np.uint64(27))
     x = x * _M2
-    return x ^ (x >> np.uint64(31))
+    mixed: np.ndarray = x ^ (x >> np.uint64(31))
+    return mixed
 
 
 def station_keys(mns: list[str], seed: int) -> np.ndarray:
@@ -52,7 +53,8 @@ def smooth_noise(keys: np.ndarray, t: float, period_s: float, salt: int) -> np.n
     f = (t - k * period_s) / period_s
     s = f * f * (3.0 - 2.0 * f)
     u0, u1 = hash_uniform(keys, k, salt), hash_uniform(keys, k + 1, salt)
-    return (u0 + (u1 - u0) * s) * 2.0 - 1.0
+    noise: np.ndarray = (u0 + (u1 - u0) * s) * 2.0 - 1.0
+    return noise
 
 
 class FaultRates(msgspec.Struct, frozen=True, kw_only=True):

@@ -10,7 +10,7 @@ import functools
 import hashlib
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -163,7 +163,7 @@ async def _read_upload(request: web.Request) -> bytes | None:
             raise ValueError(f"malformed multipart body: {exc}") from None
         if not isinstance(part, BodyPartReader):
             raise ValueError("the multipart body holds no file")
-        read = part.read_chunk
+        read: Callable[[int], Awaitable[bytes]] = part.read_chunk
     else:
         read = request.content.read
     chunks, size = [], 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import msgspec
@@ -22,7 +22,11 @@ from console.core.protocol import Ack
 from console.hub.auth import Session
 
 _log = logging.getLogger(__name__)
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+# the dialect's INSERT: both have ON CONFLICT
+_INSERTS: dict[str, Callable[[sa.Table], sqlite.Insert | postgresql.Insert]] = {
+    "sqlite": sqlite.insert,
+    "postgresql": postgresql.insert,
+}
 
 metadata = sa.MetaData()
 incidents = sa.Table(
@@ -148,7 +152,7 @@ class IncidentStore:
         found = self._incidents(sa.select(incidents.c.body).where(incidents.c.id == ident))
         return found[0] if found else None
 
-    def _incidents(self, query: sa.Select) -> list[Incident]:
+    def _incidents(self, query: sa.Select[Any]) -> list[Incident]:
         with self._engine.connect() as conn:
             return [msgspec.json.decode(body, type=Incident) for body in conn.execute(query).scalars()]
 

@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 import msgspec
 
@@ -39,6 +39,7 @@ from console.core.incidents import (
     overdue,
 )
 from console.core.protocol import Ack, Command
+from console.core.reasons import Why
 from console.hub.incident_store import Attachment, Change, IncidentStore, IncidentWriter
 from console.hub.responsibility import Responsibility
 
@@ -64,7 +65,8 @@ class Finding(Protocol):
     ts: float
     title: str
     reason: str
-    values: dict
+    values: dict[str, Any]
+    why: Why | None
 
 
 Publish = Callable[[Incident, AuditEntry], None]
@@ -246,8 +248,8 @@ class IncidentService:
         current = self.incidents.get(self._episodes.get(key, ""))
         if f.kind == "clear":
             if current is not None and not current.clear_suggested:
-                changes = {"clear_suggested": True}
-                details = {"ts": f.ts, "why": f.why}
+                changes: dict[str, Any] = {"clear_suggested": True}
+                details: dict[str, Any] = {"ts": f.ts, "why": f.why}
                 self._publish_change(current, SYSTEM, SYSTEM, "clear", changes, f.reason, (), details)
             return
         if f.kind not in ("open", "update"):
@@ -310,7 +312,11 @@ class IncidentService:
             changes = {"level": up, "responsible": leader, "deadline": deadline}
             changes["escalations"] = incident.escalations + 1
             comment = f"overdue: escalated from {incident.level} to {up}; {leader} notified"
-            details = {"from_level": str(incident.level), "to_level": str(up), "notified": leader}
+            details: dict[str, Any] = {
+                "from_level": str(incident.level),
+                "to_level": str(up),
+                "notified": leader,
+            }
             details["deadline"] = deadline
             escalated.append(
                 self._publish_change(incident, SYSTEM, SYSTEM, "escalate", changes, comment, (), details)
@@ -440,7 +446,7 @@ class IncidentService:
 # --- argument checks ---------------------------------------------------------------------------------------
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -483,7 +489,7 @@ def _category(args: dict[str, Any]) -> str:
     value = args.get("category", "other")
     if value not in CATEGORIES:
         raise Refusal("invalid", f"category must be one of {', '.join(sorted(CATEGORIES))}")
-    return value
+    return str(value)
 
 
 def _source(args: dict[str, Any]) -> Source:

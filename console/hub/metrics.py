@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
+from typing import Protocol
 
 import psutil
 
@@ -30,6 +31,17 @@ class RateMeter:
         return total / max(1, self._seconds - 1)
 
 
+class StorageFigures(Protocol):
+    """What /metrics reads from the hub's storage writer."""
+
+    @property
+    def rows_written(self) -> int: ...
+    @property
+    def errors(self) -> int: ...
+    @property
+    def queue_depth(self) -> int: ...
+
+
 class Metrics:
     """Everything /metrics reports. Plain attributes, updated by the hub's loop."""
 
@@ -44,7 +56,7 @@ class Metrics:
         self.clients_dropped_slow = 0
         self.lag_seconds = 0.0  # age of the newest data time at the moment it was published
         self.started = time.time()
-        self.storage = None  # set by the hub: an object with rows_written, errors, queue_depth
+        self.storage: StorageFigures | None = None  # set by the hub
         self.seq = 0
 
     def reject(self, reason: str) -> None:

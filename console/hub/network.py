@@ -6,6 +6,7 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -64,7 +65,7 @@ class StationSpec(msgspec.Struct):
 
     station: Station
     pw: str  # HJ 212 access password of the logger (6 digits)
-    params: dict  # per-station simulation parameters (plain floats, bools and strings)
+    params: dict[str, Any]  # per-station simulation parameters (plain floats, bools and strings)
 
 
 class _Site(msgspec.Struct):
@@ -75,7 +76,7 @@ class _Site(msgspec.Struct):
     lat: float
     township: str = ""
     label: str = ""  # scenic spot, river section, industrial site ...
-    params: dict = msgspec.field(default_factory=dict)
+    params: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 def scale_counts(total: int | None) -> dict[StationKind, int]:
@@ -166,7 +167,7 @@ class _Placer:
 
     def grid_cell(self, code: str, lon: float, lat: float) -> str:
         """Responsibility-grid cell id: squares of `grid_km` over the township area's bounding box."""
-        minx, miny, maxx, _ = self.areas[code].bounds
+        minx, miny, maxx, _ = shapely.bounds(self.areas[code])
         km_x = _KM_PER_DEG_LAT * math.cos(math.radians(lat))
         cols = max(1, math.ceil((maxx - minx) * km_x / self.region.grid_km))
         col = min(cols - 1, int((lon - minx) * km_x / self.region.grid_km))
@@ -199,7 +200,9 @@ def _air_sites(placer: _Placer, n: int) -> list[_Site]:
     return [_Site(StationKind.AIR, lon, lat, code) for (lon, lat), code in zip(points, wanted, strict=True)]
 
 
-def _place_sites(placer: _Placer, kind: StationKind, places: tuple[Place, ...], n: int, spread_km: float):
+def _place_sites(
+    placer: _Placer, kind: StationKind, places: tuple[Place, ...], n: int, spread_km: float
+) -> list[_Site]:
     """Stations at points of interest: the first round right at each place, later rounds around them."""
     if not places:
         places = tuple(Place(t.name, t.lon, t.lat) for t in placer.region.townships)
@@ -266,7 +269,7 @@ _BUILDERS: dict[StationKind, _Builder] = {
 }
 
 
-def _kind_params(site: _Site, j: int, rng: Generator, placer: _Placer) -> dict:
+def _kind_params(site: _Site, j: int, rng: Generator, placer: _Placer) -> dict[str, Any]:
     """Simulation parameters of one station: common ones plus those of its kind."""
     params = dict(site.params)
     params["base"] = round(float(np.exp(rng.normal(0.0, 0.12))), 3)
@@ -275,7 +278,7 @@ def _kind_params(site: _Site, j: int, rng: Generator, placer: _Placer) -> dict:
     return params
 
 
-def _noise_params(rng: Generator, j: int) -> dict:
+def _noise_params(rng: Generator, j: int) -> dict[str, Any]:
     zone = str(rng.choice(_NOISE_ZONES, p=_NOISE_ZONE_WEIGHTS))
     loud_nights = zone in ("2", "4a") and rng.random() < 0.3
     return {
@@ -285,7 +288,7 @@ def _noise_params(rng: Generator, j: int) -> dict:
     }
 
 
-def _fume_params(rng: Generator, j: int) -> dict:
+def _fume_params(rng: Generator, j: int) -> dict[str, Any]:
     return {
         "offender": bool(rng.random() < 0.05),  # cooks with the purifier off
         "lunch": bool(rng.random() < 0.85),  # open at lunchtime (all are open for dinner)
@@ -294,7 +297,7 @@ def _fume_params(rng: Generator, j: int) -> dict:
     }
 
 
-def _source_params(rng: Generator, j: int) -> dict:
+def _source_params(rng: Generator, j: int) -> dict[str, Any]:
     return {
         "sub": "source_gas" if j % 5 < 3 else "source_water",
         "load": round(rng.uniform(0.45, 0.8), 3),  # typical concentration as a fraction of the limit
@@ -303,7 +306,7 @@ def _source_params(rng: Generator, j: int) -> dict:
     }
 
 
-_KIND_PARAMS: dict[StationKind, Callable[[Generator, int], dict]] = {
+_KIND_PARAMS: dict[StationKind, Callable[[Generator, int], dict[str, Any]]] = {
     StationKind.AIR: lambda rng, j: {"elev_c": round(rng.normal(0.0, 0.6), 2)},
     StationKind.MICRO: lambda rng, j: {
         "dust": round(rng.uniform(1.4, 2.4), 2),
@@ -370,7 +373,9 @@ def build_network(region: Region, seed: int, total: int | None = None) -> list[S
     return specs
 
 
-def _spec(seed: int, station_id: str, name: str, site: _Site, params: dict, placer: _Placer) -> StationSpec:
+def _spec(
+    seed: int, station_id: str, name: str, site: _Site, params: dict[str, Any], placer: _Placer
+) -> StationSpec:
     sub = params.get("sub", site.kind.value)
     station = Station(
         id=station_id,

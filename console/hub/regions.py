@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
+from typing import Any, cast
 
 import msgspec
 import numpy as np
 import shapely
 from shapely.geometry import MultiPoint, Point, mapping, shape
+from shapely.geometry.base import BaseGeometry
 
 from console.core.geo import gcj02_to_wgs84_arrays
 
@@ -246,7 +248,9 @@ def township_areas(region: Region) -> dict[str, shapely.Geometry]:
         return {str(code): division_polygon(code) for code in region.division_adcodes}
     boundary = district_boundary(region)
     seats = MultiPoint([(t.lon, t.lat) for t in region.townships])
-    cells = shapely.voronoi_polygons(seats, extend_to=shapely.box(*boundary.buffer(0.1).bounds))
+    cells = shapely.voronoi_polygons(
+        seats, extend_to=shapely.box(*shapely.bounds(shapely.buffer(boundary, 0.1)))
+    )
     areas: dict[str, shapely.Geometry] = {}
     for town in region.townships:
         seat = Point(town.lon, town.lat)
@@ -260,14 +264,16 @@ def areas_are_approximate(region: Region) -> bool:
     return not region.division_adcodes
 
 
-def _light(geometry: shapely.Geometry) -> dict:
+def _light(geometry: shapely.Geometry) -> dict[str, Any]:
     """GeoJSON geometry simplified for the map page, coordinates rounded to 6 decimals."""
-    simple = geometry.simplify(_SIMPLIFY_DEG, preserve_topology=True)
+    simple = shapely.simplify(geometry, _SIMPLIFY_DEG, preserve_topology=True)
     rounded = shapely.transform(simple, lambda c: np.round(c, _ROUND_DECIMALS))
-    return json.loads(json.dumps(mapping(rounded)))
+    # every geometry is a BaseGeometry at run time; the stubs type transform's result as the C base class
+    light: dict[str, Any] = json.loads(json.dumps(mapping(cast(BaseGeometry, rounded))))
+    return light
 
 
-def boundary_geojson(region: Region) -> dict:
+def boundary_geojson(region: Region) -> dict[str, Any]:
     """FeatureCollection (WGS-84) with the district outline and one feature per township area."""
     approximate = areas_are_approximate(region)
     features = [

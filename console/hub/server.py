@@ -105,7 +105,7 @@ class Hub:
         self._pending: list[Reading] = []  # to publish
         self._pending_rows: list[Reading] = []  # to store reading by reading
         self._pending_uploads: list[Upload] = []  # to store as uploads
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
         self.http_port = 0
         self.hj212_port = 0
@@ -259,7 +259,7 @@ class Hub:
             if self.status.clock > 0:
                 self._findings(self.rules.tick, self.status.clock)
 
-    def _findings(self, rule_step: Callable[[Any], list], arg: Any) -> None:
+    def _findings(self, rule_step: Callable[[Any], list[Any]], arg: Any) -> None:
         """Run one step of the rules and turn its findings into incidents; a rule bug is logged, and the
         readings and states still flow."""
         try:
@@ -401,7 +401,7 @@ class ClientSession:
         self._sender = asyncio.create_task(self._send_loop())
         self.dropped = False
         self.token = ""
-        self._closing: asyncio.Future | None = None
+        self._closing: asyncio.Future[bool] | None = None
 
     def push(self, data: bytes) -> bool:
         """Queue a message; False (and the console is cut) when it cannot keep up."""

@@ -87,7 +87,8 @@ def fume_station(g: Group, c: Conditions, purifier_off_rate: float) -> Result:
 
 
 def _running(g: Group, c: Conditions) -> np.ndarray:
-    return (g.p("day_only") == 0) | ((c.hour >= 7.0) & (c.hour < 19.0))
+    running: np.ndarray = (g.p("day_only") == 0) | ((c.hour >= 7.0) & (c.hour < 19.0))
+    return running
 
 
 def _exceedance(g: Group, c: Conditions, n_pollutants: int) -> np.ndarray:

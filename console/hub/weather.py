@@ -65,7 +65,8 @@ def day_of_year(t: float) -> float:
 def _ramp(x: np.ndarray) -> np.ndarray:
     """Smoothstep of x clipped to [0, 1]."""
     x = np.clip(x, 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
+    ramp: np.ndarray = x * x * (3.0 - 2.0 * x)
+    return ramp
 
 
 class _Wave:
@@ -78,8 +79,9 @@ class _Wave:
         self.amp = weights / weights.sum()
 
     def __call__(self, t: float | np.ndarray) -> np.ndarray:
-        t = np.asarray(t, dtype=float)
-        return np.sin(np.multiply.outer(t, self.omega) + self.phase) @ self.amp
+        times = np.asarray(t, dtype=float)
+        wave: np.ndarray = np.sin(np.multiply.outer(times, self.omega) + self.phase) @ self.amp
+        return wave
 
 
 def _uv(speed: float | np.ndarray, from_deg: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -125,9 +127,9 @@ class WeatherModel:
 
     def synoptic_wind(self, t: float) -> float:
         """Large-scale wind speed (m/s) without the diurnal cycle: what ventilates the region for hours."""
-        t = np.asarray(t, dtype=float)
-        speed = np.hypot(1.6 + 2.2 * self._wind_u(t), -1.6 + 2.2 * self._wind_v(t))
-        stagnant, north = self._episode_weights(t)
+        times = np.asarray(t, dtype=float)
+        speed = np.hypot(1.6 + 2.2 * self._wind_u(times), -1.6 + 2.2 * self._wind_v(times))
+        stagnant, north = self._episode_weights(times)
         return float(np.clip(1.0 - stagnant - north, 0.0, 1.0) * speed + stagnant * 1.0 + north * 7.0)
 
     def at(self, t: float) -> Weather:

@@ -139,9 +139,11 @@ class IncidentViewModel(QObject):
         self._dirty = False
         self._tasks: set[asyncio.Future] = set()
         self._pulsing: set[str] = set()
-        self._timer = QTimer(self, interval=TICK_MS, timeout=self._on_tick)
+        self._timer = QTimer(self, interval=TICK_MS)
+        self._timer.timeout.connect(self._on_tick)
         self._timer.start()
-        self._minute = QTimer(self, interval=30_000, timeout=self._refresh_markers)  # halos grow with time
+        self._minute = QTimer(self, interval=30_000)  # halos grow with time
+        self._minute.timeout.connect(self._refresh_markers)
         self._minute.start()
 
     # --- inputs ------------------------------------------------------------------------------------------
@@ -223,8 +225,11 @@ class IncidentViewModel(QObject):
             self._spawn(self._fetch_photos(list(attachment_ids)))
 
     async def _fetch_photos(self, ids: list[str]) -> None:
+        fetch = self.fetch_attachment
+        if fetch is None:
+            return
         try:
-            photos = [(i, await self.fetch_attachment(i)) for i in ids]
+            photos = [(i, await fetch(i)) for i in ids]
         except Exception as exc:
             self.message_changed.emit(self.tr("Photos not available: {0}").format(str(exc)))
             return
@@ -399,9 +404,12 @@ class IncidentViewModel(QObject):
         self.on_changes(change)
 
     async def _fetch_assessment(self, by: str) -> None:
+        fetch = self.fetch_assessment
+        if fetch is None:
+            return
         self.busy_changed.emit(True)
         try:
-            rows = await self.fetch_assessment(by)
+            rows = await fetch(by)
         except Exception as exc:
             self.message_changed.emit(self.tr("Assessment not available: {0}").format(str(exc)))
             return
@@ -410,8 +418,11 @@ class IncidentViewModel(QObject):
         self.assessment_changed.emit(by, rows)
 
     async def _export(self, by: str, path: Path) -> None:
+        fetch = self.fetch_assessment_csv
+        if fetch is None:
+            return
         try:
-            data = await self.fetch_assessment_csv(by)
+            data = await fetch(by)
             await asyncio.get_running_loop().run_in_executor(None, path.write_bytes, data)
         except Exception as exc:
             self.message_changed.emit(self.tr("Export failed: {0}").format(str(exc)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -14,7 +15,7 @@ from console.core.factors import FACTORS, unit_of
 from console.core.grading import Look, station_look
 from console.core.link import LinkStatus
 from console.core.models import Station, StationKind, StationStatus
-from console.core.store import ChangeSet, Store
+from console.core.store import ChangeSet, Series, Store
 from console.widgets.event_list import EventRow
 from console.widgets.map_view import MarkerState
 
@@ -32,10 +33,11 @@ class Spread(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._steps: list = []
-        self._timer = QTimer(self, singleShot=True, interval=0, timeout=self._next)
+        self._steps: list[Callable[[], object]] = []
+        self._timer = QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self._next)
 
-    def run(self, *steps) -> None:
+    def run(self, *steps: Callable[[], object]) -> None:
         self._steps = list(steps)
         self._timer.start()
 
@@ -75,7 +77,9 @@ class WallViewModel(QObject):
     link_changed = Signal(object)
     data_time_changed = Signal(float)
 
-    def __init__(self, store: Store, township_names: dict[str, str] | None = None, parent=None) -> None:
+    def __init__(
+        self, store: Store, township_names: dict[str, str] | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.township_names = dict(township_names or {})
@@ -84,6 +88,7 @@ class WallViewModel(QObject):
         self.events: deque[EventRow] = deque(maxlen=MAX_EVENTS)
         self._pending = ChangeSet()
         self._last_city = 0.0
+        self._city_due = False  # a change has come that the city figures do not show yet
         self._spread = Spread(self)
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
@@ -133,9 +138,12 @@ class WallViewModel(QObject):
             self.data_time_changed.emit(self.store.data_time)
             if self.selected and (change.snapshot or self.selected in change.stations):
                 self.station_series_changed.emit(self.selected)
+        # a change inside the second after the last city update is kept for a later tick, not dropped
+        self._city_due = self._city_due or bool(change)
         now = time.monotonic()
-        if force_city or (change and now - self._last_city >= CITY_EVERY_S) or (change.snapshot and change):
+        if force_city or (self._city_due and now - self._last_city >= CITY_EVERY_S) or change.snapshot:
             self._last_city = now
+            self._city_due = False
             self._update_city()
 
     def _update_markers(self, change: ChangeSet) -> None:
@@ -162,6 +170,11 @@ class WallViewModel(QObject):
         return MarkerState(
             station.id, station.kind.value, look.color, look.state, look.label, self.tooltip(station)
         )
+
+    def tooltip_for(self, station_id: str) -> list[str]:
+        """A station's tooltip lines by id (the map asks when the pointer reaches it); none if unknown."""
+        station = self.store.stations.get(station_id)
+        return self.tooltip(station) if station is not None else []
 
     def tooltip(self, station: Station) -> list[str]:
         """Plain-text lines: name, township, latest values with units and flags, data time, status."""
@@ -275,7 +288,7 @@ class WallViewModel(QObject):
 
     # --- series for trends -------------------------------------------------------------------------------
 
-    def series_for(self, station_id: str, code: str):
+    def series_for(self, station_id: str, code: str) -> Series | None:
         """The store's recent series of a factor at a station, or None."""
         return self.store.series.get((station_id, code))
 

@@ -71,7 +71,7 @@ class DispatchWindow(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         self._bind(vm)
-        QShortcut(QKeySequence("Ctrl+D"), self, activated=self.close)
+        QShortcut(QKeySequence("Ctrl+D"), self).activated.connect(self.close)
         self.resize(1600, 900)
 
     def _bind(self, vm: IncidentViewModel) -> None:

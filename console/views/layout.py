@@ -64,7 +64,8 @@ def load_layout(path: Path) -> list[ScreenPlan]:
 
 
 def _screen(path: Path, n: int, entry: object) -> ScreenPlan:
-    views = entry.get("views") if isinstance(entry, dict) else None
+    fields = entry if isinstance(entry, dict) else {}
+    views = fields.get("views")
     if not isinstance(views, list) or not views or not all(isinstance(v, str) for v in views):
         raise LayoutError(f"{path}: screen {n} needs views = [...] naming some of {', '.join(VIEWS)}")
     unknown = [v for v in views if v not in VIEWS]
@@ -72,7 +73,7 @@ def _screen(path: Path, n: int, entry: object) -> ScreenPlan:
         raise LayoutError(
             f"{path}: screen {n} names unknown view(s) {', '.join(unknown)}; use {', '.join(VIEWS)}"
         )
-    stretch = entry.get("stretch", [])
+    stretch = fields.get("stretch", [])
     if stretch and (len(stretch) != len(views) or not all(isinstance(s, int) and s > 0 for s in stretch)):
         raise LayoutError(f"{path}: screen {n} stretch must have one positive integer per view")
     return ScreenPlan(list(views), list(stretch))
@@ -90,11 +91,11 @@ def fit_to_screens(plan: list[ScreenPlan], screens: int) -> list[ScreenPlan]:
         kept[-1].stretch += extra.stretch
     seen: set[str] = set()
     for screen in kept:  # a view can only be in one place
-        pairs = [
-            (v, s)
-            for v, s in zip(screen.views, screen.stretch, strict=True)
-            if not (v in seen or seen.add(v))
-        ]
+        pairs = []
+        for v, s in zip(screen.views, screen.stretch, strict=True):
+            if v not in seen:
+                seen.add(v)
+                pairs.append((v, s))
         screen.views, screen.stretch = [v for v, _ in pairs], [s for _, s in pairs]
     return [s for s in kept if s.views]
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -26,7 +27,7 @@ from console.viewmodels.wall import Spread, WallViewModel
 from console.views.dispatch import bind_queue
 from console.widgets import network_health, theme
 from console.widgets.aqi_headline import AqiHeadline
-from console.widgets.event_list import EventList
+from console.widgets.event_list import EventList, EventRow
 from console.widgets.incident_queue import AlarmSound, IncidentQueue, StageCounts
 from console.widgets.map_view import MapView
 from console.widgets.network_health import NetworkHealth
@@ -129,7 +130,8 @@ class MapScreenView(QWidget):
         self.map.station_clicked.connect(vm.select_station)
         self.map.tooltip_requested.connect(lambda sid: self.map.set_tooltip(sid, vm.tooltip_for(sid)))
         self.map.ready.connect(self.map.fit_district)
-        self._refit = QTimer(self, singleShot=True, interval=300, timeout=self.map.fit_district)
+        self._refit = QTimer(self, singleShot=True, interval=300)
+        self._refit.timeout.connect(self.map.fit_district)
         self.wind_panel: Panel | None = None
         if incidents is not None:  # incidents with deadline halos; picking one centres the map on it
             incidents.markers_changed.connect(self.map.set_incidents)
@@ -143,7 +145,7 @@ class MapScreenView(QWidget):
             self.wind_panel.raise_()
             vm.wind_changed.connect(self._on_wind)  # a bound method: disconnected when this view goes
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """The window took its final size (or a monitor changed): show the whole district again."""
         super().resizeEvent(event)
         if self.wind_panel is not None:
@@ -280,14 +282,14 @@ class ActionView(QWidget):
         vm.station_series_changed.connect(self._on_station_series)
         vm.city_trend_changed.connect(self._on_city_trend)
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """With incidents, the rows keep fixed shares of the height: a plot's size hint must not squeeze
         the queue (stretch factors alone give way to expanding children)."""
         super().resizeEvent(event)
         rows = getattr(self, "_rows", ())
-        if not rows:
-            return
         layout = self.layout()
+        if not rows or layout is None:
+            return
         margins = layout.contentsMargins()
         room = self.height() - margins.top() - margins.bottom() - layout.spacing() * (len(rows) - 1)
         for widget, share in rows:
@@ -306,10 +308,11 @@ class ActionView(QWidget):
     def _on_critical_raised(self, _incident_id: str) -> None:
         self.board.alarm.set_active(True)
 
-    def _on_incident_counts(self, _counts: dict) -> None:
-        self.incidents_panel.set_data_time(self.incidents_vm.book.clock())
+    def _on_incident_counts(self, _counts: dict[object, int]) -> None:
+        if self.incidents_vm is not None:
+            self.incidents_panel.set_data_time(self.incidents_vm.book.clock())
 
-    def _on_events(self, rows: list) -> None:
+    def _on_events(self, rows: list[EventRow]) -> None:
         self.events.set_events(rows)
         self.events_panel.set_data_time(self.vm.store.data_time or None)
 

@@ -38,7 +38,9 @@ class HelpOverlay(QLabel):
         ]
 
     def toggle(self) -> None:
-        self.setGeometry(self.parentWidget().rect())
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
         self.setVisible(not self.isVisible())
         self.raise_()
 
@@ -123,6 +125,7 @@ class WallWindows:
         self._settle.setInterval(50)
         self._settle.timeout.connect(self.arrange)
         app = QGuiApplication.instance()
+        assert isinstance(app, QGuiApplication), "wall windows need a GUI application"
         app.screenAdded.connect(self._on_screen_added)
         app.screenRemoved.connect(self._on_screens_changed)
         for screen in app.screens():

@@ -117,7 +117,8 @@ class AssessmentView(QWidget):
 
     def shown_rows(self) -> list[list[str]]:
         return [
-            [self.table.item(r, c).text() for c in range(len(COLUMNS))] for r in range(self.table.rowCount())
+            [item.text() if (item := self.table.item(r, c)) else "" for c in range(len(COLUMNS))]
+            for r in range(self.table.rowCount())
         ]
 
     def _choose_file(self) -> None:

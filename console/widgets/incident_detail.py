@@ -122,8 +122,8 @@ class IncidentDetailPane(QWidget):
         layout.addLayout(self.fields)
         self.why_title = theme.label(self.tr("Why it was raised"), "strong")
         self.trail_title = theme.label(self.tr("Audit trail"), "strong")
-        for widget in (self.why_title, self.why, self.trail_title, self.trail_note, self.trail):
-            layout.addWidget(widget)
+        for part in (self.why_title, self.why, self.trail_title, self.trail_note, self.trail):
+            layout.addWidget(part)
         layout.addStretch(1)
 
     def _build_trail(self) -> QTableWidget:
@@ -318,6 +318,6 @@ class IncidentDetailPane(QWidget):
     def trail_rows(self) -> list[list[str]]:
         """The audit trail as shown, newest first."""
         return [
-            [self.trail.item(r, c).text() if self.trail.item(r, c) else "" for c in range(TRAIL_COLUMNS)]
+            [item.text() if (item := self.trail.item(r, c)) else "" for c in range(TRAIL_COLUMNS)]
             for r in range(self.trail.rowCount())
         ]

@@ -263,7 +263,9 @@ class ReportDialog(QDialog):
         self.station.addItem("", "")
         for station_id, name in sorted(stations.items(), key=lambda kv: kv[1]):
             self.station.addItem(name, station_id)
-        self.station.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        completer = self.station.completer()  # an editable combo box always has one
+        if completer is not None:
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.severity = QComboBox()
         for severity in Severity:
             self.severity.addItem(severity_word(severity), int(severity))

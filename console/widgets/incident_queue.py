@@ -11,7 +11,7 @@ import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -42,6 +42,9 @@ from console.core.incident_book import STAGES, IncidentFilter, SortKey, sla_of
 from console.core.incidents import IncidentState, Severity
 from console.widgets import theme
 from console.widgets.incident_words import incident_title, severity_mark, severity_word, sla_text, state_word
+
+if TYPE_CHECKING:  # imported when the alarm first sounds: a PC without audio libraries still starts
+    from PySide6.QtMultimedia import QSoundEffect
 
 log = logging.getLogger(__name__)
 PULSE_MS = 700  # half a period of the pulse of a new critical incident
@@ -218,8 +221,10 @@ class AlarmSound(QObject):
         super().__init__(parent)
         self.count = 0
         self.muted = False
-        self._timer = QTimer(self, interval=ALARM_EVERY_MS, timeout=self._sound)
-        self._effect = None  # QSoundEffect, made on first use when QtMultimedia loads
+        self._timer = QTimer(self, interval=ALARM_EVERY_MS)
+        self._timer.timeout.connect(self._sound)
+        # made on first use when QtMultimedia loads; False when it cannot
+        self._effect: QSoundEffect | Literal[False] | None = None
 
     @property
     def active(self) -> bool:
@@ -243,7 +248,7 @@ class AlarmSound(QObject):
         self.count += 1
         self.sounded.emit()
 
-    def _sound_effect(self):
+    def _sound_effect(self) -> QSoundEffect | None:
         if self._effect is None:
             try:  # QtMultimedia needs the system's audio libraries; a wall PC without them still beeps
                 from PySide6.QtMultimedia import QSoundEffect
@@ -252,8 +257,8 @@ class AlarmSound(QObject):
                 self._effect = False
                 return None
             wav = alarm_wav(Path(tempfile.gettempdir()) / "ecoconsole-alarm.wav")
-            self._effect = QSoundEffect(self)
-            self._effect.setSource(QUrl.fromLocalFile(str(wav)))
+            effect = self._effect = QSoundEffect(self)
+            effect.setSource(QUrl.fromLocalFile(str(wav)))
         return self._effect or None
 
 
@@ -336,8 +341,10 @@ class IncidentQueue(QWidget):
         if self.filters is not None:
             layout.addWidget(self.filters)
         layout.addWidget(self.table, 1)
-        self._pulse = QTimer(self, interval=PULSE_MS, timeout=self._on_pulse)
-        self._countdown = QTimer(self, interval=1000, timeout=lambda: self.model.refresh_column("deadline"))
+        self._pulse = QTimer(self, interval=PULSE_MS)
+        self._pulse.timeout.connect(self._on_pulse)
+        self._countdown = QTimer(self, interval=1000)
+        self._countdown.timeout.connect(lambda: self.model.refresh_column("deadline"))
         self._countdown.start()
 
     def _build_table(self) -> QTableView:

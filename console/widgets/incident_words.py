@@ -15,14 +15,14 @@ from console.widgets.trend_plot import factor_title
 
 def state_word(state: IncidentState | str) -> str:
     """发现 / 派发 / 处置 / 反馈 / 已关闭."""
-    words = {
+    words: dict[IncidentState | str, str] = {
         IncidentState.DISCOVERED: QCoreApplication.translate("Incident", "Discovered"),
         IncidentState.DISPATCHED: QCoreApplication.translate("Incident", "Dispatched"),
         IncidentState.HANDLING: QCoreApplication.translate("Incident", "Handling"),
         IncidentState.FEEDBACK: QCoreApplication.translate("Incident", "Feedback"),
         IncidentState.CLOSED: QCoreApplication.translate("Incident", "Closed"),
     }
-    return words.get(state, str(state))  # type: ignore[call-overload]
+    return words.get(state, str(state))
 
 
 def rule_word(rule: str) -> str:
@@ -72,34 +72,35 @@ def incident_title(title: str, rule: str, why: Why | None = None) -> str:
 
 def severity_word(severity: Severity | int) -> str:
     """一般 / 较重 / 严重 / 特别严重."""
-    words = {
+    words: dict[Severity | int, str] = {
         Severity.LOW: QCoreApplication.translate("Incident", "Minor"),
         Severity.MEDIUM: QCoreApplication.translate("Incident", "Serious"),
         Severity.HIGH: QCoreApplication.translate("Incident", "Severe"),
         Severity.CRITICAL: QCoreApplication.translate("Incident", "Extremely severe"),
     }
-    return words.get(severity, str(severity))  # type: ignore[call-overload]
+    return words.get(severity, str(severity))
 
 
 def severity_mark(severity: Severity | int) -> tuple[str, str]:
     """(shape, style state) of a severity: shape and word, colour only for the two worst."""
-    return {
+    marks: dict[Severity | int, tuple[str, str]] = {
         Severity.LOW: ("○", "dim"),
         Severity.MEDIUM: ("●", ""),
         Severity.HIGH: ("▲", "stale"),
         Severity.CRITICAL: ("◆", "alert"),
-    }.get(severity, ("○", "dim"))  # type: ignore[call-overload]
+    }
+    return marks.get(severity, ("○", "dim"))
 
 
 def level_word(level: Level | str) -> str:
     """网格 / 乡镇 / 区县 / 市."""
-    words = {
+    words: dict[Level | str, str] = {
         Level.GRID: QCoreApplication.translate("Incident", "Grid"),
         Level.TOWNSHIP: QCoreApplication.translate("Incident", "Township"),
         Level.DISTRICT: QCoreApplication.translate("Incident", "District"),
         Level.CITY: QCoreApplication.translate("Incident", "City"),
     }
-    return words.get(level, str(level))  # type: ignore[call-overload]
+    return words.get(level, str(level))
 
 
 def role_word(role: Role | str) -> str:
@@ -112,7 +113,7 @@ def role_word(role: Role | str) -> str:
         Role.ADMIN: QCoreApplication.translate("Incident", "Administrator"),
         "system": QCoreApplication.translate("Incident", "System"),
     }
-    return words.get(role, str(role))  # type: ignore[call-overload]
+    return words.get(role, str(role))
 
 
 def action_word(action: Action | str) -> str:
@@ -131,7 +132,7 @@ def action_word(action: Action | str) -> str:
         "clear": QCoreApplication.translate("Incident", "Condition cleared"),
         "escalate": QCoreApplication.translate("Incident", "Escalated"),
     }
-    return words.get(action, str(action))  # type: ignore[call-overload]
+    return words.get(action, str(action))
 
 
 def source_word(source: str) -> str:

@@ -148,19 +148,19 @@ def township_labels(collection: dict, name_key: str = "name", candidates: int = 
 
 
 def _label_places(polygon: shapely.Polygon, count: int) -> list[list[float]]:
-    best = polylabel(polygon, tolerance=0.0005)
+    best: shapely.Point = polylabel(polygon, tolerance=0.0005)  # one polygon in, one point out
     minx, miny, maxx, maxy = polygon.bounds
     xs, ys = np.meshgrid(np.linspace(minx, maxx, 16), np.linspace(miny, maxy, 16))
-    grid = shapely.points(xs.ravel(), ys.ravel())
+    grid = shapely.points(xs.ravel().tolist(), ys.ravel().tolist())
     inside = grid[shapely.contains(polygon, grid)]
     depth = shapely.distance(polygon.exterior, inside)
     ranked = [best, *inside[np.argsort(-depth)][: count - 1]]
     return [[round(p.y, 5), round(p.x, 5)] for p in ranked]
 
 
-def _largest_polygon(geometry: shapely.Geometry) -> shapely.Geometry:
+def _largest_polygon(geometry: shapely.Geometry) -> shapely.Polygon:
     parts = shapely.get_parts(shapely.get_parts(geometry))  # twice: collections may hold multipolygons
-    return max((p for p in parts if p.geom_type == "Polygon"), key=lambda p: p.area)
+    return max((p for p in parts if isinstance(p, shapely.Polygon)), key=lambda p: p.area)
 
 
 def _features(collection: dict, kind: str) -> dict:

@@ -36,6 +36,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInterceptor,
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
 
 from console.core.geo import gcj02_to_wgs84, wgs84_to_gcj02
 from console.core.models import Station
@@ -180,18 +181,23 @@ class MapPage(QWebEnginePage):
         settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)
         settings.setAttribute(QWebEngineSettings.WebAttribute.ShowScrollBars, False)
 
-    def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:
+    def javaScriptConsoleMessage(
+        self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
+    ) -> None:
         """Route the page's console to the Python log (errors as warnings)."""
         error = level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel
         log.log(logging.WARNING if error else logging.DEBUG, "map js %s:%d: %s", source, line, message)
 
-    def javaScriptAlert(self, origin: QUrl, message: str) -> None:
+    def javaScriptAlert(self, origin: QUrl | str, message: str) -> None:
         """Never show a dialog on the wall; count and log instead."""
         self.alerts += 1
         log.warning("map page: alert() suppressed: %r", message)
 
-    def acceptNavigationRequest(self, url: QUrl, kind, is_main_frame: bool) -> bool:
+    def acceptNavigationRequest(
+        self, url: QUrl | str, kind: QWebEnginePage.NavigationType, is_main_frame: bool
+    ) -> bool:
         """Only the generated map file may be shown in the view."""
+        url = QUrl(url)
         allowed = url.isLocalFile() and url.toLocalFile().endswith(".html")
         if not allowed:
             log.warning("map page: navigation to %s refused", url.toString())
@@ -228,7 +234,7 @@ class MapView(QWebEngineView):
     tooltip_requested = Signal(str)
     incident_clicked = Signal(str)
 
-    def __init__(self, parent: QObject | None = None, *, cache_dir: Path | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, cache_dir: Path | None = None) -> None:
         super().__init__(parent)
         self._cache_dir = Path(cache_dir) if cache_dir else _default_cache_dir()
         self._guard = NetworkGuard(self)
@@ -320,14 +326,14 @@ class MapView(QWebEngineView):
         self._shifted = bool(tile_url) and tiles_gcj02
         self._station_ids = frozenset(s.id for s in stations)
         self._guard.allow_tiles(tile_url)
-        self._page_path = self._new_page_path()
-        job = BuildJob(str(self._page_path), boundary, stations, options)
-        self._start_build(job)
-        return self._page_path
+        page = self._page_path = self._new_page_path()
+        job = BuildJob(str(page), boundary, stations, options)
+        self._start_build(job, page)
+        return page
 
-    def _start_build(self, job: BuildJob) -> None:
+    def _start_build(self, job: BuildJob, page: Path) -> None:
         """Build the page in a child process; load it when the child is done (the GUI thread never waits)."""
-        job_path = self._page_path.with_suffix(".json")
+        job_path = page.with_suffix(".json")
         job_path.write_bytes(msgspec.json.encode(job))
         if self._builder is not None:
             self._builder.finished.disconnect()
@@ -336,7 +342,6 @@ class MapView(QWebEngineView):
         env = QProcessEnvironment.systemEnvironment()
         env.insert("PYTHONPATH", os.pathsep.join(filter(None, [str(_ROOT), env.value("PYTHONPATH")])))
         builder.setProcessEnvironment(env)
-        page = self._page_path
         builder.finished.connect(lambda code, _status: self._on_built(builder, code, page))
         builder.start(sys.executable, ["-m", "console.widgets.map_build", str(job_path)])
         self._builder = builder
@@ -347,7 +352,7 @@ class MapView(QWebEngineView):
         self._builder = None
         page.with_suffix(".json").unlink(missing_ok=True)
         if code != 0 or page != self._page_path:
-            error = bytes(builder.readAllStandardError()).decode(errors="replace")[-2000:]
+            error = bytes(builder.readAllStandardError().data()).decode(errors="replace")[-2000:]
             if code != 0:
                 log.error("building the map page failed (exit %d): %s", code, error)
             return

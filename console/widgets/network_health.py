@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
@@ -114,7 +114,7 @@ class NetworkHealth(QWidget):
         self._cells.append(cells)
 
     def _fill(self, cells: list[QLabel], row: HealthRow) -> None:
-        cells[0].set_full_text(kind_name(row.kind))
+        cast(theme.ElidedLabel, cells[0]).set_full_text(kind_name(row.kind))  # see _add_row
         awaiting = f" ◌{row.awaiting}" if row.awaiting else ""
         cells[1].setText(f"{row.online} / {row.total}{awaiting}")
         for col, count in ((2, row.offline), (3, row.fault), (4, row.alarm)):

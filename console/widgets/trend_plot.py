@@ -63,9 +63,10 @@ class LocalTimeAxis(pg.DateAxisItem):
 
     def __init__(self) -> None:
         super().__init__(orientation="bottom", utcOffset=UTC_OFFSET)
-        levels = [(spacing, level) for spacing, level in self.zoomLevels.items() if spacing != 6 * 3600]
+        inherited: dict[float, object] = self.zoomLevels
+        levels = [(spacing, level) for spacing, level in inherited.items() if spacing != 6 * 3600]
         levels.insert(2, (12 * 3600, _DAY_HOUR))
-        self.zoomLevels = OrderedDict(levels)
+        self.zoomLevels: OrderedDict[float, object] = OrderedDict(levels)
 
     def tickStrings(self, values, scale, spacing) -> list[str]:
         """Tick labels without weekday or month names, so they read the same in every language."""

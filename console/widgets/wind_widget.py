@@ -60,7 +60,7 @@ class CompassView(QWidget):
         self._paint_ring(painter, radius, small)
         self._paint_rose(painter, radius)
         if self.speed is not None and self.direction is not None and self.speed >= CALM_MS:
-            self._paint_arrow(painter, radius)
+            self._paint_arrow(painter, radius, self.direction)
         elif self.speed is not None:
             painter.setPen(QPen(QColor(theme.TEXT), 3))
             painter.drawEllipse(QPointF(0, 0), radius * 0.15, radius * 0.15)  # calm
@@ -92,9 +92,9 @@ class CompassView(QWidget):
             path.closeSubpath()
             painter.drawPath(path)
 
-    def _paint_arrow(self, painter: QPainter, radius: float) -> None:
+    def _paint_arrow(self, painter: QPainter, radius: float, direction: float) -> None:
         painter.save()
-        painter.rotate(self.direction + 180)  # drawn pointing north, turned to where the wind blows to
+        painter.rotate(direction + 180)  # drawn pointing north, turned to where the wind blows to
         width = radius * 0.16
         shaft = QPolygonF(
             [
