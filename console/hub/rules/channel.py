@@ -14,18 +14,18 @@ if TYPE_CHECKING:
     from console.hub.rules.engine import RuleEngine
 
 # Factors whose value legitimately repeats (slow or coarse analysers, weather, states): never "stuck".
-_NOT_STUCK = frozenset({"w01010", "w01014", "w01003", "w01018", "w01019", "w21003", "w21011", "w21001"})
+NOT_STUCK = frozenset({"w01010", "w01014", "w01003", "w01018", "w01019", "w21003", "w21011", "w21001"})
 
 
 # -- formatting --------------------------------------------------------------------------------------------
 
 
-def _name(code: str) -> str:
+def factor_name(code: str) -> str:
     factor = FACTORS.get(code)
     return factor.name_en if factor else code
 
 
-def _fmt(code: str, value: float, kind: str = "") -> str:
+def with_unit(code: str, value: float, kind: str = "") -> str:
     """Value with its unit at the factor's precision, e.g. '182 µg/m³'."""
     factor = FACTORS.get(code)
     decimals = factor.decimals if factor else 2
@@ -36,7 +36,7 @@ def _fmt(code: str, value: float, kind: str = "") -> str:
 # -- channels: one per (station, factor); ``feed`` is the hot path ------------------------------------------
 
 
-class _Channel:
+class Channel:
     """Base channel: validity, last value and the stuck rule."""
 
     __slots__ = (
@@ -49,7 +49,7 @@ class _Channel:
         self.station = station.id
         self.kind = str(station.kind)
         self.code = code
-        self.stuck_n = engine.config.stuck_count if code not in _NOT_STUCK else 1 << 62
+        self.stuck_n = engine.config.stuck_count if code not in NOT_STUCK else 1 << 62
         factor = FACTORS.get(code)
         # A value only a few steps of the reported resolution above zero (SO2 at 6 µg/m³ in whole units)
         # repeats honestly in clean air; below this floor a repeat says nothing about the sensor.
@@ -84,12 +84,12 @@ class _Channel:
         n, code, kind = self.repeats, self.code, self.kind
 
         def describe() -> tuple[str, Why, dict[str, float]]:
-            title = f"{_name(code)} reading stuck"
+            title = f"{factor_name(code)} reading stuck"
             why = Why(
                 "stuck",
                 {
                     "factor": code,
-                    "value": _fmt(code, value, kind),
+                    "value": with_unit(code, value, kind),
                     "repeats": str(n),
                     "threshold": str(self.stuck_n),
                     "time": self.engine.local(ts),

@@ -5,16 +5,16 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from console.core.incidents import Severity
 from console.core.models import INVALID_FLAGS, Station
-from console.hub.rules.channel import _Channel
+from console.core.reasons import Why
+from console.hub.rules.channel import Channel, with_unit
 
 if TYPE_CHECKING:
     from console.hub.rules.engine import RuleEngine
 
-_STATE_FACTORS = frozenset({"SB1-RS", "SB2-RS"})
 
-
-class _FumeState:
+class FumeState:
     """A catering station's latest fume concentration and purifier state."""
 
     __slots__ = ("fume", "fume_ts", "purifier", "purifier_ts", "since")
@@ -25,12 +25,12 @@ class _FumeState:
         self.since: float | None = None
 
 
-class _FumeChannel(_Channel):
+class FumeChannel(Channel):
     """Fume concentration (a34041) or purifier state (SB1-RS) of a catering station."""
 
     __slots__ = ("is_state", "state", "window")
 
-    def __init__(self, engine: RuleEngine, station: Station, code: str, state: _FumeState) -> None:
+    def __init__(self, engine: RuleEngine, station: Station, code: str, state: FumeState) -> None:
         super().__init__(engine, station, code)
         self.stuck_n = 1 << 62  # off hours read a steady trickle; states repeat by nature
         self.is_state = code == "SB1-RS"
@@ -52,6 +52,33 @@ class _FumeChannel(_Channel):
             if state.since is None:
                 state.since = ts
             if ts - state.since >= engine.config.purifier_sustain_s:
-                engine.purifier_off(self.station, state, ts)
+                purifier_off(engine, self.station, state, ts)
         else:
             state.since = None
+
+
+def purifier_off(engine: RuleEngine, station: str, state: FumeState, ts: float) -> None:
+    """Cooking fume with the purifier off in cooking hours."""
+    fume, since, limit = state.fume, state.since or ts, engine.config.fume_threshold
+
+    def describe() -> tuple[str, Why, dict[str, float]]:
+        why = Why(
+            "purifier_off",
+            {
+                "value": with_unit("a34041", fume),
+                "time": engine.local(ts),
+                "limit": with_unit("a34041", limit),
+                "since": engine.local(since),
+            },
+        )
+        values = {"value": fume, "limit": limit, "purifier": 0.0, "since": since}
+        return "Catering purifier off while cooking", why, values
+
+    # the finding is the state itself: a higher fume reading while the purifier is off adds nothing
+    engine.present(station, "purifier_off", "fume", Severity.MEDIUM, ts, 0.0, describe)
+
+
+def channels(engine: RuleEngine, station: Station) -> dict[str, Channel]:
+    """Fume and purifier channels of a catering station, sharing the station's state."""
+    state = FumeState()
+    return {c: FumeChannel(engine, station, c, state) for c in ("a34041", "SB1-RS") if c in station.factors}

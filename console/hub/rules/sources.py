@@ -7,13 +7,17 @@ from typing import TYPE_CHECKING
 from console.core.incidents import Severity
 from console.core.models import INVALID_FLAGS, Station
 from console.core.reasons import Why
-from console.hub.rules.channel import _Channel, _fmt, _name
+from console.core.standards import (
+    EMISSION_LIMITS,
+    ODOUR_LIMITS,
+)
+from console.hub.rules.channel import Channel, factor_name, with_unit
 
 if TYPE_CHECKING:
     from console.hub.rules.engine import RuleEngine
 
 
-class _LimitChannel(_Channel):
+class LimitChannel(Channel):
     """A value against a fixed upper limit, sustained: outlet emissions and landfill odour."""
 
     __slots__ = ("category", "limit", "rule", "since", "sustain")
@@ -21,7 +25,8 @@ class _LimitChannel(_Channel):
     def __init__(self, engine: RuleEngine, station: Station, code: str, rule: str, limit: float) -> None:
         super().__init__(engine, station, code)
         cfg = engine.config
-        self.rule, self.limit, self.since = rule, limit, None
+        self.rule, self.limit = rule, limit
+        self.since: float | None = None
         self.category = "source" if rule == "emission" else "odour"
         self.sustain = cfg.emission_sustain_s if rule == "emission" else cfg.odour_sustain_s
 
@@ -53,13 +58,31 @@ class _LimitChannel(_Channel):
                 rule,
                 {
                     "factor": code,
-                    "value": _fmt(code, value, kind),
+                    "value": with_unit(code, value, kind),
                     "time": self.engine.local(ts),
-                    "limit": _fmt(code, self.limit, kind),
+                    "limit": with_unit(code, self.limit, kind),
                     "since": self.engine.local(since),
                 },
             )
             values = {"value": value, "limit": self.limit, "ratio": ratio, "since": since}
-            return f"{_name(code)} {what}", why, values
+            return f"{factor_name(code)} {what}", why, values
 
         self.engine.present(self.station, self.rule, self.category, severity, ts, ratio, describe)
+
+
+def emission_channels(engine: RuleEngine, station: Station) -> dict[str, Channel]:
+    """Channels of a key enterprise's outlet: every factor with a permit limit."""
+    return {
+        code: LimitChannel(engine, station, code, "emission", EMISSION_LIMITS[code])
+        for code in station.factors
+        if code in EMISSION_LIMITS
+    }
+
+
+def odour_channels(engine: RuleEngine, station: Station) -> dict[str, Channel]:
+    """Channels of a landfill boundary: every factor with a GB 14554 limit."""
+    return {
+        code: LimitChannel(engine, station, code, "odour", ODOUR_LIMITS[code])
+        for code in station.factors
+        if code in ODOUR_LIMITS
+    }
