@@ -187,3 +187,22 @@ async def test_rest_gives_daily_values_and_the_daily_aqi(tmp_path):
     assert [(ts, flag) for ts, _, flag, _ in daily_aqi["points"]] == [(DAY, "N"), (DAY + 86400, "N")]
     assert daily_aqi["points"][1][3] == 1  # the second day: only O3's maximum 8-hour mean is valid
     assert pm25["points"] == [[DAY, 60.0, "N", 24], [DAY + 86400, 60.0, "I", 19]]
+
+
+@pytest.mark.asyncio
+async def test_rest_gives_every_station_s_hourly_means(tmp_path):
+    async with running_hub(tmp_path) as hub:
+        for station in STATIONS[:3]:
+            hub.storage.write([], _day(station.id, range(2)))
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+            base = f"http://127.0.0.1:{hub.http_port}/api/history/hourly?factor={PM25}"
+            async with http.get(f"{base}&start={DAY}&end={DAY + 7200}") as resp:
+                every = await resp.json()
+            async with http.get(f"{base}&start={DAY}&end={DAY + 3600}&stations={STATIONS[1].id}") as resp:
+                one = await resp.json()
+            async with http.get(f"{base}&start={DAY}&end={DAY + 8 * 86400}") as resp:
+                too_long = resp.status
+    hours = [[DAY, 60.0, "N", 60], [DAY + 3600, 60.0, "N", 60]]
+    assert every == {"factor": PM25, "stations": {s.id: hours for s in STATIONS[:3]}}
+    assert one["stations"] == {STATIONS[1].id: hours[:1]}
+    assert too_long == 400
