@@ -12,6 +12,7 @@ import pytest
 
 from console.core import aqi
 from console.core.models import Reading, Station, StationKind
+from console.hub.derive import AqiDeriver
 from console.hub.history import HistoryPoint
 from console.hub.storage import Storage
 from tests.net.hubkit import STATIONS, TOKEN, running_hub
@@ -206,3 +207,23 @@ async def test_rest_gives_every_station_s_hourly_means(tmp_path):
     assert every == {"factor": PM25, "stations": {s.id: hours for s in STATIONS[:3]}}
     assert one["stations"] == {STATIONS[1].id: hours[:1]}
     assert too_long == 400
+
+
+def test_every_station_s_hourly_means_beyond_one_statement(storage):
+    """Stations are asked for a few hundred a statement; none is lost between statements."""
+    ids = [f"S{n:03d}" for n in range(501)]
+    storage.write([], [(s, DAY, {PM25: (float(n), "N")}) for n, s in enumerate(ids)])
+    found = storage.stations_hourly(PM25, DAY, DAY + 3600, ids)
+    assert found == {s: [HistoryPoint(DAY, float(n), "I", 1)] for n, s in enumerate(ids)}
+
+
+def test_the_stored_daily_aqi_is_the_one_the_hub_derived_live(storage):
+    """The live AQI_D and the history's daily AQI are one computation."""
+    deriver = AqiDeriver({"AIR01": _station("AIR01")})
+    uploads = _day(hours=range(21))  # 21 hours: every 24-hour mean valid, O3 with 14 valid windows
+    readings = [Reading(s, code, ts, v, f) for s, ts, values in uploads for code, (v, f) in values.items()]
+    live = [r for r in deriver.feed(readings) + deriver.tick(DAY + 2 * 86400) if r.factor == "AQI_D"]
+    storage.write([], uploads)
+    stored = storage.history("AIR01", "AQI_D", DAY, DAY + 1, "1d")
+    assert [(r.ts, r.value) for r in live] == [(p.ts, p.value) for p in stored]
+    assert [p.flag for p in stored] == ["N"]
