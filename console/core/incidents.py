@@ -115,7 +115,7 @@ def next_level(level: Level) -> Level | None:
 
 
 class Source(StrEnum):
-    RULE = "rule"  # an alarm rule on the data (console/hub/rules.py)
+    RULE = "rule"  # an alarm rule on the data (console/hub/rules/)
     INSPECTOR = "inspector"  # third-party inspection
     DUTY = "duty"  # the duty officer
     CITIZEN = "citizen"  # a citizen report (12369 hotline and the like)

@@ -3,76 +3,24 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping
 
 from console.core import aqi
+from console.core.aggregation import (
+    DAY_S,
+    HOUR_S,
+    ITEM,
+    MIN_HOURS_PER_DAY,
+    SO2,
+    daily_aqi,
+    local_day_start,
+    min_hourly_count,
+)
 from console.core.factors import AQI_POLLUTANTS
 from console.core.models import Reading, Station
 
-HOUR_S = 3600
-DAY_S = 86400
-O3 = "a05024"
-SO2 = "a21026"
-
-# Data validity (GB 3095-2012 §7, HJ 663-2013): the share of an hour's values, the hours of a day, the
-# hours of an 8-hour window and the 8-hour windows of a day that make a statistic valid.
-HOURLY_SHARE = 0.75
-MIN_HOURS_PER_DAY = 20
-MIN_HOURS_PER_8H = 6
-MIN_8H_PER_DAY = 14
-
-# Factor code -> HJ 633 item prefix (PM25_1H, PM25_24H, ...).
-_ITEM: dict[str, str] = {code: name.replace(".", "") for code, name in AQI_POLLUTANTS.items()}
 _PARTICLES = frozenset({"a34004", "a34002"})
 _KEEP_HOURS = 26  # hourly means kept per station: a whole local day plus the running 24 h of SO2
-
-
-class DailyValue(NamedTuple):
-    """A daily statistic: its value, whether it meets the validity rule, and how many values made it."""
-
-    value: float
-    valid: bool
-    count: int  # type: ignore[assignment]  # a field named like tuple.count: the stored rows read it
-
-
-def min_hourly_count(interval_s: float) -> int:
-    """Values an hourly mean needs to be valid: 75 % of the 3600 / interval_s expected, at least one."""
-    expected = HOUR_S / interval_s if interval_s > 0 else 60.0
-    return max(1, math.ceil(HOURLY_SHARE * expected - 1e-9))
-
-
-def local_day_start(ts: float, tz_hours: int = 8) -> float:
-    """Unix time of the local midnight (UTC + tz_hours) that starts the calendar day containing ts."""
-    offset = tz_hours * HOUR_S
-    return float(math.floor((ts + offset) / DAY_S) * DAY_S - offset)
-
-
-def daily_mean(hourly_means: Sequence[float]) -> DailyValue | None:
-    """24-hour mean of one day's valid hourly means; valid with at least 20 of them."""
-    if not hourly_means:
-        return None
-    mean = math.fsum(hourly_means) / len(hourly_means)
-    return DailyValue(mean, len(hourly_means) >= MIN_HOURS_PER_DAY, len(hourly_means))
-
-
-def daily_max_8h(hourly_means: Mapping[int, float]) -> DailyValue | None:
-    """O3 daily maximum 8-hour moving mean from valid hourly means keyed by local hour of day (0–23).
-
-    The 17 windows 00–08 … 16–24 of the day count; a window is valid with 6 hourly means, the day with 14
-    valid windows. Without any valid window the value is the largest partial window (never valid).
-    """
-    windows = []
-    for first in range(24 - 8 + 1):
-        values = [hourly_means[h] for h in range(first, first + 8) if h in hourly_means]
-        if values:
-            windows.append((math.fsum(values) / len(values), len(values) >= MIN_HOURS_PER_8H))
-    if not windows:
-        return None
-    valid = [mean for mean, ok in windows if ok]
-    if not valid:
-        return DailyValue(max(mean for mean, _ in windows), False, len(windows))
-    return DailyValue(max(valid), len(valid) >= MIN_8H_PER_DAY, len(valid))
 
 
 class _StationState:
@@ -169,7 +117,7 @@ class AqiDeriver:
         return [Reading(station, "AQI_H", float(hour * HOUR_S), float(result.aqi), "N")]
 
     def _hourly_items(self, state: _StationState, hour: int) -> dict[str, float]:
-        items = {f"{_ITEM[code]}_1H": mean for code, mean in state.hourly[hour].items()}
+        items = {f"{ITEM[code]}_1H": mean for code, mean in state.hourly[hour].items()}
         so2 = [m[SO2] for h, m in state.hourly.items() if hour - 24 < h <= hour and SO2 in m]
         if len(so2) >= MIN_HOURS_PER_DAY:
             items["SO2_24H"] = math.fsum(so2) / len(so2)
@@ -178,11 +126,15 @@ class AqiDeriver:
     def _close_day(self, station: str, state: _StationState) -> list[Reading]:
         day, state.day = state.day, None
         assert day is not None
-        hours = {h: m for h, m in state.hourly.items() if day <= h * HOUR_S < day + DAY_S}
-        result = aqi.daily_aqi(_daily_items(hours, day))
-        if result is None:
+        hours: dict[str, dict[int, float]] = {}
+        for hour, means in state.hourly.items():
+            if day <= hour * HOUR_S < day + DAY_S:
+                for code, mean in means.items():
+                    hours.setdefault(code, {})[int((hour * HOUR_S - day) // HOUR_S)] = mean
+        daily = daily_aqi(hours)
+        if daily is None or not daily.valid:  # only valid daily AQIs are published
             return []
-        return [Reading(station, "AQI_D", float(day), float(result.aqi), "N")]
+        return [Reading(station, "AQI_D", float(day), float(daily.result.aqi), "N")]
 
 
 def _evaluated(station: Station) -> bool:
@@ -195,24 +147,3 @@ def _accumulate(state: _StationState, reading: Reading) -> None:
         return
     state.sums[reading.factor] = state.sums.get(reading.factor, 0.0) + value
     state.counts[reading.factor] = state.counts.get(reading.factor, 0) + 1
-
-
-def _daily_items(hours: Mapping[int, Mapping[str, float]], day: float) -> dict[str, float]:
-    """HJ 633 daily items of one local day from its valid hourly means; only valid statistics are kept.
-
-    The daily maximum 1-hour O3 takes the same 20-hour rule as the 24-hour means.
-    """
-    items: dict[str, float] = {}
-    for code, prefix in _ITEM.items():
-        values = [means[code] for means in hours.values() if code in means]
-        mean = daily_mean(values)
-        if code == O3:
-            by_hour = {int((h * HOUR_S - day) // HOUR_S): m[O3] for h, m in hours.items() if O3 in m}
-            max_8h = daily_max_8h(by_hour)
-            if max_8h and max_8h.valid:
-                items["O3_8H"] = max_8h.value
-            if mean and mean.valid:
-                items["O3_1H"] = max(values)
-        elif mean and mean.valid:
-            items[f"{prefix}_24H"] = mean.value
-    return items

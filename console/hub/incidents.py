@@ -55,7 +55,7 @@ MAX_TEXT = 4000
 
 
 class Finding(Protocol):
-    """What a rule engine reports (see console/hub/rules.py)."""
+    """What a rule engine reports (see console/hub/rules/)."""
 
     kind: str  # open | update | clear
     station: str

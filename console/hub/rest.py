@@ -25,6 +25,7 @@ def add_rest_routes(app: web.Application, hub: Hub) -> None:
     app.router.add_get("/api/stations", functools.partial(stations, hub))
     app.router.add_get("/api/latest", functools.partial(latest, hub))
     app.router.add_get("/api/history", functools.partial(history, hub))
+    app.router.add_get("/api/history/hourly", functools.partial(stations_hourly, hub))
     app.router.add_get("/api/readings", functools.partial(readings_between, hub))
     app.router.add_get("/api/region", functools.partial(region, hub))
 
@@ -108,6 +109,31 @@ async def history(hub: Hub, request: web.Request) -> web.Response:
     loop = asyncio.get_running_loop()
     points = await loop.run_in_executor(None, hub.storage.history, station, factor, start, end, resolution)
     return _json({"station": station, "factor": factor, "resolution": resolution, "points": points})
+
+
+MAX_HOURLY_SPAN_S = 7 * 86400  # every station's hourly means: a week per request
+
+
+async def stations_hourly(hub: Hub, request: web.Request) -> web.Response:
+    """``/api/history/hourly?factor=&start=&end=[&stations=a,b]``: hourly means of one factor at every
+    station (or the ones listed), as ``{"factor", "stations": {station: points}}``; at most a week."""
+    if not _authorised(hub, request):
+        return _error(401, "missing or wrong token")
+    query = request.query
+    factor = query.get("factor", "")
+    wanted = [s for s in query.get("stations", "").split(",") if s] or None
+    if not factor:
+        return _error(400, "factor is required")
+    try:
+        end = float(query.get("end", time.time()))
+        start = float(query.get("start", end - 86400))
+    except ValueError:
+        return _error(400, "start and end must be Unix seconds")
+    if not 0 <= end - start <= MAX_HOURLY_SPAN_S:
+        return _error(400, "start must be before end, at most 7 days apart")
+    loop = asyncio.get_running_loop()
+    found = await loop.run_in_executor(None, hub.storage.stations_hourly, factor, start, end, wanted)
+    return _json({"factor": factor, "stations": found})
 
 
 MAX_PAGE = 50_000

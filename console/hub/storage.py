@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Sequence
 from math import isfinite
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 import sqlalchemy as sa
@@ -18,21 +18,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from console.core.batch_writer import BatchWriter
 from console.core.models import VALID_FLAGS, Reading, Station, StationKind, Upload, Values
-from console.hub.derive import (
-    DAY_S,
-    HOUR_S,
-    O3,
-    daily_max_8h,
-    daily_mean,
-    local_day_start,
-    min_hourly_count,
-)
+from console.hub import rollup
 
-SCHEMA_VERSION = 2  # 2: a row per upload (frames); 1 had a row per reading (migrated on open)
-RESOLUTIONS = ("raw", "1h", "1d")
+if TYPE_CHECKING:
+    from console.hub.history import HistoryPoint
+
+# 3: with the hourly roll-up; 2: a row per upload (frames); 1 had a row per reading. Older ones are moved
+# up on open.
+SCHEMA_VERSION = 3
 _log = logging.getLogger(__name__)
+_Moment = tuple[str, float]  # (station, data time): the key of an upload
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-_INTERVAL_OF_DERIVED = {"AQI_H": HOUR_S, "AQI_D": DAY_S}  # derived series come once per hour / day
 
 metadata = sa.MetaData()
 schema_version = sa.Table("schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
@@ -96,15 +92,6 @@ station_status = sa.Table(
 )
 
 
-class HistoryPoint(msgspec.Struct, array_like=True, frozen=True):
-    """One point of a history series: time label (bucket start), value, flag ("I" = insufficient), count."""
-
-    ts: float
-    value: float
-    flag: str
-    count: int
-
-
 class StationStatusRow(NamedTuple):
     """The stored link state of a station."""
 
@@ -116,10 +103,12 @@ class StationStatusRow(NamedTuple):
 class Storage:
     """SQLAlchemy Core storage; safe to read from any thread while one thread writes (SQLite WAL).
 
-    Aggregates follow GB 3095-2012 §7 / HJ 663: only flag "N" values count; an hour (labelled by its
-    start) is valid with 75 % of its expected values, a local day (UTC + tz_hours, labelled by its
-    midnight) with 20 valid hourly means, built from valid hourly means only; O3 days are the daily
-    maximum 8-hour mean. Buckets short of the rule come back flagged "I"; empty ones are left out.
+    Aggregates follow GB 3095-2012 §7 / HJ 663 (console/core/aggregation.py): only flag "N" values count;
+    an hour (labelled by its start) is valid with 75 % of its expected values, a local day (UTC + tz_hours,
+    labelled by its midnight) with 20 valid hourly means, built from valid hourly means only; O3 days are
+    the daily maximum 8-hour mean, and AQI_D days the HJ 633 daily AQI. Buckets short of the rule come
+    back flagged "I"; empty ones are left out. Hourly and daily values read the hourly roll-up
+    (console/hub/rollup.py) that the writer keeps; the queries are in console/hub/history.py.
     """
 
     def __init__(self, url: str, tz_hours: int = 8) -> None:
@@ -132,14 +121,19 @@ class Storage:
             _prepare_sqlite(self._engine)
         self._insert = _INSERTS[name]
         metadata.create_all(self._engine)
+        rollup.metadata.create_all(self._engine)
         # SQLite merges a re-sent upload into its row with a function of ours; elsewhere the writer reads
         # the rows it is about to replace and merges them itself.
         self._merge_in_db = name == "sqlite"
         self._frames_sql = self._compile(self._frames_upsert(merge=True))
         self._replace_sql = self._compile(self._frames_upsert(merge=False))
         self._latest_sql = self._compile(self._upsert(latest_values, ("station",)))
+        self._rollup_sql = self._compile(rollup.upsert(self._insert))
         self._latest: dict[str, _Newest] | None = None  # the writer's copy of latest_values
         self._check_schema_version()
+        from console.hub.history import History  # history reads this module's tables
+
+        self._history = History(self._engine, tz_hours)
 
     @property
     def engine(self) -> sa.Engine:
@@ -188,6 +182,8 @@ class Storage:
         if not cells:
             return 0
         with self._engine.begin() as conn:
+            if changes := rollup.changes(cells, self._stored(conn, cells)):  # before the rows it reads change
+                self._upsert_rows(conn, self._rollup_sql, changes)
             self._write_frames(conn, cells)
             self._upsert_rows(conn, self._latest_sql, self._newest(conn, cells))
         return stored + len(good)
@@ -221,12 +217,32 @@ class Storage:
         rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
         conn.exec_driver_sql(*self._params(self._replace_sql, rows))
 
-    def _newest(self, conn: sa.Connection, cells: dict[tuple[str, float], Values]) -> list[tuple]:
-        """Fold the uploads into the newest value of each factor; the packed rows of the stations touched."""
-        if self._latest is None:  # first write: take up what is stored
+    def _stored(self, conn: sa.Connection, cells: dict[_Moment, Values]) -> dict[_Moment, Values]:
+        """The stored values of the moments that ``cells`` may merge into: those no newer than the newest
+        stored upload of their station (a re-send or a late upload); a newer one is not stored yet."""
+        latest = self._latest_of(conn)
+        keys = [key for key in cells if (known := latest.get(key[0])) is not None and key[1] <= known.newest]
+        return self._read_frames(conn, keys)
+
+    @staticmethod
+    def _read_frames(conn: sa.Connection, keys: list[_Moment]) -> dict[_Moment, Values]:
+        c, found = frames.c, {}
+        for start in range(0, len(keys), 500):
+            moments = sa.tuple_(c.station, c.ts).in_(keys[start : start + 500])
+            query = sa.select(c.station, c.ts, c.data).where(moments)
+            found.update({(station, ts): _unpack(data) for station, ts, data in conn.execute(query)})
+        return found
+
+    def _latest_of(self, conn: sa.Connection) -> dict[str, _Newest]:
+        """The writer's copy of latest_values, taken up from the database on first use."""
+        if self._latest is None:
             found = conn.execute(sa.select(latest_values.c.station, latest_values.c.data))
             self._latest = {station: _Newest.unpack(data) for station, data in found}
-        latest, touched = self._latest, set()
+        return self._latest
+
+    def _newest(self, conn: sa.Connection, cells: dict[tuple[str, float], Values]) -> list[tuple]:
+        """Fold the uploads into the newest value of each factor; the packed rows of the stations touched."""
+        latest, touched = self._latest_of(conn), set()
         for (station, ts), cell in cells.items():
             known = latest.get(station)
             if known is None:
@@ -267,39 +283,19 @@ class Storage:
 
         Aggregated buckets are whole: the one containing start is the first, the last starts before end.
         """
-        if resolution == "raw":
-            return self._raw(station, factor, start, end)
-        if resolution == "1h":
-            return self._hourly(station, factor, math.floor(start / HOUR_S) * HOUR_S, end)
-        if resolution == "1d":
-            return self._daily(station, factor, start, end)
-        raise ValueError(f"unknown resolution {resolution!r}; expected one of {RESOLUTIONS}")
+        return self._history.series(station, factor, start, end, resolution)
+
+    def stations_hourly(
+        self, factor: str, start: float, end: float, station_ids: Sequence[str] | None = None
+    ) -> dict[str, list[HistoryPoint]]:
+        """Hourly means of one factor at many stations (every station by default), by station id."""
+        return self._history.stations_hourly(factor, start, end, station_ids)
 
     def readings_between(
         self, start: float, end: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
     ) -> list[Reading]:
-        """Raw readings of every station with start <= ts <= end, at most ``limit``, ordered by station,
-        time and factor.
-
-        Keyset paging: pass the last reading's (station, factor, ts) as ``after`` for the next page.
-        Consoles back-fill a gap with this after a resync.
-        """
-        c = frames.c
-        query = sa.select(c.station, c.ts, c.data).where(c.ts >= start, c.ts <= end)
-        if after is not None:  # from the upload of the last reading on; its earlier factors are skipped
-            query = query.where(sa.tuple_(c.station, c.ts) >= sa.tuple_(after[0], after[2]))
-        # Every upload holds a reading, and only the first one can be wholly before ``after``.
-        query = query.order_by(c.station, c.ts).limit(limit + 1)
-        out: list[Reading] = []
-        with self._engine.connect() as conn:
-            for station, ts, data in conn.execute(query):  # streamed: a page stops at ``limit`` readings
-                for factor, (value, flag) in sorted(_unpack(data).items()):
-                    if after is not None and (station, ts, factor) <= (after[0], after[2], after[1]):
-                        continue
-                    out.append(Reading(station, factor, ts, value, flag))
-                    if len(out) == limit:
-                        return out
-        return out
+        """Raw readings of every station with start <= ts <= end in pages (see History.readings_between)."""
+        return self._history.readings_between(start, end, after, limit)
 
     def write_late(self, arrived: float, batch: Sequence[Reading]) -> None:
         """Record that these readings arrived late, at the hub's data clock ``arrived``; forget old ones."""
@@ -311,88 +307,12 @@ class Storage:
     def late_since(
         self, arrived: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
     ) -> list[Reading]:
-        """Readings that arrived late at or after the data clock ``arrived``, ordered by station, time and
-        factor (keyset paging as ``readings_between``)."""
-        late, c = late_readings.c, frames.c
-        query = (
-            sa.select(late.station, late.factor, late.ts, c.data)
-            .join(frames, sa.and_(c.station == late.station, c.ts == late.ts))
-            .where(late.arrived >= arrived)
-        )
-        if after is not None:
-            query = query.where(
-                sa.tuple_(late.station, late.ts, late.factor) > sa.tuple_(after[0], after[2], after[1])
-            )
-        query = query.order_by(late.station, late.ts, late.factor).limit(limit)
-        with self._engine.connect() as conn:
-            rows = conn.execute(query).all()
-        out = []
-        for station, factor, ts, data in rows:
-            found = _unpack(data).get(factor)
-            if found is not None:
-                out.append(Reading(station, factor, ts, *found))
-        return out
+        """Readings that arrived late at or after the data clock ``arrived`` (see History.late_since)."""
+        return self._history.late_since(arrived, after, limit)
 
     def close(self) -> None:
         """Release every pooled connection."""
         self._engine.dispose()
-
-    def _series(self, station: str, factor: str, start: float, end: float) -> list[tuple[float, float, str]]:
-        """(ts, value, flag) of one factor of one station with start <= ts < end, oldest first."""
-        c = frames.c
-        query = (
-            sa.select(c.ts, c.data)
-            .where(c.station == station, c.ts >= float(start), c.ts < float(end))
-            .order_by(c.ts)
-        )
-        with self._engine.connect() as conn:
-            rows = conn.execute(query).all()
-        out = []
-        for ts, data in rows:
-            found = _unpack(data).get(factor)
-            if found is not None:
-                out.append((ts, *found))
-        return out
-
-    def _raw(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
-        return [
-            HistoryPoint(ts, value, flag, 1) for ts, value, flag in self._series(station, factor, start, end)
-        ]
-
-    def _hourly(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
-        sums: dict[int, list[float]] = {}  # hour -> [sum, count] of its valid (flag N) values
-        for ts, value, flag in self._series(station, factor, start, math.ceil(end / HOUR_S) * HOUR_S):
-            if flag == "N":
-                bucket = sums.setdefault(math.floor(ts / HOUR_S), [0.0, 0])
-                bucket[0] += value
-                bucket[1] += 1
-        need = min_hourly_count(self._interval_of(station, factor))
-        return [
-            HistoryPoint(hour * HOUR_S, total / n, "N" if n >= need else "I", int(n))
-            for hour, (total, n) in sorted(sums.items())
-        ]
-
-    def _daily(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
-        first, stop = local_day_start(start, self._tz_hours), local_day_start(end, self._tz_hours)
-        stop += DAY_S if stop < end else 0  # the last day is taken whole
-        days: dict[float, dict[int, float]] = {}  # local midnight -> hour of day -> valid hourly mean
-        for point in self._hourly(station, factor, first, stop):
-            if point.flag == "N":
-                day = local_day_start(point.ts, self._tz_hours)
-                days.setdefault(day, {})[int((point.ts - day) // HOUR_S)] = point.value
-        points = []
-        for day, hours in days.items():
-            stat = daily_max_8h(hours) if factor == O3 else daily_mean(list(hours.values()))
-            if stat is not None:
-                points.append(HistoryPoint(day, stat.value, "N" if stat.valid else "I", stat.count))
-        return points
-
-    def _interval_of(self, station: str, factor: str) -> float:
-        if factor in _INTERVAL_OF_DERIVED:
-            return _INTERVAL_OF_DERIVED[factor]
-        with self._engine.connect() as conn:
-            interval = conn.scalar(sa.select(stations.c.interval_s).where(stations.c.id == station))
-        return interval or 60
 
     def _upsert(self, table: sa.Table, keys: Sequence[str]) -> Any:
         stmt = self._insert(table)
@@ -425,7 +345,7 @@ class Storage:
         sql, positional = compiled
         if positional:  # SQLite: the driver's executemany with plain tuples, no per-row SQLAlchemy work
             return sql, rows
-        names = ("station", "ts", "data") if rows and len(rows[0]) == 3 else ("station", "data")
+        names = _COLUMNS_OF_WIDTH.get(len(rows[0]) if rows else 0, ("station", "data"))
         return sql, [dict(zip(names, row, strict=True)) for row in rows]
 
     def _check_schema_version(self) -> None:
@@ -433,8 +353,10 @@ class Storage:
             found = conn.scalar(sa.select(sa.func.max(schema_version.c.version)))
             if found is None:
                 conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
-            elif found == 1:
-                self._migrate_from_1(conn)
+            elif found in (1, 2):
+                if found == 1:
+                    self._migrate_from_1(conn)
+                self._migrate_from_2(conn)
                 conn.execute(schema_version.update().values(version=SCHEMA_VERSION))
             elif found != SCHEMA_VERSION:
                 raise RuntimeError(f"database schema version {found}, this hub needs {SCHEMA_VERSION}")
@@ -466,10 +388,27 @@ class Storage:
             rows = [(station, _pack(values)) for station, values in latest.items()]
             conn.exec_driver_sql(*self._params(self._latest_sql, rows))
         _schema_1.drop_all(conn)
-        _log.info("database moved to schema %d: %d readings now stored by upload", SCHEMA_VERSION, total)
+        _log.info("database moved to schema 2: %d readings now stored by upload", total)
+
+    def _migrate_from_2(self, conn: sa.Connection) -> None:
+        """Schema 2 had no hourly roll-up: build it from the stored uploads, in the same transaction."""
+        c, total, after = frames.c, 0, None
+        while True:
+            query = sa.select(c.station, c.ts, c.data)
+            if after is not None:
+                query = query.where(sa.tuple_(c.station, c.ts) > sa.tuple_(*after))
+            rows = conn.execute(query.order_by(c.station, c.ts).limit(100_000)).all()
+            if not rows:
+                break
+            cells = {(station, ts): _unpack(data) for station, ts, data in rows}
+            if changes := rollup.changes(cells, {}):
+                self._upsert_rows(conn, self._rollup_sql, changes)
+            total, after = total + len(rows), (rows[-1][0], rows[-1][1])
+        _log.info("database moved to schema %d: hourly roll-up built from %d uploads", SCHEMA_VERSION, total)
 
 
-BULK_ROWS = 256  # rows per SQLite statement (3 columns: far under its 32,766 parameters)
+BULK_ROWS = 256  # rows per SQLite statement (5 columns at most: far under its 32,766 parameters)
+_COLUMNS_OF_WIDTH = {3: ("station", "ts", "data"), len(rollup.COLUMNS): rollup.COLUMNS}  # rows bound by name
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,0 +1,202 @@
+"""History queries of the hub: raw series, hourly means and daily values, back-fill pages and late arrivals.
+
+Raw readings come from the uploads (``frames``); hourly means and daily values from the hourly roll-up,
+by the GB 3095 rules of console/core/aggregation.py. Safe to call from any thread (SQLite WAL).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import msgspec
+import sqlalchemy as sa
+
+from console.core import aggregation
+from console.core.aggregation import DAY_S, HOUR_S, local_day_start, min_hourly_count
+from console.core.factors import AQI_POLLUTANTS
+from console.core.models import Reading, Values
+from console.hub.rollup import HourSum, hour_sums, stations_hour_sums
+from console.hub.storage import frames, late_readings, stations
+
+RESOLUTIONS = ("raw", "1h", "1d")
+DAILY_AQI = "AQI_D"  # at 1d: the HJ 633 daily AQI of the station's pollutants, not the stored AQI_D series
+_INTERVAL_OF_DERIVED = {"AQI_H": HOUR_S, "AQI_D": DAY_S}  # derived series come once per hour / day
+_unpack = msgspec.msgpack.Decoder(Values).decode  # a frame: factor -> (value, flag)
+
+
+class HistoryPoint(msgspec.Struct, array_like=True, frozen=True):
+    """One point of a history series: time label (bucket start), value, flag ("I" = insufficient), count."""
+
+    ts: float
+    value: float
+    flag: str
+    count: int
+
+
+class History:
+    """Reads the hub's history; the class docstring of Storage gives the aggregation rules."""
+
+    def __init__(self, engine: sa.Engine, tz_hours: float = 8) -> None:
+        self._engine = engine
+        self._tz_hours = tz_hours
+
+    def series(
+        self, station: str, factor: str, start: float, end: float, resolution: str = "raw"
+    ) -> list[HistoryPoint]:
+        """A series over [start, end): raw rows, hourly means or daily values.
+
+        Aggregated buckets are whole: the one containing start is the first, the last starts before end.
+        """
+        if resolution == "raw":
+            return self._raw(station, factor, start, end)
+        if resolution == "1h":
+            return self.hourly(station, factor, start, end)
+        if resolution == "1d":
+            return self.daily(station, factor, start, end)
+        raise ValueError(f"unknown resolution {resolution!r}; expected one of {RESOLUTIONS}")
+
+    def hourly(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
+        """Hourly means of the clock hours that overlap [start, end), flagged "I" under 75 % of the values."""
+        first, stop = math.floor(start / HOUR_S), math.ceil(end / HOUR_S)
+        with self._engine.connect() as conn:
+            sums = hour_sums(conn, station, [factor], first, stop).get(factor, [])
+            need = min_hourly_count(self._interval_of(conn, station, factor))
+        return _hour_points(sums, need)
+
+    def stations_hourly(
+        self, factor: str, start: float, end: float, station_ids: Sequence[str] | None = None
+    ) -> dict[str, list[HistoryPoint]]:
+        """Hourly means of one factor at many stations (every station by default): a city at a glance."""
+        first, stop = math.floor(start / HOUR_S), math.ceil(end / HOUR_S)
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(stations.c.id, stations.c.interval_s))
+            intervals: dict[str, float] = {id_: interval for id_, interval in rows}
+            wanted = list(intervals) if station_ids is None else list(station_ids)
+            found = stations_hour_sums(conn, wanted, factor, first, stop)
+        derived = _INTERVAL_OF_DERIVED.get(factor)
+        return {
+            station: _hour_points(hours, min_hourly_count(derived or intervals.get(station) or 60))
+            for station, hours in found.items()
+        }
+
+    def daily(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
+        """Daily values of the local days that overlap [start, end): 24-hour means, the O3 daily maximum
+        8-hour mean, or (factor AQI_D) the HJ 633 daily AQI; flagged "I" short of the GB 3095 rules."""
+        first, stop = local_day_start(start, self._tz_hours), local_day_start(end, self._tz_hours)
+        stop += DAY_S if stop < end else 0  # the last day is taken whole
+        factors = list(AQI_POLLUTANTS) if factor == DAILY_AQI else [factor]
+        with self._engine.connect() as conn:
+            sums = hour_sums(conn, station, factors, int(first // HOUR_S), int(stop // HOUR_S))
+            interval = self._station_interval(conn, station)
+        needs = {code: min_hourly_count(_INTERVAL_OF_DERIVED.get(code, interval)) for code in sums}
+        days: dict[float, dict[str, dict[int, float]]] = {}  # local day -> factor -> hour of day -> mean
+        for code, hours in sums.items():
+            need = needs[code]
+            valid = [(hour * HOUR_S, total / count) for hour, total, count in hours if count >= need]
+            for day, by_hour in aggregation.local_days(valid, self._tz_hours).items():
+                days.setdefault(day, {})[code] = by_hour
+        if factor == DAILY_AQI:
+            return [point for day, hours in sorted(days.items()) if (point := _aqi_point(day, hours))]
+        return [point for day, hours in sorted(days.items()) if (point := _daily_point(day, factor, hours))]
+
+    def readings_between(
+        self, start: float, end: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
+    ) -> list[Reading]:
+        """Raw readings of every station with start <= ts <= end, at most ``limit``, ordered by station,
+        time and factor.
+
+        Keyset paging: pass the last reading's (station, factor, ts) as ``after`` for the next page.
+        Consoles back-fill a gap with this after a resync.
+        """
+        c = frames.c
+        query = sa.select(c.station, c.ts, c.data).where(c.ts >= start, c.ts <= end)
+        if after is not None:  # from the upload of the last reading on; its earlier factors are skipped
+            query = query.where(sa.tuple_(c.station, c.ts) >= sa.tuple_(after[0], after[2]))
+        # Every upload holds a reading, and only the first one can be wholly before ``after``.
+        query = query.order_by(c.station, c.ts).limit(limit + 1)
+        out: list[Reading] = []
+        with self._engine.connect() as conn:
+            for station, ts, data in conn.execute(query):  # streamed: a page stops at ``limit`` readings
+                for factor, (value, flag) in sorted(_unpack(data).items()):
+                    if after is not None and (station, ts, factor) <= (after[0], after[2], after[1]):
+                        continue
+                    out.append(Reading(station, factor, ts, value, flag))
+                    if len(out) == limit:
+                        return out
+        return out
+
+    def late_since(
+        self, arrived: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
+    ) -> list[Reading]:
+        """Readings that arrived late at or after the data clock ``arrived``, ordered by station, time and
+        factor (keyset paging as ``readings_between``)."""
+        late, c = late_readings.c, frames.c
+        query = (
+            sa.select(late.station, late.factor, late.ts, c.data)
+            .join(frames, sa.and_(c.station == late.station, c.ts == late.ts))
+            .where(late.arrived >= arrived)
+        )
+        if after is not None:
+            query = query.where(
+                sa.tuple_(late.station, late.ts, late.factor) > sa.tuple_(after[0], after[2], after[1])
+            )
+        query = query.order_by(late.station, late.ts, late.factor).limit(limit)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        out = []
+        for station, factor, ts, data in rows:
+            found = _unpack(data).get(factor)
+            if found is not None:
+                out.append(Reading(station, factor, ts, *found))
+        return out
+
+    def _raw(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
+        """Every stored value of one factor of one station with start <= ts < end, oldest first."""
+        c = frames.c
+        query = (
+            sa.select(c.ts, c.data)
+            .where(c.station == station, c.ts >= float(start), c.ts < float(end))
+            .order_by(c.ts)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        out = []
+        for ts, data in rows:
+            found = _unpack(data).get(factor)
+            if found is not None:
+                out.append(HistoryPoint(ts, found[0], found[1], 1))
+        return out
+
+    @staticmethod
+    def _interval_of(conn: sa.Connection, station: str, factor: str) -> float:
+        if factor in _INTERVAL_OF_DERIVED:
+            return _INTERVAL_OF_DERIVED[factor]
+        return History._station_interval(conn, station)
+
+    @staticmethod
+    def _station_interval(conn: sa.Connection, station: str) -> float:
+        interval = conn.scalar(sa.select(stations.c.interval_s).where(stations.c.id == station))
+        return float(interval or 60)
+
+
+def _hour_points(hours: list[HourSum], need: int) -> list[HistoryPoint]:
+    """Hourly means flagged by the 75 % rule (``need`` values)."""
+    return [
+        HistoryPoint(float(hour * HOUR_S), total / count, "N" if count >= need else "I", count)
+        for hour, total, count in hours
+    ]
+
+
+def _daily_point(day: float, factor: str, hours: dict[str, dict[int, float]]) -> HistoryPoint | None:
+    stat = aggregation.daily_value(factor, hours.get(factor, {}))
+    return HistoryPoint(day, stat.value, _flag(stat.valid), stat.n) if stat else None
+
+
+def _aqi_point(day: float, hours: dict[str, dict[int, float]]) -> HistoryPoint | None:
+    daily = aggregation.daily_aqi(hours)
+    return HistoryPoint(day, float(daily.result.aqi), _flag(daily.valid), daily.pollutants) if daily else None
+
+
+def _flag(valid: bool) -> str:
+    return "N" if valid else "I"
