@@ -613,18 +613,24 @@ class _Late(NamedTuple):
 class StorageWriter(BatchWriter):
     """The one thread that writes to a Storage: submit from anywhere without blocking, flush, close.
 
-    Submissions are coalesced into transactions of up to max_batch readings or max_delay seconds. A failed
-    write is logged and counted in `errors`; the thread carries on. Counters feed /metrics.
+    Submissions are coalesced into transactions of up to max_batch readings or max_delay seconds, or
+    answer_delay seconds when someone waits for the commit (``notify``: loggers' answers). A write that
+    fails on a storage error (locked, cannot open the file, disk full) is retried with back-off until it
+    is written, never dropped: the hub's ingest stops reading from loggers while the queue is long.
+    Counters feed /metrics.
     """
 
     # Every transaction rewrites the last page of each station it touches: at 25,000 uploads/s from 500
     # stations, half-second transactions cost about 9 µs an upload, tenth-of-a-second ones about 14 µs
-    # (python bench/storage.py).
-    def __init__(self, storage: Storage, max_batch: int = 100_000, max_delay: float = 0.5) -> None:
+    # (python bench/storage.py). Half a second when no one waits; when a logger waits for its answer
+    # (HJ 212's default timeout is 5 s, some loggers use less), a batch is cut after 150 ms.
+    def __init__(
+        self, storage: Storage, max_batch: int = 100_000, max_delay: float = 0.5, answer_delay: float = 0.15
+    ) -> None:
         self._storage = storage
         self.rows_written = 0
         self.rows_rejected = 0  # invalid readings dropped (None/NaN value, unknown flag ...)
-        super().__init__("storage-writer", max_batch, max_delay)
+        super().__init__("storage-writer", max_batch, max_delay, notice_delay=answer_delay)
 
     def submit(self, batch: Sequence[Reading]) -> None:
         """Queue readings for writing; returns at once. Raises RuntimeError after close()."""
@@ -660,4 +666,4 @@ class StorageWriter(BatchWriter):
                 self._storage.write_late(item.arrived, item.batch)
 
     def _failed(self, rows: int) -> None:
-        _log.exception("storage write failed (%d readings)", rows)
+        _log.exception("storage write failed (%d readings): not retried, dropped", rows)
