@@ -42,6 +42,8 @@ class HJ212Listener:
     stored: answers are held per connection, tagged with the current answer cycle. The hub closes a cycle
     when it hands the cycle's uploads to the storage writer (``end_cycle``) and calls ``stored`` when the
     transaction holding them has committed; the cycle's answers then go out, each connection's in order.
+    Group commit rather than a journal of its own: the database already survives kill -9, and a journal
+    would write every upload twice (docs/architecture.md, "Answered means stored").
     """
 
     def __init__(
