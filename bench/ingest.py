@@ -128,7 +128,8 @@ async def _answers(reader: asyncio.StreamReader, answered: dict[tuple[str, int],
     """Note when each answer of one connection arrives."""
     try:
         while True:
-            answered[key_of_answer(await reader.readuntil(b"\r\n"))] = time.monotonic()
+            line = await reader.readuntil(b"\r\n")  # before the clock is read: it is the right-hand side
+            answered[key_of_answer(line)] = time.monotonic()
     except (ConnectionError, asyncio.IncompleteReadError):
         pass
 

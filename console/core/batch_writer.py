@@ -35,7 +35,8 @@ class BatchWriter:
     ``max_batch`` rows or ``max_delay`` seconds, then calls ``_write(items)`` once for the whole batch.
     ``flush`` waits until everything submitted before it is written; ``close`` writes what is queued and
     stops. ``notify`` asks to be told when what was submitted before it is committed: a batch holding such
-    a notice is cut after ``notice_delay`` seconds at most, so whoever waits for it does not wait long.
+    a notice is cut at once, or ``notice_delay`` seconds after the previous commit if that is later (a
+    commit at most that often while someone waits: enough uploads share one to keep them cheap).
 
     A failed ``_write`` is counted in ``errors``. A storage error that may pass (database locked or busy,
     file cannot be opened, disk full, I/O error, connection lost) is retried with back-off, the same batch,
@@ -62,6 +63,7 @@ class BatchWriter:
         self._lock = threading.Lock()
         self._pending = 0
         self._closed = False
+        self._last_commit = 0.0  # monotonic time the last batch ended
         self.batches = 0
         self.errors = 0  # failed write attempts (a retried batch counts once per attempt)
         self.rows_dropped = 0  # rows of batches given up
@@ -122,6 +124,7 @@ class BatchWriter:
             stored = True
             if items:
                 stored = self._write_until_done(items, rows)
+                self._last_commit = time.monotonic()
                 self._after_write(items)
             for notice in notices:
                 self._tell(notice, stored)
@@ -141,7 +144,8 @@ class BatchWriter:
                 flushed.append(entry[0])
             elif isinstance(entry[0], _Notice):
                 if not notices:  # someone waits for this batch: it is cut sooner
-                    deadline = min(deadline, time.monotonic() + self._notice_delay)
+                    cut = max(time.monotonic(), self._last_commit + self._notice_delay)
+                    deadline = min(deadline, cut)
                 notices.append(entry[0].callback)
             else:
                 items.append(entry[0])
@@ -172,6 +176,7 @@ class BatchWriter:
                     if not self._retryable(exc) or self._retry_over(started):
                         self.rows_dropped += rows
                         self._failed(rows)
+                        self._given_up(items, exc)
                         return False
                     if not self.retry_pending:
                         _log.warning(
@@ -197,6 +202,9 @@ class BatchWriter:
             notice(stored)
         except Exception:  # the one waiting has gone (its loop closed): nothing to tell
             _log.debug("%s: a commit notice failed", self._thread.name, exc_info=True)
+
+    def _given_up(self, items: list[Any], exc: Exception) -> None:
+        """Hook run on the writer thread with the items of a batch given up (after ``_failed``)."""
 
     def _failed(self, rows: int) -> None:
         """Called with the exception active when a batch is given up."""

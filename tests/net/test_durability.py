@@ -15,8 +15,9 @@ import aiohttp
 import pytest
 
 from console.core import hj212
+from console.hub import server
 from console.hub.storage import Storage
-from tests.net.hubkit import PW, running_hub, station, upload
+from tests.net.hubkit import PW, Logger, running_hub, station, upload
 
 pytestmark = pytest.mark.asyncio
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,3 +180,23 @@ async def test_a_database_that_cannot_be_written_holds_answers_and_loses_nothing
     assert held <= logger.answered <= _stored(tmp_path / "hub.db")
     assert after["hub_storage_rows_dropped_total"] == 0 and after["hub_answers_withheld_total"] == 0
     assert after["hub_storage_retry_pending"] == 0
+
+
+async def test_the_ingest_stops_reading_while_the_database_cannot_take_the_backlog(tmp_path, monkeypatch):
+    monkeypatch.setattr(server, "MAX_STORAGE_BACKLOG", 50)  # rows; the hub's is 500,000
+    async with running_hub(tmp_path) as hub:
+        locker = sqlite3.connect(tmp_path / "hub.db", isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock: "database is locked"
+        try:
+            logger = await Logger.connect(hub)
+            frames = [upload(AIR[0], T0 + k, VALUES) for k in range(2000)]  # no answers asked
+            await logger.send(b"".join(frames))  # into the sockets' buffers: the hub reads when it wants
+            await _until(lambda: hub.writer.retry_pending > 0)
+            # The writer has been failing for seconds; the hub took a read or two, then stopped reading.
+            assert hub.metrics.frames_accepted < 500
+        finally:
+            locker.execute("COMMIT")
+            locker.close()
+        await _until(lambda: len(_stored(tmp_path / "hub.db")) == 2000)
+        assert hub.metrics.frames_accepted == 2000 and hub.writer.rows_dropped == 0
+        await logger.close()
