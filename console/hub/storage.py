@@ -625,8 +625,9 @@ class _Late(NamedTuple):
 class StorageWriter(BatchWriter):
     """The one thread that writes to a Storage: submit from anywhere without blocking, flush, close.
 
-    Submissions are coalesced into transactions of up to max_batch readings or max_delay seconds, or
-    answer_delay seconds when someone waits for the commit (``notify``: loggers' answers). A write that
+    Submissions are coalesced into transactions of up to max_batch readings or max_delay seconds; when
+    someone waits for the commit (``notify``: loggers' answers) a transaction is cut at once, or
+    answer_delay seconds after the previous one if that is later. A write that
     fails on a storage error (locked, cannot open the file, disk full) is retried with back-off until it
     is written, never dropped: the hub's ingest stops reading from loggers while the queue is long.
     Counters feed /metrics.
@@ -635,7 +636,8 @@ class StorageWriter(BatchWriter):
     # Every transaction rewrites the last page of each station it touches: at 25,000 uploads/s from 500
     # stations, half-second transactions cost about 9 µs an upload, tenth-of-a-second ones about 14 µs
     # (python bench/storage.py). Half a second when no one waits; when a logger waits for its answer
-    # (HJ 212's default timeout is 5 s, some loggers use less), a batch is cut after 150 ms.
+    # (HJ 212's default timeout is 5 s, some loggers use less), a batch is cut at once, or 150 ms after
+    # the previous commit if that is later.
     def __init__(
         self, storage: Storage, max_batch: int = 100_000, max_delay: float = 0.5, answer_delay: float = 0.15
     ) -> None:
