@@ -108,6 +108,7 @@ class Hub:
         self._pending_rows: list[Reading] = []  # to store reading by reading
         self._pending_uploads: list[Upload] = []  # to store as uploads
         self._tasks: list[asyncio.Task] = []
+        self._stopping = False
         self._runner: web.AppRunner | None = None
         self.http_port = 0
         self.hj212_port = 0
@@ -146,7 +147,10 @@ class Hub:
         log.info("hub epoch %s: http %d, hj212 %d", self.events.epoch, self.http_port, self.hj212_port)
 
     async def stop(self) -> None:
-        """Stop reading, store and answer what came, close loggers and consoles, close storage."""
+        """Stop reading, store and answer what came, close loggers and consoles, close storage (once)."""
+        if self._stopping:
+            return
+        self._stopping = True
         self.listener.pause_all()
         self._publish()
         if not self.config.bench_bypass:  # what was stored is answered before the loggers are cut

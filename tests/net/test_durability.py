@@ -200,3 +200,19 @@ async def test_the_ingest_stops_reading_while_the_database_cannot_take_the_backl
         await _until(lambda: len(_stored(tmp_path / "hub.db")) == 2000)
         assert hub.metrics.frames_accepted == 2000 and hub.writer.rows_dropped == 0
         await logger.close()
+
+
+async def test_a_stopping_hub_stores_and_answers_what_it_was_sent(tmp_path) -> None:
+    async with running_hub(tmp_path) as hub:
+        logger = await Logger.connect(hub)
+        frames = [upload(AIR[0], T0 + k, VALUES, flag=ANSWER) for k in range(30)]
+        await logger.send(b"".join(frames))
+        await _until(lambda: hub.metrics.frames_accepted == 30)
+        stopping = asyncio.create_task(hub.stop())  # SIGTERM does this
+        answers = []
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                answers.append(hj212.decode(await asyncio.wait_for(logger.reader.readuntil(b"\r\n"), 30)))
+        await stopping
+    assert [a.qn for a in answers] == [hj212.decode(f).qn for f in frames]  # every one, in order
+    assert {(AIR[0].id, T0 + k) for k in range(30)} <= _stored(tmp_path / "hub.db")
