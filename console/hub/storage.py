@@ -668,17 +668,18 @@ class StorageWriter(BatchWriter):
     def _write(self, items: list[Any]) -> None:
         readings = [r for item in items if isinstance(item, list) for r in item]
         uploads = [u for item in items if isinstance(item, _Uploads) for u in item.uploads]
-        if readings or uploads:
+        submitted = written = 0
+        if readings or uploads:  # a retry writes the same again: upserts, the result is the same
             submitted = len(readings) + sum(len(values) for _, _, values in uploads)
             written = self._storage.write(readings, uploads)
-            self.rows_written += written
-            self.rows_rejected += submitted - written
         statuses = [item for item in items if isinstance(item, _Status)]
         if statuses:  # one transaction (each is a disk sync): hundreds change at once when a hub starts
             self._storage.write_statuses(statuses)
         for item in items:
             if isinstance(item, _Late):
                 self._storage.write_late(item.arrived, item.batch)
+        self.rows_written += written  # counted once the whole batch is in
+        self.rows_rejected += submitted - written
 
     def _failed(self, rows: int) -> None:
         _log.exception("storage write failed (%d readings): not retried, dropped", rows)
