@@ -3,6 +3,8 @@
 Phases, each against a fresh hub:
   throughput  loggers send as fast as the hub takes frames; delivered readings/s per console;
   latency     a fixed offered load (--rate readings/s); p50/p99 from frame sent to websocket delivery;
+  answered    the latency phase with every upload asking for a data answer (Flag=5): the hub answers once
+              the upload is committed to SQLite, so p50/p99 from frame sent to answer received as well;
   ceiling     the throughput phase with HJ 212 parsing and storage bypassed in the hub: each distinct
               frame is decoded once and its readings reused, nothing goes to SQLite; the same sockets,
               AQI derivation, alarm rules, station status, event encoding and fan-out as end to end.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import calendar
 import json
 import multiprocessing as mp
 import os
@@ -82,9 +85,16 @@ def ts_ms(k: int) -> int:
     return T0 * 1000 + k * STEP_MS
 
 
-def frame_for(st: Station, k: int) -> bytes:
+def frame_for(st: Station, k: int, answer: bool = False) -> bytes:
     """Frame k of a station (unique per station, so its delivery can be matched)."""
-    return frames_for_round(segment_templates([st], k), k)[0]
+    return frames_for_round(segment_templates([st], k, answer), k)[0]
+
+
+def key_of_answer(line: bytes) -> tuple[str, int]:
+    """The (station, data time in ms) an answer is for: its MN and QN are the upload's."""
+    answer = hj212.decode(line)
+    local_s = calendar.timegm(time.strptime(answer.qn[:14], "%Y%m%d%H%M%S"))
+    return f"B-{int(answer.mn, 16):05d}", (local_s - 8 * 3600) * 1000 + int(answer.qn[14:17])
 
 
 _STAMP = "19000101000000000"  # stands for the data time in a segment template (found nowhere else in it)
@@ -97,14 +107,15 @@ def frames_for_round(templates: list[str], k: int) -> list[bytes]:
     return [hj212.frame(t.replace(_STAMP, stamp)) for t in templates]
 
 
-def segment_templates(sts: list[Station], variant: int) -> list[str]:
+def segment_templates(sts: list[Station], variant: int, answer: bool = False) -> list[str]:
     """Each station's upload with its data time left open; ``variant`` picks its values."""
     out = []
     for st in sts:
         cp = {
             code: {"Rtd": f"{(variant * 7 + i) % 500}.{i}", "Flag": "N"} for i, code in enumerate(st.factors)
         }
-        packet = hj212.Packet.create(qn=_STAMP, st="22", cn="2011", pw="123456", mn=st.mn, flag=4,
+        flag = hj212.FLAG_V2017 | (hj212.FLAG_ANSWER if answer else 0)
+        packet = hj212.Packet.create(qn=_STAMP, st="22", cn="2011", pw="123456", mn=st.mn, flag=flag,
                                      params={"DataTime": _STAMP}, cp=cp)  # fmt: skip
         out.append(packet.segment())
     return out
@@ -113,10 +124,22 @@ def segment_templates(sts: list[Station], variant: int) -> list[str]:
 # --- loggers process ---------------------------------------------------------------------------------------
 
 
+async def _answers(reader: asyncio.StreamReader, answered: dict[tuple[str, int], float]) -> None:
+    """Note when each answer of one connection arrives."""
+    try:
+        while True:
+            line = await reader.readuntil(b"\r\n")  # before the clock is read: it is the right-hand side
+            answered[key_of_answer(line)] = time.monotonic()
+    except (ConnectionError, asyncio.IncompleteReadError):
+        pass
+
+
 async def _loggers(
-    port: int, sts: list[Station], seconds: float, rate: float | None, pooled: bool, out
+    port: int, sts: list[Station], seconds: float, rate: float | None, pooled: bool, answer: bool, out
 ) -> None:
     conns = [await asyncio.open_connection("127.0.0.1", port) for _ in sts]
+    answered: dict[tuple[str, int], float] = {}
+    readers = [asyncio.create_task(_answers(r, answered)) for r, _ in conns] if answer else []
     per_frame = len(sts[0].factors)
     # At full speed, frames are encoded before the clock starts (encoding would be the bottleneck, not the
     # hub). End to end every frame is a new upload, as from real loggers: enough rounds for 80,000 frames/s.
@@ -140,7 +163,11 @@ async def _loggers(
         for _ in range(frames_per_tick):
             station_i = idx % len(sts)
             k_frame = idx // len(sts)
-            data = pool[station_i][k_frame % len(pool[0])] if pool else frame_for(sts[station_i], k_frame)
+            data = (
+                pool[station_i][k_frame % len(pool[0])]
+                if pool
+                else frame_for(sts[station_i], k_frame, answer)
+            )
             conns[station_i][1].write(data)
             idx += 1
         sent.append((time.monotonic(), burst_start, idx - burst_start))
@@ -148,7 +175,12 @@ async def _loggers(
         if rate:
             k += 1
             await asyncio.sleep(max(0.0, start + k * tick - time.monotonic()))
-    out.put({"frames": idx, "sent": sent, "elapsed": time.monotonic() - start})
+    elapsed = time.monotonic() - start
+    if readers:  # the last answers come after their commit (HJ 212's default timeout is 5 s)
+        await asyncio.sleep(6)
+        for task in readers:
+            task.cancel()
+    out.put({"frames": idx, "sent": sent, "elapsed": elapsed, "answered": answered})
     for _, w in conns:
         w.close()
     await asyncio.gather(*(w.wait_closed() for _, w in conns), return_exceptions=True)
@@ -160,9 +192,9 @@ def pin(cpus: set[int] | None) -> None:
         os.sched_setaffinity(0, cpus)
 
 
-def loggers_main(port, sts, seconds, rate, pooled, cpus, out) -> None:
+def loggers_main(port, sts, seconds, rate, pooled, answer, cpus, out) -> None:
     pin(cpus)
-    asyncio.run(_loggers(port, sts, seconds, rate, pooled, out))
+    asyncio.run(_loggers(port, sts, seconds, rate, pooled, answer, out))
 
 
 # --- consoles process -------------------------------------------------------------------------------------
@@ -239,7 +271,7 @@ def split_cpus(pinned: bool) -> tuple[set[int] | None, set[int] | None]:
     return {cpus[0]}, set(cpus[1:])
 
 
-def run_phase(args, name: str, rate: float | None, bypass: bool) -> dict:
+def run_phase(args, name: str, rate: float | None, bypass: bool, answer: bool = False) -> dict:
     sts = stations(args.loggers, args.factors)
     ctx = mp.get_context("spawn")
     out, ready = ctx.Queue(), ctx.Queue()
@@ -253,7 +285,7 @@ def run_phase(args, name: str, rate: float | None, bypass: bool) -> dict:
             args=(http_port, args.clients, args.seconds + 4, timed, harness_cpus, out, ready),
         )
         loggers = ctx.Process(
-            target=loggers_main, args=(hj_port, sts, args.seconds, rate, bypass, harness_cpus, out)
+            target=loggers_main, args=(hj_port, sts, args.seconds, rate, bypass, answer, harness_cpus, out)
         )
         try:  # whatever fails, no process of the phase outlives it
             consoles.start()
@@ -288,16 +320,25 @@ def run_phase(args, name: str, rate: float | None, bypass: bool) -> dict:
     )
 
 
-def summarise(name, args, sent, got, cpu, rss) -> dict:
-    per_frame = args.factors
+def _latencies(sent: list, arrivals: dict, n_st: int) -> list[float]:
+    """Milliseconds from a burst's sending to the arrival of its frames (a sample of each burst), sorted."""
     latencies = []
-    n_st = args.loggers
-    for when, first, count in sent["sent"]:
+    for when, first, count in sent:
         for idx in range(first, first + count, max(1, count // 50)):
             key = (f"B-{idx % n_st:05d}", ts_ms(idx // n_st))
-            if key in got["arrivals"]:
-                latencies.append((got["arrivals"][key] - when) * 1000)
-    latencies.sort()
+            if key in arrivals:
+                latencies.append((arrivals[key] - when) * 1000)
+    return sorted(latencies)
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    return round(values[min(len(values) - 1, int(len(values) * share))], 1) if values else None
+
+
+def summarise(name, args, sent, got, cpu, rss) -> dict:
+    per_frame = args.factors
+    latencies = _latencies(sent["sent"], got["arrivals"], args.loggers)
+    answers = _latencies(sent["sent"], sent["answered"], args.loggers)
     delivered = min(got["counts"])
     result = {
         "phase": name,
@@ -307,8 +348,12 @@ def summarise(name, args, sent, got, cpu, rss) -> dict:
         "readings_delivered_per_client": delivered,
         "readings_delivered_per_s": round(min(got["rates"])),
         "delivered_ratio": round(delivered / max(1, sent["frames"] * per_frame), 4),
-        "latency_p50_ms": round(latencies[len(latencies) // 2], 1) if latencies else None,
-        "latency_p99_ms": round(latencies[int(len(latencies) * 0.99)], 1) if latencies else None,
+        "latency_p50_ms": _percentile(latencies, 0.5),
+        "latency_p99_ms": _percentile(latencies, 0.99),
+        "answered_ratio": round(len(sent["answered"]) / max(1, sent["frames"]), 4),
+        "answer_p50_ms": _percentile(answers, 0.5),
+        "answer_p99_ms": _percentile(answers, 0.99),
+        "answer_max_ms": _percentile(answers, 1.0),
         "hub_cpu_cores": round(cpu, 2),
         "hub_rss_mb": round(rss / 2**20, 1),
     }
@@ -327,12 +372,15 @@ def main() -> None:
         "--pin", action="store_true", help="the hub on one CPU (threads included), the rest elsewhere"
     )
     p.add_argument("--profile", help="record the hub with py-spy (raw format) during one phase")
-    p.add_argument("--profile-phase", default="throughput", choices=("throughput", "latency", "ceiling"))
+    p.add_argument(
+        "--profile-phase", default="throughput", choices=("throughput", "latency", "answered", "ceiling")
+    )
     args = p.parse_args()
     setup = f"{args.loggers} loggers, {args.clients} consoles, {args.factors} a frame, {os.cpu_count()} CPUs"
     print(setup + (", the hub pinned to one of them" if args.pin else ""))
     through = run_phase(args, "throughput", None, bypass=False)
     latency = run_phase(args, "latency", args.rate, bypass=False)
+    answered = run_phase(args, "answered", args.rate, bypass=False, answer=True)
     ceiling = run_phase(args, "ceiling", None, bypass=True)
     figures = {
         "loggers": args.loggers,
@@ -349,6 +397,12 @@ def main() -> None:
         "latency_delivered_ratio": latency["delivered_ratio"],
         "latency_p50_ms": latency["latency_p50_ms"],
         "latency_p99_ms": latency["latency_p99_ms"],
+        "answered_offered_readings_per_s": answered["readings_offered_per_s"],
+        "answered_ratio": answered["answered_ratio"],
+        "answered_delivery_p99_ms": answered["latency_p99_ms"],
+        "answer_p50_ms": answered["answer_p50_ms"],
+        "answer_p99_ms": answered["answer_p99_ms"],
+        "answer_max_ms": answered["answer_max_ms"],
         "hub_cpu_cores_at_full_load": through["hub_cpu_cores"],
         "hub_rss_mb": max(through["hub_rss_mb"], latency["hub_rss_mb"]),
     }

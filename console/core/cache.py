@@ -589,9 +589,10 @@ class CacheWriter(BatchWriter):
 
     Each submit is a unit kept whole in one transaction; a transaction holds whole units in submission
     order, up to max_batch readings or max_delay seconds, so a position is committed together with the
-    data submitted before it. A failed transaction is logged and counted in `errors`, and positions are
-    no longer saved until the next snapshot (the data before them are incomplete): a restart then resumes
-    from the last complete point. Retention runs on this thread every prune_interval_s.
+    data submitted before it. A transaction failing on a storage error that may pass (locked, disk full)
+    is retried for up to retry_for seconds; one given up is logged and counted in `rows_dropped`, and
+    positions are no longer saved until the next snapshot (the data before them are incomplete): a restart
+    then resumes from the last complete point. Retention runs on this thread every prune_interval_s.
     """
 
     def __init__(
@@ -604,6 +605,7 @@ class CacheWriter(BatchWriter):
         hourly_days: float = HOURLY_DAYS,
         prune_interval_s: float = 600.0,
         clock: Callable[[], float] = time.time,
+        retry_for: float = 60.0,
     ) -> None:
         self._cache = cache
         self._retention = (raw_days, hourly_days)
@@ -611,7 +613,9 @@ class CacheWriter(BatchWriter):
         self._next_prune = 0.0  # prune soon after start: the console may have been off for days
         self.positions_frozen = False
         self.rows_written = self.rows_rejected = self.prunes = 0
-        super().__init__("cache-writer", max_batch, max_delay)
+        # Retried for a while, not for ever: the console has no one to push back on, so a cache that
+        # cannot be written for long must not fill its memory; after that it forgets, as a resync repairs.
+        super().__init__("cache-writer", max_batch, max_delay, retry_for=retry_for)
 
     def submit_readings(self, items: Iterable[Reading], backfilled: bool = False) -> None:
         """Queue readings (live, or back-filled history from the hub)."""
@@ -662,15 +666,12 @@ class CacheWriter(BatchWriter):
         super()._put(unit, rows)
 
     def _write(self, items: list[Any]) -> None:
-        try:
-            stored, rejected = self._cache.write(self._savable(_merge(items)))
-        except Exception:
-            self.positions_frozen = True
-            raise
+        stored, rejected = self._cache.write(self._savable(_merge(items)))
         self.rows_written += stored
         self.rows_rejected += rejected
 
     def _failed(self, rows: int) -> None:
+        self.positions_frozen = True
         _log.exception("cache write failed (%d readings); positions not saved until a snapshot", rows)
 
     def _after_write(self, items: list[Any]) -> None:

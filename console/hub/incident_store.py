@@ -240,11 +240,15 @@ def _audit_row(entry: AuditEntry) -> dict[str, Any]:
 
 
 class IncidentWriter(BatchWriter):
-    """The thread that writes incident changes; ``submit`` returns a future done when it is stored."""
+    """The thread that writes incident changes; ``submit`` returns a future done when it is stored.
 
-    def __init__(self, store: IncidentStore, max_delay: float = 0.01) -> None:
+    A storage error that may pass (database locked) is retried for up to ``retry_for`` seconds: an
+    operator waits for the answer, and after that is better told that the change failed.
+    """
+
+    def __init__(self, store: IncidentStore, max_delay: float = 0.01, retry_for: float = 5.0) -> None:
         self._store = store
-        super().__init__("incident-writer", 200, max_delay)
+        super().__init__("incident-writer", 200, max_delay, retry_for=retry_for)
 
     def submit(self, change: Change) -> concurrent.futures.Future[None]:
         """Queue a change; the future completes (or fails) when its transaction does."""
@@ -253,15 +257,13 @@ class IncidentWriter(BatchWriter):
         return done
 
     def _write(self, items: list[Any]) -> None:
-        futures = [done for _, done in items]
-        try:
-            self._store.write([change for change, _ in items])
-        except Exception as exc:
-            for done in futures:
-                done.set_exception(exc)
-            raise
-        for done in futures:
+        self._store.write([change for change, _ in items])
+        for _, done in items:
             done.set_result(None)
+
+    def _given_up(self, items: list[Any], exc: Exception) -> None:
+        for _, done in items:
+            done.set_exception(exc)
 
     def _failed(self, rows: int) -> None:
         _log.exception("incident write failed (%d changes)", rows)

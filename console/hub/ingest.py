@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
@@ -35,7 +36,15 @@ Sink = Callable[[list[Reading], list[Upload]], bool]
 
 
 class HJ212Listener:
-    """Accepts many concurrent loggers; hands every batch of readings to ``sink`` on the loop thread."""
+    """Accepts many concurrent loggers; hands every batch of readings to ``sink`` on the loop thread.
+
+    A data answer (CN 9014) tells a logger it may forget an upload, so it goes only once the upload is
+    stored: answers are held per connection, tagged with the current answer cycle. The hub closes a cycle
+    when it hands the cycle's uploads to the storage writer (``end_cycle``) and calls ``stored`` when the
+    transaction holding them has committed; the cycle's answers then go out, each connection's in order.
+    Group commit rather than a journal of its own: the database already survives kill -9, and a journal
+    would write every upload twice (docs/architecture.md, "Answered means stored").
+    """
 
     def __init__(
         self,
@@ -58,6 +67,10 @@ class HJ212Listener:
         self._connections: set[LoggerConnection] = set()
         self._paused: set[LoggerConnection] = set()
         self.frames_in_cycle = 0  # frames taken since the hub last published
+        self.answer_cycle = 1  # answers held now go out when this cycle's uploads are stored
+        self._held_in_cycle = False
+        self._answering: set[LoggerConnection] = set()  # connections holding answers
+        self._stopping = False
         self._time_cache: dict[str, float] = {}
         self._log_budget = _LogBudget()
 
@@ -79,6 +92,29 @@ class HJ212Listener:
                     connection.transport.abort()
                 await self._server.wait_closed()
 
+    def pause_all(self) -> None:
+        """Stop accepting loggers and reading from them (the hub is stopping)."""
+        self._stopping = True
+        if self._server is not None:
+            self._server.close()
+        for connection in list(self._connections):
+            self.pause(connection)
+
+    def end_cycle(self) -> int | None:
+        """Close the current answer cycle: its number when answers wait on it (call ``stored`` with it
+        once everything accepted until now is stored), None when none do."""
+        if not self._held_in_cycle:
+            return None
+        cycle, self.answer_cycle, self._held_in_cycle = self.answer_cycle, self.answer_cycle + 1, False
+        return cycle
+
+    def stored(self, cycle: int, ok: bool = True) -> None:
+        """The uploads of answer cycles up to ``cycle`` are stored (``ok``) or were given up: send their
+        answers, or leave them unsent so that the loggers send those uploads again."""
+        for connection in list(self._answering):
+            if connection.release(cycle, ok):
+                self._answering.discard(connection)
+
     def pause(self, connection: LoggerConnection) -> None:
         """Stop reading from a logger until ``resume_all`` (the hub is behind: TCP pushes back)."""
         if connection not in self._paused:
@@ -93,6 +129,8 @@ class HJ212Listener:
     def resume_all(self) -> None:
         """A new publication cycle: read again from every paused logger."""
         self.frames_in_cycle = 0
+        if self._stopping:
+            return
         for connection in self._paused:
             if not connection.transport.is_closing():
                 connection.transport.resume_reading()
@@ -130,6 +168,7 @@ class LoggerConnection(asyncio.BufferedProtocol):
         self.auth_failures = 0
         self._parts: dict[tuple, tuple[float, dict[int, Packet]]] = {}
         self._uploads: list[Upload] = []  # of the frames being handled, for storage
+        self._answers: deque[tuple[int, bytes]] = deque()  # (answer cycle, frame), 0: not waiting to store
         self.transport: asyncio.Transport
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -141,7 +180,10 @@ class LoggerConnection(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.listener._connections.discard(self)
+        self.listener._answering.discard(self)
         self.listener.metrics.loggers_connected -= 1
+        self.listener.metrics.answers_pending -= len(self._answers)
+        self._answers.clear()  # unanswered: the logger sends those uploads again
         for raw in self.splitter.flush():
             self._reject(FrameError("length", f"connection closed inside a frame ({len(raw)} bytes)"))
 
@@ -190,8 +232,8 @@ class LoggerConnection(asyncio.BufferedProtocol):
         metrics = listener.metrics
         metrics.frames_accepted += 1
         metrics.frames_oversize += packet.oversize
-        if packet.wants_answer:
-            self.transport.write(hj212.encode(hj212.data_answer(packet)))
+        if packet.wants_answer:  # a split part's answer waits for its arrival's cycle, the last part's
+            self.answer(hj212.encode(hj212.data_answer(packet)))  # for the whole upload
         if packet.is_split:
             packet = self._reassemble(packet)
             if packet is None:
@@ -235,6 +277,36 @@ class LoggerConnection(asyncio.BufferedProtocol):
             flags = sorted({r.flag for r in readings if r.flag not in VALID_FLAGS})
             self.listener.warn(self.peer, f"readings with unknown data flags {flags}: shown, not stored")
 
+    def answer(self, frame: bytes, *, stored: bool = True) -> None:
+        """Send an answer once the uploads received before it are stored (``stored``; else only after the
+        answers before it), so that each logger gets its answers in the order it asked."""
+        listener = self.listener
+        if not stored and not self._answers:
+            self.transport.write(frame)
+            return
+        cycle = 0
+        if stored:
+            cycle, listener._held_in_cycle = listener.answer_cycle, True
+        self._answers.append((cycle, frame))
+        listener._answering.add(self)
+        listener.metrics.answers_pending += 1
+
+    def release(self, cycle: int, ok: bool) -> bool:
+        """Send the answers held for cycles up to ``cycle`` (withheld when not ``ok``); True when none are
+        left."""
+        answers, out, popped = self._answers, [], 0
+        while answers and answers[0][0] <= cycle:
+            held, frame = answers.popleft()
+            popped += 1
+            if ok or held == 0:
+                out.append(frame)
+        metrics = self.listener.metrics
+        metrics.answers_pending -= popped
+        metrics.answers_withheld += popped - len(out)
+        if out and not self.transport.is_closing():
+            self.transport.write(b"".join(out))
+        return not answers
+
     def _bypass(self, raw: bytes) -> list[Reading]:
         """Benchmark ceiling: a frame seen before gives the readings it gave then, without decoding it.
 
@@ -256,7 +328,7 @@ class LoggerConnection(asyncio.BufferedProtocol):
         self.listener.warn(
             self.peer, f"refused MN={packet.mn!r}: {'unknown MN' if why == 'unknown_mn' else 'wrong PW'}"
         )
-        self.transport.write(hj212.encode(hj212.request_answer(packet, 4 if why == "unknown_mn" else 3)))
+        self.answer(hj212.encode(hj212.request_answer(packet, 4 if why == "unknown_mn" else 3)), stored=False)
         self.auth_failures += 1
         if self.auth_failures >= MAX_AUTH_FAILURES:
             log.warning("logger %s: closing after %d refused frames", self.peer, self.auth_failures)

@@ -40,6 +40,10 @@ class StorageFigures(Protocol):
     def errors(self) -> int: ...
     @property
     def queue_depth(self) -> int: ...
+    @property
+    def rows_dropped(self) -> int: ...
+    @property
+    def retry_pending(self) -> int: ...
 
 
 class Metrics:
@@ -55,6 +59,8 @@ class Metrics:
         self.consoles_connected = 0
         self.clients_dropped_slow = 0
         self.lag_seconds = 0.0  # age of the newest data time at the moment it was published
+        self.answers_pending = 0  # loggers' answers held until their uploads are stored
+        self.answers_withheld = 0  # answers never sent: their uploads could not be stored
         self.started = time.time()
         self.storage: StorageFigures | None = None  # set by the hub
         self.seq = 0
@@ -84,13 +90,43 @@ class Metrics:
         )
         lines += _metric("hub_lag_seconds", "gauge", "Data time to publish lag", self.lag_seconds)
         lines += _metric("hub_event_seq", "gauge", "Last event sequence number", self.seq)
+        lines += _metric(
+            "hub_answers_pending",
+            "gauge",
+            "Logger answers waiting for their data to be stored",
+            self.answers_pending,
+        )
+        lines += _metric(
+            "hub_answers_withheld_total",
+            "counter",
+            "Answers not sent: data not stored",
+            self.answers_withheld,
+        )
         if storage is not None:
-            lines += _metric("hub_storage_rows_total", "counter", "Rows written", storage.rows_written)
-            lines += _metric("hub_storage_errors_total", "counter", "Failed write batches", storage.errors)
-            lines += _metric("hub_storage_queue_depth", "gauge", "Rows waiting", storage.queue_depth)
+            lines += self._storage_lines(storage)
         lines += _metric("process_resident_memory_bytes", "gauge", "RSS", psutil.Process().memory_info().rss)
         lines += _metric("process_start_time_seconds", "gauge", "Start time", self.started)
         return "\n".join(lines) + "\n"
+
+    @staticmethod
+    def _storage_lines(storage: StorageFigures) -> list[str]:
+        return [
+            *_metric("hub_storage_rows_total", "counter", "Rows written", storage.rows_written),
+            *_metric("hub_storage_errors_total", "counter", "Failed write attempts", storage.errors),
+            *_metric(
+                "hub_storage_retry_pending",
+                "gauge",
+                "Rows of a failed batch being retried",
+                storage.retry_pending,
+            ),
+            *_metric(
+                "hub_storage_rows_dropped_total",
+                "counter",
+                "Rows given up (not storage errors)",
+                storage.rows_dropped,
+            ),
+            *_metric("hub_storage_queue_depth", "gauge", "Rows waiting", storage.queue_depth),
+        ]
 
 
 def _metric(name: str, kind: str, help_text: str, value: float) -> list[str]:

@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 
 MAX_EVENT_ITEMS = 5000  # readings per event; bigger batches are cut into several events
 MAX_PENDING = 100_000  # readings waiting to be published before the listener stops reading (back-pressure)
-MAX_STORAGE_BACKLOG = 500_000  # rows waiting for the database before the listener stops reading
+# Rows waiting for the database before the listener stops reading, and reads from no logger until the
+# backlog is under it again (a database that cannot be written holds every logger up, not only some).
+MAX_STORAGE_BACKLOG = 500_000
 
 
 @dataclass
@@ -106,6 +108,7 @@ class Hub:
         self._pending_rows: list[Reading] = []  # to store reading by reading
         self._pending_uploads: list[Upload] = []  # to store as uploads
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         self._runner: web.AppRunner | None = None
         self.http_port = 0
         self.hj212_port = 0
@@ -144,7 +147,14 @@ class Hub:
         log.info("hub epoch %s: http %d, hj212 %d", self.events.epoch, self.http_port, self.hj212_port)
 
     async def stop(self) -> None:
-        """Stop accepting, publish what is pending, close consoles, flush storage."""
+        """Stop reading, store and answer what came, close loggers and consoles, close storage (once)."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self.listener.pause_all()
+        self._publish()
+        if not self.config.bench_bypass:  # what was stored is answered before the loggers are cut
+            await asyncio.get_running_loop().run_in_executor(None, self.writer.flush, 10.0)
         await self.listener.close()
         for task in self._tasks:
             task.cancel()
@@ -186,9 +196,32 @@ class Hub:
         items, self._pending = self._pending, []
         rows, self._pending_rows = self._pending_rows, []
         uploads, self._pending_uploads = self._pending_uploads, []
-        self.listener.resume_all()
-        if not items:
+        answered = self.listener.end_cycle()
+        if self.writer.queue_depth > MAX_STORAGE_BACKLOG:
+            self.listener.frames_in_cycle = 0  # storage is behind: the paused loggers stay paused
+        else:
+            self.listener.resume_all()
+        try:
+            if items:
+                self._publish_items(items, rows, uploads)
+        finally:  # the uploads were handed to the writer first thing (see _record)
+            if answered is not None:
+                self._answer_when_stored(answered)
+
+    def _answer_when_stored(self, cycle: int) -> None:
+        """Loggers' answers go once the uploads handed to the writer until now are committed: a logger
+        forgets what it was answered for, so an answer before the commit is data lost in a crash."""
+        if self.config.bench_bypass:  # nothing is stored
+            self.listener.stored(cycle)
             return
+        loop, stored = asyncio.get_running_loop(), self.listener.stored
+
+        def committed(ok: bool) -> None:  # on the writer thread: hand over to the loop
+            loop.call_soon_threadsafe(stored, cycle, ok)
+
+        self.writer.notify(committed)
+
+    def _publish_items(self, items: list[Reading], rows: list[Reading], uploads: list[Upload]) -> None:
         self._record(items, rows, uploads)
         self.metrics.readings_total += len(items)
         self.metrics.readings_rate.add(len(items))
@@ -200,12 +233,13 @@ class Hub:
         """Derive AQI, store, update the latest values, the status and the lag (extends ``items``).
 
         ``rows`` and ``uploads`` are ``items`` as they are to be stored: readings one by one, or uploads."""
+        if not self.config.bench_bypass:  # the benchmark's transport ceiling leaves storage out
+            self.writer.submit_uploads(uploads)  # first: the loggers' answers wait on these
         derived = self.deriver.feed(items)
         items += derived
-        if not self.config.bench_bypass:  # the benchmark's transport ceiling leaves storage out
+        if not self.config.bench_bypass:
             rows += derived
             self.writer.submit(rows)
-            self.writer.submit_uploads(uploads)
             clock = self.status.clock  # the network's data time before this batch
             if clock:  # re-sent after an outage: consoles that were away fetch these by arrival
                 self._record_late(clock, clock - LATE_S, rows, uploads)

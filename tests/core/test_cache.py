@@ -183,9 +183,7 @@ def test_each_transaction_saves_the_position_of_its_last_event_with_all_data_bef
     assert commits[-1][0] == ("e1", 40)
 
 
-def test_a_failed_write_is_counted_and_later_positions_wait_for_a_snapshot(cache, writer, monkeypatch):
-    writer.submit_event(readings(1, Reading("A", PM25, T0, 30.0)))
-    writer.flush(10)
+def _fail_first_write(cache, monkeypatch) -> None:
     write, calls = cache.write, []
 
     def fail_once(ops):
@@ -195,16 +193,35 @@ def test_a_failed_write_is_counted_and_later_positions_wait_for_a_snapshot(cache
         return write(ops)
 
     monkeypatch.setattr(cache, "write", fail_once)
+
+
+def test_a_failed_write_is_retried_and_loses_nothing(cache, writer, monkeypatch):
+    writer.submit_event(readings(1, Reading("A", PM25, T0, 30.0)))
+    writer.flush(10)
+    _fail_first_write(cache, monkeypatch)
+    writer.submit_event(readings(2, Reading("A", PM25, T0 + 60, 31.0)))
+    writer.flush(10)
+    assert writer.errors == 1 and writer.rows_dropped == 0 and not writer.positions_frozen
+    assert [row.value for row in cache.history("A", PM25, T0, T0 + 300)] == [30.0, 31.0]
+    assert cache.position() == ("e1", 2)
+
+
+def test_a_write_given_up_freezes_positions_until_a_snapshot(cache, monkeypatch):
+    writer = CacheWriter(cache, max_delay=0.02, clock=lambda: T0 + DAY_S, retry_for=0)
+    writer.submit_event(readings(1, Reading("A", PM25, T0, 30.0)))
+    writer.flush(10)
+    _fail_first_write(cache, monkeypatch)
     writer.submit_event(readings(2, Reading("A", PM25, T0 + 60, 31.0)))
     writer.flush(10)
     writer.submit_event(readings(3, Reading("A", PM25, T0 + 120, 32.0)))
     writer.flush(10)
-    assert writer.errors == 1 and writer.positions_frozen
+    assert writer.errors == 1 and writer.rows_dropped == 1 and writer.positions_frozen
     assert [row.value for row in cache.history("A", PM25, T0, T0 + 300)] == [30.0, 32.0]
     assert cache.position() == ("e1", 1)  # event 2 is missing: resuming after 3 would skip it
     writer.submit_event(snapshot(seq=50))
     writer.flush(10)
     assert cache.position() == ("e1", 50) and not writer.positions_frozen
+    assert writer.close()
 
 
 def test_submitting_after_close_is_refused(cache):

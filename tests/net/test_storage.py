@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
+import time
 from statistics import fmean
 
 import pytest
@@ -178,7 +179,28 @@ def test_invalid_rows_are_dropped_without_losing_their_batch(storage):
     writer.close()
 
 
-class _FailingOnce(Storage):
+def test_a_write_refused_by_a_locked_database_is_retried_until_stored(storage, db_path):
+    writer = StorageWriter(storage)
+    told: list[bool] = []
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock: "database is locked"
+    try:
+        writer.submit(_minutes(DAY, 5))
+        writer.notify(told.append)
+        _wait_until(lambda: writer.retry_pending == 5)
+        assert writer.errors >= 1 and writer.queue_depth == 5 and not told
+    finally:
+        locker.execute("COMMIT")
+        locker.close()
+    assert writer.flush(timeout=30)
+    assert told == [True] and writer.rows_dropped == 0 and writer.retry_pending == 0
+    assert len(storage.history("AIR01", PM25, DAY, DAY + 3600)) == 5 and writer.rows_written == 5
+    writer.close()
+
+
+class _BrokenOnce(Storage):
+    """A write that fails for a reason no retry can mend (a bug, bad data): there is no real one to use."""
+
     def __init__(self, url: str) -> None:
         super().__init__(url)
         self.failed = threading.Event()
@@ -186,22 +208,32 @@ class _FailingOnce(Storage):
     def write(self, batch, uploads):
         if not self.failed.is_set():
             self.failed.set()
-            raise OSError("disk full")
+            raise ValueError("cannot store this")
         return super().write(batch, uploads)
 
 
-def test_the_writer_survives_a_failed_write(db_path, caplog):
-    storage = _FailingOnce(f"sqlite:///{db_path}")
-    writer = StorageWriter(storage)
+def test_a_batch_failing_for_other_reasons_is_given_up_and_its_waiters_told(db_path, caplog):
+    storage = _BrokenOnce(f"sqlite:///{db_path}")
+    writer, told = StorageWriter(storage), []
     writer.submit(_minutes(DAY, 5))
+    writer.notify(told.append)
     assert writer.flush(timeout=10)
     writer.submit(_minutes(DAY + 3600, 5))
+    writer.notify(told.append)
     assert writer.flush(timeout=10)
-    assert writer.errors == 1 and writer.rows_written == 5
-    assert "storage write failed" in caplog.text
+    assert told == [False, True]
+    assert (writer.errors, writer.rows_dropped, writer.rows_written) == (1, 5, 5)
+    assert "not retried, dropped" in caplog.text
     assert len(storage.history("AIR01", PM25, DAY, DAY + 7200)) == 5
     writer.close()
     storage.close()
+
+
+def _wait_until(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
 
 
 def test_close_flushes_and_refuses_more(storage):

@@ -1,0 +1,218 @@
+"""The hub loses nothing it answered: kill -9 under load; a database that cannot be written for a while."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from console.core import hj212
+from console.hub import server
+from console.hub.storage import Storage
+from tests.net.hubkit import PW, Logger, running_hub, station, upload
+
+pytestmark = pytest.mark.asyncio
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "durable"
+T0 = 1_700_000_000.0
+AIR = [station(n) for n in range(1, 13)]
+VALUES = {"a34004": 35.0, "a34002": 60.0, "a21026": 8.0}
+ANSWER = hj212.FLAG_V2017 | hj212.FLAG_ANSWER
+
+
+class HubProcess:
+    """``python -m console.hub`` on a data dir, as a child process that can be killed."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.proc: asyncio.subprocess.Process | None = None
+        self.http_port = self.hj212_port = 0
+
+    async def start(self) -> HubProcess:
+        args = ["-m", "console.hub", "--http-port", "0", "--hj212-port", "0", "--token", TOKEN]
+        args += ["--data-dir", str(self.data_dir), "--log-level", "WARNING"]
+        env = os.environ | {"PYTHONPATH": str(ROOT)}
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, *args, stdout=asyncio.subprocess.PIPE, env=env
+        )
+        line = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode()
+        assert line.startswith("READY"), f"the hub did not start: {line!r}"
+        ports = dict(part.split("=") for part in line.split()[1:3])
+        self.http_port, self.hj212_port = int(ports["http"]), int(ports["hj212"])
+        return self
+
+    async def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        await self.proc.wait()
+
+
+class AnsweredLogger:
+    """A logger sending one upload a second of data time, up to ``window`` unanswered; it notes every
+    (station, data time) the hub answered, across connections (a killed hub cuts it, it goes on after)."""
+
+    def __init__(self, station, window: int = 50) -> None:
+        self.station, self.window = station, window
+        self.next_k = 0
+        self.answered: set[tuple[str, float]] = set()
+        self._asked: dict[str, float] = {}  # QN -> data time
+
+    async def run(self, port: int) -> None:
+        """Send and read answers until the connection breaks."""
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        room = asyncio.Semaphore(self.window)
+        reading = asyncio.create_task(self._read(reader, room))
+        try:
+            while await room.acquire() and not reading.done():
+                writer.write(self._frame())
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            reading.cancel()
+            writer.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading
+
+    def _frame(self) -> bytes:
+        ts = T0 + self.next_k
+        self.next_k += 1
+        frame = upload(self.station, ts, VALUES, flag=ANSWER)
+        self._asked[hj212.decode(frame).qn] = ts
+        return frame
+
+    async def _read(self, reader: asyncio.StreamReader, room: asyncio.Semaphore) -> None:
+        try:
+            while True:
+                answer = hj212.decode(await reader.readuntil(b"\r\n"))
+                if answer.cn == "9014":
+                    self.answered.add((self.station.id, self._asked.pop(answer.qn)))
+                    room.release()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            room.release()  # the sender, perhaps waiting for room, sees that the connection is gone
+
+
+def _stored(db: Path) -> set[tuple[str, float]]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return set(conn.execute("SELECT station, ts FROM frames"))
+
+
+def _register(data_dir: Path) -> None:
+    storage = Storage(f"sqlite:///{data_dir / 'hub.db'}")
+    storage.upsert_stations([(s, PW) for s in AIR])
+    storage.close()
+
+
+async def _until(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def test_every_answered_upload_survives_five_kill_9_under_load(tmp_path) -> None:
+    data_dir = tmp_path / "hub"
+    data_dir.mkdir()
+    _register(data_dir)
+    loggers = [AnsweredLogger(st) for st in AIR]
+    per_round = []
+    for _ in range(5):
+        hub = await HubProcess(data_dir).start()
+        before = sum(len(lg.answered) for lg in loggers)
+        running = [asyncio.create_task(lg.run(hub.hj212_port)) for lg in loggers]
+        # Killed while loggers are sending: some uploads are in flight, some wait for the writer.
+        await _until(lambda before=before: sum(len(lg.answered) for lg in loggers) >= before + 600)
+        await hub.kill()
+        await asyncio.wait_for(asyncio.gather(*running), 30)
+        per_round.append(sum(len(lg.answered) for lg in loggers) - before)
+    answered = set().union(*(lg.answered for lg in loggers))
+    sent = sum(lg.next_k for lg in loggers)
+    lost = answered - _stored(data_dir / "hub.db")
+    assert not lost, f"{len(lost)} of {len(answered)} answered uploads are not stored (sent {sent})"
+    assert all(n >= 600 for n in per_round)
+
+
+async def _metrics(port: int) -> dict[str, float]:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/metrics") as resp:
+            text = await resp.text()
+    pairs = (line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    return {name: float(value) for name, value in pairs}
+
+
+async def test_a_database_that_cannot_be_written_holds_answers_and_loses_nothing(tmp_path) -> None:
+    async with running_hub(tmp_path) as hub:
+        logger = AnsweredLogger(AIR[0], window=20)
+        locker = sqlite3.connect(tmp_path / "hub.db", isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock: "database is locked"
+        try:
+            sending = asyncio.create_task(logger.run(hub.hj212_port))
+            await _until(lambda: logger.next_k >= 20)
+            failing = {}
+
+            async def writer_failing() -> bool:
+                failing.update(await _metrics(hub.http_port))
+                return failing["hub_storage_retry_pending"] > 0 and failing["hub_answers_pending"] == 20
+
+            deadline = time.monotonic() + 60
+            while not await writer_failing():
+                assert time.monotonic() < deadline, f"the hub never said it was failing: {failing}"
+                await asyncio.sleep(0.05)
+            assert failing["hub_storage_errors_total"] >= 1 and not logger.answered
+        finally:
+            locker.execute("COMMIT")
+            locker.close()
+        await _until(lambda: len(logger.answered) >= 40)  # the held answers, then the next uploads'
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
+        after = await _metrics(hub.http_port)
+    held = {(AIR[0].id, T0 + k) for k in range(20)}
+    assert held <= logger.answered <= _stored(tmp_path / "hub.db")
+    assert after["hub_storage_rows_dropped_total"] == 0 and after["hub_answers_withheld_total"] == 0
+    assert after["hub_storage_retry_pending"] == 0
+
+
+async def test_the_ingest_stops_reading_while_the_database_cannot_take_the_backlog(tmp_path, monkeypatch):
+    monkeypatch.setattr(server, "MAX_STORAGE_BACKLOG", 50)  # rows; the hub's is 500,000
+    async with running_hub(tmp_path) as hub:
+        locker = sqlite3.connect(tmp_path / "hub.db", isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock: "database is locked"
+        try:
+            logger = await Logger.connect(hub)
+            frames = [upload(AIR[0], T0 + k, VALUES) for k in range(2000)]  # no answers asked
+            await logger.send(b"".join(frames))  # into the sockets' buffers: the hub reads when it wants
+            await _until(lambda: hub.writer.retry_pending > 0)
+            # The writer has been failing for seconds; the hub took a read or two, then stopped reading.
+            assert hub.metrics.frames_accepted < 500
+        finally:
+            locker.execute("COMMIT")
+            locker.close()
+        await _until(lambda: len(_stored(tmp_path / "hub.db")) == 2000)
+        assert hub.metrics.frames_accepted == 2000 and hub.writer.rows_dropped == 0
+        await logger.close()
+
+
+async def test_a_stopping_hub_stores_and_answers_what_it_was_sent(tmp_path) -> None:
+    async with running_hub(tmp_path) as hub:
+        logger = await Logger.connect(hub)
+        frames = [upload(AIR[0], T0 + k, VALUES, flag=ANSWER) for k in range(30)]
+        await logger.send(b"".join(frames))
+        await _until(lambda: hub.metrics.frames_accepted == 30)
+        stopping = asyncio.create_task(hub.stop())  # SIGTERM does this
+        answers = []
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                answers.append(hj212.decode(await asyncio.wait_for(logger.reader.readuntil(b"\r\n"), 30)))
+        await stopping
+    assert [a.qn for a in answers] == [hj212.decode(f).qn for f in frames]  # every one, in order
+    assert {(AIR[0].id, T0 + k) for k in range(30)} <= _stored(tmp_path / "hub.db")
