@@ -1,8 +1,7 @@
 """Composition root of the console: builds every object once and owns start-up and shutdown order.
 
-Start-up: settings -> Qt application and translations -> asyncio on the Qt loop -> session, view-models
--> views and windows -> the cached picture -> hub (embedded child or remote) -> login -> link -> region,
-roster and map. Shutdown runs backwards. The message pump itself is console.core.session.
+Start-up (logged): settings -> Qt application -> session and view-models -> views and windows -> the cached
+picture -> hub (embedded child or remote) -> login -> link -> region, roster, map. Shutdown runs backwards.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ import os
 from collections.abc import Coroutine
 from typing import Any
 
+from console.core.clock import LiveClock
 from console.core.session import ConsoleSession, SessionChange
 from console.login import Login
 from console.runtime import collect_garbage_on_gui_thread, create_application, prepare_environment
@@ -32,7 +32,7 @@ class ConsoleApp:
 
         self.settings = settings
         days = {"raw_days": settings.cache_raw_days, "hourly_days": settings.cache_hourly_days}
-        self.session = ConsoleSession(settings.data_dir / "cache.db", **days)
+        self.session = ConsoleSession(settings.data_dir / "cache.db", clock=LiveClock(), **days)
         self.vm = WallViewModel(self.session.store, clock=self.session.clock)
         self.incidents = IncidentViewModel(self.session.book)
         self.desk = DispatchDesk(self.incidents)
