@@ -58,7 +58,8 @@ def child(data_dir: Path) -> None:
     import psutil
 
     started = psutil.Process().create_time()
-    from console.app import ConsoleApp, prepare_environment
+    from console.app import ConsoleApp
+    from console.runtime import prepare_environment
     from console.settings import Settings
 
     settings = Settings(data_dir=data_dir, hub_url=f"http://127.0.0.1:{closed_port()}", token="t", lang="en")
@@ -84,12 +85,12 @@ def child(data_dir: Path) -> None:
         while len(marks) < 4 and not running.done() and time.time() - started < 60:
             now = time.time() - started
             views = app.views
-            if "numbers" not in marks and views and app.store.stations:
+            if "numbers" not in marks and views and app.session.store.stations:
                 app.vm.flush()
                 situation = views["situation"]
                 if situation.ranking.ranked_rows() and situation.health.row_count():
                     marks["numbers"] = now
-            if "map" not in marks and views and views["map"].map.is_ready and app.store.stations:
+            if "map" not in marks and views and views["map"].map.is_ready and app.session.store.stations:
                 marks["map"] = now
             if "offline" not in marks and views and views["map"].banner.link_state() == "offline":
                 marks["offline"] = now

@@ -1,10 +1,10 @@
 """Resume benchmark: time from link restored to fully caught up, after gaps of 10 s, 5 min and 1 h.
 
 2,000 stations (PM2.5 and PM10, one frame a minute each, spread over the minute) send to a hub in its own
-process. A console (the real link, store, cache and resync, without Qt) watches through a proxy. For each
-gap the proxy refuses the console while the loggers send that much data time, as fast as the hub takes
-it; then the proxy lets the console in again and the clock runs until the console has applied the hub's
-last event and any back-fill has finished. Two ways for each gap:
+process. A console (its real session: link, store, incident book, outbox, cache and resync; no Qt)
+watches through a proxy. For each gap the proxy refuses the console while the loggers send that much
+data time, as fast as the hub takes it; then the proxy lets the console in again and the clock runs until
+the console has applied the hub's last event and any back-fill has finished. Two ways for each gap:
   replay   the hub kept running: it replays the missed events from its window;
   restart  the hub was restarted during the gap (new epoch): snapshot, then back-fill over REST.
 Lost = readings stored by the hub in the gap that the console's cache lacks; duplicated = readings the
@@ -32,9 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.ingest import TOKEN, start_hub, stations
 from console.core import hj212
 from console.core.models import Station
+from console.core.session import ConsoleSession
 from console.hub.storage import Storage
+from tests.net.applied import AppliedReadings
 from tests.net.proxy import FaultProxy
-from tests.net.soak import HeadlessConsole
 
 INTERVAL_S = 60
 
@@ -118,8 +119,11 @@ async def one_gap(sts: list[Station], gap_s: float, mode: str) -> dict:
         t0 = (time.time() // 3600 - 48) * 3600
         loggers = Loggers(sts, t0)
         await loggers.connect(hj_port)
-        console = HeadlessConsole(f"http://127.0.0.1:{proxy.port}", TOKEN, data_dir / "cache.db").start()
-        while console.snapshots == 0:  # first contact before any data: the console has it all
+        console = ConsoleSession(data_dir / "cache.db")
+        applied = AppliedReadings(console)
+        console.restore()
+        console.connect(f"http://127.0.0.1:{proxy.port}", TOKEN)
+        while applied.snapshots == 0:  # first contact before any data: the console has it all
             await asyncio.sleep(0.02)
         async with aiohttp.ClientSession() as session:
             await loggers.advance(INTERVAL_S * 5)  # five minutes of steady state first
@@ -140,21 +144,21 @@ async def one_gap(sts: list[Station], gap_s: float, mode: str) -> dict:
             await console.caught_up(*position, timeout=600)
             caught_up_s = time.monotonic() - restored
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, console.writer.flush, 60.0)
+        await loop.run_in_executor(None, console.local.writer.flush, 60.0)
         await loggers.close()
         await stop_hub(hub)  # the hub flushes its storage before it exits
         emitted = stored_between(data_dir / "hub.db", gap_start, loggers.clock)
-        have = console.cache.keys_between(gap_start, loggers.clock)
+        have = console.local.cache.keys_between(gap_start, loggers.clock)
         result = {
             "gap_s": gap_s,
             "mode": mode,
             "readings_in_gap": len(emitted),
             "frames_sent": sent,
             "caught_up_s": round(caught_up_s, 2),
-            "snapshots": console.snapshots,
+            "snapshots": applied.snapshots,
             "backfilled": sum(r.applied for r in console.resync.results),
             "lost": len(emitted - have),
-            "duplicated": console.duplicates(),
+            "duplicated": applied.duplicates(),
         }
         await console.close()
         await proxy.close()

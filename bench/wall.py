@@ -126,21 +126,27 @@ async def run(args) -> dict:
             settings = Settings(hub_url=url, token="bench", data_dir=Path(tmp) / "console", lang="en")
             console = ConsoleApp(settings)
             running = asyncio.ensure_future(console.run())
-            while console.link is None or "map" not in console.views:
+            while console.session.link is None or "map" not in console.views:
                 await asyncio.sleep(0.1)
             probe = Probe(console)
-            original = console._on_message
-            console._on_message = lambda m: (probe.on_message(m), original(m))
-            console.link.on_message = console._on_message
+            console.session.changed.subscribe(lambda change: probe.on_message(change.message))
             probe.watch_map(console.views["map"].map)
             console.vm.markers_changed.connect(probe.on_markers)
             await asyncio.sleep(args.warmup)
             me = psutil.Process()
-            cpu0, wall0, readings0 = time.thread_time(), time.monotonic(), console.store.readings_applied
+            cpu0, wall0, readings0 = (
+                time.thread_time(),
+                time.monotonic(),
+                console.session.store.readings_applied,
+            )
             probe.measuring = True
             await asyncio.sleep(args.seconds)
             probe.measuring = False
-            cpu1, wall1, readings1 = time.thread_time(), time.monotonic(), console.store.readings_applied
+            cpu1, wall1, readings1 = (
+                time.thread_time(),
+                time.monotonic(),
+                console.session.store.readings_applied,
+            )
             rss = me.memory_info().rss
             rss_total = rss + sum(
                 c.memory_info().rss for c in me.children(recursive=True) if _is_webengine(c)
@@ -178,7 +184,7 @@ def main() -> None:
     p.add_argument("--warmup", type=float, default=10.0)
     p.add_argument("--profile", help="write a cProfile of the GUI thread (whole run) to this file")
     args = p.parse_args()
-    from console.app import prepare_environment
+    from console.runtime import prepare_environment
 
     prepare_environment()  # the console's own process settings (as main.py applies them)
     import qasync

@@ -7,13 +7,13 @@ of new critical incidents need. No Qt, no I/O: the clock is injected.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from console.core import protocol
+from console.core.clock import LIVE_CLOCK
 from console.core.incidents import (
     OPEN_STATES,
     RUNNING_STATES,
@@ -157,7 +157,7 @@ _STAGE_ORDER = {state: n for n, state in enumerate(STAGES)}
 class IncidentBook:
     """Every incident the hub published (open ones and those closed in the last 24 h), by id."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = LIVE_CLOCK.now) -> None:
         self.clock = clock
         self.incidents: dict[str, Incident] = {}
         self.audit: dict[str, dict[int, AuditEntry]] = {}

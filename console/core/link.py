@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +18,7 @@ import aiohttp
 import msgspec
 
 from console.core import protocol
+from console.core.clock import LIVE_CLOCK
 
 log = logging.getLogger(__name__)
 _generic = msgspec.json.Decoder(dict)
@@ -69,7 +69,7 @@ class HubLink:
 
     ``position`` is ``(epoch, seq)`` of the last event the store applied; it is sent as ``resume`` on
     every reconnect. ``on_message`` is called for every message (welcome, snapshot, events, heartbeat,
-    ack, error); ``on_status`` when the link state changes.
+    ack, error); ``on_status`` when the link state changes, stamped by ``clock``.
     """
 
     def __init__(
@@ -82,6 +82,7 @@ class HubLink:
         client_name: str = "console",
         position: tuple[str, int] | None = None,
         backoff: Backoff | None = None,
+        clock: Callable[[], float] = LIVE_CLOCK.now,
     ) -> None:
         self.url = url.rstrip("/") + ("" if url.rstrip("/").endswith("/ws") else "/ws")
         self.token = token
@@ -90,7 +91,8 @@ class HubLink:
         self.client_name = client_name
         self.position = position
         self.backoff = backoff or Backoff()
-        self.status = LinkStatus(LinkState.CONNECTING, since=time.time())
+        self.clock = clock  # when a state began (the banner's "offline since")
+        self.status = LinkStatus(LinkState.CONNECTING, since=clock())
         self.heartbeat_s = 5.0
         self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -118,7 +120,7 @@ class HubLink:
         return True
 
     def _set_status(self, state: LinkState, detail: str = "", next_retry_s: float = 0.0) -> None:
-        since = self.status.since if state == self.status.state else time.time()
+        since = self.status.since if state == self.status.state else self.clock()
         self.status = LinkStatus(state, detail, self.backoff.attempt, next_retry_s, since)
         self.on_status(self.status)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from enum import StrEnum
@@ -30,6 +29,7 @@ import sqlalchemy as sa
 
 from console.core import protocol
 from console.core.cache import Cache, WriteGate, migrate, open_engine, outbox
+from console.core.clock import LIVE_CLOCK
 
 _log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class OutboxEntry(msgspec.Struct, frozen=True):
 class Outbox:
     """Durable queue of operator commands in the cache's SQLite file (table ``outbox``)."""
 
-    def __init__(self, source: Path | Cache, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, source: Path | Cache, clock: Callable[[], float] = LIVE_CLOCK.now) -> None:
         self.path = source.path if isinstance(source, Cache) else Path(source)
         self._engine = open_engine(self.path, synchronous="FULL", autocheckpoint=False)  # see the docstring
         self._writer = self._engine.execution_options(immediate=True)

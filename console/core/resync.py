@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from console.core import protocol
@@ -47,13 +47,17 @@ class ResyncResult:
 
 
 class Resync:
-    """Watches the messages the console applies and back-fills the gap after a snapshot that was a resync."""
+    """Watches the messages the console applies and back-fills the gap after a snapshot that was a resync.
+
+    ``on_changes(change, readings)`` is called with what each back-filled batch changed in the store and
+    the readings it applied (none when only the filled span is to be redrawn).
+    """
 
     def __init__(
         self,
         store: Store,
         api: HubApi,
-        on_changes: Callable[[ChangeSet], None],
+        on_changes: Callable[[ChangeSet, Sequence[Reading]], None],
         on_progress: Callable[[float | None], None] = lambda _: None,
         cache: Cache | None = None,
         writer: CacheWriter | None = None,
@@ -125,7 +129,7 @@ class Resync:
                 self.on_progress(_fraction(stations, after[0]))
             self.store.backfilled.append((start, end))
             # every chart redraws with the span dashed (an earlier, cancelled fill may have drawn its part)
-            self.on_changes(ChangeSet(stations=set(self.store.stations)))
+            self.on_changes(ChangeSet(stations=set(self.store.stations)), ())
             await self._fill_late(start, result)
             log.info(
                 "back-filled %.0f s of data time: %d readings fetched, %d new (%d late arrivals), %d pages",
@@ -161,7 +165,7 @@ class Resync:
     def _apply(self, new: list[Reading]) -> int:
         """Apply back-filled readings to the store and the cache; how many."""
         if new:
-            self.on_changes(self.store.apply_backfill(new))
+            self.on_changes(self.store.apply_backfill(new), new)
             if self.writer is not None:
                 self.writer.submit_readings(new, backfilled=True)
         return len(new)

@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.commands import CommandCenter, PendingCommand
+from console.core.commands import CommandCenter, PendingCommand
 from console.core.incident_book import BookChange, IncidentBook, IncidentFilter, SortKey, sla_of
 from console.core.incidents import (
     Action,

@@ -11,6 +11,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.core import summary
+from console.core.clock import LIVE_CLOCK, Clock
 from console.core.factors import FACTORS, unit_of
 from console.core.grading import Look, station_look
 from console.core.link import LinkStatus
@@ -63,6 +64,9 @@ class WallViewModel(QObject):
         city_trend_changed(object): {"pm25": (times, values), "aqi": (times, values)}, hourly city means.
         link_changed(object): LinkStatus.
         data_time_changed(float): newest data time applied.
+        backfill_changed(object): progress of filling a gap from the hub's history (0..1), None when done.
+
+    ``now()`` is the console's clock: views judge the age of what they show ("as of …") by it.
     """
 
     markers_changed = Signal(list)
@@ -76,12 +80,19 @@ class WallViewModel(QObject):
     city_trend_changed = Signal(object)
     link_changed = Signal(object)
     data_time_changed = Signal(float)
+    backfill_changed = Signal(object)
 
     def __init__(
-        self, store: Store, township_names: dict[str, str] | None = None, parent: QObject | None = None
+        self,
+        store: Store,
+        township_names: dict[str, str] | None = None,
+        parent: QObject | None = None,
+        *,
+        clock: Clock = LIVE_CLOCK,
     ) -> None:
         super().__init__(parent)
         self.store = store
+        self.clock = clock
         self.township_names = dict(township_names or {})
         self.looks: dict[str, Look] = {}
         self.selected = ""
@@ -104,6 +115,14 @@ class WallViewModel(QObject):
 
     def on_link_status(self, status: LinkStatus) -> None:
         self.link_changed.emit(status)
+
+    def on_backfill(self, fraction: float | None) -> None:
+        """Progress of filling a gap from the hub's history (0..1); None when no fill runs."""
+        self.backfill_changed.emit(fraction)
+
+    def now(self) -> float:
+        """The console's time (Unix seconds): live, the wall clock; in playback, the replayed one."""
+        return self.clock.now()
 
     def set_township_names(self, names: dict[str, str]) -> None:
         self.township_names = dict(names)

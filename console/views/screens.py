@@ -41,11 +41,19 @@ DAY_S = 86400.0
 OFFLINE_AFTER_ATTEMPTS = 3  # failed reconnects (≈ 4 s) before the banner says OFFLINE
 
 
-def _panel(title: str, body: QWidget, *, shrink: bool = False, narrow: bool = False) -> Panel:
-    """A titled panel; ``shrink`` lets it give up height (``narrow``: width too): a screen never overflows."""
+def _panel(
+    title: str,
+    body: QWidget,
+    *,
+    shrink: bool = False,
+    narrow: bool = False,
+    now: Callable[[], float] = time.time,
+) -> Panel:
+    """A titled panel; ``shrink`` lets it give up height (``narrow``: width too): a screen never overflows.
+    ``now`` is the clock its data age is judged by."""
     policy = QSizePolicy.Policy
     horizontal = policy.Ignored if narrow else policy.Preferred
-    panel = Panel(title)
+    panel = Panel(title, now=now)
     panel.set_body(body)
     if shrink or narrow:
         for widget in (body, panel):
@@ -62,9 +70,11 @@ class SituationView(QWidget):
         self.headline = AqiHeadline(wide=True)
         self.ranking = RankingChart()
         self.health = NetworkHealth()
-        self.city_panel = _panel(self.tr("City air quality now"), self.headline)
-        self.ranking_panel = _panel(self.tr("Township ranking · PM2.5"), self.ranking, shrink=True)
-        self.health_panel = _panel(self.tr("Network health"), self.health, shrink=True)
+        self.city_panel = _panel(self.tr("City air quality now"), self.headline, now=vm.now)
+        self.ranking_panel = _panel(
+            self.tr("Township ranking · PM2.5"), self.ranking, shrink=True, now=vm.now
+        )
+        self.health_panel = _panel(self.tr("Network health"), self.health, shrink=True, now=vm.now)
         grid = QGridLayout(self)
         grid.addWidget(self.city_panel, 0, 0, 1, 2)
         grid.addWidget(self.ranking_panel, 1, 0)
@@ -112,7 +122,7 @@ class MapScreenView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("map")
-        self.banner = StatusBanner()
+        self.banner = StatusBanner(now=vm.now)
         self.map = map_view
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -127,6 +137,7 @@ class MapScreenView(QWidget):
         vm.selection_changed.connect(lambda sid: self.map.select_station(sid or None))
         vm.link_changed.connect(self._on_link)
         vm.data_time_changed.connect(self._on_data_time)
+        vm.backfill_changed.connect(self.banner.set_backfill)
         self.map.station_clicked.connect(vm.select_station)
         self.map.tooltip_requested.connect(lambda sid: self.map.set_tooltip(sid, vm.tooltip_for(sid)))
         self.map.ready.connect(self.map.fit_district)
@@ -140,7 +151,7 @@ class MapScreenView(QWidget):
             # the right screen's room goes to incidents: the wind sits over the map's top-left corner,
             # open sky outside the district, next to what it drives
             self.wind = WindWidget()
-            self.wind_panel = _panel(self.tr("Wind"), self.wind, narrow=True)
+            self.wind_panel = _panel(self.tr("Wind"), self.wind, narrow=True, now=vm.now)
             self.wind_panel.setParent(self)
             self.wind_panel.raise_()
             vm.wind_changed.connect(self._on_wind)  # a bound method: disconnected when this view goes
@@ -238,9 +249,9 @@ class ActionView(QWidget):
         self.setObjectName("action")
         self.vm = vm
         self.incidents_vm = incidents
-        self.board = IncidentBoard(incidents.book.clock if incidents is not None else time.time)
-        self.incidents_panel = _panel(self.tr("Incidents"), self.board, shrink=True)
-        self.events = EventList()
+        self.board = IncidentBoard(incidents.book.clock if incidents is not None else vm.now)
+        self.incidents_panel = _panel(self.tr("Incidents"), self.board, shrink=True, now=vm.now)
+        self.events = EventList(now=vm.now)
         # beside the incidents the trends get one row of tall plots: two rows would each be too flat to read
         self.trends = StationTrends(columns=8 if incidents is not None else 4)
         if incidents is not None:  # the panel title names the station: its own name line gives the plots room
@@ -249,13 +260,15 @@ class ActionView(QWidget):
             ):
                 name_line.hide()
         self.city = TrendPlot()
-        self.events_panel = _panel(self.tr("Latest events"), self.events, shrink=True)
-        self.trends_panel = _panel(self.tr("Selected station · 24 h"), self.trends, shrink=True)
-        self.city_panel = _panel(self.tr("City PM2.5 and AQI · hourly, 24 h"), self.city, narrow=True)
+        self.events_panel = _panel(self.tr("Latest events"), self.events, shrink=True, now=vm.now)
+        self.trends_panel = _panel(self.tr("Selected station · 24 h"), self.trends, shrink=True, now=vm.now)
+        self.city_panel = _panel(
+            self.tr("City PM2.5 and AQI · hourly, 24 h"), self.city, narrow=True, now=vm.now
+        )
         layout = QVBoxLayout(self)
         if incidents is None:  # no incident panel: the wind keeps its place here (else it is on the map)
             self.wind = WindWidget()
-            self.wind_panel = _panel(self.tr("Wind"), self.wind, narrow=True)
+            self.wind_panel = _panel(self.tr("Wind"), self.wind, narrow=True, now=vm.now)
             vm.wind_changed.connect(self._on_wind)
             self.incidents_panel.hide()
             layout.addWidget(self.events_panel, 2)

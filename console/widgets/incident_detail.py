@@ -304,7 +304,7 @@ class IncidentDetailPane(QWidget):
             return None
         if self.dialog is not None:
             self.dialog.close()
-        dialog = ActionDialog(action, self.detail.incident, roster=self.roster, now=time.time(), parent=self)
+        dialog = ActionDialog(action, self.detail.incident, roster=self.roster, now=self._now(), parent=self)
         dialog.submitted.connect(self.action_requested)
         dialog.finished.connect(
             lambda _code: setattr(self, "dialog", None) if self.dialog is dialog else None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from console.commands import CommandCenter, Stage
 from console.core import protocol
+from console.core.commands import CommandCenter, Stage
 from console.core.incident_book import IncidentBook
 from console.core.incidents import Incident, IncidentState, Refusal, Severity, Source, check
 from console.core.outbox import Outbox

@@ -5,18 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
 from console.core.hubapi import HubApi
 from console.core.models import Reading
+from console.core.session import ConsoleSession
 from console.hub.storage import LATE_KEEP_S, Storage
+from tests.net.applied import AppliedReadings
 from tests.net.hubkit import STATIONS, TOKEN, Logger, running_hub, upload
-from tests.net.soak import HeadlessConsole
 
 T0 = float(int(time.time()) // 3600 * 3600 - 3 * 3600)  # recent: the console's cache keeps a week raw
 MIN = 60.0
 AIR = {"a34004": 35.0, "a34002": 60.0}
+
+
+def start_console(port: int, cache: Path) -> tuple[ConsoleSession, AppliedReadings]:
+    console = ConsoleSession(cache)
+    applied = AppliedReadings(console)
+    console.restore()
+    console.connect(f"http://127.0.0.1:{port}", TOKEN)
+    return console, applied
 
 
 async def send(hub, station, minutes) -> None:
@@ -73,24 +83,24 @@ async def test_a_console_away_during_late_arrivals_gets_them_once(tmp_path) -> N
     hub_dir.mkdir()
     async with running_hub(hub_dir) as hub:
         port = hub.http_port
-        console = HeadlessConsole(f"http://127.0.0.1:{port}", TOKEN, tmp_path / "cache.db").start()
-        await until(lambda: console.snapshots == 1)
+        console, applied = start_console(port, tmp_path / "cache.db")
+        await until(lambda: applied.snapshots == 1)
         await send(hub, STATIONS[0], range(60))
-        await until(lambda: (STATIONS[0].id, "a34004", T0 + 59 * MIN) in console.applied)
+        await until(lambda: (STATIONS[0].id, "a34004", T0 + 59 * MIN) in applied.counts)
         await console.close()  # the console is away ...
     async with running_hub(hub_dir, http_port=port) as hub:  # ... while the hub restarts and
         await send(hub, STATIONS[0], range(60, 90))  # the network goes on, and a logger that was cut off
         await until(lambda: hub.status.clock >= T0 + 89 * MIN)
         await send(hub, STATIONS[1], range(10, 20))  # re-sends ten minutes from an hour ago
         await until(lambda: (STATIONS[1].id, "a34004") in hub.latest)
-        console = HeadlessConsole(f"http://127.0.0.1:{port}", TOKEN, tmp_path / "cache.db").start()
-        await until(lambda: console.snapshots == 1)
+        console, applied = start_console(port, tmp_path / "cache.db")
+        await until(lambda: applied.snapshots == 1)
         await console.caught_up(hub.events.epoch, hub.events.seq)
         late = {(STATIONS[1].id, "a34004", T0 + MIN * m) for m in range(10, 20)}
-        assert late <= set(console.applied)  # older than the gap by data time, fetched by arrival
+        assert late <= applied.keys()  # older than the gap by data time, fetched by arrival
         result = console.resync.results[-1]
         assert result.error == "" and result.late == 18  # ten minutes of two factors; the last came as latest
-        assert console.duplicates() == 0
+        assert applied.duplicates() == 0
         fresh = {(STATIONS[0].id, "a34004", T0 + MIN * m) for m in range(60, 90)}
-        assert fresh <= set(console.applied)
+        assert fresh <= applied.keys()
         await console.close()

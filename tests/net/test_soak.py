@@ -9,11 +9,13 @@ import time
 
 import pytest
 
+from console.core.link import Backoff
 from console.core.models import StationKind
+from console.core.session import ConsoleSession
 from console.hub.storage import Storage
+from tests.net.applied import AppliedReadings
 from tests.net.hubkit import TOKEN, Logger, running_hub, station, upload
 from tests.net.proxy import FaultProxy
-from tests.net.soak import HeadlessConsole
 
 pytestmark = pytest.mark.asyncio
 T0 = (time.time() // 3600 - 24) * 3600  # recent: the console's cache keeps a week of raw data
@@ -79,8 +81,11 @@ async def test_soak_cuts_and_a_hub_restart_lose_nothing_and_duplicate_nothing(tm
     async with running_hub(hub_dir, **options) as hub:
         port = hub.http_port
         proxy = await FaultProxy(port).start()
-        console = HeadlessConsole(f"http://127.0.0.1:{proxy.port}", TOKEN, tmp_path / "cache.db").start()
-        while console.snapshots == 0:  # first contact: from here on, every reading counts
+        console = ConsoleSession(tmp_path / "cache.db")
+        applied = AppliedReadings(console)
+        console.restore()
+        console.connect(f"http://127.0.0.1:{proxy.port}", TOKEN, backoff=Backoff(base=0.05, cap=0.3))
+        while applied.snapshots == 0:  # first contact: from here on, every reading counts
             await asyncio.sleep(0.02)
         producer.hub = hub
         producing = asyncio.create_task(producer.run())
@@ -105,15 +110,15 @@ async def test_soak_cuts_and_a_hub_restart_lose_nothing_and_duplicate_nothing(tm
         await console.caught_up(hub.events.epoch, hub.events.seq)
         await loop.run_in_executor(None, hub.writer.flush, 30.0)
         emitted = hub_keys(hub_dir / "hub.db")
-        await loop.run_in_executor(None, console.writer.flush, 30.0)
-        stored = console.cache.keys_between(0, float("inf"))
+        await loop.run_in_executor(None, console.local.writer.flush, 30.0)
+        stored = console.local.cache.keys_between(0, float("inf"))
     await console.close()
     await proxy.close()
 
     assert producer.minute > 200 and len(emitted) > 200 * len(STATIONS) * 2
-    assert console.snapshots >= 3  # first contact, the hub restart and at least one long outage
+    assert applied.snapshots >= 3  # first contact, the hub restart and at least one long outage
     assert [r for r in console.resync.results if r.error] == []
     assert len(console.resync.results) >= 2 and sum(r.applied for r in console.resync.results) > 0
     assert emitted - stored == set(), f"{len(emitted - stored)} readings lost"
-    assert set(console.applied) == emitted
-    assert console.duplicates() == 0
+    assert applied.keys() == emitted
+    assert applied.duplicates() == 0

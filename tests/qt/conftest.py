@@ -46,7 +46,7 @@ def _keep_running_when_windows_close(qapp):
 @pytest.fixture(autouse=True, scope="session")
 def _collect_garbage_on_the_gui_thread(qapp):
     """As in the console: one test's Qt objects must never be collected on a later test's worker thread."""
-    from console.app import collect_garbage_on_gui_thread
+    from console.runtime import collect_garbage_on_gui_thread
 
     collect_garbage_on_gui_thread()
 

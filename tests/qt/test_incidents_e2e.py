@@ -21,18 +21,19 @@ pytestmark = pytest.mark.asyncio(loop_factories=["qasync"])
 async def act(console, incident_id: str, action: Action, fill) -> None:
     """Click an action's button, fill its dialog, send; once more after a conflict (the rules may have
     updated the incident meanwhile: the pane then shows the refusal with its reason)."""
-    detail = console.dispatch_window.detail
+    detail = console.desk.window.detail
+    session = console.session
     for _attempt in range(3):
         await until(lambda: action in detail.action_buttons, 30, f"{action} button")
-        version = console.book.get(incident_id).version
-        moved = lambda v=version: console.book.get(incident_id).version > v or console.commands.problems()  # noqa: E731
+        version = session.book.get(incident_id).version
+        moved = lambda v=version: session.book.get(incident_id).version > v or session.commands.problems()  # noqa: E731
         detail.action_buttons[action].click()
         dialog = detail.dialog
         fill(dialog)
         dialog.ok_button.click()
         assert not dialog.isVisible(), dialog.error.text()
         await until(moved, 60, f"{action} echoed by the hub")
-        problems = console.commands.problems()
+        problems = console.session.commands.problems()
         if not problems:
             return
         assert problems[0].error.startswith("conflict"), problems[0].error
@@ -52,16 +53,16 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
     running = asyncio.ensure_future(console.run())
     leader, led = None, None
     try:
-        await until(lambda: console.session is not None, 60, "login")
+        await until(lambda: console.login.account is not None, 60, "login")
         await until(lambda: console.incidents.role == "coordinator", 60, "role from the welcome")
-        book = console.book
+        book = console.session.book
         await until(
             lambda: any(i.state == IncidentState.DISCOVERED for i in book.incidents.values()),
             90,
             "an incident",
         )
         incident_id = next(i.id for i in book.incidents.values() if i.state == IncidentState.DISCOVERED)
-        window = console.dispatch_window
+        window = console.desk.window
         assert window is not None and window.isVisible()
         window.queue.incident_selected.emit(incident_id)  # as a click on its row does
         await until(lambda: window.detail.detail and window.detail.detail.incident.id == incident_id)
@@ -82,18 +83,19 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
         await act(console, incident_id, Action.FEEDBACK, feedback)
         assert book.get(incident_id).state == IncidentState.FEEDBACK
         assert Action.ASSESS not in window.detail.action_buttons  # assessing is the leader's
-        await until(lambda: console.commands.pending() == [], 30, "every command acknowledged")
+        await until(lambda: console.session.commands.pending() == [], 30, "every command acknowledged")
 
         # the leader, at a second console on the same hub, assesses it
         leader = ConsoleApp(Settings(data_dir=tmp_path / "leader", hub_url=console.hub.url, lang="en",
                                      user="leader", password=console.hub.token, dispatch=True))  # fmt: skip
         led = asyncio.ensure_future(leader.run())
         await until(lambda: leader.incidents.role == "leader", 60, "the leader's role")
-        await until(lambda: leader.book.get(incident_id) is not None, 60, "the incident at the leader's desk")
-        leader.dispatch_window.queue.incident_selected.emit(incident_id)
-        assert set(leader.dispatch_window.detail.action_buttons) <= {Action.ASSESS, Action.COMMENT}
+        leader_book = leader.session.book
+        await until(lambda: leader_book.get(incident_id) is not None, 60, "the incident at the leader's desk")
+        leader.desk.window.queue.incident_selected.emit(incident_id)
+        assert set(leader.desk.window.detail.action_buttons) <= {Action.ASSESS, Action.COMMENT}
         await act(leader, incident_id, Action.ASSESS, lambda d: d.passed.setChecked(True))
-        await until(lambda: leader.commands.pending() == [], 30, "the assessment acknowledged")
+        await until(lambda: leader.session.commands.pending() == [], 30, "the assessment acknowledged")
         await until(lambda: book.get(incident_id).state == IncidentState.CLOSED, 30, "closed at the desk too")
 
         detail = window.detail

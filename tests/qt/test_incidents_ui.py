@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout
 
-from console.commands import CommandCenter
 from console.core import protocol
+from console.core.commands import CommandCenter
 from console.core.incident_book import IncidentBook
 from console.core.incidents import Action, AuditEntry, Incident, IncidentState, Severity, Source
 from console.core.outbox import Outbox

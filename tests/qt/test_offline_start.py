@@ -24,23 +24,22 @@ async def test_the_wall_paints_from_the_cache_when_the_hub_is_away(tmp_path, qap
     live = ConsoleApp(Settings(data_dir=tmp_path, accel=60, lang="en"))
     running = asyncio.ensure_future(live.run())
     try:
-        online = lambda: sum(e.status == "online" for e in live.store.status.values())  # noqa: E731
+        online = lambda: sum(e.status == "online" for e in live.session.store.status.values())  # noqa: E731
         await until(lambda: online() > 800, what="stations online")
         await until(lambda: live.region is not None, what="region")
     finally:
         live._done.set()
         await asyncio.wait_for(running, 30)
     # after shutdown: the link has stopped and the cache writer has written everything the store applied
-    seen = {sid: {k: v.value for k, v in values.items()} for sid, values in live.store.latest.items()}
+    seen = {sid: {k: v.value for k, v in values.items()} for sid, values in live.session.store.latest.items()}
 
     settings = Settings(data_dir=tmp_path, hub_url=f"http://127.0.0.1:{closed_port()}", token="t", lang="en")
     offline = ConsoleApp(settings)
     running = asyncio.ensure_future(offline.run())
     try:
-        await until(lambda: len(offline.store.stations) == 905, timeout=10, what="cached stations")
-        cached = {
-            sid: {k: v.value for k, v in values.items()} for sid, values in offline.store.latest.items()
-        }
+        await until(lambda: len(offline.session.store.stations) == 905, timeout=10, what="cached stations")
+        latest = offline.session.store.latest
+        cached = {sid: {k: v.value for k, v in values.items()} for sid, values in latest.items()}
         assert cached == seen  # the picture the wall had, value for value
         map_view = offline.views["map"].map
         await until(lambda: map_view.is_ready, timeout=30, what="map from the cached region")

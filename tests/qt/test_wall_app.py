@@ -24,7 +24,7 @@ async def test_readings_reach_store_panels_and_map(tmp_path, qapp) -> None:
     console = ConsoleApp(Settings(data_dir=tmp_path, accel=60, lang="en"))
     running = asyncio.ensure_future(console.run())
     try:
-        await until(lambda: console.store.readings_applied > 2000, what="readings in the store")
+        await until(lambda: console.session.store.readings_applied > 2000, what="readings in the store")
         map_view = console.views["map"].map
         await until(lambda: map_view.is_ready, what="map page ready")
         console.vm.flush()
@@ -38,11 +38,11 @@ async def test_readings_reach_store_panels_and_map(tmp_path, qapp) -> None:
             if len(coloured) > 800 or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.5)
-        assert state["markers"] == len(console.store.stations) == 905
+        assert state["markers"] == len(console.session.store.stations) == 905
         assert len(coloured) > 800
         assert console.views["situation"].ranking.ranked_rows()
         assert console.views["map"].banner.link_state() == "live"
-        air = next(s.id for s in console.store.stations.values() if s.kind == "air")
+        air = next(s.id for s in console.session.store.stations.values() if s.kind == "air")
         console.vm.select_station(air)
         await until(lambda: console.views["action"].trends.factors(), what="selected station trends")
     finally:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QRect, QSettings
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QLabel
 
+from console.core.clock import ManualClock
 from console.core.link import LinkState, LinkStatus
 from console.core.store import Store
 from console.viewmodels.wall import WallViewModel
@@ -45,6 +46,26 @@ def test_banner_goes_from_reconnecting_to_offline_with_the_data_age(qtbot) -> No
     assert "12:40" in view.banner.link_text() and "cannot reach the hub" in view.banner.link_text()
     vm.link_changed.emit(LinkStatus(LinkState.REFUSED, "refused by the hub: wrong token"))
     assert view.banner.link_state() == "offline" and "wrong token" in view.banner.link_text()
+
+
+def test_data_ages_and_the_banner_clock_follow_the_consoles_clock(qtbot) -> None:
+    clock = ManualClock(1_600_000_000.0)  # 2020-09-13 20:26:40 local: long past by the wall clock
+    vm = WallViewModel(Store(), clock=clock)
+    situation, centre = SituationView(vm), MapScreenView(vm, MapView())
+    qtbot.addWidget(situation)
+    qtbot.addWidget(centre)
+    panel = situation.city_panel
+    panel.set_data_time(clock.now() - 60)
+    assert panel.age_text().endswith("1 min ago") and not panel.is_stale()
+    clock.advance(600)
+    panel.refresh_age()
+    centre.banner.refresh_clock()
+    assert panel.age_text().endswith("11 min ago") and panel.is_stale()
+    assert centre.banner.clock_text() == "2020-09-13 20:36:40"
+    vm.on_backfill(0.5)  # a gap being filled reaches the banner through the view-model
+    assert "50 %" in centre.banner.backfill_text()
+    vm.on_backfill(None)
+    assert centre.banner.backfill_text() == ""
 
 
 def test_a_console_started_without_its_hub_says_offline_at_the_first_failure(qtbot) -> None:

@@ -59,7 +59,7 @@ class CommandCenter:
         self._send = send
         self.on_change = on_change or (lambda: None)
         self._echo: dict[str, tuple[protocol.Command, str, int]] = {}  # id -> (command, target, version)
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[int]] = set()
 
     # --- giving commands ------------------------------------------------------------------------------
 
@@ -103,7 +103,7 @@ class CommandCenter:
         self._tasks.add(task)
         task.add_done_callback(self._on_sent)
 
-    def _on_sent(self, task: asyncio.Task) -> None:
+    def _on_sent(self, task: asyncio.Task[int]) -> None:
         self._tasks.discard(task)
         if task.cancelled():
             return

@@ -11,9 +11,11 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from console.core import protocol
-from console.core.cache import Cache, CacheWriter
+from console.core.cache import HOURLY_DAYS, RAW_DAYS, Cache, CacheWriter
+from console.core.clock import LIVE_CLOCK
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +32,20 @@ def open_cache(path: Path) -> Cache:
 
 
 class LocalState:
-    """Cache + its writer thread, fed with every message the store applied."""
+    """Cache + its writer thread, fed with every message the store applied.
 
-    def __init__(self, data_dir: Path, *, raw_days: float, hourly_days: float, clock: Callable[[], float]):
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.cache = open_cache(data_dir / "cache.db")
+    ``clock`` decides which cached data have expired (``raw_days``, ``hourly_days``)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        raw_days: float = RAW_DAYS,
+        hourly_days: float = HOURLY_DAYS,
+        clock: Callable[[], float] = LIVE_CLOCK.now,
+    ) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.cache = open_cache(path)
         self.writer = CacheWriter(self.cache, raw_days=raw_days, hourly_days=hourly_days, clock=clock)
 
     def snapshot(self) -> protocol.Snapshot | None:
@@ -48,10 +59,12 @@ class LocalState:
     def position(self) -> tuple[str, int] | None:
         return self.cache.position()
 
-    def region(self) -> dict | None:
-        return self.cache.meta("region")
+    def region(self) -> dict[str, Any] | None:
+        """The region (townships, boundary) the hub gave last time, or None."""
+        region: dict[str, Any] | None = self.cache.meta("region")
+        return region
 
-    def remember_region(self, region: dict) -> None:
+    def remember_region(self, region: dict[str, Any]) -> None:
         self.writer.submit_meta("region", region)
 
     def record(self, message: protocol.HubMessage) -> None:

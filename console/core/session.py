@@ -1,0 +1,212 @@
+"""The console's one message pump: link -> resync -> store + incident book -> acks -> cache, without Qt.
+
+Every hub message is applied here once, in order, and each turn publishes one :class:`SessionChange`;
+back-filled readings and fetched history are applied here too. The live wall, headless tools and tests
+all run this same pump; view-models subscribe to its topics and never hand it a widget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from console.core import protocol
+from console.core.cache import HOURLY_DAYS, RAW_DAYS
+from console.core.clock import LIVE_CLOCK, Clock
+from console.core.commands import CommandCenter
+from console.core.history import StationHistory
+from console.core.hubapi import HubApi
+from console.core.incident_book import BookChange, IncidentBook
+from console.core.link import Backoff, HubLink, LinkState, LinkStatus
+from console.core.models import Reading
+from console.core.outbox import Outbox
+from console.core.persistence import LocalState
+from console.core.resync import MARGIN_S, Resync
+from console.core.store import ChangeSet, Store
+
+OUTBOX_KEEP_S = 7 * 86400.0  # settled commands are kept a week, then dropped
+
+
+class Topic[T]:
+    """One kind of news from the session: every subscriber is called, in the order it subscribed."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Callable[[T], None]] = []
+
+    def subscribe(self, subscriber: Callable[[T], None]) -> None:
+        self._subscribers.append(subscriber)
+
+    def publish(self, news: T) -> None:
+        for subscriber in list(self._subscribers):
+            subscriber(news)
+
+
+@dataclass
+class SessionChange:
+    """What one turn of the pump changed in the store (``data``) and the incident book (``incidents``).
+
+    A turn is one hub message (``message``), one back-filled batch (``backfilled``, the readings it
+    applied), one merge of fetched history, or the picture restored from the cache (``restored``).
+    """
+
+    data: ChangeSet = field(default_factory=ChangeSet)
+    incidents: BookChange = field(default_factory=BookChange)
+    message: protocol.HubMessage | None = None
+    backfilled: Sequence[Reading] = ()
+    restored: bool = False
+
+    @property
+    def role(self) -> str | None:
+        """The role a welcome gave this console, else None."""
+        return self.message.role if isinstance(self.message, protocol.Welcome) else None
+
+
+class ConsoleSession:
+    """Owns the store, the incident book, the cache and its writer, and (once connected) the link, the
+    resync, the outbox and its command centre, and the history fetches.
+
+    Topics: ``changed`` (SessionChange, one a turn), ``link_changed`` (LinkStatus), ``backfill_changed``
+    (0..1 while a gap is filled, None when done), ``commands_changed`` (the pending list or problems).
+    ``clock`` is the console's time: deadlines, the link's "since", retention and outbox stamps.
+    """
+
+    def __init__(
+        self,
+        cache_path: Path,
+        *,
+        clock: Clock = LIVE_CLOCK,
+        raw_days: float = RAW_DAYS,
+        hourly_days: float = HOURLY_DAYS,
+        margin_s: float = MARGIN_S,
+    ) -> None:
+        self.clock = clock
+        self.store = Store()
+        self.book = IncidentBook(clock.now)
+        self.local = LocalState(cache_path, raw_days=raw_days, hourly_days=hourly_days, clock=self._cache_now)
+        self.margin_s = margin_s
+        self.changed: Topic[SessionChange] = Topic()
+        self.link_changed: Topic[LinkStatus] = Topic()
+        self.backfill_changed: Topic[float | None] = Topic()
+        self.commands_changed: Topic[None] = Topic()
+        self.api: HubApi | None = None
+        self.link: HubLink | None = None
+        self.resync: Resync | None = None
+        self.outbox: Outbox | None = None
+        self.commands: CommandCenter | None = None
+        self.history: StationHistory | None = None
+
+    def _cache_now(self) -> float:
+        # a simulated city may run ahead of the wall: nothing it sent is ever "older than a week" too soon
+        return max(self.clock.now(), self.store.data_time)
+
+    # --- start ------------------------------------------------------------------------------------------
+
+    def restore(self) -> bool:
+        """Apply the picture the cache kept from last time (before the hub answers); False when none."""
+        snapshot = self.local.snapshot()
+        if snapshot is None:
+            return False
+        change = SessionChange(self.store.apply(snapshot), self.book.apply(snapshot), restored=True)
+        self.changed.publish(change)
+        return True
+
+    def connect(
+        self, url: str, token: str, *, client_name: str = "console", backoff: Backoff | None = None
+    ) -> None:
+        """Open the outbox and the link to the hub (resuming from the cached position) and start it."""
+        self.api = HubApi(url, token)
+        self.resync = Resync(
+            self.store, self.api, self._on_backfilled, self.backfill_changed.publish,
+            cache=self.local.cache, writer=self.local.writer, margin_s=self.margin_s,
+        )  # fmt: skip
+        self.history = StationHistory(self.store, self.api, self.clock, self._on_history)
+        self.outbox = Outbox(self.local.cache, clock=self.clock.now)
+        self.outbox.purge(self.clock.now() - OUTBOX_KEEP_S)
+        self.link = HubLink(
+            url, token, self.apply, self._on_link_status, client_name=client_name,
+            position=self.local.position(), backoff=backoff, clock=self.clock.now,
+        )  # fmt: skip
+        self.commands = CommandCenter(self.outbox, self.link.send, self.book, self._on_commands_changed)
+        self._on_commands_changed()
+        self.link.start()
+
+    def set_token(self, token: str) -> None:
+        """A new token (after logging in again): used from the next reconnect and request on."""
+        if self.link is not None:
+            self.link.token = token
+        if self.api is not None:
+            self.api.set_token(token)
+
+    # --- the pump ---------------------------------------------------------------------------------------
+
+    def apply(self, message: protocol.HubMessage) -> None:
+        """One turn: apply a hub message everywhere, in order, and publish what it changed."""
+        if self.resync is not None:
+            self.resync.before(message)
+        data = self.store.apply(message)
+        if isinstance(message, protocol.Ack) and self.commands is not None:
+            self.commands.on_ack(message)
+        incidents = self.book.apply(message)
+        if incidents.incidents and self.commands is not None:
+            self.commands.on_incidents_changed()  # echoes settle pending commands
+        self.local.record(message)  # the position is committed with (never before) its data
+        if self.resync is not None:
+            self.resync.after(message)
+        self.changed.publish(SessionChange(data, incidents, message))
+
+    def _on_backfilled(self, data: ChangeSet, readings: Sequence[Reading]) -> None:
+        self.changed.publish(SessionChange(data, backfilled=readings))
+
+    def _on_history(self, data: ChangeSet) -> None:
+        self.changed.publish(SessionChange(data))
+
+    def _on_commands_changed(self) -> None:
+        self.commands_changed.publish(None)
+
+    def _on_link_status(self, status: LinkStatus) -> None:
+        if status.state == LinkState.LIVE and self.commands is not None:
+            self.commands.on_link_live()  # replay the outbox in order (ids make repeats harmless)
+        self.link_changed.publish(status)
+
+    def watch_station(self, station_id: str) -> None:
+        """A station was chosen: keep all its series and fetch its last day from the hub (once)."""
+        if self.history is not None:
+            self.history.watch(station_id)
+
+    # --- waiting and stopping ---------------------------------------------------------------------------
+
+    def reached(self, epoch: str, seq: int) -> bool:
+        """Whether the link has applied the hub's event (epoch, seq)."""
+        position = self.link.position if self.link is not None else None
+        return position is not None and position[0] == epoch and position[1] >= seq
+
+    async def caught_up(self, epoch: str, seq: int, timeout: float = 60.0) -> None:
+        """Until the hub's event (epoch, seq) is applied and no back-fill runs (tools and tests)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.reached(epoch, seq) or (self.resync is not None and self.resync.running):
+            if loop.time() > deadline:
+                position = self.link.position if self.link else None
+                raise TimeoutError(f"not caught up: at {position}, hub at {(epoch, seq)}")
+            await asyncio.sleep(0.02)
+        if self.resync is not None:
+            await self.resync.wait()
+
+    async def close(self) -> None:
+        """Backwards: link, commands in flight, outbox, back-fill, history, REST, then the cache."""
+        if self.link is not None:
+            await self.link.stop()
+        if self.commands is not None:
+            await self.commands.drain()
+        if self.outbox is not None:
+            self.outbox.close()
+        if self.resync is not None:
+            await self.resync.stop()
+        if self.history is not None:
+            await self.history.stop()
+        if self.api is not None:
+            await self.api.close()
+        # off the loop's thread: the writer finishes its last batch first
+        await asyncio.get_running_loop().run_in_executor(None, self.local.close)

@@ -1,0 +1,55 @@
+"""The process around the console: switches that precede Qt, the Qt application, garbage collection."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, cast
+
+from console.settings import Settings
+
+_collector = None
+
+
+def prepare_environment(map_gpu: bool = False) -> None:
+    """Process-wide switches that must precede the first Qt import.
+
+    The map is a 2D canvas: Chromium's GPU compositor (a thread in our process) costs ~60 MB of memory and
+    buys nothing for it, so it is off unless ``--map-gpu`` asks for it.
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # Chromium refuses to run as root otherwise
+    flags = ["--disable-background-networking"]
+    if not map_gpu:
+        flags += ["--disable-gpu", "--disable-gpu-compositing"]
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", " ".join(flags))
+
+
+def create_application(settings: Settings) -> Any:
+    """The QApplication with the console's name, language and theme (QtWebEngine loaded before it)."""
+    from PySide6 import QtWebEngineWidgets  # noqa: F401  (must be imported before QApplication exists)
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from console.i18n import install_translator
+    from console.widgets.theme import apply_theme
+
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = cast(QApplication | None, QApplication.instance()) or QApplication(sys.argv[:1])
+    app.setApplicationName("ecoconsole")
+    app.setQuitOnLastWindowClosed(False)  # windows come and go with monitors; Ctrl+Q or closing one quits
+    install_translator(app, settings.lang)
+    apply_theme(app, settings.scale)
+    return app
+
+
+def collect_garbage_on_gui_thread() -> None:
+    """Python collects reference cycles on whichever thread happens to allocate: a worker thread (the cache
+    writer, an executor) could then destroy Qt objects, whose timers Qt cannot stop from there, and a
+    freed timer fires later and crashes the process. So automatic collection is switched off and a timer
+    on the GUI thread collects instead (pyqtgraph's GarbageCollector)."""
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=0.5)

@@ -1,0 +1,41 @@
+"""--snapshot DIR: after a while, every wall window (and an open dispatch desk) saved as PNG, then quit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from console.viewmodels.incidents import IncidentViewModel
+from console.viewmodels.wall import WallViewModel
+from console.views.dispatch import DispatchWindow
+from console.views.window import WallWindows
+
+log = logging.getLogger(__name__)
+
+
+async def take_snapshots(
+    out: Path,
+    after_s: float,
+    vm: WallViewModel,
+    windows: WallWindows,
+    incidents: IncidentViewModel,
+    desk: DispatchWindow | None,
+) -> None:
+    """Wait ``after_s``, redraw, then write ``wall-<n>-<screen>.png`` per window and ``dispatch.png``."""
+    await asyncio.sleep(after_s)
+    vm.flush()
+    await asyncio.sleep(0.5)
+    out.mkdir(parents=True, exist_ok=True)
+    for n, window in enumerate(windows.windows, 1):
+        screen = window.windowHandle().screen().name() if window.windowHandle() else str(n)
+        path = out / f"wall-{n}-{screen}.png"
+        window.grab().save(str(path))
+        log.info("snapshot written: %s", path)
+    if desk is not None and desk.isVisible():
+        shown = desk.queue.shown_ids()
+        if shown and not incidents.selected:  # show the most urgent one's detail pane too
+            incidents.select(shown[0])
+            incidents.flush()
+            await asyncio.sleep(0.3)
+        desk.grab().save(str(out / "dispatch.png"))
