@@ -78,7 +78,8 @@ class HJ212Listener:
         """Listen; returns the bound port (useful with port 0)."""
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: LoggerConnection(self), host, port)
-        return self._server.sockets[0].getsockname()[1]
+        bound: int = self._server.sockets[0].getsockname()[1]
+        return bound
 
     async def close(self) -> None:
         if self._server is not None:
@@ -166,7 +167,7 @@ class LoggerConnection(asyncio.BufferedProtocol):
         self.splitter = FrameSplitter(listener.max_segment)
         self.peer = "?"
         self.auth_failures = 0
-        self._parts: dict[tuple, tuple[float, dict[int, Packet]]] = {}
+        self._parts: dict[tuple[str, str, str | None, int | None], tuple[float, dict[int, Packet]]] = {}
         self._uploads: list[Upload] = []  # of the frames being handled, for storage
         self._answers: deque[tuple[int, bytes]] = deque()  # (answer cycle, frame), 0: not waiting to store
         self.transport: asyncio.Transport
@@ -235,9 +236,10 @@ class LoggerConnection(asyncio.BufferedProtocol):
         if packet.wants_answer:  # a split part's answer waits for its arrival's cycle, the last part's
             self.answer(hj212.encode(hj212.data_answer(packet)))  # for the whole upload
         if packet.is_split:
-            packet = self._reassemble(packet)
-            if packet is None:
+            whole = self._reassemble(packet)
+            if whole is None:
                 return []
+            packet = whole
         try:
             readings, upload = read_upload(packet, station.id, listener.data_time)
         except FrameError as exc:

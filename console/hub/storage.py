@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 3
 _log = logging.getLogger(__name__)
 _Moment = tuple[str, float]  # (station, data time): the key of an upload
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+# Both dialects' inserts have on_conflict_do_update and .excluded: the writer's upserts use only those.
+_INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 metadata = sa.MetaData()
 schema_version = sa.Table("schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
@@ -189,7 +190,7 @@ class Storage:
         return stored + len(good)
 
     @staticmethod
-    def _checked(batch: Sequence[Reading]) -> list[tuple]:
+    def _checked(batch: Sequence[Reading]) -> list[tuple[Any, ...]]:
         """The valid readings of a batch as tuples; the others are logged and dropped."""
         rows = [astuple(r) for r in batch]
         try:  # fast path: one comprehension, no call per row; anything odd takes the careful path
@@ -240,7 +241,7 @@ class Storage:
             self._latest = {station: _Newest.unpack(data) for station, data in found}
         return self._latest
 
-    def _newest(self, conn: sa.Connection, cells: dict[tuple[str, float], Values]) -> list[tuple]:
+    def _newest(self, conn: sa.Connection, cells: dict[tuple[str, float], Values]) -> list[tuple[Any, ...]]:
         """Fold the uploads into the newest value of each factor; the packed rows of the stations touched."""
         latest, touched = self._latest_of(conn), set()
         for (station, ts), cell in cells.items():
@@ -334,7 +335,9 @@ class Storage:
     def _compile(self, stmt: Any) -> tuple[str, bool]:
         return str(stmt.compile(dialect=self._engine.dialect)), self._engine.dialect.positional
 
-    def _upsert_rows(self, conn: sa.Connection, compiled: tuple[str, bool], rows: list[tuple]) -> None:
+    def _upsert_rows(
+        self, conn: sa.Connection, compiled: tuple[str, bool], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
         """Run a one-row upsert for every row. SQLite takes up to BULK_ROWS rows per statement: Python's
         driver lets go of the GIL for each statement it steps, so row by row the writer would take the GIL
         back from the event loop tens of thousands of times a second."""
@@ -348,7 +351,7 @@ class Storage:
             conn.exec_driver_sql(_bulk_sql(sql, len(chunk[0]), len(chunk)), params)
 
     @staticmethod
-    def _params(compiled: tuple[str, bool], rows: list[tuple]) -> tuple[str, list]:
+    def _params(compiled: tuple[str, bool], rows: Sequence[tuple[Any, ...]]) -> tuple[str, Any]:
         sql, positional = compiled
         if positional:  # SQLite: the driver's executemany with plain tuples, no per-row SQLAlchemy work
             return sql, rows
@@ -392,8 +395,8 @@ class Storage:
         for station, factor, ts, value, flag in conn.execute(sa.select(_schema_1.tables["latest_readings"])):
             latest.setdefault(station, {})[factor] = (ts, value, flag)
         if latest:
-            rows = [(station, _pack(values)) for station, values in latest.items()]
-            conn.exec_driver_sql(*self._params(self._latest_sql, rows))
+            packed = [(station, _pack(values)) for station, values in latest.items()]
+            conn.exec_driver_sql(*self._params(self._latest_sql, packed))
         _schema_1.drop_all(conn)
         _log.info("database moved to schema 2: %d readings now stored by upload", total)
 
@@ -517,7 +520,7 @@ class _Newest:
         return _pack({factor: (times[factor], *value) for factor, value in self.values.items()})
 
 
-def _is_valid(row: tuple) -> bool:
+def _is_valid(row: tuple[Any, ...]) -> bool:
     station, factor, ts, value, flag = row
     return (
         type(station) is str
