@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from pyqtgraph.graphicsItems import DateAxisItem as date_axis
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from console import i18n
 from console.core import standards
@@ -325,8 +325,7 @@ class StationTrends(QWidget):
         self._columns = columns
         self._plots: dict[str, TrendPlot] = {}
         self._cells: list[QWidget] = []
-        self._name = QLabel()
-        theme.set_role(self._name, "role", "secondary")
+        self._name = theme.ElidedLabel("", "secondary")  # a long station name ends in …
         self._grid = QGridLayout()
         gap = theme.current_scale().gap_px
         self._grid.setSpacing(gap * 2)
@@ -345,7 +344,7 @@ class StationTrends(QWidget):
         (a circular quantity: the wind widget shows it). `zone` is the station's noise zone or water target
         class (I..V), which picks the GB 3096 / GB 3838 limits; `water_grade` overrides the class.
         """
-        self._name.setText(name)
+        self._name.set_full_text(name)
         for cell in self._cells:
             self._grid.removeWidget(cell)
             cell.deleteLater()
@@ -370,7 +369,7 @@ class StationTrends(QWidget):
     def _make_cell(self, code: str, zone: str, water_grade: int) -> tuple[QWidget, TrendPlot]:
         unit = FACTORS[code].unit if code in FACTORS else ""
         cell = QWidget()
-        title = theme.label(f"{factor_title(code)}  {unit}".strip(), "small")
+        title = theme.ElidedLabel(f"{factor_title(code)}  {unit}".strip(), "small")  # never widens the grid
         plot = TrendPlot("", y_from_zero=code not in ("a01001", "w01010"))  # the unit is in the title
         for label, value in limit_lines(code, zone=zone, water_grade=water_grade):
             plot.set_limit(label, value)
