@@ -355,8 +355,9 @@ class IncidentQueue(QWidget):
         table.verticalHeader().setDefaultSectionSize(row_px)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        for words in ("title", "township"):  # long names share the room and end in …, the table never scrolls
-            header.setSectionResizeMode(self.model.columns.index(words), QHeaderView.ResizeMode.Stretch)
+        for words in ("title", "township", "assignee"):  # names share the room and end in …: never a scroll
+            if words in self.model.columns:
+                header.setSectionResizeMode(self.model.columns.index(words), QHeaderView.ResizeMode.Stretch)
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -392,6 +393,11 @@ class IncidentQueue(QWidget):
         for severity in sorted(Severity, reverse=True):
             self.severity_filter.addItem(severity_word(severity), int(severity))
         self.township_filter = QComboBox()
+        # as wide as a short name: long township names do not widen the desk
+        self.township_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.township_filter.setMinimumContentsLength(12)
         self.township_filter.addItem(self.tr("All townships"), "")
         self.overdue_filter = QCheckBox(self.tr("Overdue only"))
         for widget in (self.state_filter, self.severity_filter, self.township_filter):
