@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from console.widgets import theme
 
@@ -82,6 +82,7 @@ class NetworkHealth(QWidget):
         )
         for col, title in enumerate(titles):
             label = theme.ElidedLabel(title, "small")  # words end in … before the counts lose room
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # whole if room
             label.setAlignment(_align(col) | Qt.AlignmentFlag.AlignBottom)
             self._grid.addWidget(label, 0, col)
 
@@ -101,9 +102,13 @@ class NetworkHealth(QWidget):
 
     def _fit_rows(self) -> None:
         # Whole lines only: when the height does not hold every kind, the last ones give way to "+ n more".
-        header = self._grid.itemAtPosition(0, 0).widget().sizeHint().height()
-        line = round(theme.current_scale().small_px * 1.3) + self._grid.verticalSpacing()
-        fits = max(1, (self.height() - header) // line)
+        scale = theme.current_scale()
+        room = self.height() - self._grid.itemAtPosition(0, 0).widget().sizeHint().height()
+        row, spacing = round(scale.small_px * 1.3), round(scale.gap_px * 0.4)
+        if self._shown * (row + spacing) > room:
+            spacing = 0  # lines closer together before any kind is left out
+        self._grid.setVerticalSpacing(spacing)
+        fits = max(1, room // (row + spacing))
         shown = self._shown if fits >= self._shown else fits - 1
         for i, cells in enumerate(self._cells):
             for label in cells:

@@ -241,6 +241,17 @@ class ElidedLabel(QLabel):
         self.ensurePolished()
         return QFontMetrics(self.font()).horizontalAdvance(self._full) + 2 * self.margin()
 
+    def sizeHint(self) -> QSize:
+        """The whole text's size (a layout that heeds the hint shows it all when there is room)."""
+        hint = super().sizeHint()
+        return QSize(self.natural_width() + self.contentsMargins().left() + self.contentsMargins().right(),
+                     hint.height())  # fmt: skip
+
+    def minimumSizeHint(self) -> QSize:
+        """Room for "…" only: whatever the text, the label never holds a layout wider."""
+        hint = super().minimumSizeHint()
+        return QSize(QFontMetrics(self.font()).horizontalAdvance("…"), hint.height())
+
     def is_elided(self) -> bool:
         """Whether the text shown is shortened."""
         return self.text() != self._full

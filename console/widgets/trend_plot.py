@@ -72,6 +72,24 @@ class LocalTimeAxis(pg.DateAxisItem):
         return [_tick_text(theme.local_time(v), spacing) for v in values]
 
 
+class ValueAxis(pg.AxisItem):
+    """The left axis: value labels at least a line apart, so a short plot's labels never overlap (fewer
+    labels, on steps of 2, 2.5 and 5 times the usual spacing)."""
+
+    def __init__(self) -> None:
+        super().__init__(orientation="left")
+
+    def tickSpacing(self, minVal, maxVal, size):
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span, line = abs(maxVal - minVal), theme.current_scale().small_px * 1.3  # one label's height
+        if not levels or span == 0 or levels[0][0] * size / span >= line:
+            return levels
+        base = levels[0][0]
+        steps = (factor * 10**power for power in range(6) for factor in (2, 2.5, 5, 10))
+        major = next((base * f for f in steps if base * f * size / span >= line), span)
+        return [(major, 0)]
+
+
 def _tick_text(local, spacing: float) -> str:
     if spacing >= 28 * 86400:
         return local.strftime("%Y-%m")
@@ -104,7 +122,9 @@ class TrendPlot(pg.PlotWidget):
     """
 
     def __init__(self, unit: str = "", parent: QWidget | None = None, *, y_from_zero: bool = True) -> None:
-        super().__init__(parent, background=theme.PANEL, axisItems={"bottom": LocalTimeAxis()})
+        super().__init__(
+            parent, background=theme.PANEL, axisItems={"bottom": LocalTimeAxis(), "left": ValueAxis()}
+        )
         self._series: dict[str, _Series] = {}
         self._limits: dict[str, pg.InfiniteLine] = {}
         self._y_from_zero = y_from_zero

@@ -3,142 +3,142 @@
 <context>
     <name>ActionDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="214" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="213" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="83" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="84" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="86" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="87" />
         <source>Own deadline (default: {0} for {1})</source>
         <translation>自定时限（默认：{1} {0}）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="98" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="99" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="103" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="104" />
         <source>Pass: close the incident</source>
         <translation>通过：办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="104" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="105" />
         <source>Return for more handling</source>
         <translation>退回继续处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="108" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="109" />
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="112" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="113" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="116" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="117" />
         <source>Add photos …</source>
         <translation>添加照片 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="118" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="119" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="123" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="124" />
         <source>Instructions for the assignee (optional)</source>
         <translation>给处置人的要求（可选）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="124" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="125" />
         <source>What was done on site</source>
         <translation>现场处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="125" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="126" />
         <source>The result of the handling (required)</source>
         <translation>处置结果（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="126" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="127" />
         <source>Required when returning: what is still missing</source>
         <translation>退回时必填：还缺什么</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="127" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
         <source>Why no action is needed (required)</source>
         <translation>不予处理的理由（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="129" />
         <source>Your note (required)</source>
         <translation>备注内容（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="133" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="134" />
         <source>Choose photos</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="136" />
         <source>Photos (*.jpg *.jpeg *.png)</source>
         <translation>照片 (*.jpg *.jpeg *.png)</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="145" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="146" />
         <source>{0}: only JPEG and PNG photos</source>
         <translation>{0}：仅支持 JPEG 和 PNG 照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="147" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="148" />
         <source>{0}: file not found</source>
         <translation>{0}：文件不存在</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="149" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="150" />
         <source>{0}: larger than 10 MB</source>
         <translation>{0}：超过 10 MB</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="151" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="152" />
         <source>at most {0} photos</source>
         <translation>最多 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="177" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="178" />
         <source>Choose who is to handle it.</source>
         <translation>请选择处置人。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="179" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="180" />
         <source>The deadline must be in the future.</source>
         <translation>时限必须晚于当前时间。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="181" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="182" />
         <source>Describe the result before submitting feedback.</source>
         <translation>提交反馈前请填写处置结果。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="182" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="183" />
         <source>Say why the incident needs no action.</source>
         <translation>请说明不予处理的理由。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="183" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="184" />
         <source>Write the comment.</source>
         <translation>请填写备注。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="188" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="189" />
         <source>Say what is still missing before returning it.</source>
         <translation>退回前请说明还缺什么。</translation>
     </message>
@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="247" />
+        <location filename="../../console/views/screens.py" line="264" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="248" />
+        <location filename="../../console/views/screens.py" line="265" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="249" />
+        <location filename="../../console/views/screens.py" line="266" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="253" />
+        <location filename="../../console/views/screens.py" line="270" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="343" />
+        <location filename="../../console/views/screens.py" line="360" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="347" />
+        <location filename="../../console/views/screens.py" line="364" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="322" />
+        <location filename="../../console/views/screens.py" line="339" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="237" />
+        <location filename="../../console/views/screens.py" line="254" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="349" />
+        <location filename="../../console/views/screens.py" line="366" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -194,32 +194,32 @@
 <context>
     <name>AqiCategory</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="148" />
+        <location filename="../../console/widgets/theme.py" line="169" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="149" />
+        <location filename="../../console/widgets/theme.py" line="170" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="150" />
+        <location filename="../../console/widgets/theme.py" line="171" />
         <source>Lightly polluted</source>
         <translation>轻度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="151" />
+        <location filename="../../console/widgets/theme.py" line="172" />
         <source>Moderately polluted</source>
         <translation>中度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="152" />
+        <location filename="../../console/widgets/theme.py" line="173" />
         <source>Heavily polluted</source>
         <translation>重度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="153" />
+        <location filename="../../console/widgets/theme.py" line="174" />
         <source>Severely polluted</source>
         <translation>严重污染</translation>
     </message>
@@ -227,32 +227,32 @@
 <context>
     <name>AqiCategoryShort</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="161" />
+        <location filename="../../console/widgets/theme.py" line="182" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="162" />
+        <location filename="../../console/widgets/theme.py" line="183" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="163" />
+        <location filename="../../console/widgets/theme.py" line="184" />
         <source>Light</source>
         <translation>轻度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="164" />
+        <location filename="../../console/widgets/theme.py" line="185" />
         <source>Moderate</source>
         <translation>中度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="165" />
+        <location filename="../../console/widgets/theme.py" line="186" />
         <source>Heavy</source>
         <translation>重度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="166" />
+        <location filename="../../console/widgets/theme.py" line="187" />
         <source>Severe</source>
         <translation>严重</translation>
     </message>
@@ -266,22 +266,22 @@
     </message>
     <message>
         <location filename="../../console/widgets/aqi_headline.py" line="115" />
-        <location filename="../../console/widgets/aqi_headline.py" line="164" />
+        <location filename="../../console/widgets/aqi_headline.py" line="219" />
         <source>No data</source>
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="167" />
+        <location filename="../../console/widgets/aqi_headline.py" line="222" />
         <source>AQI · {start}–{end}</source>
         <translation>AQI · {start}–{end}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="177" />
+        <location filename="../../console/widgets/aqi_headline.py" line="233" />
         <source>Primary pollutant: none</source>
         <translation>首要污染物：无</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="178" />
+        <location filename="../../console/widgets/aqi_headline.py" line="234" />
         <source>Primary pollutant: {names}</source>
         <translation>首要污染物：{names}</translation>
     </message>
@@ -454,47 +454,47 @@
 <context>
     <name>Factor</name>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="240" />
+        <location filename="../../console/widgets/trend_plot.py" line="261" />
         <source>Temperature</source>
         <translation>气温</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="241" />
+        <location filename="../../console/widgets/trend_plot.py" line="262" />
         <source>Humidity</source>
         <translation>湿度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="242" />
+        <location filename="../../console/widgets/trend_plot.py" line="263" />
         <source>Pressure</source>
         <translation>气压</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="243" />
+        <location filename="../../console/widgets/trend_plot.py" line="264" />
         <source>Wind speed</source>
         <translation>风速</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="244" />
+        <location filename="../../console/widgets/trend_plot.py" line="265" />
         <source>TSP</source>
         <translation>TSP</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="245" />
+        <location filename="../../console/widgets/trend_plot.py" line="266" />
         <source>Noise Leq</source>
         <translation>噪声 Leq</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="246" />
+        <location filename="../../console/widgets/trend_plot.py" line="267" />
         <source>Dissolved oxygen</source>
         <translation>溶解氧</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="247" />
+        <location filename="../../console/widgets/trend_plot.py" line="268" />
         <source>Ammonia nitrogen</source>
         <translation>氨氮</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="248" />
+        <location filename="../../console/widgets/trend_plot.py" line="269" />
         <source>Total phosphorus</source>
         <translation>总磷</translation>
     </message>
@@ -605,255 +605,255 @@
         <translation>恶臭超标</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="71" />
+        <location filename="../../console/widgets/incident_words.py" line="76" />
         <source>Minor</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="72" />
+        <location filename="../../console/widgets/incident_words.py" line="77" />
         <source>Serious</source>
         <translation>较重</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="73" />
+        <location filename="../../console/widgets/incident_words.py" line="78" />
         <source>Severe</source>
         <translation>严重</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="74" />
+        <location filename="../../console/widgets/incident_words.py" line="79" />
         <source>Extremely severe</source>
         <translation>特别严重</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="92" />
+        <location filename="../../console/widgets/incident_words.py" line="97" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="93" />
+        <location filename="../../console/widgets/incident_words.py" line="98" />
         <source>Township</source>
         <translation>乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="94" />
+        <location filename="../../console/widgets/incident_words.py" line="99" />
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="95" />
+        <location filename="../../console/widgets/incident_words.py" line="100" />
         <source>City</source>
         <translation>市</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="103" />
-        <location filename="../../console/widgets/incident_words.py" line="136" />
+        <location filename="../../console/widgets/incident_words.py" line="108" />
+        <location filename="../../console/widgets/incident_words.py" line="141" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="104" />
+        <location filename="../../console/widgets/incident_words.py" line="109" />
         <source>Coordinator</source>
         <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="105" />
+        <location filename="../../console/widgets/incident_words.py" line="110" />
         <source>Leader</source>
         <translation>领导</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="106" />
-        <location filename="../../console/widgets/incident_words.py" line="135" />
+        <location filename="../../console/widgets/incident_words.py" line="111" />
+        <location filename="../../console/widgets/incident_words.py" line="140" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="107" />
+        <location filename="../../console/widgets/incident_words.py" line="112" />
         <source>Administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="108" />
+        <location filename="../../console/widgets/incident_words.py" line="113" />
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="116" />
+        <location filename="../../console/widgets/incident_words.py" line="121" />
         <source>Report</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="117" />
+        <location filename="../../console/widgets/incident_words.py" line="122" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="118" />
+        <location filename="../../console/widgets/incident_words.py" line="123" />
         <source>Dispatch</source>
         <translation>派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="119" />
+        <location filename="../../console/widgets/incident_words.py" line="124" />
         <source>Record handling</source>
         <translation>记录处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="120" />
+        <location filename="../../console/widgets/incident_words.py" line="125" />
         <source>Submit feedback</source>
         <translation>提交反馈</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="121" />
+        <location filename="../../console/widgets/incident_words.py" line="126" />
         <source>Assess</source>
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="122" />
+        <location filename="../../console/widgets/incident_words.py" line="127" />
         <source>Dismiss</source>
         <translation>不予处理</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="123" />
+        <location filename="../../console/widgets/incident_words.py" line="128" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="124" />
+        <location filename="../../console/widgets/incident_words.py" line="129" />
         <source>Raised</source>
         <translation>发现</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="125" />
+        <location filename="../../console/widgets/incident_words.py" line="130" />
         <source>Updated</source>
         <translation>更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="126" />
+        <location filename="../../console/widgets/incident_words.py" line="131" />
         <source>Condition cleared</source>
         <translation>条件已解除</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="127" />
+        <location filename="../../console/widgets/incident_words.py" line="132" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="134" />
+        <location filename="../../console/widgets/incident_words.py" line="139" />
         <source>Alarm rule</source>
         <translation>报警规则</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="137" />
+        <location filename="../../console/widgets/incident_words.py" line="142" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="146" />
+        <location filename="../../console/widgets/incident_words.py" line="151" />
         <source>{m} min</source>
         <translation>{m} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="149" />
+        <location filename="../../console/widgets/incident_words.py" line="154" />
         <source>{h} h {m:02d} min</source>
         <translation>{h} 小时 {m:02d} 分</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="151" />
+        <location filename="../../console/widgets/incident_words.py" line="156" />
         <source>{d} d {h} h</source>
         <translation>{d} 天 {h} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="159" />
+        <location filename="../../console/widgets/incident_words.py" line="164" />
         <source>overdue {0}</source>
         <translation>超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="161" />
-        <location filename="../../console/widgets/incident_words.py" line="163" />
+        <location filename="../../console/widgets/incident_words.py" line="166" />
+        <location filename="../../console/widgets/incident_words.py" line="168" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="165" />
+        <location filename="../../console/widgets/incident_words.py" line="170" />
         <source>awaiting assessment</source>
         <translation>待考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="167" />
+        <location filename="../../console/widgets/incident_words.py" line="172" />
         <source>closed on time</source>
         <translation>按时办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="169" />
+        <location filename="../../console/widgets/incident_words.py" line="174" />
         <source>closed {0} late</source>
         <translation>超期 {0} 办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="170" />
+        <location filename="../../console/widgets/incident_words.py" line="175" />
         <source>not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="176" />
+        <location filename="../../console/widgets/incident_words.py" line="181" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="177" />
+        <location filename="../../console/widgets/incident_words.py" line="182" />
         <source>Not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="178" />
+        <location filename="../../console/widgets/incident_words.py" line="183" />
         <source>On time</source>
         <translation>未超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="179" />
+        <location filename="../../console/widgets/incident_words.py" line="184" />
         <source>Due soon</source>
         <translation>即将到期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="180" />
+        <location filename="../../console/widgets/incident_words.py" line="185" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="224" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="231" />
         <source>Air quality</source>
         <translation>大气环境</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="225" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="232" />
         <source>Water environment</source>
         <translation>水环境</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="226" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="233" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="227" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="234" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="228" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="235" />
         <source>Pollution source</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="229" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="236" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="230" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="237" />
         <source>Monitoring device</source>
         <translation>监测设备</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="231" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="238" />
         <source>Other</source>
         <translation>其他</translation>
     </message>
@@ -861,7 +861,7 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="204" />
+        <location filename="../../console/views/screens.py" line="221" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
@@ -1012,83 +1012,83 @@
 <context>
     <name>IncidentQueue</name>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="69" />
+        <location filename="../../console/widgets/incident_queue.py" line="68" />
         <source>Severity</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="70" />
+        <location filename="../../console/widgets/incident_queue.py" line="69" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="71" />
+        <location filename="../../console/widgets/incident_queue.py" line="70" />
         <source>Incident</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="72" />
+        <location filename="../../console/widgets/incident_queue.py" line="71" />
         <source>Township</source>
         <translation>乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="73" />
+        <location filename="../../console/widgets/incident_queue.py" line="72" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="74" />
+        <location filename="../../console/widgets/incident_queue.py" line="73" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="75" />
+        <location filename="../../console/widgets/incident_queue.py" line="74" />
         <source>Raised at</source>
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="144" />
+        <location filename="../../console/widgets/incident_queue.py" line="143" />
         <source>refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="146" />
+        <location filename="../../console/widgets/incident_queue.py" line="145" />
         <source>pending</source>
         <translation>待确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="148" />
+        <location filename="../../console/widgets/incident_queue.py" line="147" />
         <source>NEW</source>
         <translation>新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="291" />
+        <location filename="../../console/widgets/incident_queue.py" line="290" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="386" />
+        <location filename="../../console/widgets/incident_queue.py" line="387" />
         <source>Open stages</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="387" />
+        <location filename="../../console/widgets/incident_queue.py" line="388" />
         <source>All stages</source>
         <translation>全部环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="391" />
+        <location filename="../../console/widgets/incident_queue.py" line="392" />
         <source>All severities</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="395" />
-        <location filename="../../console/widgets/incident_queue.py" line="428" />
+        <location filename="../../console/widgets/incident_queue.py" line="401" />
+        <location filename="../../console/widgets/incident_queue.py" line="434" />
         <source>All townships</source>
         <translation>全部乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="396" />
+        <location filename="../../console/widgets/incident_queue.py" line="402" />
         <source>Overdue only</source>
         <translation>仅超期</translation>
     </message>
@@ -1154,27 +1154,27 @@
 <context>
     <name>Limits</name>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="273" />
+        <location filename="../../console/widgets/trend_plot.py" line="296" />
         <source>GB 3095 II {period} {value}</source>
         <translation>GB 3095 二级 {period} {value}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="278" />
+        <location filename="../../console/widgets/trend_plot.py" line="301" />
         <source>GB 3096 zone {zone} {period} {value}</source>
         <translation>GB 3096 {zone}类区 {period} {value}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="280" />
+        <location filename="../../console/widgets/trend_plot.py" line="303" />
         <source>day</source>
         <translation>昼间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="281" />
+        <location filename="../../console/widgets/trend_plot.py" line="304" />
         <source>night</source>
         <translation>夜间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="288" />
+        <location filename="../../console/widgets/trend_plot.py" line="311" />
         <source>GB 3838 {cls} {value}</source>
         <translation>GB 3838 {cls}类 {value}</translation>
     </message>
@@ -1280,7 +1280,7 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="138" />
+        <location filename="../../console/views/screens.py" line="139" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
@@ -1288,34 +1288,39 @@
 <context>
     <name>NetworkHealth</name>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="68" />
+        <location filename="../../console/widgets/network_health.py" line="76" />
         <source>Network</source>
         <translation>监测网络</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="69" />
+        <location filename="../../console/widgets/network_health.py" line="77" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="70" />
+        <location filename="../../console/widgets/network_health.py" line="78" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="71" />
+        <location filename="../../console/widgets/network_health.py" line="79" />
         <source>Fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="72" />
+        <location filename="../../console/widgets/network_health.py" line="80" />
         <source>Alarm</source>
         <translation>报警</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="73" />
+        <location filename="../../console/widgets/network_health.py" line="81" />
         <source>Online %</source>
         <translation>在线率</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/network_health.py" line="119" />
+        <source>+ {n} more</source>
+        <translation>另有 {n} 个</translation>
     </message>
 </context>
 <context>
@@ -1354,12 +1359,12 @@
 <context>
     <name>PhotoDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="322" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="326" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="334" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="338" />
         <source>{0}: not an image</source>
         <translation>{0}：不是图片</translation>
     </message>
@@ -1372,12 +1377,12 @@
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/ranking_chart.py" line="171" />
+        <location filename="../../console/widgets/ranking_chart.py" line="174" />
         <source>+ {n} more, lower or without data</source>
         <translation>另有 {n} 个，数值更低或无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/ranking_chart.py" line="171" />
+        <location filename="../../console/widgets/ranking_chart.py" line="174" />
         <source>+ {n} more, all lower</source>
         <translation>另有 {n} 个，数值均更低</translation>
     </message>
@@ -1478,72 +1483,72 @@
 <context>
     <name>ReportDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="253" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="260" />
         <source>What is wrong, in a few words (required)</source>
         <translation>简要说明问题（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="268" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="275" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="269" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="276" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="270" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="277" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="272" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="279" />
         <source>What was seen, where exactly, who reported it</source>
         <translation>看到了什么、具体位置、谁反映的</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="275" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="282" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="276" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="283" />
         <source>Station nearby</source>
         <translation>附近站点</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="277" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="284" />
         <source>Severity</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="278" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="285" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="279" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="286" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="280" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="287" />
         <source>Description</source>
         <translation>情况描述</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="301" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="310" />
         <source>Give the problem a title.</source>
         <translation>请填写标题。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="303" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="312" />
         <source>No station is called {0}.</source>
         <translation>没有名为 {0} 的站点。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="305" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="314" />
         <source>Choose the station nearest to the problem.</source>
         <translation>请选择离问题最近的站点。</translation>
     </message>
@@ -1551,22 +1556,22 @@
 <context>
     <name>SituationView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="64" />
+        <location filename="../../console/views/screens.py" line="63" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="65" />
+        <location filename="../../console/views/screens.py" line="64" />
         <source>Township ranking · PM2.5</source>
         <translation>乡镇排名 · PM2.5</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="66" />
+        <location filename="../../console/views/screens.py" line="65" />
         <source>Network health</source>
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="88" />
+        <location filename="../../console/views/screens.py" line="89" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
@@ -1617,37 +1622,37 @@
 <context>
     <name>StatusBanner</name>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="98" />
+        <location filename="../../console/widgets/status_banner.py" line="124" />
         <source>● LIVE</source>
         <translation>● 实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="100" />
+        <location filename="../../console/widgets/status_banner.py" line="126" />
         <source>⟳ RECONNECTING</source>
         <translation>⟳ 正在重连</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="104" />
+        <location filename="../../console/widgets/status_banner.py" line="130" />
         <source>OFFLINE since {since} — data as of {time}</source>
         <translation>自 {since} 起离线 — 数据截至 {time}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="106" />
+        <location filename="../../console/widgets/status_banner.py" line="132" />
         <source>OFFLINE — showing data as of {time}</source>
         <translation>离线 — 显示 {time} 的数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="107" />
+        <location filename="../../console/widgets/status_banner.py" line="133" />
         <source>▶ REPLAY {time} — not live</source>
         <translation>▶ 回放 {time} — 非实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="112" />
+        <location filename="../../console/widgets/status_banner.py" line="138" />
         <source>attempt {n} · next retry in {s} s</source>
         <translation>第 {n} 次 · {s} 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="119" />
+        <location filename="../../console/widgets/status_banner.py" line="145" />
         <source>filling the gap {percent} %</source>
         <translation>正在补齐缺失数据 {percent} %</translation>
     </message>
@@ -1731,33 +1736,33 @@
 <context>
     <name>WindWidget</name>
     <message>
-        <location filename="../../console/widgets/wind_widget.py" line="132" />
-        <location filename="../../console/widgets/wind_widget.py" line="166" />
+        <location filename="../../console/widgets/wind_widget.py" line="133" />
+        <location filename="../../console/widgets/wind_widget.py" line="167" />
         <source>no data</source>
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/wind_widget.py" line="168" />
+        <location filename="../../console/widgets/wind_widget.py" line="169" />
         <source>Calm {speed:.1f} m/s</source>
         <translation>静风 {speed:.1f} m/s</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/wind_widget.py" line="169" />
+        <location filename="../../console/widgets/wind_widget.py" line="170" />
         <source>{dir} {speed:.1f} m/s</source>
         <translation>{dir}风 {speed:.1f} m/s</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/wind_widget.py" line="172" />
+        <location filename="../../console/widgets/wind_widget.py" line="173" />
         <source>arrow: towards · petals: from</source>
         <translation>箭头指向去向 · 花瓣表示来向</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/wind_widget.py" line="172" />
+        <location filename="../../console/widgets/wind_widget.py" line="173" />
         <source>arrow: towards</source>
         <translation>箭头指向去向</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/wind_widget.py" line="176" />
+        <location filename="../../console/widgets/wind_widget.py" line="177" />
         <source>at {time}</source>
         <translation>{time} 实测</translation>
     </message>
