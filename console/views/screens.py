@@ -137,9 +137,8 @@ class MapScreenView(QWidget):
             # open sky outside the district, next to what it drives
             self.wind = WindWidget()
             self.wind_panel = _panel(self.tr("Wind"), self.wind, narrow=True)
-            self.wind.setSizePolicy(
-                QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
-            )  # height: all words
+            # the panel as tall as the wind's words (wrapped in a narrow panel), never cut
+            self.wind.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self.wind_panel.setParent(self)
             self.wind_panel.raise_()
             for widget in (self.banner, self.wind_panel):  # a taller banner, or wrapped words: place again

@@ -79,7 +79,8 @@ class StatusBanner(QFrame):
         for label in (self._clock, self._fill):
             if not label.isHidden():
                 room -= label.sizeHint().width() + spacing
-        room -= theme.current_scale().body_px * 10 + spacing  # the title keeps ten characters or so
+        title = min(self._title.natural_width(), theme.current_scale().body_px * 10)  # ten characters or so
+        room -= title + spacing
         self._link.ensurePolished()
         inline = self._link.fontMetrics().horizontalAdvance(self._link.text()) <= room
         if inline == (self._row.indexOf(self._link) >= 0):

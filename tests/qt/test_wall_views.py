@@ -19,6 +19,7 @@ from console.viewmodels.wall import WallViewModel
 from console.views.layout import crowding, default_layout
 from console.views.screens import MapScreenView
 from console.views.window import WallWindows
+from console.widgets import theme
 from console.widgets.map_view import MapView
 from console.widgets.theme import WallScale
 
@@ -61,6 +62,34 @@ def test_a_console_started_without_its_hub_says_offline_at_the_first_failure(qtb
     vm.link_changed.emit(LinkStatus(LinkState.CONNECTING, "http://hub/ws", attempt=1))
     assert view.banner.link_state() == "offline" and "cannot reach the hub" in view.banner.link_text()
     assert "http://hub/ws" not in view.banner.link_text()
+
+
+@pytest.fixture
+def wall_theme(qapp):
+    """The wall's fonts and sizes (55" tiles at 4 m) for one test; the suite's own again after it."""
+    font, sheet, previous = qapp.font(), qapp.styleSheet(), theme.current_scale()
+    theme.apply_theme(qapp, WallScale())
+    yield
+    qapp.setFont(font)
+    qapp.setStyleSheet(sheet)
+    theme._current = previous
+
+
+def test_a_long_link_state_takes_a_line_of_its_own_and_the_banner_keeps_its_width(qtbot, wall_theme) -> None:
+    vm = WallViewModel(Store())
+    view = MapScreenView(vm, MapView())
+    qtbot.addWidget(view)
+    view.banner.set_title("Environmental Monitoring and Emergency Command Centre of the Development Zone")
+    view.resize(1920, 1080)
+    view.show()
+    qtbot.waitExposed(view)
+    vm.link_changed.emit(LinkStatus(LinkState.LIVE))
+    assert not view.banner.link_on_its_own_line()  # "● LIVE" beside the title and the clock
+    reason = "refused by the hub: the session token expired, log in again at the duty desk"
+    vm.link_changed.emit(LinkStatus(LinkState.REFUSED, reason))
+    qtbot.waitUntil(view.banner.link_on_its_own_line)
+    assert view.width() == 1920 and view.minimumSizeHint().width() <= 1920
+    assert reason in view.banner.link_text()  # whole: it wraps, nothing is cut
 
 
 def test_window_state_is_restored_from_settings(qtbot, tmp_path) -> None:
