@@ -168,8 +168,16 @@ class AqiHeadline(QWidget):
         return columns * widest + (columns - 1) * self._grid.horizontalSpacing()
 
     def _top_width(self, side_by_side: bool) -> int:
-        number, category = self._number_box.minimumSize().width(), self._category_box.minimumSize().width()
+        number, category = self._number_box.minimumSize().width(), self._category_width()
         return number + self._top.spacing() + category if side_by_side else max(number, category)
+
+    def _category_width(self) -> int:
+        # the category word on one line beside its chip (a word per line would push the panels below
+        # off the screen); the primary pollutants wrap under it
+        self._word.ensurePolished()
+        word = self._word.fontMetrics().horizontalAdvance(self._word.text())
+        row = self._chip.width() + theme.current_scale().gap_px + word
+        return max(row, self._category_box.minimumSize().width())
 
     def _fit(self) -> None:
         """The first arrangement that fits: the category beside the number with the tiles in three columns,
