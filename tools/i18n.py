@@ -64,7 +64,7 @@ ZH = {
     "{0} exceeds its limit ({1})": "{0} 超标（{1}）", "{0}: AQI {1}, heavily polluted air": "{0}：AQI {1}，重污染",
     "Data time {0}": "数据时间 {0}",
     # ranking
-    "+ {n} more, all lower": "另有 {n} 个，数值均更低", "+ {n} more, lower or without data": "另有 {n} 个，数值更低或无数据",
+    "+ {n} more": "另有 {n} 个", "+ {n} more, all lower": "另有 {n} 个，数值均更低", "+ {n} more, lower or without data": "另有 {n} 个，数值更低或无数据",
     "PM2.5 µg/m³": "PM2.5 µg/m³",
     # wall views
     "City air quality now": "全市空气质量（实时）", "Township ranking · PM2.5": "乡镇排名 · PM2.5",

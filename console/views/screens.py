@@ -7,13 +7,12 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -81,6 +80,8 @@ class SituationView(QWidget):
         grid.addWidget(self.health_panel, 1, 1)
         grid.setRowStretch(0, 2)
         grid.setRowStretch(1, 3)
+        grid.setColumnStretch(0, 1)  # ranking and health share the width: neither text decides it
+        grid.setColumnStretch(1, 1)
         vm.city_changed.connect(self._on_city)
         vm.ranking_changed.connect(self._on_ranking)
         vm.health_changed.connect(self._on_health)
@@ -152,21 +153,36 @@ class MapScreenView(QWidget):
             # open sky outside the district, next to what it drives
             self.wind = WindWidget()
             self.wind_panel = _panel(self.tr("Wind"), self.wind, narrow=True, now=vm.now)
+            # the panel as tall as the wind's words (wrapped in a narrow panel), never cut
+            self.wind.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self.wind_panel.setParent(self)
             self.wind_panel.raise_()
+            for widget in (self.banner, self.wind_panel):  # a taller banner, or wrapped words: place again
+                widget.installEventFilter(self)
             vm.wind_changed.connect(self._on_wind)  # a bound method: disconnected when this view goes
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """The window took its final size (or a monitor changed): show the whole district again."""
         super().resizeEvent(event)
-        if self.wind_panel is not None:
-            top = self.banner.sizeHint().height() + theme.current_scale().gap_px
-            self.wind_panel.setGeometry(
-                theme.current_scale().gap_px, top, int(self.width() * 0.3), int(self.height() * 0.3)
-            )
-            self.wind_panel.raise_()
+        self._place_wind()
         if self.map.is_ready:
             self._refit.start()
+
+    def eventFilter(self, watched, event) -> bool:
+        if (watched is self.banner and event.type() == QEvent.Type.Resize) or (
+            watched is self.wind_panel and event.type() == QEvent.Type.LayoutRequest
+        ):
+            self._place_wind()
+        return super().eventFilter(watched, event)
+
+    def _place_wind(self) -> None:
+        if self.wind_panel is None:
+            return
+        gap = theme.current_scale().gap_px
+        top = self.banner.geometry().bottom() + 1 + gap
+        height = max(int(self.height() * 0.3), self.wind_panel.minimumSizeHint().height())
+        self.wind_panel.setGeometry(gap, top, int(self.width() * 0.3), height)
+        self.wind_panel.raise_()
 
     def _on_data_time(self, ts: float) -> None:
         self._data_time = ts or None
@@ -217,7 +233,7 @@ class IncidentBoard(QWidget):
         super().__init__(parent)
         self.counts = StageCounts()
         self.queue = IncidentQueue(wall=True, now=now)
-        self.acknowledge = QPushButton("◆ " + self.tr("Acknowledge new critical incidents"))
+        self.acknowledge = theme.ElidedButton("◆ " + self.tr("Acknowledge new critical incidents"))
         self.acknowledge.setStyleSheet(
             f"QPushButton {{ color: {theme.ALERT}; border: 2px solid {theme.ALERT}; font-weight: bold; }}"
         )

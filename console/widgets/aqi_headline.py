@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from console.core.aqi import POLLUTANTS
 from console.widgets import theme
@@ -110,7 +110,7 @@ class AqiHeadline(QWidget):
         self._wide = wide  # wide: the six tiles beside the number (a whole 16:9 screen), else below it
         self._number = theme.label("—", "headline")
         theme.tight_height(self._number, round(theme.current_scale().headline_px * 0.92))  # digits only
-        self._caption = theme.label(self.tr("AQI"), "small")
+        self._caption = theme.WrappedLabel(self.tr("AQI"), "small")
         self._chip = LevelChip()
         self._word = theme.label(self.tr("No data"), "title")
         self._primary = theme.label("", "secondary")
@@ -125,29 +125,90 @@ class AqiHeadline(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(gap * 3 if self._wide else gap * 2)
         layout.addLayout(self._top_layout(gap))
-        tiles = QGridLayout()
-        tiles.setHorizontalSpacing(gap * 3)
-        tiles.setVerticalSpacing(gap)
-        for i, tile in enumerate(self._tiles.values()):
-            tiles.addWidget(tile, i // 3, i % 3)
-        layout.addLayout(tiles, 1 if self._wide else 0)
+        self._grid = QGridLayout()
+        self._grid.setHorizontalSpacing(gap * 3)
+        self._grid.setVerticalSpacing(gap)
+        self._columns = 0
+        self._place_tiles(3)
+        layout.addLayout(self._grid, 1 if self._wide else 0)
         if not self._wide:
             layout.addStretch(1)
 
-    def _top_layout(self, gap: int) -> QHBoxLayout:
-        number = QVBoxLayout()
-        number.setSpacing(0)
-        number.addWidget(self._number)
-        number.addWidget(self._caption)
-        category = QVBoxLayout()
-        category.setSpacing(gap)
-        category.addLayout(_row(self._chip, self._word))
-        category.addWidget(self._primary)
-        top = QHBoxLayout()
-        top.setSpacing(gap * 4)
-        top.addLayout(number)
-        top.addLayout(category, 1)
-        return top
+    def _top_layout(self, gap: int) -> QBoxLayout:
+        self._number_box = QVBoxLayout()
+        self._number_box.setSpacing(0)
+        self._number_box.addWidget(self._number)
+        self._number_box.addWidget(self._caption)
+        self._category_box = QVBoxLayout()
+        self._category_box.setSpacing(gap)
+        self._category_box.addLayout(_row(self._chip, self._word))
+        self._category_box.addWidget(self._primary)
+        self._top = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._top.setSpacing(gap * 4)
+        self._top.addLayout(self._number_box)
+        self._top.addLayout(self._category_box, 1)
+        return self._top
+
+    # -- arrangement: whole figures first ------------------------------------------------------------------
+
+    def _place_tiles(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for i, tile in enumerate(self._tiles.values()):
+            self._grid.removeWidget(tile)
+            self._grid.addWidget(tile, i // columns, i % columns)
+
+    def tile_columns(self) -> int:
+        """How many pollutant tiles stand side by side (3, fewer when the figures need the room)."""
+        return self._columns
+
+    def _tiles_width(self, columns: int) -> int:
+        widest = max(tile.minimumSizeHint().width() for tile in self._tiles.values())
+        return columns * widest + (columns - 1) * self._grid.horizontalSpacing()
+
+    def _top_width(self, side_by_side: bool) -> int:
+        number, category = self._number_box.minimumSize().width(), self._category_width()
+        return number + self._top.spacing() + category if side_by_side else max(number, category)
+
+    def _category_width(self) -> int:
+        # the category word on one line beside its chip (a word per line would push the panels below
+        # off the screen); the primary pollutants wrap under it
+        self._word.ensurePolished()
+        word = self._word.fontMetrics().horizontalAdvance(self._word.text())
+        row = self._chip.width() + theme.current_scale().gap_px + word
+        return max(row, self._category_box.minimumSize().width())
+
+    def _fit(self) -> None:
+        """The first arrangement that fits: the category beside the number with the tiles in three columns,
+        then two; else the category under the number, tiles in three, two, one. A number never shrinks: the
+        words and tiles move instead."""
+        if not self._wide:
+            self._place_tiles(next((n for n in (3, 2) if self._tiles_width(n) <= self.width()), 1))
+            return
+        room = self.width() - self.layout().spacing()
+        options = [(True, 3), (True, 2), (False, 3), (False, 2)]
+        side_by_side, columns = next(
+            ((side, n) for side, n in options if self._top_width(side) + self._tiles_width(n) <= room),
+            (False, 1),
+        )
+        direction = QBoxLayout.Direction.LeftToRight if side_by_side else QBoxLayout.Direction.TopToBottom
+        if self._top.direction() != direction:
+            self._top.setDirection(direction)
+        self._place_tiles(columns)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def minimumSizeHint(self) -> QSize:
+        """Narrow enough for the number over the words and the tiles in one column, whatever the font."""
+        hint = super().minimumSizeHint()
+        if self._wide:
+            width = self._top_width(False) + self.layout().spacing() + self._tiles_width(1)
+        else:
+            width = max(self._top_width(False), self._tiles_width(1))
+        return QSize(width, hint.height())
 
     def set_city(
         self,
@@ -171,6 +232,7 @@ class AqiHeadline(QWidget):
         self._primary.setText(self._primary_text(aqi, primary))
         for pollutant, tile in self._tiles.items():
             tile.set_values(conc.get(pollutant), iaqi.get(pollutant))
+        self._fit()  # longer figures may need fewer columns
 
     def _primary_text(self, aqi: int | None, primary: tuple[str, ...]) -> str:
         if aqi is None:

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QPushButton,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
@@ -277,12 +276,12 @@ class StageCounts(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(scale.gap_px)
-        self.tiles: dict[str, QPushButton] = {}
+        self.tiles: dict[str, theme.ElidedButton] = {}
         for key in [*(s.value for s in STAGES), "overdue"]:
-            tile = QPushButton()
+            tile = theme.ElidedButton()  # a stage's word ends in … before its count loses room
             tile.setFlat(True)
             tile.setFont(theme.font_px(scale.body_px, bold=True))
-            tile.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            tile.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             tile.setMinimumHeight(round(scale.body_px * 1.6))
             tile.clicked.connect(lambda _=False, k=key: self.stage_requested.emit(k))
             layout.addWidget(tile, 1)
@@ -294,7 +293,7 @@ class StageCounts(QWidget):
         for key, tile in self.tiles.items():
             n = counts.get(IncidentState(key) if key != "overdue" else key, 0)
             word = QApplication.translate("IncidentQueue", "Overdue") if key == "overdue" else state_word(key)
-            tile.setText(f"{word} {n}")
+            tile.set_full_text(word, f" {n}")
             alert = key == "overdue" and n > 0
             colour = theme.ALERT if alert else (theme.TEXT if n else theme.TEXT_SECONDARY)
             edge = theme.ALERT if alert else theme.PANEL_EDGE
@@ -304,7 +303,7 @@ class StageCounts(QWidget):
             )
 
     def texts(self) -> dict[str, str]:
-        return {key: tile.text() for key, tile in self.tiles.items()}
+        return {key: tile.full_text() for key, tile in self.tiles.items()}
 
 
 class IncidentQueue(QWidget):
@@ -363,7 +362,9 @@ class IncidentQueue(QWidget):
         table.verticalHeader().setDefaultSectionSize(row_px)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(self.model.columns.index("title"), QHeaderView.ResizeMode.Stretch)
+        for words in ("title", "township", "assignee"):  # names share the room and end in …: never a scroll
+            if words in self.model.columns:
+                header.setSectionResizeMode(self.model.columns.index(words), QHeaderView.ResizeMode.Stretch)
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -399,6 +400,11 @@ class IncidentQueue(QWidget):
         for severity in sorted(Severity, reverse=True):
             self.severity_filter.addItem(severity_word(severity), int(severity))
         self.township_filter = QComboBox()
+        # as wide as a short name: long township names do not widen the desk
+        self.township_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.township_filter.setMinimumContentsLength(12)
         self.township_filter.addItem(self.tr("All townships"), "")
         self.overdue_filter = QCheckBox(self.tr("Overdue only"))
         for widget in (self.state_filter, self.severity_filter, self.township_filter):

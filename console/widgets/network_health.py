@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import NamedTuple, cast
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from console.widgets import theme
 
@@ -73,7 +74,11 @@ class NetworkHealth(QWidget):
         self._grid.setHorizontalSpacing(gap * 2)
         self._grid.setVerticalSpacing(round(gap * 0.4))
         self._grid.setColumnStretch(0, 1)
+        self._grid.setColumnMinimumWidth(0, theme.current_scale().small_px * 4)  # kinds end in …, not vanish
         self._add_header()
+        self._shown = 0  # data rows set
+        self._more = theme.label("", "small")  # "+ n more" when the height does not hold every kind
+        self._more.hide()
 
     def _add_header(self) -> None:
         titles = (
@@ -85,8 +90,8 @@ class NetworkHealth(QWidget):
             self.tr("Online %"),
         )
         for col, title in enumerate(titles):
-            label = QLabel(title)
-            theme.set_role(label, "role", "small")
+            label = theme.ElidedLabel(title, "small")  # words end in … before the counts lose room
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # whole if room
             label.setAlignment(_align(col) | Qt.AlignmentFlag.AlignBottom)
             self._grid.addWidget(label, 0, col)
 
@@ -94,12 +99,37 @@ class NetworkHealth(QWidget):
         """Show one line per kind, in the order given."""
         while len(self._cells) < len(rows):
             self._add_row()
+        self._shown = len(rows)
         for i, cells in enumerate(self._cells):
-            for label in cells:
-                label.setVisible(i < len(rows))
             if i < len(rows):
                 self._fill(cells, rows[i])
         self._note.setVisible(any(row.awaiting for row in rows))
+        self._fit_rows()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        # Whole lines only: when the height does not hold every kind, the last ones give way to "+ n more".
+        scale = theme.current_scale()
+        room = self.height() - self._grid.itemAtPosition(0, 0).widget().sizeHint().height()
+        if not self._note.isHidden():  # the awaiting note under the table takes its line
+            room -= self._note.sizeHint().height()
+        row, spacing = round(scale.small_px * 1.3), round(scale.gap_px * 0.4)
+        if self._shown * (row + spacing) > room:
+            spacing = 0  # lines closer together before any kind is left out
+        self._grid.setVerticalSpacing(spacing)
+        fits = max(1, room // (row + spacing))
+        shown = self._shown if fits >= self._shown else fits - 1
+        for i, cells in enumerate(self._cells):
+            for label in cells:
+                label.setVisible(i < shown)
+        self._grid.removeWidget(self._more)
+        self._more.setVisible(shown < self._shown)
+        if shown < self._shown:
+            self._more.setText(self.tr("+ {n} more").format(n=self._shown - shown))
+            self._grid.addWidget(self._more, shown + 1, 0, 1, len(self.COLUMNS))
 
     def _add_row(self) -> None:
         row = len(self._cells) + 1

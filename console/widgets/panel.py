@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QSizePolicy, QVBoxLayout, QWidget
 
 from console.widgets import theme
 
@@ -89,11 +89,10 @@ class Panel(QFrame):
         self._now = now
         self._data_time: float | None = None
         self._body: QWidget | None = None
-        self._title = QLabel(title)
-        theme.set_role(self._title, "role", "title")
+        # title and age end in … rather than widen the panel: a screen never grows past its monitor
+        self._title = theme.ElidedLabel(title, "title")
         theme.tight_height(self._title, theme.current_scale().title_px)
-        self._age = QLabel()
-        theme.set_role(self._age, "role", "small")
+        self._age = theme.ElidedLabel("", "small")
         self._layout = self._build_layout()
         self._apply_frame_style()
         SecondTicker.shared().ticked.connect(self._on_ticker_ticked)
@@ -113,12 +112,14 @@ class Panel(QFrame):
 
     def _fit_header(self) -> None:
         # Title and age on one line when they fit, else the age goes under the title.
-        self._title.ensurePolished()  # the title's size comes from the stylesheet
-        self._age.ensurePolished()
         margins = self._layout.contentsMargins()
         room = self.width() - margins.left() - margins.right()
-        need = self._title.sizeHint().width() + self._header.spacing() + self._age.sizeHint().width()
-        wide = need <= room
+        spacing = theme.current_scale().gap_px * 2
+        title, age = self._title.natural_width(), self._age.natural_width()
+        wide = title + spacing + age <= room
+        # on one line the room is shared in proportion to the texts: both show whole
+        self._header.setStretch(0, max(1, title))
+        self._header.setStretch(1, max(1, age))
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         if self._header.direction() != direction:
             self._header.setDirection(direction)
@@ -138,12 +139,12 @@ class Panel(QFrame):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def title(self) -> str:
-        """The panel's title."""
-        return self._title.text()
+        """The panel's title (whole, even when it is shown shortened)."""
+        return self._title.full_text()
 
     def set_title(self, title: str) -> None:
         """Change the title."""
-        self._title.setText(title)
+        self._title.set_full_text(title)
         self._fit_header()
 
     def set_body(self, widget: QWidget) -> None:
@@ -164,8 +165,8 @@ class Panel(QFrame):
         self.refresh_age()
 
     def age_text(self) -> str:
-        """The text of the age label as it is shown."""
-        return self._age.text()
+        """The text of the age label (whole, even when it is shown shortened)."""
+        return self._age.full_text()
 
     def is_stale(self) -> bool:
         """Whether the data is older than the panel's threshold (or missing)."""
@@ -184,8 +185,8 @@ class Panel(QFrame):
         else:
             state = "ok"
         theme.set_role(self._age, "state", state)
-        if text != self._age.text():
-            self._age.setText(text)
+        if text != self._age.full_text():
+            self._age.set_full_text(text)
             self._fit_header()
 
     def _on_ticker_ticked(self, _now: float) -> None:

@@ -76,9 +76,12 @@ class RankingChart(QWidget):
         body = QFontMetrics(theme.font_px(theme.current_scale().body_px))
         bold = QFontMetrics(theme.font_px(theme.current_scale().body_px, bold=True))
         rank_w = body.horizontalAdvance(str(max(len(self._rows), 1))) + gap
-        name_w = min(max((body.horizontalAdvance(r[0]) for r in self._rows), default=0), self.width() * 0.35)
         value_w = max((bold.horizontalAdvance(v) for _, v, _ in self.ranked_rows()), default=0)
         word_w = max((body.horizontalAdvance(w) for *_, w in self.ranked_rows()), default=0)
+        # names give way (…) to the value, the word and a bar of a few gaps: those never overlap a name
+        room = self.width() - rank_w - value_w - word_w - gap * 10
+        name_w = min(max((body.horizontalAdvance(r[0]) for r in self._rows), default=0), self.width() * 0.35)
+        name_w = max(0, min(name_w, room))
         word_x = self.width() - word_w
         value_right = word_x - gap * 2
         return {

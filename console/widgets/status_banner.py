@@ -37,7 +37,7 @@ class StatusBanner(QFrame):
         self._now = now
         self._state = "live"
         self._title = theme.ElidedLabel(title, "strong")
-        self._link = theme.label("", "figure")
+        self._link = theme.WrappedLabel("", "figure")  # a long reason wraps: the banner never widens a screen
         self._link.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._clock = theme.label("", "figure")
         self._clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -55,19 +55,45 @@ class StatusBanner(QFrame):
         gap = theme.current_scale().gap_px
         self._bar = QFrame()
         self._bar.setObjectName("LinkBar")
-        bar = QHBoxLayout(self._bar)
-        bar.setContentsMargins(gap * 2, gap, gap * 2, gap)
+        self._rows = QVBoxLayout(self._bar)  # the link state moves to a line of its own when it is long
+        self._rows.setContentsMargins(gap * 2, gap, gap * 2, gap)
+        self._rows.setSpacing(gap)
+        self._row = bar = QHBoxLayout()
         bar.setSpacing(gap * 4)
         bar.addWidget(self._title, 2)
         bar.addWidget(self._link, 0)
         bar.addWidget(self._fill, 0)
         bar.addWidget(self._clock, 2)
+        self._rows.addLayout(bar)
         self._warning.setContentsMargins(gap * 2, gap, gap * 2, gap)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self._bar)
         layout.addWidget(self._warning)
+
+    def _fit_link(self) -> None:
+        # The link state in the bar when it fits beside a readable title, else on its own line below.
+        spacing = self._row.spacing()
+        room = self._bar.contentsRect().width() - self._rows.contentsMargins().left() * 2
+        for label in (self._clock, self._fill):
+            if not label.isHidden():
+                room -= label.sizeHint().width() + spacing
+        title = min(self._title.natural_width(), theme.current_scale().body_px * 10)  # ten characters or so
+        room -= title + spacing
+        self._link.ensurePolished()
+        inline = self._link.fontMetrics().horizontalAdvance(self._link.text()) <= room
+        if inline == (self._row.indexOf(self._link) >= 0):
+            return
+        (self._rows if inline else self._row).removeWidget(self._link)
+        if inline:
+            self._row.insertWidget(1, self._link, 0)
+        else:
+            self._rows.addWidget(self._link)
+
+    def link_on_its_own_line(self) -> bool:
+        """Whether the link state is too long for the bar and shows on a line of its own."""
+        return self._row.indexOf(self._link) < 0
 
     def set_title(self, title: str) -> None:
         """The command centre's name (shortened with … when the bar is narrow)."""
@@ -87,6 +113,7 @@ class StatusBanner(QFrame):
         self._state = state
         text = self._state_text(state, data_time, since)
         self._link.setText(f"{text} · {detail}" if detail else text)
+        self._fit_link()
         background, colour = _COLOURS[state]
         self._bar.setStyleSheet(
             f"QFrame#LinkBar {{ background: {background}; border-bottom: 2px solid {theme.PANEL_EDGE}; }}"
@@ -117,6 +144,7 @@ class StatusBanner(QFrame):
         self._fill.setVisible(fraction is not None)
         if fraction is not None:
             self._fill.setText(self.tr("filling the gap {percent} %").format(percent=round(fraction * 100)))
+        self._fit_link()
 
     def backfill_text(self) -> str:
         """The gap-filling progress shown ('' when none)."""
@@ -146,6 +174,7 @@ class StatusBanner(QFrame):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_link()
         self._fit_warning()
 
     def warning_text(self) -> str:

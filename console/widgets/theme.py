@@ -8,9 +8,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QResizeEvent
-from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QWidget,
+)
 
 from console.core.aqi import Category, category_of
 
@@ -115,8 +123,11 @@ def current_scale() -> WallScale:
 
 
 def font_px(px: int, *, bold: bool = False) -> QFont:
-    """The console font at a pixel size."""
-    font = QFont(_FAMILY) if _has_cjk_font() else QFont()
+    """The console font at a pixel size; painted text follows the application font (its stretch and
+    spacing too), so what a layout measures in labels is what a painter draws."""
+    font = QFont(QApplication.font()) if QApplication.instance() is not None else QFont()
+    if _has_cjk_font():
+        font.setFamily(_FAMILY)
     font.setPixelSize(max(1, px))
     font.setBold(bold)
     return font
@@ -203,7 +214,10 @@ def label(text: str, role: str = "body") -> QLabel:
 
 
 class ElidedLabel(QLabel):
-    """A one-line label that ends in … when its text does not fit; the full text is its tooltip."""
+    """A one-line label that ends in … when its text does not fit; the full text is its tooltip.
+
+    Its natural width never widens a layout (the width policy is Ignored): it takes the room it is given.
+    """
 
     def __init__(self, text: str = "", role: str = "body") -> None:
         super().__init__()
@@ -222,13 +236,113 @@ class ElidedLabel(QLabel):
         """The text before eliding."""
         return self._full
 
+    def natural_width(self) -> int:
+        """Pixels the whole text needs in the label's (polished) font."""
+        self.ensurePolished()
+        return QFontMetrics(self.font()).horizontalAdvance(self._full) + 2 * self.margin()
+
+    def sizeHint(self) -> QSize:
+        """The whole text's size (a layout that heeds the hint shows it all when there is room)."""
+        hint = super().sizeHint()
+        return QSize(self.natural_width() + self.contentsMargins().left() + self.contentsMargins().right(),
+                     hint.height())  # fmt: skip
+
+    def minimumSizeHint(self) -> QSize:
+        """Room for "…" only: whatever the text, the label never holds a layout wider."""
+        hint = super().minimumSizeHint()
+        return QSize(QFontMetrics(self.font()).horizontalAdvance("…"), hint.height())
+
+    def is_elided(self) -> bool:
+        """Whether the text shown is shortened."""
+        return self.text() != self._full
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._elide()
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._elide()  # a role's font size arrives with the stylesheet
+
     def _elide(self) -> None:
-        width = max(self.width(), 10)
+        width = max(self.contentsRect().width(), 10)
         self.setText(QFontMetrics(self.font()).elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+
+
+class ElidedButton(QPushButton):
+    """A push button whose words end in … when the button is narrow; ``keep`` (a count, say) stays whole
+    after them. Its natural width never widens a layout; the full text is its tooltip."""
+
+    def __init__(self, text: str = "", keep: str = "") -> None:
+        super().__init__()
+        policy = self.sizePolicy()
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, policy.verticalPolicy())
+        self.set_full_text(text, keep)
+
+    def set_full_text(self, text: str, keep: str = "") -> None:
+        """Words (elided when narrow) and a part that always shows whole after them."""
+        self._words, self._keep = text, keep
+        self.setToolTip(self.full_text())
+        self._elide()
+
+    def full_text(self) -> str:
+        """The text before eliding."""
+        return self._words + self._keep
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        self.ensurePolished()
+        keep = QFontMetrics(self.font()).horizontalAdvance(f"…{self._keep}")
+        return QSize(keep + self._padding(), hint.height())
+
+    def _padding(self) -> int:
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        option.text = ""
+        empty = self.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, option, QSize(0, 0), self)
+        return empty.width()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._elide()
+
+    def _elide(self) -> None:
+        metrics = QFontMetrics(self.font())
+        room = max(self.width() - self._padding() - metrics.horizontalAdvance(self._keep), 0)
+        words = metrics.elidedText(self._words, Qt.TextElideMode.ElideRight, room) if self._words else ""
+        self.setText(words + self._keep)
+
+
+class WrappedLabel(QLabel):
+    """A label whose words wrap onto more lines when it is narrow; it asks for the height that takes,
+    since a wrapped label's height for its width does not always reach the window through the layouts."""
+
+    def __init__(self, text: str = "", role: str = "body") -> None:
+        super().__init__(text)
+        set_role(self, "role", role)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        self.ensurePolished()
+        before = self.minimumHeight()
+        self.setMinimumHeight(0)  # else the label answers with its current minimum
+        need = self.heightForWidth(max(self.width(), 1)) if self.text() else 0
+        self.setMinimumHeight(need if need > 0 else before)
 
 
 def tight_height(widget: QWidget, px: int) -> None:

@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from pyqtgraph.graphicsItems import DateAxisItem as date_axis
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from console import i18n
 from console.core import standards
@@ -73,6 +73,24 @@ class LocalTimeAxis(pg.DateAxisItem):
         return [_tick_text(theme.local_time(v), spacing) for v in values]
 
 
+class ValueAxis(pg.AxisItem):
+    """The left axis: value labels at least a line apart, so a short plot's labels never overlap (fewer
+    labels, on steps of 2, 2.5 and 5 times the usual spacing)."""
+
+    def __init__(self) -> None:
+        super().__init__(orientation="left")
+
+    def tickSpacing(self, minVal, maxVal, size):
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span, line = abs(maxVal - minVal), theme.current_scale().small_px * 1.3  # one label's height
+        if not levels or span == 0 or levels[0][0] * size / span >= line:
+            return levels
+        base = levels[0][0]
+        steps = (factor * 10**power for power in range(6) for factor in (2, 2.5, 5, 10))
+        major = next((base * f for f in steps if base * f * size / span >= line), span)
+        return [(major, 0)]
+
+
 def _tick_text(local, spacing: float) -> str:
     if spacing >= 28 * 86400:
         return local.strftime("%Y-%m")
@@ -105,7 +123,9 @@ class TrendPlot(pg.PlotWidget):
     """
 
     def __init__(self, unit: str = "", parent: QWidget | None = None, *, y_from_zero: bool = True) -> None:
-        super().__init__(parent, background=theme.PANEL, axisItems={"bottom": LocalTimeAxis()})
+        super().__init__(
+            parent, background=theme.PANEL, axisItems={"bottom": LocalTimeAxis(), "left": ValueAxis()}
+        )
         self._series: dict[str, _Series] = {}
         self._limits: dict[str, pg.InfiniteLine] = {}
         self._y_from_zero = y_from_zero
@@ -326,8 +346,7 @@ class StationTrends(QWidget):
         self._columns = columns
         self._plots: dict[str, TrendPlot] = {}
         self._cells: list[QWidget] = []
-        self._name = QLabel()
-        theme.set_role(self._name, "role", "secondary")
+        self._name = theme.ElidedLabel("", "secondary")  # a long station name ends in …
         self._grid = QGridLayout()
         gap = theme.current_scale().gap_px
         self._grid.setSpacing(gap * 2)
@@ -346,7 +365,7 @@ class StationTrends(QWidget):
         (a circular quantity: the wind widget shows it). `zone` is the station's noise zone or water target
         class (I..V), which picks the GB 3096 / GB 3838 limits; `water_grade` overrides the class.
         """
-        self._name.setText(name)
+        self._name.set_full_text(name)
         for cell in self._cells:
             self._grid.removeWidget(cell)
             cell.deleteLater()
@@ -371,7 +390,7 @@ class StationTrends(QWidget):
     def _make_cell(self, code: str, zone: str, water_grade: int) -> tuple[QWidget, TrendPlot]:
         unit = FACTORS[code].unit if code in FACTORS else ""
         cell = QWidget()
-        title = theme.label(f"{factor_title(code)}  {unit}".strip(), "small")
+        title = theme.ElidedLabel(f"{factor_title(code)}  {unit}".strip(), "small")  # never widens the grid
         plot = TrendPlot("", y_from_zero=code not in ("a01001", "w01010"))  # the unit is in the title
         for label, value in limit_lines(code, zone=zone, water_grade=water_grade):
             plot.set_limit(label, value)

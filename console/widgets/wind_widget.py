@@ -129,9 +129,10 @@ class WindWidget(QWidget):
         super().__init__(parent)
         self._ts: float | None = None
         self._compass = CompassView()
-        self._label = theme.label(self.tr("no data"), "figure")
-        self._caption = theme.label("", "small")
-        self._caption.setWordWrap(True)
+        self._label = theme.WrappedLabel(
+            self.tr("no data"), "figure"
+        )  # a narrow panel: the speed wraps whole
+        self._caption = theme.WrappedLabel("", "small")
         text = QVBoxLayout()
         text.setSpacing(theme.current_scale().gap_px)
         text.addStretch(1)

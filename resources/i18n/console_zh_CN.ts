@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="250" />
+        <location filename="../../console/views/screens.py" line="279" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="251" />
+        <location filename="../../console/views/screens.py" line="280" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="252" />
+        <location filename="../../console/views/screens.py" line="282" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="256" />
+        <location filename="../../console/views/screens.py" line="287" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="346" />
+        <location filename="../../console/views/screens.py" line="378" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="350" />
+        <location filename="../../console/views/screens.py" line="382" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="325" />
+        <location filename="../../console/views/screens.py" line="357" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="240" />
+        <location filename="../../console/views/screens.py" line="269" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="352" />
+        <location filename="../../console/views/screens.py" line="384" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -194,32 +194,32 @@
 <context>
     <name>AqiCategory</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="158" />
+        <location filename="../../console/widgets/theme.py" line="169" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="159" />
+        <location filename="../../console/widgets/theme.py" line="170" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="160" />
+        <location filename="../../console/widgets/theme.py" line="171" />
         <source>Lightly polluted</source>
         <translation>轻度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="161" />
+        <location filename="../../console/widgets/theme.py" line="172" />
         <source>Moderately polluted</source>
         <translation>中度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="162" />
+        <location filename="../../console/widgets/theme.py" line="173" />
         <source>Heavily polluted</source>
         <translation>重度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="163" />
+        <location filename="../../console/widgets/theme.py" line="174" />
         <source>Severely polluted</source>
         <translation>严重污染</translation>
     </message>
@@ -227,32 +227,32 @@
 <context>
     <name>AqiCategoryShort</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="171" />
+        <location filename="../../console/widgets/theme.py" line="182" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="172" />
+        <location filename="../../console/widgets/theme.py" line="183" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="173" />
+        <location filename="../../console/widgets/theme.py" line="184" />
         <source>Light</source>
         <translation>轻度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="174" />
+        <location filename="../../console/widgets/theme.py" line="185" />
         <source>Moderate</source>
         <translation>中度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="175" />
+        <location filename="../../console/widgets/theme.py" line="186" />
         <source>Heavy</source>
         <translation>重度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="176" />
+        <location filename="../../console/widgets/theme.py" line="187" />
         <source>Severe</source>
         <translation>严重</translation>
     </message>
@@ -266,22 +266,22 @@
     </message>
     <message>
         <location filename="../../console/widgets/aqi_headline.py" line="115" />
-        <location filename="../../console/widgets/aqi_headline.py" line="166" />
+        <location filename="../../console/widgets/aqi_headline.py" line="227" />
         <source>No data</source>
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="169" />
+        <location filename="../../console/widgets/aqi_headline.py" line="230" />
         <source>AQI · {start}–{end}</source>
         <translation>AQI · {start}–{end}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="179" />
+        <location filename="../../console/widgets/aqi_headline.py" line="241" />
         <source>Primary pollutant: none</source>
         <translation>首要污染物：无</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="180" />
+        <location filename="../../console/widgets/aqi_headline.py" line="242" />
         <source>Primary pollutant: {names}</source>
         <translation>首要污染物：{names}</translation>
     </message>
@@ -344,12 +344,12 @@
         <translation>升级次数</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/assessment.py" line="124" />
+        <location filename="../../console/widgets/assessment.py" line="125" />
         <source>Export assessment</source>
         <translation>导出考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/assessment.py" line="126" />
+        <location filename="../../console/widgets/assessment.py" line="127" />
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
@@ -400,7 +400,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="193" />
+        <location filename="../../console/app.py" line="161" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -454,47 +454,47 @@
 <context>
     <name>Factor</name>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="241" />
+        <location filename="../../console/widgets/trend_plot.py" line="262" />
         <source>Temperature</source>
         <translation>气温</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="242" />
+        <location filename="../../console/widgets/trend_plot.py" line="263" />
         <source>Humidity</source>
         <translation>湿度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="243" />
+        <location filename="../../console/widgets/trend_plot.py" line="264" />
         <source>Pressure</source>
         <translation>气压</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="244" />
+        <location filename="../../console/widgets/trend_plot.py" line="265" />
         <source>Wind speed</source>
         <translation>风速</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="245" />
+        <location filename="../../console/widgets/trend_plot.py" line="266" />
         <source>TSP</source>
         <translation>TSP</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="246" />
+        <location filename="../../console/widgets/trend_plot.py" line="267" />
         <source>Noise Leq</source>
         <translation>噪声 Leq</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="247" />
+        <location filename="../../console/widgets/trend_plot.py" line="268" />
         <source>Dissolved oxygen</source>
         <translation>溶解氧</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="248" />
+        <location filename="../../console/widgets/trend_plot.py" line="269" />
         <source>Ammonia nitrogen</source>
         <translation>氨氮</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="249" />
+        <location filename="../../console/widgets/trend_plot.py" line="270" />
         <source>Total phosphorus</source>
         <translation>总磷</translation>
     </message>
@@ -625,195 +625,195 @@
         <translation>特别严重</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="97" />
+        <location filename="../../console/widgets/incident_words.py" line="98" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="98" />
+        <location filename="../../console/widgets/incident_words.py" line="99" />
         <source>Township</source>
         <translation>乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="99" />
+        <location filename="../../console/widgets/incident_words.py" line="100" />
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="100" />
+        <location filename="../../console/widgets/incident_words.py" line="101" />
         <source>City</source>
         <translation>市</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="108" />
-        <location filename="../../console/widgets/incident_words.py" line="141" />
+        <location filename="../../console/widgets/incident_words.py" line="109" />
+        <location filename="../../console/widgets/incident_words.py" line="142" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="109" />
+        <location filename="../../console/widgets/incident_words.py" line="110" />
         <source>Coordinator</source>
         <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="110" />
+        <location filename="../../console/widgets/incident_words.py" line="111" />
         <source>Leader</source>
         <translation>领导</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="111" />
-        <location filename="../../console/widgets/incident_words.py" line="140" />
+        <location filename="../../console/widgets/incident_words.py" line="112" />
+        <location filename="../../console/widgets/incident_words.py" line="141" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="112" />
+        <location filename="../../console/widgets/incident_words.py" line="113" />
         <source>Administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="113" />
+        <location filename="../../console/widgets/incident_words.py" line="114" />
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="121" />
+        <location filename="../../console/widgets/incident_words.py" line="122" />
         <source>Report</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="122" />
+        <location filename="../../console/widgets/incident_words.py" line="123" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="123" />
+        <location filename="../../console/widgets/incident_words.py" line="124" />
         <source>Dispatch</source>
         <translation>派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="124" />
+        <location filename="../../console/widgets/incident_words.py" line="125" />
         <source>Record handling</source>
         <translation>记录处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="125" />
+        <location filename="../../console/widgets/incident_words.py" line="126" />
         <source>Submit feedback</source>
         <translation>提交反馈</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="126" />
+        <location filename="../../console/widgets/incident_words.py" line="127" />
         <source>Assess</source>
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="127" />
+        <location filename="../../console/widgets/incident_words.py" line="128" />
         <source>Dismiss</source>
         <translation>不予处理</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="128" />
+        <location filename="../../console/widgets/incident_words.py" line="129" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="129" />
+        <location filename="../../console/widgets/incident_words.py" line="130" />
         <source>Raised</source>
         <translation>发现</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="130" />
+        <location filename="../../console/widgets/incident_words.py" line="131" />
         <source>Updated</source>
         <translation>更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="131" />
+        <location filename="../../console/widgets/incident_words.py" line="132" />
         <source>Condition cleared</source>
         <translation>条件已解除</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="132" />
+        <location filename="../../console/widgets/incident_words.py" line="133" />
         <source>Escalated</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="139" />
+        <location filename="../../console/widgets/incident_words.py" line="140" />
         <source>Alarm rule</source>
         <translation>报警规则</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="142" />
+        <location filename="../../console/widgets/incident_words.py" line="143" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="151" />
+        <location filename="../../console/widgets/incident_words.py" line="152" />
         <source>{m} min</source>
         <translation>{m} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="154" />
+        <location filename="../../console/widgets/incident_words.py" line="155" />
         <source>{h} h {m:02d} min</source>
         <translation>{h} 小时 {m:02d} 分</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="156" />
+        <location filename="../../console/widgets/incident_words.py" line="157" />
         <source>{d} d {h} h</source>
         <translation>{d} 天 {h} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="164" />
+        <location filename="../../console/widgets/incident_words.py" line="165" />
         <source>overdue {0}</source>
         <translation>超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="166" />
-        <location filename="../../console/widgets/incident_words.py" line="168" />
+        <location filename="../../console/widgets/incident_words.py" line="167" />
+        <location filename="../../console/widgets/incident_words.py" line="169" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="170" />
+        <location filename="../../console/widgets/incident_words.py" line="171" />
         <source>awaiting assessment</source>
         <translation>待考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="172" />
+        <location filename="../../console/widgets/incident_words.py" line="173" />
         <source>closed on time</source>
         <translation>按时办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="174" />
+        <location filename="../../console/widgets/incident_words.py" line="175" />
         <source>closed {0} late</source>
         <translation>超期 {0} 办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="175" />
+        <location filename="../../console/widgets/incident_words.py" line="176" />
         <source>not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="181" />
+        <location filename="../../console/widgets/incident_words.py" line="182" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="182" />
+        <location filename="../../console/widgets/incident_words.py" line="183" />
         <source>Not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="183" />
+        <location filename="../../console/widgets/incident_words.py" line="184" />
         <source>On time</source>
         <translation>未超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="184" />
+        <location filename="../../console/widgets/incident_words.py" line="185" />
         <source>Due soon</source>
         <translation>即将到期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="185" />
+        <location filename="../../console/widgets/incident_words.py" line="186" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -861,7 +861,7 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="207" />
+        <location filename="../../console/views/screens.py" line="236" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
@@ -1012,83 +1012,83 @@
 <context>
     <name>IncidentQueue</name>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="69" />
+        <location filename="../../console/widgets/incident_queue.py" line="71" />
         <source>Severity</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="70" />
+        <location filename="../../console/widgets/incident_queue.py" line="72" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="71" />
+        <location filename="../../console/widgets/incident_queue.py" line="73" />
         <source>Incident</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="72" />
+        <location filename="../../console/widgets/incident_queue.py" line="74" />
         <source>Township</source>
         <translation>乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="73" />
+        <location filename="../../console/widgets/incident_queue.py" line="75" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="74" />
+        <location filename="../../console/widgets/incident_queue.py" line="76" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="75" />
+        <location filename="../../console/widgets/incident_queue.py" line="77" />
         <source>Raised at</source>
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="144" />
+        <location filename="../../console/widgets/incident_queue.py" line="146" />
         <source>refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="146" />
+        <location filename="../../console/widgets/incident_queue.py" line="148" />
         <source>pending</source>
         <translation>待确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="148" />
+        <location filename="../../console/widgets/incident_queue.py" line="150" />
         <source>NEW</source>
         <translation>新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="291" />
+        <location filename="../../console/widgets/incident_queue.py" line="295" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="386" />
+        <location filename="../../console/widgets/incident_queue.py" line="394" />
         <source>Open stages</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="387" />
+        <location filename="../../console/widgets/incident_queue.py" line="395" />
         <source>All stages</source>
         <translation>全部环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="391" />
+        <location filename="../../console/widgets/incident_queue.py" line="399" />
         <source>All severities</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="395" />
-        <location filename="../../console/widgets/incident_queue.py" line="428" />
+        <location filename="../../console/widgets/incident_queue.py" line="408" />
+        <location filename="../../console/widgets/incident_queue.py" line="441" />
         <source>All townships</source>
         <translation>全部乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="396" />
+        <location filename="../../console/widgets/incident_queue.py" line="409" />
         <source>Overdue only</source>
         <translation>仅超期</translation>
     </message>
@@ -1096,57 +1096,57 @@
 <context>
     <name>IncidentViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="229" />
+        <location filename="../../console/viewmodels/incidents.py" line="234" />
         <source>Photos not available: {0}</source>
         <translation>无法读取照片：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="356" />
+        <location filename="../../console/viewmodels/incidents.py" line="361" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="361" />
+        <location filename="../../console/viewmodels/incidents.py" line="366" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="365" />
+        <location filename="../../console/viewmodels/incidents.py" line="370" />
         <source>Report sent: it joins the queue once the hub has it</source>
         <translation>已上报：中心受理后进入列表</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="373" />
+        <location filename="../../console/viewmodels/incidents.py" line="378" />
         <source>Photos cannot be uploaded: no connection to the hub</source>
         <translation>无法上传照片：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="379" />
+        <location filename="../../console/viewmodels/incidents.py" line="384" />
         <source>Uploading {0} …</source>
         <translation>正在上传 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="382" />
+        <location filename="../../console/viewmodels/incidents.py" line="387" />
         <source>Upload failed, nothing was sent: {0}</source>
         <translation>上传失败，未发出任何指令：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="395" />
+        <location filename="../../console/viewmodels/incidents.py" line="400" />
         <source>Audit trail not available: {0}</source>
         <translation>无法读取处理记录：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="406" />
+        <location filename="../../console/viewmodels/incidents.py" line="414" />
         <source>Assessment not available: {0}</source>
         <translation>无法读取考核：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="417" />
+        <location filename="../../console/viewmodels/incidents.py" line="428" />
         <source>Export failed: {0}</source>
         <translation>导出失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="419" />
+        <location filename="../../console/viewmodels/incidents.py" line="430" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
@@ -1154,27 +1154,27 @@
 <context>
     <name>Limits</name>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="276" />
+        <location filename="../../console/widgets/trend_plot.py" line="297" />
         <source>GB 3095 II {period} {value}</source>
         <translation>GB 3095 二级 {period} {value}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="281" />
+        <location filename="../../console/widgets/trend_plot.py" line="302" />
         <source>GB 3096 zone {zone} {period} {value}</source>
         <translation>GB 3096 {zone}类区 {period} {value}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="283" />
+        <location filename="../../console/widgets/trend_plot.py" line="304" />
         <source>day</source>
         <translation>昼间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="284" />
+        <location filename="../../console/widgets/trend_plot.py" line="305" />
         <source>night</source>
         <translation>夜间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/trend_plot.py" line="291" />
+        <location filename="../../console/widgets/trend_plot.py" line="312" />
         <source>GB 3838 {cls} {value}</source>
         <translation>GB 3838 {cls}类 {value}</translation>
     </message>
@@ -1182,102 +1182,102 @@
 <context>
     <name>Map</name>
     <message>
-        <location filename="../../console/app.py" line="404" />
+        <location filename="../../console/views/map_loader.py" line="46" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="405" />
+        <location filename="../../console/views/map_loader.py" line="47" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="406" />
+        <location filename="../../console/views/map_loader.py" line="48" />
         <source>Air stations</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="407" />
+        <location filename="../../console/views/map_loader.py" line="49" />
         <source>Micro stations</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="408" />
+        <location filename="../../console/views/map_loader.py" line="50" />
         <source>Scenic areas</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="409" />
+        <location filename="../../console/views/map_loader.py" line="51" />
         <source>Water quality</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="410" />
+        <location filename="../../console/views/map_loader.py" line="52" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="411" />
+        <location filename="../../console/views/map_loader.py" line="53" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="412" />
+        <location filename="../../console/views/map_loader.py" line="54" />
         <source>Pollution sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="413" />
+        <location filename="../../console/views/map_loader.py" line="55" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="414" />
+        <location filename="../../console/views/map_loader.py" line="56" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="415" />
+        <location filename="../../console/views/map_loader.py" line="57" />
         <source>Exceedance</source>
         <translation>超标</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="416" />
+        <location filename="../../console/views/map_loader.py" line="58" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="417" />
+        <location filename="../../console/views/map_loader.py" line="59" />
         <source>Stale data</source>
         <translation>数据陈旧</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="418" />
+        <location filename="../../console/views/map_loader.py" line="60" />
         <source>Instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="419" />
+        <location filename="../../console/views/map_loader.py" line="61" />
         <source>Invalid data</source>
         <translation>无效数据</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="420" />
+        <location filename="../../console/views/map_loader.py" line="62" />
         <source>Selected</source>
         <translation>选中</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="421" />
+        <location filename="../../console/views/map_loader.py" line="63" />
         <source>Township outlines approximate</source>
         <translation>乡镇边界为近似范围</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="422" />
+        <location filename="../../console/views/map_loader.py" line="64" />
         <source>Intranet basemap</source>
         <translation>内网底图</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/map_view.py" line="313" />
+        <location filename="../../console/widgets/map_view.py" line="319" />
         <source>Awaiting first report</source>
         <translation>等待首次上报</translation>
     </message>
@@ -1285,7 +1285,7 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="141" />
+        <location filename="../../console/views/screens.py" line="155" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
@@ -1293,39 +1293,44 @@
 <context>
     <name>NetworkHealth</name>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="80" />
-        <source>Network</source>
-        <translation>监测网络</translation>
-    </message>
-    <message>
-        <location filename="../../console/widgets/network_health.py" line="81" />
-        <source>Online</source>
-        <translation>在线</translation>
-    </message>
-    <message>
-        <location filename="../../console/widgets/network_health.py" line="66" />
+        <location filename="../../console/widgets/network_health.py" line="67" />
         <source>◌ awaiting first report since the hub started</source>
         <translation>◌ 平台启动后等待首次上报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="82" />
+        <location filename="../../console/widgets/network_health.py" line="85" />
+        <source>Network</source>
+        <translation>监测网络</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/network_health.py" line="86" />
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/network_health.py" line="87" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="83" />
+        <location filename="../../console/widgets/network_health.py" line="88" />
         <source>Fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="84" />
+        <location filename="../../console/widgets/network_health.py" line="89" />
         <source>Alarm</source>
         <translation>报警</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="85" />
+        <location filename="../../console/widgets/network_health.py" line="90" />
         <source>Online %</source>
         <translation>在线率</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/network_health.py" line="131" />
+        <source>+ {n} more</source>
+        <translation>另有 {n} 个</translation>
     </message>
 </context>
 <context>
@@ -1364,12 +1369,12 @@
 <context>
     <name>PhotoDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="326" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="328" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="338" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="340" />
         <source>{0}: not an image</source>
         <translation>{0}：不是图片</translation>
     </message>
@@ -1382,12 +1387,12 @@
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/ranking_chart.py" line="171" />
+        <location filename="../../console/widgets/ranking_chart.py" line="174" />
         <source>+ {n} more, lower or without data</source>
         <translation>另有 {n} 个，数值更低或无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/ranking_chart.py" line="171" />
+        <location filename="../../console/widgets/ranking_chart.py" line="174" />
         <source>+ {n} more, all lower</source>
         <translation>另有 {n} 个，数值均更低</translation>
     </message>
@@ -1493,67 +1498,67 @@
         <translation>简要说明问题（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="275" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="277" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="276" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="278" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="277" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="279" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="279" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="281" />
         <source>What was seen, where exactly, who reported it</source>
         <translation>看到了什么、具体位置、谁反映的</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="282" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="284" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="283" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="285" />
         <source>Station nearby</source>
         <translation>附近站点</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="284" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="286" />
         <source>Severity</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="285" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="287" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="286" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="288" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="287" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="289" />
         <source>Description</source>
         <translation>情况描述</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="310" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="312" />
         <source>Give the problem a title.</source>
         <translation>请填写标题。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="312" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="314" />
         <source>No station is called {0}.</source>
         <translation>没有名为 {0} 的站点。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="314" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="316" />
         <source>Choose the station nearest to the problem.</source>
         <translation>请选择离问题最近的站点。</translation>
     </message>
@@ -1561,22 +1566,22 @@
 <context>
     <name>SituationView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="64" />
+        <location filename="../../console/views/screens.py" line="72" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="65" />
+        <location filename="../../console/views/screens.py" line="74" />
         <source>Township ranking · PM2.5</source>
         <translation>乡镇排名 · PM2.5</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="66" />
+        <location filename="../../console/views/screens.py" line="76" />
         <source>Network health</source>
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="88" />
+        <location filename="../../console/views/screens.py" line="100" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
@@ -1584,42 +1589,42 @@
 <context>
     <name>StationKind</name>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="28" />
+        <location filename="../../console/widgets/network_health.py" line="29" />
         <source>Air</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="29" />
+        <location filename="../../console/widgets/network_health.py" line="30" />
         <source>Micro</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="30" />
+        <location filename="../../console/widgets/network_health.py" line="31" />
         <source>Scenic</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="31" />
+        <location filename="../../console/widgets/network_health.py" line="32" />
         <source>Water</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="32" />
+        <location filename="../../console/widgets/network_health.py" line="33" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="33" />
+        <location filename="../../console/widgets/network_health.py" line="34" />
         <source>Fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="34" />
+        <location filename="../../console/widgets/network_health.py" line="35" />
         <source>Sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="35" />
+        <location filename="../../console/widgets/network_health.py" line="36" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
@@ -1627,37 +1632,37 @@
 <context>
     <name>StatusBanner</name>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="98" />
+        <location filename="../../console/widgets/status_banner.py" line="125" />
         <source>● LIVE</source>
         <translation>● 实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="100" />
+        <location filename="../../console/widgets/status_banner.py" line="127" />
         <source>⟳ RECONNECTING</source>
         <translation>⟳ 正在重连</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="104" />
+        <location filename="../../console/widgets/status_banner.py" line="131" />
         <source>OFFLINE since {since} — data as of {time}</source>
         <translation>自 {since} 起离线 — 数据截至 {time}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="106" />
+        <location filename="../../console/widgets/status_banner.py" line="133" />
         <source>OFFLINE — showing data as of {time}</source>
         <translation>离线 — 显示 {time} 的数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="107" />
+        <location filename="../../console/widgets/status_banner.py" line="134" />
         <source>▶ REPLAY {time} — not live</source>
         <translation>▶ 回放 {time} — 非实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="112" />
+        <location filename="../../console/widgets/status_banner.py" line="139" />
         <source>attempt {n} · next retry in {s} s</source>
         <translation>第 {n} 次 · {s} 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="119" />
+        <location filename="../../console/widgets/status_banner.py" line="146" />
         <source>filling the gap {percent} %</source>
         <translation>正在补齐缺失数据 {percent} %</translation>
     </message>
@@ -1665,87 +1670,87 @@
 <context>
     <name>WallViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="185" />
+        <location filename="../../console/viewmodels/wall.py" line="217" />
         <source>Data time {0}</source>
         <translation>数据时间 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="196" />
+        <location filename="../../console/viewmodels/wall.py" line="228" />
         <source>online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="197" />
+        <location filename="../../console/viewmodels/wall.py" line="229" />
         <source>awaiting first report</source>
         <translation>等待首次上报</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="198" />
+        <location filename="../../console/viewmodels/wall.py" line="230" />
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="199" />
+        <location filename="../../console/viewmodels/wall.py" line="231" />
         <source>fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="229" />
+        <location filename="../../console/viewmodels/wall.py" line="261" />
         <source>{0} offline: {1}</source>
         <translation>{0} 离线：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="235" />
+        <location filename="../../console/viewmodels/wall.py" line="267" />
         <source>{0} instrument fault: {1}</source>
         <translation>{0} 仪器故障：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="242" />
+        <location filename="../../console/viewmodels/wall.py" line="274" />
         <source>no data yet</source>
         <translation>尚无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="244" />
+        <location filename="../../console/viewmodels/wall.py" line="276" />
         <source>the hub receives no data from the network</source>
         <translation>平台未收到任何监测数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="249" />
+        <location filename="../../console/viewmodels/wall.py" line="281" />
         <source>no data for {0} s</source>
         <translation>{0} 秒无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="251" />
+        <location filename="../../console/viewmodels/wall.py" line="283" />
         <source>no data for {0} min</source>
         <translation>{0} 分钟无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="252" />
+        <location filename="../../console/viewmodels/wall.py" line="284" />
         <source>no data for {0} h</source>
         <translation>{0} 小时无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="254" />
+        <location filename="../../console/viewmodels/wall.py" line="286" />
         <source>instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="255" />
+        <location filename="../../console/viewmodels/wall.py" line="287" />
         <source>instrument stopped</source>
         <translation>仪器停运</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="256" />
+        <location filename="../../console/viewmodels/wall.py" line="288" />
         <source>instrument link error</source>
         <translation>仪器通讯异常</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="266" />
+        <location filename="../../console/viewmodels/wall.py" line="298" />
         <source>{0} exceeds its limit ({1})</source>
         <translation>{0} 超标（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="269" />
+        <location filename="../../console/viewmodels/wall.py" line="301" />
         <source>{0}: AQI {1}, heavily polluted air</source>
         <translation>{0}：AQI {1}，重污染</translation>
     </message>
@@ -1753,7 +1758,7 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../console/views/window.py" line="58" />
+        <location filename="../../console/views/window.py" line="60" />
         <source>Environmental command centre</source>
         <translation>生态环境指挥中心</translation>
     </message>
@@ -1761,33 +1766,33 @@
 <context>
     <name>WindWidget</name>
     <message>
-        <location filename="../../console/widgets/wind_widget.py" line="132" />
-        <location filename="../../console/widgets/wind_widget.py" line="166" />
+        <location filename="../../console/widgets/wind_widget.py" line="133" />
+        <location filename="../../console/widgets/wind_widget.py" line="167" />
         <source>no data</source>
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/wind_widget.py" line="168" />
+        <location filename="../../console/widgets/wind_widget.py" line="169" />
         <source>Calm {speed:.1f} m/s</source>
         <translation>静风 {speed:.1f} m/s</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/wind_widget.py" line="169" />
+        <location filename="../../console/widgets/wind_widget.py" line="170" />
         <source>{dir} {speed:.1f} m/s</source>
         <translation>{dir}风 {speed:.1f} m/s</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/wind_widget.py" line="172" />
+        <location filename="../../console/widgets/wind_widget.py" line="173" />
         <source>arrow: towards · petals: from</source>
         <translation>箭头指向去向 · 花瓣表示来向</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/wind_widget.py" line="172" />
+        <location filename="../../console/widgets/wind_widget.py" line="173" />
         <source>arrow: towards</source>
         <translation>箭头指向去向</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/wind_widget.py" line="176" />
+        <location filename="../../console/widgets/wind_widget.py" line="177" />
         <source>at {time}</source>
         <translation>{time} 实测</translation>
     </message>

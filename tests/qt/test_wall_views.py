@@ -18,7 +18,7 @@ from console.core.link import LinkState, LinkStatus
 from console.core.store import Store
 from console.viewmodels.wall import WallViewModel
 from console.views.layout import crowding, default_layout
-from console.views.screens import MapScreenView, SituationView
+from console.views.screens import MapScreenView
 from console.views.window import WallWindows
 from console.widgets import theme
 from console.widgets.map_view import MapView
@@ -85,6 +85,34 @@ def test_a_console_started_without_its_hub_says_offline_at_the_first_failure(qtb
     assert "http://hub/ws" not in view.banner.link_text()
 
 
+@pytest.fixture
+def wall_theme(qapp):
+    """The wall's fonts and sizes (55" tiles at 4 m) for one test; the suite's own again after it."""
+    font, sheet, previous = qapp.font(), qapp.styleSheet(), theme.current_scale()
+    theme.apply_theme(qapp, WallScale())
+    yield
+    qapp.setFont(font)
+    qapp.setStyleSheet(sheet)
+    theme._current = previous
+
+
+def test_a_long_link_state_takes_a_line_of_its_own_and_the_banner_keeps_its_width(qtbot, wall_theme) -> None:
+    vm = WallViewModel(Store())
+    view = MapScreenView(vm, MapView())
+    qtbot.addWidget(view)
+    view.banner.set_title("Environmental Monitoring and Emergency Command Centre of the Development Zone")
+    view.resize(1920, 1080)
+    view.show()
+    qtbot.waitExposed(view)
+    vm.link_changed.emit(LinkStatus(LinkState.LIVE))
+    assert not view.banner.link_on_its_own_line()  # "● LIVE" beside the title and the clock
+    reason = "refused by the hub: the session token expired, log in again at the duty desk"
+    vm.link_changed.emit(LinkStatus(LinkState.REFUSED, reason))
+    qtbot.waitUntil(view.banner.link_on_its_own_line)
+    assert view.width() == 1920 and view.minimumSizeHint().width() <= 1920
+    assert reason in view.banner.link_text()  # whole: it wraps, nothing is cut
+
+
 def test_window_state_is_restored_from_settings(qtbot, tmp_path) -> None:
     settings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
     views = {name: QLabel(name) for name in ("situation", "map", "action")}
@@ -130,25 +158,74 @@ def test_snapshot_mode_renders_every_wall_window_and_exits(tmp_path, screens) ->
         assert (image.width(), image.height()) == (1920, 1080), shot.name
 
 
-def test_the_situation_view_fits_its_screen_whatever_the_city_reads(qapp, qtbot) -> None:
-    """The longest English category, two primary pollutants and four-digit values still fit 1920 px."""
-    font, sheet, previous = qapp.font(), qapp.styleSheet(), theme.current_scale()
-    try:
-        theme.apply_theme(qapp, WallScale())
-        view = SituationView(WallViewModel(Store()))
-        qtbot.addWidget(view)
-        conc = {"PM2.5": 480.0, "PM10": 1200.0, "SO2": 6.0, "NO2": 27.0, "CO": 10.5, "O3": 260.0}
-        iaqi = {"PM2.5": 500, "PM10": 300, "SO2": 3, "NO2": 14, "CO": 6, "O3": 9}
-        for aqi in (25, 125, 175, 250, 500):
-            view.headline.set_city(aqi, ("PM2.5", "PM10"), iaqi, conc, 0.0)
-            view.resize(1920, 1080)
-            view.show()
-            qapp.processEvents()
-            assert view.width() == 1920 and view.headline.width() < 1920, aqi
-    finally:  # other tests share the application
-        qapp.setFont(font)
-        qapp.setStyleSheet(sheet)
-        theme._current = previous
+FIT_CHILD = Path(__file__).with_name("fit_child.py")
+# The fonts a machine without fonts-noto-cjk has: Qt falls back to another family (DejaVu Sans here).
+WITHOUT_CJK = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <selectfont><rejectfont>
+    <glob>*NotoSansCJK*</glob><glob>*NotoSerifCJK*</glob><glob>*NotoSansMonoCJK*</glob>
+    <glob>*wqy*</glob><glob>*WenQuanYi*</glob>
+  </rejectfont></selectfont>
+</fontconfig>
+"""
+DESK_SCREEN = {"name": "4-desk", "x": 5760, "y": 0, "width": 1920, "height": 1080, "logicalDpi": 96,
+               "logicalBaseDpi": 96, "dpr": 1}  # fmt: skip
+
+
+def run_fit_child(tmp_path: Path, lang: str, font: str) -> dict:
+    """The wall (three screens) and the dispatch desk (a fourth) with the longest texts at AQI levels 1..6,
+    in a process of its own: ``font`` "suite" is what Qt finds here, "wide" the fallback of a machine
+    without the CJK font, set 20 % wider still."""
+    config = json.loads(SCREENS.read_text())
+    config["screens"].append(DESK_SCREEN)
+    (tmp_path / "screens.json").write_text(json.dumps(config))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QTWEBENGINE_DISABLE_SANDBOX": "1"}
+    env["QT_QPA_PLATFORM"] = f"offscreen:configfile={tmp_path / 'screens.json'}"
+    stretch = 100
+    if font == "wide":
+        (tmp_path / "fonts.conf").write_text(WITHOUT_CJK)
+        env["FONTCONFIG_FILE"] = str(tmp_path / "fonts.conf")
+        stretch = 120
+    options = {"lang": lang, "stretch": stretch, "shots": ""}
+    done = subprocess.run(
+        [sys.executable, str(FIT_CHILD), json.dumps(options)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    lines = done.stdout.strip().splitlines()
+    assert lines, f"the wall process printed nothing (exit {done.returncode}):\n{done.stderr[-3000:]}"
+    result = json.loads(lines[-1])
+    assert done.returncode == 0 and not result["errors"], result["errors"] or done.stderr[-3000:]
+    return result
+
+
+@pytest.mark.parametrize("font", ["suite", "wide"])
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_every_window_fits_its_screen_whatever_the_font_and_the_city_reads(tmp_path, lang, font) -> None:
+    """Each wall window and the desk are exactly their screen's size at every AQI level, with the longest
+    category words, four primary pollutants, four-digit values and long township, station and event texts;
+    the headline number, every figure and every stage count show whole (words give way instead)."""
+    result = run_fit_child(tmp_path, lang, font)
+    if font == "wide":  # the fallback really happened: no CJK family, and wider still
+        assert "CJK" not in result["font"]["family"] and result["font"]["stretch"] == 120, result["font"]
+    assert [level["aqi"] for level in result["levels"]] == [50, 100, 150, 200, 300, 500]
+    for level in result["levels"]:
+        aqi = level["aqi"]
+        assert [w["name"] for w in level["windows"]] == ["wall-1", "wall-2", "wall-3", "dispatch"]
+        for window in level["windows"]:
+            screen = window["screen"]
+            assert window["geometry"] == screen, (aqi, window)
+            assert window["minimum"][0] <= screen[2] and window["minimum"][1] <= screen[3], (aqi, window)
+        headline, *figures = level["numbers"]
+        assert headline["text"] == str(aqi), headline  # the number itself, never elided
+        for number in (headline, *figures):
+            assert number["need"] <= number["width"] and number["need"] <= number["visible_width"], (
+                aqi,
+                number,
+            )
+        for count in level["counts"]:
+            assert count["shown"].endswith(" " + count["count"]), (aqi, count)
 
 
 def test_views_sharing_a_screen_get_text_in_proportion() -> None:
