@@ -124,6 +124,7 @@ class AqiHeadline(QWidget):
         layout = QHBoxLayout(self) if self._wide else QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(gap * 3 if self._wide else gap * 2)
+        self._spacing = layout.spacing()
         layout.addLayout(self._top_layout(gap))
         self._grid = QGridLayout()
         self._grid.setHorizontalSpacing(gap * 3)
@@ -186,7 +187,7 @@ class AqiHeadline(QWidget):
         if not self._wide:
             self._place_tiles(next((n for n in (3, 2) if self._tiles_width(n) <= self.width()), 1))
             return
-        room = self.width() - self.layout().spacing()
+        room = self.width() - self._spacing
         options = [(True, 3), (True, 2), (False, 3), (False, 2)]
         side_by_side, columns = next(
             ((side, n) for side, n in options if self._top_width(side) + self._tiles_width(n) <= room),
@@ -205,7 +206,7 @@ class AqiHeadline(QWidget):
         """Narrow enough for the number over the words and the tiles in one column, whatever the font."""
         hint = super().minimumSizeHint()
         if self._wide:
-            width = self._top_width(False) + self.layout().spacing() + self._tiles_width(1)
+            width = self._top_width(False) + self._spacing + self._tiles_width(1)
         else:
             width = max(self._top_width(False), self._tiles_width(1))
         return QSize(width, hint.height())

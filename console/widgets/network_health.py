@@ -94,6 +94,7 @@ class NetworkHealth(QWidget):
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # whole if room
             label.setAlignment(_align(col) | Qt.AlignmentFlag.AlignBottom)
             self._grid.addWidget(label, 0, col)
+        self._header = label
 
     def set_rows(self, rows: list[HealthRow]) -> None:
         """Show one line per kind, in the order given."""
@@ -113,7 +114,7 @@ class NetworkHealth(QWidget):
     def _fit_rows(self) -> None:
         # Whole lines only: when the height does not hold every kind, the last ones give way to "+ n more".
         scale = theme.current_scale()
-        room = self.height() - self._grid.itemAtPosition(0, 0).widget().sizeHint().height()
+        room = self.height() - self._header.sizeHint().height()
         if not self._note.isHidden():  # the awaiting note under the table takes its line
             room -= self._note.sizeHint().height()
         row, spacing = round(scale.small_px * 1.3), round(scale.gap_px * 0.4)

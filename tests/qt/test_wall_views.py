@@ -18,7 +18,7 @@ from console.core.link import LinkState, LinkStatus
 from console.core.store import Store
 from console.viewmodels.wall import WallViewModel
 from console.views.layout import crowding, default_layout
-from console.views.screens import MapScreenView
+from console.views.screens import MapScreenView, SituationView
 from console.views.window import WallWindows
 from console.widgets import theme
 from console.widgets.map_view import MapView
