@@ -1,6 +1,6 @@
 """The simulated city's data loggers: real TCP clients sending HJ 212-2017 frames to the hub's listener.
 
-Run standalone: ``python -m console.hub.simulator --hj212 127.0.0.1:9212 [--region yanqing --seed 7 ...]``
+Run standalone: ``python -m console.sim.simulator --hj212 127.0.0.1:9212 [--region yanqing --seed 7 ...]``
 (the hub's ``--simulate`` starts it this way, as a child process, so it never competes with the hub's loop).
 """
 
@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from console.core import hj212
 from console.core.factors import FACTORS
 from console.core.lifeline import watch_parent
-from console.hub.citymodel import CityModel
-from console.hub.network import StationSpec
+from console.sim.citymodel import CityModel
+from console.sim.network import StationSpec
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ class Simulator:
 def parse_args(argv: list[str] | None = None):
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m console.hub.simulator", description="Simulated data loggers.")
+    p = argparse.ArgumentParser(prog="python -m console.sim.simulator", description="Simulated data loggers.")
     p.add_argument("--hj212", required=True, help="the hub's HJ 212 listener, host:port")
     p.add_argument("--region", default="yanqing")
     p.add_argument("--seed", type=int, default=7)
@@ -212,8 +212,8 @@ def parse_args(argv: list[str] | None = None):
 
 
 async def run(args) -> None:
-    from console.hub.network import build_network
-    from console.hub.regions import PRESETS
+    from console.sim.network import build_network
+    from console.sim.regions import PRESETS
 
     host, _, port = args.hj212.rpartition(":")
     region = PRESETS[args.region]

@@ -93,13 +93,12 @@ async def test_hub_and_its_loggers_stop_when_their_parent_dies(tmp_path) -> None
         "p = subprocess.Popen([sys.executable, '-m', 'console.hub', '--simulate', '--http-port', '0', "
         f"'--hj212-port', '0', '--data-dir', {str(tmp_path)!r}, '--token', 't', '--stations', '20', "
         "'--parent-pid', str(__import__('os').getpid())], stdout=subprocess.PIPE); "
-        "print(p.pid, flush=True); p.stdout.readline(); time.sleep(60)"
+        "p.stdout.readline(); print(p.pid, flush=True); time.sleep(60)"
     )
     parent = await asyncio.create_subprocess_exec(
         sys.executable, "-c", script, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}
     )
-    hub_pid = int((await asyncio.wait_for(parent.stdout.readline(), 30)).decode())
-    await asyncio.sleep(3)  # the hub is up and has started its loggers
+    hub_pid = int((await asyncio.wait_for(parent.stdout.readline(), 60)).decode())  # after its READY line
     children = psutil.Process(hub_pid).children()
     assert children, "the hub started its simulated loggers"
     parent.kill()
