@@ -273,7 +273,7 @@ def _lonlat(reader: _Reader, file: str, line: int, field: str, value: object) ->
 
 def _key_line(text: str, key: str) -> int:
     """The line where ``key = ...`` is first set (0 when it is not written out)."""
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=", re.MULTILINE)
+    pattern = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE)
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else 0
 
@@ -284,6 +284,18 @@ def _nth_line(text: str, pattern: str, n: int) -> int:
         if i == n:
             return text.count("\n", 0, match.start()) + 1
     return 0
+
+
+def _entry_line(text: str, header: str, n: int, key: str) -> int:
+    """The line of ``key = ...`` in the n-th TOML table ``header``, else the header's own line."""
+    start = _nth_line(text, rf"^[ \t]*{re.escape(header)}", n)
+    lines = text.splitlines()[start:] if start else []
+    for offset, line in enumerate(lines):
+        if line.lstrip().startswith("["):
+            break
+        if re.match(rf"[ \t]*{re.escape(key)}[ \t]*=", line):
+            return start + offset + 1
+    return start
 
 
 _FEATURE = r'"type"\s*:\s*"Feature"'
@@ -398,10 +410,9 @@ def _load_roster(
     for level, table in ((Level.CITY, "city"), (Level.DISTRICT, "district")):
         if table in data:
             entry = data[table]
-            line = _nth_line(text, rf"^\s*\[{table}\]", 0)
             name = entry.get("name") if isinstance(entry, dict) else None
             if not isinstance(name, str) or not name.strip():
-                reader.fail(file, line, f"{table}.name", "is required")
+                reader.fail(file, _entry_line(text, f"[{table}]", 0, "name"), f"{table}.name", "is required")
             else:
                 people.append(Person(level, "", name.strip()))
     people += _units(reader, file, text, data, "township", "code", Level.TOWNSHIP, codes)
@@ -426,7 +437,7 @@ def _units(
         return
     seen: set[str] = set()
     for i, entry in enumerate(entries):
-        line = _nth_line(text, rf"^\s*\[\[{table}\]\]", i)
+        line = _entry_line(text, f"[[{table}]]", i, key)
         unit, name = (entry.get(key), entry.get("name")) if isinstance(entry, dict) else (None, None)
         if not isinstance(unit, str) or not unit.strip():
             reader.fail(file, line, f"{table}.{key}", "is required")
@@ -435,7 +446,7 @@ def _units(
         elif unit in seen:
             reader.fail(file, line, f"{table}.{key}", f"{unit!r} appears twice")
         elif not isinstance(name, str) or not name.strip():
-            reader.fail(file, line, f"{table}.name", "is required")
+            reader.fail(file, _entry_line(text, f"[[{table}]]", i, "name"), f"{table}.name", "is required")
         else:
             seen.add(unit)
             yield Person(level, unit, name.strip())
