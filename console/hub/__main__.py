@@ -119,7 +119,7 @@ def site_dir(args: argparse.Namespace) -> Path:
     """Where the site lives: --site, else DATA-DIR/site (where --simulate writes the simulated city's)."""
     if args.simulate and args.site is not None:
         raise SystemExit("--simulate writes its own site into DATA-DIR/site; leave out --site")
-    return args.site if args.site is not None else args.data_dir / "site"
+    return Path(args.site if args.site is not None else args.data_dir / "site")
 
 
 def write_simulated_site(args: argparse.Namespace, model_start: float, now: float) -> None:

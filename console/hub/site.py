@@ -126,7 +126,7 @@ class Site(msgspec.Struct, kw_only=True):
         """FeatureCollection (WGS-84): the district outline, then one feature per township area."""
         features: list[dict[str, Any]] = []
         if self.district is not None:
-            props = {"kind": "district", "name": self.name, "name_en": self.name_en}
+            props: dict[str, object] = {"kind": "district", "name": self.name, "name_en": self.name_en}
             features.append({"type": "Feature", "properties": props, "geometry": self.district})
         for town in self.townships:
             if town.code in self.township_areas:
@@ -261,10 +261,9 @@ def _string(reader: _Reader, file: str, text: str, data: dict[str, Any], key: st
 
 def _lonlat(reader: _Reader, file: str, line: int, field: str, value: object) -> tuple[float, float] | None:
     """A [lon, lat] pair in WGS-84 degrees, or None after noting the problem."""
-    ok = isinstance(value, list | tuple) and len(value) == 2
-    ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)  # type: ignore[union-attr]
-    if ok:
-        lon, lat = float(value[0]), float(value[1])  # type: ignore[index]
+    pair = list(value) if isinstance(value, list | tuple) else []
+    if len(pair) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair):
+        lon, lat = float(pair[0]), float(pair[1])
         if -180 <= lon <= 180 and -90 <= lat <= 90:
             return lon, lat
     reader.fail(file, line, field, "must be [longitude, latitude] in WGS-84 degrees")

@@ -69,7 +69,7 @@ def grid_cells(region: Region, specs: list[StationSpec]) -> tuple[GridCell, ...]
 
 def _square(area: shapely.Geometry, lat: float, cell: str, grid_km: float) -> dict[str, Any]:
     """Outline of grid cell ``cell`` of a township: the inverse of the network's grid_cell()."""
-    minx, miny, maxx, _ = area.bounds
+    minx, miny, maxx, _ = shapely.bounds(area)
     km_x = _KM_PER_DEG_LAT * math.cos(math.radians(lat))
     cols = max(1, math.ceil((maxx - minx) * km_x / grid_km))
     index = int(cell.rsplit("-", 1)[1]) - 1
@@ -79,7 +79,8 @@ def _square(area: shapely.Geometry, lat: float, cell: str, grid_km: float) -> di
     clipped = shapely.make_valid(square.intersection(area))
     polygons = [g for g in getattr(clipped, "geoms", [clipped]) if g.geom_type in ("Polygon", "MultiPolygon")]
     shape = shapely.union_all(polygons) if polygons else square
-    return _rounded(mapping(shapely.set_precision(shape, 1e-6)))
+    outline: dict[str, Any] = _rounded(mapping(shapely.set_precision(shape, 1e-6)))
+    return outline
 
 
 def _rounded(geometry: Any) -> Any:
