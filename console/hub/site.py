@@ -67,8 +67,13 @@ class Problem(msgspec.Struct, frozen=True):
 class SiteError(ValueError):
     """A site directory whose files do not validate; ``problems`` lists every failure found."""
 
+    SHOWN = 20  # problems in the message; a file wrong throughout would bury the others
+
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
+        lines = [str(p) for p in problems[: self.SHOWN]]
+        if len(problems) > self.SHOWN:
+            lines.append(f"... and {len(problems) - self.SHOWN} more")
+        super().__init__("\n".join(lines))
         self.problems = problems
 
 
@@ -554,7 +559,8 @@ def _number(text: str) -> float | None:
 
 
 def write_site(site: Site, directory: Path) -> None:
-    """Write ``site`` as a site directory (the default file names); ``load_site`` reads it back."""
+    """Write ``site`` as a site directory (the default file names); ``load_site`` reads it back. Parts the
+    site does not have are left out (an empty townships file would make every township code unknown)."""
     (directory / "boundaries").mkdir(parents=True, exist_ok=True)
     _write(directory / SITE_FILE, _header_toml(site))
     if site.district is not None:
@@ -565,10 +571,13 @@ def write_site(site: Site, directory: Path) -> None:
         for t in site.townships
         if t.code in site.township_areas
     ]
-    _write(directory / DEFAULT_FILES["townships"], _collection(towns))
+    if towns:
+        _write(directory / DEFAULT_FILES["townships"], _collection(towns))
     cells = [_feature({"id": c.id, "township": c.township}, c.geometry) for c in site.grid]
-    _write(directory / DEFAULT_FILES["grid"], _collection(cells))
-    _write(directory / DEFAULT_FILES["roster"], _roster_toml(site.roster))
+    if cells:
+        _write(directory / DEFAULT_FILES["grid"], _collection(cells))
+    if site.roster:
+        _write(directory / DEFAULT_FILES["roster"], _roster_toml(site.roster))
     _write(directory / DEFAULT_FILES["stations"], _stations_csv(site.stations))
 
 

@@ -10,7 +10,7 @@ import pytest
 from console.core.incidents import Level
 from console.core.models import StationKind
 from console.hub.responsibility import Responsibility
-from console.hub.site import Person, SiteError, load_site, write_site
+from console.hub.site import Person, Site, SiteError, load_site, write_site
 from console.sim.network import build_network
 from console.sim.regions import PRESETS
 from console.sim.site import simulated_site
@@ -141,3 +141,21 @@ def test_the_simulated_site_reads_back_as_written(tmp_path: Path, key: str) -> N
     cells = {c.id for c in read.grid}
     assert {s.grid for s, _ in read.stations} <= cells  # every station's grid cell has an outline ...
     assert {p.unit for p in read.roster if p.level == Level.GRID} == cells  # ... and a grid member
+
+
+def test_a_site_of_stations_only_is_written_without_the_parts_it_lacks(tmp_path: Path) -> None:
+    stations = load_site(write_small_site(tmp_path / "whole")).stations
+    write_site(Site(stations=stations), tmp_path / "bare")
+    read = load_site(tmp_path / "bare")
+    assert read.stations == stations  # townships unknown: their codes are not checked
+    assert [item.split(" ")[0] for item in read.missing] == [
+        "boundaries/district.geojson", "boundaries/townships.geojson", "grid.geojson", "roster.toml"
+    ]  # fmt: skip
+
+
+def test_a_file_wrong_throughout_is_summed_up(tmp_path: Path) -> None:
+    rows = "".join(f"S{n},x,smoke,116,40,MN{n},1,a,60,T01\n" for n in range(50))
+    with pytest.raises(SiteError) as caught:
+        load_site(write_small_site(tmp_path, {"stations.csv": STATIONS.splitlines(True)[0] + rows}))
+    assert len(caught.value.problems) == 50
+    assert str(caught.value).splitlines()[-1] == "... and 30 more"
