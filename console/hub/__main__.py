@@ -125,11 +125,12 @@ def site_dir(args: argparse.Namespace) -> Path:
 def write_simulated_site(args: argparse.Namespace, model_start: float, now: float) -> None:
     """The simulated city writes its site directory and, on a first start, its recent history."""
     cmd = [sys.executable, "-m", "console.sim", "--site", str(site_dir(args)), "--region", args.region]
-    cmd += ["--seed", str(args.seed), "--db", database_url(args), "--history-hours", str(args.history_hours)]
+    cmd += ["--seed", str(args.seed), "--history-hours", str(args.history_hours)]
     cmd += ["--model-start", str(model_start), "--now", str(now), "--log-level", args.log_level]
     if args.stations:
         cmd += ["--stations", str(args.stations)]
-    if subprocess.run(cmd, check=False).returncode != 0:
+    env = {**os.environ, "CONSOLE_SIM_DB": database_url(args)}  # not in argv: a URL may hold a password
+    if subprocess.run(cmd, check=False, env=env).returncode != 0:
         raise SystemExit(f"the simulated city could not write its site (region {args.region!r})")
 
 

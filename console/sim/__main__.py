@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -28,7 +29,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--region", default="yanqing", choices=sorted(PRESETS), help="region preset")
     p.add_argument("--seed", type=int, default=7, help="simulation seed (same seed, same city)")
     p.add_argument("--stations", type=int, help="scale the network to this many stations")
-    p.add_argument("--db", help="the hub's database URL; with it, write simulated history on a first start")
+    p.add_argument(
+        "--db",
+        default=os.environ.get("CONSOLE_SIM_DB"),
+        help="the hub's database URL (default $CONSOLE_SIM_DB); with it, write history on a first start",
+    )
     p.add_argument("--history-hours", type=float, default=6, help="hours of history to write")
     p.add_argument("--model-start", type=float, help="the city model's time origin (default: history start)")
     p.add_argument("--now", type=float, help="where the history ends, Unix seconds (default now)")
