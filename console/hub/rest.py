@@ -160,7 +160,8 @@ async def readings_between(hub: Hub, request: web.Request) -> web.Response:
 
 def _region_body(site: Site) -> bytes:
     townships = [msgspec.to_builtins(t) for t in site.townships]
-    body = {"key": site.key, "name": site.name, "name_en": site.name_en, "centre": site.centre}
+    body: dict[str, object] = {"key": site.key, "name": site.name, "name_en": site.name_en}
+    body["centre"] = site.centre
     body["townships"] = townships
     return msgspec.json.encode({**body, "boundary": site.boundary_geojson()})
 
