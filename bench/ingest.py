@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from console.core import hj212, protocol
 from console.core.models import Station, StationKind
-from console.hub.storage import Storage
+from console.hub.site import Site, write_site
 
 TOKEN = "bench"
 CODES = ["a34004", "a34002", "a21026", "a21004", "a21005", "a05024", "a01001", "a01002", "a01006", "a01007",
@@ -247,9 +247,7 @@ def consoles_main(port, clients, seconds, timed, cpus, out, ready) -> None:
 def start_hub(
     data_dir: Path, sts: list[Station], bypass: bool, cpus: set[int] | None = None
 ) -> tuple[subprocess.Popen, int, int]:
-    storage = Storage(f"sqlite:///{data_dir / 'hub.db'}")
-    storage.upsert_stations([(s, "123456") for s in sts])
-    storage.close()
+    write_site(Site(stations=tuple((s, "123456") for s in sts)), data_dir / "site")  # the hub's registry
     cmd = [sys.executable, "-m", "console.hub", "--http-port", "0", "--hj212-port", "0", "--token", TOKEN,
            "--data-dir", str(data_dir), "--log-level", "WARNING", "--replay-window", "20000"]  # fmt: skip
     if bypass:

@@ -22,11 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from console.core.models import Reading, StationStatus
 from console.core.protocol import StatusEntry
-from console.hub.citymodel import CityModel
 from console.hub.derive import AqiDeriver
-from console.hub.network import build_network
-from console.hub.regions import PRESETS
 from console.hub.rules import RuleEngine
+from console.sim.citymodel import CityModel
+from console.sim.network import build_network
+from console.sim.regions import PRESETS
 
 STEP_S = 60.0
 

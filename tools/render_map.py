@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QApplication
 from console.core import aqi, standards
 from console.core.factors import FACTORS, unit_of
 from console.core.models import FAULT_FLAGS, INVALID_FLAGS
-from console.hub.citymodel import CityModel
-from console.hub.network import StationSpec, build_network
-from console.hub.regions import PRESETS, boundary_geojson
+from console.sim.citymodel import CityModel
+from console.sim.network import StationSpec, build_network
+from console.sim.regions import PRESETS, boundary_geojson
 from console.widgets.map_view import MapView, MarkerState
 
 ROOT = Path(__file__).resolve().parents[1]

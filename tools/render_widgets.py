@@ -3,7 +3,7 @@
     .venv/bin/python tools/render_widgets.py [--lang zh|en|both]
 
 Writes left_panels, right_panels, station_trends and status_banner (.png; *_en.png in English) at wall
-scale (55" tiles seen from 4 m). Data come from the simulated city (console.hub.citymodel); the
+scale (55" tiles seen from 4 m). Data come from the simulated city (console.sim.citymodel); the
 45-minute hole, the invalid points and the back-filled stretch in the selected station's trend are cut
 in here to show how the plot draws them. zh_CN comes from a small dict until the real .qm exists.
 """
@@ -26,9 +26,9 @@ from PySide6.QtWidgets import QApplication, QGridLayout, QVBoxLayout, QWidget
 
 from console.core import aqi
 from console.core.models import FAULT_FLAGS, INVALID_FLAGS
-from console.hub.citymodel import CityModel
-from console.hub.network import build_network
-from console.hub.regions import PRESETS
+from console.sim.citymodel import CityModel
+from console.sim.network import build_network
+from console.sim.regions import PRESETS
 from console.widgets import theme
 
 HOUR = 3600

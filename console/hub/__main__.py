@@ -1,4 +1,8 @@
-"""Headless hub: ``python -m console.hub --simulate --http-port N --hj212-port M --data-dir D --token T``."""
+"""Headless hub: ``python -m console.hub --site DIR --http-port N --hj212-port M --data-dir D --token T``.
+
+``--simulate`` first has the simulated city (console.sim, run as a child so the hub never imports it)
+write its site directory into the data directory, then runs exactly as for a real site.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +21,11 @@ from pathlib import Path
 from console.core.incidents import Role
 from console.core.lifeline import watch_parent
 from console.hub import auth
+from console.hub import site as site_module
 from console.hub.auth import User
 from console.hub.registry import Registry
 from console.hub.server import Hub, HubConfig
+from console.hub.site import Site
 from console.hub.storage import Storage
 
 log = logging.getLogger("console.hub")
@@ -45,8 +51,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--escalate-every", type=float, default=5.0, help="look for overdue incidents every N seconds"
     )
-    p.add_argument("--simulate", action="store_true", help="register and run the simulated city")
-    p.add_argument("--region", default="yanqing", help="region preset (map and simulation): yanqing, huludao")
+    p.add_argument(
+        "--site", type=Path, help="site directory: boundaries, roster, stations (default DATA-DIR/site)"
+    )
+    p.add_argument(
+        "--simulate",
+        action="store_true",
+        help="write the simulated city's site to DATA-DIR/site, run it",
+    )
+    p.add_argument("--region", default="yanqing", help="simulated region preset: yanqing, huludao")
     p.add_argument("--seed", type=int, default=7, help="simulation seed (same seed, same city)")
     p.add_argument("--accel", type=float, default=1.0, help="simulated seconds per wall second")
     p.add_argument("--stations", type=int, help="scale the simulated network to this many stations")
@@ -74,7 +87,7 @@ def load_users(args: argparse.Namespace) -> dict[str, User]:
     return {}
 
 
-def build_config(args: argparse.Namespace) -> HubConfig:
+def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
     return HubConfig(
         host=args.host,
         http_port=args.http_port,
@@ -85,7 +98,8 @@ def build_config(args: argparse.Namespace) -> HubConfig:
         replay_window=args.replay_window,
         max_segment=1024 if args.strict_length else 9999,
         bench_bypass=args.bench_bypass,
-        region=args.region,
+        site=site,
+        tz_hours=site.tz_hours,
         users=load_users(args),
         token_role=args.token_role,
         escalate_s=args.escalate_every,
@@ -93,34 +107,51 @@ def build_config(args: argparse.Namespace) -> HubConfig:
     )
 
 
+def database_url(args: argparse.Namespace) -> str:
+    return str(args.db or f"sqlite:///{args.data_dir / 'hub.db'}")
+
+
 def open_storage(args: argparse.Namespace) -> Storage:
-    args.data_dir.mkdir(parents=True, exist_ok=True)
-    return Storage(args.db or f"sqlite:///{args.data_dir / 'hub.db'}")
+    return Storage(database_url(args))
 
 
-def register_simulated_city(
-    storage: Storage, args: argparse.Namespace, model_start: float, now: float
-) -> None:
-    """Register the simulated stations; on a first start, write their recent history too."""
-    from console.hub.citymodel import CityModel
-    from console.hub.network import build_network
-    from console.hub.preroll import preroll
-    from console.hub.regions import PRESETS
+def site_dir(args: argparse.Namespace) -> Path:
+    """Where the site lives: --site, else DATA-DIR/site (where --simulate writes the simulated city's)."""
+    if args.simulate and args.site is not None:
+        raise SystemExit("--simulate writes its own site into DATA-DIR/site; leave out --site")
+    return Path(args.site if args.site is not None else args.data_dir / "site")
 
-    if args.region not in PRESETS:
-        raise SystemExit(f"unknown region {args.region!r}; choose one of {', '.join(PRESETS)}")
-    region = PRESETS[args.region]
-    specs = build_network(region, args.seed, args.stations)
-    storage.upsert_stations([(s.station, s.pw) for s in specs])
-    if args.history_hours > 0 and not storage.latest():
-        preroll(storage, specs, CityModel(specs, region, args.seed, model_start), now, args.history_hours)
+
+def write_simulated_site(args: argparse.Namespace, model_start: float, now: float) -> None:
+    """The simulated city writes its site directory and, on a first start, its recent history."""
+    cmd = [sys.executable, "-m", "console.sim", "--site", str(site_dir(args)), "--region", args.region]
+    cmd += ["--seed", str(args.seed), "--history-hours", str(args.history_hours)]
+    cmd += ["--model-start", str(model_start), "--now", str(now), "--log-level", args.log_level]
+    if args.stations:
+        cmd += ["--stations", str(args.stations)]
+    env = {**os.environ, "CONSOLE_SIM_DB": database_url(args)}  # not in argv: a URL may hold a password
+    if subprocess.run(cmd, check=False, env=env).returncode != 0:
+        raise SystemExit(f"the simulated city could not write its site (region {args.region!r})")
+
+
+def load_site(args: argparse.Namespace) -> Site:
+    """The site directory, read and checked; what it lacks goes to the log (and /healthz)."""
+    directory = site_dir(args)
+    try:
+        site = site_module.load_site(directory)
+    except site_module.SiteError as exc:
+        raise SystemExit(f"the site in {directory} is not valid:\n{exc}") from None
+    for item in site.missing:
+        log.warning("site %s lacks %s", directory, item)
+    log.info("site %s: %s, %d stations", directory, site.name or "(unnamed)", len(site.stations))
+    return site
 
 
 def simulator_command(
     args: argparse.Namespace, hj212_port: int, start: float, model_start: float
 ) -> list[str]:
     """The simulator child: same region, seed and clock as the registry; it ends when this hub ends."""
-    cmd = [sys.executable, "-m", "console.hub.simulator", "--hj212", f"{args.host}:{hj212_port}"]
+    cmd = [sys.executable, "-m", "console.sim.simulator", "--hj212", f"{args.host}:{hj212_port}"]
     cmd += ["--region", args.region, "--seed", str(args.seed), "--accel", str(args.accel)]
     cmd += ["--model-start", str(model_start), "--parent-pid", str(os.getpid())]
     if args.accel != 1:  # faster than life, the simulated day goes on from where its history ends ...
@@ -133,14 +164,16 @@ def simulator_command(
 
 
 async def run(args: argparse.Namespace) -> None:
-    storage = open_storage(args)
+    args.data_dir.mkdir(parents=True, exist_ok=True)
     now = time.time()
     # The simulated city's clock starts with its history, so history and live data are one continuous day.
     model_start = now - max(0.0, args.history_hours) * 3600
     if args.simulate:
-        register_simulated_city(storage, args, model_start, now)
-    registry = Registry(storage.load_stations())
-    hub = Hub(build_config(args), storage, registry)
+        write_simulated_site(args, model_start, now)
+    site = load_site(args)
+    storage = open_storage(args)
+    storage.upsert_stations(site.stations)
+    hub = Hub(build_config(args, site), storage, Registry(site.stations))
     await hub.start()
     # Long-lived start-up objects leave the collector's view, and young collections run less often: the hub
     # allocates tens of thousands of short-lived readings per second, and full collections stall the loop.

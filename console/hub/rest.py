@@ -13,6 +13,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from console.hub.auth import Session
     from console.hub.server import Hub
+    from console.hub.site import Site
 
 RESOLUTIONS = ("raw", "1h", "1d")
 MAX_RAW_SPAN_S = 31 * 86400  # raw history is capped at a month per request; use 1h/1d beyond
@@ -52,7 +53,8 @@ def _authorised(hub: Hub, request: web.Request) -> bool:
 
 
 async def healthz(hub: Hub, request: web.Request) -> web.Response:
-    """Liveness for operators and the console's launcher (no token needed)."""
+    """Liveness for operators and the console's launcher (no token needed); ``site.missing`` lists the
+    site files the hub runs without."""
     return _json(
         {
             "status": "ok",
@@ -61,6 +63,7 @@ async def healthz(hub: Hub, request: web.Request) -> web.Response:
             "stations": len(hub.registry),
             "loggers_connected": hub.metrics.loggers_connected,
             "uptime_s": round(time.time() - hub.metrics.started, 1),
+            "site": {"name": hub.config.site.name, "missing": list(hub.config.site.missing)},
         }
     )
 
@@ -181,20 +184,19 @@ async def readings_between(hub: Hub, request: web.Request) -> web.Response:
     return _json({"items": items, "next": following})
 
 
-@functools.cache
-def _region_body(key: str) -> bytes:
-    from console.hub.regions import PRESETS, boundary_geojson
-
-    preset = PRESETS[key]
-    townships = [msgspec.to_builtins(t) for t in preset.townships]
-    body = {"key": key, "name": preset.name, "name_en": preset.name_en, "townships": townships}
-    return msgspec.json.encode({**body, "boundary": boundary_geojson(preset)})
+def _region_body(site: Site) -> bytes:
+    townships = [msgspec.to_builtins(t) for t in site.townships]
+    body: dict[str, object] = {"key": site.key, "name": site.name, "name_en": site.name_en}
+    body["centre"] = site.centre
+    body["townships"] = townships
+    return msgspec.json.encode({**body, "boundary": site.boundary_geojson()})
 
 
 async def region(hub: Hub, request: web.Request) -> web.Response:
-    """The monitored region: name, townships and the boundary GeoJSON (WGS-84) the map draws."""
+    """The monitored region: name, townships and the boundary GeoJSON (WGS-84) the map draws, from the
+    site; parts the site lacks come empty."""
     if not _authorised(hub, request):
         return _error(401, "missing or wrong token")
     loop = asyncio.get_running_loop()
-    body = await loop.run_in_executor(None, _region_body, hub.config.region)
+    body = await loop.run_in_executor(None, _region_body, hub.config.site)
     return web.Response(body=body, content_type="application/json")

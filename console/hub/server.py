@@ -32,6 +32,7 @@ from console.hub.registry import Registry
 from console.hub.responsibility import Responsibility
 from console.hub.rest import add_rest_routes
 from console.hub.rules import RuleEngine
+from console.hub.site import Site
 from console.hub.status import StatusMonitor
 from console.hub.storage import LATE_S, Storage, StorageWriter
 
@@ -58,7 +59,7 @@ class HubConfig:
     client_queue: int = 20_000  # events buffered per console before it is cut as too slow
     tz_hours: float = 8.0
     max_segment: int = 9999
-    region: str = "yanqing"  # region preset whose boundary and townships the consoles draw
+    site: Site = field(default_factory=Site)  # boundaries, townships, roster the consoles and incidents use
     bench_bypass: bool = False  # benchmarks only: no HJ 212 decoding, no storage (transport ceiling)
     users: dict[str, User] = field(default_factory=dict)  # who may log in (see console/hub/auth.py)
     token_role: str = "duty"  # the role of the shared token
@@ -92,7 +93,7 @@ class Hub:
             bypass=config.bench_bypass,
         )
         self.sessions = Sessions(config.users, config.token, Role(config.token_role))
-        self.responsibility = Responsibility.for_region(config.region, registry.stations)
+        self.responsibility = Responsibility(config.site, registry.stations)
         self.incidents = IncidentService(
             IncidentStore(storage.engine),
             self.responsibility,

@@ -14,9 +14,9 @@ import shapely
 from console.core.factors import FACTORS
 from console.core.geo import bearing_deg, haversine_m
 from console.core.models import StationKind
-from console.hub.citymodel import CityModel
-from console.hub.network import DEFAULT_COUNTS, build_network, scale_counts
-from console.hub.regions import PRESETS, boundary_geojson, district_boundary, township_areas
+from console.sim.citymodel import CityModel
+from console.sim.network import DEFAULT_COUNTS, build_network, scale_counts
+from console.sim.regions import PRESETS, boundary_geojson, district_boundary, township_areas
 
 SHARED_REGIONS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "regions.json"
 MIDNIGHT = 1_720_368_000.0  # 2024-07-08 00:00 local time (UTC+8), a Monday

@@ -339,11 +339,11 @@ def test_config_holds_cover_every_rule() -> None:
 
 def test_a_clean_simulated_day_raises_nothing_at_normal_stations() -> None:
     """A summer day of the simulated city without faults or episodes: only its deliberate offenders alarm."""
-    from console.hub.citymodel import CityModel
     from console.hub.derive import AqiDeriver
-    from console.hub.faults import NO_FAULTS
-    from console.hub.network import build_network
-    from console.hub.regions import PRESETS
+    from console.sim.citymodel import CityModel
+    from console.sim.faults import NO_FAULTS
+    from console.sim.network import build_network
+    from console.sim.regions import PRESETS
 
     region, start = PRESETS["yanqing"], 1_752_508_800.0  # 2025-07-15 00:00 local
     specs = build_network(region, 7, 60)

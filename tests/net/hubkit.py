@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -18,7 +19,10 @@ from console.core.models import Station, StationKind
 from console.hub.auth import User, hash_password
 from console.hub.registry import Registry
 from console.hub.server import Hub, HubConfig
+from console.hub.site import Site
 from console.hub.storage import Storage
+from console.sim.regions import PRESETS
+from console.sim.site import simulated_site
 
 TOKEN = "secret-token"
 PW = "123456"
@@ -70,6 +74,12 @@ def upload(
     return hj212.encode(packet)
 
 
+@functools.cache
+def yanqing_site() -> Site:
+    """The simulated Yanqing district's site (boundaries, townships, roster) without its network."""
+    return simulated_site(PRESETS["yanqing"], [])
+
+
 @contextlib.asynccontextmanager
 async def running_hub(
     tmp_path: Path, stations: list[Station] | None = None, **overrides: object
@@ -82,6 +92,7 @@ async def running_hub(
         "heartbeat_s": 0.5,
         "users": USERS,
         "attachments_dir": tmp_path / "attachments",
+        "site": yanqing_site(),
         **overrides,
     }
     config = HubConfig(**settings)

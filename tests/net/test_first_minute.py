@@ -10,11 +10,11 @@ import pytest
 
 from console.core import protocol
 from console.core.models import Reading, StationStatus
-from console.hub.citymodel import CityModel
-from console.hub.network import build_network
-from console.hub.regions import PRESETS
-from console.hub.simulator import SimClock, Simulator
 from console.hub.storage import Storage
+from console.sim.citymodel import CityModel
+from console.sim.network import build_network
+from console.sim.regions import PRESETS
+from console.sim.simulator import SimClock, Simulator
 from tests.net.hubkit import PW, Console, Logger, running_hub, station, upload
 
 pytestmark = pytest.mark.asyncio

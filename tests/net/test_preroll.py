@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from console.hub.citymodel import CityModel
-from console.hub.network import build_network
-from console.hub.preroll import preroll
-from console.hub.regions import PRESETS
 from console.hub.storage import Storage
+from console.sim.citymodel import CityModel
+from console.sim.network import build_network
+from console.sim.preroll import preroll
+from console.sim.regions import PRESETS
 
 
 def test_first_start_writes_recent_history_with_hourly_aqi(tmp_path) -> None:

@@ -93,16 +93,35 @@ async def test_hub_and_its_loggers_stop_when_their_parent_dies(tmp_path) -> None
         "p = subprocess.Popen([sys.executable, '-m', 'console.hub', '--simulate', '--http-port', '0', "
         f"'--hj212-port', '0', '--data-dir', {str(tmp_path)!r}, '--token', 't', '--stations', '20', "
         "'--parent-pid', str(__import__('os').getpid())], stdout=subprocess.PIPE); "
-        "print(p.pid, flush=True); p.stdout.readline(); time.sleep(60)"
+        "p.stdout.readline(); print(p.pid, flush=True); time.sleep(60)"
     )
     parent = await asyncio.create_subprocess_exec(
         sys.executable, "-c", script, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}
     )
-    hub_pid = int((await asyncio.wait_for(parent.stdout.readline(), 30)).decode())
-    await asyncio.sleep(3)  # the hub is up and has started its loggers
+    hub_pid = int((await asyncio.wait_for(parent.stdout.readline(), 60)).decode())  # after its READY line
     children = psutil.Process(hub_pid).children()
     assert children, "the hub started its simulated loggers"
     parent.kill()
     await parent.wait()
     _gone, alive = psutil.wait_procs([psutil.Process(hub_pid), *children], timeout=20)
     assert not alive
+
+
+async def test_the_simulated_city_runs_from_the_site_it_writes(tmp_path) -> None:
+    """--simulate writes DATA-DIR/site and its first history, then the hub reads that site like a real one."""
+    async with hub_process(tmp_path, "--stations", "40", "--history-hours", "1") as ports:
+        base = f"http://127.0.0.1:{ports['http']}"
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/healthz") as resp:
+                health = await resp.json()
+            async with http.get(f"{base}/api/stations?token=t") as resp:
+                stations = await resp.json()
+            air = next(s["id"] for s in stations if s["kind"] == "air")
+            async with http.get(f"{base}/api/history?token=t&station={air}&factor=a34004") as resp:
+                history = await resp.json()
+    assert health["site"] == {"name": "延庆区", "missing": []} and health["stations"] == 40
+    written = (tmp_path / "site" / "stations.csv").read_text(encoding="utf-8").splitlines()
+    assert len(written) == 41 and sorted(line.split(",")[0] for line in written[1:]) == sorted(
+        s["id"] for s in stations
+    )
+    assert len(history["points"]) >= 50  # an hour of one-minute history, written before the hub listened

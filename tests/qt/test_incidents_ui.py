@@ -232,8 +232,8 @@ def test_assessment_rows_sort_by_figure_and_export_asks_for_the_csv(qtbot, tmp_p
 def test_incidents_on_the_map_with_deadline_halos_and_focus(qtbot, tmp_path):
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    from console.hub.network import build_network
-    from console.hub.regions import PRESETS, boundary_geojson
+    from console.sim.network import build_network
+    from console.sim.regions import PRESETS, boundary_geojson
     from console.viewmodels.incidents import IncidentMarker
     from console.widgets.incident_words import incident_map_labels
     from console.widgets.map_view import MapView

@@ -19,8 +19,8 @@ from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before the 
 
 from console.core.geo import wgs84_to_gcj02
 from console.core.models import Station, StationKind
-from console.hub.network import build_network
-from console.hub.regions import PRESETS, boundary_geojson
+from console.sim.network import build_network
+from console.sim.regions import PRESETS, boundary_geojson
 from console.widgets.map_view import MapView, MarkerState
 
 REGION = PRESETS["yanqing"]

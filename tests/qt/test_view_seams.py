@@ -8,15 +8,15 @@ import msgspec
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 
-from console.core.commands import CommandCenter
 from console.core import protocol
+from console.core.commands import CommandCenter
 from console.core.incident_book import IncidentBook
 from console.core.incidents import Action, Incident, IncidentState, Severity, Source
 from console.core.models import Reading, Station, StationKind, StationStatus
 from console.core.outbox import Outbox
 from console.core.store import Store
-from console.hub.network import build_network
-from console.hub.regions import PRESETS, boundary_geojson
+from console.sim.network import build_network
+from console.sim.regions import PRESETS, boundary_geojson
 from console.viewmodels.incidents import IncidentViewModel
 from console.viewmodels.wall import WallViewModel
 from console.views.dispatch import DispatchWindow

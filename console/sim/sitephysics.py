@@ -7,9 +7,9 @@ import math
 import numpy as np
 
 from console.core.standards import EMISSION_LIMITS
-from console.hub.ambient import Group, periodic_bump, traffic
-from console.hub.faults import FLAG_F, FLAG_N, hash_normal, hash_uniform, smooth_noise
-from console.hub.weather import HOUR, Conditions
+from console.sim.ambient import Group, periodic_bump, traffic
+from console.sim.faults import FLAG_F, FLAG_N, hash_normal, hash_uniform, smooth_noise
+from console.sim.weather import HOUR, Conditions
 
 # GB 3838-2002 limits by target class: CODMn, CODcr, NH3-N, TP (rivers), TN; DO is a lower bound.
 _WATER_LIMITS = {

@@ -1,11 +1,12 @@
 """The simulated city's data loggers: real TCP clients sending HJ 212-2017 frames to the hub's listener.
 
-Run standalone: ``python -m console.hub.simulator --hj212 127.0.0.1:9212 [--region yanqing --seed 7 ...]``
+Run standalone: ``python -m console.sim.simulator --hj212 127.0.0.1:9212 [--region yanqing --seed 7 ...]``
 (the hub's ``--simulate`` starts it this way, as a child process, so it never competes with the hub's loop).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import math
@@ -16,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from console.core import hj212
 from console.core.factors import FACTORS
 from console.core.lifeline import watch_parent
-from console.hub.citymodel import CityModel
-from console.hub.network import StationSpec
+from console.sim.citymodel import CityModel
+from console.sim.network import StationSpec
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class Simulator:
         self.links: list[LoggerLink | None] = [None] * len(specs)
         self.frames_sent = self.answers = self.refusals = 0
         self.base = float(math.ceil(clock.now()))  # data time of the first slot (HJ 212 stamps whole seconds)
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.base = float(math.ceil(self.clock.now()))
@@ -194,10 +195,9 @@ class Simulator:
         return link
 
 
-def parse_args(argv: list[str] | None = None):
-    import argparse
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
-    p = argparse.ArgumentParser(prog="python -m console.hub.simulator", description="Simulated data loggers.")
+    p = argparse.ArgumentParser(prog="python -m console.sim.simulator", description="Simulated data loggers.")
     p.add_argument("--hj212", required=True, help="the hub's HJ 212 listener, host:port")
     p.add_argument("--region", default="yanqing")
     p.add_argument("--seed", type=int, default=7)
@@ -211,9 +211,9 @@ def parse_args(argv: list[str] | None = None):
     return p.parse_args(argv)
 
 
-async def run(args) -> None:
-    from console.hub.network import build_network
-    from console.hub.regions import PRESETS
+async def run(args: argparse.Namespace) -> None:
+    from console.sim.network import build_network
+    from console.sim.regions import PRESETS
 
     host, _, port = args.hj212.rpartition(":")
     region = PRESETS[args.region]

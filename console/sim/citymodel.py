@@ -10,12 +10,12 @@ import msgspec
 import numpy as np
 
 from console.core.factors import FACTORS
-from console.hub.ambient import Group, PuffPlume, air_station, micro_station, scenic_station, to_metres
-from console.hub.faults import FLAG_CHARS, FLAG_T, FaultModel, FaultRates, FaultState, station_keys
-from console.hub.network import StationSpec
-from console.hub.regions import Region
-from console.hub.sitephysics import fume_station, noise_station, odour_station, source_station, water_station
-from console.hub.weather import (
+from console.sim.ambient import Group, PuffPlume, air_station, micro_station, scenic_station, to_metres
+from console.sim.faults import FLAG_CHARS, FLAG_T, FaultModel, FaultRates, FaultState, station_keys
+from console.sim.network import StationSpec
+from console.sim.regions import Region
+from console.sim.sitephysics import fume_station, noise_station, odour_station, source_station, water_station
+from console.sim.weather import (
     Conditions,
     Episode,
     Weather,

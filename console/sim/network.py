@@ -14,7 +14,7 @@ import shapely
 from numpy.random import PCG64, Generator
 
 from console.core.models import Station, StationKind
-from console.hub.regions import Place, Region, district_boundary, township_areas
+from console.sim.regions import Place, Region, district_boundary, township_areas
 
 _KM_PER_DEG_LAT = 111.32
 

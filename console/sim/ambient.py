@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from console.hub.faults import hash_normal, hash_uniform, smooth_noise
-from console.hub.weather import HOUR, Conditions, WeatherModel, local_hour
+from console.sim.faults import hash_normal, hash_uniform, smooth_noise
+from console.sim.weather import HOUR, Conditions, WeatherModel, local_hour
 
 _M_PER_DEG = 111_320.0
 _PUFF_EVERY_S = 300.0

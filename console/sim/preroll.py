@@ -10,10 +10,10 @@ import logging
 import time
 
 from console.core.models import Reading, StationKind
-from console.hub.citymodel import CityModel
 from console.hub.derive import AqiDeriver
-from console.hub.network import StationSpec
 from console.hub.storage import Storage
+from console.sim.citymodel import CityModel
+from console.sim.network import StationSpec
 
 log = logging.getLogger(__name__)
 FINE_KINDS = frozenset({StationKind.AIR})

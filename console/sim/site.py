@@ -1,0 +1,98 @@
+"""The simulated city's site: its region preset and network written as a site directory the hub reads."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import shapely
+from shapely.geometry import box, mapping
+
+from console.core.incidents import Level
+from console.hub.site import GridCell, Person, Site, Township, roster_order
+from console.sim.network import StationSpec
+from console.sim.regions import Region, areas_are_approximate, boundary_geojson, township_areas
+
+_KM_PER_DEG_LAT = 111.32  # as console.sim.network draws its grid
+# Region preset -> (district level, city level) as they appear on the duty roster.
+UPPER_UNITS = {"yanqing": ("延庆区", "北京市"), "huludao": ("葫芦岛市", "辽宁省")}
+
+
+def simulated_site(region: Region, specs: list[StationSpec]) -> Site:
+    """The site of a region preset with its simulated network: boundaries, grid, roster and stations."""
+    collection = boundary_geojson(region)
+    district = next(f["geometry"] for f in collection["features"] if f["properties"]["kind"] == "district")
+    areas = {
+        f["properties"]["code"]: f["geometry"]
+        for f in collection["features"]
+        if f["properties"]["kind"] == "township"
+    }
+    towns = tuple(Township(t.code, t.name, t.name_en, t.lon, t.lat) for t in region.townships)
+    grid = grid_cells(region, specs)
+    return Site(
+        key=region.key,
+        name=region.name,
+        name_en=region.name_en,
+        centre=_centre(region),
+        grid_km=region.grid_km,
+        district=district,
+        townships=towns,
+        township_areas=areas,
+        approximate=frozenset(areas) if areas_are_approximate(region) else frozenset(),
+        grid=grid,
+        roster=roster(region, grid),
+        stations=tuple((s.station, s.pw) for s in specs),
+    )
+
+
+def roster(region: Region, grid: tuple[GridCell, ...]) -> tuple[Person, ...]:
+    """The simulated duty board: a grid member per cell, a leader per township, district and city."""
+    district, city = UPPER_UNITS.get(region.key, (region.name, "市"))
+    people = [Person(Level.GRID, cell.id, f"网格员 {cell.id}") for cell in grid]
+    people += [Person(Level.TOWNSHIP, t.code, f"{t.name}负责人") for t in region.townships]
+    people += [Person(Level.DISTRICT, "", f"{district}负责人"), Person(Level.CITY, "", f"{city}负责人")]
+    return tuple(sorted(people, key=roster_order))
+
+
+def grid_cells(region: Region, specs: list[StationSpec]) -> tuple[GridCell, ...]:
+    """The grid cells that hold a station, each the square the network assigned it by (clipped to its
+    township's area)."""
+    areas = township_areas(region)
+    cells: dict[str, GridCell] = {}
+    for spec in sorted(specs, key=lambda s: s.station.grid):
+        station = spec.station
+        if station.grid and station.grid not in cells and station.township in areas:
+            square = _square(areas[station.township], station.lat, station.grid, region.grid_km)
+            cells[station.grid] = GridCell(station.grid, station.township, square)
+    return tuple(cells.values())
+
+
+def _square(area: shapely.Geometry, lat: float, cell: str, grid_km: float) -> dict[str, Any]:
+    """Outline of grid cell ``cell`` of a township: the inverse of the network's grid_cell()."""
+    minx, miny, maxx, _ = shapely.bounds(area)
+    km_x = _KM_PER_DEG_LAT * math.cos(math.radians(lat))
+    cols = max(1, math.ceil((maxx - minx) * km_x / grid_km))
+    index = int(cell.rsplit("-", 1)[1]) - 1
+    row, col = divmod(index, cols)
+    west, south = minx + col * grid_km / km_x, miny + row * grid_km / _KM_PER_DEG_LAT
+    square = box(west, south, west + grid_km / km_x, south + grid_km / _KM_PER_DEG_LAT)
+    clipped = shapely.make_valid(square.intersection(area))
+    polygons = [g for g in getattr(clipped, "geoms", [clipped]) if g.geom_type in ("Polygon", "MultiPolygon")]
+    shape = shapely.union_all(polygons) if polygons else square
+    outline: dict[str, Any] = _rounded(mapping(shapely.set_precision(shape, 1e-6)))
+    return outline
+
+
+def _rounded(geometry: Any) -> Any:
+    """Plain lists and floats rounded to 6 decimals, as JSON would give them back."""
+    if isinstance(geometry, dict):
+        return {k: _rounded(v) for k, v in geometry.items()}
+    if isinstance(geometry, list | tuple):
+        return [_rounded(v) for v in geometry]
+    return round(geometry, 6) if isinstance(geometry, float) else geometry
+
+
+def _centre(region: Region) -> tuple[float, float]:
+    lons = [t.lon for t in region.townships]
+    lats = [t.lat for t in region.townships]
+    return round(sum(lons) / len(lons), 4), round(sum(lats) / len(lats), 4)
