@@ -16,7 +16,7 @@ import pytest
 
 from console.core import hj212
 from console.hub import server
-from console.hub.storage import Storage
+from console.hub.site import Site, write_site
 from tests.net.hubkit import PW, Logger, running_hub, station, upload
 
 pytestmark = pytest.mark.asyncio
@@ -107,9 +107,8 @@ def _stored(db: Path) -> set[tuple[str, float]]:
 
 
 def _register(data_dir: Path) -> None:
-    storage = Storage(f"sqlite:///{data_dir / 'hub.db'}")
-    storage.upsert_stations([(s, PW) for s in AIR])
-    storage.close()
+    """The hub's registry comes from its site directory (DATA/site/stations.csv)."""
+    write_site(Site(stations=tuple((s, PW) for s in AIR)), data_dir / "site")
 
 
 async def _until(condition, timeout: float = 60.0) -> None:
