@@ -10,10 +10,14 @@ Figures (after a warm-up):
   latency_ms p50/p99 hub publishes a reading (`sent`) that changes a station's marker -> the map page
                      confirms the batch holding that marker is applied (readings that change nothing on
                      the map are not counted)
-  rss_mb             the console process; rss_total_mb adds QtWebEngine's helper processes
+  rss_mb             the console process's resident set at the end of the measurement (VmRSS: its private
+                     memory, plus the pages of shared libraries and of the shared memory it shares with
+                     QtWebEngine's helper processes that it has touched); rss_peak_mb its highest (VmHWM);
+                     rss_total_mb adds QtWebEngine's helper processes
 
-Usage: python bench/wall.py [--stations 2000] [--seconds 30] [--warmup 10]
-The last line printed is one JSON object with every figure.
+Usage: python bench/wall.py [--stations 2000] [--seconds 30] [--warmup 10] [--runs 1]
+With --runs N, N consoles run one after the other, each in a fresh process, and min / median / max of
+every figure are printed. The last line printed is one JSON object with every figure.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -148,6 +153,7 @@ async def run(args) -> dict:
                 console.session.store.readings_applied,
             )
             rss = me.memory_info().rss
+            rss_peak = _peak_rss()
             rss_total = rss + sum(
                 c.memory_info().rss for c in me.children(recursive=True) if _is_webengine(c)
             )
@@ -166,8 +172,16 @@ async def run(args) -> dict:
         "latency_ms_p99": percentile(probe.latencies, 0.99),
         "latency_samples": len(probe.latencies),
         "rss_mb": round(rss / 2**20),
+        "rss_peak_mb": round(rss_peak / 2**20),
         "rss_total_mb": round(rss_total / 2**20),
     }
+
+
+def _peak_rss() -> int:
+    """This process's highest resident set so far (VmHWM), in bytes."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
 
 
 def _is_webengine(proc: psutil.Process) -> bool:
@@ -183,7 +197,11 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--warmup", type=float, default=10.0)
     p.add_argument("--profile", help="write a cProfile of the GUI thread (whole run) to this file")
+    p.add_argument("--runs", type=int, default=1, help="consoles run one after the other, each a new process")
     args = p.parse_args()
+    if args.runs > 1:
+        run_several(args)
+        return
     from console.runtime import prepare_environment
 
     prepare_environment()  # the console's own process settings (as main.py applies them)
@@ -210,6 +228,24 @@ def main() -> None:
     for key, value in figures.items():
         print(f"{key:>16}: {value}")
     print(json.dumps(figures))
+
+
+def run_several(args) -> None:
+    """Run the benchmark in ``args.runs`` fresh processes; print each run and min / median / max."""
+    one = [sys.executable, __file__, "--stations", str(args.stations), "--seconds", str(args.seconds),
+           "--warmup", str(args.warmup)]  # fmt: skip
+    runs = []
+    for number in range(1, args.runs + 1):
+        output = subprocess.run(one, stdout=subprocess.PIPE, text=True, check=True).stdout
+        runs.append(json.loads(output.strip().splitlines()[-1]))
+        print(f"run {number}: {json.dumps(runs[-1])}", flush=True)
+    summary: dict = {"runs": len(runs), "stations": args.stations}
+    for key in [key for key in runs[0] if key != "stations"]:
+        values = sorted(run[key] for run in runs if run[key] is not None)
+        if values:
+            summary[key] = {"min": values[0], "median": statistics.median(values), "max": values[-1]}
+        print(f"{key:>16}: {summary.get(key)}")
+    print(json.dumps({**summary, "each": runs}))
 
 
 if __name__ == "__main__":

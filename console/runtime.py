@@ -23,6 +23,9 @@ def prepare_environment(map_gpu: bool = False) -> None:
     if not map_gpu:
         flags += ["--disable-gpu", "--disable-gpu-compositing"]
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", " ".join(flags))
+    from console.memory import forget_sources_pyside_reads
+
+    forget_sources_pyside_reads()  # ~20 MB of source lines linecache would keep (console/memory.py)
 
 
 def create_application(settings: Settings) -> Any:

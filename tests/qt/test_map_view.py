@@ -310,3 +310,28 @@ def test_hovering_a_station_asks_for_its_latest_values(qtbot, view, stations):
     view.set_tooltip(station_id, ["PM2.5 81 µg/m³", "<b>not bold</b>"])
     tooltip = f"ecoMap.state([{station_id!r}]).tooltip[{station_id!r}]"
     qtbot.waitUntil(lambda: "<b>not bold</b>" in (evaluate(qtbot, view, tooltip) or ""))
+
+
+def _share_near(image: QImage, colour: QColor, tolerance: int = 12) -> float:
+    """Share of the image's pixels within `tolerance` of `colour` in every channel (sampled every 4th)."""
+    target = colour.getRgb()[:3]
+    near = total = 0
+    for y in range(0, image.height(), 4):
+        for x in range(0, image.width(), 4):
+            rgb = image.pixelColor(x, y).getRgb()[:3]
+            total += 1
+            near += all(abs(a - b) <= tolerance for a, b in zip(rgb, target, strict=True))
+    return near / total
+
+
+def test_boundaries_are_drawn_without_a_canvas_of_their_own(qtbot, view):
+    # Each canvas costs the console three or four frames of its size in shared memory (the compositor in
+    # the console's process maps them): the boundaries, drawn once, are SVG; only the live stations are
+    # a canvas. The district must still be filled and outlined.
+    assert evaluate(qtbot, view, "document.querySelectorAll('canvas').length") == 1
+    assert evaluate(qtbot, view, "document.querySelectorAll('.leaflet-overlay-pane svg path').length") >= 3
+    district_fill = QColor(19, 36, 60)  # #14263f at 0.9 over the navy ground
+    district_line = QColor(138, 160, 191)  # #8fa8c8 at 0.9 over the fill
+    # the first frame reaches the widget a little after the page reports ready
+    qtbot.waitUntil(lambda: _share_near(view.grab().toImage(), district_fill) > 0.2, timeout=10_000)
+    assert _share_near(view.grab().toImage(), district_line, tolerance=20) > 0.002
