@@ -32,5 +32,5 @@ def forget_sources_pyside_reads() -> None:
             for name in set(linecache.cache) - known:
                 linecache.cache.pop(name, None)
 
-    uses_pyside.forgets_sources = True
-    feature._mod_uses_pyside = uses_pyside
+    setattr(uses_pyside, "forgets_sources", True)  # noqa: B010  (a mark on a function: mypy has no type for it)
+    setattr(feature, "_mod_uses_pyside", uses_pyside)  # noqa: B010  (PySide6's private hook, found above)
