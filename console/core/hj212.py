@@ -21,6 +21,7 @@ Policies (see docs/hj212.md):
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +42,9 @@ MANDATORY = ("ST", "CN", "PW", "MN")
 FLAG_ANSWER = 0x01
 FLAG_SPLIT = 0x02
 FLAG_V2017 = 0x04
+
+# Where a frame may start: "##" and a 4-digit length, or "##" and the start of one at the end of the bytes.
+_FRAME_START = re.compile(rb"##(?:[0-9]{4}|[0-9]{0,3}\Z)")
 
 
 class FrameError(ValueError):
@@ -432,14 +436,19 @@ def request_answer(packet: Packet, qn_rtn: int) -> Packet:
 class FrameSplitter:
     """Cuts a TCP byte stream into frames using the length field; survives garbage between frames.
 
-    ``feed(data)`` returns complete frames; ``errors`` collects ``FrameError`` for discarded bytes.
+    ``feed(data)`` returns complete frames; ``errors`` collects one ``FrameError`` per run of discarded
+    bytes (a run that goes on into the next read is not counted again: ``junk_bytes`` still grows).
+    Junk is skipped with one regular-expression search per run, so a stream of ``#`` costs O(n) per read.
     """
 
     def __init__(self, max_segment: int = MAX_SEGMENT) -> None:
         self._buf = bytearray()
         self._max = max_segment
         self._pos = 0  # where the last scan stopped: the bytes before it are consumed
+        self._run: tuple[int, int, str] | None = None  # junk being dropped in this feed: start, end, why
+        self._in_junk = False  # the last feed ended inside a run of junk
         self.errors: list[FrameError] = []
+        self.junk_bytes = 0
 
     def feed(self, data: bytes) -> list[bytes]:
         """Add received bytes; return every complete frame now available (good or bad).
@@ -457,9 +466,11 @@ class FrameSplitter:
         try:
             while (cut := self._next_cut(pos)) is not None:
                 pos, end = cut
+                self._end_run(frame_follows=True)
                 frames.append(bytes(view[pos:end]))
                 pos = end
             pos = self._pos
+            self._end_run(frame_follows=False, until=pos)
         finally:
             view.release()
         del buf[:pos]
@@ -469,6 +480,7 @@ class FrameSplitter:
         """At end of stream: whatever starts with ``##`` is handed over as a (possibly bad) frame."""
         rest = bytes(self._buf)
         self._buf.clear()
+        self._in_junk = False
         return [rest] if rest.startswith(b"##") else []
 
     def _next_cut(self, pos: int) -> tuple[int, int] | None:
@@ -477,17 +489,18 @@ class FrameSplitter:
         buf = self._buf
         size = len(buf)
         while True:
-            start = buf.find(b"##", pos)
-            if start < 0:
+            found = _FRAME_START.search(buf, pos)
+            if found is None:
                 keep = size - (1 if buf.endswith(b"#") else 0)
                 self._pos = self._discard(pos, keep, "no '##' frame header")
                 return None
+            start = found.start()
             pos = self._discard(pos, start, "bytes before the '##' frame header")
             if size - pos < 6:
                 self._pos = pos
                 return None
             digits = bytes(buf[pos + 2 : pos + 6])
-            if digits.isdigit() and int(digits) <= self._max:
+            if int(digits) <= self._max:
                 break
             pos = self._discard(pos, pos + 1, f"bad length field {digits!r}")  # "###0101..." holds a frame
         end = pos + 6 + int(digits) + 4
@@ -510,12 +523,33 @@ class FrameSplitter:
         return None
 
     def _discard(self, start: int, end: int, why: str) -> int:
-        """Record that bytes [start, end) are dropped; returns ``end`` (``start`` when there are none)."""
+        """Add bytes [start, end) to the run of junk being dropped; returns ``end`` (``start`` when there
+        are none). Adjacent drops make one run, reported once by ``_end_run``."""
         if end <= start:
             return start
+        run = self._run
+        self._run = (run[0], end, run[2]) if run is not None and run[1] == start else (start, end, why)
+        if run is not None and run[1] != start:
+            self._report(*run)
+        return end
+
+    def _end_run(self, *, frame_follows: bool, until: int = -1) -> None:
+        """Report the run of junk dropped so far. With a frame following it the run is over; at the end of
+        a read (``until``: where the next read goes on) it may go on into the next read."""
+        run, self._run = self._run, None
+        if run is not None:
+            self._report(*run)
+            self._in_junk = not frame_follows and run[1] == until
+        elif frame_follows:
+            self._in_junk = False
+
+    def _report(self, start: int, end: int, why: str) -> None:
+        self.junk_bytes += end - start
+        if self._in_junk and start == 0:  # the run of the previous read goes on: counted already
+            self._in_junk = False
+            return
         sample = bytes(self._buf[start : min(end, start + 32)])
         self.errors.append(FrameError("header", f"{why}: dropped {end - start} bytes starting {sample!r}"))
-        return end
 
     @property
     def pending(self) -> int:
