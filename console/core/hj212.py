@@ -43,8 +43,12 @@ FLAG_ANSWER = 0x01
 FLAG_SPLIT = 0x02
 FLAG_V2017 = 0x04
 
-# Where a frame may start: "##" and a 4-digit length, or "##" and the start of one at the end of the bytes.
-_FRAME_START = re.compile(rb"##(?:[0-9]{4}|[0-9]{0,3}\Z)")
+# Where frames may start: "##" and a 4-digit length, or "##" and the start of one at the end of the bytes.
+_FRAME = re.compile(rb"##[0-9]{4}")
+_PARTIAL = re.compile(rb"##[0-9]{0,3}\Z")
+_LENGTH = re.compile(rb"[0-9]{4}|[0-9]{0,3}\Z")  # after a run of "#"
+_HASHES = re.compile(rb"#+")
+_LONG_RUN = b"#" * 64  # runs this long are skipped in one step
 
 
 class FrameError(ValueError):
@@ -433,12 +437,32 @@ def request_answer(packet: Packet, qn_rtn: int) -> Packet:
     )
 
 
+def _frame_start(buf: bytearray, pos: int) -> int:
+    """Where the next frame may start at or after ``pos``: a ``##`` followed by a 4-digit length (or by
+    the start of one at the end of ``buf``); -1 when there is none. O(n) whatever the junk: the regular
+    expression finds ``##`` at C speed but tries each ``#`` of a run, so a long run of ``#`` is skipped in
+    one step (only its last two can start a frame: "###0101..." holds one)."""
+    size = len(buf)
+    while True:
+        run = buf.find(_LONG_RUN, pos)
+        found = _FRAME.search(buf, pos, size if run < 0 else run + 5)
+        if found is not None:
+            return found.start()
+        if run < 0:
+            tail = _PARTIAL.search(buf, max(pos, size - 5))  # "##" and up to 3 digits: the rest may come
+            return tail.start() if tail is not None else -1
+        end = _HASHES.match(buf, run).end()  # type: ignore[union-attr]  # buf[run] is "#"
+        if _LENGTH.match(buf, end):
+            return end - 2
+        pos = end
+
+
 class FrameSplitter:
     """Cuts a TCP byte stream into frames using the length field; survives garbage between frames.
 
     ``feed(data)`` returns complete frames; ``errors`` collects one ``FrameError`` per run of discarded
     bytes (a run that goes on into the next read is not counted again: ``junk_bytes`` still grows).
-    Junk is skipped with one regular-expression search per run, so a stream of ``#`` costs O(n) per read.
+    Junk is skipped a run of ``#`` or a ``##`` at a time (``_frame_start``), so it costs O(n) per read.
     """
 
     def __init__(self, max_segment: int = MAX_SEGMENT) -> None:
@@ -489,12 +513,11 @@ class FrameSplitter:
         buf = self._buf
         size = len(buf)
         while True:
-            found = _FRAME_START.search(buf, pos)
-            if found is None:
+            start = _frame_start(buf, pos)
+            if start < 0:
                 keep = size - (1 if buf.endswith(b"#") else 0)
                 self._pos = self._discard(pos, keep, "no '##' frame header")
                 return None
-            start = found.start()
             pos = self._discard(pos, start, "bytes before the '##' frame header")
             if size - pos < 6:
                 self._pos = pos
@@ -502,7 +525,7 @@ class FrameSplitter:
             digits = bytes(buf[pos + 2 : pos + 6])
             if int(digits) <= self._max:
                 break
-            pos = self._discard(pos, pos + 1, f"bad length field {digits!r}")  # "###0101..." holds a frame
+            pos = self._discard(pos, pos + 2, f"bad length field {digits!r}")
         end = pos + 6 + int(digits) + 4
         tail = buf[end : end + 2]
         if tail == b"\r\n":
