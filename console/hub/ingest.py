@@ -31,7 +31,7 @@ DATA_COMMANDS: dict[str, tuple[str, str]] = {
     "2031": ("Avg", ":1d"),  # daily data computed by the logger
 }
 MAX_AUTH_FAILURES = 5  # refusals after which a connection is closed
-MN_LOCK_LIMIT = 5  # refusals of one MN within a minute that lock it out (1 s, doubling up to 5 min)
+MN_LOCK_LIMIT = 5  # refusals of one MN within 15 minutes that lock it out (1 s, doubling up to 5 min)
 ADDRESS_LOCK_LIMIT = 20  # the same for one source address (several loggers may share one: a NAT)
 # The one answer to every refused login or upload: unknown MN, wrong PW or locked out (HJ 212-2017
 # table 7, 2 "request refused"), so that the answer does not tell a guesser which of them it was.
@@ -170,14 +170,15 @@ class HJ212Listener:
             del self._per_address[connection.address]
 
     async def _sweep_idle(self) -> None:
-        """Close connections that sent no complete frame for ``idle_s`` (paused ones are not idle)."""
+        """Close connections that sent no complete frame for ``idle_s``, or for three reporting intervals
+        of the station that last logged in on them when that is longer (paused ones are not idle)."""
         while True:
             await asyncio.sleep(min(self.idle_s / 4, 5.0))
-            deadline = time.monotonic() - self.idle_s
-            for connection in [c for c in self._connections if c.last_frame < deadline]:
-                if connection not in self._paused:
+            now = time.monotonic()
+            for connection in [c for c in self._connections if now - c.last_frame > self.idle_s]:
+                if connection not in self._paused and now - connection.last_frame > connection.idle_s:
                     self.metrics.loggers_idle_closed += 1
-                    self.warn(connection.peer, f"closed: no complete frame for {self.idle_s:g} s")
+                    self.warn(connection.peer, f"closed: no complete frame for {connection.idle_s:g} s")
                     connection.transport.abort()
 
     def pause(self, connection: LoggerConnection) -> None:
@@ -249,6 +250,7 @@ class LoggerConnection(asyncio.BufferedProtocol):
         self.admitted = False
         self.last_frame = time.monotonic()  # when the last complete frame came (idle connections are closed)
         self.auth_failures = 0
+        self.interval_s = 0  # reporting interval of the station that last logged in here
         self._parts: dict[tuple[str, str, str | None, int | None], tuple[float, dict[int, Packet]]] = {}
         self._uploads: list[Upload] = []  # of the frames being handled, for storage
         self._answers: deque[tuple[int, bytes]] = deque()  # (answer cycle, frame), 0: not waiting to store
@@ -274,6 +276,11 @@ class LoggerConnection(asyncio.BufferedProtocol):
         self._answers.clear()  # unanswered: the logger sends those uploads again
         for raw in self.splitter.flush():
             self._reject(FrameError("length", f"connection closed inside a frame ({len(raw)} bytes)"))
+
+    @property
+    def idle_s(self) -> float:
+        """How long this connection may go without a complete frame."""
+        return max(self.listener.idle_s, 3.0 * self.interval_s)
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self._buffer[: 512 if self.listener.over_budget else READ_SIZE]
@@ -323,7 +330,7 @@ class LoggerConnection(asyncio.BufferedProtocol):
             self._refuse(packet, why)
             return []
         listener.lockout_mn.succeeded(mn)
-        self.auth_failures = 0
+        self.auth_failures, self.interval_s = 0, station.interval_s
         metrics = listener.metrics
         metrics.frames_accepted += 1
         metrics.frames_oversize += packet.oversize
@@ -364,7 +371,7 @@ class LoggerConnection(asyncio.BufferedProtocol):
         except FrameError:
             return None
         listener.lockout_mn.succeeded(mn)
-        self.auth_failures = 0
+        self.auth_failures, self.interval_s = 0, station.interval_s
         metrics = listener.metrics
         metrics.frames_accepted += 1
         metrics.frames_oversize += len(text) > hj212.STANDARD_SEGMENT  # ASCII: characters are bytes

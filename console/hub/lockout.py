@@ -28,7 +28,7 @@ class Lockout:
         self,
         limit: int = 5,
         *,
-        window_s: float = 60.0,
+        window_s: float = 900.0,
         base_s: float = 1.0,
         cap_s: float = 300.0,
         max_keys: int = 100_000,

@@ -156,12 +156,16 @@ async def test_connections_over_the_caps_are_closed_and_the_hub_still_answers(tm
 
 async def test_an_idle_logger_is_closed_after_the_idle_timeout(tmp_path) -> None:
     async with running_hub(tmp_path, logger_idle_s=0.2) as hub:
+        reporting = await Logger.connect(hub)  # logged in: may stay silent for three reporting intervals
+        await reporting.send(upload(STATIONS[0], T0, AIR, flag=5))
+        assert accepted(await reporting.answer())
         silent = await Logger.connect(hub)
         chatty = await Logger.connect(hub)
         await chatty.send(b"no frame here, only junk\r\n")
         assert await closed_by_hub(silent) and await closed_by_hub(chatty)
         assert hub.metrics.loggers_idle_closed == 2
-        assert hub.metrics.loggers_connected == 0
+        assert [c.idle_s for c in hub.listener._connections] == [3 * STATIONS[0].interval_s]
+        await reporting.close()
 
 
 async def test_a_flood_of_connections_from_one_address_writes_a_bounded_log(tmp_path, caplog) -> None:
