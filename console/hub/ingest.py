@@ -221,7 +221,9 @@ class HJ212Listener:
     def drop_unknown(self, readings: list[Reading], stored: dict[str, tuple[float, str]]) -> list[Reading]:
         """``readings`` without those of factor codes the hub does not know, which leave ``stored`` too:
         they are counted, and logged once per station per minute."""
-        if KNOWN_FACTORS.issuperset(map(_factor_of, readings)):  # the usual case, without a Python loop
+        if len(stored) == len(readings) and KNOWN_FACTORS.issuperset(stored):  # the usual case, in C
+            return readings  # (every reading stored under its own factor, all known)
+        if KNOWN_FACTORS.issuperset(map(_factor_of, readings)):  # some not stored (unknown data flags)
             return readings
         known = [r for r in readings if r.factor in KNOWN_FACTORS]
         unknown = sorted({r.factor for r in readings} - KNOWN_FACTORS)
