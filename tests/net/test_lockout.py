@@ -1,7 +1,9 @@
-"""The logger port's lockout and log-text rules on their own: back-off, its cap, memory bound, escaping."""
+"""The logger port's lockout, log-text rules and options on their own: back-off, caps, escaping."""
 
 from __future__ import annotations
 
+from console.hub.__main__ import build_config, parse_args
+from console.hub.ingest import connection_caps
 from console.hub.lockout import Lockout
 from console.hub.logtext import printable
 
@@ -57,3 +59,13 @@ def test_peer_text_is_one_bounded_line() -> None:
     assert printable("desk 3") == "desk 3"
     assert printable("a\nb\x1b[31m") == "a\\nb\\x1b[31m"
     assert len(printable("x" * 500, 40)) == 40
+
+
+def test_the_hub_cli_sets_the_logger_port_caps_and_idle_timeout(tmp_path) -> None:
+    args = ["--data-dir", str(tmp_path), "--max-loggers", "50", "--max-loggers-per-address", "5"]
+    config = build_config(parse_args([*args, "--logger-idle", "30"]))
+    assert (config.max_loggers, config.max_loggers_per_address, config.logger_idle_s) == (50, 5, 30.0)
+    default = build_config(parse_args(["--data-dir", str(tmp_path)]))
+    assert default.logger_idle_s == 600.0
+    total, per_address = connection_caps(default.max_loggers, default.max_loggers_per_address)
+    assert 16 <= total <= 4096 and per_address == total // 2
