@@ -1,7 +1,8 @@
 """HJ 212 codec micro-benchmark: µs per frame for decode, crc16 and parse_segment, with and without the
 optional C speedups (console/core/_hj212_speedups, built by tools/build_speedups.py), and the hub's whole
 step from frame to readings: decode + upload_values (the packet path), and, with the speedups, the
-packet-free path of an ordinary upload (uploads.quick_upload + uploads.area_values).
+packet-free path of an ordinary upload (uploads.quick_upload + uploads.area_values), and how fast the
+frame splitter skips junk (MB/s of ``#`` bytes, then of other garbage, fed in the hub's 32 KB reads).
 
 The frame is the ingest benchmark's: CN 2011, ten factors with Rtd and Flag (about 420 bytes).
 Usage: python bench/codec.py [--factors 10] [--repeat 7]
@@ -58,6 +59,19 @@ def measure(raw: bytes, repeat: int) -> dict[str, float]:
     }
 
 
+def junk_mb_per_s(junk: bytes, repeat: int, size: int = 4_000_000) -> float:
+    """MB/s at which a splitter drops ``junk`` repeated over ``size`` bytes, fed in 32 KB reads."""
+    stream = junk * (size // len(junk))
+    reads = [stream[at : at + 32 * 1024] for at in range(0, len(stream), 32 * 1024)]
+
+    def skip() -> None:
+        splitter = hj212.FrameSplitter()
+        for data in reads:
+            splitter.feed(data)
+
+    return len(stream) / min(timeit.repeat(skip, repeat=repeat, number=1)) / 1e6
+
+
 # Where the codec and the hub's upload reading look for the C functions.
 _SWITCHES = [(hj212, "_c"), (hj212, "_c_frame_segment"), (uploads, "_c_upload_values")]
 
@@ -89,6 +103,15 @@ def main() -> None:
         print(f"C speedups    ({len(raw)}-byte frame): " + ", ".join(f"{k} {v:.2f}" for k, v in fast.items()))
     else:
         print("C speedups not built (tools/build_speedups.py): only the pure-Python figures")
+    junk = {
+        "hashes": b"#",
+        "hash_pairs": b"##x",
+        "runs_of_64": b"x" + b"#" * 64,
+        "garbage": b"GET / HTTP/1.1 ##x\r\n",
+    }
+    skipped = {name: round(junk_mb_per_s(data, args.repeat), 1) for name, data in junk.items()}
+    figures.update({f"junk_{name}_mb_per_s": v for name, v in skipped.items()})
+    print("junk skipped by the splitter (MB/s): " + ", ".join(f"{k} {v}" for k, v in skipped.items()))
     print(json.dumps(figures))
 
 

@@ -21,6 +21,7 @@ Policies (see docs/hj212.md):
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +42,13 @@ MANDATORY = ("ST", "CN", "PW", "MN")
 FLAG_ANSWER = 0x01
 FLAG_SPLIT = 0x02
 FLAG_V2017 = 0x04
+
+# Where frames may start: "##" and a 4-digit length, or "##" and the start of one at the end of the bytes.
+_FRAME = re.compile(rb"##[0-9]{4}")
+_PARTIAL = re.compile(rb"##[0-9]{0,3}\Z")
+_LENGTH = re.compile(rb"[0-9]{4}|[0-9]{0,3}\Z")  # after a run of "#"
+_HASHES = re.compile(rb"#+")
+_LONG_RUN = b"#" * 64  # runs this long are skipped in one step
 
 
 class FrameError(ValueError):
@@ -429,17 +437,42 @@ def request_answer(packet: Packet, qn_rtn: int) -> Packet:
     )
 
 
+def _frame_start(buf: bytearray, pos: int) -> int:
+    """Where the next frame may start at or after ``pos``: a ``##`` followed by a 4-digit length (or by
+    the start of one at the end of ``buf``); -1 when there is none. O(n) whatever the junk: the regular
+    expression finds ``##`` at C speed but tries each ``#`` of a run, so a long run of ``#`` is skipped in
+    one step (only its last two can start a frame: "###0101..." holds one)."""
+    size = len(buf)
+    while True:
+        run = buf.find(_LONG_RUN, pos)
+        found = _FRAME.search(buf, pos, size if run < 0 else run + 5)
+        if found is not None:
+            return found.start()
+        if run < 0:
+            tail = _PARTIAL.search(buf, max(pos, size - 5))  # "##" and up to 3 digits: the rest may come
+            return tail.start() if tail is not None else -1
+        end = _HASHES.match(buf, run).end()  # type: ignore[union-attr]  # buf[run] is "#"
+        if _LENGTH.match(buf, end):
+            return end - 2
+        pos = end
+
+
 class FrameSplitter:
     """Cuts a TCP byte stream into frames using the length field; survives garbage between frames.
 
-    ``feed(data)`` returns complete frames; ``errors`` collects ``FrameError`` for discarded bytes.
+    ``feed(data)`` returns complete frames; ``errors`` collects one ``FrameError`` per run of discarded
+    bytes (a run that goes on into the next read is not counted again: ``junk_bytes`` still grows).
+    Junk is skipped a run of ``#`` or a ``##`` at a time (``_frame_start``), so it costs O(n) per read.
     """
 
     def __init__(self, max_segment: int = MAX_SEGMENT) -> None:
         self._buf = bytearray()
         self._max = max_segment
         self._pos = 0  # where the last scan stopped: the bytes before it are consumed
+        self._run: tuple[int, int, str] | None = None  # junk being dropped in this feed: start, end, why
+        self._in_junk = False  # the last feed ended inside a run of junk
         self.errors: list[FrameError] = []
+        self.junk_bytes = 0
 
     def feed(self, data: bytes) -> list[bytes]:
         """Add received bytes; return every complete frame now available (good or bad).
@@ -457,9 +490,11 @@ class FrameSplitter:
         try:
             while (cut := self._next_cut(pos)) is not None:
                 pos, end = cut
+                self._end_run(frame_follows=True)
                 frames.append(bytes(view[pos:end]))
                 pos = end
             pos = self._pos
+            self._end_run(frame_follows=False, until=pos)
         finally:
             view.release()
         del buf[:pos]
@@ -469,6 +504,7 @@ class FrameSplitter:
         """At end of stream: whatever starts with ``##`` is handed over as a (possibly bad) frame."""
         rest = bytes(self._buf)
         self._buf.clear()
+        self._in_junk = False
         return [rest] if rest.startswith(b"##") else []
 
     def _next_cut(self, pos: int) -> tuple[int, int] | None:
@@ -477,7 +513,7 @@ class FrameSplitter:
         buf = self._buf
         size = len(buf)
         while True:
-            start = buf.find(b"##", pos)
+            start = _frame_start(buf, pos)
             if start < 0:
                 keep = size - (1 if buf.endswith(b"#") else 0)
                 self._pos = self._discard(pos, keep, "no '##' frame header")
@@ -487,9 +523,9 @@ class FrameSplitter:
                 self._pos = pos
                 return None
             digits = bytes(buf[pos + 2 : pos + 6])
-            if digits.isdigit() and int(digits) <= self._max:
+            if int(digits) <= self._max:
                 break
-            pos = self._discard(pos, pos + 1, f"bad length field {digits!r}")  # "###0101..." holds a frame
+            pos = self._discard(pos, pos + 2, f"bad length field {digits!r}")
         end = pos + 6 + int(digits) + 4
         tail = buf[end : end + 2]
         if tail == b"\r\n":
@@ -510,12 +546,33 @@ class FrameSplitter:
         return None
 
     def _discard(self, start: int, end: int, why: str) -> int:
-        """Record that bytes [start, end) are dropped; returns ``end`` (``start`` when there are none)."""
+        """Add bytes [start, end) to the run of junk being dropped; returns ``end`` (``start`` when there
+        are none). Adjacent drops make one run, reported once by ``_end_run``."""
         if end <= start:
             return start
+        run = self._run
+        self._run = (run[0], end, run[2]) if run is not None and run[1] == start else (start, end, why)
+        if run is not None and run[1] != start:
+            self._report(*run)
+        return end
+
+    def _end_run(self, *, frame_follows: bool, until: int = -1) -> None:
+        """Report the run of junk dropped so far. With a frame following it the run is over; at the end of
+        a read (``until``: where the next read goes on) it may go on into the next read."""
+        run, self._run = self._run, None
+        if run is not None:
+            self._report(*run)
+            self._in_junk = not frame_follows and run[1] == until
+        elif frame_follows:
+            self._in_junk = False
+
+    def _report(self, start: int, end: int, why: str) -> None:
+        self.junk_bytes += end - start
+        if self._in_junk and start == 0:  # the run of the previous read goes on: counted already
+            self._in_junk = False
+            return
         sample = bytes(self._buf[start : min(end, start + 32)])
         self.errors.append(FrameError("header", f"{why}: dropped {end - start} bytes starting {sample!r}"))
-        return end
 
     @property
     def pending(self) -> int:

@@ -69,6 +69,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-ms", type=float, default=20, help="publish readings every N ms")
     p.add_argument("--heartbeat", type=float, default=5.0, help="heartbeat interval in seconds")
     p.add_argument("--strict-length", action="store_true", help="reject data segments over 1,024 bytes")
+    p.add_argument("--max-loggers", type=int, help="logger connections in all (default: from the fd limit)")
+    p.add_argument("--max-loggers-per-address", type=int, help="... from one address (default: half)")
+    p.add_argument("--logger-idle", type=float, default=600.0, help="close loggers silent N s (default 600)")
     p.add_argument("--parent-pid", type=int, help="stop when this process ends (the console that started us)")
     p.add_argument("--bench-bypass", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ...")
@@ -100,6 +103,9 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         bench_bypass=args.bench_bypass,
         site=site,
         tz_hours=site.tz_hours,
+        max_loggers=args.max_loggers,
+        max_loggers_per_address=args.max_loggers_per_address,
+        logger_idle_s=args.logger_idle,
         users=load_users(args),
         token_role=args.token_role,
         escalate_s=args.escalate_every,

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import operator
+import resource
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from datetime import datetime
 
 from console.core import hj212
+from console.core.factors import FACTORS
 from console.core.hj212 import FLAG_ANSWER, FrameError, FrameSplitter, Packet
 from console.core.models import VALID_FLAGS, Reading, Upload
 from console.core.uploads import area_values, quick_upload, upload_values
+from console.hub.lockout import Lockout
+from console.hub.logtext import printable
 from console.hub.metrics import Metrics
 from console.hub.registry import Registry
 
@@ -25,7 +30,16 @@ DATA_COMMANDS: dict[str, tuple[str, str]] = {
     "2061": ("Avg", ":1h"),  # hourly data computed by the logger
     "2031": ("Avg", ":1d"),  # daily data computed by the logger
 }
-MAX_AUTH_FAILURES = 5
+MAX_AUTH_FAILURES = 5  # refusals after which a connection is closed
+MN_LOCK_LIMIT = 5  # refusals of one MN within 15 minutes that lock it out (1 s, doubling up to 5 min)
+ADDRESS_LOCK_LIMIT = 20  # the same for one source address (several loggers may share one: a NAT)
+# The one answer to every refused login or upload: unknown MN, wrong PW or locked out (HJ 212-2017
+# table 7, 2 "request refused"), so that the answer does not tell a guesser which of them it was.
+QNRTN_REFUSED = 2
+IDLE_S = 600.0  # a connection that sends no complete frame for this long is closed
+# Factors the hub keeps: the catalogue's codes as loggers report them (minute, hourly, daily data).
+KNOWN_FACTORS = frozenset(code + suffix for code in FACTORS for suffix in ("", ":1h", ":1d"))
+_factor_of = operator.attrgetter("factor")
 READ_SIZE = 32 * 1024  # bytes read from one logger per turn of the loop (≈ 80 frames)
 CYCLE_BUDGET = 4000  # frames taken between two publications; beyond it loggers wait (TCP pushes back)
 SPLIT_TIMEOUT_S = 120.0
@@ -55,6 +69,9 @@ class HJ212Listener:
         tz_hours: float = 8,
         max_segment: int = hj212.MAX_SEGMENT,
         bypass: bool = False,
+        max_connections: int | None = None,
+        max_per_address: int | None = None,
+        idle_s: float = IDLE_S,
     ) -> None:
         self.registry = registry
         self.sink = sink
@@ -73,15 +90,25 @@ class HJ212Listener:
         self._stopping = False
         self._time_cache: dict[str, float] = {}
         self._log_budget = _LogBudget()
+        self._once_a_minute = _LogBudget(per_minute=1)  # over-cap connections, unknown factors
+        self.lockout_mn = Lockout(MN_LOCK_LIMIT)
+        self.lockout_address = Lockout(ADDRESS_LOCK_LIMIT)
+        self.max_connections, self.max_per_address = connection_caps(max_connections, max_per_address)
+        self.idle_s = idle_s
+        self._per_address: Counter[str] = Counter()
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self, host: str, port: int) -> int:
         """Listen; returns the bound port (useful with port 0)."""
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: LoggerConnection(self), host, port)
+        self._sweeper = asyncio.create_task(self._sweep_idle())
         bound: int = self._server.sockets[0].getsockname()[1]
         return bound
 
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         if self._server is not None:
             self._server.close()
             for connection in list(self._connections):
@@ -116,6 +143,44 @@ class HJ212Listener:
             if connection.release(cycle, ok):
                 self._answering.discard(connection)
 
+    def admit(self, connection: LoggerConnection) -> bool:
+        """Take a new connection in, or refuse it (False) when the total or its address's cap is reached;
+        a refusal is counted and logged once per address per minute."""
+        address, metrics = connection.address, self.metrics
+        if len(self._connections) >= self.max_connections:
+            over, cap = "total", self.max_connections
+        elif self._per_address[address] >= self.max_per_address:
+            over, cap = "address", self.max_per_address
+        else:
+            self._connections.add(connection)
+            self._per_address[address] += 1
+            metrics.loggers_connected += 1
+            return True
+        metrics.loggers_refused[over] += 1
+        if self._once_a_minute.allow(f"cap {address}"):
+            log.warning("logger %s: connection refused, %s cap of %d reached", connection.peer, over, cap)
+        return False
+
+    def release_address(self, connection: LoggerConnection) -> None:
+        """An admitted connection is gone: its place is free."""
+        left = self._per_address[connection.address] - 1
+        if left > 0:
+            self._per_address[connection.address] = left
+        else:
+            del self._per_address[connection.address]
+
+    async def _sweep_idle(self) -> None:
+        """Close connections that sent no complete frame for ``idle_s``, or for three reporting intervals
+        of the station that last logged in on them when that is longer (paused ones are not idle)."""
+        while True:
+            await asyncio.sleep(min(self.idle_s / 4, 5.0))
+            now = time.monotonic()
+            for connection in [c for c in self._connections if now - c.last_frame > self.idle_s]:
+                if connection not in self._paused and now - connection.last_frame > connection.idle_s:
+                    self.metrics.loggers_idle_closed += 1
+                    self.warn(connection.peer, f"closed: no complete frame for {connection.idle_s:g} s")
+                    connection.transport.abort()
+
     def pause(self, connection: LoggerConnection) -> None:
         """Stop reading from a logger until ``resume_all`` (the hub is behind: TCP pushes back)."""
         if connection not in self._paused:
@@ -149,9 +214,27 @@ class HJ212Listener:
         return cached
 
     def warn(self, peer: str, message: str) -> None:
-        """Log a rejected frame, at most a few lines per peer per minute."""
-        if self._log_budget.allow(peer):
+        """Log a rejected frame, at most a few lines per source address (not per connection) per minute."""
+        if self._log_budget.allow(peer.rpartition(":")[0]):
             log.warning("logger %s: %s", peer, message)
+
+    def drop_unknown(self, readings: list[Reading], stored: dict[str, tuple[float, str]]) -> list[Reading]:
+        """``readings`` without those of factor codes the hub does not know, which leave ``stored`` too:
+        they are counted, and logged once per station per minute."""
+        if len(stored) == len(readings) and KNOWN_FACTORS.issuperset(stored):  # the usual case, in C
+            return readings  # (every reading stored under its own factor, all known)
+        if KNOWN_FACTORS.issuperset(map(_factor_of, readings)):  # some not stored (unknown data flags)
+            return readings
+        known = [r for r in readings if r.factor in KNOWN_FACTORS]
+        unknown = sorted({r.factor for r in readings} - KNOWN_FACTORS)
+        for factor in unknown:
+            stored.pop(factor, None)
+        self.metrics.readings_unknown_factor += len(readings) - len(known)
+        station = readings[0].station
+        if self._once_a_minute.allow(f"factors {station}"):
+            shown = ", ".join(printable(f, 20) for f in unknown[:5])
+            log.warning("station %s: readings of unknown factor codes dropped (%s)", station, shown)
+        return known
 
 
 class LoggerConnection(asyncio.BufferedProtocol):
@@ -165,8 +248,11 @@ class LoggerConnection(asyncio.BufferedProtocol):
         self.listener = listener
         self._buffer = memoryview(bytearray(READ_SIZE))
         self.splitter = FrameSplitter(listener.max_segment)
-        self.peer = "?"
+        self.peer = self.address = "?"
+        self.admitted = False
+        self.last_frame = time.monotonic()  # when the last complete frame came (idle connections are closed)
         self.auth_failures = 0
+        self.interval_s = 0  # reporting interval of the station that last logged in here
         self._parts: dict[tuple[str, str, str | None, int | None], tuple[float, dict[int, Packet]]] = {}
         self._uploads: list[Upload] = []  # of the frames being handled, for storage
         self._answers: deque[tuple[int, bytes]] = deque()  # (answer cycle, frame), 0: not waiting to store
@@ -175,18 +261,28 @@ class LoggerConnection(asyncio.BufferedProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         peer = transport.get_extra_info("peername")
-        self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
-        self.listener._connections.add(self)
-        self.listener.metrics.loggers_connected += 1
+        if peer:
+            self.address, self.peer = str(peer[0]), f"{peer[0]}:{peer[1]}"
+        self.admitted = self.listener.admit(self)
+        if not self.admitted:
+            self.transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if not self.admitted:
+            return
         self.listener._connections.discard(self)
+        self.listener.release_address(self)
         self.listener._answering.discard(self)
         self.listener.metrics.loggers_connected -= 1
         self.listener.metrics.answers_pending -= len(self._answers)
         self._answers.clear()  # unanswered: the logger sends those uploads again
         for raw in self.splitter.flush():
             self._reject(FrameError("length", f"connection closed inside a frame ({len(raw)} bytes)"))
+
+    @property
+    def idle_s(self) -> float:
+        """How long this connection may go without a complete frame."""
+        return max(self.listener.idle_s, 3.0 * self.interval_s)
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self._buffer[: 512 if self.listener.over_budget else READ_SIZE]
@@ -198,6 +294,8 @@ class LoggerConnection(asyncio.BufferedProtocol):
         readings: list[Reading] = []
         handle = self._bypass if self.listener.bypass else self._handle
         frames = self.splitter.feed(data)
+        if frames:
+            self.last_frame = time.monotonic()
         for raw in frames:
             readings += handle(raw)
         for error in self.splitter.errors:
@@ -225,11 +323,16 @@ class LoggerConnection(asyncio.BufferedProtocol):
             self._reject(exc)
             return []
         fields = packet.fields  # one dict for the header fields below (the properties would look each up)
-        station, why = listener.registry.authenticate(fields.get("MN", ""), fields.get("PW", ""))
+        mn = fields.get("MN", "")
+        if self._locked(mn):  # refused without looking at the password
+            self._refuse(packet, "locked")
+            return []
+        station, why = listener.registry.authenticate(mn, fields.get("PW", ""))
         if station is None:
             self._refuse(packet, why)
             return []
-        self.auth_failures = 0
+        listener.lockout_mn.succeeded(mn)
+        self.auth_failures, self.interval_s = 0, station.interval_s
         metrics = listener.metrics
         metrics.frames_accepted += 1
         metrics.frames_oversize += packet.oversize
@@ -246,7 +349,9 @@ class LoggerConnection(asyncio.BufferedProtocol):
             self._reject(exc)
             return []
         if upload is not None:
-            self._keep_upload(readings, upload)
+            readings = listener.drop_unknown(readings, upload[2])
+            if readings:
+                self._keep_upload(readings, upload)
         return readings
 
     def _handle_upload(self, text: str, fields: dict[str, str], stamp: str | None) -> list[Reading] | None:
@@ -257,18 +362,23 @@ class LoggerConnection(asyncio.BufferedProtocol):
         flag = int(fields.get("Flag", "0"))  # the C codec lets only digits through
         if spec is None or stamp is None or "PNUM" in fields or flag & FLAG_ANSWER:
             return None
-        station, _ = listener.registry.authenticate(fields.get("MN", ""), fields.get("PW", ""))
+        mn = fields.get("MN", "")
+        if self._locked(mn):
+            return None
+        station, _ = listener.registry.authenticate(mn, fields.get("PW", ""))
         if station is None:
             return None
         try:
             ts = listener.data_time(stamp)
         except FrameError:
             return None
-        self.auth_failures = 0
+        listener.lockout_mn.succeeded(mn)
+        self.auth_failures, self.interval_s = 0, station.interval_s
         metrics = listener.metrics
         metrics.frames_accepted += 1
         metrics.frames_oversize += len(text) > hj212.STANDARD_SEGMENT  # ASCII: characters are bytes
         readings, stored = area_values(text, *spec, station.id, ts)
+        readings = listener.drop_unknown(readings, stored) if readings else readings
         if readings:
             self._keep_upload(readings, (station.id, ts, stored))
         return readings
@@ -325,16 +435,35 @@ class LoggerConnection(asyncio.BufferedProtocol):
         self.listener.metrics.reject(error.reason)
         self.listener.warn(self.peer, f"frame rejected: {error}")
 
+    def _locked(self, mn: str) -> bool:
+        listener = self.listener
+        return listener.lockout_address.locked(self.address) or listener.lockout_mn.locked(mn)
+
     def _refuse(self, packet: Packet, why: str) -> None:
-        self.listener.metrics.reject(why)
-        self.listener.warn(
-            self.peer, f"refused MN={packet.mn!r}: {'unknown MN' if why == 'unknown_mn' else 'wrong PW'}"
-        )
-        self.answer(hj212.encode(hj212.request_answer(packet, 4 if why == "unknown_mn" else 3)), stored=False)
+        """Answer a refused login or upload (``why``: unknown_mn, bad_pw, locked) the same way whatever
+        the reason; count it towards the lockouts of its MN and address; close after a few."""
+        listener = self.listener
+        listener.metrics.reject(why)
+        listener.warn(self.peer, f"refused MN={printable(packet.mn, 40)}: {_REFUSALS[why]}")
+        self.answer(hj212.encode(hj212.request_answer(packet, QNRTN_REFUSED)), stored=False)
+        if why != "locked":  # a locked-out attempt neither counts nor prolongs the lockout
+            self._count_refusal(packet.mn)
         self.auth_failures += 1
         if self.auth_failures >= MAX_AUTH_FAILURES:
-            log.warning("logger %s: closing after %d refused frames", self.peer, self.auth_failures)
+            listener.warn(self.peer, f"closing after {self.auth_failures} refused frames")
             self.transport.close()
+
+    def _count_refusal(self, mn: str) -> None:
+        listener = self.listener
+        for kind, lockout, key in (
+            ("mn", listener.lockout_mn, mn),
+            ("address", listener.lockout_address, self.address),
+        ):
+            if lockout.failed(key):
+                listener.metrics.logger_lockouts[kind] += 1
+                listener.warn(
+                    self.peer, f"{kind} {printable(key, 40)} locked out after {lockout.limit} refusals"
+                )
 
     def _reassemble(self, packet: Packet) -> Packet | None:
         now = time.monotonic()
@@ -374,6 +503,18 @@ def read_upload(
     ts = data_time(stamp)
     out, stored = upload_values(packet.cp, *spec, station, ts)
     return out, (station, ts, stored) if out else None
+
+
+_REFUSALS = {"unknown_mn": "unknown MN", "bad_pw": "wrong PW", "locked": "locked out"}
+
+
+def connection_caps(total: int | None, per_address: int | None) -> tuple[int, int]:
+    """The caps on logger connections: as given, else three quarters of the process's descriptor limit
+    (at most 4,096) in all and half of that per source address."""
+    if total is None:
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        total = max(16, min(4096, soft * 3 // 4 if soft != resource.RLIM_INFINITY else 4096))
+    return total, per_address if per_address is not None else max(1, total // 2)
 
 
 class _LogBudget:

@@ -61,6 +61,10 @@ class Metrics:
         self.lag_seconds = 0.0  # age of the newest data time at the moment it was published
         self.answers_pending = 0  # loggers' answers held until their uploads are stored
         self.answers_withheld = 0  # answers never sent: their uploads could not be stored
+        self.logger_lockouts: Counter[str] = Counter()  # by what was locked out: "mn", "address"
+        self.loggers_refused: Counter[str] = Counter()  # connections over a cap, by cap: "total", "address"
+        self.loggers_idle_closed = 0
+        self.readings_unknown_factor = 0  # readings of factor codes the hub does not know: dropped
         self.started = time.time()
         self.storage: StorageFigures | None = None  # set by the hub
         self.seq = 0
@@ -102,11 +106,37 @@ class Metrics:
             "Answers not sent: data not stored",
             self.answers_withheld,
         )
+        lines += self._logger_lines()
         if storage is not None:
             lines += self._storage_lines(storage)
         lines += _metric("process_resident_memory_bytes", "gauge", "RSS", psutil.Process().memory_info().rss)
         lines += _metric("process_start_time_seconds", "gauge", "Start time", self.started)
         return "\n".join(lines) + "\n"
+
+    def _logger_lines(self) -> list[str]:
+        """The defences of the HJ 212 port: lockouts, connection caps, idle connections, unknown factors."""
+        lines = _labelled(
+            "hub_logger_lockouts_total", "Logger lockouts after refused logins", "kind", self.logger_lockouts
+        )
+        lines += _labelled(
+            "hub_logger_connections_refused_total",
+            "Logger connections over a cap",
+            "cap",
+            self.loggers_refused,
+        )
+        lines += _metric(
+            "hub_logger_idle_closed_total",
+            "counter",
+            "Idle logger connections closed",
+            self.loggers_idle_closed,
+        )
+        lines += _metric(
+            "hub_readings_unknown_factor_total",
+            "counter",
+            "Readings of unknown factor codes dropped",
+            self.readings_unknown_factor,
+        )
+        return lines
 
     @staticmethod
     def _storage_lines(storage: StorageFigures) -> list[str]:
@@ -131,3 +161,9 @@ class Metrics:
 
 def _metric(name: str, kind: str, help_text: str, value: float) -> list[str]:
     return [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", f"{name} {value}"]
+
+
+def _labelled(name: str, help_text: str, label: str, counts: Counter[str]) -> list[str]:
+    """A counter with one label, one line per value seen (none yet: no sample lines)."""
+    lines = [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
+    return lines + [f'{name}{{{label}="{value}"}} {counts[value]}' for value in sorted(counts)]

@@ -27,6 +27,7 @@ from console.hub.incident_rest import add_incident_routes
 from console.hub.incident_store import IncidentStore
 from console.hub.incidents import IncidentService
 from console.hub.ingest import HJ212Listener
+from console.hub.logtext import printable
 from console.hub.metrics import Metrics
 from console.hub.registry import Registry
 from console.hub.responsibility import Responsibility
@@ -61,6 +62,9 @@ class HubConfig:
     max_segment: int = 9999
     site: Site = field(default_factory=Site)  # boundaries, townships, roster the consoles and incidents use
     bench_bypass: bool = False  # benchmarks only: no HJ 212 decoding, no storage (transport ceiling)
+    max_loggers: int | None = None  # logger connections in all; None: from the descriptor limit
+    max_loggers_per_address: int | None = None  # ... from one source address; None: half of max_loggers
+    logger_idle_s: float = 600.0  # a logger connection without a complete frame this long is closed
     users: dict[str, User] = field(default_factory=dict)  # who may log in (see console/hub/auth.py)
     token_role: str = "duty"  # the role of the shared token
     escalate_s: float = 5.0  # how often overdue incidents are looked for (wall seconds)
@@ -91,6 +95,9 @@ class Hub:
             tz_hours=config.tz_hours,
             max_segment=config.max_segment,
             bypass=config.bench_bypass,
+            max_connections=config.max_loggers,
+            max_per_address=config.max_loggers_per_address,
+            idle_s=config.logger_idle_s,
         )
         self.sessions = Sessions(config.users, config.token, Role(config.token_role))
         self.responsibility = Responsibility(config.site, registry.stations)
@@ -345,7 +352,7 @@ class Hub:
             await ws.close()
             return ws
         hello, session = received
-        client = ClientSession(ws, self.config.client_queue, hello.client or request.remote or "?")
+        client = ClientSession(ws, self.config.client_queue, printable(hello.client) or request.remote or "?")
         client.token = hello.token
         replay = self.events.since(hello.resume.epoch, hello.resume.seq) if hello.resume else None
         welcome = protocol.Welcome(

@@ -112,8 +112,10 @@ class Logger:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def connect(cls, hub: Hub) -> Logger:
-        reader, writer = await asyncio.open_connection("127.0.0.1", hub.hj212_port)
+    async def connect(cls, hub: Hub, source: str | None = None) -> Logger:
+        """Connect, from the loopback address ``source`` (127.0.0.2 ...) when given."""
+        local = (source, 0) if source is not None else None
+        reader, writer = await asyncio.open_connection("127.0.0.1", hub.hj212_port, local_addr=local)
         return cls(reader, writer)
 
     async def send(self, data: bytes) -> None:

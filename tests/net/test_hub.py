@@ -92,10 +92,10 @@ async def test_wrong_password_and_unknown_mn_are_refused(tmp_path) -> None:
         console = await Console.connect(hub)
         logger = await Logger.connect(hub)
         await logger.send(upload(STATIONS[0], T0, AIR, pw="999999"))
-        assert (await logger.answer()).params["QnRtn"] == "3"
+        assert (await logger.answer()).params["QnRtn"] == "2"
         unknown = hj212.frame(upload(STATIONS[0], T0, AIR)[6:-6].replace(STATIONS[0].mn.encode(), b"F" * 24))
         await logger.send(unknown)
-        assert (await logger.answer()).params["QnRtn"] == "4"
+        assert (await logger.answer()).params["QnRtn"] == "2"
         await logger.send(upload(STATIONS[1], T0, AIR))
         await console.until(is_readings)
         assert {r.station for r in console.readings()} == {STATIONS[1].id}
@@ -284,7 +284,7 @@ async def test_uploads_come_out_alike_with_or_without_the_packet_free_path(
         await logger.send(upload(STATIONS[2], T0, {"a34004": 41.0}, flag=5))  # asks for an answer
         assert (await logger.answer()).cn == "9014"
         await logger.send(upload(STATIONS[0], T0 + 60, AIR, pw="999999"))
-        assert (await logger.answer()).params["QnRtn"] == "3"
+        assert (await logger.answer()).params["QnRtn"] == "2"
         await console.until(lambda m: len([r for r in console.readings() if r.factor == "a34004"]) >= 3)
         pm25 = {(r.station, r.value, r.flag) for r in console.readings() if r.factor == "a34004"}
         assert pm25 == {(STATIONS[0].id, 35.0, "N"), (STATIONS[1].id, 40.0, "X"), (STATIONS[2].id, 41.0, "N")}
