@@ -96,11 +96,11 @@ async def test_a_hub_serves_its_hand_written_site(tmp_path: Path) -> None:
         wrong_pw = await answer_to(
             ports, upload(logger("TESTMN000000000000000002"), T0, {}, pw="111111", flag=5)
         )
-        assert (wrong_pw.cn, wrong_pw.params["QnRtn"]) == ("9011", "3")
+        assert (wrong_pw.cn, wrong_pw.params["QnRtn"]) == ("9011", "2")  # refused, the same for both
         unknown = await answer_to(
             ports, upload(logger("UNKNOWNMN000000000000009"), T0, {}, pw="111111", flag=5)
         )
-        assert (unknown.cn, unknown.params["QnRtn"]) == ("9011", "4")
+        assert (unknown.cn, unknown.params["QnRtn"]) == ("9011", "2")  # (docs/security.md)
         assert await eventually_latest(ports) == [["AIR-1", "a34004", T0, 35.0]]
 
 
@@ -121,7 +121,7 @@ async def test_a_hub_with_an_empty_site_starts_and_says_what_is_missing(tmp_path
         refused = await answer_to(
             ports, upload(logger("TESTMN000000000000000001"), T0, {}, pw="111111", flag=5)
         )
-        assert refused.params["QnRtn"] == "4"
+        assert refused.params["QnRtn"] == "2"
 
 
 async def test_a_hub_refuses_to_start_on_a_broken_site_and_says_where(tmp_path: Path) -> None:
