@@ -26,6 +26,7 @@ import sys
 import time
 import tomllib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import msgspec
@@ -134,14 +135,13 @@ def demo_users(data_dir: Path, announce: Callable[[str], None] = _to_stderr) -> 
     The first start makes the passwords, keeps their hashes in ``demo-users.toml`` and the passwords in
     ``demo-passwords.txt`` (mode 0600) of the data directory, and announces them once; later starts load
     the hashes."""
-    hashes = data_dir / DEMO_USERS_FILE
-    if hashes.is_file():
-        return load_users(hashes)
+    stored = data_dir / DEMO_USERS_FILE
+    if stored.is_file():
+        return load_users(stored)
     passwords = {name: secrets.token_urlsafe(12) for name in DEMO_USERS}
-    users = {
-        name: User(name, role, hash_password(passwords[name]), display)
-        for name, (display, role) in DEMO_USERS.items()
-    }
+    with ThreadPoolExecutor() as pool:  # scrypt lets go of the GIL: the hashes share the cores
+        hashes_of = dict(zip(passwords, pool.map(hash_password, passwords.values()), strict=True))
+    users = {name: User(name, role, hashes_of[name], display) for name, (display, role) in DEMO_USERS.items()}
     data_dir.mkdir(parents=True, exist_ok=True)
     lines = [f"{name} {password}" for name, password in passwords.items()]
     _write_private(data_dir / DEMO_PASSWORDS_FILE, "# demo users: name password\n" + "\n".join(lines) + "\n")
@@ -150,7 +150,7 @@ def demo_users(data_dir: Path, announce: Callable[[str], None] = _to_stderr) -> 
         f'password = "{u.password}"\n\n'
         for u in users.values()
     )
-    _write_private(hashes, table)
+    _write_private(stored, table)
     announce("demo users (first start; kept in " + str(data_dir / DEMO_PASSWORDS_FILE) + "):")
     for line in lines:
         announce("  " + line)
