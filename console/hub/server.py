@@ -440,7 +440,7 @@ class Hub:
         if session is None:
             error = "forbidden: the session has expired; log in again"
             return protocol.Ack(id=command.id, ok=False, error=error, target=command.target)
-        if command.action == "report":
+        if command.action == "report" and self.incidents.answered(command.id) is None:  # resends are free
             wait = self.reports.take(session.user)
             if wait > 0:
                 error = (

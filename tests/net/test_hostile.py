@@ -87,6 +87,9 @@ async def test_reports_are_limited_per_user(tmp_path) -> None:
         assert acks[3].error.startswith("too_many: reports are limited to 60 an hour per user")
         assert "retry in" in acks[3].error
         assert len(hub.incidents.incidents) == 3
+        resent = await inspector.command("report", ident=acks[0].id, title="Smoke 0", category="air",
+                                         station="T-001")  # fmt: skip
+        assert resent == acks[0]  # a resend after a reconnect gets its first answer, not the limit
         duty = await user_console(hub, "duty")  # another user has a bucket of their own
         assert (await report(duty)).ok
         for console in (inspector, duty):
