@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 IMAGE_MAGIC = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", "png")}
 DEFAULT_ASSESSMENT_DAYS = 30
+MULTIPART_SLACK = 64 * 1024  # what a form may add to a photo's bytes before the body is read and counted
 
 
 def add_incident_routes(app: web.Application, hub: Hub) -> None:
@@ -141,7 +142,10 @@ async def upload_attachment(hub: Hub, request: web.Request) -> web.Response:
     if folder is None:
         return _error(503, "this hub keeps no attachments (no data directory)")
     limit = hub.config.attachment_max_bytes
-    refused = _upload_refused(hub, session.user, max(1, request.content_length or 0))
+    declared = request.content_length or 0  # a form's length holds its boundaries and headers too
+    if request.content_type.startswith("multipart/"):
+        declared -= MULTIPART_SLACK
+    refused = _upload_refused(hub, session.user, max(1, declared))
     if refused is not None:
         return refused
     try:

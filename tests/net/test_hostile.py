@@ -145,6 +145,22 @@ async def test_uploads_are_capped_per_photo_per_user_a_day_and_in_all(tmp_path) 
         assert hub.attachments_bytes == 1800
 
 
+@pytest.mark.asyncio
+async def test_a_photo_of_exactly_the_limit_passes_in_a_form_too(tmp_path) -> None:
+    async with running_hub(tmp_path, stations=STATIONS, attachment_max_bytes=1000) as hub:
+        duty = await user_console(hub, "duty")
+        path = f"/api/incidents/{(await report(duty)).target}/attachments"
+        form = aiohttp.FormData()
+        form.add_field("file", photo(1000), filename="a.png", content_type="image/png")
+        status, body = await rest(hub, path, await _token(hub, "duty"), "POST", data=form)
+        assert status == 201 and body["size"] == 1000
+        form = aiohttp.FormData()
+        form.add_field("file", photo(1001), filename="b.png", content_type="image/png")
+        status, body = await rest(hub, path, await _token(hub, "duty"), "POST", data=form)
+        assert status == 413
+        await duty.close()
+
+
 async def _token(hub, user: str) -> str:
     status, body, _ = await login_answer(hub, user, f"pw-{user}")
     assert status == 200, body
