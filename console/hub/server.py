@@ -276,6 +276,10 @@ class Hub:
             self.writer.submit_late(clock, late)
 
     def _broadcast(self, data: bytes) -> None:
+        if self._snapshot is not None and self._snapshot[0][1] != self.events.seq:
+            self._snapshot = (
+                None  # an event moved seq: the old snapshot's bytes go now, not at the next hello
+            )
         for client in list(self.clients):
             if not client.push(data):
                 self.metrics.clients_dropped_slow += 1
