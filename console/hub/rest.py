@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
+import re
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -43,6 +44,9 @@ def _error(status: int, message: str) -> web.Response:
 MAX_TIME_S = 1e11  # Unix seconds beyond year 5000 are no time a question can be about
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]{1,18}")
+
+
 class BadNumber(ValueError):
     """A query parameter that is not a usable number; the message says which and why."""
 
@@ -68,7 +72,7 @@ def whole(query: Mapping[str, str], name: str, default: int, low: int, high: int
     text = query.get(name)
     if text is None:
         return default
-    if not text.strip().lstrip("+-").isdigit() or len(text) > 20 or not low <= int(text) <= high:
+    if not _WHOLE.fullmatch(text) or not low <= int(text) <= high:
         raise BadNumber(f"{name} must be a whole number between {low} and {high}, not {text[:40]!r}")
     return int(text)
 

@@ -274,7 +274,7 @@ async def test_bad_numbers_get_400_on_every_route_that_takes_numbers(tmp_path) -
                 status, body = await rest(hub, route.format(quote(bad)))
                 assert status == 400, (route, bad, body)
                 assert name in body["error"], (route, bad, body)
-        for bad in ["nan", "1e3", "-1", "0", "99999999999999999999999", "x"]:
+        for bad in ["nan", "1e3", "-1", "0", "99999999999999999999999", "x", "²", "--5"]:
             status, body = await rest(hub, f"/api/readings?start=1763600000&end=1763700000&limit={bad}")
             assert status == 400 and "limit must be a whole number" in body["error"], (bad, body)
         status, body = await rest(hub, "/api/assessment?from=1763700000&to=1763600000")
