@@ -127,7 +127,7 @@ class ConsoleApp:
         self.hub = EmbeddedHub(settings.data_dir / "hub", region=settings.region, accel=settings.accel)
         await self.hub.start()
         settings.hub_url, settings.token = self.hub.url, self.hub.token
-        self.login.fallback_password = self.hub.token
+        self.login.fallback_password = self.hub.demo_password(settings.user) if settings.user else ""
 
     def _connect(self) -> None:
         session, vm = self.session, self.incidents

@@ -43,6 +43,12 @@ class EmbeddedHub:
             *self.extra,
         ]  # fmt: skip
 
+    def demo_password(self, user: str) -> str:
+        """The password the child hub made for one of its demo users at its first start ("" if none)."""
+        from console.hub.auth import read_demo_passwords
+
+        return read_demo_passwords(self.data_dir).get(user, "")
+
     async def start(self, timeout: float = 60.0) -> None:
         """Start the child and wait for its READY line (ports)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)

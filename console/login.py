@@ -27,7 +27,7 @@ class Login:
         self.settings = settings
         self.on_failed = on_failed
         self.account: hubapi.Session | None = None
-        self.fallback_password = ""  # the embedded hub's demo users take its token as their password
+        self.fallback_password = ""  # the embedded hub's demo user's password (from its data directory)
         self._relogging: asyncio.Task[None] | None = None
 
     async def login(self) -> None:

@@ -73,20 +73,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-loggers-per-address", type=int, help="... from one address (default: half)")
     p.add_argument("--logger-idle", type=float, default=600.0, help="close loggers silent N s (default 600)")
     p.add_argument("--parent-pid", type=int, help="stop when this process ends (the console that started us)")
+    p.add_argument("--reports-per-hour", type=float, default=60, help="incident reports per user an hour")
+    p.add_argument("--upload-max-mib", type=float, default=10, help="largest photo upload (MiB)")
+    p.add_argument("--upload-day-mib", type=float, default=200, help="photo MiB per user a day")
+    p.add_argument("--attachments-max-gib", type=float, default=20, help="cap of the attachments folder")
     p.add_argument("--bench-bypass", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ...")
     return p.parse_args(argv)
 
 
 def load_users(args: argparse.Namespace) -> dict[str, User]:
-    """Users from --users; with --simulate and no file, one demo user per role whose password is the token."""
+    """Users from --users; with --simulate and no file, one demo user per role (passwords in the data dir)."""
     if args.users is not None:
         try:
             return auth.load_users(args.users)
         except ValueError as exc:
             raise SystemExit(str(exc)) from None
     if args.simulate:
-        return auth.demo_users(args.token)
+        return auth.demo_users(args.data_dir)
     return {}
 
 
@@ -110,6 +114,10 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         token_role=args.token_role,
         escalate_s=args.escalate_every,
         attachments_dir=args.data_dir / "attachments",
+        reports_per_hour=args.reports_per_hour,
+        attachment_max_bytes=int(args.upload_max_mib * 2**20),
+        attachment_day_bytes=int(args.upload_day_mib * 2**20),
+        attachments_max_bytes=int(args.attachments_max_gib * 2**30),
     )
 
 

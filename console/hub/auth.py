@@ -7,10 +7,12 @@ Users come from a TOML file (``--users FILE``)::
     name = "zhang.wei"
     display = "张伟 (值班)"
     role = "duty"
-    password = "pbkdf2_sha256$200000$<salt hex>$<hash hex>"   # python -m console.hub.auth hash
+    password = "scrypt$16384$8$1$<salt hex>$<hash hex>"   # python -m console.hub.auth hash
 
-Passwords are stored only as PBKDF2-HMAC-SHA256 hashes. A login returns a random session token that
-expires after ``SESSION_HOURS``; the hub's shared ``--token`` stays valid with the ``--token-role`` role.
+Passwords are stored only as hashes: scrypt (n=2**14, r=8, p=1, 16 MiB a hash) for new ones; the
+PBKDF2-HMAC-SHA256 hashes of older users files (``pbkdf2_sha256$iterations$salt$hash``) still verify. A
+login returns a random session token that expires after ``SESSION_HOURS``; the hub's shared ``--token``
+stays valid with the ``--token-role`` role.
 """
 
 from __future__ import annotations
@@ -18,19 +20,23 @@ from __future__ import annotations
 import getpass
 import hashlib
 import hmac
+import os
 import secrets
 import sys
 import time
 import tomllib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import msgspec
 
 from console.core.incidents import Role
+from console.hub.quota import FailureThrottle
 
 SESSION_HOURS = 12.0
-ITERATIONS = 200_000
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # OWASP's minimum for scrypt: 16 MiB and ~50 ms a hash
+SCRYPT_MAXMEM = 64 * 2**20
 DEMO_USERS = {
     "duty": ("值班员", Role.DUTY),
     "coordinator": ("调度员", Role.COORDINATOR),
@@ -38,7 +44,10 @@ DEMO_USERS = {
     "inspector": ("第三方巡查", Role.INSPECTOR),
     "admin": ("管理员", Role.ADMIN),
 }
+DEMO_USERS_FILE = "demo-users.toml"  # the demo users' hashes, in the data directory
+DEMO_PASSWORDS_FILE = "demo-passwords.txt"  # their passwords, readable by the owner only
 SHARED_TOKEN_USER = "console"  # the actor named in the audit trail for the shared token
+HASH_SCHEMES = ("scrypt$", "pbkdf2_sha256$")
 
 
 class User(msgspec.Struct, frozen=True):
@@ -63,20 +72,36 @@ class _UsersFile(msgspec.Struct):
     users: list[User] = []
 
 
-def hash_password(password: str, iterations: int = ITERATIONS, salt: bytes | None = None) -> str:
-    """``pbkdf2_sha256$iterations$salt$hash`` (hex) for a password."""
+def hash_password(password: str, n: int = SCRYPT_N, salt: bytes | None = None) -> str:
+    """``scrypt$n$r$p$salt$hash`` (hex) for a password; a smaller ``n`` only for tests."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = _scrypt(password, salt, n, SCRYPT_R, SCRYPT_P)
+    return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def pbkdf2_password(password: str, iterations: int, salt: bytes | None = None) -> str:
+    """``pbkdf2_sha256$iterations$salt$hash``: the older scheme, still accepted in users files."""
     salt = salt if salt is not None else secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
     return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
 
 
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=SCRYPT_MAXMEM, dklen=32)
+
+
 def verify_password(password: str, stored: str) -> bool:
-    """Whether ``password`` matches a stored hash (constant-time comparison)."""
+    """Whether ``password`` matches a stored hash of either scheme (constant-time comparison)."""
     try:
-        scheme, iterations, salt, digest = stored.split("$")
-        if scheme != "pbkdf2_sha256":
+        scheme, *fields = stored.split("$")
+        if scheme == "scrypt":
+            n, r, p, salt, digest = fields
+            got = _scrypt(password, bytes.fromhex(salt), int(n), int(r), int(p))
+        elif scheme == "pbkdf2_sha256":
+            iterations, salt, digest = fields
+            got = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), int(iterations))
+        else:
             return False
-        got = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), int(iterations))
     except ValueError:
         return False
     return hmac.compare_digest(got.hex(), digest)
@@ -95,15 +120,61 @@ def load_users(path: Path) -> dict[str, User]:
     except (OSError, tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:
         raise ValueError(f"users file {path}: {exc}") from None
     for user in users:
-        if not user.password.startswith("pbkdf2_sha256$"):
-            raise ValueError(f"users file {path}: user {user.name!r} needs a pbkdf2_sha256 password hash")
+        if not user.password.startswith(HASH_SCHEMES):
+            raise ValueError(f"users file {path}: user {user.name!r} needs a scrypt or pbkdf2_sha256 hash")
     return {user.name: user for user in users}
 
 
-def demo_users(password: str) -> dict[str, User]:
-    """One user per role, named after the role, with the given password (the simulated city's demo)."""
-    hashed = hash_password(password, iterations=10_000)  # a demo: the password is the hub token anyway
-    return {name: User(name, role, hashed, display) for name, (display, role) in DEMO_USERS.items()}
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)  # stdout's first line is the hub's READY line
+
+
+def demo_users(data_dir: Path, announce: Callable[[str], None] = _to_stderr) -> dict[str, User]:
+    """One user per role, named after the role (the simulated city's demo), each with its own password.
+
+    The first start makes the passwords, keeps their hashes in ``demo-users.toml`` and the passwords in
+    ``demo-passwords.txt`` (mode 0600) of the data directory, and announces them once; later starts load
+    the hashes."""
+    stored = data_dir / DEMO_USERS_FILE
+    if stored.is_file():
+        return load_users(stored)
+    passwords = {name: secrets.token_urlsafe(12) for name in DEMO_USERS}
+    with ThreadPoolExecutor() as pool:  # scrypt lets go of the GIL: the hashes share the cores
+        hashes_of = dict(zip(passwords, pool.map(hash_password, passwords.values()), strict=True))
+    users = {name: User(name, role, hashes_of[name], display) for name, (display, role) in DEMO_USERS.items()}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lines = [f"{name} {password}" for name, password in passwords.items()]
+    _write_private(data_dir / DEMO_PASSWORDS_FILE, "# demo users: name password\n" + "\n".join(lines) + "\n")
+    table = "".join(
+        f'[[users]]\nname = "{u.name}"\ndisplay = "{u.display}"\nrole = "{u.role}"\n'
+        f'password = "{u.password}"\n\n'
+        for u in users.values()
+    )
+    _write_private(stored, table)
+    announce("demo users (first start; kept in " + str(data_dir / DEMO_PASSWORDS_FILE) + "):")
+    for line in lines:
+        announce("  " + line)
+    return users
+
+
+def read_demo_passwords(data_dir: Path) -> dict[str, str]:
+    """The demo users' passwords from a data directory (empty when there are none)."""
+    try:
+        text = (data_dir / DEMO_PASSWORDS_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    pairs = (line.split(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    return {name: password for name, password in pairs}
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner may read, created so from the start (never readable by others)."""
+    partial = path.with_name(path.name + ".part")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    partial.replace(path)
 
 
 class Sessions:
@@ -116,8 +187,12 @@ class Sessions:
         shared_role: Role = Role.DUTY,
         clock: Callable[[], float] = time.time,
         hours: float = SESSION_HOURS,
+        login_failures: tuple[int, int] = (5, 20),
     ) -> None:
         self.users = users
+        # Failed logins in a row before back-off: per user name, and per address (whatever the names).
+        self.names, self.addresses = (FailureThrottle(free) for free in login_failures)
+        self._dummy = ""  # a hash of the default cost that unknown names are checked against
         self._shared = (shared_token, Session(SHARED_TOKEN_USER, Role(shared_role), "Console"))
         self._clock = clock
         self._lifetime = hours * 3600
@@ -133,12 +208,30 @@ class Sessions:
                 self._tokens[digest] = Session(user.name, user.role, display, session.expires)
 
     def check_password(self, name: str, password: str) -> User | None:
-        """The user when the password is right (slow on purpose: call it off the event loop)."""
+        """The user when the password is right (slow on purpose: call it off the event loop).
+
+        An unknown name costs a hash of the same kind as a known one, so the time taken does not tell
+        which names exist."""
         user = self.users.get(name)
         if user is None:
-            verify_password(password, hash_password("", iterations=10_000))  # same work: no user probing
+            if not self._dummy:
+                self._dummy = hash_password(secrets.token_hex(8))
+            verify_password(password, self._dummy)
             return None
         return user if verify_password(password, user.password) else None
+
+    def login_wait(self, name: str, address: str) -> float:
+        """Seconds before ``name`` may try to log in again from ``address`` (0: now)."""
+        return max(self.names.wait(name), self.addresses.wait(address))
+
+    def login_failed(self, name: str, address: str) -> None:
+        """Count a wrong password (or unknown name) against both."""
+        self.names.failed(name)
+        self.addresses.failed(address)
+
+    def login_succeeded(self, name: str) -> None:
+        """A right password clears the name's failures (the address keeps its own count)."""
+        self.names.succeeded(name)
 
     def open(self, user: User) -> tuple[str, Session]:
         """A new session token for a user who logged in."""

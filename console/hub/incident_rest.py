@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -21,14 +22,14 @@ from console.core.incidents import OPEN_STATES, AuditEntry, Incident, IncidentSt
 from console.hub.assessment import assessed, assessment, to_csv
 from console.hub.auth import token_digest
 from console.hub.incident_store import Attachment
-from console.hub.rest import _error, _json, session_of
+from console.hub.rest import BadNumber, _error, _json, number, session_of
 
 if TYPE_CHECKING:
     from console.hub.server import Hub
 
-MAX_ATTACHMENT_BYTES = 10 * 2**20
 IMAGE_MAGIC = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", "png")}
 DEFAULT_ASSESSMENT_DAYS = 30
+MULTIPART_SLACK = 64 * 1024  # what a form may add to a photo's bytes before the body is read and counted
 
 
 def add_incident_routes(app: web.Application, hub: Hub) -> None:
@@ -57,14 +58,28 @@ async def login(hub: Hub, request: web.Request) -> web.Response:
         body = msgspec.json.decode(await request.read(), type=_Login)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         return _error(400, f'login needs JSON {{"user": ..., "password": ...}}: {exc}')
+    sessions, address = hub.sessions, request.remote or "?"
+    wait = sessions.login_wait(body.user, address)
+    if wait > 0:
+        return _too_many(wait, "too many failed logins; wait before trying again")
     loop = asyncio.get_running_loop()
-    user = await loop.run_in_executor(None, hub.sessions.check_password, body.user, body.password)
+    user = await loop.run_in_executor(None, sessions.check_password, body.user, body.password)
     if user is None:
+        sessions.login_failed(body.user, address)
         return _error(401, "wrong user or password")
-    token, session = hub.sessions.open(user)
+    sessions.login_succeeded(user.name)
+    token, session = sessions.open(user)
     await loop.run_in_executor(None, hub.incidents.store.add_session, token_digest(token), session)
     reply = {"token": token, "role": session.role, "user": session.user, "display": session.display}
     return _json(reply | {"expires": session.expires})
+
+
+def _too_many(wait: float, message: str) -> web.Response:
+    """429 with Retry-After (whole seconds) and the wait in the message."""
+    seconds = max(1, math.ceil(wait))
+    response = _error(429, f"{message} (retry in {seconds} s)")
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 async def incident_list(hub: Hub, request: web.Request) -> web.Response:
@@ -115,7 +130,8 @@ async def _stored(hub: Hub, read: Callable[..., Any], *args: Any) -> Any:
 
 
 async def upload_attachment(hub: Hub, request: web.Request) -> web.Response:
-    """A JPEG or PNG photo (multipart or a raw body, at most 10 MiB) for an incident -> its id."""
+    """A JPEG or PNG photo (multipart or a raw body, at most ``attachment_max_bytes``) for an incident ->
+    its id; 429 past the user's bytes of the day, 507 when the attachments directory is full."""
     session = session_of(hub, request)
     if session is None:
         return _error(401, "missing or wrong token")
@@ -125,17 +141,27 @@ async def upload_attachment(hub: Hub, request: web.Request) -> web.Response:
     folder = hub.config.attachments_dir
     if folder is None:
         return _error(503, "this hub keeps no attachments (no data directory)")
-    if (request.content_length or 0) > MAX_ATTACHMENT_BYTES:
-        return _error(413, f"attachments are limited to {MAX_ATTACHMENT_BYTES // 2**20} MiB")
+    limit = hub.config.attachment_max_bytes
+    declared = request.content_length or 0  # a form's length holds its boundaries and headers too
+    if request.content_type.startswith("multipart/"):
+        declared -= MULTIPART_SLACK
+    refused = _upload_refused(hub, session.user, max(1, declared))
+    if refused is not None:
+        return refused
     try:
-        data = await _read_upload(request)
+        data = await _read_upload(request, limit)
     except ValueError as exc:
         return _error(400, str(exc))
     if data is None:
-        return _error(413, f"attachments are limited to {MAX_ATTACHMENT_BYTES // 2**20} MiB")
+        return _error(413, f"attachments are limited to {_size(limit)}")
     kind = next((kind for magic, kind in IMAGE_MAGIC.items() if data.startswith(magic)), None)
     if kind is None:
         return _error(415, "only JPEG and PNG photos are accepted")
+    refused = _upload_refused(hub, session.user, len(data))  # again: others may have uploaded meanwhile
+    if refused is not None:
+        return refused
+    hub.uploads.spend(session.user, len(data))  # counted before the write: no await in between
+    hub.attachments_bytes += len(data)
     content_type, ext = kind
     ident = f"ATT-{secrets.token_hex(8)}"
     record = Attachment(
@@ -153,7 +179,28 @@ async def upload_attachment(hub: Hub, request: web.Request) -> web.Response:
     return _json({"id": ident, "incident": incident.id, "content_type": content_type, "size": len(data)}, 201)
 
 
-async def _read_upload(request: web.Request) -> bytes | None:
+def _upload_refused(hub: Hub, user: str, size: int) -> web.Response | None:
+    """The answer when ``size`` more bytes are over a limit: the one upload, the user's day, the folder."""
+    config = hub.config
+    if size > config.attachment_max_bytes:
+        return _error(413, f"attachments are limited to {_size(config.attachment_max_bytes)}")
+    wait = hub.uploads.retry_after(user, size)
+    if wait > 0:
+        return _too_many(
+            wait, f"photo uploads are limited to {_size(config.attachment_day_bytes)} a day per user"
+        )
+    if hub.attachments_bytes + size > config.attachments_max_bytes:
+        return _error(
+            507, f"the hub's attachments are full ({_size(config.attachments_max_bytes)}); ask an admin"
+        )
+    return None
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**20:g} MiB" if count >= 2**20 else f"{count} bytes"
+
+
+async def _read_upload(request: web.Request, limit: int) -> bytes | None:
     """The photo's bytes, or None when it is over the limit; ValueError for a malformed request."""
     if request.content_type.startswith("multipart/"):
         try:
@@ -169,7 +216,7 @@ async def _read_upload(request: web.Request) -> bytes | None:
     chunks, size = [], 0
     while chunk := await read(65536):
         size += len(chunk)
-        if size > MAX_ATTACHMENT_BYTES:
+        if size > limit:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
@@ -203,10 +250,12 @@ async def assessment_report(hub: Hub, request: web.Request) -> web.Response:
     if by not in ("township", "person") or fmt not in ("json", "csv"):
         return _error(400, "by must be township or person, format json or csv")
     try:
-        end = float(query.get("to", hub.incidents.clock()))
-        start = float(query.get("from", end - DEFAULT_ASSESSMENT_DAYS * 86400))
-    except ValueError:
-        return _error(400, "from and to must be Unix seconds")
+        end = number(query, "to", hub.incidents.clock())
+        start = number(query, "from", end - DEFAULT_ASSESSMENT_DAYS * 86400)
+    except BadNumber as exc:
+        return _error(400, f"from and to must be Unix seconds: {exc}")
+    if start > end:
+        return _error(400, "from is after to")
     store = hub.incidents.store
 
     def read() -> tuple[list[Incident], dict[str, list[AuditEntry]]]:

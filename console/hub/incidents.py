@@ -125,10 +125,14 @@ class IncidentService:
                 log.exception("command %s applied but not stored", command.id)
         return ack
 
+    def answered(self, command_id: str) -> Ack | None:
+        """The answer a command id already got (a console resending after a reconnect), if any."""
+        return self._acks.get(command_id) or self._refused.get(command_id)
+
     def apply(self, user: str, role: str, command: Command) -> Ack:
         """Check (role, then expected_version, then transition) and apply a command; a known id returns
         its first answer without applying anything again."""
-        known = self._acks.get(command.id) or self._refused.get(command.id)
+        known = self.answered(command.id)
         if known is not None:
             return known
         if not command.id or len(command.id) > 100:

@@ -68,6 +68,7 @@ class Metrics:
         self.started = time.time()
         self.storage: StorageFigures | None = None  # set by the hub
         self.seq = 0
+        self.snapshots_encoded = 0  # one per sequence number that a console said hello at
 
     def reject(self, reason: str) -> None:
         self.frames_rejected[reason] += 1
@@ -94,6 +95,9 @@ class Metrics:
         )
         lines += _metric("hub_lag_seconds", "gauge", "Data time to publish lag", self.lag_seconds)
         lines += _metric("hub_event_seq", "gauge", "Last event sequence number", self.seq)
+        lines += _metric(
+            "hub_snapshots_encoded_total", "counter", "Snapshots encoded for hellos", self.snapshots_encoded
+        )
         lines += _metric(
             "hub_answers_pending",
             "gauge",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
+import re
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -37,6 +40,42 @@ def _json(data: object, status: int = 200) -> web.Response:
 
 def _error(status: int, message: str) -> web.Response:
     return _json({"error": message}, status)
+
+
+MAX_TIME_S = 1e11  # Unix seconds beyond year 5000 are no time a question can be about
+
+
+_WHOLE = re.compile(r"[+-]?[0-9]{1,18}")
+
+
+class BadNumber(ValueError):
+    """A query parameter that is not a usable number; the message says which and why."""
+
+
+def number(query: Mapping[str, str], name: str, default: float | None = None) -> float:
+    """A finite query parameter of at most MAX_TIME_S in size (``default`` when absent); BadNumber else."""
+    text = query.get(name)
+    if text is None:
+        if default is None:
+            raise BadNumber(f"{name} is required")
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadNumber(f"{name} must be a number, not {text[:40]!r}") from None
+    if not math.isfinite(value) or abs(value) > MAX_TIME_S:
+        raise BadNumber(f"{name} must be a finite number of at most {MAX_TIME_S:.0e}, not {text[:40]!r}")
+    return value
+
+
+def whole(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """An integer query parameter within [low, high] (``default`` when absent); BadNumber else."""
+    text = query.get(name)
+    if text is None:
+        return default
+    if not _WHOLE.fullmatch(text) or not low <= int(text) <= high:
+        raise BadNumber(f"{name} must be a whole number between {low} and {high}, not {text[:40]!r}")
+    return int(text)
 
 
 def session_of(hub: Hub, request: web.Request) -> Session | None:
@@ -101,10 +140,10 @@ async def history(hub: Hub, request: web.Request) -> web.Response:
     if resolution not in RESOLUTIONS:
         return _error(400, f"resolution must be one of {', '.join(RESOLUTIONS)}")
     try:
-        end = float(query.get("end", time.time()))
-        start = float(query.get("start", end - 86400))
-    except ValueError:
-        return _error(400, "start and end must be Unix seconds")
+        end = number(query, "end", time.time())
+        start = number(query, "start", end - 86400)
+    except BadNumber as exc:
+        return _error(400, f"start and end must be Unix seconds: {exc}")
     if start > end:
         return _error(400, "start is after end")
     if resolution == "raw" and end - start > MAX_RAW_SPAN_S:
@@ -128,10 +167,10 @@ async def stations_hourly(hub: Hub, request: web.Request) -> web.Response:
     if not factor:
         return _error(400, "factor is required")
     try:
-        end = float(query.get("end", time.time()))
-        start = float(query.get("start", end - 86400))
-    except ValueError:
-        return _error(400, "start and end must be Unix seconds")
+        end = number(query, "end", time.time())
+        start = number(query, "start", end - 86400)
+    except BadNumber as exc:
+        return _error(400, f"start and end must be Unix seconds: {exc}")
     if not 0 <= end - start <= MAX_HOURLY_SPAN_S:
         return _error(400, "start must be before end, at most 7 days apart")
     loop = asyncio.get_running_loop()
@@ -157,21 +196,17 @@ async def readings_between(hub: Hub, request: web.Request) -> web.Response:
         return _error(401, "missing or wrong token")
     query = request.query
     try:
-        arrived = float(query["arrived_since"]) if "arrived_since" in query else None
-        start, end = (0.0, 0.0) if arrived is not None else (float(query["start"]), float(query["end"]))
-        limit = int(query.get("limit", 20_000))
-        after = None
-        if "after" in query:
-            station, factor, ts = query["after"].rsplit(",", 2)
-            after = (station, factor, float(ts))
-    except (KeyError, ValueError):
+        arrived = number(query, "arrived_since") if "arrived_since" in query else None
+        start, end = (0.0, 0.0) if arrived is not None else (number(query, "start"), number(query, "end"))
+        limit = whole(query, "limit", 20_000, 1, MAX_PAGE)
+        after = _after(query["after"]) if "after" in query else None
+    except BadNumber as exc:
         return _error(
-            400, "start and end (Unix seconds) or arrived_since are required; after is station,factor,ts"
+            400,
+            f"start and end (Unix seconds) or arrived_since are required; after is station,factor,ts: {exc}",
         )
     if start > end or end - start > MAX_RAW_SPAN_S:
         return _error(400, "start must be before end, at most 31 days apart")
-    if not 1 <= limit <= MAX_PAGE:
-        return _error(400, f"limit must be between 1 and {MAX_PAGE}")
     loop = asyncio.get_running_loop()
     if after is None:
         await loop.run_in_executor(None, hub.writer.flush, 30.0)
@@ -182,6 +217,14 @@ async def readings_between(hub: Hub, request: web.Request) -> web.Response:
     last = items[-1] if len(items) == limit else None
     following = [last.station, last.factor, last.ts] if last else None
     return _json({"items": items, "next": following})
+
+
+def _after(text: str) -> tuple[str, str, float]:
+    """``station,factor,ts`` of a page's last reading."""
+    parts = text.rsplit(",", 2)
+    if len(parts) != 3:
+        raise BadNumber(f"after must be station,factor,ts, not {text[:80]!r}")
+    return parts[0], parts[1], number({"ts": parts[2]}, "ts")
 
 
 def _region_body(site: Site) -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from console.hub.incidents import IncidentService
 from console.hub.ingest import HJ212Listener
 from console.hub.logtext import printable
 from console.hub.metrics import Metrics
+from console.hub.quota import DailyBytes, TokenBuckets
 from console.hub.registry import Registry
 from console.hub.responsibility import Responsibility
 from console.hub.rest import add_rest_routes
@@ -70,6 +72,13 @@ class HubConfig:
     escalate_s: float = 5.0  # how often overdue incidents are looked for (wall seconds)
     rules_tick_s: float = 5.0  # how often the alarm rules look at time-based conditions
     attachments_dir: Path | None = None  # where uploaded photos go; None refuses uploads
+    reports_per_hour: float = 60.0  # incident reports a user may make, on average (token bucket)
+    report_burst: int = 20  # ... and at once, after a quiet time
+    attachment_max_bytes: int = 10 * 2**20  # one photo
+    attachment_day_bytes: int = 200 * 2**20  # photos one user may upload in a day (rolling 24 h)
+    attachments_max_bytes: int = 20 * 2**30  # the whole attachments directory
+    login_failures_per_user: int = 5  # failed logins in a row before a user name waits (30 s, doubling)
+    login_failures_per_address: int = 20  # ... and before an address does, whatever the names it tries
     clock: Callable[[], float] = time.time  # incident time (deadlines, escalation, audit); tests move it
 
 
@@ -99,7 +108,8 @@ class Hub:
             max_per_address=config.max_loggers_per_address,
             idle_s=config.logger_idle_s,
         )
-        self.sessions = Sessions(config.users, config.token, Role(config.token_role))
+        failures = (config.login_failures_per_user, config.login_failures_per_address)
+        self.sessions = Sessions(config.users, config.token, Role(config.token_role), login_failures=failures)
         self.responsibility = Responsibility(config.site, registry.stations)
         self.incidents = IncidentService(
             IncidentStore(storage.engine),
@@ -118,6 +128,10 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._runner: web.AppRunner | None = None
+        self._snapshot: tuple[tuple[str, int], bytes] | None = None  # (epoch, seq) and its encoded bytes
+        self.reports = TokenBuckets(config.reports_per_hour, config.report_burst)
+        self.uploads = DailyBytes(config.attachment_day_bytes)  # photo bytes per user
+        self.attachments_bytes = _folder_bytes(config.attachments_dir)
         self.http_port = 0
         self.hj212_port = 0
 
@@ -270,6 +284,10 @@ class Hub:
             self.writer.submit_late(clock, late)
 
     def _broadcast(self, data: bytes) -> None:
+        if self._snapshot is not None and self._snapshot[0][1] != self.events.seq:
+            self._snapshot = (
+                None  # an event moved seq: the old snapshot's bytes go now, not at the next hello
+            )
         for client in list(self.clients):
             if not client.push(data):
                 self.metrics.clients_dropped_slow += 1
@@ -328,7 +346,20 @@ class Hub:
                 log.exception("escalating overdue incidents failed")
 
     def snapshot(self) -> bytes:
-        """The whole live state as one encoded message, consistent with the current seq."""
+        """The whole live state as one encoded message, consistent with the current seq.
+
+        Every hello at one sequence number shares the same bytes: encoding it anew for each (with every
+        open incident) let a burst of hellos hold one copy per console in memory."""
+        key = (self.events.epoch, self.events.seq)
+        if self._snapshot is not None and self._snapshot[0] == key:
+            return self._snapshot[1]
+        self._snapshot = None  # the old bytes go before the new ones are built
+        data = self._encode_snapshot()
+        self._snapshot = (key, data)
+        self.metrics.snapshots_encoded += 1
+        return data
+
+    def _encode_snapshot(self) -> bytes:
         return protocol.encode(
             protocol.Snapshot(
                 epoch=self.events.epoch,
@@ -421,6 +452,13 @@ class Hub:
         if session is None:
             error = "forbidden: the session has expired; log in again"
             return protocol.Ack(id=command.id, ok=False, error=error, target=command.target)
+        if command.action == "report" and self.incidents.answered(command.id) is None:  # resends are free
+            wait = self.reports.take(session.user)
+            if wait > 0:
+                error = (
+                    f"too_many: reports are limited to {self.config.reports_per_hour:g} an hour per user; "
+                )
+                return protocol.Ack(id=command.id, ok=False, error=error + f"retry in {math.ceil(wait)} s")
         try:
             return await self.incidents.run(session.user, session.role, command)
         except Exception:  # a bug in one command must not end the console's connection
@@ -428,9 +466,16 @@ class Hub:
             return protocol.Ack(id=command.id, ok=False, error="internal: the hub could not apply it")
 
 
+def _folder_bytes(folder: Path | None) -> int:
+    """Bytes of the files in a folder (0 when there is none)."""
+    if folder is None or not folder.is_dir():
+        return 0
+    return sum(entry.stat().st_size for entry in folder.iterdir() if entry.is_file())
+
+
 async def _send_error(ws: web.WebSocketResponse, code: str, message: str) -> None:
     with contextlib.suppress(ConnectionError, RuntimeError):
-        await ws.send_bytes(protocol.encode(protocol.Error(code=code, message=message)))
+        await ws.send_str(protocol.encode(protocol.Error(code=code, message=message)).decode())
 
 
 class ClientSession:

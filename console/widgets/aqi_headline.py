@@ -69,7 +69,7 @@ class PollutantTile(QFrame):
         self._name = theme.label(pollutant, "secondary")
         self._iaqi = theme.label("", "small")
         self._chip = LevelChip(size_px=round(scale.small_px * 0.9))
-        self._value = theme.label("")
+        self._value = theme.label("", rich=True)  # the number and its unit, in markup built here
         top = _row(self._name)
         top.addWidget(self._iaqi)
         top.addWidget(self._chip)

@@ -62,9 +62,8 @@ class ActionDialog(QDialog):
         self.setMinimumWidth(theme.current_scale().body_px * 28)
         self.photos: list[Path] = []
         layout = QVBoxLayout(self)
-        head = QLabel(f"{incident.title}")
+        head = theme.label(incident.title, "strong")  # plain text: a title is what someone typed
         head.setWordWrap(True)
-        theme.set_role(head, "role", "strong")
         layout.addWidget(head)
         self.form = QFormLayout()
         layout.addLayout(self.form)
@@ -202,7 +201,7 @@ def add_footer(
     """The foot of a command dialog: the line that says what is wrong, then OK (named for the action) and
     Cancel. OK shows ``problem()`` while the input is incomplete; once it is "", it calls ``submit`` and
     closes the dialog."""
-    error = QLabel("")
+    error = theme.label("")  # the problems may quote what was typed
     error.setWordWrap(True)
     theme.set_role(error, "state", "alert")
     layout.addWidget(error)
@@ -330,7 +329,7 @@ class PhotoDialog(QDialog):
         self.shown = 0
         for attachment_id, data in photos:
             image = QPixmap()
-            label = QLabel()
+            label = theme.label("")
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             if image.loadFromData(data):
                 label.setPixmap(image.scaled(640, 480, Qt.AspectRatioMode.KeepAspectRatio,
@@ -338,5 +337,5 @@ class PhotoDialog(QDialog):
                 self.shown += 1
             else:
                 label.setText(self.tr("{0}: not an image").format(attachment_id))
-            label.setToolTip(attachment_id)
+            label.setToolTip(theme.plain_tip(attachment_id))
             row.addWidget(label)

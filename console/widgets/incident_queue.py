@@ -170,7 +170,7 @@ class IncidentTableModel(QAbstractTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self.cell(index.row(), "title")[0] if key == "title" else None
+            return theme.plain_tip(self.cell(index.row(), "title")[0]) if key == "title" else None
         if role == Qt.ItemDataRole.UserRole:
             return item.incident.id
         return None

@@ -39,7 +39,7 @@ class StatusBanner(QFrame):
         self._title = theme.ElidedLabel(title, "strong")
         self._link = theme.WrappedLabel("", "figure")  # a long reason wraps: the banner never widens a screen
         self._link.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._clock = theme.label("", "figure")
+        self._clock = theme.label("", "figure", rich=True)  # the date smaller than the time
         self._clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._fill = theme.label("", "figure")
         self._fill.hide()

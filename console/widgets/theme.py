@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 from dataclasses import dataclass, replace
@@ -203,14 +204,25 @@ def set_role(widget: QWidget, name: str, value: str) -> None:
     widget.style().polish(widget)
 
 
-def label(text: str, role: str = "body") -> QLabel:
+def label(text: str, role: str = "body", *, rich: bool = False) -> QLabel:
     """A QLabel with a style role: body, strong, secondary, small, compact(_strong), figure, title, headline.
 
     small is secondary text at the minimum size; compact is primary text at that size (dense tables).
+    The text is plain (what operators and the network send is shown as typed, never as markup) unless
+    ``rich``: markup the console itself builds.
     """
     widget = QLabel(text)
+    widget.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
     set_role(widget, "role", role)
     return widget
+
+
+def plain_tip(text: str) -> str:
+    """A tooltip that shows ``text`` as typed: Qt guesses whether a tooltip is markup, so the text goes
+    escaped inside markup of its own (an empty text stays empty: no tooltip)."""
+    if not text:
+        return ""
+    return "<span>" + html.escape(text).replace("\n", "<br>") + "</span>"
 
 
 class ElidedLabel(QLabel):
@@ -222,6 +234,7 @@ class ElidedLabel(QLabel):
     def __init__(self, text: str = "", role: str = "body") -> None:
         super().__init__()
         self._full = text
+        self.setTextFormat(Qt.TextFormat.PlainText)
         set_role(self, "role", role)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.set_full_text(text)
@@ -229,7 +242,7 @@ class ElidedLabel(QLabel):
     def set_full_text(self, text: str) -> None:
         """Set the text (elided to the label's width)."""
         self._full = text
-        self.setToolTip(text)
+        self.setToolTip(plain_tip(text))
         self._elide()
 
     def full_text(self) -> str:
@@ -283,7 +296,7 @@ class ElidedButton(QPushButton):
     def set_full_text(self, text: str, keep: str = "") -> None:
         """Words (elided when narrow) and a part that always shows whole after them."""
         self._words, self._keep = text, keep
-        self.setToolTip(self.full_text())
+        self.setToolTip(plain_tip(self.full_text()))
         self._elide()
 
     def full_text(self) -> str:
@@ -325,6 +338,7 @@ class WrappedLabel(QLabel):
 
     def __init__(self, text: str = "", role: str = "body") -> None:
         super().__init__(text)
+        self.setTextFormat(Qt.TextFormat.PlainText)
         set_role(self, "role", role)
         self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)

@@ -28,9 +28,7 @@ TOKEN = "secret-token"
 PW = "123456"
 # One user per role (password "pw-<role>"); a cheap hash keeps hub start-up fast in tests.
 USERS = {
-    role.value: User(
-        role.value, role, hash_password(f"pw-{role.value}", iterations=1000), f"{role.value} user"
-    )
+    role.value: User(role.value, role, hash_password(f"pw-{role.value}", n=2**4), f"{role.value} user")
     for role in Role
 }
 

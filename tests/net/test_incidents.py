@@ -130,7 +130,8 @@ ACTION_SETUP = {
 
 
 async def test_every_role_and_action_is_enforced_by_the_hub(tmp_path) -> None:
-    async with running_hub(tmp_path, stations=STATIONS) as hub:
+    # the admin's driver sets up some sixty incidents in a row: more than the reports a user may burst
+    async with running_hub(tmp_path, stations=STATIONS, report_burst=1000) as hub:
         driver = Driver(await user_console(hub, "admin"))
         consoles = {role: await user_console(hub, role.value) for role in Role}
         for role, console in consoles.items():
@@ -558,7 +559,7 @@ async def test_a_stuck_logger_raises_one_incident_through_the_rules(tmp_path) ->
 
 async def test_users_file_login_and_the_shared_token_role(tmp_path) -> None:
     path = tmp_path / "users.toml"
-    hashed = auth.hash_password("s3cret", iterations=1000)
+    hashed = auth.hash_password("s3cret", n=2**4)
     path.write_text(
         f'[[users]]\nname = "zhang"\ndisplay = "张伟"\nrole = "coordinator"\npassword = "{hashed}"\n',
         encoding="utf-8",
@@ -591,8 +592,6 @@ async def test_users_file_login_and_the_shared_token_role(tmp_path) -> None:
     (tmp_path / "bad.toml").write_text('[[users]]\nname = "x"\nrole = "boss"\npassword = "plain"\n')
     with pytest.raises(ValueError, match=r"bad\.toml"):
         auth.load_users(tmp_path / "bad.toml")
-    demo = auth.Sessions(auth.demo_users("tok"), "tok")
-    assert demo.check_password("admin", "tok").role == "admin" and demo.check_password("admin", "x") is None
 
 
 async def test_a_resuming_console_gets_the_incident_events_it_missed(tmp_path) -> None:

@@ -86,8 +86,9 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
         await until(lambda: console.session.commands.pending() == [], 30, "every command acknowledged")
 
         # the leader, at a second console on the same hub, assesses it
+        password = console.hub.demo_password("leader")  # made by the embedded hub at its first start
         leader = ConsoleApp(Settings(data_dir=tmp_path / "leader", hub_url=console.hub.url, lang="en",
-                                     user="leader", password=console.hub.token, dispatch=True))  # fmt: skip
+                                     user="leader", password=password, dispatch=True))  # fmt: skip
         led = asyncio.ensure_future(leader.run())
         await until(lambda: leader.incidents.role == "leader", 60, "the leader's role")
         leader_book = leader.session.book
