@@ -15,8 +15,9 @@ import pytest
 from console.core import protocol
 from console.core.models import StationKind
 from console.hub import auth
-from console.hub.__main__ import build_config, parse_args
+from console.hub.__main__ import build_config, load_users, parse_args
 from console.hub.quota import DailyBytes, FailureThrottle, TokenBuckets
+from console.hub.site import Site
 from tests.net.hubkit import TOKEN, Console, running_hub, station
 from tests.net.test_incidents import PNG, report, rest, user_console
 
@@ -232,17 +233,17 @@ def test_new_hashes_are_scrypt_and_old_pbkdf2_hashes_still_verify(tmp_path, caps
 async def test_demo_users_get_their_own_passwords_and_the_token_is_none_of_them(tmp_path, capsys) -> None:
     data = tmp_path / "hub"
     args = parse_args(["--simulate", "--data-dir", str(data), "--token", TOKEN])
-    config = build_config(args)
+    users = load_users(args)
     printed = capsys.readouterr().err
     passwords = auth.read_demo_passwords(data)
     assert set(passwords) == set(auth.DEMO_USERS) and len(set(passwords.values())) == len(passwords)
     assert all(f"{name} {pw}" in printed for name, pw in passwords.items())
     assert stat.S_IMODE(os.stat(data / auth.DEMO_PASSWORDS_FILE).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(data / auth.DEMO_USERS_FILE).st_mode) == 0o600
-    assert all(u.password.startswith("scrypt$") for u in config.users.values())
-    again = build_config(args)  # a second start keeps them and prints nothing
-    assert capsys.readouterr().err == "" and again.users == config.users
-    async with running_hub(tmp_path, stations=STATIONS, users=config.users) as hub:
+    assert all(u.password.startswith("scrypt$") for u in users.values())
+    again = load_users(args)  # a second start keeps them and prints nothing
+    assert capsys.readouterr().err == "" and again == users
+    async with running_hub(tmp_path, stations=STATIONS, users=users) as hub:
         assert (await login_answer(hub, "admin", TOKEN))[0] == 401
         status, body, _ = await login_answer(hub, "admin", passwords["admin"])
         assert status == 200 and body["role"] == "admin"
@@ -309,6 +310,6 @@ async def test_errors_before_hello_are_json_text_frames(tmp_path, first: bytes, 
 def test_the_hub_options_set_the_limits(tmp_path) -> None:
     args = parse_args(["--data-dir", str(tmp_path), "--reports-per-hour", "5", "--upload-max-mib", "2",
                        "--upload-day-mib", "50", "--attachments-max-gib", "1"])  # fmt: skip
-    config = build_config(args)
+    config = build_config(args, Site())
     assert config.reports_per_hour == 5 and config.attachment_max_bytes == 2 * 2**20
     assert (config.attachment_day_bytes, config.attachments_max_bytes) == (50 * 2**20, 2**30)
