@@ -8,8 +8,8 @@ import msgspec
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 
-from console.core.commands import CommandCenter
 from console.core import protocol
+from console.core.commands import CommandCenter
 from console.core.incident_book import IncidentBook
 from console.core.incidents import Action, Incident, IncidentState, Severity, Source
 from console.core.models import Reading, Station, StationKind, StationStatus
