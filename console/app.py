@@ -88,9 +88,12 @@ class ConsoleApp:
         self.views["map"].banner.set_title(self.settings.title)
         settings = self.settings
         self.map_loader = MapLoader(
-            map_view, self.vm, font_px=settings.scale.small_px, tile_url=settings.tile_url or None,
+            map_view,
+            self.vm,
+            font_px=settings.scale.small_px,
+            tile_url=settings.tile_url or None,
             tiles_gcj02=not settings.tiles_wgs84,
-        )  # fmt: skip
+        )
         qsettings = QSettings(str(self.settings.data_dir / "console.ini"), QSettings.Format.IniFormat)
         self.windows = WallWindows(self.views, self.settings.layout(), qsettings)
         self.windows.arrange()

@@ -1,4 +1,4 @@
-"""The wall's view-model: coalesces store change sets and emits narrow signals at most ~10 times a second."""
+"""The wall's view-model: coalesces store change sets and emits narrow signals at most 20 times a second."""
 
 from __future__ import annotations
 
