@@ -63,7 +63,7 @@ class ConsoleApp:
             log.info("start-up: link to %s", self.settings.hub_url)
             self._connect()
             self._spawn(self._load_region())
-            self._spawn(self.desk.load_roster(self.session.api))
+            self._spawn(self.incidents.load_roster())
             if self.settings.snapshot_dir:
                 self._spawn(self._snapshot())
             await self._done.wait()
@@ -86,7 +86,14 @@ class ConsoleApp:
             "action": ActionView(self.vm, self.incidents),
         }
         self.views["map"].banner.set_title(self.settings.title)
-        self.map_loader = MapLoader(map_view, self.session.store, self.settings)
+        settings = self.settings
+        self.map_loader = MapLoader(
+            map_view,
+            self.vm,
+            font_px=settings.scale.small_px,
+            tile_url=settings.tile_url or None,
+            tiles_gcj02=not settings.tiles_wgs84,
+        )
         qsettings = QSettings(str(self.settings.data_dir / "console.ini"), QSettings.Format.IniFormat)
         self.windows = WallWindows(self.views, self.settings.layout(), qsettings)
         self.windows.arrange()
@@ -136,7 +143,7 @@ class ConsoleApp:
         vm.commands = session.commands
         vm.fetch_trail, vm.upload = api.incident, api.upload_attachment
         vm.fetch_assessment, vm.fetch_assessment_csv = api.assessment, api.assessment_csv
-        vm.fetch_attachment = api.attachment
+        vm.fetch_attachment, vm.fetch_roster = api.attachment, api.roster
         session.watch_station(self.vm.selected)  # a station chosen from the cached picture
 
     async def _load_region(self) -> None:

@@ -45,7 +45,7 @@ class EmbeddedHub:
 
     def demo_password(self, user: str) -> str:
         """The password the child hub made for one of its demo users at its first start ("" if none)."""
-        from console.hub.auth import read_demo_passwords
+        from console.core.demo_passwords import read_demo_passwords
 
         return read_demo_passwords(self.data_dir).get(user, "")
 

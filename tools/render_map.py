@@ -19,11 +19,12 @@ from PySide6.QtWidgets import QApplication
 
 from console.core import aqi, standards
 from console.core.factors import FACTORS, unit_of
+from console.core.grading import MarkerState
 from console.core.models import FAULT_FLAGS, INVALID_FLAGS
 from console.sim.citymodel import CityModel
 from console.sim.network import StationSpec, build_network
 from console.sim.regions import PRESETS, boundary_geojson
-from console.widgets.map_view import MapView, MarkerState
+from console.widgets.map_view import MapView
 
 ROOT = Path(__file__).resolve().parents[1]
 START = 1_700_000_000.0  # 2023-11-14 22:13 UTC: any fixed time keeps the picture reproducible

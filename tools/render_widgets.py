@@ -239,7 +239,8 @@ def health_widget(day: Day) -> QWidget:
 
 
 def events_widget(day: Day) -> QWidget:
-    from console.widgets.event_list import EventList, EventRow
+    from console.core.event_log import EventRow
+    from console.widgets.event_list import EventList
 
     worst = max(day.air, key=lambda k: day.hour_mean([k], "a34004", last_hour()) or 0)
     name, pm = day.specs[worst].station.name, day.hour_mean([worst], "a34004", last_hour())

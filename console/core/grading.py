@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+import msgspec
+
 from console.core import aqi, standards
 from console.core.models import INVALID_FLAGS, Station, StationKind, StationStatus
 
@@ -44,6 +46,22 @@ class Look:
     label: str = ""
     level: int | None = None  # AQI level 1–6 or water grade 1–6
     reason: str = ""  # machine-readable cause of an alarm (e.g. "a21026>10")
+
+
+class MarkerState(msgspec.Struct, array_like=True, frozen=True):
+    """What one station marker on the map shows (a Look with its station and tooltip); travels to the map
+    page as a compact JSON array.
+
+    `color` is the '#rrggbb' fill, `state` one of ok, alarm, awaiting, offline, stale, fault, invalid;
+    `label` a short value beside standard stations ('75', 'Ⅲ'); `tooltip` lines of plain text (never HTML).
+    """
+
+    id: str
+    kind: str
+    color: str
+    state: str
+    label: str = ""
+    tooltip: list[str] = msgspec.field(default_factory=list)
 
 
 def rgb_hex(rgb: tuple[int, int, int]) -> str:

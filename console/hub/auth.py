@@ -31,6 +31,7 @@ from pathlib import Path
 
 import msgspec
 
+from console.core.demo_passwords import DEMO_PASSWORDS_FILE
 from console.core.incidents import Role
 from console.hub.quota import FailureThrottle
 
@@ -45,7 +46,6 @@ DEMO_USERS = {
     "admin": ("管理员", Role.ADMIN),
 }
 DEMO_USERS_FILE = "demo-users.toml"  # the demo users' hashes, in the data directory
-DEMO_PASSWORDS_FILE = "demo-passwords.txt"  # their passwords, readable by the owner only
 SHARED_TOKEN_USER = "console"  # the actor named in the audit trail for the shared token
 HASH_SCHEMES = ("scrypt$", "pbkdf2_sha256$")
 
@@ -155,16 +155,6 @@ def demo_users(data_dir: Path, announce: Callable[[str], None] = _to_stderr) -> 
     for line in lines:
         announce("  " + line)
     return users
-
-
-def read_demo_passwords(data_dir: Path) -> dict[str, str]:
-    """The demo users' passwords from a data directory (empty when there are none)."""
-    try:
-        text = (data_dir / DEMO_PASSWORDS_FILE).read_text(encoding="utf-8")
-    except OSError:
-        return {}
-    pairs = (line.split(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
-    return {name: password for name, password in pairs}
 
 
 def _write_private(path: Path, text: str) -> None:

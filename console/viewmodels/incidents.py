@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.core.commands import CommandCenter, PendingCommand
+from console.core.hubapi import HubApiError
 from console.core.incident_book import BookChange, IncidentBook, IncidentFilter, SortKey, sla_of
 from console.core.incidents import (
     Action,
@@ -29,7 +30,7 @@ from console.core.incidents import (
     available,
 )
 from console.core.outbox import OutboxEntry
-from console.widgets.incident_words import incident_title
+from console.core.reasons import Why
 
 log = logging.getLogger(__name__)
 TICK_MS = 100  # the queue redraws at most ten times a second, however fast events come
@@ -64,7 +65,11 @@ class IncidentDetailData:
 
 @dataclass(frozen=True)
 class IncidentMarker:
-    """An incident on the map: position (WGS-84), severity, deadline standing and halo size."""
+    """An incident on the map: position (WGS-84), severity, deadline standing and halo size.
+
+    ``title`` is the incident's own; with ``rule`` and ``why`` a view words it in the operator's language
+    (incident_title) before the map shows it.
+    """
 
     id: str
     lon: float
@@ -74,12 +79,15 @@ class IncidentMarker:
     used: float  # fraction of the allowed time gone (0 without a deadline)
     title: str
     pulsing: bool
+    rule: str = ""
+    why: Why | None = None
 
 
 Uploader = Callable[[str, Path], Awaitable[str]]
 TrailFetcher = Callable[[str], Awaitable[tuple[Incident, list[AuditEntry]]]]
 AssessmentFetcher = Callable[[str], Awaitable[list[dict[str, Any]]]]
 CsvFetcher = Callable[[str], Awaitable[bytes]]
+RosterFetcher = Callable[[], Awaitable[list[dict[str, str]]]]
 
 
 class IncidentViewModel(QObject):
@@ -98,6 +106,9 @@ class IncidentViewModel(QObject):
         assessment_changed(str, list): rows of 考核 by "township" or "person".
         busy_changed(bool): a request to the hub (upload, assessment) is running.
         photos_fetched(list): (attachment id, bytes) of the photos asked for with ``show_photos``.
+        roster_changed(list): names of the people an incident can be assigned to (``load_roster``).
+
+    ``now()`` is the console's clock, the one the incident book judges deadlines by.
     """
 
     rows_changed = Signal(list)
@@ -112,6 +123,7 @@ class IncidentViewModel(QObject):
     assessment_changed = Signal(str, list)
     busy_changed = Signal(bool)
     photos_fetched = Signal(list)
+    roster_changed = Signal(list)
 
     def __init__(
         self,
@@ -135,6 +147,8 @@ class IncidentViewModel(QObject):
         self.fetch_assessment: AssessmentFetcher | None = None
         self.fetch_assessment_csv: CsvFetcher | None = None
         self.fetch_attachment: Callable[[str], Awaitable[bytes]] | None = None
+        self.fetch_roster: RosterFetcher | None = None
+        self.roster: list[str] = []
         self._pending = BookChange()
         self._dirty = False
         self._tasks: set[asyncio.Future] = set()
@@ -154,6 +168,10 @@ class IncidentViewModel(QObject):
             self._pending.merge(change)
             if self.commands is not None and change.incidents:
                 self.commands.on_incidents_changed()
+
+    def now(self) -> float:
+        """The console's time (Unix seconds) that deadlines and ages are judged by."""
+        return self.book.clock()
 
     def on_commands_changed(self) -> None:
         """The command centre's pending list or problems changed."""
@@ -336,8 +354,10 @@ class IncidentViewModel(QObject):
                     int(i.severity),
                     sla.lateness.value,
                     round(used, 3),
-                    incident_title(i.title, i.rule, i.why),
+                    i.title,
                     i.id in self._pulsing,
+                    i.rule,
+                    i.why,
                 )
             )
         return out
@@ -402,6 +422,18 @@ class IncidentViewModel(QObject):
         change = BookChange(incidents={incident.id} if self.book.put(incident) else set())
         change.merge(self.book.set_audit(incident_id, trail))
         self.on_changes(change)
+
+    async def load_roster(self) -> None:
+        """The people an incident can be assigned to, from the hub's responsibility roster."""
+        if self.fetch_roster is None:
+            return
+        try:
+            people = await self.fetch_roster()
+        except HubApiError as exc:
+            log.warning("responsibility roster not available: %s", exc)
+            return
+        self.roster = [p["name"] for p in people if p.get("name")]
+        self.roster_changed.emit(list(self.roster))
 
     async def _fetch_assessment(self, by: str) -> None:
         fetch = self.fetch_assessment

@@ -1,4 +1,4 @@
-"""The wall's view-model: coalesces store change sets and emits narrow signals at most ~10 times a second."""
+"""The wall's view-model: coalesces store change sets and emits narrow signals at most 20 times a second."""
 
 from __future__ import annotations
 
@@ -12,13 +12,12 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.core import summary
 from console.core.clock import LIVE_CLOCK, Clock
+from console.core.event_log import EventRow
 from console.core.factors import FACTORS, unit_of
-from console.core.grading import Look, station_look
+from console.core.grading import Look, MarkerState, station_look
 from console.core.link import LinkStatus
 from console.core.models import Station, StationKind, StationStatus
 from console.core.store import ChangeSet, Series, Store
-from console.widgets.event_list import EventRow
-from console.widgets.map_view import MarkerState
 
 TICK_MS = 50  # redraw at most twenty times a second, whatever the network rate
 CITY_EVERY_S = 1.0  # city-level figures (AQI, ranking, health, wind) at most once a second
@@ -123,6 +122,18 @@ class WallViewModel(QObject):
     def now(self) -> float:
         """The console's time (Unix seconds): live, the wall clock; in playback, the replayed one."""
         return self.clock.now()
+
+    def data_time(self) -> float:
+        """The newest data time applied (Unix seconds; 0 before any data)."""
+        return self.store.data_time
+
+    def stations(self) -> list[Station]:
+        """Every known station (the map is built for them)."""
+        return list(self.store.stations.values())
+
+    def station(self, station_id: str) -> Station | None:
+        """A station by id, or None if unknown."""
+        return self.store.stations.get(station_id)
 
     def set_township_names(self, names: dict[str, str]) -> None:
         self.township_names = dict(names)

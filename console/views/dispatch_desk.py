@@ -3,17 +3,13 @@ responsibility roster and township names it offers."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
-from console.core.hubapi import HubApi, HubApiError
 from console.viewmodels.incidents import IncidentViewModel
 from console.views.dispatch import DispatchWindow
-
-log = logging.getLogger(__name__)
 
 
 class DispatchDesk:
@@ -22,7 +18,7 @@ class DispatchDesk:
     def __init__(self, incidents: IncidentViewModel) -> None:
         self.incidents = incidents
         self.window: DispatchWindow | None = None
-        self.roster: list[str] = []
+        incidents.roster_changed.connect(self._on_roster)
 
     def add_shortcuts(self, windows: Iterable[QWidget]) -> None:
         """Ctrl+D on every wall window toggles the desk."""
@@ -34,7 +30,7 @@ class DispatchDesk:
         if self.window is None:
             self.window = DispatchWindow(self.incidents)
             self.window.set_townships(self.incidents.township_names)
-            self.window.detail.set_roster(self.roster)
+            self.window.detail.set_roster(self.incidents.roster)
         window = self.window
         window.setVisible(not window.isVisible())
         if window.isVisible():
@@ -46,16 +42,9 @@ class DispatchDesk:
         if self.window is not None:
             self.window.set_townships(self.incidents.township_names)
 
-    async def load_roster(self, api: HubApi) -> None:
-        """The people an incident can be assigned to, from the hub's responsibility roster."""
-        try:
-            people = await api.roster()
-        except HubApiError as exc:
-            log.warning("responsibility roster not available: %s", exc)
-            return
-        self.roster = [p["name"] for p in people if p.get("name")]
+    def _on_roster(self, names: list[str]) -> None:
         if self.window is not None:
-            self.window.detail.set_roster(self.roster)
+            self.window.detail.set_roster(names)
 
     def close(self) -> None:
         if self.window is not None:

@@ -6,36 +6,42 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from console.core.store import Store
-from console.settings import Settings
+from console.viewmodels.wall import WallViewModel
 from console.widgets.incident_words import incident_map_labels
 from console.widgets.map_view import MapView
 from console.widgets.theme import category_word
 
 
 class MapLoader:
-    """Builds the map page for the region's boundary and the store's stations (never for the same set twice);
-    live changes then go to the page as batches."""
+    """Builds the map page for the region's boundary and the wall's stations (never for the same set twice);
+    live changes then go to the page as batches.
 
-    def __init__(self, map_view: MapView, store: Store, settings: Settings) -> None:
-        self.map_view, self.store, self.settings = map_view, store, settings
+    ``font_px`` is the labels' size; ``tile_url`` an intranet basemap (None: none), ``tiles_gcj02`` whether
+    its tiles are in GCJ-02 (Chinese basemaps) rather than WGS-84.
+    """
+
+    def __init__(
+        self, map_view: MapView, vm: WallViewModel, *, font_px: int, tile_url: str | None, tiles_gcj02: bool
+    ) -> None:
+        self.map_view, self.vm = map_view, vm
+        self.font_px, self.tile_url, self.tiles_gcj02 = font_px, tile_url, tiles_gcj02
         self._loaded_for: frozenset[str] = frozenset()
 
     def maybe_load(self, region: dict[str, Any] | None) -> bool:
         """Load the page unless the region is unknown, there are no stations, or this set is shown; True
         when it loads."""
-        stations = frozenset(self.store.stations)
-        if region is None or not stations or stations == self._loaded_for:
+        stations = self.vm.stations()
+        ids = frozenset(s.id for s in stations)
+        if region is None or not ids or ids == self._loaded_for:
             return False
-        self._loaded_for = stations
-        settings = self.settings
+        self._loaded_for = ids
         self.map_view.load_map(
             region["boundary"],
-            list(self.store.stations.values()),
-            font_px=settings.scale.small_px,
+            stations,
+            font_px=self.font_px,
             labels=map_labels(),
-            tile_url=settings.tile_url or None,
-            tiles_gcj02=not settings.tiles_wgs84,
+            tile_url=self.tile_url,
+            tiles_gcj02=self.tiles_gcj02,
         )
         return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections.abc import Callable
@@ -19,15 +20,17 @@ from PySide6.QtWidgets import (
 )
 
 from console.core import summary
+from console.core.event_log import EventRow
 from console.core.link import LinkState, LinkStatus
 from console.core.models import INVALID_FLAGS, StationKind
-from console.viewmodels.incidents import IncidentViewModel
+from console.viewmodels.incidents import IncidentMarker, IncidentViewModel
 from console.viewmodels.wall import Spread, WallViewModel
 from console.views.dispatch import bind_queue
 from console.widgets import network_health, theme
 from console.widgets.aqi_headline import AqiHeadline
-from console.widgets.event_list import EventList, EventRow
+from console.widgets.event_list import EventList
 from console.widgets.incident_queue import AlarmSound, IncidentQueue, StageCounts
+from console.widgets.incident_words import incident_title
 from console.widgets.map_view import MapView
 from console.widgets.network_health import NetworkHealth
 from console.widgets.panel import Panel
@@ -146,7 +149,7 @@ class MapScreenView(QWidget):
         self._refit.timeout.connect(self.map.fit_district)
         self.wind_panel: Panel | None = None
         if incidents is not None:  # incidents with deadline halos; picking one centres the map on it
-            incidents.markers_changed.connect(self.map.set_incidents)
+            incidents.markers_changed.connect(self._on_incident_markers)
             incidents.selection_changed.connect(self.map.focus_incident)
             self.map.incident_clicked.connect(incidents.select)
             # the right screen's room goes to incidents: the wind sits over the map's top-left corner,
@@ -190,6 +193,12 @@ class MapScreenView(QWidget):
     def _on_wind(self, wind: tuple[float, float, float] | None) -> None:
         if self.wind_panel is not None:
             show_wind(self.wind, self.wind_panel, wind)
+
+    def _on_incident_markers(self, markers: list[IncidentMarker]) -> None:
+        """The map names an incident as the queue does: the rule's words in the operator's language."""
+        self.map.set_incidents(
+            [dataclasses.replace(m, title=incident_title(m.title, m.rule, m.why)) for m in markers]
+        )
 
     def _on_link(self, status: LinkStatus) -> None:
         """Live; reconnecting for the first attempts; after that offline, showing how old the data are."""
@@ -265,7 +274,7 @@ class ActionView(QWidget):
         self.setObjectName("action")
         self.vm = vm
         self.incidents_vm = incidents
-        self.board = IncidentBoard(incidents.book.clock if incidents is not None else vm.now)
+        self.board = IncidentBoard(incidents.now if incidents is not None else vm.now)
         self.incidents_panel = _panel(self.tr("Incidents"), self.board, shrink=True, now=vm.now)
         self.events = EventList(now=vm.now)
         # beside the incidents the trends get one row of tall plots: two rows would each be too flat to read
@@ -339,14 +348,14 @@ class ActionView(QWidget):
 
     def _on_incident_counts(self, _counts: dict[object, int]) -> None:
         if self.incidents_vm is not None:
-            self.incidents_panel.set_data_time(self.incidents_vm.book.clock())
+            self.incidents_panel.set_data_time(self.incidents_vm.now())
 
     def _on_events(self, rows: list[EventRow]) -> None:
         self.events.set_events(rows)
-        self.events_panel.set_data_time(self.vm.store.data_time or None)
+        self.events_panel.set_data_time(self.vm.data_time() or None)
 
     def _on_station_series(self, station_id: str) -> None:
-        station = self.vm.store.stations.get(station_id)
+        station = self.vm.station(station_id)
         if station is None:
             return
         if station_id != self._shown_station:
@@ -384,7 +393,7 @@ class ActionView(QWidget):
         self.city.set_limit(self.tr("GB 3095 II 24 h"), 75.0)
         end = times[-1] + 3600
         self.city.setXRange(end - DAY_S, end, padding=0)
-        self.city_panel.set_data_time(min(end, self.vm.store.data_time or end))  # never a time to come
+        self.city_panel.set_data_time(min(end, self.vm.data_time() or end))  # never a time to come
 
     def _on_wind(self, wind: tuple[float, float, float] | None) -> None:
         show_wind(self.wind, self.wind_panel, wind)

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import NamedTuple
 
 from PySide6.QtCore import QCoreApplication, QSize, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
+from console.core.event_log import SEVERITIES, EventRow
 from console.widgets import theme
-
-SEVERITIES = ("info", "warning", "critical")
-
-
-class EventRow(NamedTuple):
-    """One event: data time (Unix seconds), severity ('info', 'warning', 'critical') and its text."""
-
-    ts: float
-    severity: str
-    text: str
 
 
 def severity_mark(severity: str) -> tuple[str, str, str]:

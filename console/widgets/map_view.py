@@ -39,6 +39,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from console.core.geo import gcj02_to_wgs84, wgs84_to_gcj02
+from console.core.grading import MarkerState
 from console.core.models import Station
 from console.widgets.map_build import BuildJob
 
@@ -48,21 +49,6 @@ _ROOT = Path(__file__).resolve().parents[2]  # the package root, for the page-bu
 FLUSH_INTERVAL_MS = 40  # at most ~25 batches a second reach the page (callers usually coalesce already)
 _REMOTE_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
-
-
-class MarkerState(msgspec.Struct, array_like=True, frozen=True):
-    """What one station marker shows; travels to the page as a compact JSON array.
-
-    `color` is the '#rrggbb' fill, `state` one of ok, alarm, awaiting, offline, stale, fault, invalid;
-    `label` a short value beside standard stations ('75', 'Ⅲ'); `tooltip` lines of plain text (never HTML).
-    """
-
-    id: str
-    kind: str
-    color: str
-    state: str
-    label: str = ""
-    tooltip: list[str] = msgspec.field(default_factory=list)
 
 
 class _TileOrigin(NamedTuple):

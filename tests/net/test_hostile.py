@@ -13,6 +13,7 @@ import msgspec
 import pytest
 
 from console.core import protocol
+from console.core.demo_passwords import DEMO_PASSWORDS_FILE, read_demo_passwords
 from console.core.models import StationKind
 from console.hub import auth
 from console.hub.__main__ import build_config, load_users, parse_args
@@ -235,10 +236,10 @@ async def test_demo_users_get_their_own_passwords_and_the_token_is_none_of_them(
     args = parse_args(["--simulate", "--data-dir", str(data), "--token", TOKEN])
     users = load_users(args)
     printed = capsys.readouterr().err
-    passwords = auth.read_demo_passwords(data)
+    passwords = read_demo_passwords(data)
     assert set(passwords) == set(auth.DEMO_USERS) and len(set(passwords.values())) == len(passwords)
     assert all(f"{name} {pw}" in printed for name, pw in passwords.items())
-    assert stat.S_IMODE(os.stat(data / auth.DEMO_PASSWORDS_FILE).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(data / DEMO_PASSWORDS_FILE).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(data / auth.DEMO_USERS_FILE).st_mode) == 0o600
     assert all(u.password.startswith("scrypt$") for u in users.values())
     again = load_users(args)  # a second start keeps them and prints nothing

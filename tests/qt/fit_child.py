@@ -25,6 +25,7 @@ from PySide6.QtGui import QFontInfo, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from console.core import summary
+from console.core.event_log import EventRow
 from console.core.incident_book import IncidentBook
 from console.core.incidents import AuditEntry, Incident, IncidentState, Level, Severity, Source
 from console.core.link import LinkState, LinkStatus
@@ -38,7 +39,6 @@ from console.views.layout import default_layout
 from console.views.screens import ActionView, MapScreenView, SituationView
 from console.views.window import WallWindows
 from console.widgets import theme
-from console.widgets.event_list import EventRow
 from console.widgets.map_view import MapView
 
 NOW = 1_763_728_212.0  # 2025-11-21 20:30:12 local

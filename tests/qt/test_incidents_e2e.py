@@ -67,9 +67,16 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
         window.queue.incident_selected.emit(incident_id)  # as a click on its row does
         await until(lambda: window.detail.detail and window.detail.detail.incident.id == incident_id)
 
-        await act(
-            console, incident_id, Action.DISPATCH, lambda d: d.assignee.setCurrentText("网格员 测试-01")
-        )
+        # the hub's responsibility roster reaches the open desk: dispatching offers its people
+        await until(lambda: window.detail.roster, 30, "the responsibility roster at the desk")
+        roster = window.detail.roster
+        assert roster == console.incidents.roster
+
+        def dispatch(dialog) -> None:
+            assert dialog.assignee.findText(roster[0]) >= 0
+            dialog.assignee.setCurrentText("网格员 测试-01")
+
+        await act(console, incident_id, Action.DISPATCH, dispatch)
         assert book.get(incident_id).assignee == "网格员 测试-01"
         await act(
             console, incident_id, Action.HANDLE, lambda d: d.comment.setPlainText("到场核查，已责令整改")

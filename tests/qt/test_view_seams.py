@@ -14,6 +14,7 @@ from console.core.incident_book import IncidentBook
 from console.core.incidents import Action, Incident, IncidentState, Severity, Source
 from console.core.models import Reading, Station, StationKind, StationStatus
 from console.core.outbox import Outbox
+from console.core.reasons import Why
 from console.core.store import Store
 from console.sim.network import build_network
 from console.sim.regions import PRESETS, boundary_geojson
@@ -21,6 +22,7 @@ from console.viewmodels.incidents import IncidentViewModel
 from console.viewmodels.wall import WallViewModel
 from console.views.dispatch import DispatchWindow
 from console.views.screens import ActionView, MapScreenView, SituationView
+from console.widgets.incident_words import incident_title
 from console.widgets.map_view import MapView
 from console.widgets.trend_plot import AIR_STATION_FACTORS
 
@@ -117,6 +119,34 @@ def test_the_map_view_selects_a_clicked_station_and_shows_fresh_values_on_hover(
         qtbot.waitUntil(lambda: "细颗粒物 123 µg/m³" in (_evaluate(qtbot, map_view, tooltip) or ""))
         shown = _evaluate(qtbot, map_view, tooltip)
         assert first.name in shown and "Township" in shown and "细颗粒物 80 µg/m³" not in shown
+    finally:
+        _dispose(map_view)
+
+
+def test_the_map_view_names_incidents_as_the_queue_does(qtbot, tmp_path, stations) -> None:
+    _store, vm = wall(stations)
+    book = IncidentBook(lambda: T0 + 600)
+    incidents = IncidentViewModel(book)
+    map_view = MapView(cache_dir=tmp_path / "map")
+    view = MapScreenView(vm, map_view, incidents)
+    try:
+        qtbot.addWidget(view)
+        view.resize(1400, 900)
+        view.show()
+        with qtbot.waitSignal(map_view.ready, timeout=MAP_MS):
+            map_view.load_map(boundary_geojson(REGION), stations)
+        where = air_of(stations)[0]
+        why = Why("sudden_rise", {"factor": "a34004"})
+        rise = _incident(1, rule="sudden_rise", why=why, lon=where.lon, lat=where.lat)
+        incidents.on_changes(book.apply(protocol.Snapshot("e", 1, [], [], [], incidents=[rise])))
+
+        # the incident's marker carries the rule's words and its factor, in the operator's language, as the
+        # queue and the detail pane name it: not the hub's English title
+        worded = incident_title(rise.title, rise.rule, rise.why)
+        assert worded != rise.title and "PM2.5" in worded
+        titles = "Array.from(document.querySelectorAll('.leaflet-marker-icon[title]'), e => e.title)"
+        qtbot.waitUntil(lambda: worded in (_evaluate(qtbot, map_view, titles) or []), timeout=TICKS_MS)
+        assert rise.title not in _evaluate(qtbot, map_view, titles)
     finally:
         _dispose(map_view)
 

@@ -7,9 +7,10 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from console.core.event_log import EventRow
 from console.widgets import theme
 from console.widgets.aqi_headline import AqiHeadline
-from console.widgets.event_list import EventList, EventRow
+from console.widgets.event_list import EventList
 from console.widgets.network_health import HealthRow, NetworkHealth
 from console.widgets.panel import Panel, SecondTicker
 from console.widgets.ranking_chart import RankingChart
