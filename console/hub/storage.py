@@ -202,8 +202,12 @@ class Storage:
             self._latest = None  # its copy ran ahead of what was rolled back: taken up again on next use
             raise
 
-    def _store_cells(self, conn: sa.Connection, cells: dict[tuple[str, float], Values]) -> None:
-        if changes := rollup.changes(cells, self._stored(conn, cells)):  # before the rows it reads change
+    def _store_cells(
+        self, conn: sa.Connection, cells: dict[_Moment, Values], stored: dict[_Moment, Values] | None = None
+    ) -> None:
+        """Write uploads: roll-up, frames and latest values; ``stored`` is what ``_stored`` would read."""
+        stored = self._stored(conn, cells) if stored is None else stored
+        if changes := rollup.changes(cells, stored):  # before the rows it reads change
             self._upsert_rows(conn, self._rollup_sql, changes)
         self._write_frames(conn, cells)
         self._upsert_rows(conn, self._latest_sql, self._newest(conn, cells))
@@ -585,9 +589,31 @@ class BulkWrite:
         for station, ts, values in uploads:
             cell = cells.get((station, ts))
             cells[(station, ts)] = values if cell is None else cell | values
-        if cells:
-            self._storage._store_cells(self._conn, cells)
+        stored = self._stored(cells)
+        # A moment stored with these very values is left alone: a second import of an archive only reads.
+        fresh = {
+            key: cell for key, cell in cells.items() if (old := stored.get(key)) is None or old | cell != old
+        }
+        if fresh:
+            self._storage._store_cells(
+                self._conn, fresh, {key: stored[key] for key in fresh if key in stored}
+            )
         return sum(len(values) for _, _, values in uploads)
+
+    def _stored(self, cells: dict[_Moment, Values]) -> dict[_Moment, Values]:
+        """The stored uploads of these moments: one range read per station, which an archive's runs of
+        consecutive hours make far cheaper than looking up each moment."""
+        spans: dict[str, tuple[float, float]] = {}
+        for station, ts in cells:
+            first, last = spans.get(station, (ts, ts))
+            spans[station] = (min(first, ts), max(last, ts))
+        c, found = frames.c, {}
+        for station, (first, last) in spans.items():
+            query = sa.select(c.ts, c.data).where(c.station == station, c.ts >= first, c.ts <= last)
+            for ts, data in self._conn.execute(query):
+                if (station, ts) in cells:
+                    found[(station, ts)] = _unpack(data)
+        return found
 
     def count_uploads(self) -> int:
         """Stored uploads (rows of ``frames``) as this transaction sees them."""
