@@ -57,7 +57,7 @@ class Loader:
 
         Raises what the reader raises (``HeaderError`` before any row); the transaction is then rolled back.
         """
-        report, seen = self._report, {}
+        report, seen = self._report, dict[str, set[str]]()
         with self._storage.bulk() as tx:
             before, batch = tx.count_uploads(), []
             for row in rows:

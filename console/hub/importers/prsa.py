@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from console.core.models import Station, StationKind, Values
 from console.hub.importers.loader import Known, Row, derived_mn, lines, new_password
@@ -41,6 +42,7 @@ _NUMBERS = [(HEADER.index(name), name, code, scale) for name, (code, scale) in C
 _TEMP, _DEWP, _WD, _STATION = (HEADER.index(name) for name in ("TEMP", "DEWP", "wd", "station"))
 HUMIDITY, WIND_DIRECTION = "a01002", "a01008"
 FACTORS = (*(code for code, _ in COLUMNS.values()), HUMIDITY, WIND_DIRECTION)
+Place = dict[str, Any]  # a station's entry in the coordinates file: zh, lon, lat ...
 _POINTS = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
 COMPASS = {point: n * 22.5 for n, point in enumerate(_POINTS)}  # wind from, degrees clockwise from north
 
@@ -53,7 +55,7 @@ def relative_humidity(temp_c: float, dew_point_c: float) -> float:
     return round(min(100.0, 100.0 * ratio), 1)
 
 
-def read_coordinates(path: Path) -> dict[str, dict]:
+def read_coordinates(path: Path) -> dict[str, Place]:
     """The stations of a coordinates file (``{"prsa_stations": {name: {"zh", "lon", "lat"}}}``) by name."""
     try:
         found = json.loads(path.read_text(encoding="utf-8"))["prsa_stations"]
@@ -62,7 +64,7 @@ def read_coordinates(path: Path) -> dict[str, dict]:
     return dict(found)
 
 
-def stations(coords: dict[str, dict], registered: Known) -> dict[str, tuple[Station, str]]:
+def stations(coords: dict[str, Place], registered: Known) -> dict[str, tuple[Station, str]]:
     """The PRSA stations as the hub registers them, by id (the PRSA name); registered ones keep their
     logger password."""
     out = {}
