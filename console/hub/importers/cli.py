@@ -44,13 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         registered = {station.id: (station, pw) for station, pw in storage.load_stations()}
         if args.format == "prsa":
-            files, reader = prsa_files(args.path), prsa.read
+            files, reader, derive = prsa_files(args.path), prsa.read, True
             known = prsa.stations(prsa.read_coordinates(args.coords), registered)
         else:
-            files, reader = list(args.path), long_csv.read
+            files, reader, derive = list(args.path), long_csv.read, False  # an archive may hold its AQI
             extra = long_csv.read_stations(args.stations, registered) if args.stations else {}
             known = registered | extra
-        report = run(storage, files, reader, known)
+        report = run(storage, files, reader, known, derive)
     finally:
         storage.close()
     print(report.summary(), file=sys.stderr)
@@ -60,21 +60,24 @@ def main(argv: list[str] | None = None) -> int:
 def prsa_files(path: Path) -> list[Path]:
     """The PRSA files to read: the one given, or every PRSA_Data_*.csv of a folder, by name."""
     if path.is_dir():
-        return sorted(path.glob("PRSA_Data_*.csv"))
+        if found := sorted(path.glob("PRSA_Data_*.csv")):
+            return found
+        raise SystemExit(f"{path}: no PRSA_Data_*.csv files in this folder")
     if path.exists():
         return [path]
     raise SystemExit(f"{path}: no such file or folder")
 
 
-def run(storage: Storage, files: list[Path], reader: Reader, known: Known) -> Report:
-    """Import files one after the other, each whole or not at all; a progress bar on stderr."""
+def run(storage: Storage, files: list[Path], reader: Reader, known: Known, derive: bool) -> Report:
+    """Import files one after the other, each whole or not at all; a progress bar on stderr. With
+    ``derive``, the hourly and daily AQI of air stations are derived as the rows go in (in time order)."""
     report = Report()
     progress = ProgressBar(sum(path.stat().st_size for path in files if path.exists()))
     loader = Loader(storage, report)
     for path in files:
         progress.set_note(path.name)
         try:
-            loader.load(path, reader(path, progress), known)
+            loader.load(path, reader(path, progress), known, derive)
         except (HeaderError, OSError, UnicodeDecodeError) as exc:
             report.refused.append(str(exc) if isinstance(exc, HeaderError) else f"{path}: {exc}")
     progress.finish()

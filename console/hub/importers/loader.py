@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -10,8 +11,9 @@ from typing import TextIO
 
 import msgspec
 
-from console.core.factors import FACTORS
-from console.core.models import Station, Upload
+from console.core.factors import AQI_POLLUTANTS, FACTORS
+from console.core.models import Reading, Station, Upload, Values
+from console.hub.derive import AqiDeriver
 from console.hub.importers.progress import ProgressBar
 from console.hub.importers.report import BadRow, Report
 from console.hub.storage import Storage
@@ -20,6 +22,7 @@ BATCH = 20_000  # uploads per write: large, since an import has no one waiting f
 Row = tuple[int, Upload] | BadRow  # what a format's reader yields: (line, upload) or a skipped row
 Known = Mapping[str, tuple[Station, str]]  # station id -> registration and logger password
 _ORDER = {code: n for n, code in enumerate(FACTORS)}
+DERIVED = frozenset({"AQI_H", "AQI_D"})  # series the hub derives: stored, not among a station's factors
 
 
 def derived_mn(name: str) -> str:
@@ -52,35 +55,52 @@ class Loader:
         self._storage = storage
         self._report = report
 
-    def load(self, path: Path, rows: Iterable[Row], known: Known) -> None:
-        """Store the uploads of one file and register the stations they belong to.
+    def load(self, path: Path, rows: Iterable[Row], known: Known, derive: bool = False) -> None:
+        """Store the uploads of one file and register the stations they belong to; with ``derive`` (rows in
+        time order), the hourly and daily AQI of air stations too, as the hub derives them from live data.
 
         Raises what the reader raises (``HeaderError`` before any row); the transaction is then rolled back.
         """
         report, seen = self._report, dict[str, set[str]]()
+        deriver = AqiDeriver({station.id: station for station, _ in known.values()}) if derive else None
         with self._storage.bulk() as tx:
             before, batch = tx.count_uploads(), []
             for row in rows:
                 if isinstance(row, BadRow):
                     report.bad_rows.append(row)
                     continue
-                line, upload = row
-                if upload[0] not in known:
-                    report.bad_rows.append(BadRow(path, line, f"unknown station {upload[0]!r}"))
+                line, (station, ts, values) = row
+                if station not in known:
+                    report.bad_rows.append(BadRow(path, line, f"unknown station {station!r}"))
                     continue
-                seen.setdefault(upload[0], set()).update(upload[2])
-                batch.append(upload)
+                seen.setdefault(station, set()).update(values)
+                batch.append((station, ts, values))
+                if deriver is not None:
+                    batch += _uploads(deriver.feed(_pollutants(station, ts, values)))
                 if len(batch) >= BATCH:
                     report.readings += tx.uploads(batch)
                     batch = []
+            if deriver is not None:
+                batch += _uploads(deriver.tick(math.inf))  # the last hour and day are complete
             report.readings += tx.uploads(batch)
             tx.stations([_with_factors(known[station], factors) for station, factors in sorted(seen.items())])
             report.new_uploads += tx.count_uploads() - before
         report.stations.update(seen)
 
 
+def _pollutants(station: str, ts: float, values: Values) -> list[Reading]:
+    """The values the AQI is derived from, as readings."""
+    return [Reading(station, code, ts, *values[code]) for code in AQI_POLLUTANTS.keys() & values.keys()]
+
+
+def _uploads(derived: list[Reading]) -> list[Upload]:
+    return [(r.station, r.ts, {r.factor: (r.value, r.flag)}) for r in derived]
+
+
 def _with_factors(registration: tuple[Station, str], factors: set[str]) -> tuple[Station, str]:
     """The registration with the factors an import brought added to those the station reports."""
     station, pw = registration
-    merged = sorted(set(station.factors) | factors, key=lambda code: (_ORDER.get(code, len(_ORDER)), code))
+    merged = sorted(
+        (set(station.factors) | factors) - DERIVED, key=lambda code: (_ORDER.get(code, len(_ORDER)), code)
+    )
     return msgspec.structs.replace(station, factors=tuple(merged)), pw

@@ -91,7 +91,7 @@ def read(path: Path, progress: ProgressBar) -> Iterator[Row]:
 
     Raises HeaderError (before yielding anything) when the first line is not the PRSA header.
     """
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(lines(handle, progress))
         header = next(reader, None)
         if header != HEADER:
