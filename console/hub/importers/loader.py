@@ -75,13 +75,16 @@ class Loader:
                     continue
                 seen.setdefault(station, set()).update(values)
                 batch.append((station, ts, values))
-                if deriver is not None:
-                    batch += _uploads(deriver.feed(_pollutants(station, ts, values)))
+                if deriver is not None and (derived := deriver.feed(_pollutants(station, ts, values))):
+                    batch += _uploads(derived)
+                    report.derived += len(derived)
                 if len(batch) >= BATCH:
                     report.readings += tx.uploads(batch)
                     batch = []
             if deriver is not None:
-                batch += _uploads(deriver.tick(math.inf))  # the last hour and day are complete
+                derived = deriver.tick(math.inf)  # the file's last hour and day are complete
+                batch += _uploads(derived)
+                report.derived += len(derived)
             report.readings += tx.uploads(batch)
             tx.stations([_with_factors(known[station], factors) for station, factors in sorted(seen.items())])
             report.new_uploads += tx.count_uploads() - before

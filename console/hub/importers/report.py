@@ -30,6 +30,7 @@ class Report:
     stations: set[str] = field(default_factory=set)
     readings: int = 0  # values written (re-imported ones too: they replace themselves)
     new_uploads: int = 0  # (station, time) moments that were not stored before
+    derived: int = 0  # of the readings, hourly and daily AQI derived from the others
     bad_rows: list[BadRow] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # files refused whole, with the reason
     started: float = field(default_factory=time.monotonic)
@@ -44,7 +45,7 @@ class Report:
         rate = self.readings / seconds if seconds > 0 else 0.0
         lines = [
             f"stations: {len(self.stations)}",
-            f"readings: {self.readings:,} ({self.new_uploads:,} new station-hours or moments)",
+            f"readings: {self.readings:,} ({self.new_uploads:,} new moments; {self.derived:,} derived AQI)",
             f"skipped rows: {len(self.bad_rows):,}",
             *(f"  {bad}" for bad in self.bad_rows[:show_bad]),
         ]
