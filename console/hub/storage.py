@@ -576,6 +576,7 @@ class BulkWrite:
 
     def __init__(self, storage: Storage, conn: sa.Connection) -> None:
         self._storage, self._conn = storage, conn
+        self.new_moments = 0  # (station, data time) written that were not stored before
 
     def stations(self, specs: Sequence[tuple[Station, str]]) -> None:
         """Insert or update stations (with their logger password), keyed by station id."""
@@ -595,9 +596,9 @@ class BulkWrite:
             key: cell for key, cell in cells.items() if (old := stored.get(key)) is None or old | cell != old
         }
         if fresh:
-            self._storage._store_cells(
-                self._conn, fresh, {key: stored[key] for key in fresh if key in stored}
-            )
+            replaced = {key: stored[key] for key in fresh if key in stored}
+            self._storage._store_cells(self._conn, fresh, replaced)
+            self.new_moments += len(fresh) - len(replaced)
         return sum(len(values) for _, _, values in uploads)
 
     def _stored(self, cells: dict[_Moment, Values]) -> dict[_Moment, Values]:
@@ -614,10 +615,6 @@ class BulkWrite:
                 if (station, ts) in cells:
                     found[(station, ts)] = _unpack(data)
         return found
-
-    def count_uploads(self) -> int:
-        """Stored uploads (rows of ``frames``) as this transaction sees them."""
-        return int(self._conn.scalar(sa.select(sa.func.count()).select_from(frames)) or 0)
 
 
 class _Status(NamedTuple):

@@ -129,7 +129,7 @@ def test_prsa_values_units_and_stations(capsys, tmp_path, prsa_slice, coords):
         stations = {s.id: (s, pw) for s, pw in storage.load_stations()}
     finally:
         storage.close()
-    assert f"readings: {len(stored):,}" in err
+    assert f"readings: {len(stored):,} ({counts(tmp_path)[0]:,} new moments" in err
     derived = {key: value for key, value in stored.items() if key[1] in ("AQI_H", "AQI_D")}
     measured = {key: value for key, value in stored.items() if key not in derived}
     assert measured.keys() == expected.keys()

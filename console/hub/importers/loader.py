@@ -64,7 +64,7 @@ class Loader:
         report, seen = self._report, dict[str, set[str]]()
         deriver = AqiDeriver({station.id: station for station, _ in known.values()}) if derive else None
         with self._storage.bulk() as tx:
-            before, batch = tx.count_uploads(), []
+            batch: list[Upload] = []
             for row in rows:
                 if isinstance(row, BadRow):
                     report.bad_rows.append(row)
@@ -87,7 +87,7 @@ class Loader:
                 report.derived += len(derived)
             report.readings += tx.uploads(batch)
             tx.stations([_with_factors(known[station], factors) for station, factors in sorted(seen.items())])
-            report.new_uploads += tx.count_uploads() - before
+            report.new_uploads += tx.new_moments
         report.stations.update(seen)
 
 
