@@ -37,24 +37,26 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run an import; prints a summary. Exit status 1 when a file was refused or nothing was found."""
+    """Run an import; prints a summary. Exit status 1 when a file was refused."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    prsa_format = args.format == "prsa"  # the inputs are checked before the database is touched
+    files = prsa_files(args.path) if prsa_format else list(args.path)
+    places = prsa.read_coordinates(args.coords) if prsa_format else {}
     args.data_dir.mkdir(parents=True, exist_ok=True)
     storage = Storage(args.db or f"sqlite:///{args.data_dir / 'hub.db'}")
     try:
         registered = {station.id: (station, pw) for station, pw in storage.load_stations()}
-        if args.format == "prsa":
-            files, reader, derive = prsa_files(args.path), prsa.read, True
-            known = prsa.stations(prsa.read_coordinates(args.coords), registered)
+        if prsa_format:
+            report = run(storage, files, prsa.read, prsa.stations(places, registered), derive=True)
         else:
-            files, reader, derive = list(args.path), long_csv.read, False  # an archive may hold its AQI
             extra = long_csv.read_stations(args.stations, registered) if args.stations else {}
-            known = registered | extra
-        report = run(storage, files, reader, known, derive)
+            # No AQI is derived from the long format: its rows need not be in time order, and an archive
+            # may hold its own AQI.
+            report = run(storage, files, long_csv.read, registered | extra, derive=False)
     finally:
         storage.close()
     print(report.summary(), file=sys.stderr)
-    return 1 if report.refused or not files else 0
+    return 1 if report.refused else 0
 
 
 def prsa_files(path: Path) -> list[Path]:
