@@ -215,6 +215,11 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import"]:  # archived history in: console/hub/importers
+        from console.hub.importers.cli import main as import_main
+
+        raise SystemExit(import_main(argv[1:]))
     args = parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -59,7 +59,12 @@ def changes(cells: Cells, stored: Cells) -> list[RollupRow]:
     """
     sums: dict[tuple[str, str, int], list[float]] = {}  # (station, factor, hour) -> [sum, count]
     for (station, hour), group in _by_hour(cells).items():
-        factors = group[0].keys() if len(group) == 1 else set().union(*group)
+        if len(group) == 1:  # the hour's only upload (hourly data, an imported archive): no list per factor
+            for factor, (value, flag) in group[0].items():
+                if flag == "N":
+                    sums[(station, factor, hour)] = [value, 1]
+            continue
+        factors = set().union(*group)
         for factor in factors:  # the writer's hot path: a comprehension per factor, no call per value
             valid = [vf[0] for cell in group if (vf := cell.get(factor)) is not None and vf[1] == "N"]
             if valid:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from math import isfinite
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -183,11 +184,33 @@ class Storage:
         if not cells:
             return 0
         with self._engine.begin() as conn:
-            if changes := rollup.changes(cells, self._stored(conn, cells)):  # before the rows it reads change
-                self._upsert_rows(conn, self._rollup_sql, changes)
-            self._write_frames(conn, cells)
-            self._upsert_rows(conn, self._latest_sql, self._newest(conn, cells))
+            self._store_cells(conn, cells)
         return stored + len(good)
+
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[BulkWrite]:
+        """One transaction for an import of history: stations and many batches of uploads, all or nothing.
+
+        The batches go the way the ingest's uploads go (frames, hourly roll-up, latest values), so a
+        re-imported moment replaces its stored values and counts once. Not for use beside a running writer
+        on the same Storage object.
+        """
+        try:
+            with self._engine.begin() as conn:
+                yield BulkWrite(self, conn)
+        except BaseException:
+            self._latest = None  # its copy ran ahead of what was rolled back: taken up again on next use
+            raise
+
+    def _store_cells(
+        self, conn: sa.Connection, cells: dict[_Moment, Values], stored: dict[_Moment, Values] | None = None
+    ) -> None:
+        """Write uploads: roll-up, frames and latest values; ``stored`` is what ``_stored`` would read."""
+        stored = self._stored(conn, cells) if stored is None else stored
+        if changes := rollup.changes(cells, stored):  # before the rows it reads change
+            self._upsert_rows(conn, self._rollup_sql, changes)
+        self._write_frames(conn, cells)
+        self._upsert_rows(conn, self._latest_sql, self._newest(conn, cells))
 
     @staticmethod
     def _checked(batch: Sequence[Reading]) -> list[tuple[Any, ...]]:
@@ -546,6 +569,52 @@ def _station_of(row: Any) -> Station:
     fields["kind"] = StationKind(fields["kind"])
     fields["factors"] = tuple(code for code in fields["factors"].split(",") if code)
     return Station(**fields)
+
+
+class BulkWrite:
+    """The open transaction of ``Storage.bulk``: register stations and write uploads in it."""
+
+    def __init__(self, storage: Storage, conn: sa.Connection) -> None:
+        self._storage, self._conn = storage, conn
+        self.new_moments = 0  # (station, data time) written that were not stored before
+
+    def stations(self, specs: Sequence[tuple[Station, str]]) -> None:
+        """Insert or update stations (with their logger password), keyed by station id."""
+        if specs:
+            upsert = self._storage._upsert(stations, ("id",))
+            self._conn.execute(upsert, [_station_row(station, pw) for station, pw in specs])
+
+    def uploads(self, uploads: Sequence[Upload]) -> int:
+        """Store whole uploads, already checked (finite values, valid flags); returns the values stored."""
+        cells: dict[tuple[str, float], Values] = {}
+        for station, ts, values in uploads:
+            cell = cells.get((station, ts))
+            cells[(station, ts)] = values if cell is None else cell | values
+        stored = self._stored(cells)
+        # A moment stored with these very values is left alone: a second import of an archive only reads.
+        fresh = {
+            key: cell for key, cell in cells.items() if (old := stored.get(key)) is None or old | cell != old
+        }
+        if fresh:
+            replaced = {key: stored[key] for key in fresh if key in stored}
+            self._storage._store_cells(self._conn, fresh, replaced)
+            self.new_moments += len(fresh) - len(replaced)
+        return sum(len(values) for _, _, values in uploads)
+
+    def _stored(self, cells: dict[_Moment, Values]) -> dict[_Moment, Values]:
+        """The stored uploads of these moments: one range read per station, which an archive's runs of
+        consecutive hours make far cheaper than looking up each moment."""
+        spans: dict[str, tuple[float, float]] = {}
+        for station, ts in cells:
+            first, last = spans.get(station, (ts, ts))
+            spans[station] = (min(first, ts), max(last, ts))
+        c, found = frames.c, {}
+        for station, (first, last) in spans.items():
+            query = sa.select(c.ts, c.data).where(c.station == station, c.ts >= first, c.ts <= last)
+            for ts, data in self._conn.execute(query):
+                if (station, ts) in cells:
+                    found[(station, ts)] = _unpack(data)
+        return found
 
 
 class _Status(NamedTuple):
