@@ -581,6 +581,19 @@ def write_site(site: Site, directory: Path) -> None:
     _write(directory / DEFAULT_FILES["stations"], _stations_csv(site.stations))
 
 
+def add_stations(stations: Iterable[tuple[Station, str]], directory: Path) -> int:
+    """Register stations (with their logger passwords) in a site directory's stations.csv, keeping the
+    stations it lists and every other file; a station already listed keeps its entry. Returns how many
+    were added. Used by the history importers, so the hub serves what they brought in."""
+    site = load_site(directory) if directory.exists() else Site()
+    known = {station.id for station, _ in site.stations}
+    new = [(station, pw) for station, pw in stations if station.id not in known]
+    if new:
+        directory.mkdir(parents=True, exist_ok=True)
+        _write(directory / DEFAULT_FILES["stations"], _stations_csv((*site.stations, *new)))
+    return len(new)
+
+
 def _write(path: Path, text: str) -> None:
     """Replace a file whole, so a reader never sees half of it."""
     partial = path.with_name(path.name + ".partial")

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from console.hub import site as site_module
 from console.hub.importers import csv as long_csv
 from console.hub.importers import prsa
 from console.hub.importers.loader import Known, Loader, Row
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
             # No AQI is derived from the long format: its rows need not be in time order, and an archive
             # may hold its own AQI.
             report = run(storage, files, long_csv.read, registered | extra, derive=False)
+        # The hub's registry is its site directory: the imported stations join it, so the hub serves them.
+        site_module.add_stations(storage.load_stations(), args.data_dir / "site")
     finally:
         storage.close()
     print(report.summary(), file=sys.stderr)
