@@ -437,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from console.i18n import install_translator
+    from console.views.shutdown import close_application
     from console.widgets.theme import apply_theme
 
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
@@ -446,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     install_translator(app, settings.lang)
     apply_theme(app, settings.scale)
     console = ConsoleApp(settings)
-    with contextlib.suppress(asyncio.CancelledError):
-        return qasync.run(console.run())
-    return 0
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            return qasync.run(console.run())
+        return 0
+    finally:
+        close_application(app)  # windows and web pages before the application and its web profile
