@@ -6,7 +6,8 @@
 # Usage: tools/repeat_tests.sh N [pytest args]     (default args: tests/qt)
 #   A run crashed when it was killed by a signal (exit code >= 128), printed "Fatal Python error", or
 #   outlived REPEAT_TIMEOUT seconds (default 1800: a hang). It failed on any other non-zero exit code.
-#   The log of every bad run is kept in REPEAT_LOG_DIR (default: a new folder under /tmp).
+#   The log of every bad run is kept in REPEAT_LOG_DIR (default: a new folder under /tmp); with
+#   REPEAT_KEEP_LOGS=1 the logs of the runs that passed too.
 # Prints one line per run, a summary line, and last one JSON line with the counts. Exit code 0 only when
 # every run passed.
 set -uo pipefail
@@ -60,7 +61,7 @@ for ((i = 1; i <= runs; i++)); do
   esac
   summary="$(grep -E '[0-9]+ (passed|failed|error)' "$log" | tail -n 1)"
   if [[ $verdict == passed ]]; then
-    rm -f "$log"
+    [[ "${REPEAT_KEEP_LOGS:-0}" == 1 ]] || rm -f "$log"
     echo "run $i/$runs: passed (${took} s) ${summary}"
   else
     echo "run $i/$runs: $verdict, exit code $code (${took} s) ${summary}; log: $log"
