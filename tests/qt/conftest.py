@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,22 @@ prepare_environment()  # the map's Chromium switches, as in the console (no GPU 
 # Qt wants QtWebEngine loaded (or AA_ShareOpenGLContexts set) before the QApplication exists; on the
 # offscreen platform a later import happens to work, on a GL display it warns. Import it ahead of qapp.
 from PySide6 import QtWebEngineWidgets  # noqa: E402, F401
-from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
+from PySide6.QtCore import QCoreApplication, Qt, qInstallMessageHandler  # noqa: E402
 
 QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+
+
+def _qt_message_to_stderr(_mode, _context, message: str) -> None:
+    """Qt's messages outside pytest-qt's capture, written as Qt itself would."""
+    sys.stderr.write(f"{message}\n")
+
+
+# pytest-qt captures Qt's messages with its own handler during each test and puts the previous one back
+# after it. With no Python handler before it, that means None, and PySide then clears its handler while a
+# Chromium thread (the in-process GPU thread logs at start-up) may already be inside it waiting for the
+# GIL: the thread calls a NULL handler and the interpreter dies with a segmentation fault during the
+# teardown. A handler that is always there makes the swap safe.
+qInstallMessageHandler(_qt_message_to_stderr)
 
 
 def _qasync_loop():
