@@ -200,8 +200,13 @@ def main(argv: list[str] | None = None) -> int:
     prepare_environment(settings.map_gpu)
     import qasync
 
-    create_application(settings)
+    from console.views.shutdown import close_application
+
+    app = create_application(settings)
     console = ConsoleApp(settings)
-    with contextlib.suppress(asyncio.CancelledError):
-        return qasync.run(console.run())
-    return 0
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            return qasync.run(console.run())
+        return 0
+    finally:
+        close_application(app)  # windows and web pages before the application and its web profile

@@ -24,6 +24,7 @@ from console.core.models import FAULT_FLAGS, INVALID_FLAGS
 from console.sim.citymodel import CityModel
 from console.sim.network import StationSpec, build_network
 from console.sim.regions import PRESETS, boundary_geojson
+from console.views.shutdown import close_application
 from console.widgets.map_view import MapView
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,6 +180,7 @@ def main() -> int:
     view.load_map(boundary_geojson(region), stations, font_px=args.font_px, labels=LABELS_ZH)
     QTimer.singleShot(30_000, app.quit)
     app.exec()
+    close_application(app)  # the page before the view, the view before the application
     return 0 if args.out.exists() else 1
 
 

@@ -138,7 +138,7 @@ class MapScreenView(QWidget):
         self._was_live = False
         self._failure = ""  # why the last connection attempt failed
         vm.markers_changed.connect(self.map.update_markers)
-        vm.selection_changed.connect(lambda sid: self.map.select_station(sid or None))
+        vm.selection_changed.connect(self._on_selection)  # bound: dropped when this view is deleted
         vm.link_changed.connect(self._on_link)
         vm.data_time_changed.connect(self._on_data_time)
         vm.backfill_changed.connect(self.banner.set_backfill)
@@ -189,6 +189,9 @@ class MapScreenView(QWidget):
 
     def _on_data_time(self, ts: float) -> None:
         self._data_time = ts or None
+
+    def _on_selection(self, station_id: str) -> None:
+        self.map.select_station(station_id or None)
 
     def _on_wind(self, wind: tuple[float, float, float] | None) -> None:
         if self.wind_panel is not None:

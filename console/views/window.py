@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QScreen, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from console.views.layout import ScreenPlan, fit_to_screens
+from console.views.shutdown import delete_widgets
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +131,10 @@ class WallWindows:
         assert isinstance(app, QGuiApplication), "wall windows need a GUI application"
         app.screenAdded.connect(self._on_screen_added)
         app.screenRemoved.connect(self._on_screens_changed)
+        self._watched: list[QScreen] = []
+        self._closed = False
         for screen in app.screens():
-            screen.geometryChanged.connect(self._on_screens_changed)
+            self._watch(screen)
 
     def arrange(self) -> None:
         """Create or reuse one window per screen in use and put each view in its place."""
@@ -152,8 +157,12 @@ class WallWindows:
             window.place_on(screen)
         log.info("wall arranged on %d screen(s): %s", len(plan), [p.views for p in plan])
 
-    def _on_screen_added(self, screen: QScreen) -> None:
+    def _watch(self, screen: QScreen) -> None:
         screen.geometryChanged.connect(self._on_screens_changed)
+        self._watched.append(screen)
+
+    def _on_screen_added(self, screen: QScreen) -> None:
+        self._watch(screen)
         self._on_screens_changed()
 
     def _on_screens_changed(self, *_args: object) -> None:
@@ -170,13 +179,23 @@ class WallWindows:
             window.restoreGeometry(geometry)
 
     def close_all(self) -> None:
-        """Close every window and release the views (web pages must go before the web profile)."""
+        """Close every window and delete it now with its views, each web page ahead of its view (a
+        `deleteLater` may never run once the console is quitting, and a page left then outlives the web
+        profile). The views must not be used after this."""
+        if self._closed:
+            return
+        self._closed = True
+        app = cast(QGuiApplication, QGuiApplication.instance())
+        app.screenAdded.disconnect(self._on_screen_added)  # screens may still change while quitting
+        app.screenRemoved.disconnect(self._on_screens_changed)
+        for screen in self._watched:
+            if shiboken6.isValid(screen):
+                screen.geometryChanged.disconnect(self._on_screens_changed)
+        self._settle.stop()
         for window in self.windows:
-            window.setProperty("rehoming", True)
+            window.setProperty("rehoming", True)  # closing it must not quit the console
             window.close()
-            window.deleteLater()
-        for view in self.views.values():
-            view.deleteLater()
+        delete_widgets([*self.windows, *self.views.values(), self._parking])
         self.windows.clear()
 
     def save(self) -> None:

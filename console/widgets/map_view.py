@@ -222,6 +222,7 @@ class MapView(QWebEngineView):
 
     def __init__(self, parent: QWidget | None = None, *, cache_dir: Path | None = None) -> None:
         super().__init__(parent)
+        self._page: MapPage | None = None  # None once released: the view then never touches a page again
         self._cache_dir = Path(cache_dir) if cache_dir else _default_cache_dir()
         self._guard = NetworkGuard(self)
         self._bridge = MapBridge(self)
@@ -255,6 +256,50 @@ class MapView(QWebEngineView):
         self._bridge.layer_reported.connect(self._on_bridge_layer)
         self._bridge.incident_reported.connect(self.incident_clicked)
         page.loadFinished.connect(self._on_page_load_finished)
+        self._page = page
+
+    def release(self) -> None:
+        """Delete the page now, ahead of this view: QtWebEngine wants every page gone before its view and
+        before the web profile, which Qt destroys with the application. Call it before the view goes.
+
+        The view stays an empty widget that never builds another page (Qt would quietly make a default one
+        on its next show, hide or close); setters still keep state, but nothing reaches a page. Safe to
+        call twice.
+        """
+        page, self._page = self._page, None
+        if page is None:
+            return
+        self._ready = False
+        self._timer.stop()
+        self._stop_builder()
+        self.setPage(None)  # type: ignore[arg-type]  # Qt takes None: the view lets go of its page
+        if shiboken6.isValid(page):
+            shiboken6.delete(page)
+
+    @property
+    def is_released(self) -> bool:
+        """True once `release` deleted the page."""
+        return self._page is None
+
+    # Qt's show, hide and close handlers ask for page(), which makes a new default page when there is
+    # none: after `release` they must stop at the plain widget.
+    def showEvent(self, event) -> None:
+        if self._page is None:
+            QWidget.showEvent(self, event)
+        else:
+            super().showEvent(event)
+
+    def hideEvent(self, event) -> None:
+        if self._page is None:
+            QWidget.hideEvent(self, event)
+        else:
+            super().hideEvent(event)
+
+    def closeEvent(self, event) -> None:
+        if self._page is None:
+            QWidget.closeEvent(self, event)
+        else:
+            super().closeEvent(event)
 
     # -- properties -------------------------------------------------------------------------------------
 
@@ -321,9 +366,7 @@ class MapView(QWebEngineView):
         """Build the page in a child process; load it when the child is done (the GUI thread never waits)."""
         job_path = page.with_suffix(".json")
         job_path.write_bytes(msgspec.json.encode(job))
-        if self._builder is not None:
-            self._builder.finished.disconnect()
-            self._builder.kill()
+        self._stop_builder()
         builder = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
         env.insert("PYTHONPATH", os.pathsep.join(filter(None, [str(_ROOT), env.value("PYTHONPATH")])))
@@ -332,17 +375,29 @@ class MapView(QWebEngineView):
         builder.start(sys.executable, ["-m", "console.widgets.map_build", str(job_path)])
         self._builder = builder
 
+    def _stop_builder(self) -> None:
+        """Kill a page build still running: its page is no longer wanted."""
+        builder, self._builder = self._builder, None
+        if builder is None:
+            return
+        builder.finished.disconnect()
+        builder.kill()
+        builder.waitForFinished(2000)  # reaped now: Qt warns about a QProcess deleted with a live child
+        builder.deleteLater()
+
     def _on_built(self, builder: QProcess, code: int, page: Path) -> None:
         if not (shiboken6.isValid(self) and shiboken6.isValid(builder)):
             return  # the view is being destroyed: its builder was killed with it
         self._builder = None
+        builder.deleteLater()
         page.with_suffix(".json").unlink(missing_ok=True)
         if code != 0 or page != self._page_path:
             error = bytes(builder.readAllStandardError().data()).decode(errors="replace")[-2000:]
             if code != 0:
                 log.error("building the map page failed (exit %d): %s", code, error)
             return
-        self.load(QUrl.fromLocalFile(str(page)))
+        if self._page is not None:
+            self._page.load(QUrl.fromLocalFile(str(page)))
 
     def update_markers(self, states: Iterable[MarkerState]) -> None:
         """Queue marker states; the latest per station goes to the page in the next batch (≤ 10 Hz)."""
@@ -398,7 +453,8 @@ class MapView(QWebEngineView):
         def decode(result: object) -> None:
             callback(json.loads(result) if isinstance(result, str) and result else None)
 
-        self.page().runJavaScript(f"JSON.stringify(({js}))", 0, decode)
+        if self._page is not None:
+            self._page.runJavaScript(f"JSON.stringify(({js}))", 0, decode)
 
     # -- internals --------------------------------------------------------------------------------------
 
@@ -411,8 +467,8 @@ class MapView(QWebEngineView):
         return Path(name)
 
     def _run(self, js: str) -> None:
-        if self._ready:
-            self.page().runJavaScript(js, 0)
+        if self._ready and self._page is not None:
+            self._page.runJavaScript(js, 0)
 
     def _schedule_flush(self) -> None:
         """Send at the next turn of the event loop, at most one batch per FLUSH_INTERVAL_MS."""
@@ -421,13 +477,13 @@ class MapView(QWebEngineView):
             self._timer.start(max(0, int(FLUSH_INTERVAL_MS - since_last)))
 
     def _flush(self) -> None:
-        if not self._ready or not self._pending:
+        if not self._ready or not self._pending or self._page is None:
             return
         batch = list(self._pending.values())
         self._pending.clear()
         self._last_flush = time.monotonic()
         payload = msgspec.json.encode(batch).decode()
-        self.page().runJavaScript(f"ecoMap.update({payload})", 0, self._on_batch_applied)
+        self._page.runJavaScript(f"ecoMap.update({payload})", 0, self._on_batch_applied)
 
     def _on_batch_applied(self, result: object) -> None:
         self.markers_flushed.emit(int(result) if isinstance(result, int | float) else 0)

@@ -272,6 +272,7 @@ def test_incidents_on_the_map_with_deadline_halos_and_focus(qtbot, tmp_path):
             qtbot.wait(1000)
             view.grab().save(os.path.join(os.environ["INCIDENT_SHOTS"], "map-incidents.png"))
     finally:
+        view.release()  # the page before its view
         view.close()
         view.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -69,7 +69,8 @@ def evaluate(qtbot, view: MapView, js: str):
 
 
 def dispose(view: MapView) -> None:
-    """Delete the view (and its page) now: the default web profile must outlive every page."""
+    """Delete the page, then the view, now: the default web profile must outlive every page."""
+    view.release()
     view.close()
     view.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QRect, QSettings
 from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWidgets import QLabel
 
 from console.core.clock import ManualClock
@@ -21,7 +23,7 @@ from console.views.layout import crowding, default_layout
 from console.views.screens import MapScreenView, SituationView
 from console.views.window import WallWindows
 from console.widgets import theme
-from console.widgets.map_view import MapView
+from console.widgets.map_view import MapView, MarkerState
 from console.widgets.theme import WallScale
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,6 +123,7 @@ def test_window_state_is_restored_from_settings(qtbot, tmp_path) -> None:
     first = wall.windows[0]
     first.toggle_kiosk()  # the operator leaves kiosk mode on the first screen and moves the window
     first.setGeometry(QRect(100, 120, 800, 600))
+    size = first.geometry().size()
     wall.save()
     wall.close_all()
 
@@ -130,11 +133,44 @@ def test_window_state_is_restored_from_settings(qtbot, tmp_path) -> None:
     )
     again.arrange()
     restored = again.windows[0]
-    assert not restored.kiosk and restored.geometry().size() == first.geometry().size()
+    assert not restored.kiosk and restored.geometry().size() == size
     assert again.windows[1].kiosk and again.windows[1].isFullScreen()
     screens = sorted(QGuiApplication.screens(), key=lambda s: s.geometry().x())
     assert [w.windowHandle().screen().name() for w in again.windows] == [s.name() for s in screens]
     again.close_all()
+
+
+def test_closing_the_wall_deletes_the_map_page_first_and_everything_at_once(qtbot) -> None:
+    """Quitting deletes the map's web page, then its view and the windows, without waiting for an event
+    loop turn that may never come: a page still alive when the application goes crashes the process."""
+    vm = WallViewModel(Store())
+    map_view = MapView()
+    views = {"situation": SituationView(vm), "map": MapScreenView(vm, map_view), "action": QLabel("action")}
+    wall = WallWindows(views, default_layout(3))
+    wall.arrange()
+    gone: list[str] = []
+    page_gone = lambda: gone.append("page" if shiboken6.isValid(map_view) else "page after its view")  # noqa: E731
+    map_view.page().destroyed.connect(page_gone)
+    wall.windows[1].destroyed.connect(lambda: gone.append("map window"))
+    wall.close_all()
+    assert gone == ["page", "map window"]
+    assert not shiboken6.isValid(map_view) and not wall.windows
+
+
+def test_a_released_map_view_never_makes_another_page(qtbot) -> None:
+    """Qt gives a page-less web view a fresh default page on show, hide or close; a released map stays
+    empty, and whatever still reaches it is dropped."""
+    view = MapView()
+    qtbot.addWidget(view)
+    view.show()
+    view.release()
+    view.release()  # twice is harmless
+    view.update_markers([MarkerState("S1", "air", "#00e400", "ok")])
+    view.select_station("S1")
+    view.hide()
+    view.show()
+    view.close()
+    assert view.is_released and not view.findChildren(QWebEnginePage)
 
 
 @pytest.mark.parametrize("screens", [3, 2, 1])
@@ -151,6 +187,7 @@ def test_snapshot_mode_renders_every_wall_window_and_exits(tmp_path, screens) ->
     command += ["--lang", "en", "--data-dir", str(tmp_path / "data")]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert "WebEnginePage still not deleted" not in done.stderr  # quitting deleted the page first
     shots = sorted(out.glob("*.png"))
     assert len(shots) == screens  # one per screen
     for shot in shots:
