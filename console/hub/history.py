@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 import msgspec
 import sqlalchemy as sa
@@ -16,13 +17,16 @@ from console.core import aggregation
 from console.core.aggregation import DAY_S, HOUR_S, local_day_start, min_hourly_count
 from console.core.factors import AQI_POLLUTANTS
 from console.core.models import Reading, Values
-from console.hub.rollup import HourSum, hour_sums, stations_hour_sums
+from console.hub.rollup import HourSum, hour_sums, stations_day_sums, stations_hour_sums
 from console.hub.storage import frames, late_readings, stations
 
 RESOLUTIONS = ("raw", "1h", "1d")
 DAILY_AQI = "AQI_D"  # at 1d: the HJ 633 daily AQI of the station's pollutants, not the stored AQI_D series
 _INTERVAL_OF_DERIVED = {"AQI_H": HOUR_S, "AQI_D": DAY_S}  # derived series come once per hour / day
 _unpack = msgspec.msgpack.Decoder(Values).decode  # a frame: factor -> (value, flag)
+_ITEM = {code: f"{prefix}_24H" for code, prefix in aggregation.ITEM.items() if code != aggregation.O3}
+_DAY_MEANS = list(_ITEM)  # the pollutants whose daily value is the 24-hour mean
+_EPOCH_DAY = date(1970, 1, 1)
 
 
 class HistoryPoint(msgspec.Struct, array_like=True, frozen=True):
@@ -79,6 +83,53 @@ class History:
             station: _hour_points(hours, min_hourly_count(derived or intervals.get(station) or 60))
             for station, hours in found.items()
         }
+
+    def stations_daily(
+        self, station_ids: Sequence[str], start: float, end: float
+    ) -> dict[str, dict[date, dict[str, float]]]:
+        """Valid HJ 633 daily items (PM25_24H … CO_24H, O3_8H, O3_1H) of many stations over the local days
+        that overlap [start, end): station -> local day -> item -> value; invalid values are left out.
+
+        The 24-hour means are summed by day in the database; O3 reads its hours for the 8-hour windows.
+        """
+        first, stop = local_day_start(start, self._tz_hours), local_day_start(end, self._tz_hours)
+        stop += DAY_S if stop < end else 0
+        hours = int(first // HOUR_S), int(stop // HOUR_S)
+        out: dict[str, dict[date, dict[str, float]]] = {}
+        with self._engine.connect() as conn:
+            for need, members in self._by_need(conn, station_ids).items():
+                for row in stations_day_sums(conn, members, _DAY_MEANS, *hours, need, int(self._tz_hours)):
+                    if row.hours >= aggregation.MIN_HOURS_PER_DAY:
+                        day = _EPOCH_DAY + timedelta(days=row.day)
+                        out.setdefault(row.station, {}).setdefault(day, {})[_ITEM[row.factor]] = (
+                            row.total / row.hours
+                        )
+                self._add_o3(conn, members, hours, need, out)
+        return out
+
+    def _add_o3(
+        self, conn: sa.Connection, members: list[str], hours: tuple[int, int], need: int,
+        out: dict[str, dict[date, dict[str, float]]],
+    ) -> None:  # fmt: skip
+        """The O3 daily items of the stations from their valid hourly means."""
+        for station, found in stations_hour_sums(conn, members, aggregation.O3, *hours).items():
+            valid = [(hour * HOUR_S, total / count) for hour, total, count in found if count >= need]
+            for midnight, by_hour in aggregation.local_days(valid, self._tz_hours).items():
+                items = aggregation.daily_items({aggregation.O3: by_hour})
+                day = _EPOCH_DAY + timedelta(days=round((midnight + self._tz_hours * HOUR_S) / DAY_S))
+                kept = {key: stat.value for key, stat in items.items() if stat.valid}
+                if kept:
+                    out.setdefault(station, {}).setdefault(day, {}).update(kept)
+
+    @staticmethod
+    def _by_need(conn: sa.Connection, station_ids: Sequence[str]) -> dict[int, list[str]]:
+        """The stations grouped by how many values their hourly means need (from their interval)."""
+        rows = conn.execute(sa.select(stations.c.id, stations.c.interval_s))
+        intervals: dict[str, float] = {id_: interval for id_, interval in rows}
+        groups: dict[int, list[str]] = {}
+        for station in station_ids:
+            groups.setdefault(min_hourly_count(float(intervals.get(station) or 60)), []).append(station)
+        return groups
 
     def daily(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
         """Daily values of the local days that overlap [start, end): 24-hour means, the O3 daily maximum

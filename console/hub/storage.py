@@ -7,6 +7,7 @@ import logging
 import math
 import sqlite3
 from collections.abc import Sequence
+from datetime import date
 from math import isfinite
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -298,6 +299,12 @@ class Storage:
     ) -> dict[str, list[HistoryPoint]]:
         """Hourly means of one factor at many stations (every station by default), by station id."""
         return self._history.stations_hourly(factor, start, end, station_ids)
+
+    def stations_daily(
+        self, station_ids: Sequence[str], start: float, end: float
+    ) -> dict[str, dict[date, dict[str, float]]]:
+        """Valid HJ 633 daily items of many stations by local day (see History.stations_daily)."""
+        return self._history.stations_daily(station_ids, start, end)
 
     def readings_between(
         self, start: float, end: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
