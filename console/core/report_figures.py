@@ -1,7 +1,7 @@
 """The figures of the leaders' air-quality reports for a period: city, townships and stations; pure, no I/O.
 
 Input: each station's valid daily values (HJ 633 items ``PM25_24H PM10_24H SO2_24H NO2_24H CO_24H O3_8H``
-and optionally ``O3_1H`` and ``AQI``, CO in mg/m³, the others µg/m³) by local day, as the hub computes
+and optionally ``O3_1H``, CO in mg/m³, the others µg/m³) by local day, as the hub computes
 them with console/core/aggregation.py. Rules:
 
 - City (and township) daily values are the means of the stations' valid daily values of that day.
@@ -22,20 +22,24 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import functools
 import math
+import operator
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 
 from console.core import aqi
 from console.core.incidents import RUNNING_STATES, Incident
 
-AQI_KEY = "AQI"  # optional item of a station day: its daily AQI, when the caller has it already
 SIX_ITEMS = ("PM25_24H", "PM10_24H", "SO2_24H", "NO2_24H", "CO_24H", "O3_8H")
-DAILY_ITEMS = frozenset({*SIX_ITEMS, "O3_1H"})  # what a daily AQI is made of
+DAILY_KEYS = (*SIX_ITEMS, "O3_1H")
+DAILY_ITEMS = frozenset(DAILY_KEYS)  # what a daily AQI is made of
 HEAVY_AQI = 200
 
 # Pollutant -> (daily item, statistic, percentile or None for a mean, grade II annual limit).
@@ -218,7 +222,7 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     """
     if not values:
         return None
-    ordered = sorted(values)
+    ordered = sorted(values)  # already sorted lists cost little
     k = 1 + (len(ordered) - 1) * p / 100
     s = int(k)
     if s >= len(ordered):
@@ -232,29 +236,26 @@ def required_days(year: int, month: int) -> int:
 
 
 def day_level(items: DayItems) -> int:
-    """The HJ 633 AQI level (1–6) of a day from its daily items (or its given ``AQI``).
+    """The HJ 633 AQI level (1–6) of a day from its daily items.
 
     The level of the highest IAQI is the highest of the items' levels, found by where the concentration
     falls among the breakpoints; concentrations on a breakpoint and O3_8H beyond its table go through
     console/core/aqi.py so the result always equals its category.
     """
-    given = items.get(AQI_KEY)
-    if given is not None:
-        return aqi.category_of(given).level
     level = 1
-    for key, value in items.items():
-        if key not in DAILY_ITEMS:
+    for key, table in _TABLES:
+        value = items.get(key)
+        if value is None:
             continue
-        table = aqi.BREAKPOINTS[key]
         i = bisect.bisect_left(table, value)
-        if (i >= len(table) and key == "O3_8H") or _near_breakpoint(table, i, value):
-            return _exact_level(items)
-        level = max(level, min(i, 6))
-    return level
+        if i > level:
+            if (i >= len(table) and key == "O3_8H") or value - table[i - 1] <= 1e-9 * max(1.0, table[i - 1]):
+                return _exact_level(items)  # beyond the 8-hour table, or on a breakpoint up to float noise
+            level = i
+    return min(level, 6)
 
 
-def _near_breakpoint(table: tuple[float, ...], i: int, value: float) -> bool:
-    return 0 < i <= len(table) and math.isclose(value, table[i - 1], rel_tol=1e-9, abs_tol=1e-9)
+_TABLES = tuple((key, aqi.BREAKPOINTS[key]) for key in DAILY_KEYS)
 
 
 def _exact_level(items: DayItems) -> int:
@@ -336,26 +337,98 @@ COMPARED = ("pm25_mean", "pm10_mean", "so2_mean", "no2_mean", "co_p95", "o3_8h_p
 COMPARED_COUNTS = ("good_day_ratio", "good_days", "heavy_days")
 
 
-def mean_days(stations: Iterable[StationDays], start: date, end: date) -> dict[date, dict[str, float]]:
-    """Daily values of a group of stations: each item's mean over the stations that have it that day."""
-    sums: dict[date, dict[str, list[float]]] = {}
+Matrix = npt.NDArray[np.float64]  # rows: days; columns: DAILY_KEYS (or the keys asked for); NaN = no value
+
+
+def matrix(days: Mapping[date, DayItems], dates: Sequence[date], keys: Sequence[str] = DAILY_KEYS) -> Matrix:
+    """The daily values of one place on some days as a matrix (NaN where a value is missing)."""
+    if not keys:
+        return np.empty((len(dates), 0))
+    if len(keys) == 1:
+        return _column(days, dates, keys[0]).reshape(len(dates), 1)
+    empty = (math.nan,) * len(keys)
+    pick = operator.itemgetter(*keys)
+    rows: list[Sequence[float]] = []
+    for day in dates:
+        items = days.get(day)
+        if items is None:
+            rows.append(empty)
+            continue
+        try:
+            rows.append(pick(items))  # a day with every item: one C call
+        except KeyError:
+            rows.append([items.get(key, math.nan) for key in keys])
+    return np.array(rows, dtype=np.float64).reshape(len(dates), len(keys))
+
+
+def _column(days: Mapping[date, DayItems], dates: Sequence[date], key: str) -> npt.NDArray[np.float64]:
+    """One item of one place on some days (NaN where missing)."""
+    nan = math.nan
+    found = (items.get(key, nan) if (items := days.get(day)) is not None else nan for day in dates)
+    return np.fromiter(found, dtype=np.float64, count=len(dates))
+
+
+def group_sums(
+    stations: Iterable[StationDays], dates: Sequence[date], keys: Sequence[str] = DAILY_KEYS
+) -> tuple[Matrix, Matrix]:
+    """Sum and count of a group's valid values per day and item; the city's are its townships' added."""
+    total = np.zeros((len(dates), len(keys)))
+    count = np.zeros((len(dates), len(keys)))
     for days in stations:
-        for day, items in days.items():
-            if not start <= day < end:
-                continue
-            found = sums.get(day)
-            if found is None:
-                found = sums[day] = {}
-            for key, value in items.items():
-                if key == AQI_KEY:
-                    continue  # a group's AQI comes from its mean concentrations
-                acc = found.get(key)
-                if acc is None:
-                    found[key] = [value, 1.0]
-                else:
-                    acc[0] += value
-                    acc[1] += 1.0
-    return {day: {key: s / n for key, (s, n) in found.items()} for day, found in sums.items()}
+        values = matrix(days, dates, keys)
+        present = ~np.isnan(values)
+        total += np.where(present, values, 0.0)
+        count += present
+    return total, count
+
+
+def group_means(total: Matrix, count: Matrix) -> Matrix:
+    """Daily values of a group: each item's mean over the stations that have it that day (NaN for none)."""
+    return np.divide(total, count, out=np.full_like(total, math.nan), where=count > 0)
+
+
+def mean_days(stations: Iterable[StationDays], start: date, end: date) -> dict[date, dict[str, float]]:
+    """Daily values of a group of stations over start <= day < end: each item's mean over the stations
+    that have a valid value that day (a group's AQI comes from these means, not from its stations')."""
+    dates = _dates(start, end)
+    values = group_means(*group_sums(stations, dates))
+    out = {}
+    for day, row in zip(dates, values.tolist(), strict=True):
+        items = {key: value for key, value in zip(DAILY_KEYS, row, strict=True) if not math.isnan(value)}
+        if items:
+            out[day] = items
+    return out
+
+
+def _dates(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days)]
+
+
+def levels(values: Matrix) -> npt.NDArray[np.int64]:
+    """The AQI level (1–6) of each day (row of DAILY_KEYS values); 0 for a day without all six pollutants.
+
+    Vectorised day_level: the highest breakpoint segment over the items; days with a value on a
+    breakpoint (up to float noise) or an O3_8H beyond its table go through day_level.
+    """
+    full = ~np.isnan(values[:, : len(SIX_ITEMS)]).any(axis=1)
+    level = np.ones(len(values), dtype=np.int64)
+    exact = np.zeros(len(values), dtype=bool)
+    for j, (key, table) in enumerate(_TABLES):
+        column = values[:, j]
+        present = ~np.isnan(column)
+        bounds = np.asarray(table)
+        i = np.where(present, np.searchsorted(bounds, np.where(present, column, 0.0), side="left"), 0)
+        below = bounds[np.clip(i - 1, 0, len(bounds) - 1)]
+        exact |= present & (i > 0) & (column - below <= 1e-9 * np.maximum(1.0, below))
+        if key == "O3_8H":
+            exact |= present & (i >= len(bounds))
+        level = np.maximum(level, i)
+    level = np.minimum(level, 6)
+    for row in np.flatnonzero(exact & full):
+        level[row] = day_level(
+            {k: v for k, v in zip(DAILY_KEYS, values[row].tolist(), strict=True) if not math.isnan(v)}
+        )
+    return np.where(full, level, 0)
 
 
 def figures(
@@ -371,66 +444,75 @@ def figures(
 
     ``as_of``: the last day with data; months after it are not held to the completeness rule.
     """
+    dates = _dates(period.start, period.end)
+    return place_figures(matrix(days, dates), dates, period, dust_days, as_of, key, name)
+
+
+def place_figures(
+    values: Matrix,
+    dates: Sequence[date],
+    period: Period,
+    dust_days: Collection[date] = (),
+    as_of: date | None = None,
+    key: str = "",
+    name: str = "",
+) -> Figures:
+    """The figures of a period from a place's daily value matrix over ``dates`` (ascending, covering it)."""
+    first, stop = bisect.bisect_left(dates, period.start), bisect.bisect_left(dates, period.end)
+    values, dates = values[first:stop], dates[first:stop]
     out = Figures(key=key, name=name, concentrations="dust deducted" if dust_days else "dust included")
-    levels = dict.fromkeys("123456", 0)
-    series: dict[str, list[float]] = {item: [] for item in SIX_ITEMS}
-    per_month: dict[tuple[int, int], dict[str, int]] = {}
-    for day, items in days.items():
-        if not period.start <= day < period.end:
-            continue
-        if all(item in items for item in SIX_ITEMS):
-            levels[str(day_level(items))] += 1
-        month = per_month.setdefault((day.year, day.month), dict.fromkeys(SIX_ITEMS, 0))
-        dust = day in dust_days  # a valid day all the same: it counts for completeness
-        for item in SIX_ITEMS:
-            value = items.get(item)
-            if value is not None:
-                month[item] += 1
-                if not dust:
-                    series[item].append(value)
-    _fill_days(out, levels)
-    _fill_statistics(out, series, _complete_items(per_month, period, as_of))
+    counts = np.bincount(levels(values), minlength=7)
+    _fill_days(out, {str(level): int(counts[level]) for level in range(1, 7)})
+    present = ~np.isnan(values[:, : len(SIX_ITEMS)])
+    kept = present & ~np.array([day in dust_days for day in dates], dtype=bool).reshape(-1, 1)
+    series = {item: values[kept[:, j], j] for j, item in enumerate(SIX_ITEMS)}
+    _fill_statistics(out, series, _complete_items(present, dates, period, as_of))
     return out
 
 
-def _fill_days(out: Figures, levels: dict[str, int]) -> None:
-    out.days_by_level = levels
-    out.valid_days = sum(levels.values())
-    out.good_days = levels["1"] + levels["2"]
-    out.heavy_days = levels["5"] + levels["6"]
+def _fill_days(out: Figures, by_level: dict[str, int]) -> None:
+    out.days_by_level = by_level
+    out.valid_days = sum(by_level.values())
+    out.good_days = by_level["1"] + by_level["2"]
+    out.heavy_days = by_level["5"] + by_level["6"]
     out.good_day_ratio = out.good_days / out.valid_days if out.valid_days else None
 
 
 def _complete_items(
-    per_month: dict[tuple[int, int], dict[str, int]], period: Period, as_of: date | None
+    present: npt.NDArray[np.bool_], dates: Sequence[date], period: Period, as_of: date | None
 ) -> set[str]:
-    """The items whose daily values meet the completeness rule in every month of the period (daily, weekly
-    and episode reports have none); months that end after ``as_of`` are not held to it."""
+    """The items whose valid daily values (dust days count: they are valid) meet the completeness rule in
+    every month of the period (daily, weekly and episode reports have none); months that end after
+    ``as_of`` are not held to it."""
     if period.kind not in (Kind.MONTHLY, Kind.ANNUAL):
         return set(SIX_ITEMS)
     last = period.end if as_of is None else min(period.end, as_of + timedelta(days=1))
     complete = set(SIX_ITEMS)
     month = period.start
     while month < period.end:
-        if _month_after(month) <= last:
-            counts = per_month.get((month.year, month.month), {})
+        following = _month_after(month)
+        if following <= last:
+            rows = slice(bisect.bisect_left(dates, month), bisect.bisect_left(dates, following))
+            counts = present[rows].sum(axis=0)
             need = required_days(month.year, month.month)
-            complete -= {item for item in SIX_ITEMS if counts.get(item, 0) < need}
-        month = _month_after(month)
+            complete -= {item for j, item in enumerate(SIX_ITEMS) if counts[j] < need}
+        month = following
     if period.kind == Kind.ANNUAL and last >= period.end:
-        totals = {item: sum(c.get(item, 0) for c in per_month.values()) for item in SIX_ITEMS}
-        complete -= {item for item, n in totals.items() if n < MIN_DAYS_PER_YEAR}
+        totals = present.sum(axis=0)
+        complete -= {item for j, item in enumerate(SIX_ITEMS) if totals[j] < MIN_DAYS_PER_YEAR}
     return complete
 
 
-def _fill_statistics(out: Figures, series: dict[str, list[float]], complete: set[str]) -> None:
+def _fill_statistics(out: Figures, series: dict[str, npt.NDArray[np.float64]], complete: set[str]) -> None:
     out.pollutant_days = {pollutant: len(series[item]) for pollutant, (item, *_rest) in STATISTICS.items()}
     terms: dict[str, float] = {}
     for pollutant, (item, field, p, limit) in STATISTICS.items():
         values = series[item]
-        if item not in complete or not values:
+        if item not in complete or not len(values):
             continue
-        value = math.fsum(values) / len(values) if p is None else percentile(values, p)
+        value = (
+            math.fsum(values.tolist()) / len(values) if p is None else percentile(np.sort(values).tolist(), p)
+        )
         setattr(out, field, value)
         if value is not None:
             terms[pollutant] = value / limit
@@ -555,24 +637,35 @@ def report(
     targets = DEFAULT_TARGETS if targets is None else targets
     dust = set(dust_days)
     comparisons = (period.last_year(), period.previous())
-    span_start = min(period.start, comparisons[0].start, comparisons[1].start, date(period.start.year, 1, 1))
-    city_days = mean_days(stations.values(), span_start, period.end)
-    city = _with_comparisons(city_days, period, comparisons, dust, as_of, "", "")
+    dates = sorted({day for each in (period, *comparisons) for day in _dates(each.start, each.end)})
     groups: dict[str, list[str]] = {}
     for station in stations:
         groups.setdefault(township_of.get(station, ""), []).append(station)
+    shape = (len(dates), len(DAILY_KEYS))
+    sums = {code: (np.zeros(shape), np.zeros(shape)) for code in groups}
+    station_figures = []
+    for sid, days in sorted(stations.items()):
+        values = matrix(days, dates)  # each station's days are read once
+        total, count = sums[township_of.get(sid, "")]
+        present = ~np.isnan(values)
+        total += np.where(present, values, 0.0)
+        count += present
+        name = station_names.get(sid, sid)
+        station_figures.append(place_figures(values, dates, period, dust, as_of, sid, name))
+    city_sums = (
+        sum((t for t, _ in sums.values()), np.zeros(shape)),
+        sum((c for _, c in sums.values()), np.zeros(shape)),
+    )
+    place = functools.partial(_with_comparisons, dates=dates, period=period, comparisons=comparisons,
+                              dust=dust, as_of=as_of)  # fmt: skip
+    city_values = group_means(*city_sums)
+    city = place(city_values, key="", name="")
     townships = []
     for code, members in sorted(groups.items()):
-        days = mean_days((stations[s] for s in members), span_start, period.end)
-        place = _with_comparisons(
-            days, period, comparisons, dust, as_of, code, township_names.get(code, code)
-        )
-        place.stations = len(members)
-        townships.append(place)
-    station_figures = [
-        figures(days, period, dust_days=dust, as_of=as_of, key=sid, name=station_names.get(sid, sid))
-        for sid, days in sorted(stations.items())
-    ]
+        township = place(group_means(*sums[code]), key=code, name=township_names.get(code, code))
+        township.stations = len(members)
+        townships.append(township)
+    year_to_date = _year_to_date(stations, period, targets, dates, city_values)
     out = Report(
         **{f: getattr(city, f) for f in Figures.__struct_fields__},
         kind=period.kind.value,
@@ -582,15 +675,40 @@ def report(
         dust_days=sorted(d.isoformat() for d in dust),
         townships=ranked(townships),
         station_figures=ranked(station_figures),
-        progress=progress(city_days, period, targets, dust),
+        progress=progress(year_to_date, period, targets, dust),
         incidents=incident_figures(incidents, period, feedback or {}, tz_hours),
     )
     out.stations = len(stations)
     return out
 
 
+def _year_to_date(
+    stations: Mapping[str, StationDays],
+    period: Period,
+    targets: Mapping[str, float],
+    dates: Sequence[date],
+    city_values: Matrix,
+) -> dict[date, dict[str, float]]:
+    """The city's daily values of the targets' items from 1 January to the period's end: those of
+    ``dates`` from the city's matrix, the other days read for these items only."""
+    keys = [STATISTICS[pollutant][0] for pollutant in targets]
+    ytd = _dates(date((period.end - timedelta(days=1)).year, 1, 1), period.end)
+    known = set(dates)
+    extra = [day for day in ytd if day not in known]
+    rows = dict(zip(extra, group_means(*group_sums(stations.values(), extra, keys)).tolist(), strict=True))
+    columns = [DAILY_KEYS.index(key) for key in keys]
+    for day, row in zip(dates, city_values[:, columns].tolist(), strict=True):
+        if ytd and ytd[0] <= day < period.end:
+            rows[day] = row
+    return {
+        day: {k: v for k, v in zip(keys, row, strict=True) if not math.isnan(v)} for day, row in rows.items()
+    }
+
+
 def _with_comparisons(
-    days: Mapping[date, DayItems],
+    values: Matrix,
+    *,
+    dates: Sequence[date],
     period: Period,
     comparisons: tuple[Period, Period],
     dust: Collection[date],
@@ -598,9 +716,10 @@ def _with_comparisons(
     key: str,
     name: str,
 ) -> Figures:
-    now = figures(days, period, dust_days=dust, as_of=as_of, key=key, name=name)
-    now.yoy = compare(now, figures(days, comparisons[0], dust_days=dust))
-    now.mom = compare(now, figures(days, comparisons[1], dust_days=dust))
+    """A group's figures with its 同比 and 环比 changes."""
+    now = place_figures(values, dates, period, dust, as_of, key, name)
+    now.yoy = compare(now, place_figures(values, dates, comparisons[0], dust))
+    now.mom = compare(now, place_figures(values, dates, comparisons[1], dust))
     return now
 
 
