@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 import sqlalchemy as sa
 
 from console.core import aggregation
@@ -111,15 +113,22 @@ class History:
         self, conn: sa.Connection, members: list[str], hours: tuple[int, int], need: int,
         out: dict[str, dict[date, dict[str, float]]],
     ) -> None:  # fmt: skip
-        """The O3 daily items of the stations from their valid hourly means."""
-        for station, found in stations_hour_sums(conn, members, aggregation.O3, *hours).items():
-            valid = [(hour * HOUR_S, total / count) for hour, total, count in found if count >= need]
-            for midnight, by_hour in aggregation.local_days(valid, self._tz_hours).items():
-                items = aggregation.daily_items({aggregation.O3: by_hour})
-                day = _EPOCH_DAY + timedelta(days=round((midnight + self._tz_hours * HOUR_S) / DAY_S))
-                kept = {key: stat.value for key, stat in items.items() if stat.valid}
+        """The O3 daily items (O3_8H, O3_1H) of the stations from their valid hourly means, a few hundred
+        stations at a time as arrays of local days × 24 hours (the rules of aggregation.daily_items)."""
+        first_day = _EPOCH_DAY + timedelta(days=round((hours[0] + self._tz_hours) / 24))
+        for start in range(0, len(members), 200):
+            found = stations_hour_sums(conn, members[start : start + 200], aggregation.O3, *hours)
+            names = list(found)
+            grid = np.full((len(names), (hours[1] - hours[0]) // 24 * 24), np.nan)
+            for row, station in enumerate(names):
+                kept = [
+                    (hour - hours[0], total / count) for hour, total, count in found[station] if count >= need
+                ]
                 if kept:
-                    out.setdefault(station, {}).setdefault(day, {}).update(kept)
+                    index, means = zip(*kept, strict=True)
+                    grid[row, list(index)] = means
+            for row, day, items in o3_days(grid.reshape(len(names), -1, 24)):
+                out.setdefault(names[row], {}).setdefault(first_day + timedelta(days=day), {}).update(items)
 
     @staticmethod
     def _by_need(conn: sa.Connection, station_ids: Sequence[str]) -> dict[int, list[str]]:
@@ -229,6 +238,32 @@ class History:
     def _station_interval(conn: sa.Connection, station: str) -> float:
         interval = conn.scalar(sa.select(stations.c.interval_s).where(stations.c.id == station))
         return float(interval or 60)
+
+
+def o3_days(hourly: npt.NDArray[np.float64]) -> list[tuple[int, int, dict[str, float]]]:
+    """Valid O3 daily items from valid hourly means (stations × local days × 24 hours, NaN = none):
+    (station row, day, items). O3_8H: the largest 8-hour mean starting at 00:00 … 16:00, a window valid
+    with 6 hourly means, the day with 14 valid windows; O3_1H: the largest hourly mean of 20 or more."""
+    present = ~np.isnan(hourly)
+    zeros = np.zeros((*hourly.shape[:2], 1))
+    sums = np.concatenate([zeros, np.cumsum(np.where(present, hourly, 0.0), axis=2)], axis=2)
+    counts = np.concatenate([zeros, np.cumsum(present, axis=2)], axis=2)
+    starts = np.arange(len(aggregation.WINDOW_STARTS))
+    window_n = counts[:, :, starts + aggregation.WINDOW_HOURS] - counts[:, :, starts]
+    window_sum = sums[:, :, starts + aggregation.WINDOW_HOURS] - sums[:, :, starts]
+    valid = window_n >= aggregation.MIN_HOURS_PER_8H
+    means = np.where(valid, window_sum / np.maximum(window_n, 1), -np.inf)
+    best = means.max(axis=2)
+    day_ok = valid.sum(axis=2) >= aggregation.MIN_8H_PER_DAY
+    hour_ok = present.sum(axis=2) >= aggregation.MIN_HOURS_PER_DAY
+    top_hour = np.where(present, hourly, -np.inf).max(axis=2)
+    out = []
+    for row, day in zip(*np.nonzero(day_ok | hour_ok), strict=True):
+        items = {"O3_8H": float(best[row, day])} if day_ok[row, day] else {}
+        if hour_ok[row, day]:
+            items["O3_1H"] = float(top_hour[row, day])
+        out.append((int(row), int(day), items))
+    return out
 
 
 def _hour_points(hours: list[HourSum], need: int) -> list[HistoryPoint]:

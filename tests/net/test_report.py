@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import random
 from datetime import date
 
 import aiohttp
 import pytest
 
+from console.core.aggregation import daily_items
 from console.core.models import StationKind
 from console.hub.storage import Storage
 from tests.net.hubkit import PW, TOKEN, running_hub, station
@@ -102,4 +104,33 @@ def test_stations_daily_agrees_with_each_station_s_daily_history(tmp_path):
                 [d[item] for _, d in sorted(found[sid].items())]
             )
     assert math.isclose(found["T-002"][date(2015, 12, 2)]["PM25_24H"], 50.0)
+    storage.close()
+
+
+def test_o3_daily_items_follow_the_8_hour_rules_through_gaps(tmp_path):
+    storage = Storage(f"sqlite:///{tmp_path / 'hub.db'}")
+    storage.upsert_stations([(s, PW) for s in HOURLY])
+    rng = random.Random(5)
+    uploads = []
+    for day in range(6):  # from all 24 hours down to a day with many gaps
+        for hour in rng.sample(range(24), 24 - 2 * day):
+            uploads.append(("T-001", DAY + (24 * day + hour) * 3600 + 60, {O3: (rng.uniform(20, 200), "N")}))
+    storage.write([], uploads)
+    found = storage.stations_daily(["T-001"], DAY, DAY + 6 * 86400)
+    hourly = storage.history("T-001", O3, DAY, DAY + 6 * 86400, "1h")
+    expected = {}
+    for n in range(6):
+        by_hour = {
+            int((p.ts - DAY) // 3600) - 24 * n: p.value for p in hourly if 0 <= p.ts - DAY - n * 86400 < 86400
+        }
+        items = {key: stat.value for key, stat in daily_items({O3: by_hour}).items() if stat.valid}
+        if items:
+            expected[date(2015, 12, 1 + n)] = items
+    flat = {
+        (day, key): value for day, items in found.get("T-001", {}).items() for key, value in items.items()
+    }
+    assert flat == pytest.approx(
+        {(day, key): v for day, items in expected.items() for key, v in items.items()}
+    )
+    assert 2 <= len(expected) < 6  # some days meet the rules, the gappiest do not
     storage.close()
