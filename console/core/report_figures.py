@@ -21,11 +21,11 @@ them with console/core/aggregation.py. Rules:
 from __future__ import annotations
 
 import bisect
-import calendar
 import functools
 import math
 import operator
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from console.core import aqi
-from console.core.incidents import RUNNING_STATES, Incident
+from console.core.incidents import Incident
 
 SIX_ITEMS = ("PM25_24H", "PM10_24H", "SO2_24H", "NO2_24H", "CO_24H", "O3_8H")
 DAILY_KEYS = (*SIX_ITEMS, "O3_1H")
@@ -539,8 +539,10 @@ def progress(
     period: Period,
     targets: Mapping[str, float],
     dust_days: Collection[date] = (),
+    as_of: date | None = None,
 ) -> list[Progress]:
-    """Year to date (1 January to the period's end) against annual targets of pollutant means.
+    """Year to date (1 January to the period's end, or to ``as_of`` when that comes first) against annual
+    targets of pollutant means.
 
     The allowed mean for the rest of the year keeps the annual mean at the target:
     allowed = (target × days_in_year − sum so far) / days remaining, where days_in_year counts the valid
@@ -549,14 +551,17 @@ def progress(
     """
     year_start = date((period.end - timedelta(days=1)).year, 1, 1)
     year_end = date(year_start.year + 1, 1, 1)
-    remaining = (year_end - min(period.end, year_end)).days
+    until = (
+        min(period.end, year_end) if as_of is None else min(period.end, year_end, as_of + timedelta(days=1))
+    )
+    remaining = (year_end - until).days
     out = []
     for pollutant, target in targets.items():
         item = STATISTICS[pollutant][0]
         so_far = [
             items[item]
             for day, items in days.items()
-            if year_start <= day < period.end and item in items and day not in dust_days
+            if year_start <= day < until and item in items and day not in dust_days
         ]
         total, n = math.fsum(so_far), len(so_far)
         ytd = total / n if n else None
@@ -607,8 +612,7 @@ def _incident_counts(
         closed and incident.dispatched is not None and deadline is not None and (answered or 0) <= deadline
     )
     late = answered is None or answered > (deadline or 0)
-    running = incident.state in RUNNING_STATES or incident.closed is not None or fed_back is not None
-    overdue = deadline is not None and start <= deadline < horizon and late and running
+    overdue = deadline is not None and start <= deadline < horizon and late
     return int(raised), int(closed), int(on_time), int(overdue)
 
 
@@ -638,20 +642,8 @@ def report(
     dust = set(dust_days)
     comparisons = (period.last_year(), period.previous())
     dates = sorted({day for each in (period, *comparisons) for day in _dates(each.start, each.end)})
-    groups: dict[str, list[str]] = {}
-    for station in stations:
-        groups.setdefault(township_of.get(station, ""), []).append(station)
+    sums, station_figures = _station_pass(stations, dates, township_of, station_names, period, dust, as_of)
     shape = (len(dates), len(DAILY_KEYS))
-    sums = {code: (np.zeros(shape), np.zeros(shape)) for code in groups}
-    station_figures = []
-    for sid, days in sorted(stations.items()):
-        values = matrix(days, dates)  # each station's days are read once
-        total, count = sums[township_of.get(sid, "")]
-        present = ~np.isnan(values)
-        total += np.where(present, values, 0.0)
-        count += present
-        name = station_names.get(sid, sid)
-        station_figures.append(place_figures(values, dates, period, dust, as_of, sid, name))
     city_sums = (
         sum((t for t, _ in sums.values()), np.zeros(shape)),
         sum((c for _, c in sums.values()), np.zeros(shape)),
@@ -661,9 +653,10 @@ def report(
     city_values = group_means(*city_sums)
     city = place(city_values, key="", name="")
     townships = []
-    for code, members in sorted(groups.items()):
-        township = place(group_means(*sums[code]), key=code, name=township_names.get(code, code))
-        township.stations = len(members)
+    members = Counter(township_of.get(sid, "") for sid in stations)
+    for code, (total, count) in sorted(sums.items()):
+        township = place(group_means(total, count), key=code, name=township_names.get(code, code))
+        township.stations = members[code]
         townships.append(township)
     year_to_date = _year_to_date(stations, period, targets, dates, city_values)
     out = Report(
@@ -675,11 +668,39 @@ def report(
         dust_days=sorted(d.isoformat() for d in dust),
         townships=ranked(townships),
         station_figures=ranked(station_figures),
-        progress=progress(year_to_date, period, targets, dust),
+        progress=progress(year_to_date, period, targets, dust, as_of),
         incidents=incident_figures(incidents, period, feedback or {}, tz_hours),
     )
     out.stations = len(stations)
     return out
+
+
+def _station_pass(
+    stations: Mapping[str, StationDays],
+    dates: Sequence[date],
+    township_of: Mapping[str, str],
+    station_names: Mapping[str, str],
+    period: Period,
+    dust: Collection[date],
+    as_of: date | None,
+) -> tuple[dict[str, tuple[Matrix, Matrix]], list[Figures]]:
+    """One pass over the stations, each read once: every township's sums and counts per day and item,
+    and each station's figures."""
+    shape = (len(dates), len(DAILY_KEYS))
+    sums: dict[str, tuple[Matrix, Matrix]] = {}
+    station_figures = []
+    for sid, days in sorted(stations.items()):
+        values = matrix(days, dates)
+        code = township_of.get(sid, "")
+        if code not in sums:
+            sums[code] = (np.zeros(shape), np.zeros(shape))
+        total, count = sums[code]
+        present = ~np.isnan(values)
+        total += np.where(present, values, 0.0)
+        count += present
+        name = station_names.get(sid, sid)
+        station_figures.append(place_figures(values, dates, period, dust, as_of, sid, name))
+    return sums, station_figures
 
 
 def _year_to_date(
@@ -726,8 +747,3 @@ def _with_comparisons(
 def ranked(places: list[Figures]) -> list[Figures]:
     """Places by composite index, best (lowest) first; places without one last, by key."""
     return sorted(places, key=lambda f: (f.composite_index is None, f.composite_index or 0.0, f.key))
-
-
-def days_in_month(year: int, month: int) -> int:
-    """How many days a calendar month has."""
-    return calendar.monthrange(year, month)[1]

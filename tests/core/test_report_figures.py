@@ -199,6 +199,10 @@ def test_the_allowed_mean_keeps_the_annual_target():
     assert short.allowed_mean == pytest.approx((35 * 364 - 30 * 50) / 334)
     (year,) = progress(days, parse_period("annual", "2015"), {"PM2.5": 35.0})
     assert year.allowed_mean is None and year.days_remaining == 0
+    # a year still running: counted up to today, the rest of the year from tomorrow
+    (running,) = progress(days, parse_period("annual", "2015"), {"PM2.5": 35.0}, as_of=date(2015, 1, 20))
+    assert (running.days_counted, running.days_remaining) == (19, 345)
+    assert running.allowed_mean == pytest.approx((35 * 364 - 19 * 50) / 345)
 
 
 def test_townships_are_ranked_by_composite_index():
