@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import random
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +16,8 @@ from console.core.report_figures import (
     day_level,
     figures,
     incident_figures,
+    levels,
+    matrix,
     mean_days,
     parse_period,
     percentile,
@@ -140,6 +143,28 @@ def test_days_by_level_follow_the_daily_aqi():
     for items in days.values():
         assert day_level(items) == aqi.daily_aqi(items).level
     assert day_level(CLEAN | {"O3_8H": 900.0, "O3_1H": 1000.0}) == 6  # beyond the 8-hour table
+
+
+def test_levels_of_many_days_agree_with_the_aqi_of_each():
+    rng = random.Random(3)
+    tops = {"PM25_24H": 600, "PM10_24H": 700, "SO2_24H": 900, "NO2_24H": 1000, "CO_24H": 70, "O3_8H": 900,
+            "O3_1H": 1300}  # fmt: skip
+    days = {}
+    for n in range(3000):
+        scale = rng.choice([0.03, 0.1, 0.3, 1.0])  # clean to dirty days
+        items = {key: rng.uniform(0, top * scale) for key, top in tops.items()}
+        if rng.random() < 0.3:  # a value exactly on a breakpoint
+            key = rng.choice(sorted(items))
+            items[key] = rng.choice(aqi.BREAKPOINTS[key][1:4])
+        for key in rng.sample(sorted(items), rng.choice([0, 0, 0, 1, 2])):
+            del items[key]  # some days lack an item; O3_1H is optional
+        days[date(2000, 1, 1) + timedelta(days=n)] = items
+    found = levels(matrix(days, sorted(days)))
+    expected = [
+        aqi.daily_aqi(items).level if all(k in items for k in CLEAN) else 0 for items in days.values()
+    ]
+    assert found.tolist() == expected
+    assert set(expected) == {0, 1, 2, 3, 4, 5, 6}
 
 
 def test_the_dust_switch_deducts_dust_days_from_concentrations_only():
