@@ -87,26 +87,39 @@ class History:
         }
 
     def stations_daily(
-        self, station_ids: Sequence[str], start: float, end: float
+        self,
+        station_ids: Sequence[str],
+        start: float,
+        end: float,
+        factors: Sequence[str] | None = None,
+        into: dict[str, dict[date, dict[str, float]]] | None = None,
     ) -> dict[str, dict[date, dict[str, float]]]:
         """Valid HJ 633 daily items (PM25_24H … CO_24H, O3_8H, O3_1H) of many stations over the local days
         that overlap [start, end): station -> local day -> item -> value; invalid values are left out.
 
+        ``factors``: the pollutants to read (all six by default); ``into``: a result to add the items to.
         The 24-hour means are summed by day in the database; O3 reads its hours for the 8-hour windows.
         """
+        wanted = set(AQI_POLLUTANTS) if factors is None else set(factors)
+        means = [code for code in _DAY_MEANS if code in wanted]
         first, stop = local_day_start(start, self._tz_hours), local_day_start(end, self._tz_hours)
         stop += DAY_S if stop < end else 0
         hours = int(first // HOUR_S), int(stop // HOUR_S)
-        out: dict[str, dict[date, dict[str, float]]] = {}
+        out: dict[str, dict[date, dict[str, float]]] = {} if into is None else into
         with self._engine.connect() as conn:
             for need, members in self._by_need(conn, station_ids).items():
-                for row in stations_day_sums(conn, members, _DAY_MEANS, *hours, need, int(self._tz_hours)):
+                for row in (
+                    stations_day_sums(conn, members, means, *hours, need, int(self._tz_hours))
+                    if means
+                    else ()
+                ):
                     if row.hours >= aggregation.MIN_HOURS_PER_DAY:
                         day = _EPOCH_DAY + timedelta(days=row.day)
                         out.setdefault(row.station, {}).setdefault(day, {})[_ITEM[row.factor]] = (
                             row.total / row.hours
                         )
-                self._add_o3(conn, members, hours, need, out)
+                if aggregation.O3 in wanted:
+                    self._add_o3(conn, members, hours, need, out)
         return out
 
     def _add_o3(
@@ -119,6 +132,8 @@ class History:
         for start in range(0, len(members), 200):
             found = stations_hour_sums(conn, members[start : start + 200], aggregation.O3, *hours)
             names = list(found)
+            if not names:
+                continue
             grid = np.full((len(names), (hours[1] - hours[0]) // 24 * 24), np.nan)
             for row, station in enumerate(names):
                 kept = [

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from console.core.factors import AQI_POLLUTANTS
 from console.core.incidents import Incident
 from console.core.models import Station, StationKind
 from console.core.report_figures import DEFAULT_TARGETS, Period, Report, local_date, parse_period, report
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from console.hub.server import Hub
 
 MAX_EPISODE_DAYS = 366
+TARGET_FACTORS = {name: code for code, name in AQI_POLLUTANTS.items()}  # pollutant -> factor code
 
 
 def add_report_routes(app: web.Application, hub: Hub) -> None:
@@ -42,15 +44,44 @@ def township_of(stations: Iterable[Station]) -> dict[str, str]:
     return {s.id: s.township for s in stations}
 
 
-def load_span(period: Period) -> tuple[date, date]:
-    """The local days a report reads: the period, its 同比 and 环比 periods and the year to date."""
-    first = min(
-        period.start,
-        period.last_year().start,
-        period.previous().start,
-        date((period.end - timedelta(days=1)).year, 1, 1),
-    )
-    return first, period.end
+def load_ranges(period: Period) -> list[tuple[date, date]]:
+    """The local day ranges whose six pollutants a report reads: the period, its 同比 and 环比 periods
+    (overlapping or touching ranges joined)."""
+    ranges = sorted((p.start, p.end) for p in (period, period.last_year(), period.previous()))
+    joined = [ranges[0]]
+    for start, end in ranges[1:]:
+        if start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+        else:
+            joined.append((start, end))
+    return joined
+
+
+def year_to_date_ranges(period: Period, read: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """The days from 1 January to the period's end not in ``read``: the targets' pollutants only."""
+    first = date((period.end - timedelta(days=1)).year, 1, 1)
+    out = []
+    for start, end in read:
+        if first < min(start, period.end):
+            out.append((first, min(start, period.end)))
+        first = max(first, end)
+    if first < period.end:
+        out.append((first, period.end))
+    return out
+
+
+def daily_values(
+    storage: Storage, station_ids: list[str], period: Period, target_codes: list[str], tz_hours: float
+) -> dict[str, dict[date, dict[str, float]]]:
+    """The stations' daily values a report needs, read range by range from the hourly roll-up."""
+    days: dict[str, dict[date, dict[str, float]]] = {}
+    read = load_ranges(period)
+    for start, end in read:
+        storage.stations_daily(station_ids, *Period(period.kind, "", start, end).bounds(tz_hours), into=days)
+    for start, end in year_to_date_ranges(period, read) if target_codes else ():
+        bounds = Period(period.kind, "", start, end).bounds(tz_hours)
+        storage.stations_daily(station_ids, *bounds, factors=target_codes, into=days)
+    return days
 
 
 def build_report(
@@ -71,9 +102,9 @@ def build_report(
     DEFAULT_TARGETS (PM2.5 35 µg/m³, the grade II annual limit).
     """
     members = assessed_stations(stations)
-    first, stop = load_span(period)
-    start_ts = Period(period.kind, "", first, stop).bounds(tz_hours)
-    days = storage.stations_daily([s.id for s in members], *start_ts)
+    targets = DEFAULT_TARGETS if targets is None else targets
+    codes = [TARGET_FACTORS[pollutant] for pollutant in targets]
+    days = daily_values(storage, [s.id for s in members], period, codes, tz_hours)
     start, end = period.bounds(tz_hours)
     incidents = incident_store.active_between(start, end)
     return report(
@@ -82,7 +113,7 @@ def build_report(
         township_of=township_of(members),
         township_names=township_names,
         station_names={s.id: s.name for s in members},
-        targets=DEFAULT_TARGETS if targets is None else targets,
+        targets=targets,
         incidents=incidents,
         feedback=_feedback_times(incident_store, incidents),
         dust_days=dust_days,

@@ -301,10 +301,15 @@ class Storage:
         return self._history.stations_hourly(factor, start, end, station_ids)
 
     def stations_daily(
-        self, station_ids: Sequence[str], start: float, end: float
+        self,
+        station_ids: Sequence[str],
+        start: float,
+        end: float,
+        factors: Sequence[str] | None = None,
+        into: dict[str, dict[date, dict[str, float]]] | None = None,
     ) -> dict[str, dict[date, dict[str, float]]]:
         """Valid HJ 633 daily items of many stations by local day (see History.stations_daily)."""
-        return self._history.stations_daily(station_ids, start, end)
+        return self._history.stations_daily(station_ids, start, end, factors, into)
 
     def readings_between(
         self, start: float, end: float, after: tuple[str, str, float] | None = None, limit: int = 20_000

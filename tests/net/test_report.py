@@ -11,6 +11,8 @@ import pytest
 
 from console.core.aggregation import daily_items
 from console.core.models import StationKind
+from console.core.report_figures import parse_period
+from console.hub.report import load_ranges, year_to_date_ranges
 from console.hub.storage import Storage
 from tests.net.hubkit import PW, TOKEN, running_hub, station
 
@@ -134,3 +136,15 @@ def test_o3_daily_items_follow_the_8_hour_rules_through_gaps(tmp_path):
     )
     assert 2 <= len(expected) < 6  # some days meet the rules, the gappiest do not
     storage.close()
+
+
+def test_a_report_reads_its_periods_whole_and_the_rest_of_the_year_for_the_targets_only():
+    december = parse_period("monthly", "2015-12")
+    read = load_ranges(december)
+    assert read == [(date(2014, 12, 1), date(2015, 1, 1)), (date(2015, 11, 1), date(2016, 1, 1))]
+    assert year_to_date_ranges(december, read) == [(date(2015, 1, 1), date(2015, 11, 1))]
+    year = parse_period("annual", "2015")
+    assert load_ranges(year) == [(date(2014, 1, 1), date(2016, 1, 1))]
+    assert year_to_date_ranges(year, load_ranges(year)) == []
+    week = parse_period("weekly", "2015-W03")  # 12–18 January 2015: the week before starts on the 5th
+    assert year_to_date_ranges(week, load_ranges(week)) == [(date(2015, 1, 1), date(2015, 1, 5))]
