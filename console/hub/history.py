@@ -19,7 +19,7 @@ from console.core import aggregation
 from console.core.aggregation import DAY_S, HOUR_S, local_day_start, min_hourly_count
 from console.core.factors import AQI_POLLUTANTS
 from console.core.models import Reading, Values
-from console.hub.rollup import HourSum, hour_sums, stations_day_sums, stations_hour_sums
+from console.hub.rollup import HourSum, hour_sums, hourly_rollup, stations_day_sums, stations_hour_sums
 from console.hub.storage import frames, late_readings, stations
 
 RESOLUTIONS = ("raw", "1h", "1d")
@@ -129,19 +129,21 @@ class History:
         """The O3 daily items (O3_8H, O3_1H) of the stations from their valid hourly means, a few hundred
         stations at a time as arrays of local days × 24 hours (the rules of aggregation.daily_items)."""
         first_day = _EPOCH_DAY + timedelta(days=round((hours[0] + self._tz_hours) / 24))
+        c = hourly_rollup.c
         for start in range(0, len(members), 200):
-            found = stations_hour_sums(conn, members[start : start + 200], aggregation.O3, *hours)
-            names = list(found)
-            if not names:
+            query = (
+                sa.select(c.station, c.hour, c.total / c["count"])
+                .where(c.station.in_(members[start : start + 200]), c.factor == aggregation.O3)
+                .where(c.hour >= hours[0], c.hour < hours[1], c["count"] >= need)
+            )
+            rows = conn.execute(query).all()
+            if not rows:
                 continue
-            grid = np.full((len(names), (hours[1] - hours[0]) // 24 * 24), np.nan)
-            for row, station in enumerate(names):
-                kept = [
-                    (hour - hours[0], total / count) for hour, total, count in found[station] if count >= need
-                ]
-                if kept:
-                    index, means = zip(*kept, strict=True)
-                    grid[row, list(index)] = means
+            found, hour_of, means = zip(*rows, strict=True)  # column by column, in C
+            names = sorted(set(found))
+            row_of = {name: row for row, name in enumerate(names)}
+            grid = np.full((len(names), hours[1] - hours[0]), np.nan)
+            grid[[row_of[name] for name in found], np.asarray(hour_of) - hours[0]] = means
             for row, day, items in o3_days(grid.reshape(len(names), -1, 24)):
                 out.setdefault(names[row], {}).setdefault(first_day + timedelta(days=day), {}).update(items)
 
