@@ -10,8 +10,10 @@ import aiohttp
 import pytest
 
 from console.core.aggregation import daily_items
+from console.core.incidents import AuditEntry, Incident, IncidentState, Severity, Source
 from console.core.models import StationKind
 from console.core.report_figures import parse_period
+from console.hub.incident_store import Change
 from console.hub.report import load_ranges, year_to_date_ranges
 from console.hub.storage import Storage
 from tests.net.hubkit import PW, TOKEN, running_hub, station
@@ -148,3 +150,25 @@ def test_a_report_reads_its_periods_whole_and_the_rest_of_the_year_for_the_targe
     assert year_to_date_ranges(year, load_ranges(year)) == []
     week = parse_period("weekly", "2015-W03")  # 12–18 January 2015: the week before starts on the 5th
     assert year_to_date_ranges(week, load_ranges(week)) == [(date(2015, 1, 1), date(2015, 1, 5))]
+
+
+@pytest.mark.asyncio
+async def test_the_report_counts_the_stored_incidents_of_its_period(tmp_path):
+    dispatched = DAY + 3600
+    incident = Incident(
+        id="INC-1", version=3, state=IncidentState.CLOSED, source=Source.RULE, category="air",
+        severity=Severity.MEDIUM, title="PM2.5", reason="r", created=DAY + 600, updated=DAY + 7200,
+        township="110119001", dispatched=dispatched, deadline=dispatched + 24 * 3600, closed=DAY + 7200,
+    )  # fmt: skip
+    feedback = AuditEntry(incident="INC-1", n=1, ts=DAY + 5000, actor="w", role="grid", action="feedback",
+                          from_state="handling", to_state="feedback", version=2)  # fmt: skip
+    async with running_hub(tmp_path, HOURLY) as hub:
+        hub.incidents.store.write([Change(incident, feedback)])
+        status, body = await _get(hub, "kind=daily&period=2015-12-01")
+        assert status == 200
+        assert {k: body["incidents"][k] for k in ("raised", "closed", "closed_on_time", "overdue")} == {
+            "raised": 1, "closed": 1, "closed_on_time": 1, "overdue": 0
+        }  # fmt: skip
+        assert body["incidents"]["by_township"]["110119001"]["raised"] == 1
+        status, body = await _get(hub, "kind=daily&period=2015-12-02")
+        assert body["incidents"]["raised"] == 0
