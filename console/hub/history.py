@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 import sqlalchemy as sa
 
 from console.core import aggregation
 from console.core.aggregation import DAY_S, HOUR_S, local_day_start, min_hourly_count
 from console.core.factors import AQI_POLLUTANTS
 from console.core.models import Reading, Values
-from console.hub.rollup import HourSum, hour_sums, stations_hour_sums
+from console.hub.rollup import HourSum, hour_sums, hourly_rollup, stations_day_sums, stations_hour_sums
 from console.hub.storage import frames, late_readings, stations
 
 RESOLUTIONS = ("raw", "1h", "1d")
 DAILY_AQI = "AQI_D"  # at 1d: the HJ 633 daily AQI of the station's pollutants, not the stored AQI_D series
 _INTERVAL_OF_DERIVED = {"AQI_H": HOUR_S, "AQI_D": DAY_S}  # derived series come once per hour / day
 _unpack = msgspec.msgpack.Decoder(Values).decode  # a frame: factor -> (value, flag)
+_ITEM = {code: f"{prefix}_24H" for code, prefix in aggregation.ITEM.items() if code != aggregation.O3}
+_DAY_MEANS = list(_ITEM)  # the pollutants whose daily value is the 24-hour mean
+_EPOCH_DAY = date(1970, 1, 1)
 
 
 class HistoryPoint(msgspec.Struct, array_like=True, frozen=True):
@@ -79,6 +85,77 @@ class History:
             station: _hour_points(hours, min_hourly_count(derived or intervals.get(station) or 60))
             for station, hours in found.items()
         }
+
+    def stations_daily(
+        self,
+        station_ids: Sequence[str],
+        start: float,
+        end: float,
+        factors: Sequence[str] | None = None,
+        into: dict[str, dict[date, dict[str, float]]] | None = None,
+    ) -> dict[str, dict[date, dict[str, float]]]:
+        """Valid HJ 633 daily items (PM25_24H … CO_24H, O3_8H, O3_1H) of many stations over the local days
+        that overlap [start, end): station -> local day -> item -> value; invalid values are left out.
+
+        ``factors``: the pollutants to read (all six by default); ``into``: a result to add the items to.
+        The 24-hour means are summed by day in the database; O3 reads its hours for the 8-hour windows.
+        """
+        wanted = set(AQI_POLLUTANTS) if factors is None else set(factors)
+        means = [code for code in _DAY_MEANS if code in wanted]
+        first, stop = local_day_start(start, self._tz_hours), local_day_start(end, self._tz_hours)
+        stop += DAY_S if stop < end else 0
+        hours = int(first // HOUR_S), int(stop // HOUR_S)
+        out: dict[str, dict[date, dict[str, float]]] = {} if into is None else into
+        with self._engine.connect() as conn:
+            for need, members in self._by_need(conn, station_ids).items():
+                for row in (
+                    stations_day_sums(conn, members, means, *hours, need, int(self._tz_hours))
+                    if means
+                    else ()
+                ):
+                    if row.hours >= aggregation.MIN_HOURS_PER_DAY:
+                        day = _EPOCH_DAY + timedelta(days=row.day)
+                        out.setdefault(row.station, {}).setdefault(day, {})[_ITEM[row.factor]] = (
+                            row.total / row.hours
+                        )
+                if aggregation.O3 in wanted:
+                    self._add_o3(conn, members, hours, need, out)
+        return out
+
+    def _add_o3(
+        self, conn: sa.Connection, members: list[str], hours: tuple[int, int], need: int,
+        out: dict[str, dict[date, dict[str, float]]],
+    ) -> None:  # fmt: skip
+        """The O3 daily items (O3_8H, O3_1H) of the stations from their valid hourly means, a few hundred
+        stations at a time as arrays of local days × 24 hours (the rules of aggregation.daily_items)."""
+        first_day = _EPOCH_DAY + timedelta(days=round((hours[0] + self._tz_hours) / 24))
+        c = hourly_rollup.c
+        for start in range(0, len(members), 200):
+            query = (
+                sa.select(c.station, c.hour, c.total / c["count"])
+                .where(c.station.in_(members[start : start + 200]), c.factor == aggregation.O3)
+                .where(c.hour >= hours[0], c.hour < hours[1], c["count"] >= need)
+            )
+            rows = conn.execute(query).all()
+            if not rows:
+                continue
+            found, hour_of, means = zip(*rows, strict=True)  # column by column, in C
+            names = sorted(set(found))
+            row_of = {name: row for row, name in enumerate(names)}
+            grid = np.full((len(names), hours[1] - hours[0]), np.nan)
+            grid[[row_of[name] for name in found], np.asarray(hour_of) - hours[0]] = means
+            for row, day, items in o3_days(grid.reshape(len(names), -1, 24)):
+                out.setdefault(names[row], {}).setdefault(first_day + timedelta(days=day), {}).update(items)
+
+    @staticmethod
+    def _by_need(conn: sa.Connection, station_ids: Sequence[str]) -> dict[int, list[str]]:
+        """The stations grouped by how many values their hourly means need (from their interval)."""
+        rows = conn.execute(sa.select(stations.c.id, stations.c.interval_s))
+        intervals: dict[str, float] = {id_: interval for id_, interval in rows}
+        groups: dict[int, list[str]] = {}
+        for station in station_ids:
+            groups.setdefault(min_hourly_count(float(intervals.get(station) or 60)), []).append(station)
+        return groups
 
     def daily(self, station: str, factor: str, start: float, end: float) -> list[HistoryPoint]:
         """Daily values of the local days that overlap [start, end): 24-hour means, the O3 daily maximum
@@ -178,6 +255,32 @@ class History:
     def _station_interval(conn: sa.Connection, station: str) -> float:
         interval = conn.scalar(sa.select(stations.c.interval_s).where(stations.c.id == station))
         return float(interval or 60)
+
+
+def o3_days(hourly: npt.NDArray[np.float64]) -> list[tuple[int, int, dict[str, float]]]:
+    """Valid O3 daily items from valid hourly means (stations × local days × 24 hours, NaN = none):
+    (station row, day, items). O3_8H: the largest 8-hour mean starting at 00:00 … 16:00, a window valid
+    with 6 hourly means, the day with 14 valid windows; O3_1H: the largest hourly mean of 20 or more."""
+    present = ~np.isnan(hourly)
+    zeros = np.zeros((*hourly.shape[:2], 1))
+    sums = np.concatenate([zeros, np.cumsum(np.where(present, hourly, 0.0), axis=2)], axis=2)
+    counts = np.concatenate([zeros, np.cumsum(present, axis=2)], axis=2)
+    starts = np.arange(len(aggregation.WINDOW_STARTS))
+    window_n = counts[:, :, starts + aggregation.WINDOW_HOURS] - counts[:, :, starts]
+    window_sum = sums[:, :, starts + aggregation.WINDOW_HOURS] - sums[:, :, starts]
+    valid = window_n >= aggregation.MIN_HOURS_PER_8H
+    means = np.where(valid, window_sum / np.maximum(window_n, 1), -np.inf)
+    best = means.max(axis=2)
+    day_ok = valid.sum(axis=2) >= aggregation.MIN_8H_PER_DAY
+    hour_ok = present.sum(axis=2) >= aggregation.MIN_HOURS_PER_DAY
+    top_hour = np.where(present, hourly, -np.inf).max(axis=2)
+    out = []
+    for row, day in zip(*np.nonzero(day_ok | hour_ok), strict=True):
+        items = {"O3_8H": float(best[row, day])} if day_ok[row, day] else {}
+        if hour_ok[row, day]:
+            items["O3_1H"] = float(top_hour[row, day])
+        out.append((int(row), int(day), items))
+    return out
 
 
 def _hour_points(hours: list[HourSum], need: int) -> list[HistoryPoint]:

@@ -147,6 +147,13 @@ class IncidentStore:
         c = incidents.c
         return self._incidents(sa.select(c.body).where(c.closed >= start, c.closed < end).order_by(c.closed))
 
+    def active_between(self, start: float, end: float) -> list[Incident]:
+        """Incidents created before ``end`` and open or closed at or after ``start``: every one a period's
+        figures can count."""
+        c = incidents.c
+        query = sa.select(c.body).where(c.created < end, sa.or_(c.closed.is_(None), c.closed >= start))
+        return self._incidents(query.order_by(c.created))
+
     def incident(self, ident: str) -> Incident | None:
         """One incident by id."""
         found = self._incidents(sa.select(incidents.c.body).where(incidents.c.id == ident))

@@ -130,3 +130,33 @@ def _grouped(rows: Iterable[Sequence[Any]]) -> dict[str, list[HourSum]]:
         name: [HourSum(hour, total, n) for _, hour, total, n in group]
         for name, group in groupby(rows, itemgetter(0))
     }
+
+
+class DaySum(NamedTuple):
+    """One local day of one factor at one station: the sum and number of its valid hourly means."""
+
+    station: str
+    factor: str
+    day: int  # local days since the epoch: the day starts at day * 86400 - tz_hours * 3600
+    total: float  # sum of the day's valid hourly means
+    hours: int  # how many valid hourly means
+
+
+def stations_day_sums(
+    conn: sa.Connection, stations: Sequence[str], factors: Sequence[str], first: int, stop: int, need: int,
+    tz_hours: int = 8,
+) -> list[DaySum]:  # fmt: skip
+    """Per local day, the sum and count of the valid hourly means (``need`` values or more) of some factors
+    at many stations over hours first <= hour < stop, grouped in the database: a city's month in one pass."""
+    c = hourly_rollup.c
+    day = ((c.hour + tz_hours) // 24).label("day")  # floor division of whole hours
+    out: list[DaySum] = []
+    for start in range(0, len(stations), 500):
+        query = (
+            sa.select(c.station, c.factor, day, sa.func.sum(c.total / c["count"]), sa.func.count())
+            .where(c.station.in_(stations[start : start + 500]), c.factor.in_(factors))
+            .where(c.hour >= first, c.hour < stop, c["count"] >= need)
+            .group_by(c.station, c.factor, day)
+        )
+        out.extend(DaySum(*row) for row in conn.execute(query))
+    return out

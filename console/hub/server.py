@@ -21,6 +21,7 @@ from aiohttp import WSMsgType, web
 from console.core import protocol
 from console.core.incidents import AuditEntry, Incident, Role
 from console.core.models import Reading, Upload
+from console.core.report_figures import DEFAULT_TARGETS
 from console.hub.auth import Session, Sessions, User
 from console.hub.derive import AqiDeriver
 from console.hub.events import EventLog
@@ -32,6 +33,7 @@ from console.hub.logtext import printable
 from console.hub.metrics import Metrics
 from console.hub.quota import DailyBytes, TokenBuckets
 from console.hub.registry import Registry
+from console.hub.report import add_report_routes
 from console.hub.responsibility import Responsibility
 from console.hub.rest import add_rest_routes
 from console.hub.rules import RuleEngine
@@ -80,6 +82,8 @@ class HubConfig:
     login_failures_per_user: int = 5  # failed logins in a row before a user name waits (30 s, doubling)
     login_failures_per_address: int = 20  # ... and before an address does, whatever the names it tries
     clock: Callable[[], float] = time.time  # incident time (deadlines, escalation, audit); tests move it
+    # annual targets of pollutant means for the reports (µg/m³) until the site data carries them
+    report_targets: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
 
 
 class Hub:
@@ -158,6 +162,7 @@ class Hub:
         app.router.add_get("/ws", self._ws_handler)
         add_rest_routes(app, self)
         add_incident_routes(app, self)
+        add_report_routes(app, self)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.http_port)

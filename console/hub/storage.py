@@ -8,6 +8,7 @@ import logging
 import math
 import sqlite3
 from collections.abc import Iterator, Sequence
+from datetime import date
 from math import isfinite
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -321,6 +322,17 @@ class Storage:
     ) -> dict[str, list[HistoryPoint]]:
         """Hourly means of one factor at many stations (every station by default), by station id."""
         return self._history.stations_hourly(factor, start, end, station_ids)
+
+    def stations_daily(
+        self,
+        station_ids: Sequence[str],
+        start: float,
+        end: float,
+        factors: Sequence[str] | None = None,
+        into: dict[str, dict[date, dict[str, float]]] | None = None,
+    ) -> dict[str, dict[date, dict[str, float]]]:
+        """Valid HJ 633 daily items of many stations by local day (see History.stations_daily)."""
+        return self._history.stations_daily(station_ids, start, end, factors, into)
 
     def readings_between(
         self, start: float, end: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
