@@ -12,12 +12,16 @@ Policies (see docs/jt808.md):
   items read so far are kept, the rest goes to ``Location.trailing``.
 - Coordinates are kept as sent (not range-checked); ``Location.plausible`` says whether they can be real.
 - An all-zero time (terminals without a fix send it) decodes to ``None``; any other bad time is refused.
+
+The module is long because it is the whole protocol in one place: the records, the body codecs both
+ways, the stream splitter and the sub-package reassembly share the constants and the error type.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -71,6 +75,9 @@ _LOCATION = struct.Struct(">IIIIHHH6s")
 _HEADER_2013 = struct.Struct(">HH6sH")
 _HEADER_2019 = struct.Struct(">HHB10sH")
 _PACKAGE = struct.Struct(">HH")
+# A candidate frame: a flag, MIN_FRAME to MAX_FRAME - 2 bytes without a flag, and the closing flag (not
+# consumed: it may open the next frame).
+_CANDIDATE = re.compile(rb"\x7e[^\x7e]{%d,%d}(?=\x7e)" % (MIN_FRAME, MAX_FRAME - 2))
 
 
 class FrameError(ValueError):
@@ -624,16 +631,15 @@ def register_reply(to: Header, serial: int, result: int, auth_code: str = "") ->
 class FrameSplitter:
     """Cuts a TCP byte stream into 0x7E-delimited frames (flags included), however it was read.
 
-    Every run of bytes between two flags is a candidate frame: a lost flag or junk with a stray 0x7E
-    costs at most one bad candidate, never the next frame. Bytes that cannot be a frame (before the
-    first flag, or a run shorter than ``MIN_FRAME`` or longer than ``MAX_FRAME``) are dropped; adjacent
-    drops make one run, reported once in ``errors`` (``junk_bytes`` counts them all). The buffer is
-    scanned with ``bytes.find`` and cut once per ``feed``, so junk costs O(n).
+    Every run of bytes between two flags whose size can be a frame is a candidate: a lost flag or junk
+    with a stray 0x7E costs at most one bad candidate, never the next frame. Other bytes (before the
+    first flag, runs shorter than ``MIN_FRAME`` or longer than ``MAX_FRAME``) are dropped; drops with no
+    frame between them make one run, reported once in ``errors`` (``junk_bytes`` counts the bytes, extra
+    flags aside). One regular expression finds the candidates, so junk is skipped in O(n) at C speed.
     """
 
     def __init__(self) -> None:
         self._buf = bytearray()
-        self._open = False  # the buffer starts with an opening flag
         self._in_junk = False  # the last dropped bytes are not yet followed by a frame
         self.errors: list[FrameError] = []
         self.junk_bytes = 0
@@ -644,41 +650,31 @@ class FrameSplitter:
         buf += data
         frames: list[bytes] = []
         pos = 0
-        if not self._open:
-            pos = self._skip_to_flag(0)
-        while pos < len(buf):
-            end = buf.find(b"\x7e", pos + 1)
-            if end < 0:
-                if len(buf) - pos > MAX_FRAME:
-                    pos = self._drop(pos + 1, len(buf), "no closing 0x7E")
-                break
-            if end - pos - 1 < MIN_FRAME:
-                if end > pos + 1:
-                    self._drop(pos + 1, end, "too short for a frame")
-            elif end - pos + 1 > MAX_FRAME:
-                self._drop(pos + 1, end, "too long for a frame")
-            else:
-                frames.append(bytes(buf[pos : end + 1]))
-                self._in_junk = False
-            pos = end  # the closing flag may open the next frame
-        self._open = pos < len(buf)
-        del buf[:pos]
+        for found in _CANDIDATE.finditer(buf):
+            start, end = found.span()  # end: the closing flag, which may open the next frame
+            self._drop(pos, start, "bytes between frames")
+            frames.append(bytes(buf[start : end + 1]))
+            self._in_junk = False
+            pos = end
+        keep = buf.rfind(b"\x7e", pos)  # the opening flag of a frame still coming
+        if keep < 0 or len(buf) - keep >= MAX_FRAME:
+            keep = len(buf)
+        self._drop(pos, keep, "bytes that are no frame")
+        del buf[:keep]
         return frames
 
-    def _skip_to_flag(self, pos: int) -> int:
-        start = self._buf.find(b"\x7e", pos)
-        if start < 0:
-            start = len(self._buf)
-        return self._drop(pos, start, "bytes before the 0x7E flag")
-
-    def _drop(self, start: int, end: int, why: str) -> int:
-        if end > start:
-            self.junk_bytes += end - start
-            if not self._in_junk:
-                sample = bytes(self._buf[start : min(end, start + 16)])
-                self.errors.append(FrameError("junk", f"{why}: dropped bytes starting {sample.hex()}"))
-            self._in_junk = True
-        return end
+    def _drop(self, start: int, end: int, why: str) -> None:
+        """Count bytes [start, end) as junk, flags aside (extra flags between frames are harmless)."""
+        if end <= start:
+            return
+        size = end - start - self._buf.count(b"\x7e", start, end)
+        if size == 0:
+            return
+        self.junk_bytes += size
+        if not self._in_junk:
+            sample = bytes(self._buf[start : min(end, start + 16)])
+            self.errors.append(FrameError("junk", f"{why}: dropped {size} bytes starting {sample.hex()}"))
+        self._in_junk = True
 
     @property
     def pending(self) -> int:

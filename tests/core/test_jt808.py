@@ -397,6 +397,15 @@ def test_stray_flags_in_junk_cost_no_frame() -> None:
     assert out == [a, b, a] and len(splitter.errors) == 1
 
 
+def test_a_flood_of_flags_and_short_runs_is_one_junk_run() -> None:
+    splitter = FrameSplitter()
+    flood = b"\x7eabc" * 20_000 + b"\x7e" * 5000
+    out = [f for at in range(0, len(flood), 32 * 1024) for f in splitter.feed(flood[at : at + 32 * 1024])]
+    a = frame(6, "traccar-huabao-test")
+    assert out + splitter.feed(a) == [a]
+    assert len(splitter.errors) == 1 and splitter.junk_bytes == 60_000  # the flags are not counted
+
+
 def test_a_garbage_candidate_is_refused_and_the_next_frame_still_decodes() -> None:
     a = frame(5, "traccar-huabao-test")
     splitter = FrameSplitter()
