@@ -376,6 +376,8 @@ def decode(frame: bytes, *, lenient: bool = False) -> Message:
     if len(frame) < MIN_FRAME + 2 or frame[0] != FLAG or frame[-1] != FLAG:
         raise FrameError("flag" if len(frame) >= MIN_FRAME + 2 else "truncated", "not a 0x7E frame")
     data = unescape(frame[1:-1])
+    if len(data) < MIN_FRAME:
+        raise FrameError("truncated", f"{len(data)} bytes cannot hold a header and a check code")
     faults: list[str] = []
     received, expected = data[-1], check_code(data[:-1])
     if received != expected:

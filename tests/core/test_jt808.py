@@ -338,6 +338,13 @@ def _header_size(raw: bytes) -> int:
     return min(len(raw), 17 if raw[2] & 0x40 else 12)
 
 
+def test_an_item_one_byte_short_goes_to_trailing() -> None:
+    base = jt808.location_body(SAMPLE)[:28]
+    loc = jt808.parse_location(base + bytes.fromhex("3001160104000012"))  # 0x01 claims 4, has 3
+    assert loc.items == ((0x30, b"\x16"),) and loc.trailing == bytes.fromhex("0104000012")
+    assert loc.signal == 0x16 and loc.mileage is None
+
+
 def test_all_zero_time_means_no_time() -> None:
     loc = Location(0, 0, 0.0, 0.0, 0, 0.0, 0, None)
     assert jt808.location_body(loc)[22:28] == bytes(6)
@@ -347,6 +354,9 @@ def test_all_zero_time_means_no_time() -> None:
 def test_not_a_frame() -> None:
     with pytest.raises(FrameError) as caught:
         decode(b"\x7e\x00\x02\x7e")
+    assert caught.value.reason == "truncated"
+    with pytest.raises(FrameError) as caught:  # long enough escaped, too short once unescaped
+        decode(b"\x7e" + b"\x7d\x01" * 7 + b"\x7e")
     assert caught.value.reason == "truncated"
     with pytest.raises(FrameError) as caught:
         decode(b"\x00" + frame(6, "traccar-huabao-test")[1:])
@@ -556,3 +566,16 @@ def test_frames_round_trip_through_the_splitter(
         at += size
     assert out == frames
     assert [encode(decode(raw)) for raw in out] == frames
+
+
+@given(st.binary(max_size=200), st.sampled_from([0x0002, 0x0100, 0x0102, 0x0200, 0x0704, 0x8001, 0x8100]))
+@settings(max_examples=500)
+def test_any_bytes_decode_or_raise_frame_error(data: bytes, msg_id: int) -> None:
+    # The check code right and the id a known one, so the header and body parsers see the bytes.
+    raw = msg_id.to_bytes(2) + data
+    for lenient in (False, True):
+        try:
+            message = decode(reframe(raw), lenient=lenient)
+        except FrameError:
+            continue
+        assert message.header.msg_id == msg_id
