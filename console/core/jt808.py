@@ -151,8 +151,11 @@ def _day(text: str) -> int:
         raise FrameError("time", f"{text!r} is not a date YYMMDD") from None
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_time(raw: bytes) -> int | None:
-    """Unix seconds of a BCD ``YYMMDDhhmmss`` in UTC+8; None for all zeros (a terminal without a fix)."""
+    """Unix seconds of a BCD ``YYMMDDhhmmss`` in UTC+8; None for all zeros (a terminal without a fix).
+
+    Cached: thousands of terminals report the same few seconds."""
     if raw == b"\0\0\0\0\0\0":
         return None
     text = bcd_digits(raw)
