@@ -6,6 +6,7 @@ from console.hub.__main__ import build_config, parse_args
 from console.hub.ingest import connection_caps
 from console.hub.lockout import Lockout
 from console.hub.logtext import printable
+from console.hub.site import Site
 
 
 class Clock:
@@ -63,9 +64,9 @@ def test_peer_text_is_one_bounded_line() -> None:
 
 def test_the_hub_cli_sets_the_logger_port_caps_and_idle_timeout(tmp_path) -> None:
     args = ["--data-dir", str(tmp_path), "--max-loggers", "50", "--max-loggers-per-address", "5"]
-    config = build_config(parse_args([*args, "--logger-idle", "30"]))
+    config = build_config(parse_args([*args, "--logger-idle", "30"]), Site())
     assert (config.max_loggers, config.max_loggers_per_address, config.logger_idle_s) == (50, 5, 30.0)
-    default = build_config(parse_args(["--data-dir", str(tmp_path)]))
+    default = build_config(parse_args(["--data-dir", str(tmp_path)]), Site())
     assert default.logger_idle_s == 600.0
     total, per_address = connection_caps(default.max_loggers, default.max_loggers_per_address)
     assert 16 <= total <= 4096 and per_address == total // 2
