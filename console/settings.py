@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ...")
     p.add_argument("--user", default="", help="log in as this user; the hub's answer gives the role")
     p.add_argument(
-        "--password", default="", help="password for --user (default: $ECOCONSOLE_PASSWORD; embedded: token)"
+        "--password", default="", help="password for --user (visible in ps: prefer $ECOCONSOLE_PASSWORD)"
     )
     p.add_argument("--dispatch", action="store_true", help="open the dispatch window (Ctrl+D toggles it)")
     return p
@@ -138,13 +138,6 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     args = parser.parse_args(argv)
     settings = Settings(**{k: v for k, v in vars(args).items()})
     settings.token = settings.token or os.environ.get("ECOCONSOLE_TOKEN", "")
-    if settings.hub_url:
-        try:
-            settings.transport().check(settings.hub_url)
-            if settings.ca_file is not None:
-                settings.transport().ssl_for("https://hub")  # an unreadable CA file is said at once
-        except TransportError as exc:
-            parser.error(str(exc))
     if settings.hub_url and not settings.token and not settings.user:
         parser.error("--hub needs --token (or ECOCONSOLE_TOKEN) or --user")
     if settings.password and not settings.user:
@@ -152,6 +145,7 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     settings.password = settings.password or os.environ.get("ECOCONSOLE_PASSWORD", "")
     if settings.user and settings.hub_url and not settings.password:
         parser.error("--user needs --password (or ECOCONSOLE_PASSWORD) for --hub")
+    _check_transport(parser, settings)
     if settings.layout_file is not None:
         try:
             load_layout(settings.layout_file)
@@ -159,3 +153,15 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
             parser.error(str(exc))
     settings.log_level = settings.log_level.upper()
     return settings
+
+
+def _check_transport(parser: argparse.ArgumentParser, settings: Settings) -> None:
+    """A plain address off this machine without --insecure, or an unreadable --ca-file, ends the start."""
+    if not settings.hub_url:
+        return
+    try:
+        settings.transport().check(settings.hub_url)
+        if settings.ca_file is not None:
+            settings.transport().ssl_for("https://hub")  # the CA file is read now, not at the first connect
+    except TransportError as exc:
+        parser.error(str(exc))
