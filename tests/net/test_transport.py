@@ -149,11 +149,21 @@ def check_tls_config(cert: Path, key: Path) -> None:
     server_context(cert, key)
 
 
-def test_the_embedded_hub_command_line_holds_no_token(tmp_path) -> None:
-    hub = EmbeddedHub(tmp_path / "hub")
-    command = hub.command()
-    assert not any(hub.token in part for part in command)
-    assert hub.environment()["ECOHUB_TOKEN"] == hub.token
+@pytest.mark.asyncio
+async def test_the_embedded_hub_gets_its_token_without_its_command_line(tmp_path) -> None:
+    hub = EmbeddedHub(tmp_path / "hub", extra=["--stations", "8", "--history-hours", "0"])
+    assert not any(hub.token in part for part in hub.command())
+    await hub.start()
+    try:
+        assert hub.process is not None
+        assert hub.token.encode() not in Path(f"/proc/{hub.process.pid}/cmdline").read_bytes()
+        api = HubApi(hub.url, hub.token)
+        try:
+            assert len(await api._get("/api/stations")) == 8  # type: ignore[arg-type]
+        finally:
+            await api.close()
+    finally:
+        await hub.stop()
 
 
 @pytest.mark.asyncio
