@@ -19,7 +19,7 @@ from console.core.persistence import LocalState
 from console.core.session import ConsoleSession
 from console.core.transport import Transport, TransportError
 from console.embedded import EmbeddedHub
-from console.hub.__main__ import check_tls, parse_args
+from console.hub.__main__ import check_tls, parse_args, resolve_token
 from console.hub.tls import TLSError, make_pair
 from console.settings import parse_settings
 from tests.net.hubkit import STATIONS, TOKEN, running_hub
@@ -167,12 +167,15 @@ async def test_the_embedded_hub_gets_its_token_without_its_command_line(tmp_path
 
 
 @pytest.mark.asyncio
-async def test_a_hub_takes_its_token_from_the_environment_and_keeps_its_data_owner_only(tmp_path) -> None:
-    """A real hub process on a fresh data directory: the token only in its environment, never in ps; the
-    directory 0700 and the database files 0600."""
+async def test_a_hub_process_with_tls_its_token_from_the_environment_and_owner_only_data(
+    tmp_path, pair
+) -> None:
+    """A real hub process on a fresh data directory: https with --tls-cert/--tls-key, the token only in its
+    environment, never in ps; the directory 0700 and the database files 0600."""
     site, data = write_small_site(tmp_path / "site"), tmp_path / "data"
     cmd = [sys.executable, "-m", "console.hub", "--site", str(site), "--http-port", "0", "--hj212-port", "0",
-           "--data-dir", str(data), "--log-level", "WARNING"]  # fmt: skip
+           "--data-dir", str(data), "--log-level", "WARNING",
+           "--tls-cert", str(pair["hub.pem"]), "--tls-key", str(pair["hub.key"])]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ECOHUB_TOKEN": "from-the-environment"}
     proc = await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.PIPE, env=env)
     assert proc.stdout is not None
@@ -181,16 +184,35 @@ async def test_a_hub_takes_its_token_from_the_environment_and_keeps_its_data_own
         assert line.startswith("READY"), line
         port = dict(part.split("=") for part in line.split()[1:])["http"]
         assert b"from-the-environment" not in Path(f"/proc/{proc.pid}/cmdline").read_bytes()
-        async with aiohttp.ClientSession() as http:
-            bearer = {"Authorization": "Bearer from-the-environment"}
-            async with http.get(f"http://127.0.0.1:{port}/api/stations", headers=bearer) as resp:
-                assert resp.status == 200
+        api = HubApi(f"https://localhost:{port}", "from-the-environment", transport=Transport(pair["ca.pem"]))
+        try:
+            assert await api._get("/api/stations")
+        finally:
+            await api.close()
         assert mode(data) == 0o700
         files = list(data.glob("hub.db*"))
         assert data / "hub.db" in files and {mode(f) for f in files} == {0o600}
     finally:
         proc.terminate()
         assert await asyncio.wait_for(proc.wait(), 30) == 0
+
+
+def test_the_hub_token_comes_from_a_file_or_the_environment_which_children_do_not_inherit(
+    tmp_path, monkeypatch, caplog
+) -> None:
+    token_file = tmp_path / "hub.token"
+    token_file.write_text("from-a-file\n")
+    token_file.chmod(0o600)
+    monkeypatch.setenv("ECOHUB_TOKEN", "from-the-environment")
+    assert resolve_token(parse_args(["--token-file", str(token_file)])) == "from-a-file"
+    assert "ECOHUB_TOKEN" not in os.environ  # read once, then gone: the simulated city does not get it
+    monkeypatch.setenv("ECOHUB_TOKEN", "from-the-environment")
+    assert resolve_token(parse_args([])) == "from-the-environment"
+    token_file.chmod(0o644)
+    resolve_token(parse_args(["--token-file", str(token_file)]))
+    assert "chmod 600" in caplog.text
+    assert resolve_token(parse_args(["--token", "typed"])) == "typed"
+    assert "ps" in caplog.text
 
 
 def test_the_console_cache_is_owner_only(tmp_path) -> None:
