@@ -85,7 +85,7 @@ class ConsoleApp:
             "map": MapScreenView(self.vm, map_view, self.incidents),
             "action": ActionView(self.vm, self.incidents),
         }
-        self.views["map"].banner.set_title(self.settings.title)
+        self.views["map"].banner.set_title(self.settings.banner_title())
         settings = self.settings
         self.map_loader = MapLoader(
             map_view,
@@ -138,7 +138,10 @@ class ConsoleApp:
 
     def _connect(self) -> None:
         session, vm = self.session, self.incidents
-        session.connect(self.settings.hub_url, self.settings.token, client_name=f"wall@{os.uname().nodename}")
+        session.connect(
+            self.settings.hub_url, self.settings.token, client_name=f"wall@{os.uname().nodename}",
+            transport=self.settings.transport(),
+        )  # fmt: skip
         api = session.api
         vm.commands = session.commands
         vm.fetch_trail, vm.upload = api.incident, api.upload_attachment

@@ -36,12 +36,17 @@ class EmbeddedHub:
         return f"http://127.0.0.1:{self.http_port}"
 
     def command(self) -> list[str]:
+        """The child's command line: no secret in it (``ps`` shows it to everyone); see ``environment``."""
         return [
             sys.executable, "-m", "console.hub", "--simulate", "--http-port", "0", "--hj212-port", "0",
-            "--data-dir", str(self.data_dir), f"--token={self.token}", "--region", self.region,
+            "--data-dir", str(self.data_dir), "--region", self.region,
             "--accel", str(self.accel), "--log-level", "WARNING", "--parent-pid", str(os.getpid()),
             *self.extra,
         ]  # fmt: skip
+
+    def environment(self) -> dict[str, str]:
+        """The child's environment: ours and the token, which only this user (and root) can read."""
+        return {**os.environ, "ECOHUB_TOKEN": self.token}
 
     def demo_password(self, user: str) -> str:
         """The password the child hub made for one of its demo users at its first start ("" if none)."""
@@ -51,8 +56,10 @@ class EmbeddedHub:
 
     async def start(self, timeout: float = 60.0) -> None:
         """Start the child and wait for its READY line (ports)."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.process = await asyncio.create_subprocess_exec(*self.command(), stdout=asyncio.subprocess.PIPE)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.process = await asyncio.create_subprocess_exec(
+            *self.command(), stdout=asyncio.subprocess.PIPE, env=self.environment()
+        )
         stdout = self.process.stdout
         assert stdout is not None  # asked for as a pipe
         try:

@@ -35,7 +35,7 @@ class Login:
         settings = self.settings
         if not settings.user:
             return
-        api = HubApi(settings.hub_url, settings.token)
+        api = HubApi(settings.hub_url, settings.token, transport=settings.transport())
         try:
             self.account = await api.login(settings.user, settings.password or self.fallback_password)
         except HubApiError as exc:

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from console.core.transport import Transport, TransportError
 from console.views.layout import LayoutError, ScreenPlan, crowding, default_layout, load_layout
 
 
@@ -42,6 +43,18 @@ class Settings:
     user: str = ""  # log in as this user (REST), and use the session token on the link
     password: str = ""  # with --user; the embedded hub's demo users take its token as password
     dispatch: bool = False  # open the coordinator's dispatch window too (Ctrl+D toggles it)
+    ca_file: Path | None = None  # CA that signed the hub's certificate (default: the system's CAs)
+    insecure: bool = False  # allow plain ws:// or http:// to a hub on another machine
+
+    def transport(self) -> Transport:
+        """TLS settings for the link and REST calls."""
+        return Transport(self.ca_file, self.insecure)
+
+    def banner_title(self) -> str:
+        """The banner's title; with --insecure it starts with INSECURE for everyone in the room to see."""
+        if self.insecure and self.hub_url.lower().startswith(("ws:", "http:")):
+            return f"INSECURE (no TLS) · {self.title}" if self.title else "INSECURE (no TLS)"
+        return self.title
 
     @property
     def scale(self):
@@ -73,7 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--hub", dest="hub_url", default="", help="hub URL (ws/http); default: embedded simulated city"
     )
-    p.add_argument("--token", default="", help="token for --hub")
+    p.add_argument("--token", default="", help="token for --hub (visible in ps: prefer $ECOCONSOLE_TOKEN)")
+    p.add_argument(
+        "--ca-file", type=Path, help="CA certificate(s) to verify a wss:// or https:// hub (default: system)"
+    )
+    p.add_argument(
+        "--insecure", action="store_true", help="allow plain ws:// or http:// to a hub on another machine"
+    )
     p.add_argument("--layout", dest="layout_file", type=Path, help="TOML file assigning views to screens")
     p.add_argument(
         "--snapshot", dest="snapshot_dir", type=Path, help="render every wall window to PNG here, then exit"
@@ -107,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ...")
     p.add_argument("--user", default="", help="log in as this user; the hub's answer gives the role")
     p.add_argument(
-        "--password", default="", help="password for --user (default: $ECOCONSOLE_PASSWORD; embedded: token)"
+        "--password", default="", help="password for --user (visible in ps: prefer $ECOCONSOLE_PASSWORD)"
     )
     p.add_argument("--dispatch", action="store_true", help="open the dispatch window (Ctrl+D toggles it)")
     return p
@@ -118,13 +137,15 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = Settings(**{k: v for k, v in vars(args).items()})
+    settings.token = settings.token or os.environ.get("ECOCONSOLE_TOKEN", "")
     if settings.hub_url and not settings.token and not settings.user:
-        parser.error("--hub needs --token or --user")
+        parser.error("--hub needs --token (or ECOCONSOLE_TOKEN) or --user")
     if settings.password and not settings.user:
         parser.error("--password needs --user")
     settings.password = settings.password or os.environ.get("ECOCONSOLE_PASSWORD", "")
     if settings.user and settings.hub_url and not settings.password:
         parser.error("--user needs --password (or ECOCONSOLE_PASSWORD) for --hub")
+    _check_transport(parser, settings)
     if settings.layout_file is not None:
         try:
             load_layout(settings.layout_file)
@@ -132,3 +153,15 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
             parser.error(str(exc))
     settings.log_level = settings.log_level.upper()
     return settings
+
+
+def _check_transport(parser: argparse.ArgumentParser, settings: Settings) -> None:
+    """A plain address off this machine without --insecure, or an unreadable --ca-file, ends the start."""
+    if not settings.hub_url:
+        return
+    try:
+        settings.transport().check(settings.hub_url)
+        if settings.ca_file is not None:
+            settings.transport().ssl_for("https://hub")  # the CA file is read now, not at the first connect
+    except TransportError as exc:
+        parser.error(str(exc))

@@ -9,6 +9,7 @@ thread and retention change together; the seams to split along are marked by the
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -128,6 +129,16 @@ class HistoryRow(NamedTuple):
 # --- engine and schema --------------------------------------------------------------------------------------
 
 
+def _owner_only(path: Path) -> None:
+    """The file (and its folder, when new) for this user only, before SQLite opens it: SQLite gives the
+    -wal and -shm files it makes the database file's mode, so the cached readings, the outbox and the
+    session position never become readable by other users of the machine."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is an empty database
+    if path.stat().st_uid == os.getuid():
+        path.chmod(0o600)  # one made looser by an older console
+
+
 def open_engine(path: Path, synchronous: str = "NORMAL", autocheckpoint: bool = True) -> sa.Engine:
     """An engine on the SQLite file: WAL, the given synchronous level, real transactions (BEGIN emitted here).
 
@@ -135,7 +146,7 @@ def open_engine(path: Path, synchronous: str = "NORMAL", autocheckpoint: bool = 
     the lock up front instead of failing to upgrade a read transaction when another writer got in first.
     Without autocheckpoint, commits never pay for a WAL checkpoint: other connections do them.
     """
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    _owner_only(Path(path))
     engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 10.0})
 
     @sa.event.listens_for(engine, "connect")

@@ -15,6 +15,7 @@ import msgspec
 
 from console.core.incidents import AuditEntry, Incident
 from console.core.models import Reading
+from console.core.transport import Transport, describe
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # a photo larger than this is refused before upload
 
@@ -29,16 +30,21 @@ class HubApiError(RuntimeError):
 class HubApi:
     """Small async client; one aiohttp session, the token in every request."""
 
-    def __init__(self, url: str, token: str, timeout_s: float = 20.0) -> None:
+    def __init__(
+        self, url: str, token: str, timeout_s: float = 20.0, *, transport: Transport | None = None
+    ) -> None:
         base = url.rstrip("/").removesuffix("/ws")
-        self.base = base.replace("ws://", "http://").replace("wss://", "https://")
+        self.base = base.replace("ws://", "http://", 1).replace("wss://", "https://", 1)
+        transport = transport or Transport()
+        transport.check(self.base)  # before any connection: a plain address off this machine is refused
+        self._connector_ssl = transport.ssl_for(self.base)
         self._headers = {"Authorization": f"Bearer {token}"}
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
 
     async def _get(self, path: str, **params: str | float) -> object:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
+            self._session = self._new_session()
         try:
             async with self._session.get(f"{self.base}{path}", params=params) as resp:
                 body = await resp.read()
@@ -46,7 +52,11 @@ class HubApi:
                     raise HubApiError(f"{path}: HTTP {resp.status} {body[:200].decode(errors='replace')}")
                 return msgspec.json.decode(body)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise HubApiError(f"{path}: {exc or exc.__class__.__name__}") from None
+            raise HubApiError(f"{path}: {describe(exc)}") from None
+
+    def _new_session(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(ssl=self._connector_ssl)
+        return aiohttp.ClientSession(headers=self._headers, timeout=self._timeout, connector=connector)
 
     async def region(self) -> dict[str, Any]:
         """Townships and boundary GeoJSON of the hub's region."""
@@ -93,7 +103,7 @@ class HubApi:
 
     async def _request(self, method: str, path: str, *, decode: bool = True, **kwargs: Any) -> Any:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
+            self._session = self._new_session()
         try:
             async with self._session.request(method, f"{self.base}{path}", **kwargs) as resp:
                 body = await resp.read()
@@ -101,7 +111,7 @@ class HubApi:
                     raise HubApiError(f"{path}: HTTP {resp.status} {_error_text(body)}")
                 return msgspec.json.decode(body) if decode else body
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise HubApiError(f"{path}: {exc or exc.__class__.__name__}") from None
+            raise HubApiError(f"{path}: {describe(exc)}") from None
         except msgspec.DecodeError as exc:
             raise HubApiError(f"{path}: the hub answered with malformed JSON ({exc})") from None
 

@@ -19,6 +19,7 @@ import msgspec
 
 from console.core import protocol
 from console.core.clock import LIVE_CLOCK
+from console.core.transport import Transport, describe
 
 log = logging.getLogger(__name__)
 _generic = msgspec.json.Decoder(dict)
@@ -83,8 +84,12 @@ class HubLink:
         position: tuple[str, int] | None = None,
         backoff: Backoff | None = None,
         clock: Callable[[], float] = LIVE_CLOCK.now,
+        transport: Transport | None = None,
     ) -> None:
         self.url = url.rstrip("/") + ("" if url.rstrip("/").endswith("/ws") else "/ws")
+        transport = transport or Transport()
+        transport.check(self.url)  # before any connection: a plain address off this machine is refused
+        self._ssl = transport.ssl_for(self.url)
         self.token = token
         self.on_message = on_message
         self.on_status = on_status or (lambda status: None)
@@ -98,6 +103,7 @@ class HubLink:
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self.connects = 0
+        self._tls_said = ""  # the TLS failure last logged (retries do not repeat it)
         self.unknown_types: dict[str, int] = {}  # message types skipped, with how many of each
 
     def start(self) -> None:
@@ -133,6 +139,11 @@ class HubLink:
             except SequenceGap as exc:
                 detail = str(exc)
                 log.warning("link: %s; resuming", exc)
+            except aiohttp.ClientSSLError as exc:  # retried (the hub's certificate may be fixed), said once
+                detail = _describe(exc)
+                if detail != self._tls_said:
+                    self._tls_said = detail
+                    log.error("link: %s", detail)
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 detail = _describe(exc)
             except protocol.ProtocolError as exc:
@@ -151,6 +162,7 @@ class HubLink:
             heartbeat=None,
             max_msg_size=protocol.MAX_MESSAGE_BYTES,
             timeout=_WS_TIMEOUT,  # a hub that ignores our close must not hold up the reconnect
+            ssl=self._ssl,
         ) as ws:
             self._ws = ws
             resume = protocol.Resume(*self.position) if self.position else None
@@ -231,7 +243,7 @@ class HubLink:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc) or exc.__class__.__name__
+    text = describe(exc)
     if text.startswith("refused"):
         return text
     return f"cannot reach the hub: {text}"

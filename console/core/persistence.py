@@ -44,7 +44,7 @@ class LocalState:
         hourly_days: float = HOURLY_DAYS,
         clock: Callable[[], float] = LIVE_CLOCK.now,
     ) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the console's data: this user's only
         self.cache = open_cache(path)
         self.writer = CacheWriter(self.cache, raw_days=raw_days, hourly_days=hourly_days, clock=clock)
 

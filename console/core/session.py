@@ -25,6 +25,7 @@ from console.core.outbox import Outbox
 from console.core.persistence import LocalState
 from console.core.resync import MARGIN_S, Resync
 from console.core.store import ChangeSet, Store
+from console.core.transport import Transport
 
 OUTBOX_KEEP_S = 7 * 86400.0  # settled commands are kept a week, then dropped
 
@@ -113,10 +114,18 @@ class ConsoleSession:
         return True
 
     def connect(
-        self, url: str, token: str, *, client_name: str = "console", backoff: Backoff | None = None
+        self,
+        url: str,
+        token: str,
+        *,
+        client_name: str = "console",
+        backoff: Backoff | None = None,
+        transport: Transport | None = None,
     ) -> None:
-        """Open the outbox and the link to the hub (resuming from the cached position) and start it."""
-        self.api = HubApi(url, token)
+        """Open the outbox and the link to the hub (resuming from the cached position) and start it.
+
+        A plain address off this machine without ``transport.insecure`` raises TransportError first."""
+        self.api = HubApi(url, token, transport=transport)
         self.resync = Resync(
             self.store, self.api, self._on_backfilled, self.backfill_changed.publish,
             cache=self.local.cache, writer=self.local.writer, margin_s=self.margin_s,
@@ -126,7 +135,7 @@ class ConsoleSession:
         self.outbox.purge(self.clock.now() - OUTBOX_KEEP_S)
         self.link = HubLink(
             url, token, self.apply, self._on_link_status, client_name=client_name,
-            position=self.local.position(), backoff=backoff, clock=self.clock.now,
+            position=self.local.position(), backoff=backoff, clock=self.clock.now, transport=transport,
         )  # fmt: skip
         self.commands = CommandCenter(self.outbox, self.link.send, self.book, self._on_commands_changed)
         self._on_commands_changed()

@@ -1,4 +1,7 @@
-"""Headless hub: ``python -m console.hub --site DIR --http-port N --hj212-port M --data-dir D --token T``.
+"""Headless hub: ``python -m console.hub --site DIR --http-port N --hj212-port M --data-dir D``.
+
+The token comes from ``--token-file`` or ``$ECOHUB_TOKEN`` (``--token`` works, but ``ps`` shows it);
+``--tls-cert``/``--tls-key`` make the HTTP port serve https and wss (the HJ 212 port stays plain TCP).
 
 ``--simulate`` first has the simulated city (console.sim, run as a child so the hub never imports it)
 write its site directory into the data directory, then runs exactly as for a real site.
@@ -40,7 +43,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--db", help="SQLAlchemy URL (default: SQLite file in --data-dir; postgresql+psycopg://...)"
     )
-    p.add_argument("--token", default="changeme", help="token consoles present in hello and REST calls")
+    p.add_argument(
+        "--token",
+        help="token consoles present in hello and REST calls; visible to every user in ps: prefer "
+        "--token-file or $ECOHUB_TOKEN (default changeme)",
+    )
+    p.add_argument("--token-file", type=Path, help="file whose first line is the token (keep it mode 0600)")
+    p.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve https and wss, not http/ws")
+    p.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
     p.add_argument("--users", type=Path, help="TOML file of users who may log in (see console/hub/auth.py)")
     p.add_argument(
         "--token-role",
@@ -100,6 +110,8 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         http_port=args.http_port,
         hj212_port=args.hj212_port,
         token=args.token,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
         batch_s=args.batch_ms / 1000,
         heartbeat_s=args.heartbeat,
         replay_window=args.replay_window,
@@ -177,8 +189,59 @@ def simulator_command(
     return cmd
 
 
+TOKEN_ENV = "ECOHUB_TOKEN"
+
+
+def resolve_token(args: argparse.Namespace) -> str:
+    """The shared token: --token, else --token-file, else $ECOHUB_TOKEN, else "changeme".
+
+    The variable is removed from this process's environment once read, so the children (the simulated
+    city) do not inherit it."""
+    from_env = os.environ.pop(TOKEN_ENV, "")
+    if args.token:
+        log.warning("the token is on the command line, where every user of this machine can read it (ps)")
+        return str(args.token)
+    if args.token_file is not None:
+        try:
+            token = args.token_file.read_text(encoding="utf-8").strip().splitlines()[0].strip()
+        except (OSError, IndexError) as exc:
+            raise SystemExit(f"cannot read a token from {args.token_file}: {exc}") from None
+        if args.token_file.stat().st_mode & 0o077:
+            log.warning("%s can be read by other users: chmod 600 it", args.token_file)
+        return token
+    if not from_env:
+        log.warning("no token given (--token-file or $%s): the default, changeme, lets anyone in", TOKEN_ENV)
+    return from_env or "changeme"
+
+
+def owner_only(data_dir: Path) -> None:
+    """The data directory 0700 and the database files in it 0600, also when an older hub made them looser:
+    they hold the loggers' passwords, the users' password hashes and every reading."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if data_dir.stat().st_uid == os.getuid():  # a directory someone else gave us keeps its owner's modes
+        data_dir.chmod(0o700)
+    for path in data_dir.glob("hub.db*"):
+        path.chmod(0o600)
+
+
+def check_tls(args: argparse.Namespace) -> None:
+    """Unusable --tls-cert/--tls-key end the start with a clear message, before anything is written."""
+    from console.hub.tls import TLSError, server_context
+
+    if args.tls_cert is None and args.tls_key is None:
+        return
+    if args.tls_cert is None or args.tls_key is None:
+        raise SystemExit("TLS needs both --tls-cert and --tls-key")
+    try:
+        server_context(args.tls_cert, args.tls_key)
+    except TLSError as exc:
+        raise SystemExit(f"TLS: {exc}") from None
+
+
 async def run(args: argparse.Namespace) -> None:
-    args.data_dir.mkdir(parents=True, exist_ok=True)
+    check_tls(args)
+    args.token = resolve_token(args)
+    owner_only(args.data_dir)
     now = time.time()
     # The simulated city's clock starts with its history, so history and live data are one continuous day.
     model_start = now - max(0.0, args.history_hours) * 3600
@@ -221,6 +284,10 @@ def main(argv: list[str] | None = None) -> None:
 
         raise SystemExit(import_main(argv[1:]))
     args = parse_args(argv)
+    # Everything the hub and its children create (database and its -wal/-shm, which SQLite makes itself,
+    # attachments, the simulated site, logs) is for this user only: one umask covers files no code of
+    # ours opens, where a chmod after the fact would leave a moment in which they are readable.
+    os.umask(0o077)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -22,7 +22,7 @@ from console.core.incidents import OPEN_STATES, AuditEntry, Incident, IncidentSt
 from console.hub.assessment import assessed, assessment, to_csv
 from console.hub.auth import token_digest
 from console.hub.incident_store import Attachment
-from console.hub.rest import BadNumber, _error, _json, number, session_of
+from console.hub.rest import MISSING_TOKEN, BadNumber, _error, _json, number, session_of
 
 if TYPE_CHECKING:
     from console.hub.server import Hub
@@ -85,7 +85,7 @@ def _too_many(wait: float, message: str) -> web.Response:
 async def incident_list(hub: Hub, request: web.Request) -> web.Response:
     """``/api/incidents?state=a,b|open&township=&overdue=1``, newest first."""
     if session_of(hub, request) is None:
-        return _error(401, "missing or wrong token")
+        return _error(401, MISSING_TOKEN)
     query = request.query
     states: set[str] | None = None
     if query.get("state"):
@@ -110,7 +110,7 @@ async def incident_list(hub: Hub, request: web.Request) -> web.Response:
 async def incident_detail(hub: Hub, request: web.Request) -> web.Response:
     """One incident and its whole audit trail."""
     if session_of(hub, request) is None:
-        return _error(401, "missing or wrong token")
+        return _error(401, MISSING_TOKEN)
     ident = request.match_info["id"]
     incident = hub.incidents.incidents.get(ident) or await _stored(hub, hub.incidents.store.incident, ident)
     if incident is None:
@@ -134,7 +134,7 @@ async def upload_attachment(hub: Hub, request: web.Request) -> web.Response:
     its id; 429 past the user's bytes of the day, 507 when the attachments directory is full."""
     session = session_of(hub, request)
     if session is None:
-        return _error(401, "missing or wrong token")
+        return _error(401, MISSING_TOKEN)
     incident = hub.incidents.incidents.get(request.match_info["id"])
     if incident is None:
         return _error(404, f"no incident {request.match_info['id']!r}")
@@ -233,7 +233,7 @@ def _save(hub: Hub, folder: Path, record: Attachment, data: bytes) -> None:
 async def attachment(hub: Hub, request: web.Request) -> web.StreamResponse:
     """The photo itself, with its content type."""
     if session_of(hub, request) is None:
-        return _error(401, "missing or wrong token")
+        return _error(401, MISSING_TOKEN)
     record = hub.incidents.attachments.get(request.match_info["id"])
     folder = hub.config.attachments_dir
     if record is None or folder is None or not (folder / record.file).is_file():
@@ -244,7 +244,7 @@ async def attachment(hub: Hub, request: web.Request) -> web.StreamResponse:
 async def assessment_report(hub: Hub, request: web.Request) -> web.Response:
     """``/api/assessment?by=township|person&from=&to=&format=json|csv`` (Unix seconds; 30 days by default)."""
     if session_of(hub, request) is None:
-        return _error(401, "missing or wrong token")
+        return _error(401, MISSING_TOKEN)
     query = request.query
     by, fmt = query.get("by", "township"), query.get("format", "json")
     if by not in ("township", "person") or fmt not in ("json", "csv"):
@@ -276,5 +276,5 @@ async def assessment_report(hub: Hub, request: web.Request) -> web.Response:
 async def roster(hub: Hub, request: web.Request) -> web.Response:
     """Who is responsible for what, level by level (grid members, township, district, city leaders)."""
     if session_of(hub, request) is None:
-        return _error(401, "missing or wrong token")
+        return _error(401, MISSING_TOKEN)
     return _json(hub.responsibility.roster())

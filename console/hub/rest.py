@@ -78,13 +78,17 @@ def whole(query: Mapping[str, str], name: str, default: int, low: int, high: int
     return int(text)
 
 
+MISSING_TOKEN = "missing or wrong token: send Authorization: Bearer TOKEN (a token in the URL is refused)"
+
+
 def session_of(hub: Hub, request: web.Request) -> Session | None:
-    """Who makes the request: ``Authorization: Bearer TOKEN`` or ``?token=``, the shared or a login token."""
+    """Who makes the request: ``Authorization: Bearer TOKEN``, the shared or a login token.
+
+    Never ``?token=``: a token in a URL ends up in proxies' and servers' logs and in shell history."""
     header = request.headers.get("Authorization", "")
-    token = (
-        header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else request.query.get("token")
-    )
-    return hub.sessions.resolve(token)
+    if not header.startswith("Bearer "):
+        return None
+    return hub.sessions.resolve(header.removeprefix("Bearer ").strip())
 
 
 def _authorised(hub: Hub, request: web.Request) -> bool:
@@ -114,13 +118,13 @@ async def metrics(hub: Hub, request: web.Request) -> web.Response:
 
 async def stations(hub: Hub, request: web.Request) -> web.Response:
     if not _authorised(hub, request):
-        return _error(401, "missing or wrong token")
+        return _error(401, MISSING_TOKEN)
     return _json(hub.registry.stations)
 
 
 async def latest(hub: Hub, request: web.Request) -> web.Response:
     if not _authorised(hub, request):
-        return _error(401, "missing or wrong token")
+        return _error(401, MISSING_TOKEN)
     station = request.query.get("station")
     items = [r for r in hub.latest.values() if station is None or r.station == station]
     return _json(items)
@@ -129,7 +133,7 @@ async def latest(hub: Hub, request: web.Request) -> web.Response:
 async def history(hub: Hub, request: web.Request) -> web.Response:
     """``/api/history?station=&factor=&start=&end=&resolution=raw|1h|1d`` (times in Unix seconds)."""
     if not _authorised(hub, request):
-        return _error(401, "missing or wrong token")
+        return _error(401, MISSING_TOKEN)
     query = request.query
     station, factor = query.get("station", ""), query.get("factor", "")
     resolution = query.get("resolution", "raw")
@@ -160,7 +164,7 @@ async def stations_hourly(hub: Hub, request: web.Request) -> web.Response:
     """``/api/history/hourly?factor=&start=&end=[&stations=a,b]``: hourly means of one factor at every
     station (or the ones listed), as ``{"factor", "stations": {station: points}}``; at most a week."""
     if not _authorised(hub, request):
-        return _error(401, "missing or wrong token")
+        return _error(401, MISSING_TOKEN)
     query = request.query
     factor = query.get("factor", "")
     wanted = [s for s in query.get("stations", "").split(",") if s] or None
@@ -193,7 +197,7 @@ async def readings_between(hub: Hub, request: web.Request) -> web.Response:
     data time: what a back-fill by data time cannot reach.
     """
     if not _authorised(hub, request):
-        return _error(401, "missing or wrong token")
+        return _error(401, MISSING_TOKEN)
     query = request.query
     try:
         arrived = number(query, "arrived_since") if "arrived_since" in query else None
@@ -239,7 +243,7 @@ async def region(hub: Hub, request: web.Request) -> web.Response:
     """The monitored region: name, townships and the boundary GeoJSON (WGS-84) the map draws, from the
     site; parts the site lacks come empty."""
     if not _authorised(hub, request):
-        return _error(401, "missing or wrong token")
+        return _error(401, MISSING_TOKEN)
     loop = asyncio.get_running_loop()
     body = await loop.run_in_executor(None, _region_body, hub.config.site)
     return web.Response(body=body, content_type="application/json")

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from console.hub.rules import RuleEngine
 from console.hub.site import Site
 from console.hub.status import StatusMonitor
 from console.hub.storage import LATE_S, Storage, StorageWriter
+from console.hub.tls import TLSError, server_context
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,8 @@ class HubConfig:
     attachments_max_bytes: int = 20 * 2**30  # the whole attachments directory
     login_failures_per_user: int = 5  # failed logins in a row before a user name waits (30 s, doubling)
     login_failures_per_address: int = 20  # ... and before an address does, whatever the names it tries
+    tls_cert: Path | None = None  # with tls_key: serve https and wss on http_port (the HJ 212 port stays TCP)
+    tls_key: Path | None = None
     clock: Callable[[], float] = time.time  # incident time (deadlines, escalation, audit); tests move it
     # annual targets of pollutant means for the reports (µg/m³) until the site data carries them
     report_targets: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
@@ -156,7 +160,10 @@ class Hub:
             log.info("rules: took up %d open episodes from before the restart", resumed)
 
     async def start(self) -> None:
-        """Open the HJ 212 listener, then the HTTP server, then the periodic tasks."""
+        """Open the HJ 212 listener, then the HTTP server, then the periodic tasks.
+
+        TLSError (before any port opens) when the certificate or key cannot be used."""
+        context = _tls_context(self.config)
         self.hj212_port = await self.listener.start(self.config.host, self.config.hj212_port)
         app = web.Application()
         app.router.add_get("/ws", self._ws_handler)
@@ -165,7 +172,7 @@ class Hub:
         add_report_routes(app, self)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.http_port)
+        site = web.TCPSite(self._runner, self.config.host, self.config.http_port, ssl_context=context)
         await site.start()
         self.http_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         loops = (self._publish_loop(), self._heartbeat_loop(), self._status_loop())
@@ -469,6 +476,15 @@ class Hub:
         except Exception:  # a bug in one command must not end the console's connection
             log.exception("command %s failed", command.id)
             return protocol.Ack(id=command.id, ok=False, error="internal: the hub could not apply it")
+
+
+def _tls_context(config: HubConfig) -> ssl.SSLContext | None:
+    """The server's TLS context, None without TLS; TLSError when only one of the pair is given."""
+    if config.tls_cert is None and config.tls_key is None:
+        return None
+    if config.tls_cert is None or config.tls_key is None:
+        raise TLSError("TLS needs both --tls-cert and --tls-key")
+    return server_context(config.tls_cert, config.tls_key)
 
 
 def _folder_bytes(folder: Path | None) -> int:

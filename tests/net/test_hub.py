@@ -116,6 +116,9 @@ async def test_wrong_token_is_refused(tmp_path) -> None:
             async with http.get(f"http://127.0.0.1:{hub.http_port}/api/stations") as resp:
                 assert resp.status == 401
             async with http.get(f"http://127.0.0.1:{hub.http_port}/api/stations?token={TOKEN}") as resp:
+                assert resp.status == 401  # a token in the URL ends up in logs: refused
+            bearer = {"Authorization": f"Bearer {TOKEN}"}
+            async with http.get(f"http://127.0.0.1:{hub.http_port}/api/stations", headers=bearer) as resp:
                 assert resp.status == 200 and len(await resp.json()) == len(STATIONS)
 
 

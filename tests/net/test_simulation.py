@@ -17,6 +17,7 @@ from console.core import protocol
 
 pytestmark = pytest.mark.asyncio
 ROOT = Path(__file__).resolve().parents[2]
+BEARER = {"Authorization": "Bearer t"}
 
 
 @contextlib.asynccontextmanager
@@ -114,10 +115,10 @@ async def test_the_simulated_city_runs_from_the_site_it_writes(tmp_path) -> None
         async with aiohttp.ClientSession() as http:
             async with http.get(f"{base}/healthz") as resp:
                 health = await resp.json()
-            async with http.get(f"{base}/api/stations?token=t") as resp:
+            async with http.get(f"{base}/api/stations", headers=BEARER) as resp:
                 stations = await resp.json()
             air = next(s["id"] for s in stations if s["kind"] == "air")
-            async with http.get(f"{base}/api/history?token=t&station={air}&factor=a34004") as resp:
+            async with http.get(f"{base}/api/history?station={air}&factor=a34004", headers=BEARER) as resp:
                 history = await resp.json()
     assert health["site"] == {"name": "延庆区", "missing": []} and health["stations"] == 40
     written = (tmp_path / "site" / "stations.csv").read_text(encoding="utf-8").splitlines()

@@ -43,8 +43,8 @@ async def site_hub(tmp_path: Path, site: Path) -> AsyncIterator[dict[str, str]]:
 
 
 async def get(ports: dict[str, str], path: str) -> object:
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"http://127.0.0.1:{ports['http']}{path}?token=t") as resp:
+    async with aiohttp.ClientSession(headers={"Authorization": "Bearer t"}) as http:
+        async with http.get(f"http://127.0.0.1:{ports['http']}{path}") as resp:
             assert resp.status == 200, await resp.text()
             return await resp.json()
 

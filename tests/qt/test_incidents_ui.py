@@ -286,10 +286,10 @@ def test_login_settings_say_what_is_missing(monkeypatch, capsys):
         parse_settings(["--password", "x"])
     assert "--password needs --user" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        parse_settings(["--hub", "ws://hub:8080", "--user", "duty"])
+        parse_settings(["--hub", "wss://hub:8080", "--user", "duty"])
     assert "--user needs --password" in capsys.readouterr().err
     monkeypatch.setenv("ECOCONSOLE_PASSWORD", "secret")
-    settings = parse_settings(["--hub", "ws://hub:8080", "--user", "duty", "--dispatch"])
+    settings = parse_settings(["--hub", "wss://hub:8080", "--user", "duty", "--dispatch"])
     assert (settings.user, settings.password, settings.dispatch) == ("duty", "secret", True)
 
 
