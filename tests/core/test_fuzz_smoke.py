@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,34 @@ def _fail_on_two(value: int) -> None:
     if value == 2:
         raise RuntimeError("two")
     raise ValueError("one" if value == 1 else "")
+
+
+def test_jt808_targets_turn_on_when_the_codec_imports(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Once console.core.jt808 exists its decode and splitter are fuzzed, its own error type the reject."""
+    codec = types.ModuleType("console.core.jt808")
+
+    class JT808Error(ValueError):
+        pass
+
+    def decode(raw: bytes) -> bytes:
+        if not (raw.startswith(b"\x7e") and raw.endswith(b"\x7e")) or len(raw) < 15:
+            raise JT808Error("frame must be 0x7E ... 0x7E")
+        if raw[1] == 0x7D:
+            raise ValueError("not declared")  # a plain ValueError is not the codec's reject: a finding
+        return raw
+
+    class FrameSplitter:
+        def feed(self, data: bytes) -> list[bytes]:
+            return [b"\x7e" + part + b"\x7e" for part in data.split(b"\x7e") if part]
+
+    JT808Error.__module__ = decode.__module__ = FrameSplitter.__module__ = codec.__name__
+    codec.JT808Error, codec.decode, codec.FrameSplitter = JT808Error, decode, FrameSplitter
+    monkeypatch.setitem(sys.modules, "console.core.jt808", codec)
+    found = {target.name: target for target in fuzz.targets(seed=3) if target.name.startswith("jt808")}
+    assert set(found) == {"jt808.decode", "jt808.splitter"}
+    assert found["jt808.decode"].rejects == (JT808Error,)
+    stats = fuzz.run_isolated(found["jt808.decode"], 2000, seed=3, seconds=60.0, out=tmp_path)
+    assert stats.accepted and stats.rejected["frame must be"]
+    assert stats.unhandled["ValueError: not declared"] > 0
