@@ -317,6 +317,9 @@ def framed(text: str | bytes) -> bytes:
     return hj212.frame(data[: hj212.MAX_SEGMENT])
 
 
+_ORDINARY_NOT = re.compile("[^\x21-\x7e]")
+
+
 class Hj212Inputs:
     """HJ 212 frames and segments: the three kinds of the module docstring."""
 
@@ -338,6 +341,20 @@ class Hj212Inputs:
     def noise(self, rng: random.Random) -> bytes:
         head = rng.choice([b"", b"##", b"##%04d" % rng.randrange(10000)])
         return head + rng.randbytes(rng.randrange(64 if rng.random() < 0.9 else 4096))
+
+    def ordinary(self, rng: random.Random) -> bytes:
+        """A frame of the kind the C speedups take on themselves (printable ASCII, no spaces), now and
+        then with mutations that keep it so: their deepest paths."""
+        text = _ORDINARY_NOT.sub("", segment(rng))
+        if rng.random() < 0.5:
+            text = _ORDINARY_NOT.sub("", mutate(rng, text.encode(), self.seeds).decode("latin-1"))
+        return framed(text)
+
+    def c_frames(self) -> tuple[tuple[float, Generator], ...]:
+        return ((12, self.ordinary), *self.frames())
+
+    def c_text(self, rng: random.Random) -> str:
+        return self.ordinary(rng)[6:-6].decode() if rng.random() < 0.6 else self.text(rng)
 
     def frames(self) -> tuple[tuple[float, Generator], ...]:
         return ((2, self.valid), (4, self.mutated), (3, self.reframed), (1, self.noise))
@@ -538,11 +555,11 @@ def hj212_targets(rng: random.Random) -> list[Target]:
         Target("hj212.upload_values", ((1, inputs.cp),), run_upload_values, reject, 0.5),
     ]
     if hj212._c is not None:
-        limited = tuple((w, with_limit(g)) for w, g in frames)
+        limited = tuple((w, with_limit(g)) for w, g in inputs.c_frames())
         targets += [
             Target("c.frame_segment", limited, run_frame_segment, c_reject, 2.0),
             Target("c.frame_upload", limited, run_frame_upload, c_reject, 2.0),
-            Target("c.area_values", ((1, with_flags(inputs.text)),), run_area_values, c_reject, 2.0),
+            Target("c.area_values", ((1, with_flags(inputs.c_text)),), run_area_values, c_reject, 2.0),
             Target("c.crc16", ((1, buffers(inputs)),), run_crc16, (TypeError,), 1.5),
         ]
     return targets
