@@ -19,10 +19,19 @@ JSON values, valid messages with fields removed, retyped or mutated, deep nestin
 NaN/Infinity tokens and invalid UTF-8. The C speedups (``frame_segment``, ``frame_upload``,
 ``area_values``, ``crc16``) get the most inputs: there a bug is a segfault, not an exception.
 
-Inputs come from a seeded ``random.Random``: hypothesis manages a few thousand examples a second, far too
-few for 10^6, and atheris has no wheel for this Python. Each target runs in a child process (fork), so a
-segfault is caught and reported with its input; the parent then goes on with a new child.
-JT/T 808 targets are registered when ``console.core.jt808`` imports.
+Inputs come from a seeded ``random.Random``: reproducible, tens of thousands a second, nothing to install.
+Hypothesis manages a few thousand examples a second, far too few for 10^6. Atheris (coverage-guided) has a
+wheel but is not a dependency, and its guidance would stop at the C speedups unless they were rebuilt with
+clang's fuzzer instrumentation; the generators aim at their paths instead (``Hj212Inputs.ordinary``).
+Each target runs in a child process (fork), so a segfault is caught and reported with its input; the
+parent then goes on with a new child. JT/T 808 targets are registered when ``console.core.jt808`` imports
+(``decode`` and its splitter; its own ``*Error`` classes are the rejects, else ``ValueError``).
+
+Its first runs found: "Flag=²" (and PNUM/PNO) and a DataTime ending in "²²²" passed ``str.isdigit`` and
+then failed ``int()`` as bare ValueErrors in the packet's readers (the checks now take ASCII digits only,
+as the C parser always did); invalid UTF-8 or lone surrogates inside a JSON string and deep nesting
+escaped ``protocol.decode_*`` as UnicodeError and RecursionError, past the hub's ``except ProtocolError``
+(now protocol errors). 10^6 inputs take about a minute on one core.
 
 Usage: python bench/fuzz.py [--inputs 1000000] [--seed 1] [--target NAME] [--seconds S] [--out DIR]
 Prints a table per target and, last, one JSON line with every figure.
