@@ -361,7 +361,7 @@ def _parse_header(text: str) -> tuple[tuple[str, str], ...]:
             raise FrameError("missing", f"mandatory field {required} is missing")
     for key in ("Flag", "PNUM", "PNO"):
         found = next((v for k, v in items if k == key), None)
-        if found is not None and not found.isdigit():
+        if found is not None and not (found.isascii() and found.isdigit()):  # "²".isdigit(), int("²") fails
             raise FrameError("data", f"{key}={found!r} is not a number")
     return tuple(items)
 
@@ -400,7 +400,7 @@ def parse_time(text: str) -> datetime:
 
     Cached: thousands of loggers stamp the same few times.
     """
-    if not text.isdigit() or len(text) not in (14, 17):
+    if not (text.isascii() and text.isdigit()) or len(text) not in (14, 17):  # ASCII: int("²²²") fails
         raise FrameError("data", f"time {text!r} is not YYYYMMDDhhmmss[zzz]")
     try:
         moment = datetime.strptime(text[:14], "%Y%m%d%H%M%S")

@@ -324,3 +324,20 @@ def test_a_megabyte_of_junk_is_one_run_however_it_arrives(junk: bytes) -> None:
         frames += splitter.feed(stream[at : at + 32 * 1024])
     assert frames == [good]
     assert len(splitter.errors) == 1 and splitter.junk_bytes == len(stream) - len(good)
+
+
+# Found by bench/fuzz.py: str.isdigit() is true for "²" and other Unicode digits, which int() refuses, so the
+# packet was accepted and its reader then failed with a bare ValueError.
+@pytest.mark.parametrize("field", ["Flag=²", "PNUM=²;PNO=1", "Flag=٣"])
+def test_non_ascii_digits_in_a_number_field_are_a_frame_error(field: str) -> None:
+    raw = frame(f"ST=22;CN=2011;PW=123456;MN=M1;{field};CP=&&a34004-Rtd=1&&")
+    with pytest.raises(FrameError, match="is not a number") as caught:
+        decode(raw)
+    assert caught.value.reason == "data"
+
+
+def test_non_ascii_digits_in_the_data_time_are_a_frame_error() -> None:
+    raw = frame("ST=22;CN=2011;PW=123456;MN=M1;CP=&&DataTime=20231115063320²²²;a34004-Rtd=1&&")
+    with pytest.raises(FrameError, match="is not YYYYMMDDhhmmss") as caught:
+        decode(raw)
+    assert caught.value.reason == "data"

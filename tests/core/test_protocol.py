@@ -89,3 +89,32 @@ def test_garbage_never_crashes_the_decoder(data: bytes) -> None:
         protocol.decode_hub(data)
     except ProtocolError:
         pass
+
+
+# Found by bench/fuzz.py: msgspec lets UnicodeDecodeError/UnicodeEncodeError and RecursionError through, so
+# a client's bad frame escaped the server's ``except ProtocolError``.
+HELLO = '{"type": "hello", "protocol": 1, "token": "%s"}'
+ERROR = '{"type": "error", "code": "auth", "message": "%s"}'
+
+
+@pytest.mark.parametrize(
+    ("decode", "template"),
+    [(protocol.decode_client, HELLO), (protocol.decode_hub, ERROR)],
+    ids=["client", "hub"],
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"t\xed\xa0\x80",  # a surrogate encoded in UTF-8
+        b"\xff",
+        "\udcff",  # a lone surrogate in text
+        b'", "x": ' + b"[" * 100000 + b"]" * 100000 + b', "y": "',  # deep nesting in an unknown field
+    ],
+    ids=["utf8-surrogate", "invalid-byte", "lone-surrogate", "deep-nesting"],
+)
+def test_undecodable_text_and_deep_nesting_are_protocol_errors(
+    decode, template: str, text: bytes | str
+) -> None:
+    data = (template % text) if isinstance(text, str) else (template.encode() % text)
+    with pytest.raises(ProtocolError, match=r"malformed JSON: (text is not UTF-8|nested too deeply)"):
+        decode(data)
