@@ -164,6 +164,7 @@ def _decode[T](decoder: msgspec.json.Decoder[T], data: bytes | str) -> T:
     except msgspec.DecodeError as exc:
         raise ProtocolError(f"malformed JSON: {exc}") from None
     except UnicodeError as exc:  # invalid UTF-8 in bytes, or lone surrogates in str, inside a JSON string
-        raise ProtocolError(f"malformed JSON: text is not UTF-8 ({exc.reason})") from None
+        reason = getattr(exc, "reason", exc)  # UnicodeDecodeError and UnicodeEncodeError carry one
+        raise ProtocolError(f"malformed JSON: text is not UTF-8 ({reason})") from None
     except RecursionError:  # msgspec gives up on deep nesting with Python's own error
         raise ProtocolError("malformed JSON: nested too deeply") from None

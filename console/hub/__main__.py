@@ -203,7 +203,7 @@ def resolve_token(args: argparse.Namespace) -> str:
         return str(args.token)
     if args.token_file is not None:
         try:
-            token = args.token_file.read_text(encoding="utf-8").strip().splitlines()[0].strip()
+            token = str(args.token_file.read_text(encoding="utf-8").strip().splitlines()[0].strip())
         except (OSError, IndexError) as exc:
             raise SystemExit(f"cannot read a token from {args.token_file}: {exc}") from None
         if args.token_file.stat().st_mode & 0o077:
