@@ -7,8 +7,9 @@ import contextlib
 import logging
 import os
 import secrets
-import sys
 from pathlib import Path
+
+from console.entry import child_command
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,12 @@ class EmbeddedHub:
         return f"http://127.0.0.1:{self.http_port}"
 
     def command(self) -> list[str]:
-        return [
-            sys.executable, "-m", "console.hub", "--simulate", "--http-port", "0", "--hj212-port", "0",
+        return child_command("console.hub", [
+            "--simulate", "--http-port", "0", "--hj212-port", "0",
             "--data-dir", str(self.data_dir), f"--token={self.token}", "--region", self.region,
             "--accel", str(self.accel), "--log-level", "WARNING", "--parent-pid", str(os.getpid()),
             *self.extra,
-        ]  # fmt: skip
+        ])  # fmt: skip
 
     def demo_password(self, user: str) -> str:
         """The password the child hub made for one of its demo users at its first start ("" if none)."""
