@@ -48,8 +48,3 @@ def main(argv: list[str] | None = None) -> int:
         return run_child(argv[0], argv[1:])
     app = importlib.import_module("console.app")
     return int(app.main(argv))
-
-
-def hub_main() -> int:
-    """The ``ecohub`` command: the hub alone."""
-    return run_child("hub", sys.argv[1:])

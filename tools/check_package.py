@@ -25,6 +25,8 @@ from PySide6.QtGui import QImage
 ROOT = Path(__file__).resolve().parents[1]
 SCREENS = ROOT / "tests" / "qt" / "screens.json"
 AFTER_S = 20
+# The HJ 633 AQI colours the map page paints its station markers in (resources/map/eco_map.js).
+AQI_RGB = np.array([(0, 228, 0), (255, 255, 0), (255, 126, 0), (255, 0, 0), (153, 0, 76), (126, 0, 35)])
 
 
 def pixels(path: Path) -> np.ndarray:
@@ -53,7 +55,11 @@ def problems(shot: Path, role: str) -> list[str]:
         text = float(np.mean(luma > 160))
         if not 0.002 < text < 0.5:
             found.append(f"{shot.name}: {text:.2%} light pixels, not text on a dark wall")
-    minimum = {"situation": 50, "map": 500, "action": 50}[role]
+    if role == "map":
+        near = np.abs(rgb[:, :, None, :].astype(int) - AQI_RGB[None, None]).max(axis=3).min(axis=2) < 24
+        if near.sum() < 2000:
+            found.append(f"{shot.name}: {near.sum()} pixels in AQI colours: no station markers on the map")
+    minimum = {"situation": 50, "map": 3000, "action": 50}[role]
     if colours(rgb) < minimum:
         found.append(f"{shot.name}: {colours(rgb)} colours, fewer than {minimum}: blank or unrendered")
     return found
