@@ -56,7 +56,7 @@ hub: $(STAMP) speedups
 	$(PY) -m console.hub --simulate $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
 	rm -f console/core/_hj212_speedups*.so console/core/_hj212_speedups*.pyd
 
 # The one-folder build (dist/ecoconsole/, see README "Installing") and its check: the frozen program run

@@ -107,7 +107,7 @@ def main(argv: list[str]) -> int:
         print("FAIL", line)
     result = {"first_snapshot_s": round(first, 1), "startup_s": round(first - AFTER_S, 1)}
     result["total_s"] = round(total, 1)
-    print(f"frozen program: first snapshot after {first:.1f} s (--after {AFTER_S}), exit after {total:.1f} s")
+    print(f"program: first snapshot after {first:.1f} s (--after {AFTER_S}), exit after {total:.1f} s")
     print(json.dumps({**result, "ok": not found}))
     return 1 if found else 0
 
