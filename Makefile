@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $(wildcard /root/.pyenv/version
 	$(wildcard /usr/local/bin/python3.1[2-9]) $(wildcard /usr/bin/python3.1[2-9]) python3; do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 
-.PHONY: run test lint contract typecheck pytest hub bench clean speedups system-run system-test
+.PHONY: run test lint contract typecheck pytest hub bench clean speedups system-run system-test package package-check
 
 # System packages (Qt's libraries, a CJK font, a C compiler; for tests an X server too): installed as root,
 # otherwise the one command to run is printed and make stops (tools/system_packages.sh).
@@ -56,5 +56,13 @@ hub: $(STAMP) speedups
 	$(PY) -m console.hub --simulate $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
 	rm -f console/core/_hj212_speedups*.so console/core/_hj212_speedups*.pyd
+
+# The one-folder build (dist/ecoconsole/, see README "Installing") and its check: the frozen program run
+# offscreen on three screens, its snapshots looked at (tools/check_package.py).
+package: $(STAMP) speedups
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build packaging/pyinstaller.spec
+
+package-check:
+	QT_QPA_PLATFORM=offscreen $(PY) tools/check_package.py dist/ecoconsole/ecoconsole

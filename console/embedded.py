@@ -7,8 +7,9 @@ import contextlib
 import logging
 import os
 import secrets
-import sys
 from pathlib import Path
+
+from console.entry import child_command
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,12 @@ class EmbeddedHub:
 
     def command(self) -> list[str]:
         """The child's command line: no secret in it (``ps`` shows it to everyone); see ``environment``."""
-        return [
-            sys.executable, "-m", "console.hub", "--simulate", "--http-port", "0", "--hj212-port", "0",
+        return child_command("console.hub", [
+            "--simulate", "--http-port", "0", "--hj212-port", "0",
             "--data-dir", str(self.data_dir), "--region", self.region,
             "--accel", str(self.accel), "--log-level", "WARNING", "--parent-pid", str(os.getpid()),
             *self.extra,
-        ]  # fmt: skip
+        ])  # fmt: skip
 
     def environment(self) -> dict[str, str]:
         """The child's environment: ours and the token, which only this user (and root) can read."""

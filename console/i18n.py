@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
+from console.assets import RESOURCES
+
 log = logging.getLogger(__name__)
-I18N_DIR = Path(__file__).resolve().parents[1] / "resources" / "i18n"
+I18N_DIR = RESOURCES / "i18n"
 language = "en"  # the interface language installed last: what names from data tables (not Qt) follow
 
 

@@ -6,6 +6,8 @@ import os
 import sys
 from typing import Any, cast
 
+from console.assets import FONTS
+from console.entry import frozen
 from console.settings import Settings
 
 _collector = None
@@ -23,6 +25,8 @@ def prepare_environment(map_gpu: bool = False) -> None:
     if not map_gpu:
         flags += ["--disable-gpu", "--disable-gpu-compositing"]
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", " ".join(flags))
+    if frozen() and (FONTS / "fonts.conf").is_file():  # the map page (Chromium) asks fontconfig only
+        os.environ.setdefault("FONTCONFIG_FILE", str(FONTS / "fonts.conf"))
     from console.memory import forget_sources_pyside_reads
 
     forget_sources_pyside_reads()  # ~20 MB of source lines linecache would keep (console/memory.py)
@@ -42,8 +46,20 @@ def create_application(settings: Settings) -> Any:
     app.setApplicationName("ecoconsole")
     app.setQuitOnLastWindowClosed(False)  # windows come and go with monitors; Ctrl+Q or closing one quits
     install_translator(app, settings.lang)
+    add_cjk_font()
     apply_theme(app, settings.scale)
     return app
+
+
+def add_cjk_font() -> None:
+    """Give Qt the bundled CJK font (build, or system without one): else Chinese renders as boxes."""
+    from PySide6.QtGui import QFontDatabase
+
+    has_cjk = bool(QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese))
+    if has_cjk and not frozen():
+        return
+    for path in sorted(FONTS.glob("*.tt[cf]")) + sorted(FONTS.glob("*.otf")):
+        QFontDatabase.addApplicationFont(str(path))
 
 
 def collect_garbage_on_gui_thread() -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from console.core.incidents import Role
 from console.core.lifeline import watch_parent
+from console.entry import child_command
 from console.hub import auth
 from console.hub import site as site_module
 from console.hub.auth import User
@@ -150,7 +151,7 @@ def site_dir(args: argparse.Namespace) -> Path:
 
 def write_simulated_site(args: argparse.Namespace, model_start: float, now: float) -> None:
     """The simulated city writes its site directory and, on a first start, its recent history."""
-    cmd = [sys.executable, "-m", "console.sim", "--site", str(site_dir(args)), "--region", args.region]
+    cmd = child_command("console.sim", ["--site", str(site_dir(args)), "--region", args.region])
     cmd += ["--seed", str(args.seed), "--history-hours", str(args.history_hours)]
     cmd += ["--model-start", str(model_start), "--now", str(now), "--log-level", args.log_level]
     if args.stations:
@@ -177,7 +178,7 @@ def simulator_command(
     args: argparse.Namespace, hj212_port: int, start: float, model_start: float
 ) -> list[str]:
     """The simulator child: same region, seed and clock as the registry; it ends when this hub ends."""
-    cmd = [sys.executable, "-m", "console.sim.simulator", "--hj212", f"{args.host}:{hj212_port}"]
+    cmd = child_command("console.sim.simulator", ["--hj212", f"{args.host}:{hj212_port}"])
     cmd += ["--region", args.region, "--seed", str(args.seed), "--accel", str(args.accel)]
     cmd += ["--model-start", str(model_start), "--parent-pid", str(os.getpid())]
     if args.accel != 1:  # faster than life, the simulated day goes on from where its history ends ...

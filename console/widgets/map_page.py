@@ -17,11 +17,12 @@ from jinja2 import Template
 from shapely.geometry import shape
 from shapely.ops import polylabel
 
+from console.assets import RESOURCES
 from console.core.aqi import category_of
 from console.core.geo import wgs84_to_gcj02, wgs84_to_gcj02_arrays
 from console.core.models import Station
 
-RESOURCE_DIR = Path(__file__).resolve().parents[2] / "resources" / "map"
+RESOURCE_DIR = RESOURCES / "map"
 QWEBCHANNEL_JS = "qrc:///qtwebchannel/qwebchannel.js"
 _ASSETS = ("leaflet.js", "leaflet.css")
 _OWN_ASSETS = ("eco_map.js", "eco_map.css")

@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import re
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import QWidget
 from console.core.geo import gcj02_to_wgs84, wgs84_to_gcj02
 from console.core.grading import MarkerState
 from console.core.models import Station
+from console.entry import child_command
 from console.widgets.map_build import BuildJob
 
 log = logging.getLogger(__name__)
@@ -372,7 +372,8 @@ class MapView(QWebEngineView):
         env.insert("PYTHONPATH", os.pathsep.join(filter(None, [str(_ROOT), env.value("PYTHONPATH")])))
         builder.setProcessEnvironment(env)
         builder.finished.connect(lambda code, _status: self._on_built(builder, code, page))
-        builder.start(sys.executable, ["-m", "console.widgets.map_build", str(job_path)])
+        program, *arguments = child_command("console.widgets.map_build", [str(job_path)])
+        builder.start(program, arguments)
         self._builder = builder
 
     def _stop_builder(self) -> None:
