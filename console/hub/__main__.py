@@ -83,6 +83,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-loggers", type=int, help="logger connections in all (default: from the fd limit)")
     p.add_argument("--max-loggers-per-address", type=int, help="... from one address (default: half)")
     p.add_argument("--logger-idle", type=float, default=600.0, help="close loggers silent N s (default 600)")
+    p.add_argument("--max-consoles", type=int, default=1000, help="websocket consoles in all (default 1000)")
+    p.add_argument(
+        "--max-consoles-per-address", type=int, default=200, help="... from one address (default 200)"
+    )
     p.add_argument("--parent-pid", type=int, help="stop when this process ends (the console that started us)")
     p.add_argument("--reports-per-hour", type=float, default=60, help="incident reports per user an hour")
     p.add_argument("--upload-max-mib", type=float, default=10, help="largest photo upload (MiB)")
@@ -123,6 +127,8 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         max_loggers=args.max_loggers,
         max_loggers_per_address=args.max_loggers_per_address,
         logger_idle_s=args.logger_idle,
+        max_consoles=args.max_consoles,
+        max_consoles_per_address=args.max_consoles_per_address,
         users=load_users(args),
         token_role=args.token_role,
         escalate_s=args.escalate_every,

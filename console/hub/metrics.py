@@ -57,6 +57,7 @@ class Metrics:
         self.readings_rate = RateMeter()
         self.loggers_connected = 0
         self.consoles_connected = 0
+        self.consoles_refused = 0  # /ws connections over the console caps
         self.clients_dropped_slow = 0
         self.lag_seconds = 0.0  # age of the newest data time at the moment it was published
         self.answers_pending = 0  # loggers' answers held until their uploads are stored
@@ -90,6 +91,12 @@ class Metrics:
         lines += _metric("hub_readings_per_second", "gauge", "Readings/s (10 s)", self.readings_rate.rate())
         lines += _metric("hub_loggers_connected", "gauge", "Data loggers connected", self.loggers_connected)
         lines += _metric("hub_consoles_connected", "gauge", "Consoles connected", self.consoles_connected)
+        lines += _metric(
+            "hub_consoles_refused_total",
+            "counter",
+            "Console connections over the caps",
+            self.consoles_refused,
+        )
         lines += _metric(
             "hub_consoles_dropped_slow_total", "counter", "Slow consoles cut", self.clients_dropped_slow
         )

@@ -12,6 +12,7 @@ import logging
 import math
 import ssl
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,8 @@ class HubConfig:
     max_loggers: int | None = None  # logger connections in all; None: from the descriptor limit
     max_loggers_per_address: int | None = None  # ... from one source address; None: half of max_loggers
     logger_idle_s: float = 600.0  # a logger connection without a complete frame this long is closed
+    max_consoles: int = 1000  # websocket connections in all, before and after hello
+    max_consoles_per_address: int = 200  # ... from one source address (a NAT may hide a whole room)
     users: dict[str, User] = field(default_factory=dict)  # who may log in (see console/hub/auth.py)
     token_role: str = "duty"  # the role of the shared token
     escalate_s: float = 5.0  # how often overdue incidents are looked for (wall seconds)
@@ -130,6 +133,7 @@ class Hub:
         self.rules = RuleEngine(registry.stations, config.tz_hours)
         self._resume_episodes()
         self.clients: set[ClientSession] = set()
+        self._sockets_by_address: Counter[str] = Counter()  # open /ws connections, hello or not
         self._pending: list[Reading] = []  # to publish
         self._pending_rows: list[Reading] = []  # to store reading by reading
         self._pending_uploads: list[Upload] = []  # to store as uploads
@@ -390,6 +394,30 @@ class Hub:
             heartbeat=self.config.heartbeat_s * 2, max_msg_size=protocol.MAX_MESSAGE_BYTES
         )
         await ws.prepare(request)
+        address = request.remote or "?"
+        if self._over_console_cap(address):
+            self.metrics.consoles_refused += 1
+            await _send_error(ws, "too_many", "too many console connections; try again later")
+            await ws.close()
+            return ws
+        self._sockets_by_address[address] += 1
+        try:
+            return await self._serve_socket(ws, request)
+        finally:
+            self._sockets_by_address[address] -= 1
+            if self._sockets_by_address[address] <= 0:
+                del self._sockets_by_address[address]
+
+    def _over_console_cap(self, address: str) -> bool:
+        """A cap on /ws connections in all and per address (a connection waiting for its hello counts: the
+        hello has 10 s, and the websocket heartbeat closes a silent console after two heartbeats)."""
+        total = sum(self._sockets_by_address.values())
+        return (
+            total >= self.config.max_consoles
+            or self._sockets_by_address[address] >= self.config.max_consoles_per_address
+        )
+
+    async def _serve_socket(self, ws: web.WebSocketResponse, request: web.Request) -> web.WebSocketResponse:
         received = await self._receive_hello(ws)
         if received is None:
             await ws.close()

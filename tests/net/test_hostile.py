@@ -314,3 +314,42 @@ def test_the_hub_options_set_the_limits(tmp_path) -> None:
     config = build_config(args, Site())
     assert config.reports_per_hour == 5 and config.attachment_max_bytes == 2 * 2**20
     assert (config.attachment_day_bytes, config.attachments_max_bytes) == (50 * 2**20, 2**30)
+
+
+# --- console connection caps ------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_console_connections_are_capped_in_all_and_per_address(tmp_path) -> None:
+    async with running_hub(tmp_path, stations=STATIONS, max_consoles=3, max_consoles_per_address=2) as hub:
+        url = f"http://127.0.0.1:{hub.http_port}/ws"
+
+        async def refused(http: aiohttp.ClientSession) -> bool:
+            async with http.ws_connect(url) as ws:
+                msg = await ws.receive(timeout=5)
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    return False
+                error = protocol.decode_hub(msg.data)
+                return isinstance(error, protocol.Error) and error.code == "too_many"
+
+        def from_address(host: str) -> aiohttp.ClientSession:
+            return aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(host, 0)))
+
+        async with from_address("127.0.0.1") as one, from_address("127.0.0.2") as two:
+            async with from_address("127.0.0.3") as three:
+                first = await one.ws_connect(url)  # waiting for their hello: they count
+                second = await one.ws_connect(url)
+                assert await refused(one)  # a third from the same address
+                other = await two.ws_connect(url)  # another address still gets in ...
+                assert await refused(three)  # ... until the total is reached
+                async with one.get(f"http://127.0.0.1:{hub.http_port}/healthz") as health:
+                    assert health.status == 200  # the hub still answers
+                await first.close()
+                while hub.metrics.consoles_refused == 2 and sum(hub._sockets_by_address.values()) > 2:
+                    await asyncio.sleep(0.01)  # the hub lets go of the closed connection
+                console = await Console.connect(hub)  # a freed place takes a real console
+                assert isinstance(await console.next(), protocol.Welcome)
+                await console.close()
+                await second.close()
+                await other.close()
+        assert hub.metrics.consoles_refused == 2
