@@ -12,6 +12,7 @@ import msgspec
 
 from console.core.incidents import AuditEntry, Incident
 from console.core.models import Reading, Station, StationStatus
+from console.core.units import Fix, UnitState
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # a larger frame from either side is refused unread
@@ -84,6 +85,7 @@ class Snapshot(_Msg, tag="snapshot"):
     latest: list[Reading]
     status: list[StatusEntry]
     incidents: list[Incident] = []  # every open incident and those closed in the last 24 h
+    units: list[UnitState] = []  # every registered unit with its duty and newest fix
 
 
 class Readings(_Msg, tag="readings"):
@@ -108,6 +110,16 @@ class IncidentEvent(_Msg, tag="incident"):
     audit: AuditEntry | None = None
 
 
+class UnitEvent(_Msg, tag="unit"):
+    """Units moved or changed duty: the new states of the units that changed and the fixes received since
+    the last event, in device-time order per unit (late and back-filled fixes included)."""
+
+    epoch: str
+    seq: int
+    units: list[UnitState] = []
+    fixes: list[Fix] = []
+
+
 class Heartbeat(_Msg, tag="heartbeat"):
     epoch: str
     seq: int  # the last event's seq (a heartbeat is not an event itself)
@@ -130,8 +142,10 @@ class Error(_Msg, tag="error"):
     message: str
 
 
-HubMessage = Welcome | Snapshot | Readings | StationEvent | IncidentEvent | Heartbeat | Ack | Error
-EVENT_TYPES = (Readings, StationEvent, IncidentEvent)
+HubMessage = (
+    Welcome | Snapshot | Readings | StationEvent | IncidentEvent | UnitEvent | Heartbeat | Ack | Error
+)
+EVENT_TYPES = (Readings, StationEvent, IncidentEvent, UnitEvent)
 HUB_MESSAGE_TYPES = frozenset(t.__struct_config__.tag for t in HubMessage.__args__)
 
 _encoder = msgspec.json.Encoder()
