@@ -115,6 +115,12 @@ class HubApi:
         except msgspec.DecodeError as exc:
             raise HubApiError(f"{path}: the hub answered with malformed JSON ({exc})") from None
 
+    async def fetch(self, path: str, **params: str | float) -> bytes:
+        """The body of a GET (the caller decodes it); HubApiError on any failure."""
+        query = {name: str(value) for name, value in params.items()}
+        body: bytes = await self._request("GET", path, decode=False, params=query)
+        return body
+
     async def login(self, user: str, password: str) -> Session:
         """Log in; the session token is used for every later request (and for the websocket)."""
         body = await self._request("POST", "/api/login", json={"user": user, "password": password})

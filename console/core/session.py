@@ -81,8 +81,10 @@ class ConsoleSession:
         raw_days: float = RAW_DAYS,
         hourly_days: float = HOURLY_DAYS,
         margin_s: float = MARGIN_S,
+        record: bool = True,
     ) -> None:
         self.clock = clock
+        self.record = record  # False (a replay): nothing applied is written to the cache
         self.store = Store()
         self.book = IncidentBook(clock.now)
         self.local = LocalState(cache_path, raw_days=raw_days, hourly_days=hourly_days, clock=self._cache_now)
@@ -160,10 +162,20 @@ class ConsoleSession:
         incidents = self.book.apply(message)
         if incidents.incidents and self.commands is not None:
             self.commands.on_incidents_changed()  # echoes settle pending commands
-        self.local.record(message)  # the position is committed with (never before) its data
+        if self.record:
+            self.local.record(message)  # the position is committed with (never before) its data
         if self.resync is not None:
             self.resync.after(message)
         self.changed.publish(SessionChange(data, incidents, message))
+
+    def rewind(self) -> None:
+        """Forget every value, state and incident (a replay seeking): the next snapshot starts afresh."""
+        self.store.clear()
+        self.book.clear()
+
+    def backfill(self, readings: Sequence[Reading]) -> None:
+        """One turn: readings from before the newest ones applied (a replay filling its trends)."""
+        self._on_backfilled(self.store.apply_backfill(readings), readings)
 
     def _on_backfilled(self, data: ChangeSet, readings: Sequence[Reading]) -> None:
         self.changed.publish(SessionChange(data, backfilled=readings))

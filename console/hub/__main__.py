@@ -290,6 +290,10 @@ def main(argv: list[str] | None = None) -> None:
         from console.hub.importers.cli import main as import_main
 
         raise SystemExit(import_main(argv[1:]))
+    if argv[:1] == ["export-episode"]:  # a stretch of history as one file: console/hub/episode_export.py
+        from console.hub.episode_export import main as export_main
+
+        raise SystemExit(export_main(argv[1:]))
     args = parse_args(argv)
     # Everything the hub and its children create (database and its -wal/-shm, which SQLite makes itself,
     # attachments, the simulated site, logs) is for this user only: one umask covers files no code of
