@@ -35,7 +35,7 @@ from console.core import protocol
 from console.core.hubapi import HubApi, HubApiError
 from console.core.incidents import Incident
 from console.core.models import Reading, Station, StationStatus
-from console.core.replay import IncidentStep, StateAt, Stretch, TimelineData, status_of
+from console.core.replay import DERIVED, IncidentStep, StateAt, Stretch, TimelineData, status_of
 from console.core.session import ConsoleSession, Topic
 from console.core.store import HISTORY_S
 from console.core.transport import Transport
@@ -445,6 +445,8 @@ class Playback:
                 self.session.apply(protocol.StationEvent(epoch=self._epoch, seq=self._seq, entry=entry))
 
     def _note(self, r: Reading) -> None:
+        if r.factor in DERIVED:  # the hub's hourly and daily AQI say nothing of the station's link
+            return
         known = self._newest.get(r.station)
         if known is None or r.ts > known[0]:
             self._newest[r.station] = (r.ts, {r.flag})

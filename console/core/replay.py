@@ -83,20 +83,25 @@ class TimelineData(msgspec.Struct, frozen=True):
 # --- incidents at a moment ---------------------------------------------------------------------------------
 
 
-def incident_at(final: Incident, trail: Sequence[AuditEntry], t: float) -> Incident | None:
+def incident_at(
+    final: Incident, trail: Sequence[AuditEntry], t: float, upto: int | None = None
+) -> Incident | None:
     """The incident as it stood at ``t``: ``final`` (as it stands now) with its audit entries up to ``t``
-    folded in from its first version; None when it was not raised yet.
+    folded in from its first version (only those up to number ``upto`` when given); None when it was not
+    raised yet.
 
     The trail records every change of state, assignee, deadline, level, severity and values; what it does
-    not record (the title, the severity before a rule's first update) is taken from ``final``.
+    not record (the title of a version, in trails written before it was recorded) is taken from ``final``.
     """
-    entries = sorted((e for e in trail if e.ts <= t), key=lambda e: e.n)
+    entries = sorted((e for e in trail if e.ts <= t and (upto is None or e.n <= upto)), key=lambda e: e.n)
     if not entries:
         return None
     escalations = [e for e in trail if e.action == "escalate"]
-    first_level = final.level
+    first_level, first_responsible = final.level, final.responsible
     if escalations and isinstance(escalations[0].details.get("from_level"), str):
         first_level = Level(escalations[0].details["from_level"])
+    if escalations and isinstance(escalations[0].details.get("from_responsible"), str):
+        first_responsible = escalations[0].details["from_responsible"]
     first = entries[0]
     incident = msgspec.structs.replace(
         final,
@@ -106,6 +111,7 @@ def incident_at(final: Incident, trail: Sequence[AuditEntry], t: float) -> Incid
         created=first.ts,
         reason=first.comment or final.reason,
         level=first_level,
+        responsible=first_responsible,
         assignee="",
         deadline=None,
         dispatched=None,
@@ -115,6 +121,11 @@ def incident_at(final: Incident, trail: Sequence[AuditEntry], t: float) -> Incid
         clear_suggested=False,
         acknowledged="",
     )
+    raised = first.details
+    if isinstance(severity := raised.get("severity"), int):  # recorded at raising since playback came
+        incident = msgspec.structs.replace(incident, severity=Severity(severity))
+    if isinstance(values := raised.get("values"), dict):
+        incident = msgspec.structs.replace(incident, values={str(k): float(v) for k, v in values.items()})
     for entry in entries[1:]:
         incident = _fold(incident, entry)
     return final if incident.version == final.version else incident
@@ -142,6 +153,8 @@ def _fold(incident: Incident, entry: AuditEntry) -> Incident:
         if isinstance(values := details.get("values"), dict):
             changes["values"] = {str(k): float(v) for k, v in values.items()}
         changes |= {"reason": entry.comment or incident.reason, "clear_suggested": False}
+        if isinstance(title := details.get("title"), str):
+            changes["title"] = title
         if "why" in details:
             changes["why"] = msgspec.convert(details["why"], Why | None)
     elif action == "clear":
@@ -170,7 +183,7 @@ def steps_of(final: Incident, trail: Sequence[AuditEntry]) -> list[IncidentStep]
     ordered = sorted(trail, key=lambda e: e.n)
     out = []
     for entry in ordered:
-        at = incident_at(final, [e for e in ordered if e.n <= entry.n], math.inf)
+        at = incident_at(final, ordered, math.inf, entry.n)
         if at is not None:
             out.append(IncidentStep(at, entry))
     return out
