@@ -214,7 +214,7 @@ def status_of(
 
 # --- reading the tables ------------------------------------------------------------------------------------
 
-Rows = Callable[[str, dict[str, Any]], Iterable[Sequence[Any]]]  # (SQL with :named parameters) -> rows
+Rows = Callable[[str, dict[str, Any]], Sequence[Sequence[Any]]]  # (SQL with :named parameters) -> rows
 
 
 class HistoryReader:
