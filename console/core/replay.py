@@ -358,13 +358,13 @@ class HistoryReader:
         return sorted((float(ts), str(ident)) for ident, ts in self._rows(sql, {}))
 
     def city_hours(self, start: float = -1e10, end: float = 1e10) -> list[tuple[int, str, float]]:
-        """(Unix hour, pollutant, mean of the stations' hourly means) of the hours in [start, end), from a
+        """(Unix hour, pollutant, mean of the stations' hourly means) of the hours meeting [start, end], from a
         table shaped like the hub's hourly roll-up."""
         names, params = _in_list("f", list(aggregation.ITEM))
         sql = (f"SELECT hour, factor, AVG(total / count) FROM hourly_rollup WHERE count > 0 "
                f"AND factor IN ({names}) "
                "AND hour >= :h0 AND hour < :h1 GROUP BY hour, factor")  # fmt: skip
-        first, stop = math.floor(start / aggregation.HOUR_S), math.ceil(end / aggregation.HOUR_S)
+        first, stop = math.floor(start / aggregation.HOUR_S), math.floor(end / aggregation.HOUR_S) + 1
         bounds = {"h0": max(first, -(2**31) + 1), "h1": min(stop, 2**31 - 1)}
         return [(int(h), str(f), float(v)) for h, f, v in self._rows(sql, params | bounds)]
 
