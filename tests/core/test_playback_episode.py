@@ -131,5 +131,8 @@ def test_export_refuses_bad_times_with_exit_status_2(tmp_path, capsys) -> None:
             export_main([*argv, "--out", str(out), "--data-dir", str(tmp_path)])
         assert ended.value.code == 2
         assert message in capsys.readouterr().err
-    assert export_main(["--from", "0", "--to", "1", "--out", str(out), "--data-dir", str(tmp_path / "none")]) == 2
+    assert (
+        export_main(["--from", "0", "--to", "1", "--out", str(out), "--data-dir", str(tmp_path / "none")])
+        == 2
+    )
     assert not out.exists()
