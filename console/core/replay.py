@@ -358,8 +358,8 @@ class HistoryReader:
         return sorted((float(ts), str(ident)) for ident, ts in self._rows(sql, {}))
 
     def city_hours(self, start: float = -1e10, end: float = 1e10) -> list[tuple[int, str, float]]:
-        """(Unix hour, pollutant, mean of the stations' hourly means) of the hours meeting [start, end], from a
-        table shaped like the hub's hourly roll-up."""
+        """(Unix hour, pollutant, mean of the stations' hourly means) of the hours that meet [start, end],
+        from a table shaped like the hub's hourly roll-up."""
         names, params = _in_list("f", list(aggregation.ITEM))
         sql = (f"SELECT hour, factor, AVG(total / count) FROM hourly_rollup WHERE count > 0 "
                f"AND factor IN ({names}) "

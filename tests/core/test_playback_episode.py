@@ -97,8 +97,7 @@ def test_a_changed_reading_breaks_the_checksum(tmp_path, exported) -> None:
     assert "does not match its checksum" in damaged(tmp_path, exported, tamper_frame)
 
 
-def test_foreign_and_missing_files_are_refused(tmp_path, exported) -> None:
-    _, storage, _ = exported
+def test_foreign_and_missing_files_are_refused(tmp_path) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("hello")
     with pytest.raises(EpisodeError, match="not an episode file \\(not an SQLite database\\)"):

@@ -4,7 +4,6 @@ checks, stretches in bounded pieces, no command ever sent, and the real Beijing 
 from __future__ import annotations
 
 import asyncio
-import csv
 from pathlib import Path
 
 import aiohttp
@@ -120,21 +119,20 @@ async def test_a_long_stretch_comes_in_bounded_pieces_that_join_up(tmp_path) -> 
     storage.close()
 
 
+def _in_episode(row: list[str]) -> bool:
+    """A PRSA row (No, year, month, day, hour, ...) of 2015-11-01 .. 2015-12-04."""
+    return row[1] == "2015" and (row[2] == "11" or (row[2] == "12" and int(row[3]) <= 4))
+
+
 @pytest.mark.skipif(not PRSA.is_dir(), reason="the UCI Beijing archive (../shared/data) is not here")
 async def test_the_real_beijing_archive_is_served_for_replay(tmp_path) -> None:
     folder = tmp_path / "prsa"
     folder.mkdir()
     for name in ("Aotizhongxin", "Dongsi"):  # the 2015-11-26 .. 12-03 episode of two stations
         source = PRSA / f"PRSA_Data_{name}_20130301-20170228.csv"
-        with source.open(newline="") as f, (folder / source.name).open("w", newline="") as out:
-            rows = list(csv.reader(f))
-            writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)
-            writer.writerow(rows[0])
-            for row in rows[1:]:
-                if (row[1], row[2]) in (("2015", "11"), ("2015", "12")) and not (
-                    row[2] == "12" and int(row[3]) > 4
-                ):
-                    writer.writerow([int(v) if v.isdigit() else v for v in row])
+        lines = source.read_text().splitlines(keepends=True)
+        wanted = [line for line in lines[1:] if _in_episode(line.split(","))]
+        (folder / source.name).write_text("".join([lines[0], *wanted]))
     coords = SHARED / "station_coordinates.json"
     assert import_main(["prsa", str(folder), "--coords", str(coords), "--data-dir", str(tmp_path)]) == 0
     moment = parse_moment("2015-12-01T08:00+08:00")
