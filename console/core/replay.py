@@ -241,38 +241,53 @@ class HistoryReader:
     ) -> StateAt:
         """The picture at ``t`` (see :class:`StateAt`)."""
         stations = list(stations) if stations is not None else self.stations()
-        latest: list[Reading] = []
-        sql = (
+        seen_of: dict[str, dict[str, Reading]] = {s.id: {} for s in stations}
+        window = {"t": t, "since": t - look_back}
+        for chunk in _chunks(stations, 500):
+            names, params = _in_list("s", [s.id for s in chunk])
+            # the newest frame of each station: one seek for its time, one for the frame, in one statement
+            newest = (
+                "SELECT f.station, f.ts, f.data FROM stations s JOIN frames f ON f.station = s.id AND f.ts = "
+                "(SELECT MAX(g.ts) FROM frames g WHERE g.station = s.id AND g.ts <= :t AND g.ts >= :since) "
+                f"WHERE s.id IN ({names})"
+            )
+            for station, ts, data in self._rows(newest, params | window):
+                seen = seen_of[station]
+                for factor, (value, flag) in unpack_frame(data).items():
+                    seen[factor] = Reading(station, factor, ts, value, flag)
+        walk = (
             "SELECT ts, data FROM frames WHERE station = :s AND ts <= :t AND ts >= :since ORDER BY ts DESC "
-            "LIMIT :n"
+            "LIMIT 10000"
         )
-        # exact keys: "ts <= :t" here would make SQLite range over the station's whole past instead
-        at_labels = "SELECT ts, data FROM frames WHERE station = :s AND ts IN (:h0, :h1, :d0, :d1)"
+        for station in stations:  # a newest frame without every factor: walk back until all are found
+            seen = seen_of[station.id]
+            want = set(station.factors)
+            if want <= seen.keys() or not seen:
+                continue
+            for ts, data in self._rows(walk, {"s": station.id} | window):
+                for factor, (value, flag) in unpack_frame(data).items():
+                    if factor not in seen:
+                        seen[factor] = Reading(station.id, factor, ts, value, flag)
+                if want <= seen.keys():
+                    break
+        # derived hourly and daily AQI, labelled by the start of their hour and day: exact keys
         hour = math.floor(t / aggregation.HOUR_S) * aggregation.HOUR_S
         day = aggregation.local_day_start(t, self._tz_hours)
         labels = {"h0": hour, "h1": hour - aggregation.HOUR_S, "d0": day, "d1": day - aggregation.DAY_S}
-        for station in stations:
-            want = set(station.factors)
-            seen: dict[str, Reading] = {}
-            # one frame, as a rule (loggers send all their factors at once); a longer walk when it lacks some
-            for n in (2, 1_000_000):
-                seen.clear()
-                found = self._rows(sql, {"s": station.id, "t": t, "since": t - look_back, "n": n})
-                for ts, data in found:
-                    for factor, (value, flag) in unpack_frame(data).items():
-                        if factor not in seen:
-                            seen[factor] = Reading(station.id, factor, ts, value, flag)
-                    if want <= seen.keys():
-                        break
-                if want <= seen.keys() or len(found) < n:
-                    break
-            if station.kind == StationKind.AIR:  # derived hourly and daily AQI: labelled by hour and day
-                for ts, data in self._rows(at_labels, {"s": station.id, "t": t} | labels):
-                    for factor, (value, flag) in unpack_frame(data).items():
-                        old = seen.get(factor)
-                        if factor in DERIVED and (old is None or old.ts < ts) and ts >= t - look_back:
-                            seen[factor] = Reading(station.id, factor, ts, value, flag)
-            latest.extend(sorted(seen.values(), key=lambda r: r.factor))
+        air = [s.id for s in stations if s.kind == StationKind.AIR]
+        for chunk_ids in _chunks(air, 500):
+            names, params = _in_list("s", chunk_ids)
+            sql = (
+                f"SELECT station, ts, data FROM frames WHERE station IN ({names}) "
+                "AND ts IN (:h0, :h1, :d0, :d1)"
+            )
+            for station, ts, data in self._rows(sql, params | labels):
+                seen = seen_of[station]
+                for factor, (value, flag) in unpack_frame(data).items():
+                    old = seen.get(factor)
+                    if factor in DERIVED and (old is None or old.ts < ts) and ts >= t - look_back:
+                        seen[factor] = Reading(station, factor, ts, value, flag)
+        latest = [r for s in stations for r in sorted(seen_of[s.id].values(), key=lambda r: r.factor)]
         return StateAt(t, stations, latest, self.incidents_at(t))
 
     def incidents_at(self, t: float) -> list[Incident]:

@@ -62,8 +62,13 @@ class HubHistory:
     @contextmanager
     def reader(self) -> Iterator[HistoryReader]:
         with self._engine.connect() as conn:
+            raw = conn.connection.driver_connection if self._engine.dialect.name == "sqlite" else None
 
             def rows(sql: str, params: dict[str, Any]) -> Sequence[Any]:
+                if (
+                    raw is not None
+                ):  # SQLite takes the :named SQL as it is, without SQLAlchemy's work per query
+                    return raw.execute(sql, params).fetchall()  # type: ignore[no-any-return]
                 return conn.execute(sa.text(sql), params).all()
 
             yield HistoryReader(rows, tz_hours=self._tz_hours)
