@@ -16,7 +16,6 @@ import json
 import os
 import random
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,10 +27,10 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from console.core import playback as playback_module  # noqa: E402
-from console.core.models import Station  # noqa: E402
-from console.core.playback import HubSource, Playback  # noqa: E402
-from console.core.session import ConsoleSession  # noqa: E402
+from console.core import playback as playback_module
+from console.core.models import Station
+from console.core.playback import HubSource, Playback
+from console.core.session import ConsoleSession
 
 TOKEN = "bench-token"
 FACTORS = ("a34004", "a34002", "a21026", "a21004", "a21005", "a05024")
@@ -54,11 +53,26 @@ def generate(path: Path, stations: int, days: float) -> None:
     blobs = [pack({f: (round(rng.uniform(5, 300), 1), "N") for f in FACTORS}) for _ in range(509)]
     rows = []
     for n in range(stations):
-        rows.append((f"S{n:04d}", f"站{n}", "air", "110119001", "", 115.9 + n * 1e-4, 40.4, f"{n:024X}", "pw",
-                     "22", ",".join(FACTORS), 60, ""))  # fmt: skip
+        place = 115.9 + n * 1e-4, 40.4
+        rows.append(
+            (
+                f"S{n:04d}",
+                f"站{n}",
+                "air",
+                "110119001",
+                "",
+                *place,
+                f"{n:024X}",
+                "pw",
+                "22",
+                ",".join(FACTORS),
+                60,
+                "",
+            )
+        )
     db.executemany(
-        "INSERT INTO stations (id, name, kind, township, grid, lon, lat, mn, pw, st, factors, interval_s, zone) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO stations (id, name, kind, township, grid, lon, lat, mn, pw, st, factors, interval_s, "
+        "zone) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         rows,
     )
     minutes = int(days * 1440)
@@ -234,6 +248,9 @@ def main() -> None:
     if sys.argv[1:2] == ["--serve"]:
         serve(sys.argv[2], sys.argv[3])
         return
+    if sys.argv[1:2] == ["--generate"]:
+        generate(Path(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+        return
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--stations", type=int, default=1000)
     p.add_argument("--days", type=float, default=30)
@@ -255,10 +272,8 @@ def main() -> None:
         began = time.monotonic()
         part = database.with_suffix(".part")
         part.unlink(missing_ok=True)
-        child = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-                                f"import playback; playback.generate(__import__('pathlib').Path({str(part)!r}), "
-                                f"{args.stations}, {args.days})"], check=True)  # fmt: skip
-        del child
+        cmd = [sys.executable, __file__, "--generate", str(part), str(args.stations), str(args.days)]
+        subprocess.run(cmd, check=True)
         os.replace(part, database)
         figures["generate_s"] = round(time.monotonic() - began)
     figures["synthetic_readings"] = readings

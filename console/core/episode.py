@@ -158,17 +158,23 @@ class Episode:
                 "after it was written)"
             )
         self._lock = threading.Lock()
+        self._closed = False
         self.reader = HistoryReader(self._rows)
         self.start = float(self.meta["start"])
         self.end = float(self.meta["end"])
         self.timeline = msgspec.json.decode(self.meta["timeline"], type=TimelineData)
 
     def _rows(self, sql: str, params: dict[str, Any]) -> list[Any]:
-        with self._lock:
+        with self._lock:  # one query at a time; never one on a closed connection
+            if self._closed:
+                raise EpisodeError(f"{self.path.name} is closed")
             return self._db.execute(sql, params).fetchall()
 
     def close(self) -> None:
-        self._db.close()
+        """Close the file once the query running on another thread (a read-ahead) is done."""
+        with self._lock:
+            self._closed = True
+            self._db.close()
 
 
 def _check_file(path: Path) -> None:

@@ -262,14 +262,13 @@ class Playback:
         self.timeline_changed.publish(self._timeline)
 
     async def close(self) -> None:
+        """Stop reading (waiting for requests in flight) and close the source."""
         self._generation += 1
+        tasks = [t for t in (self._load, self._prefill, self._reader) if t is not None]
         self._stop_reading()
-        for task in (self._load, self._prefill):
-            if task is not None:
-                task.cancel()
-        await asyncio.gather(
-            *(t for t in (self._load, self._prefill) if t is not None), return_exceptions=True
-        )
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.source.close()
 
     async def settled(self) -> None:
@@ -322,6 +321,8 @@ class Playback:
         )  # fmt: skip
         self.session.rewind()
         self.session.apply(snapshot)
+        if picture.audit:
+            self.session.set_trails(picture.audit)
 
     async def _fill_trends(self, ts: float, generation: int) -> None:
         """The history before the moment, for the trends (bounded by PREFILL_READINGS)."""

@@ -47,12 +47,14 @@ class IncidentStep(msgspec.Struct, array_like=True, frozen=True):
 
 
 class StateAt(msgspec.Struct, frozen=True):
-    """The picture at moment ``t``: stations, the newest value of each (station, factor), incidents."""
+    """The picture at moment ``t``: stations, the newest value of each (station, factor), incidents and
+    their audit trails up to ``t``."""
 
     t: float
     stations: list[Station]
     latest: list[Reading]
     incidents: list[Incident] = []
+    audit: list[AuditEntry] = []
 
 
 class Stretch(msgspec.Struct, frozen=True):
@@ -288,22 +290,25 @@ class HistoryReader:
                     if factor in DERIVED and (old is None or old.ts < ts) and ts >= t - look_back:
                         seen[factor] = Reading(station, factor, ts, value, flag)
         latest = [r for s in stations for r in sorted(seen_of[s.id].values(), key=lambda r: r.factor)]
-        return StateAt(t, stations, latest, self.incidents_at(t))
+        incidents, audit = self.incidents_at(t)
+        return StateAt(t, stations, latest, incidents, audit)
 
-    def incidents_at(self, t: float) -> list[Incident]:
-        """The incidents a snapshot of ``t`` carries, as they stood then."""
+    def incidents_at(self, t: float) -> tuple[list[Incident], list[AuditEntry]]:
+        """The incidents a snapshot of ``t`` carries, as they stood then, and their trails up to then."""
         bodies = self._rows(
             "SELECT body FROM incidents WHERE created <= :t AND (closed IS NULL OR closed >= :since)",
             {"t": t, "since": t - RECENT_S},
         )
         finals = [msgspec.json.decode(body, type=Incident) for (body,) in bodies]
         trails = self.trails([i.id for i in finals])
-        out = []
+        out: list[Incident] = []
+        audit: list[AuditEntry] = []
         for final in finals:
             at = incident_at(final, trails.get(final.id, []), t)
             if at is not None and stands_at(at, t):
                 out.append(at)
-        return sorted(out, key=lambda i: (i.created, i.id))
+                audit.extend(e for e in trails.get(final.id, []) if e.ts <= t)
+        return sorted(out, key=lambda i: (i.created, i.id)), sorted(audit, key=lambda e: (e.incident, e.n))
 
     def trails(self, ids: Sequence[str]) -> dict[str, list[AuditEntry]]:
         found: dict[str, list[AuditEntry]] = {}

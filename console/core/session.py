@@ -19,6 +19,7 @@ from console.core.commands import CommandCenter
 from console.core.history import StationHistory
 from console.core.hubapi import HubApi
 from console.core.incident_book import BookChange, IncidentBook
+from console.core.incidents import AuditEntry
 from console.core.link import Backoff, HubLink, LinkState, LinkStatus
 from console.core.models import Reading
 from console.core.outbox import Outbox
@@ -172,6 +173,13 @@ class ConsoleSession:
         """Forget every value, state and incident (a replay seeking): the next snapshot starts afresh."""
         self.store.clear()
         self.book.clear()
+
+    def set_trails(self, entries: Sequence[AuditEntry]) -> None:
+        """One turn: incidents' whole audit trails, known at once (a replay showing a moment)."""
+        change = BookChange()
+        for ident in dict.fromkeys(e.incident for e in entries):
+            change.merge(self.book.set_audit(ident, [e for e in entries if e.incident == ident]))
+        self.changed.publish(SessionChange(incidents=change))
 
     def backfill(self, readings: Sequence[Reading]) -> None:
         """One turn: readings from before the newest ones applied (a replay filling its trends)."""

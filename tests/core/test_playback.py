@@ -104,6 +104,8 @@ async def test_a_moment_shows_faults_outages_and_the_incidents_as_they_stood(tmp
     assert store.value("T-001", "AQI_H").ts == T0 + 3600  # the hourly AQI labelled by its hour
     [incident] = book.incidents.values()
     assert incident.state == IncidentState.HANDLING and incident.level == Level.TOWNSHIP
+    trail = [e.action for e in book.trail(incident.id)]  # the detail shows the trail up to the moment
+    assert trail == ["raise", "acknowledge", "dispatch", "update", "escalate", "handle"]
     assert playback.session.clock.now() == T0 + 60 * 65  # deadlines and ages read the replayed time
     assert book.sla(incident).left == pytest.approx(incident.deadline - (T0 + 60 * 65))
     playback.seek(T0 + 60 * 120)
