@@ -178,6 +178,7 @@ class Playback:
         self._prefill: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[None] | None = None
         self._fetching = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- reading ---------------------------------------------------------------------------------------
 
@@ -225,7 +226,7 @@ class Playback:
         self._stop_reading()
         self.clock.set(ts)
         self._set(at=ts, loading=True)
-        self._load = asyncio.get_running_loop().create_task(self._seek(ts, self._generation))
+        self._load = self._event_loop().create_task(self._seek(ts, self._generation))
 
     def tick(self, real_dt: float) -> None:
         """Advance by ``real_dt`` × speed while playing, applying everything that stretch holds."""
@@ -246,8 +247,15 @@ class Playback:
 
     # --- opening and closing ---------------------------------------------------------------------------
 
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop ``open`` ran on: controls called from the GUI's slots start their tasks there."""
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
+
     async def open(self) -> None:
         """Read the source's timeline and show the first moment (or ``at``)."""
+        self._loop = asyncio.get_running_loop()
         data = await self.source.open()
         self._apply_timeline(data)
         first = self._first_at if self._first_at is not None else data.start
@@ -296,8 +304,8 @@ class Playback:
         self._apply_picture(picture)
         self._buffered_to = ts
         self._set(loading=False)
-        self._prefill = asyncio.get_running_loop().create_task(self._fill_trends(ts, generation))
-        self._reader = asyncio.get_running_loop().create_task(self._read_ahead(generation))
+        self._prefill = self._event_loop().create_task(self._fill_trends(ts, generation))
+        self._reader = self._event_loop().create_task(self._read_ahead(generation))
 
     def _apply_picture(self, picture: StateAt) -> None:
         """The moment as a snapshot, through the session's one pump."""
