@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import heapq
 import itertools
 import logging
 import math
@@ -35,7 +36,15 @@ from console.core import protocol
 from console.core.hubapi import HubApi, HubApiError
 from console.core.incidents import Incident
 from console.core.models import Reading, Station, StationStatus
-from console.core.replay import DERIVED, IncidentStep, StateAt, Stretch, TimelineData, status_of
+from console.core.replay import (
+    DERIVED,
+    IncidentStep,
+    StateAt,
+    Stretch,
+    TimelineData,
+    known_at,
+    status_of,
+)
 from console.core.session import ConsoleSession, Topic
 from console.core.store import HISTORY_S
 from console.core.transport import Transport
@@ -173,6 +182,8 @@ class Playback:
         self._buffered_to = 0.0
         self._newest: dict[str, tuple[float, set[str]]] = {}  # station -> newest data time and its flags
         self._status: dict[str, StationStatus] = {}
+        self._held: list[tuple[float, int, Reading]] = []  # derived values read, not known yet: a heap
+        self._held_n = itertools.count()
         self._wake = asyncio.Event()
         self._load: asyncio.Task[None] | None = None
         self._prefill: asyncio.Task[None] | None = None
@@ -327,6 +338,9 @@ class Playback:
             epoch=self._epoch, seq=self._seq, stations=picture.stations, latest=picture.latest, status=status,
             incidents=picture.incidents,
         )  # fmt: skip
+        self._held = []
+        for r in picture.pending:
+            heapq.heappush(self._held, (known_at(r), next(self._held_n), r))
         self.session.rewind()
         self.session.apply(snapshot)
         if picture.audit:
@@ -343,8 +357,9 @@ class Playback:
                 return
             if generation != self._generation:
                 return
-            if part.readings:
-                self.session.backfill(part.readings)
+            known = [r for r in part.readings if r.factor not in DERIVED or known_at(r) <= ts]
+            if known:
+                self.session.backfill(known)
             if part.complete_to <= start:
                 return
             start = part.complete_to
@@ -408,24 +423,35 @@ class Playback:
             while self._head_steps < len(steps) and steps[self._head_steps].audit.ts <= limit:
                 step = steps[self._head_steps]
                 before = bisect.bisect_right(part.readings, step.audit.ts, lo=self._head, hi=stop, key=_ts)
-                readings.extend(part.readings[self._head : before])
+                self._take(part.readings[self._head : before], readings)
                 self._buffered -= before - self._head
                 self._head = before
                 self._send_readings(readings)
                 readings = []
                 self._send_step(step)
                 self._head_steps += 1
-            readings.extend(part.readings[self._head : stop])
+            self._take(part.readings[self._head : stop], readings)
             self._buffered -= stop - self._head
             self._head = stop
             if stop < len(part.readings) or part.complete_to > limit:
                 break
             self._buffer.popleft()
             self._head = self._head_steps = 0
+        held = self._held
+        while held and held[0][0] <= limit:  # derived values whose hour or day has ended by now
+            readings.append(heapq.heappop(held)[2])
         self._send_readings(readings)
         self._send_statuses(limit)
         self._set(at=limit)
         self._wake.set()
+
+    def _take(self, read: Sequence[Reading], into: list[Reading]) -> None:
+        """Readings whose data time has come; derived ones wait until their hour or day has ended."""
+        for r in read:
+            if r.factor in DERIVED:
+                heapq.heappush(self._held, (known_at(r), next(self._held_n), r))
+            else:
+                into.append(r)
 
     def _send_readings(self, readings: Sequence[Reading]) -> None:
         if not readings:

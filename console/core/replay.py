@@ -32,7 +32,17 @@ LOOK_BACK_S = 86_400.0  # a value older than a day before the moment is not "the
 RECENT_S = 86_400.0  # incidents closed in the 24 h before the moment stand beside the open ones
 STRETCH_LIMIT = 50_000  # readings in one stretch answer, at most (a whole data time is never split)
 EPISODE_AQI = 200  # city AQI above this: a pollution episode on the timeline
-DERIVED = frozenset({"AQI_H", "AQI_D"})  # series the hub derives, labelled by the start of their hour / day
+# Series the hub derives, labelled by the start of their hour / day and known only once it has ended: a
+# replay shows one from that moment on, as the hub published it live.
+KNOWN_AFTER = {"AQI_H": float(aggregation.HOUR_S), "AQI_D": float(aggregation.DAY_S)}
+DERIVED = frozenset(KNOWN_AFTER)
+
+
+def known_at(r: Reading) -> float:
+    """When a reading was known: its data time, or the end of the hour or day a derived value is of."""
+    return r.ts + KNOWN_AFTER.get(r.factor, 0.0)
+
+
 OFFLINE_AFTER = 3  # reporting intervals without data: the station shows offline
 
 unpack_frame = msgspec.msgpack.Decoder(Values).decode  # a frame: factor -> (value, flag)
@@ -55,6 +65,7 @@ class StateAt(msgspec.Struct, frozen=True):
     latest: list[Reading]
     incidents: list[Incident] = []
     audit: list[AuditEntry] = []
+    pending: list[Reading] = []  # derived values of the hour and day under way: known when they end
 
 
 class Stretch(msgspec.Struct, frozen=True):
@@ -256,7 +267,8 @@ class HistoryReader:
             for station, ts, data in self._rows(newest, params | window):
                 seen = seen_of[station]
                 for factor, (value, flag) in unpack_frame(data).items():
-                    seen[factor] = Reading(station, factor, ts, value, flag)
+                    if factor not in DERIVED:
+                        seen[factor] = Reading(station, factor, ts, value, flag)
         walk = (
             "SELECT ts, data FROM frames WHERE station = :s AND ts <= :t AND ts >= :since ORDER BY ts DESC "
             "LIMIT 10000"
@@ -268,14 +280,15 @@ class HistoryReader:
                 continue
             for ts, data in self._rows(walk, {"s": station.id} | window):
                 for factor, (value, flag) in unpack_frame(data).items():
-                    if factor not in seen:
+                    if factor not in seen and factor not in DERIVED:
                         seen[factor] = Reading(station.id, factor, ts, value, flag)
                 if want <= seen.keys():
                     break
-        # derived hourly and daily AQI, labelled by the start of their hour and day: exact keys
+        # derived hourly and daily AQI of the last hour and day ended by t: exact keys of their labels
         hour = math.floor(t / aggregation.HOUR_S) * aggregation.HOUR_S
         day = aggregation.local_day_start(t, self._tz_hours)
         labels = {"h0": hour, "h1": hour - aggregation.HOUR_S, "d0": day, "d1": day - aggregation.DAY_S}
+        pending: list[Reading] = []
         air = [s.id for s in stations if s.kind == StationKind.AIR]
         for chunk_ids in _chunks(air, 500):
             names, params = _in_list("s", chunk_ids)
@@ -287,11 +300,17 @@ class HistoryReader:
                 seen = seen_of[station]
                 for factor, (value, flag) in unpack_frame(data).items():
                     old = seen.get(factor)
-                    if factor in DERIVED and (old is None or old.ts < ts) and ts >= t - look_back:
-                        seen[factor] = Reading(station, factor, ts, value, flag)
+                    r = Reading(station, factor, ts, value, flag)
+                    if factor not in DERIVED or ts > t:
+                        continue
+                    if known_at(r) > t:
+                        pending.append(r)
+                    elif old is None or old.ts < ts:
+                        seen[factor] = r
         latest = [r for s in stations for r in sorted(seen_of[s.id].values(), key=lambda r: r.factor)]
         incidents, audit = self.incidents_at(t)
-        return StateAt(t, stations, latest, incidents, audit)
+        pending.sort(key=lambda r: (r.ts, r.station, r.factor))
+        return StateAt(t, stations, latest, incidents, audit, pending)
 
     def incidents_at(self, t: float) -> tuple[list[Incident], list[AuditEntry]]:
         """The incidents a snapshot of ``t`` carries, as they stood then, and their trails up to then."""

@@ -14,7 +14,7 @@ from console.core.episode import EpisodeSource
 from console.core.incidents import IncidentState, Level
 from console.core.models import StationStatus
 from console.core.playback import SPEEDS, Playback, PlaybackClock, PlaybackState, replay_window_of
-from console.core.replay import incident_at, parse_moment
+from console.core.replay import incident_at, known_at, parse_moment
 from console.core.session import ConsoleSession
 from console.hub.episode_export import export_episode
 from console.hub.playback_rest import HubHistory
@@ -101,7 +101,7 @@ async def test_a_moment_shows_faults_outages_and_the_incidents_as_they_stood(tmp
     assert store.station_status("T-002") == StationStatus.FAULT
     assert store.station_status("T-001") == StationStatus.ONLINE
     assert store.value("T-001", "a34004").ts == T0 + 60 * 65
-    assert store.value("T-001", "AQI_H").ts == T0 + 3600  # the hourly AQI labelled by its hour
+    assert store.value("T-001", "AQI_H").ts == T0  # the first hour's AQI, known since it ended at minute 60
     [incident] = book.incidents.values()
     assert incident.state == IncidentState.HANDLING and incident.level == Level.TOWNSHIP
     trail = [e.action for e in book.trail(incident.id)]  # the detail shows the trail up to the moment
@@ -152,7 +152,9 @@ async def test_playing_applies_incident_changes_in_order_through_the_session(tmp
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     assert all(m.epoch.startswith("playback-") for m in seen if m is not None)
     readings = sum(len(m.items) for m in seen if type(m).__name__ == "Readings")
-    assert readings == sum(1 for r in kit_readings() if r.ts > T0)  # every one after the first moment, once
+    # every reading after the first moment once, hourly AQI once its hour has ended (none of the last hour)
+    assert readings == sum(1 for r in kit_readings() if T0 < known_at(r) <= END)
+    assert readings < sum(1 for r in kit_readings() if r.ts > T0) + 3
     await playback.close()
 
 
