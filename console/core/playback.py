@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 
 SPEEDS = (1, 10, 60, 600, 3600)
 REPLAY_LEAD_S = 1800.0  # an incident's replay starts 30 minutes before its first finding
-CHUNK_READINGS = 20_000  # readings asked for in one read-ahead request, about
+CHUNK_READINGS = 50_000  # readings asked for in one read-ahead request, about (the hub gives at most that)
 AHEAD_READINGS = 400_000  # read ahead at most this many readings (bounded memory whatever the range)
 PREFILL_READINGS = 300_000  # after a seek, the trends get the history before the moment, up to this many
 _epochs = itertools.count(1)
