@@ -55,6 +55,8 @@ SPEEDS = (1, 10, 60, 600, 3600)
 REPLAY_LEAD_S = 1800.0  # an incident's replay starts 30 minutes before its first finding
 CHUNK_READINGS = 50_000  # readings asked for in one read-ahead request, about (the hub gives at most that)
 AHEAD_READINGS = 400_000  # read ahead at most this many readings (bounded memory whatever the range)
+FRAME_READINGS = 6_000  # readings one tick applies at most (a whole data time is never split): a GUI frame
+# stays bounded; when the machine cannot apply a speed's data in time, the replay falls behind the speed
 PREFILL_READINGS = 300_000  # after a seek, the trends get the history before the moment, up to this many
 _epochs = itertools.count(1)
 _ts = attrgetter("ts")
@@ -167,6 +169,7 @@ class Playback:
         self.timeline_changed: Topic[Timeline] = Topic()
         self.error: str | None = None  # the last failure to read the source, shown by the screens
         self.stalls = 0  # frames that waited for data still being read (never skipped)
+        self.behind = 0  # frames that applied FRAME_READINGS and left the rest of their stretch to the next
         self._first_at = at
         self._state = PlaybackState(at or 0.0, 0.0, 0.0, float(speed), False, source.name, 60.0, True)
         self._timeline = Timeline([], [], [])
@@ -412,6 +415,10 @@ class Playback:
         limit = min(target, self._buffered_to)
         if limit < target:
             self.stalls += 1
+        budgeted = self._frame_limit(limit)
+        if budgeted < limit:
+            self.behind += 1
+            limit = budgeted
         if limit <= self._state.at:
             return
         self.clock.set(limit)
@@ -444,6 +451,20 @@ class Playback:
         self._send_statuses(limit)
         self._set(at=limit)
         self._wake.set()
+
+    def _frame_limit(self, limit: float) -> float:
+        """How far one frame may go towards ``limit``: FRAME_READINGS readings, then the end of that data
+        time (at least one data time, so the replay always moves)."""
+        budget, head = FRAME_READINGS, self._head
+        for part in self._buffer:
+            stop = bisect.bisect_right(part.readings, limit, lo=head, key=_ts)
+            if stop - head > budget:
+                return max(part.readings[head + max(budget - 1, 0)].ts, self._state.at)
+            budget -= stop - head
+            if stop < len(part.readings) or part.complete_to > limit:
+                break
+            head = 0
+        return limit
 
     def _take(self, read: Sequence[Reading], into: list[Reading]) -> None:
         """Readings whose data time has come; derived ones wait until their hour or day has ended."""

@@ -17,7 +17,7 @@ trail up to a moment back into the incident of that moment.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -250,9 +250,14 @@ class HistoryReader:
         return [station_of_row(row) for row in found]
 
     def state_at(
-        self, t: float, stations: Sequence[Station] | None = None, look_back: float = LOOK_BACK_S
+        self,
+        t: float,
+        stations: Sequence[Station] | None = None,
+        look_back: float = LOOK_BACK_S,
+        derived: Collection[str] | None = None,
     ) -> StateAt:
-        """The picture at ``t`` (see :class:`StateAt`)."""
+        """The picture at ``t`` (see :class:`StateAt`); ``derived``: the stations that have derived hourly
+        and daily AQI at all (default: every air station)."""
         stations = list(stations) if stations is not None else self.stations()
         seen_of: dict[str, dict[str, Reading]] = {s.id: {} for s in stations}
         window = {"t": t, "since": t - look_back}
@@ -289,7 +294,7 @@ class HistoryReader:
         day = aggregation.local_day_start(t, self._tz_hours)
         labels = {"h0": hour, "h1": hour - aggregation.HOUR_S, "d0": day, "d1": day - aggregation.DAY_S}
         pending: list[Reading] = []
-        air = [s.id for s in stations if s.kind == StationKind.AIR]
+        air = [s.id for s in stations if s.kind == StationKind.AIR and (derived is None or s.id in derived)]
         for chunk_ids in _chunks(air, 500):
             names, params = _in_list("s", chunk_ids)
             sql = (
@@ -406,6 +411,11 @@ class HistoryReader:
         first, stop = math.floor(start / aggregation.HOUR_S), math.floor(end / aggregation.HOUR_S) + 1
         bounds = {"h0": max(first, -(2**31) + 1), "h1": min(stop, 2**31 - 1)}
         return [(int(h), str(f), float(v)) for h, f, v in self._rows(sql, params | bounds)]
+
+    def derived_stations(self) -> set[str]:
+        """The stations with derived AQI in a table shaped like the hub's hourly roll-up: one seek each."""
+        sql = "SELECT 1 FROM hourly_rollup WHERE station = :s AND factor = :f LIMIT 1"
+        return {s.id for s in self.stations() if self._rows(sql, {"s": s.id, "f": "AQI_H"})}
 
     def span(self) -> tuple[float, float] | None:
         """The first and last data time of any station, or None without data."""

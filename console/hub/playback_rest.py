@@ -58,6 +58,7 @@ class HubHistory:
         self._stations = stations  # () -> the hub's stations
         self._tz_hours = tz_hours
         self._timeline: tuple[float, TimelineData] | None = None
+        self._derived: tuple[float, set[str]] | None = None  # stations with derived AQI, and when asked
 
     @contextmanager
     def reader(self) -> Iterator[HistoryReader]:
@@ -78,7 +79,10 @@ class HubHistory:
 
     def state_at(self, t: float) -> StateAt:
         with self.reader() as reader:
-            return reader.state_at(t, self.stations())
+            if self._derived is None or time.monotonic() - self._derived[0] > TIMELINE_TTL_S:
+                self._derived = (time.monotonic(), reader.derived_stations())
+            # no lookup of hourly and daily AQI labels at stations that never had any
+            return reader.state_at(t, self.stations(), derived=self._derived[1])
 
     def stretch(self, start: float, end: float, limit: int = STRETCH_LIMIT) -> Stretch:
         stations = self.stations()

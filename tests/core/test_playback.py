@@ -9,6 +9,7 @@ import asyncio
 import pytest
 import pytest_asyncio
 
+from console.core import playback as playback_module
 from console.core.clock import ManualClock
 from console.core.episode import EpisodeSource
 from console.core.incidents import IncidentState, Level
@@ -223,6 +224,27 @@ async def test_playing_at_3600x_reaches_the_end_and_stops(tmp_path, episode) -> 
     assert playback.state().at == END and not playback.state().playing
     series = playback.session.store.series[("T-001", "a34004")]
     assert len(series) == MINUTES + 1  # every minute reached the trend: no frame skipped data
+    await playback.close()
+
+
+async def test_a_frame_applies_a_bounded_number_of_readings_and_the_replay_falls_behind(
+    tmp_path, episode, monkeypatch
+) -> None:
+    path, _, _ = episode
+    monkeypatch.setattr(playback_module, "FRAME_READINGS", 50)
+    playback = await opened(tmp_path, path, speed=3600)
+    sizes = []
+    playback.session.changed.subscribe(
+        lambda c: sizes.append(len(c.message.items)) if type(c.message).__name__ == "Readings" else None
+    )
+    playback.play()
+    playback.tick(1.0)  # an hour of data asked for in one frame: about 1,100 readings
+    assert 0 < sum(sizes) <= 50 + 19 and playback.behind == 1  # at most one more data time's values
+    assert T0 < playback.state().at < T0 + 600
+    while playback.state().playing:
+        playback.tick(1.0)
+        await asyncio.sleep(0)
+    assert len(playback.session.store.series[("T-001", "a34004")]) == MINUTES + 1  # nothing skipped
     await playback.close()
 
 
