@@ -196,6 +196,7 @@ async def throughput(url: str, seconds: float, tmp: Path, at: float | None = Non
         "tick_p99_ms": pct(ticks, 0.99),
         "frames": len(ticks),
         "frames_waiting_for_data": playback.stalls,
+        "frames_at_their_budget": playback.behind,
         "rss_first_mib": round(rss[0]),
         "rss_max_mib": round(max(rss)),
         "rss_last_mib": round(rss[-1]),

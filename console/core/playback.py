@@ -57,6 +57,7 @@ CHUNK_READINGS = 50_000  # readings asked for in one read-ahead request, about (
 AHEAD_READINGS = 400_000  # read ahead at most this many readings (bounded memory whatever the range)
 FRAME_READINGS = 6_000  # readings one tick applies at most (a whole data time is never split): a GUI frame
 # stays bounded; when the machine cannot apply a speed's data in time, the replay falls behind the speed
+FRAME_S = 0.008  # ... and fewer where applying them is slower: half a 60 Hz frame, measured as it plays
 PREFILL_READINGS = 300_000  # after a seek, the trends get the history before the moment, up to this many
 _epochs = itertools.count(1)
 _ts = attrgetter("ts")
@@ -169,7 +170,8 @@ class Playback:
         self.timeline_changed: Topic[Timeline] = Topic()
         self.error: str | None = None  # the last failure to read the source, shown by the screens
         self.stalls = 0  # frames that waited for data still being read (never skipped)
-        self.behind = 0  # frames that applied FRAME_READINGS and left the rest of their stretch to the next
+        self.behind = 0  # frames that reached their budget and left the rest of their stretch to the next
+        self._apply_s = 2e-6  # seconds to apply one reading, as measured (a moving average)
         self._first_at = at
         self._state = PlaybackState(at or 0.0, 0.0, 0.0, float(speed), False, source.name, 60.0, True)
         self._timeline = Timeline([], [], [])
@@ -455,7 +457,8 @@ class Playback:
     def _frame_limit(self, limit: float) -> float:
         """How far one frame may go towards ``limit``: FRAME_READINGS readings, then the end of that data
         time (at least one data time, so the replay always moves)."""
-        budget, head = FRAME_READINGS, self._head
+        budget = max(min(FRAME_READINGS, int(FRAME_S / self._apply_s)), 1)
+        head = self._head
         for part in self._buffer:
             stop = bisect.bisect_right(part.readings, limit, lo=head, key=_ts)
             if stop - head > budget:
@@ -477,10 +480,14 @@ class Playback:
     def _send_readings(self, readings: Sequence[Reading]) -> None:
         if not readings:
             return
+        began = time.perf_counter()
         for r in readings:
             self._note(r)
         self._seq += 1
         self.session.apply(protocol.Readings(epoch=self._epoch, seq=self._seq, items=list(readings)))
+        if len(readings) >= 100:  # what a reading costs here, with whatever listens to the session
+            cost = (time.perf_counter() - began) / len(readings)
+            self._apply_s = 0.8 * self._apply_s + 0.2 * cost
 
     def _send_step(self, step: IncidentStep) -> None:
         self._seq += 1
