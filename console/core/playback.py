@@ -59,6 +59,7 @@ FRAME_READINGS = 6_000  # readings one tick applies at most (a whole data time i
 # stays bounded; when the machine cannot apply a speed's data in time, the replay falls behind the speed
 FRAME_S = 0.008  # ... and fewer where applying them is slower: half a 60 Hz frame, measured as it plays
 PREFILL_READINGS = 300_000  # after a seek, the trends get the history before the moment, up to this many
+BACKFILL_READINGS = 2_000  # ... this many a turn of the loop
 _epochs = itertools.count(1)
 _ts = attrgetter("ts")
 
@@ -108,8 +109,8 @@ class HubSource:
 
     async def _get[T](self, path: str, kind: type[T], **params: float) -> T:
         body = await self.api.fetch(path, **params)
-        try:
-            return msgspec.json.decode(body, type=kind)
+        try:  # tens of thousands of readings: decoded on a worker thread, off the GUI's loop
+            return await asyncio.to_thread(msgspec.json.decode, body, type=kind)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise HubApiError(f"{path}: unexpected answer ({exc})") from None
 
@@ -363,8 +364,11 @@ class Playback:
             if generation != self._generation:
                 return
             known = [r for r in part.readings if r.factor not in DERIVED or known_at(r) <= ts]
-            if known:
-                self.session.backfill(known)
+            for start in range(0, len(known), BACKFILL_READINGS):  # a turn each: frames go on meanwhile
+                if generation != self._generation:
+                    return
+                self.session.backfill(known[start : start + BACKFILL_READINGS])
+                await asyncio.sleep(0)
             if part.complete_to <= start:
                 return
             start = part.complete_to
