@@ -6,6 +6,7 @@ import asyncio
 import functools
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from console.core.factors import AQI_POLLUTANTS
 from console.core.incidents import Incident
 from console.core.models import Station, StationKind
 from console.core.report_figures import DEFAULT_TARGETS, Period, Report, local_date, parse_period, report
+from console.hub import site as site_module
 from console.hub.incident_store import IncidentStore
 from console.hub.rest import _error, _json, session_of
 from console.hub.storage import Storage
@@ -120,6 +122,33 @@ def build_report(
         as_of=local_date(now, tz_hours) if now is not None else None,
         tz_hours=tz_hours,
     )
+
+
+def report_from_data_dir(
+    data_dir: Path, kind: str, period_text: str, *, db: str | None = None, dust: str = ""
+) -> Report:
+    """A period's report straight from a hub's data directory, without a running hub (``main.py report
+    --data-dir``): its database (``hub.db``, or ``db``), its site (township names, time zone), its
+    incidents. ValueError with a message for the user when the period or the directory is wrong."""
+    period, dust_days = parse_request(kind, period_text, dust)
+    path = data_dir / "hub.db"
+    if db is None and not path.is_file():
+        raise ValueError(f"{data_dir} holds no hub database (hub.db): give a hub's --data-dir")
+    site = None
+    if (data_dir / "site").is_dir():
+        try:
+            site = site_module.load_site(data_dir / "site")
+        except site_module.SiteError as exc:
+            raise ValueError(f"the site in {data_dir / 'site'} is not valid:\n{exc}") from None
+    tz_hours = site.tz_hours if site is not None else 8.0
+    storage = Storage(db or f"sqlite:///{path}", tz_hours=int(tz_hours))
+    try:
+        stations = [station for station, _pw in storage.load_stations()]
+        names = {t.code: t.name for t in site.townships} if site is not None else {}
+        return build_report(storage, IncidentStore(storage.engine), period, stations, township_names=names,
+                            dust_days=dust_days, tz_hours=tz_hours)  # fmt: skip
+    finally:
+        storage.close()
 
 
 def _feedback_times(store: IncidentStore, incidents: list[Incident]) -> dict[str, float]:

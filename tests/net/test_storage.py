@@ -50,11 +50,19 @@ def _minutes(start: float, n: int, value: float = 10.0, factor: str = PM25, flag
 
 def test_schema_is_created_with_its_version(storage, db_path):
     tables = {name for (name,) in _rows(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"schema_version", "stations", "frames", "latest_values", "station_status"} <= tables
-    assert _rows(db_path, "SELECT version FROM schema_version") == [(3,)]
+    assert {
+        "schema_version",
+        "stations",
+        "frames",
+        "latest_values",
+        "station_status",
+        "daily_rollup",
+        "daily_days",
+    } <= tables
+    assert _rows(db_path, "SELECT version FROM schema_version") == [(4,)]
     assert _rows(db_path, "PRAGMA journal_mode") == [("wal",)]
     Storage(f"sqlite:///{db_path}").close()  # reopening keeps one version row
-    assert _rows(db_path, "SELECT version FROM schema_version") == [(3,)]
+    assert _rows(db_path, "SELECT version FROM schema_version") == [(4,)]
 
 
 def test_a_database_of_another_schema_version_is_refused(storage, db_path):
@@ -165,7 +173,7 @@ def test_a_database_of_schema_1_is_moved_to_uploads_without_losing_a_reading(tmp
     assert storage.latest("AIR01") == [Reading("AIR01", PM25, DAY + 300, 5.0)]
     storage.close()
     tables = {name for (name,) in _rows(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert "readings" not in tables and _rows(path, "SELECT version FROM schema_version") == [(3,)]
+    assert "readings" not in tables and _rows(path, "SELECT version FROM schema_version") == [(4,)]
 
 
 def test_invalid_rows_are_dropped_without_losing_their_batch(storage):
