@@ -164,7 +164,8 @@ def hub_database(stations: int, through_writer: int, pdf: bool) -> dict[str, flo
             timings[label] = (time.perf_counter() - start, found)
         storage.close()
     print(f"hub database: {through_writer} stations × {period.days * 24} hourly uploads through the writer "
-          f"in {writer_s:.1f} s, {stations - through_writer} stations' roll-up rows inserted in {rollup_s:.1f} s, "
+          f"in {writer_s:.1f} s, {stations - through_writer} stations' roll-up rows inserted "
+          f"in {rollup_s:.1f} s, "
           f"{YEAR - 1}-01..{YEAR}-11 daily roll-up of {stations} stations in {daily_s:.1f} s")  # fmt: skip
     print(f"December's daily values of {len(hourly_days)} stations from the hourly roll-up: {query_s:.2f} s")
     for label, (seconds, found) in timings.items():
@@ -182,7 +183,8 @@ def hub_database(stations: int, through_writer: int, pdf: bool) -> dict[str, flo
 
 
 def pdf_times(month: Report, year: Report) -> dict[str, float]:
-    """Seconds to write the monthly and annual PDFs of the database's reports (every station in the tables)."""
+    """Seconds to write the monthly and annual PDFs of the database's reports (every station in their
+    tables)."""
     from console.reports.pdf import write_pdf
 
     out = {}

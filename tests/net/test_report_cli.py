@@ -57,7 +57,8 @@ def test_a_folder_without_a_hub_database_exits_2(capsys, tmp_path):
 
 def test_a_hub_that_is_not_there_exits_2(capsys, tmp_path, unused_tcp_port):
     hub = f"http://127.0.0.1:{unused_tcp_port}"
-    code, _out, err = _run(capsys, "daily", "--period", "2015-12-01", "--hub", hub, "--token", "t", "--out", tmp_path / "r.pdf")  # fmt: skip
+    argv = ["daily", "--period", "2015-12-01", "--hub", hub, "--token", "t", "--out", tmp_path / "r.pdf"]
+    code, _out, err = _run(capsys, *argv)
     assert code == 2 and f"the hub at {hub} did not give the report" in err
 
 

@@ -1,5 +1,6 @@
-"""The report documents: every kind as an A4 PDF (opened with pypdf: pages, page numbers, the Chinese title,
-the headline figures with last year's in parentheses), the xlsx workbook and the csv zip of the same tables."""
+"""The report documents: every kind as an A4 PDF (opened with pypdf: pages, page numbers, the Chinese
+title, the headline figures with last year's in parentheses), the xlsx workbook and the csv zip of the same
+tables."""
 
 from __future__ import annotations
 
