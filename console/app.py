@@ -27,8 +27,10 @@ class ConsoleApp:
 
     def __init__(self, settings: Settings) -> None:
         from console.viewmodels.incidents import IncidentViewModel
+        from console.viewmodels.reports import ReportsViewModel
         from console.viewmodels.wall import WallViewModel
         from console.views.dispatch_desk import DispatchDesk
+        from console.views.report_desk import ReportDesk
 
         self.settings = settings
         days = {"raw_days": settings.cache_raw_days, "hourly_days": settings.cache_hourly_days}
@@ -36,6 +38,9 @@ class ConsoleApp:
         self.vm = WallViewModel(self.session.store, clock=self.session.clock)
         self.incidents = IncidentViewModel(self.session.book)
         self.desk = DispatchDesk(self.incidents)
+        self.reports = ReportsViewModel()
+        self.report_desk = ReportDesk(self.reports)
+        self.desk.window_created.append(self.report_desk.attach_dispatch)
         self.login = Login(settings, self._on_login_failed)
         self.hub: Any = None
         self.region: dict[str, Any] | None = None
@@ -98,6 +103,7 @@ class ConsoleApp:
         self.windows = WallWindows(self.views, self.settings.layout(), qsettings)
         self.windows.arrange()
         self.desk.add_shortcuts(self.windows.windows)
+        self.report_desk.add_shortcuts(self.windows.windows)
         if self.settings.dispatch:
             self.desk.toggle()
 
@@ -117,6 +123,7 @@ class ConsoleApp:
             self.incidents.set_role(change.role)
         if change.data.snapshot:
             self.incidents.set_station_names({s.id: s.name for s in self.session.store.stations.values()})
+            self.reports.station_names = {s.id: s.name for s in self.session.store.stations.values()}
             self.map_loader.maybe_load(self.region)
 
     def _restore(self) -> None:
@@ -147,6 +154,8 @@ class ConsoleApp:
         vm.fetch_trail, vm.upload = api.incident, api.upload_attachment
         vm.fetch_assessment, vm.fetch_assessment_csv = api.assessment, api.assessment_csv
         vm.fetch_attachment, vm.fetch_roster = api.attachment, api.roster
+        self.reports.fetch_report, self.reports.fetch_trail = api.report, api.incident
+        self.reports.fetch_attachment = api.attachment
         session.watch_station(self.vm.selected)  # a station chosen from the cached picture
 
     async def _load_region(self) -> None:
@@ -162,6 +171,8 @@ class ConsoleApp:
         self.region = region
         self.vm.set_township_names(township_names(region))
         self.incidents.set_township_names(township_names(region))
+        self.reports.township_names = township_names(region)
+        self.reports.bureau = f"{region['name']}生态环境局" if region.get("name") else ""
         self.desk.set_townships()
         self.map_loader.maybe_load(region)
 
@@ -191,6 +202,7 @@ class ConsoleApp:
             self.windows.save()
             self.windows.close_all()
         self.desk.close()
+        self.report_desk.close()
         await self.session.close()
         if self.hub is not None:
             await self.hub.stop()
