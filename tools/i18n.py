@@ -174,6 +174,15 @@ ZH = {
     "'{rule}' condition absent since {since} (hold {hold} min) as of {time}. Closing is suggested.":
         "“{rule}”条件自 {since} 起已消失（保持 {hold} 分钟），截至 {time}。建议关闭。",
     ", ": "、",
+    # reports (Ctrl+P) and an incident's special report
+    "Report": "报告", "Report…": "报告…", "Kind": "类型", "Period": "时段", "Format": "格式", "File": "文件",
+    "Choose…": "选择…", "Write": "生成", "Daily": "日报", "Weekly": "周报", "Monthly": "月报", "Annual": "年报",
+    "Pollution episode": "重污染过程专报", "Give a period and a file.": "请填写时段和文件。",
+    "Writing the report…": "正在生成报告…", "Write the report to": "报告保存到",
+    "Write the special report to": "专报保存到", "Written: {0} ({1})": "已生成：{0}（{1}）",
+    "The report was not written: {0}": "报告未生成：{0}", "Special report…": "问题专报…",
+    "Reports are not available: no connection to the hub": "无法生成报告：未连接平台",
+    "A report is being written: wait for it to finish": "正在生成另一份报告，请稍候", "{0} pages": "{0} 页",
 }  # fmt: skip
 
 
