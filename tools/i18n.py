@@ -175,7 +175,7 @@ ZH = {
         "“{rule}”条件自 {since} 起已消失（保持 {hold} 分钟），截至 {time}。建议关闭。",
     ", ": "、",
     # reports (Ctrl+P) and an incident's special report
-    "Report": "报告", "Report…": "报告…", "Kind": "类型", "Period": "时段", "Format": "格式", "File": "文件",
+    "Write a report": "生成报告", "Report…": "报告…", "Kind": "类型", "Period": "时段", "Format": "格式", "File": "文件",
     "Choose…": "选择…", "Write": "生成", "Daily": "日报", "Weekly": "周报", "Monthly": "月报", "Annual": "年报",
     "Pollution episode": "重污染过程专报", "Give a period and a file.": "请填写时段和文件。",
     "Writing the report…": "正在生成报告…", "Write the report to": "报告保存到",

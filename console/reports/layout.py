@@ -203,7 +203,7 @@ class Document:
         bold = self.font(size or self.style.table, bold=True)
         fm, fmb = self.metrics(font), self.metrics(bold)
         pad = self.mm(1.2)
-        texts = [[cell_text(cell) for cell in row] for row in table.rows]
+        texts = [[cell_text(cell, table.decimals.get(i)) for i, cell in enumerate(row)] for row in table.rows]
         if widths is None:
             widths = self._column_widths(table, texts, fm, fmb, pad)
         else:

@@ -60,6 +60,7 @@ class Table:
     headers: list[str]
     rows: list[list[str | float | int | None]] = field(default_factory=list)
     numeric: set[int] = field(default_factory=set)  # columns aligned right
+    decimals: dict[int, int] = field(default_factory=dict)  # column -> decimals printed (PDF)
 
 
 def kind_name(kind: str) -> str:
@@ -228,8 +229,9 @@ STATION_HEADERS = ["排名", "站点", "综合指数", *_STATISTIC_HEADERS]
 def townships_table(report: Report) -> Table:
     """The townships ranked by composite index (best first), with their statistics."""
     table = Table(
-        "townships", "乡镇（街道）综合指数排名", list(TOWNSHIP_HEADERS), numeric={0, 2, 3, *range(5, 14)}
-    )
+        "townships", "乡镇（街道）综合指数排名", list(TOWNSHIP_HEADERS), numeric={0, 2, 3, *range(5, 14)},
+        decimals={3: 2, 9: 1},
+    )  # fmt: skip
     for n, place in enumerate(report.townships, 1):
         table.rows.append(_figure_row(place, n if place.composite_index is not None else None, True))
     return table
@@ -237,7 +239,13 @@ def townships_table(report: Report) -> Table:
 
 def stations_table(report: Report) -> Table:
     """The stations ranked by composite index (best first), with their statistics."""
-    table = Table("stations", "站点综合指数排名", list(STATION_HEADERS), numeric={0, *range(2, 12)})
+    table = Table(
+        "stations",
+        "站点综合指数排名",
+        list(STATION_HEADERS),
+        numeric={0, *range(2, 12)},
+        decimals={2: 2, 7: 1},
+    )
     for n, place in enumerate(report.station_figures, 1):
         table.rows.append(_figure_row(place, n if place.composite_index is not None else None, False))
     return table
@@ -335,10 +343,12 @@ def incidents_table(report: Report) -> Table:
     return table
 
 
-def cell_text(value: str | float | int | None) -> str:
-    """A cell as printed in the PDF: a dash for none, floats as they were rounded."""
+def cell_text(value: str | float | int | None, decimals: int | None = None) -> str:
+    """A cell as printed in the PDF: a dash for none, floats as they were rounded (or with ``decimals``)."""
     if value is None:
         return DASH
+    if isinstance(value, float) and decimals is not None:
+        return f"{value:.{decimals}f}"
     if isinstance(value, float):
         return f"{value:g}" if abs(value) < 1e6 else f"{value:.0f}"
     return str(value)

@@ -52,7 +52,7 @@ class ReportExportDialog(QDialog):
 
     def __init__(self, folder: Path, today: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Report"))
+        self.setWindowTitle(self.tr("Write a report"))
         self._folder, self._today = folder, today
         self.kind = QComboBox()
         for kind in KINDS:

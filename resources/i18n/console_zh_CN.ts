@@ -679,7 +679,7 @@
     <message>
         <location filename="../../console/widgets/incident_words.py" line="122" />
         <source>Report</source>
-        <translation>报告</translation>
+        <translation>上报</translation>
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="123" />
@@ -1600,8 +1600,8 @@
     <name>ReportExportDialog</name>
     <message>
         <location filename="../../console/widgets/report_export.py" line="55" />
-        <source>Report</source>
-        <translation>报告</translation>
+        <source>Write a report</source>
+        <translation>生成报告</translation>
     </message>
     <message>
         <location filename="../../console/widgets/report_export.py" line="65" />
