@@ -172,6 +172,11 @@ def _key_figures(doc: Document, report: Report) -> None:
         ("综合指数", number(report.composite_index, 2), then("composite_index", 2)),
         ("重污染天数", f"{report.heavy_days} 天", then("heavy_days")),
     ]
+    if report.kind == "daily" and report.days:  # a day: its AQI and level instead of the day counts
+        day = report.days[0]
+        primary = "、".join(dict.fromkeys(PRIMARY_NAMES.get(x, x) for x in day.primary)) or "—"
+        boxes[0] = ("空气质量指数 AQI", number(day.aqi), LEVEL_NAMES[day.level])
+        boxes[3] = ("首要污染物", primary, f"级别 {LEVEL_NAMES[day.level]}")
     label_font, value_font, small = doc.font(8.5), doc.font(16, bold=True), doc.font(8)
 
     def draw(p: QPainter, rect: QRectF) -> None:
@@ -191,9 +196,8 @@ def _key_figures(doc: Document, report: Report) -> None:
             p.drawText(inner, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), value)
             p.setPen(MUTED)
             p.setFont(small)
-            p.drawText(
-                inner, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom), f"（{previous}）"
-            )
+            note = previous if not previous.startswith("去年") else f"（{previous}）"  # a day's level: bare
+            p.drawText(inner, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom), note)
 
     doc.block(22, draw)
 
