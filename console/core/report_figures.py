@@ -674,12 +674,16 @@ def report(
     dust_days: Collection[date] = (),
     as_of: date | None = None,
     tz_hours: float = 8,
+    city_year_to_date: Mapping[date, DayItems] | None = None,
 ) -> Report:
     """The whole report of a period: city, townships ranked by composite index (best first), stations,
     同比 and 环比 of the city and the townships, progress against annual targets and the incident loop.
 
     ``stations`` must hold the days of the period, of the same period a year before, of the previous
     period and from 1 January to the period's end (for the targets); other days are ignored.
+    ``city_year_to_date``: the city's daily values of the targets' items on the days of the year to date
+    outside those periods, when the caller has them already averaged (the hub does it in its database);
+    ``stations`` then need not hold those days.
     """
     township_names = township_names or {}
     station_names = station_names or {}
@@ -703,7 +707,7 @@ def report(
         township = place(group_means(total, count), key=code, name=township_names.get(code, code))
         township.stations = members[code]
         townships.append(township)
-    year_to_date = _year_to_date(stations, period, targets, dates, city_values)
+    year_to_date = _year_to_date(stations, period, targets, dates, city_values, city_year_to_date)
     out = Report(
         **{f: getattr(city, f) for f in Figures.__struct_fields__},
         kind=period.kind.value,
@@ -755,14 +759,20 @@ def _year_to_date(
     targets: Mapping[str, float],
     dates: Sequence[date],
     city_values: Matrix,
+    city_days: Mapping[date, DayItems] | None = None,
 ) -> dict[date, dict[str, float]]:
     """The city's daily values of the targets' items from 1 January to the period's end: those of
-    ``dates`` from the city's matrix, the other days read for these items only."""
+    ``dates`` from the city's matrix, the other days from ``city_days`` when given, else from the
+    stations for these items only."""
     keys = [STATISTICS[pollutant][0] for pollutant in targets]
     ytd = _dates(date((period.end - timedelta(days=1)).year, 1, 1), period.end)
     known = set(dates)
     extra = [day for day in ytd if day not in known]
-    rows = dict(zip(extra, group_means(*group_sums(stations.values(), extra, keys)).tolist(), strict=True))
+    if city_days is not None:
+        rows = {day: [city_days.get(day, {}).get(key, math.nan) for key in keys] for day in extra}
+    else:
+        means = group_means(*group_sums(stations.values(), extra, keys))
+        rows = dict(zip(extra, means.tolist(), strict=True))
     columns = [DAILY_KEYS.index(key) for key in keys]
     for day, row in zip(dates, city_values[:, columns].tolist(), strict=True):
         if ytd and ytd[0] <= day < period.end:

@@ -107,6 +107,36 @@ def store(conn: sa.Connection, first: int, stop: int, values: DayValues) -> int:
     return len(rows)
 
 
+def city_means(
+    conn: sa.Connection, stations: Sequence[str], days: set[int], items: Sequence[str]
+) -> dict[date, dict[str, float]]:
+    """The mean of the stations' stored valid items on these (stored) days, summed in the database: a
+    city's daily values, a row per day."""
+    out: dict[date, dict[str, float]] = {}
+    if not days or not stations or not items:
+        return out
+    c = daily_rollup.c
+    first, stop = min(days), max(days) + 1
+    sums: dict[int, list[float]] = {}  # day -> [sum, count] per item, side by side
+    for start in range(0, len(stations), 500):
+        aggregates = [f(c[item.lower()]) for item in items for f in (sa.func.sum, sa.func.count)]
+        query = (
+            sa.select(c.day, *aggregates)
+            .where(c.station.in_(stations[start : start + 500]), c.day >= first, c.day < stop)
+            .group_by(c.day)
+        )
+        for number, *found in conn.execute(query):
+            if number in days:
+                total = sums.setdefault(number, [0.0] * len(found))
+                for i, value in enumerate(found):
+                    total[i] += value or 0
+    for number, total in sums.items():
+        row = {item: total[2 * i] / total[2 * i + 1] for i, item in enumerate(items) if total[2 * i + 1]}
+        if row:
+            out[day_of(number)] = row
+    return out
+
+
 def read(
     conn: sa.Connection, stations: Sequence[str], days: set[int], items: Sequence[str], into: DayValues
 ) -> None:
@@ -116,14 +146,31 @@ def read(
     c = daily_rollup.c
     columns = [c[item.lower()] for item in items]
     first, stop = min(days), max(days) + 1
-    whole = len(days) == stop - first
+    dates = {number: day_of(number) for number in range(first, stop) if number in days}
+    keys = tuple(items)
     for start in range(0, len(stations), 500):
         query = sa.select(c.station, c.day, *columns).where(
             c.station.in_(stations[start : start + 500]), c.day >= first, c.day < stop
         )
+        current: str | None = None  # the rows come by station: its dict is looked up once
+        station_days: dict[date, dict[str, float]] = {}
         for station, number, *found in conn.execute(query):
-            if not whole and number not in days:
+            day = dates.get(number)
+            if day is None:
                 continue
-            row = {item: value for item, value in zip(items, found, strict=True) if value is not None}
-            if row:
-                into.setdefault(station, {}).setdefault(day_of(number), {}).update(row)
+            if station != current:
+                current, station_days = station, into.setdefault(station, {})
+            row: dict[str, float] = (
+                dict(zip(keys, found, strict=True)) if None not in found else _present(keys, found)
+            )
+            if not row:
+                continue
+            known = station_days.get(day)
+            if known is None:
+                station_days[day] = row
+            else:
+                known.update(row)
+
+
+def _present(keys: tuple[str, ...], values: Sequence[float | None]) -> dict[str, float]:
+    return {key: value for key, value in zip(keys, values, strict=True) if value is not None}

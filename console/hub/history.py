@@ -132,6 +132,49 @@ class History:
                 self._compute_daily(conn, station_ids, hours, wanted, out)
         return out
 
+    def city_daily(
+        self,
+        station_ids: Sequence[str],
+        start: float,
+        end: float,
+        factors: Sequence[str] | None = None,
+        now: float | None = None,
+    ) -> dict[date, dict[str, float]]:
+        """The mean of the stations' valid daily items by local day over the days that overlap [start, end):
+        a city's daily values. Stored days are averaged in the database (a row per day, not per station
+        and day); the others from ``stations_daily``."""
+        wanted = set(AQI_POLLUTANTS) if factors is None else set(factors)
+        items = [item for code, group in _DAILY_ITEMS.items() if code in wanted for item in group]
+        first, stop = local_day_start(start, self._tz_hours), local_day_start(end, self._tz_hours)
+        stop += DAY_S if stop < end else 0
+        numbers = range(self._day_number(first), self._day_number(stop))
+        out: dict[date, dict[str, float]] = {}
+        if not numbers:
+            return out
+        now = time.time() if now is None else now
+        with self._engine.connect() as conn:
+            stored = daily.stored_days(conn, numbers.start, numbers.stop)
+        finished = [n for n in numbers if n not in stored and daily.day_end(n, self._tz_hours) <= now]
+        if finished:
+            stored |= self.roll_up_days(finished)
+        with self._engine.connect() as conn:
+            out.update(daily.city_means(conn, station_ids, stored & set(numbers), items))
+        for run_first, run_stop in daily.runs(n for n in numbers if n not in stored):
+            found = self.stations_daily(station_ids, self._day_start(run_first), self._day_start(run_stop),
+                                        factors, now=now)  # fmt: skip
+            sums: dict[date, dict[str, list[float]]] = {}
+            for days in found.values():
+                for day, values in days.items():
+                    for item, value in values.items():
+                        if item in items:
+                            sums.setdefault(day, {}).setdefault(item, []).append(value)
+            for day, by_item in sums.items():
+                out[day] = {item: math.fsum(v) / len(v) for item, v in by_item.items()}
+        return out
+
+    def _day_number(self, local_midnight: float) -> int:
+        return round((local_midnight + self._tz_hours * HOUR_S) / DAY_S)
+
     def roll_up_days(self, numbers: Sequence[int]) -> set[int]:
         """Store the daily values of every station on these local days (days since 1970-01-01) in the daily
         roll-up, a month at most per transaction; returns the days stored."""

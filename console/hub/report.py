@@ -75,15 +75,25 @@ def year_to_date_ranges(period: Period, read: list[tuple[date, date]]) -> list[t
 def daily_values(
     storage: Storage, station_ids: list[str], period: Period, target_codes: list[str], tz_hours: float
 ) -> dict[str, dict[date, dict[str, float]]]:
-    """The stations' daily values a report needs, read range by range from the hourly roll-up."""
+    """The stations' daily values a report reads: the period, its 同比 and 环比 periods (the daily roll-up,
+    or the hourly roll-up for days not finished)."""
     days: dict[str, dict[date, dict[str, float]]] = {}
-    read = load_ranges(period)
-    for start, end in read:
+    for start, end in load_ranges(period):
         storage.stations_daily(station_ids, *Period(period.kind, "", start, end).bounds(tz_hours), into=days)
-    for start, end in year_to_date_ranges(period, read) if target_codes else ():
-        bounds = Period(period.kind, "", start, end).bounds(tz_hours)
-        storage.stations_daily(station_ids, *bounds, factors=target_codes, into=days)
     return days
+
+
+def city_year_to_date(
+    storage: Storage, station_ids: list[str], period: Period, target_codes: list[str], tz_hours: float
+) -> dict[date, dict[str, float]]:
+    """The city's daily values of the targets' pollutants on the days of the year to date that
+    ``daily_values`` does not read, averaged over the stations in the database."""
+    out: dict[date, dict[str, float]] = {}
+    for start, end in year_to_date_ranges(period, load_ranges(period)) if target_codes else ():
+        bounds = Period(period.kind, "", start, end).bounds(tz_hours)
+        for day, items in storage.city_daily(station_ids, *bounds, factors=target_codes).items():
+            out.setdefault(day, {}).update(items)
+    return out
 
 
 def build_report(
@@ -106,7 +116,9 @@ def build_report(
     members = assessed_stations(stations)
     targets = DEFAULT_TARGETS if targets is None else targets
     codes = [TARGET_FACTORS[pollutant] for pollutant in targets]
-    days = daily_values(storage, [s.id for s in members], period, codes, tz_hours)
+    ids = [s.id for s in members]
+    days = daily_values(storage, ids, period, codes, tz_hours)
+    city_ytd = city_year_to_date(storage, ids, period, codes, tz_hours)
     start, end = period.bounds(tz_hours)
     incidents = incident_store.active_between(start, end)
     return report(
@@ -121,6 +133,7 @@ def build_report(
         dust_days=dust_days,
         as_of=local_date(now, tz_hours) if now is not None else None,
         tz_hours=tz_hours,
+        city_year_to_date=city_ytd,
     )
 
 

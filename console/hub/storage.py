@@ -341,6 +341,14 @@ class Storage:
         """Valid HJ 633 daily items of many stations by local day (see History.stations_daily)."""
         return self._history.stations_daily(station_ids, start, end, factors, into, now)
 
+    def city_daily(
+        self, station_ids: Sequence[str], start: float, end: float, factors: Sequence[str] | None = None,
+        now: float | None = None,
+    ) -> dict[date, dict[str, float]]:  # fmt: skip
+        """The city's daily items (each the mean of the stations' valid values) by local day (see
+        History.city_daily)."""
+        return self._history.city_daily(station_ids, start, end, factors, now)
+
     def roll_up_finished_days(self, now: float | None = None) -> int:
         """Store the daily roll-up of every finished local day of the hourly roll-up not stored yet (after
         an import, or when an older database is opened); returns how many days were stored."""

@@ -164,3 +164,20 @@ def test_an_import_fills_the_daily_roll_up(capsys, tmp_path, prsa_slice, coords)
         assert stored == computed and len(stored) == 2
     finally:
         storage.close()
+
+
+@pytest.mark.parametrize("now", [LATER, DAY + 3.5 * 86400], ids=["stored", "last-day-unfinished"])
+def test_the_city_s_daily_values_are_the_mean_of_the_stations(storage, now):
+    uploads, hours = _crafted(random.Random(7))
+    storage.write([], uploads)
+    expected: dict = {}
+    for days in _expected(hours).values():
+        for day, items in days.items():
+            for item, value in items.items():
+                expected.setdefault(day, {}).setdefault(item, []).append(value)
+    means = {d: pytest.approx({k: sum(v) / len(v) for k, v in i.items()}) for d, i in expected.items()}
+    assert storage.city_daily(["S1", "S2"], DAY, DAY + 4 * 86400, now=now) == means
+    pm25 = storage.city_daily(["S1", "S2"], DAY, DAY + 4 * 86400, factors=["a34004"], now=now)
+    assert {day: set(items) for day, items in pm25.items()} == {
+        day: {"PM25_24H"} for day, items in expected.items() if "PM25_24H" in items
+    }
