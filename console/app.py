@@ -49,7 +49,9 @@ class ConsoleApp:
         """Start everything, wait until the operator quits (or the snapshot is taken), stop everything."""
         from PySide6.QtWidgets import QApplication
 
-        QApplication.instance().aboutToQuit.connect(self._done.set)
+        app = QApplication.instance()
+        assert app is not None, "create_application() runs before the console"
+        app.aboutToQuit.connect(self._done.set)
         collect_garbage_on_gui_thread()
         try:
             log.info("start-up: views and windows")
@@ -143,6 +145,7 @@ class ConsoleApp:
             transport=self.settings.transport(),
         )  # fmt: skip
         api = session.api
+        assert api is not None  # connect() made it
         vm.commands = session.commands
         vm.fetch_trail, vm.upload = api.incident, api.upload_attachment
         vm.fetch_assessment, vm.fetch_assessment_csv = api.assessment, api.assessment_csv
@@ -152,7 +155,9 @@ class ConsoleApp:
     async def _load_region(self) -> None:
         from console.core.region import fetch_region
 
-        region = await fetch_region(self.session.api)
+        api = self.session.api
+        assert api is not None, "the region is asked for once connected"
+        region = await fetch_region(api)
         self.session.local.remember_region(region)
         self._set_region(region)
 
@@ -175,6 +180,7 @@ class ConsoleApp:
         from console.views.snapshot_tool import take_snapshots
 
         settings = self.settings
+        assert settings.snapshot_dir is not None, "only with --snapshot"
         await take_snapshots(settings.snapshot_dir, settings.snapshot_after, self.vm, self.windows,
                              self.incidents, self.desk.window)  # fmt: skip
         self._done.set()
@@ -201,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse_settings(argv)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     prepare_environment(settings.map_gpu)
-    import qasync
+    import qasync  # type: ignore[import-untyped]  # ships neither stubs nor a py.typed marker
 
     from console.views.shutdown import close_application
 
