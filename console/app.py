@@ -14,12 +14,16 @@ from collections.abc import Coroutine
 from typing import Any
 
 from console.core.clock import LiveClock
+from console.core.link import LinkState, LinkStatus
 from console.core.session import ConsoleSession, SessionChange
 from console.login import Login
 from console.runtime import collect_garbage_on_gui_thread, create_application, prepare_environment
 from console.settings import Settings, parse_settings
 
 log = logging.getLogger("console")
+# The embedded hub's first start writes the simulated city's site and its first hours of history: seconds on
+# an idle machine, a minute or more on a busy one. After this the wall stays up offline and says why.
+EMBEDDED_START_S = 180.0
 
 
 class ConsoleApp:
@@ -60,12 +64,12 @@ class ConsoleApp:
             log.info("start-up: the cached picture")  # the wall is never blank while the hub starts
             self._restore()
             log.info("start-up: hub")
-            await self._start_hub()
-            await self.login.login()
-            log.info("start-up: link to %s", self.settings.hub_url)
-            self._connect()
-            self._spawn(self._load_region())
-            self._spawn(self.incidents.load_roster())
+            if await self._start_hub():
+                await self.login.login()
+                log.info("start-up: link to %s", self.settings.hub_url)
+                self._connect()
+                self._spawn(self._load_region())
+                self._spawn(self.incidents.load_roster())
             if self.settings.snapshot_dir:
                 self._spawn(self._snapshot())
             await self._done.wait()
@@ -127,16 +131,30 @@ class ConsoleApp:
         if region:
             self._set_region(region)
 
-    async def _start_hub(self) -> None:
+    async def _start_hub(self) -> bool:
+        """The embedded hub, unless --hub names one. False when it could not start: the wall stays up on
+        its cached picture, says OFFLINE and shows why, instead of closing."""
         if self.settings.hub_url:
-            return
-        from console.embedded import EmbeddedHub
+            return True
+        from PySide6.QtCore import QCoreApplication
+
+        from console.embedded import EmbeddedHub, EmbeddedHubError
 
         settings = self.settings
         self.hub = EmbeddedHub(settings.data_dir / "hub", region=settings.region, accel=settings.accel)
-        await self.hub.start()
+        try:
+            await self.hub.start(timeout=EMBEDDED_START_S)
+        except (EmbeddedHubError, OSError) as exc:
+            log.error("the local hub could not start: %s", exc)
+            reason = QCoreApplication.translate("Console", "The local hub could not start: {0}").format(exc)
+            self.vm.on_link_status(LinkStatus(LinkState.REFUSED, reason, since=self.session.clock.now()))
+            self.incidents.message_changed.emit(reason)
+            await self.hub.stop()
+            self.hub = None
+            return False
         settings.hub_url, settings.token = self.hub.url, self.hub.token
         self.login.fallback_password = self.hub.demo_password(settings.user) if settings.user else ""
+        return True
 
     def _connect(self) -> None:
         session, vm = self.session, self.incidents
