@@ -11,9 +11,11 @@ and logged within a budget and cost nothing else: no answer, the connection stay
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 import secrets
+import struct
 import time
 from collections import Counter, deque
 from typing import TYPE_CHECKING
@@ -298,7 +300,7 @@ class TerminalConnection(asyncio.Protocol):
         return self.serial
 
     def _reply(self, header: Header, result: int) -> bytes:
-        return jt808.general_reply(header, self._next(), result)
+        return general_reply(header, self._next(), result)
 
     def answer(self, frame: bytes, *, stored: bool = True) -> None:
         """Send an answer once what came before it is stored (``stored``; else only after the answers
@@ -353,6 +355,23 @@ class TerminalConnection(asyncio.Protocol):
         if self.failures >= MAX_AUTH_FAILURES:
             listener.warn(self.peer, f"closing after {self.failures} refusals")
             self.transport.close()
+
+
+def general_reply(to: Header, serial: int, result: int) -> bytes:
+    """``jt808.general_reply`` with the reply's header cached per terminal: the same bytes in a tenth of
+    the time, once for every report a terminal sends."""
+    data = _reply_head(to.version, to.protocol, to.phone) + struct.pack(
+        ">HHHB", serial, to.serial, to.msg_id, result
+    )
+    return b"\x7e" + jt808.escape(data + bytes((jt808.check_code(data),))) + b"\x7e"
+
+
+@functools.lru_cache(maxsize=8192)
+def _reply_head(version: int, protocol: int | None, phone: str) -> bytes:
+    """Message id, attributes (a 5-byte body), [protocol version,] phone: what precedes the serial."""
+    if version == 2019:
+        return struct.pack(">HHB", jt808.GENERAL_REPLY, 5 | 0x4000, protocol or 1) + jt808.to_bcd(phone, 10)
+    return struct.pack(">HH", jt808.GENERAL_REPLY, 5) + jt808.to_bcd(phone, 6)
 
 
 def _fix(unit: str, location: Location, arrived: float) -> Fix:
