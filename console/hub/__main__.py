@@ -189,7 +189,11 @@ def load_site(args: argparse.Namespace) -> Site:
     for item in site.missing:
         log.warning("site %s lacks %s", directory, item)
     log.info(
-        "site %s: %s, %d stations, %d units", directory, site.name or "(unnamed)", len(site.stations), len(site.units)
+        "site %s: %s, %d stations, %d units",
+        directory,
+        site.name or "(unnamed)",
+        len(site.stations),
+        len(site.units),
     )
     return site
 

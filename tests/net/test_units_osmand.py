@@ -14,7 +14,9 @@ from tests.net.unitkit import LAT, LON, get_json, unit_hub
 pytestmark = pytest.mark.asyncio
 
 
-async def send(hub, *, params: dict | None = None, json: object = None, method: str = "GET") -> tuple[int, str]:
+async def send(
+    hub, *, params: dict | None = None, json: object = None, method: str = "GET"
+) -> tuple[int, str]:
     url = f"http://127.0.0.1:{hub.units.osmand_port}/"
     async with aiohttp.ClientSession() as http:
         async with http.request(method, url, params=params, json=json) as resp:
@@ -80,7 +82,10 @@ async def test_bad_input_gets_400_with_a_reason_and_unknown_ids_403(tmp_path: Pa
             ({"id": "phone-1", "lon": LON}, "lat and lon are required"),
             ({"id": "phone-1", "lat": "north", "lon": LON}, "lat must be a number"),
             ({"id": "phone-1", "lat": 95, "lon": LON}, "not a place on Earth"),
-            ({"id": "phone-1", "lat": LAT, "lon": LON, "timestamp": "yesterday"}, "neither Unix time nor ISO"),
+            (
+                {"id": "phone-1", "lat": LAT, "lon": LON, "timestamp": "yesterday"},
+                "neither Unix time nor ISO",
+            ),
         ]
         for params, reason in cases:
             status, text = await send(hub, params=params)
@@ -116,8 +121,11 @@ async def test_no_fix_never_moves_the_unit_and_a_teleport_is_kept_out_with_its_r
         assert phone["ts"] == now - 60 and phone["lat"] == pytest.approx(LAT)
         _, track = await get_json(hub, f"/api/units/INSP-1/track?start={now - 3600}&end={now + 7200}")
         got = [(p["ts"], p["fix"], p.get("rejected")) for p in track["points"]]
-        assert got == [(now - 60, True, None), (now - 50, False, None), (now - 40, True, "teleport")] + [
-            (now + 3600, True, "future")
+        assert got == [
+            (now - 60, True, None),
+            (now - 50, False, None),
+            (now - 40, True, "teleport"),
+            (now + 3600, True, "future"),
         ]
         status, body = await get_json(hub, "/api/units/INSP-1/track?start=abc")
         assert status == 400 and "start must be a number" in body["error"]

@@ -233,10 +233,19 @@ class Tracker:
             return "bad_position"
         point = (fix.ts, lat, lon)
         trail = slot.trail
+        limit = MAX_SPEED_KMH.get(slot.info.kind, GROUND_SPEED_KMH) / 3.6
+        if not trail or fix.ts > trail[-1][0]:  # the usual case: the newest report so far
+            if trail and _jump(point, trail[-1], limit):
+                return "" if self._moved(slot, point, len(trail), limit) else "teleport"
+            trail.append(point)
+            if len(trail) > TRAIL_KEEP:
+                del trail[0]
+            if slot.jumps:
+                slot.jumps.clear()
+            return ""
         at = bisect.bisect_left(trail, point)
         if at < len(trail) and trail[at][0] == fix.ts and trail[at][1:] == (lat, lon):
             return SAME  # the same report again (a terminal re-sending what it was not answered for)
-        limit = MAX_SPEED_KMH.get(slot.info.kind, GROUND_SPEED_KMH) / 3.6
         near = [trail[i] for i in (at - 1, at) if 0 <= i < len(trail)]
         if any(_jump(point, other, limit) for other in near):
             return "" if self._moved(slot, point, at, limit) else "teleport"
