@@ -14,14 +14,18 @@ from tests.net.unitkit import LAT, LON, Terminal, location, unit_hub
 pytestmark = pytest.mark.asyncio
 
 
-async def audit_entry(console: Console, action: str) -> protocol.IncidentEvent:
-    """The incident event whose audit entry is ``action``, received already or still coming."""
-
-    def wanted(m: object) -> bool:
-        return isinstance(m, protocol.IncidentEvent) and m.audit is not None and m.audit.action == action
-
+async def received(console: Console, wanted) -> protocol.HubMessage:
+    """The first message ``wanted`` accepts, received already or still coming."""
     seen = [m for m in console.messages if wanted(m)]
     return seen[0] if seen else await console.until(wanted)
+
+
+async def audit_entry(console: Console, action: str) -> protocol.IncidentEvent:
+    """The incident event whose audit entry is ``action``."""
+    return await received(
+        console,
+        lambda m: isinstance(m, protocol.IncidentEvent) and m.audit is not None and m.audit.action == action,
+    )
 
 
 def unit_fixes(console: Console) -> list:
@@ -86,8 +90,9 @@ async def test_assigning_a_unit_is_role_checked_audited_and_arrival_sets_on_scen
         assert not ack.ok and ack.error.startswith("conflict:")
         ack = await coordinator.command("assign_unit", incident, unit="VAN-1")
         assert ack.ok and ack.target == incident
-        event = await coordinator.until(
-            lambda m: isinstance(m, protocol.UnitEvent) and any(u.info.id == "VAN-1" for u in m.units)
+        event = await received(
+            coordinator,
+            lambda m: isinstance(m, protocol.UnitEvent) and any(u.info.id == "VAN-1" for u in m.units),
         )
         van = next(u for u in event.units if u.info.id == "VAN-1")
         assert (van.status, van.incident) == ("en_route", incident)

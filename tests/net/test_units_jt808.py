@@ -43,6 +43,7 @@ async def test_a_terminal_registers_authenticates_and_its_position_is_stored_bef
         assert status == 200 and van["source"] == "jt808" and van["device"] == "13800000001"
         assert van["lat"] == pytest.approx(LAT) and van["lon"] == pytest.approx(LON)
         assert van["speed_kmh"] == 36.0 and van["status"] == "available" and van["ts"] == int(now - 5)
+        assert van["fix"] is True and van["alarms"] == [] and van["incident"] == ""
         await terminal.close()
 
 

@@ -119,6 +119,7 @@ async def test_no_fix_never_moves_the_unit_and_a_teleport_is_kept_out_with_its_r
         _, units = await get_json(hub, "/api/units")
         phone = next(u for u in units if u["id"] == "INSP-1")
         assert phone["ts"] == now - 60 and phone["lat"] == pytest.approx(LAT)
+        assert phone["fix"] is False  # the newest report had no position the hub could take
         _, track = await get_json(hub, f"/api/units/INSP-1/track?start={now - 3600}&end={now + 7200}")
         got = [(p["ts"], p["fix"], p.get("rejected")) for p in track["points"]]
         assert got == [

@@ -25,8 +25,9 @@ def add_unit_routes(app: web.Application, hub: Hub) -> None:
     app.router.add_get("/api/units/{unit}/track", functools.partial(track, hub))
 
 
-def unit_record(state: UnitState) -> dict[str, Any]:
-    """One unit as ``/api/units`` lists it: its record, duty and newest fix (None fields before any)."""
+def unit_record(state: UnitState, positioned: bool) -> dict[str, Any]:
+    """One unit as ``/api/units`` lists it: its record, duty and newest fix (None fields before any);
+    ``fix`` says whether its newest report had a position (the fields keep the last one that did)."""
     info, last = state.info, state.last
     return {
         "id": info.id,
@@ -40,7 +41,7 @@ def unit_record(state: UnitState) -> dict[str, Any]:
         "lon": last.lon if last else None,
         "speed_kmh": last.speed_kmh if last else None,
         "heading": last.heading if last else None,
-        "fix": last is not None,
+        "fix": positioned,
         "alarms": list(state.alarms),
         "status": str(state.status),
         "incident": state.incident,
@@ -51,7 +52,8 @@ def unit_record(state: UnitState) -> dict[str, Any]:
 async def units(hub: Hub, request: web.Request) -> web.Response:
     if session_of(hub, request) is None:
         return _error(401, "a valid token is required (Authorization: Bearer ...)")
-    return _json([unit_record(state) for state in hub.units.states()])
+    slots = hub.units.tracker.units.values()
+    return _json([unit_record(slot.state(), slot.positioned) for slot in slots])
 
 
 async def track(hub: Hub, request: web.Request) -> web.Response:

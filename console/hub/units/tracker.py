@@ -57,6 +57,7 @@ class UnitSlot:
     last: Fix | None = None
     alarms: tuple[str, ...] = ()
     alarms_ts: float = -math.inf  # device time of the report the alarms are from
+    positioned: bool = False  # the newest report had an accepted position
     trail: list[tuple[float, float, float]] = field(default_factory=list)  # (ts, lat, lon), by ts
     jumps: list[tuple[float, float, float]] = field(default_factory=list)  # rejected jumps that agree
 
@@ -163,7 +164,7 @@ class Tracker:
         slot.trail = [(f.ts, f.lat, f.lon) for f in reversed(fixes)]
         if fixes:
             slot.last = fixes[0]
-            slot.alarms, slot.alarms_ts = fixes[0].alarms, fixes[0].ts
+            slot.alarms, slot.alarms_ts, slot.positioned = fixes[0].alarms, fixes[0].ts, True
 
     def states(self) -> list[UnitState]:
         return [slot.state() for slot in self.units.values()]
@@ -204,11 +205,10 @@ class Tracker:
                 self.rejected[reason] += 1
                 if reason in ("future", "implausible_time"):
                     continue
-            if fix.ts >= slot.alarms_ts and fix.alarms != slot.alarms:
-                slot.alarms, slot.alarms_ts = fix.alarms, fix.ts
-                self._changed.add(slot.info.id)
-            elif fix.ts >= slot.alarms_ts:
-                slot.alarms_ts = fix.ts
+            if fix.ts >= slot.alarms_ts:  # the newest report: its alarms and whether it had a position
+                if fix.alarms != slot.alarms:
+                    self._changed.add(slot.info.id)
+                slot.alarms, slot.alarms_ts, slot.positioned = fix.alarms, fix.ts, fix.fix and not reason
             if reason:
                 continue
             self._fixes.append(fix)
