@@ -179,7 +179,8 @@ def test_a_database_of_schema_1_is_moved_to_uploads_without_losing_a_reading(tmp
     assert storage.latest("AIR01") == [Reading("AIR01", PM25, DAY + 300, 5.0)]
     storage.close()
     tables = {name for (name,) in _rows(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert "readings" not in tables and _rows(path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+    assert "readings" not in tables
+    assert _rows(path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
 
 
 def test_invalid_rows_are_dropped_without_losing_their_batch(storage):
