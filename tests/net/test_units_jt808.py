@@ -211,3 +211,21 @@ async def test_every_development_frame_goes_through_the_listener(tmp_path: Path)
         swapped = [row for row in rows if row[2] > 90]  # go-jt808's batch: latitude 119.55, not positioned
         assert len(swapped) == 1 and not swapped[0][6]
         assert hub.units.tracker.units[swapped[0][0]].last is None  # a no-fix report never moves a unit
+
+
+async def test_a_silent_terminal_is_closed_and_a_locked_out_one_refused(tmp_path: Path) -> None:
+    async with unit_hub(tmp_path, unit_idle_s=0.5) as hub:
+        terminal = await Terminal.connect(hub)
+        await terminal.login()
+        assert await asyncio.wait_for(terminal.reader.read(100), 10) == b""  # closed by the hub
+        assert hub.units.frames_rejected["idle"] == 1
+        guesser = await Terminal.connect(hub)
+        for _ in range(5):  # five wrong codes: closed, and the terminal locked out
+            assert (await guesser.ask(jt808.Authentication("guess"))).body.result == 1
+        assert await asyncio.wait_for(guesser.reader.read(100), 10) == b""
+        again = await Terminal.connect(hub)
+        registration = jt808.Registration(11, 229, "M", "X", "T", 1, "京A12345")
+        assert (await again.ask(registration)).body.result == 4  # locked: refused whatever it sends
+        assert hub.units.frames_rejected["locked"] == 1
+        for t in (terminal, guesser, again):
+            await t.close()

@@ -318,7 +318,7 @@ class UnitService:
             for r, n in sorted(tracker.rejected.items())
         ]
         lines += [
-            "# HELP hub_unit_frames_rejected_total JT/T 808 frames and OsmAnd requests refused, by reason",
+            "# HELP hub_unit_frames_rejected_total Unit frames, requests and connections refused, by reason",
             "# TYPE hub_unit_frames_rejected_total counter",
         ]
         lines += [
