@@ -145,7 +145,8 @@ def _fix(slot: UnitSlot, report: Mapping[str, Any], arrived: float) -> Fix:
     if speed is None and report.get("speed") not in (None, ""):
         speed = _number(report["speed"], "speed") * KNOT_KMH  # the query form's speed is in knots
     heading = report.get("bearing", report.get("heading"))
-    heading = _number(heading, "bearing") % 360 if heading not in (None, "") else 0.0
+    heading = _number(heading, "bearing") if heading not in (None, "") else 0.0
+    heading = heading % 360 if heading >= 0 else 0.0  # -1: the phone does not know
     valid = str(report.get("valid", "true")).lower() not in ("false", "0")
     ts = timestamp(report.get("timestamp"), arrived)
     return Fix(slot.info.id, ts, latitude, longitude, max(0.0, float(speed or 0.0)), heading, valid)
