@@ -10,7 +10,7 @@ hub's writer thread), and published in a ``unit`` event to the console.
 Figures: positions/s delivered to the console end to end and answered, answer latency p50/p99 (report
 sent to its 0x8001 received), over --seconds after a warm-up.
 
-Usage: python bench/units.py [--terminals 200] [--window 16] [--seconds 10] [--per-terminal 2000]
+Usage: python bench/units.py [--terminals 200] [--window 16] [--seconds 10] [--per-terminal 1000]
 The last line printed is one JSON object with every figure.
 """
 
@@ -199,7 +199,7 @@ def main() -> None:
     p.add_argument("--terminals", type=int, default=200)
     p.add_argument("--window", type=int, default=16, help="reports a terminal keeps unanswered")
     p.add_argument("--seconds", type=float, default=10.0)
-    p.add_argument("--per-terminal", type=int, default=2000, help="reports prepared per terminal")
+    p.add_argument("--per-terminal", type=int, default=1000, help="reports prepared per terminal")
     args = p.parse_args()
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
