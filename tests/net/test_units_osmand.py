@@ -132,3 +132,18 @@ async def test_no_fix_never_moves_the_unit_and_a_teleport_is_kept_out_with_its_r
         assert status == 400 and "start must be a number" in body["error"]
         status, body = await get_json(hub, "/api/units/INSP-1/track", token="wrong")
         assert status == 401
+
+
+async def test_a_buffered_batch_in_json_and_a_form_body_are_taken(tmp_path: Path) -> None:
+    async with unit_hub(tmp_path) as hub:
+        now = int(time.time())
+        stamps = [datetime.fromtimestamp(now - age, UTC).isoformat() for age in (300, 200, 100)]
+        batch = [{"timestamp": s, "coords": {"latitude": LAT, "longitude": LON, "speed": -1}} for s in stamps]
+        status, _ = await send(hub, json={"device_id": "drone-1", "location": batch}, method="POST")
+        assert status == 200
+        assert [row[1] for row in points(hub, "DRONE-1")] == [now - 300, now - 200, now - 100]
+        url = f"http://127.0.0.1:{hub.units.osmand_port}/"
+        form = {"id": "drone-1", "lat": str(LAT), "lon": str(LON), "timestamp": str((now - 50) * 1000)}
+        async with aiohttp.ClientSession() as http, http.post(url, data=form) as resp:
+            assert resp.status == 200
+        assert points(hub, "DRONE-1")[-1][1] == now - 50
