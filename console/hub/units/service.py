@@ -132,7 +132,14 @@ class UnitService:
         self.frames_rejected[reason] = self.frames_rejected.get(reason, 0) + 1
 
     def publish(self) -> None:
-        """One publish cycle: reports to the writer, a commit notice for the cycle's answers, one event."""
+        """One publish cycle: reports to the writer, a commit notice for the cycle's answers, one event.
+        A failure here is logged and leaves the hub's readings flowing."""
+        try:
+            self._publish()
+        except Exception:
+            log.exception("publishing units failed")
+
+    def _publish(self) -> None:
         rows, states = self.tracker.take_rows()
         if rows or states:
             self.writer.submit_units(rows, states)
