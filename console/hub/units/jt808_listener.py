@@ -215,6 +215,9 @@ class TerminalConnection(asyncio.Protocol):
             self._handle(message, header)
         except FrameError as exc:
             self._reject(exc)
+        except Exception:  # a bug must cost this frame only, not the connection or the hub
+            self.service.reject("internal")
+            log.exception("terminal %s: frame not handled", self.peer)
 
     def _handle(self, message: Message, header: Header) -> None:
         """``header`` is that of the frame being answered (the last part of a sub-packaged message)."""
