@@ -226,7 +226,7 @@ ZH = {
     "{n} valid days: statistics need {m} a month (—: not enough).": "有效 {n} 天：统计需每月 {m} 天（—：不足）。",
     "Figures as of {d} · taken {t}": "数据截至 {d} · {t} 快照",
     "Live data has changed since {t} · R refreshes": "实时数据自 {t} 起已更新 · 按 R 刷新",
-    "FROZEN": "画面冻结", "PAUSED": "轮播暂停",
+    "FROZEN": "画面冻结", "PAUSED": "轮播暂停", "Briefing mode for leaders (Esc returns)": "领导汇报模式（Esc 返回）",
 }  # fmt: skip
 
 

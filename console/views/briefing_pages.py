@@ -367,6 +367,7 @@ class BriefingPages(QObject):
             rows,
             note=note,
             alert_rows=alert,
+            elide={0: 3, 1: 2},
         )
 
     def _problem_counts(self, snap: Snapshot) -> QWidget:
@@ -417,9 +418,8 @@ class BriefingPages(QObject):
                 for f in snap.forecast[: self.rows]
             ]
             header = [self.tr("Day"), self.tr("Level"), self.tr("Primary"), self.tr("Note")]
-            first: QWidget = Table(
-                caption, header, rows, note=self.tr("As issued by the forecasting office.")
-            )
+            note = self.tr("As issued by the forecasting office.")
+            first: QWidget = Table(caption, header, rows, note=note, elide={0: 0, 3: 1})
         else:
             first = Message(
                 caption,

@@ -123,8 +123,9 @@ class LevelChip(QWidget):
 
 
 class Table(QFrame):
-    """A caption and rows of cells; the first column ends in … when narrow; ``chips`` colour a column's
-    cells by AQI level (the word is always printed). ``more`` says how many rows were left out."""
+    """A caption and rows of cells. Text columns (the first, and those in ``elide`` with their share of the
+    room) end in … when narrow; the other columns are figures, right-aligned and always whole. Rows in
+    ``alert_rows`` have their last cell (how late) in the alert colour."""
 
     def __init__(
         self,
@@ -135,6 +136,7 @@ class Table(QFrame):
         note: str = "",
         strong_first: bool = False,
         alert_rows: Sequence[int] = (),
+        elide: dict[int, int] | None = None,
     ) -> None:
         super().__init__()
         _frame(self)
@@ -147,28 +149,30 @@ class Table(QFrame):
         grid.setHorizontalSpacing(gap * 3)
         grid.setVerticalSpacing(round(gap * 0.6))
         self.cells: list[list[QWidget]] = []
+        stretch = {0: 1, **(elide or {})}
         for column, text in enumerate(header):
-            cell = self._cell(text, column, "secondary")
+            cell = self._cell(text, column in stretch, "secondary")
             grid.addWidget(cell, 0, column)
         for r, row in enumerate(rows, 1):
             cells = []
             for column, text in enumerate(row):
                 role = "strong" if strong_first and column == 0 else "body"
-                cell = self._cell(text, column, role)
-                if r - 1 in alert_rows:
+                cell = self._cell(text, column in stretch, role)
+                if r - 1 in alert_rows and column == len(row) - 1:  # the late figure, not the whole row
                     theme.set_role(cell, "state", "alert")
                 grid.addWidget(cell, r, column)
                 cells.append(cell)
             self.cells.append(cells)
-        grid.setColumnStretch(0, 1)
+        for column, share in stretch.items():
+            grid.setColumnStretch(column, share)
         layout.addLayout(grid)
         if note:
             layout.addWidget(theme.WrappedLabel(note, "secondary"))
         layout.addStretch(1)
 
     @staticmethod
-    def _cell(text: str, column: int, role: str) -> QWidget:
-        if column == 0:
+    def _cell(text: str, words: bool, role: str) -> QWidget:
+        if words:
             return theme.ElidedLabel(text, role)
         cell = theme.label(text, role)
         cell.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

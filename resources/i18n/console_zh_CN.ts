@@ -552,7 +552,7 @@
     <message>
         <location filename="../../console/views/briefing_pages.py" line="225" />
         <location filename="../../console/views/briefing_pages.py" line="366" />
-        <location filename="../../console/views/briefing_pages.py" line="384" />
+        <location filename="../../console/views/briefing_pages.py" line="385" />
         <source>Township</source>
         <translation>乡镇</translation>
     </message>
@@ -669,7 +669,7 @@
     </message>
     <message>
         <location filename="../../console/views/briefing_pages.py" line="349" />
-        <location filename="../../console/views/briefing_pages.py" line="376" />
+        <location filename="../../console/views/briefing_pages.py" line="377" />
         <source>No open problems.</source>
         <translation>无未办结问题。</translation>
     </message>
@@ -699,58 +699,58 @@
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="373" />
+        <location filename="../../console/views/briefing_pages.py" line="374" />
         <source>Open problems by township and stage</source>
         <translation>各乡镇未办结问题（按环节）</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="384" />
-        <location filename="../../console/views/briefing_pages.py" line="398" />
+        <location filename="../../console/views/briefing_pages.py" line="385" />
+        <location filename="../../console/views/briefing_pages.py" line="399" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="389" />
+        <location filename="../../console/views/briefing_pages.py" line="390" />
         <source>The incident loop</source>
         <translation>闭环处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="395" />
+        <location filename="../../console/views/briefing_pages.py" line="396" />
         <source>Raised</source>
         <translation>发现</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="396" />
+        <location filename="../../console/views/briefing_pages.py" line="397" />
         <source>Closed</source>
         <translation>已关闭</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="397" />
+        <location filename="../../console/views/briefing_pages.py" line="398" />
         <source>Closed on time</source>
         <translation>按时办结</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="413" />
+        <location filename="../../console/views/briefing_pages.py" line="414" />
         <source>Forecast</source>
         <translation>空气质量预报</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="419" />
+        <location filename="../../console/views/briefing_pages.py" line="420" />
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="419" />
+        <location filename="../../console/views/briefing_pages.py" line="420" />
         <source>Level</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="419" />
+        <location filename="../../console/views/briefing_pages.py" line="420" />
         <source>Primary</source>
         <translation>首要污染物</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="419" />
+        <location filename="../../console/views/briefing_pages.py" line="420" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
@@ -1075,11 +1075,16 @@
     </message>
     <message>
         <location filename="../../console/views/window.py" line="39" />
+        <source>Briefing mode for leaders (Esc returns)</source>
+        <translation>领导汇报模式（Esc 返回）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="40" />
         <source>Close this help</source>
         <translation>关闭帮助</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="40" />
+        <location filename="../../console/views/window.py" line="41" />
         <source>Quit the console</source>
         <translation>退出控制台</translation>
     </message>
@@ -2315,7 +2320,7 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../console/views/window.py" line="63" />
+        <location filename="../../console/views/window.py" line="64" />
         <source>Environmental command centre</source>
         <translation>生态环境指挥中心</translation>
     </message>
