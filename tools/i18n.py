@@ -176,8 +176,8 @@ ZH = {
     ", ": "、",
     # briefing mode (leaders)
     "Briefing": "汇报模式", "Air quality overview": "空气质量概况", "Ranking by composite index": "综合指数排名",
-    "This month and this year against last year": "本月、本年与去年同期比较", "Open problems": "未办结问题",
-    "Forecast and warnings": "预报与预警", "Special topic: heavy pollution": "专题：重污染",
+    "Against last year": "本月、本年与去年同期比较", "Open problems": "未办结问题",
+    "Forecast and warnings": "预报与预警", "Topic: heavy pollution": "专题：重污染",
     "Fetching the figures from the hub…": "正在从平台获取数据…", "{m} (to {d})": "{m}（截至 {d}）",
     "{y} (to {d})": "{y} 年（截至 {d}）", "Daily level of {d}: not complete yet": "{d} 日均级别：尚未满 20 小时",
     "Daily level of {d}: {w}": "{d} 日均级别：{w}", "none": "无", "Primary pollutant: {p}": "首要污染物：{p}",
@@ -224,7 +224,7 @@ ZH = {
     "A day counts when all six pollutants have a valid daily value (20 hours).": "六项污染物均有有效日均值（20 小时）的日子才计入。",
     "{d:+.1f} points": "{d:+.1f} 个百分点", "{n} valid days.": "有效 {n} 天。",
     "{n} valid days: statistics need {m} a month (—: not enough).": "有效 {n} 天：统计需每月 {m} 天（—：不足）。",
-    "Figures as of {d} · taken {t}": "数据截至 {d} · {t} 快照",
+    "As of {d} · snapshot {t}": "数据截至 {d} · {t} 快照",
     "Live data has changed since {t} · R refreshes": "实时数据自 {t} 起已更新 · 按 R 刷新",
     "FROZEN": "画面冻结", "PAUSED": "轮播暂停", "Briefing mode for leaders (Esc returns)": "领导汇报模式（Esc 返回）",
 }  # fmt: skip

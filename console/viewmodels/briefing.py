@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 FetchReport = Callable[[str, str], Awaitable[dict[str, Any]]]
 LOOK_EVERY_MS = 15_000  # how often the live store and book are compared with the snapshot
-REPORTS_EVERY = 4  # ... and every fourth look, the hub's reports too
+REPORTS_EVERY = 20  # ... and every twentieth (5 min), the hub's reports too: a year of them takes seconds
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,12 @@ class BriefingViewModel(QObject):
         reports, errors = await self._fetch_reports()
         if not self.active or self.presenter.frozen:
             return
+        if self.snapshot is not None:  # a report the hub could not give now: the one shown stays
+            for key, answer in reports.items():
+                kept = self.snapshot.reports.get(key)
+                if answer is None and kept is not None:
+                    reports[key] = kept
+                    errors.pop(key, None)
         self._live_reports = reports
         self.snapshot = self._local_snapshot(reports, errors)
         self.presenter.stale_since = None

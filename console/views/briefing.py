@@ -144,12 +144,14 @@ class BriefingView(QObject):
         return self.base_scale.shared_by(share)
 
     def rows(self) -> int:
-        """How many table rows a screen holds at the leaders' size."""
+        """How many table rows a part holds at the leaders' size: the screen less its margins and bar, the
+        part's margins, caption, column header and one line of note."""
         s = self.scale()
         height = self.screens[0].height() if self.screens else 1080
-        # the bar, a part's caption, its column header and its note; margins and gaps
-        fixed = s.title_px * 1.45 + s.body_px * 1.45 * 3 + s.gap_px * 9
-        return int((height - fixed) // (s.body_px * 1.45 + round(s.gap_px * 0.6)))
+        line = s.body_px * 1.45
+        screen = s.gap_px * 3 + line  # margins, the bar and the gap above it
+        part = s.gap_px * 7 + s.title_px * 1.45 + line * 2  # margins, spacings, caption, header, note
+        return int((height - screen - part) // line)
 
     def _on_vm_active_changed(self, active: bool) -> None:
         if active:
@@ -212,7 +214,7 @@ class BriefingView(QObject):
 
     def _when(self, snapshot: Snapshot) -> str:
         taken = theme.local_time(snapshot.taken_at).strftime("%H:%M")
-        return self.tr("Figures as of {d} · taken {t}").format(d=snapshot.as_of.isoformat(), t=taken)
+        return self.tr("As of {d} · snapshot {t}").format(d=snapshot.as_of.isoformat(), t=taken)
 
     def _decorate(self, presenter: Presenter, snapshot: Snapshot) -> None:
         badge = ""

@@ -61,10 +61,10 @@ class BriefingPages(QObject):
         return {
             "overview": self.tr("Air quality overview"),
             "ranking": self.tr("Ranking by composite index"),
-            "comparison": self.tr("This month and this year against last year"),
+            "comparison": self.tr("Against last year"),
             "problems": self.tr("Open problems"),
             "forecast": self.tr("Forecast and warnings"),
-            "topic": self.tr("Special topic: heavy pollution"),
+            "topic": self.tr("Topic: heavy pollution"),
         }
 
     def build(self, page: str, snap: Snapshot) -> list[QWidget]:
@@ -273,6 +273,7 @@ class BriefingPages(QObject):
                     number((year or {}).get("composite_terms", {}).get(term), 2),
                 ]
             )
+        rows = rows[: self.rows]
         note = self.tr("I = Σ C/S against the grade II annual limits (HJ 663); {c}.").format(
             c=self._dust_words(month or year or {})
         )
@@ -312,7 +313,7 @@ class BriefingPages(QObject):
         if not report or not report.get("valid_days"):
             return self._missing(caption, report, error)
         rows = []
-        for field, decimals in FIGURES[: self.rows + 2]:
+        for field, decimals in FIGURES[: self.rows]:
             change = report.get("yoy", {}).get(field) or {}
             now, before = report.get(field), change.get("previous")
             if field == "good_day_ratio":

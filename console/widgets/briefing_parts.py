@@ -147,7 +147,7 @@ class Table(QFrame):
         layout.addWidget(theme.WrappedLabel(caption, "title"))
         grid = QGridLayout()
         grid.setHorizontalSpacing(gap * 3)
-        grid.setVerticalSpacing(round(gap * 0.6))
+        grid.setVerticalSpacing(0)  # the font's own line (1.45 em) leaves room enough
         self.cells: list[list[QWidget]] = []
         stretch = {0: 1, **(elide or {})}
         for column, text in enumerate(header):
@@ -215,7 +215,7 @@ class LevelDays(QFrame):
         layout.addWidget(theme.WrappedLabel(caption, "title"))
         grid = QGridLayout()
         grid.setHorizontalSpacing(gap * 3)
-        grid.setVerticalSpacing(round(gap * 0.6))
+        grid.setVerticalSpacing(0)  # the font's own line (1.45 em) leaves room enough
         for column, text in enumerate(header):
             cell = theme.label(text, "secondary")
             if column:

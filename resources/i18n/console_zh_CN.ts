@@ -367,11 +367,6 @@
         <translation>综合指数排名</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="64" />
-        <source>This month and this year against last year</source>
-        <translation>本月、本年与去年同期比较</translation>
-    </message>
-    <message>
         <location filename="../../console/views/briefing_pages.py" line="65" />
         <source>Open problems</source>
         <translation>未办结问题</translation>
@@ -382,8 +377,13 @@
         <translation>预报与预警</translation>
     </message>
     <message>
+        <location filename="../../console/views/briefing_pages.py" line="64" />
+        <source>Against last year</source>
+        <translation>本月、本年与去年同期比较</translation>
+    </message>
+    <message>
         <location filename="../../console/views/briefing_pages.py" line="67" />
-        <source>Special topic: heavy pollution</source>
+        <source>Topic: heavy pollution</source>
         <translation>专题：重污染</translation>
     </message>
     <message>
@@ -892,7 +892,7 @@
     <name>BriefingView</name>
     <message>
         <location filename="../../console/views/briefing.py" line="215" />
-        <source>Figures as of {d} · taken {t}</source>
+        <source>As of {d} · snapshot {t}</source>
         <translation>数据截至 {d} · {t} 快照</translation>
     </message>
     <message>

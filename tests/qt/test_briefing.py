@@ -111,12 +111,12 @@ async def test_the_briefing_covers_every_screen_and_the_keys_turn_its_pages(tmp_
             briefing.key(Qt.Key.Key_Right)
             assert briefing.title() == "Ranking by composite index"
             briefing.key(Qt.Key.Key_PageDown)
-            assert briefing.title() == "This month and this year against last year"
+            assert briefing.title() == "Against last year"
             briefing.key(Qt.Key.Key_PageUp)
             briefing.key(Qt.Key.Key_Left)
             assert briefing.title() == "Air quality overview"
             briefing.key(Qt.Key.Key_Left)  # from the first page round to the last
-            assert briefing.title() == "Special topic: heavy pollution"
+            assert briefing.title() == "Topic: heavy pollution"
 
             briefing.key(Qt.Key.Key_B)  # blank: every screen black
             assert all(w._stack.currentWidget() is w.blank for w in briefing.view.screens)
@@ -126,7 +126,7 @@ async def test_the_briefing_covers_every_screen_and_the_keys_turn_its_pages(tmp_
             briefing.key(Qt.Key.Key_F)  # freeze: the picture holds, the page keys do nothing
             assert briefing.view.screens[0].bar.state.text() == "FROZEN"
             briefing.key(Qt.Key.Key_Right)
-            assert briefing.title() == "Special topic: heavy pollution"
+            assert briefing.title() == "Topic: heavy pollution"
             assert briefing.vm.seconds_left() is None
             briefing.key(Qt.Key.Key_F)
             briefing.key(Qt.Key.Key_Right)
@@ -186,7 +186,7 @@ async def test_the_snapshot_holds_while_live_data_moves_and_r_refreshes(tmp_path
             briefing.key(Qt.Key.Key_R)
             await until(lambda: "3 good days of 3 valid" in briefing.texts(), 20, "the new snapshot")
             assert briefing.view.screens[0].bar.badge() == ""
-            assert "taken 23:52" in briefing.view.screens[0].bar.when.full_text()
+            assert "snapshot 23:52" in briefing.view.screens[0].bar.when.full_text()
         finally:
             await briefing.close()
 
