@@ -420,7 +420,7 @@ class BriefingPages(QObject):
             ]
             header = [self.tr("Day"), self.tr("Level"), self.tr("Primary"), self.tr("Note")]
             note = self.tr("As issued by the forecasting office.")
-            first: QWidget = Table(caption, header, rows, note=note, elide={0: 0, 3: 1})
+            first: QWidget = Table(caption, header, rows, note=note, elide={0: 1, 3: 2})
         else:
             first = Message(
                 caption,
