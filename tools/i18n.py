@@ -227,6 +227,7 @@ ZH = {
     "As of {d} · snapshot {t}": "数据截至 {d} · {t} 快照",
     "Live data has changed since {t} · R refreshes": "实时数据自 {t} 起已更新 · 按 R 刷新",
     "FROZEN": "画面冻结", "PAUSED": "轮播暂停", "Briefing mode for leaders (Esc returns)": "领导汇报模式（Esc 返回）",
+    "not connected to the hub": "未连接平台",
 }  # fmt: skip
 
 

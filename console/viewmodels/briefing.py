@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -74,8 +74,7 @@ class Presenter:
     paused: bool = False
     frozen: bool = False
     blank: bool = False
-    stale_since: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    stale_since: float | None = None  # when the live figures were first seen to differ from the snapshot
 
     @property
     def page(self) -> str:
@@ -262,7 +261,7 @@ class BriefingViewModel(QObject):
         reports: dict[str, dict[str, Any] | None] = dict.fromkeys(wanted)
         errors: dict[str, str] = {}
         if self.fetch_report is None:
-            return reports, dict.fromkeys(wanted, "not connected to the hub")
+            return reports, dict.fromkeys(wanted, self.tr("not connected to the hub"))
         answers = await asyncio.gather(
             *(self.fetch_report(*p) for p in wanted.values()), return_exceptions=True
         )

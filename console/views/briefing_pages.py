@@ -1,5 +1,8 @@
 """The briefing's pages: each page's title and its parts (one per screen on a wall of three), built from a
 Snapshot. What is missing is said in words, never shown as a zero.
+
+Over 500 lines because every page's words live in one QObject (one translation context, one place that
+says how a missing figure reads); each builder method is short.
 """
 
 from __future__ import annotations
@@ -255,8 +258,8 @@ class BriefingPages(QObject):
     def _city_terms(self, snap: Snapshot) -> QWidget:
         month, year = snap.report("month"), snap.report("year")
         caption = self.tr("City composite index and its terms")
-        if not month and not year:
-            return self._missing(caption, None, snap.errors.get("month"))
+        if not (month or {}).get("valid_days") and not (year or {}).get("valid_days"):
+            return self._missing(caption, month or year, snap.errors.get("month"))
         month_name, year_name = self.period_words(snap)
         rows = [
             [

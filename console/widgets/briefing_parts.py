@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from console.core.aqi import CATEGORY_BY_LEVEL
@@ -103,8 +103,6 @@ class LevelChip(QWidget):
         scale = _scale()
         self._font = theme.font_px(scale.title_px, bold=True)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        from PySide6.QtGui import QFontMetrics
-
         metrics = QFontMetrics(self._font)
         self.setFixedSize(metrics.horizontalAdvance(word) + scale.title_px, round(scale.title_px * 1.6))
         self.setAccessibleName(word)
@@ -240,8 +238,6 @@ class SmallChip(LevelChip):
         self.level, self.word = level, word
         scale = _scale()
         self._font = theme.font_px(scale.body_px, bold=True)
-        from PySide6.QtGui import QFontMetrics
-
         metrics = QFontMetrics(self._font)
         self.setFixedSize(metrics.horizontalAdvance(word) + scale.body_px, round(scale.body_px * 1.45))
         self.setAccessibleName(word)
