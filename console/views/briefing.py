@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QScreen, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
@@ -137,6 +137,16 @@ class BriefingView(QObject):
         vm.active_changed.connect(self._on_vm_active_changed)
         vm.snapshot_changed.connect(self._on_vm_snapshot_changed)
         vm.presenter_changed.connect(self._on_vm_presenter_changed)
+        # Screens come and go in bursts; once the wall has re-arranged (50 ms), the briefing is rebuilt on
+        # the screens there are now and the wall put away again.
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(200)
+        self._settle.timeout.connect(self._on_settle_timeout)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.screenAdded.connect(self._on_screens_changed)
+            app.screenRemoved.connect(self._on_screens_changed)
 
     def scale(self) -> theme.WallScale:
         """The leaders' sizes on one screen when it holds its share of a page's parts."""
@@ -173,12 +183,26 @@ class BriefingView(QObject):
         self.screens[0].setFocus()
 
     def _close(self) -> None:
+        self._drop_windows()
+        self._show_wall()
+
+    def _drop_windows(self) -> None:
         screens, self.screens = self.screens, []
         self._shown = None
-        self._show_wall()
         for window in screens:
-            window.hide()
+            window.hide()  # not close(): closing a briefing window ends the briefing
             window.deleteLater()
+
+    def _on_screens_changed(self, *_args: object) -> None:
+        if self.screens:
+            self._settle.start()
+
+    def _on_settle_timeout(self) -> None:
+        if not self.vm.active:
+            return
+        self._drop_windows()
+        self._open()
+        self._on_vm_presenter_changed(self.vm.presenter)
 
     def _on_vm_snapshot_changed(self, _snapshot: Snapshot) -> None:
         self._shown = None

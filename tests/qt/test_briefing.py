@@ -286,3 +286,22 @@ async def test_a_hub_that_does_not_answer_is_said_in_words(tmp_path) -> None:
     finally:
         briefing_vm.stop()
         await api.close()
+
+
+async def test_a_change_of_screens_rebuilds_the_briefing_on_the_same_page(tmp_path) -> None:
+    async with running_hub(tmp_path, HOURLY) as hub:
+        _store_days(hub.storage, 1)
+        briefing = Briefing(hub)
+        try:
+            await briefing.start()
+            briefing.vm.go_to(2)
+            before = list(briefing.view.screens)
+            briefing.view._on_screens_changed()  # what a monitor plugged in or out sends
+            await until(
+                lambda: briefing.view.screens and briefing.view.screens[0] is not before[0], 5, "rebuilt"
+            )
+            assert len(briefing.view.screens) == 3 and all(w.isVisible() for w in briefing.view.screens)
+            assert briefing.title() == "Against last year" and briefing.vm.active
+            assert briefing.wall_hidden >= 1  # the wall, re-arranged meanwhile, is put away again
+        finally:
+            await briefing.close()
