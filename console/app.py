@@ -30,6 +30,8 @@ class ConsoleApp:
     """Builds the session, the view-models, the views and the windows, and wires them together."""
 
     def __init__(self, settings: Settings) -> None:
+        from console.core.briefing import load_config
+        from console.viewmodels.briefing import BriefingViewModel
         from console.viewmodels.incidents import IncidentViewModel
         from console.viewmodels.wall import WallViewModel
         from console.views.dispatch_desk import DispatchDesk
@@ -40,6 +42,14 @@ class ConsoleApp:
         self.vm = WallViewModel(self.session.store, clock=self.session.clock)
         self.incidents = IncidentViewModel(self.session.book)
         self.desk = DispatchDesk(self.incidents)
+        config = load_config(settings.briefing_file)
+        self.briefing = BriefingViewModel(
+            self.session.store,
+            self.session.book,
+            config,
+            as_of=settings.briefing_as_of,
+            clock=self.session.clock,
+        )
         self.login = Login(settings, self._on_login_failed)
         self.hub: Any = None
         self.region: dict[str, Any] | None = None
@@ -70,6 +80,8 @@ class ConsoleApp:
                 self._connect()
                 self._spawn(self._load_region())
                 self._spawn(self.incidents.load_roster())
+            if self.settings.briefing and not self.settings.snapshot_dir:
+                self.briefing.start()
             if self.settings.snapshot_dir:
                 self._spawn(self._snapshot())
             await self._done.wait()
@@ -104,8 +116,19 @@ class ConsoleApp:
         self.windows = WallWindows(self.views, self.settings.layout(), qsettings)
         self.windows.arrange()
         self.desk.add_shortcuts(self.windows.windows)
+        self._build_briefing()
         if self.settings.dispatch:
             self.desk.toggle()
+
+    def _build_briefing(self) -> None:
+        from console.views.briefing import BriefingView, WallCover
+        from console.widgets.theme import WallScale
+
+        settings = self.settings
+        scale = WallScale(settings.tile_diagonal_in, self.briefing.config.viewing_distance_m)
+        cover = WallCover(self.windows, self.desk, self.briefing)
+        cover.add_shortcuts(self.windows.windows)
+        self.briefing_view = BriefingView(self.briefing, scale, hide_wall=cover.hide, show_wall=cover.show)
 
     def _bind_session(self) -> None:
         session = self.session
@@ -168,6 +191,7 @@ class ConsoleApp:
         vm.fetch_trail, vm.upload = api.incident, api.upload_attachment
         vm.fetch_assessment, vm.fetch_assessment_csv = api.assessment, api.assessment_csv
         vm.fetch_attachment, vm.fetch_roster = api.attachment, api.roster
+        self.briefing.fetch_report = api.report
         session.watch_station(self.vm.selected)  # a station chosen from the cached picture
 
     async def _load_region(self) -> None:
@@ -185,6 +209,7 @@ class ConsoleApp:
         self.region = region
         self.vm.set_township_names(township_names(region))
         self.incidents.set_township_names(township_names(region))
+        self.briefing.set_township_names(township_names(region))
         self.desk.set_townships()
         self.map_loader.maybe_load(region)
 
@@ -199,6 +224,12 @@ class ConsoleApp:
 
         settings = self.settings
         assert settings.snapshot_dir is not None, "only with --snapshot"
+        if settings.briefing:
+            from console.views.briefing import take_briefing_snapshots
+
+            await take_briefing_snapshots(settings.snapshot_dir, settings.snapshot_after, self.briefing_view)
+            self._done.set()
+            return
         await take_snapshots(settings.snapshot_dir, settings.snapshot_after, self.vm, self.windows,
                              self.incidents, self.desk.window)  # fmt: skip
         self._done.set()
@@ -211,6 +242,7 @@ class ConsoleApp:
         for task in self._tasks:
             task.cancel()
         self.login.cancel()
+        self.briefing.stop()
         if self.windows is not None:
             self.windows.save()
             self.windows.close_all()

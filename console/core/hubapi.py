@@ -177,6 +177,13 @@ class HubApi:
         )
         return csv
 
+    async def report(self, kind: str, period: str) -> dict[str, Any]:
+        """A period's report figures (``/api/report``): city, townships ranked, 同比/环比, targets."""
+        body = await self._get("/api/report", kind=kind, period=period)
+        if not isinstance(body, dict):
+            raise HubApiError("/api/report: unexpected answer")
+        return body
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
