@@ -179,8 +179,15 @@ class HubApi:
         )
         return csv
 
-    async def report(self, kind: str, period: str, dust: str = "") -> Report:
-        """A period's report figures (``GET /api/report``); dust: dust days to deduct, "D1,D2"."""
+    async def report(self, kind: str, period: str) -> dict[str, Any]:
+        """A period's report figures (``/api/report``): city, townships ranked, 同比/环比, targets."""
+        body = await self._get("/api/report", kind=kind, period=period)
+        if not isinstance(body, dict):
+            raise HubApiError("/api/report: unexpected answer")
+        return body
+
+    async def report_figures(self, kind: str, period: str, dust: str = "") -> Report:
+        """``report`` as a typed Report (the documents read it); dust: dust days to deduct, "D1,D2"."""
         params = {"kind": kind, "period": period} | ({"dust": dust} if dust else {})
         body = await self._request("GET", "/api/report", params=params)
         try:

@@ -86,7 +86,7 @@ async def _fetch_rest(args: argparse.Namespace) -> Report:
     try:
         if args.user:
             await api.login(args.user, os.environ.get("ECO_HUB_PASSWORD", ""))
-        return await api.report(args.kind, args.period, args.dust)
+        return await api.report_figures(args.kind, args.period, args.dust)
     except HubApiError as exc:
         raise UsageError(f"the hub at {args.hub} did not give the report: {exc}") from None
     finally:

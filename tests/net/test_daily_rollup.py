@@ -123,22 +123,22 @@ def test_a_late_upload_to_a_stored_day_is_counted(storage):
     assert len(_stored_days(storage)) == 4
 
 
-def test_a_database_of_schema_3_gets_its_daily_roll_up(tmp_path):
+def test_a_database_of_schema_4_gets_its_daily_roll_up(tmp_path):
     path = tmp_path / "hub.db"
     storage = Storage(f"sqlite:///{path}")
     storage.upsert_stations([(_station("S1"), "pw"), (_station("S2"), "pw")])
     uploads, hours = _crafted(random.Random(6))
     storage.write([], uploads)
     storage.close()
-    with sqlite3.connect(path) as conn:  # what a schema 3 database looks like
+    with sqlite3.connect(path) as conn:  # what a schema 4 database looks like
         conn.execute("DROP TABLE daily_rollup")
         conn.execute("DROP TABLE daily_days")
-        conn.execute("UPDATE schema_version SET version = 3")
+        conn.execute("UPDATE schema_version SET version = 4")
     storage = Storage(f"sqlite:///{path}")
     try:
         assert len(_stored_days(storage)) == 4
         with storage.engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT version FROM schema_version").scalar() == 4
+            assert conn.exec_driver_sql("SELECT version FROM schema_version").scalar() == 5
         assert storage.stations_daily(["S1", "S2"], DAY, DAY + 4 * 86400, now=LATER) == _approx(
             _expected(hours)
         )

@@ -49,7 +49,7 @@ async def test_ctrl_p_writes_the_report_without_holding_up_the_loop(tmp_path, qa
         _store_days(hub.storage, 3)
         api = HubApi(f"http://127.0.0.1:{hub.http_port}", TOKEN)
         vm = ReportsViewModel(bureau="延庆区生态环境局")
-        vm.fetch_report = api.report
+        vm.fetch_report = api.report_figures
         desk = ReportDesk(vm, folder=tmp_path)
         window = QWidget()
         window.resize(400, 300)

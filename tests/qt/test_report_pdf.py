@@ -163,3 +163,26 @@ def test_the_csv_zip_has_one_file_per_table(tmp_path, station_days):
 def archive_text(path, name: str) -> str:
     with zipfile.ZipFile(path) as archive:
         return archive.read(name).decode("utf-8-sig")
+
+
+def test_the_command_writes_the_pdf_from_a_hub_data_directory(capsys, tmp_path):
+    from console.entry import main as entry_main
+    from console.hub.storage import Storage
+    from tests.net.hubkit import PW
+    from tests.net.test_report import HOURLY, _store_days
+
+    folder = tmp_path / "hub"
+    storage = Storage(f"sqlite:///{folder / 'hub.db'}")
+    storage.upsert_stations([(s, PW) for s in HOURLY])
+    _store_days(storage, 3)
+    storage.close()
+    out = tmp_path / "week.pdf"
+    code = entry_main(
+        ["report", "weekly", "--period", "2015-W49", "--data-dir", str(folder), "--out", str(out)]
+    )
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "周报" in printed.out and "pages" in printed.out
+    count, text, _sizes = _text(out)
+    assert "PM2.5平均浓度40μg/m3" in _squeezed(text)  # the two stations' 30 and 50 µg/m³ averaged
+    assert f"第 {count} 页 共 {count} 页" in text
