@@ -181,10 +181,13 @@ def load_site(args: argparse.Namespace) -> Site:
 
 
 def simulator_command(
-    args: argparse.Namespace, hj212_port: int, start: float, model_start: float
+    args: argparse.Namespace, hj212_port: int, start: float, model_start: float, unit_ports: tuple[int, int]
 ) -> list[str]:
-    """The simulator child: same region, seed and clock as the registry; it ends when this hub ends."""
+    """The simulator child: same region, seed and clock as the registry; it ends when this hub ends. Its
+    fleet reports to the hub's JT/T 808 and OsmAnd ports (``unit_ports``, 0: that listener is off)."""
     cmd = child_command("console.sim.simulator", ["--hj212", f"{args.host}:{hj212_port}"])
+    for flag, port in zip(("--jt808-port", "--osmand-port"), unit_ports, strict=True):
+        cmd += [flag, str(port)] if port else []
     cmd += ["--region", args.region, "--seed", str(args.seed), "--accel", str(args.accel)]
     cmd += ["--model-start", str(model_start), "--parent-pid", str(os.getpid())]
     if args.accel != 1:  # faster than life, the simulated day goes on from where its history ends ...
@@ -194,6 +197,12 @@ def simulator_command(
     if args.interval:
         cmd += ["--interval", str(args.interval)]
     return cmd
+
+
+def unit_ports(hub: Hub) -> tuple[int, int]:
+    """The JT/T 808 and OsmAnd ports the hub's unit listeners are bound to (0: not listening)."""
+    units = getattr(hub, "units", None)  # the unit service, on hubs that track units
+    return int(getattr(units, "jt808_port", 0) or 0), int(getattr(units, "osmand_port", 0) or 0)
 
 
 TOKEN_ENV = "ECOHUB_TOKEN"
@@ -265,7 +274,7 @@ async def run(args: argparse.Namespace) -> None:
     gc.set_threshold(50_000, 20, 20)
     child = None
     if args.simulate:
-        child = subprocess.Popen(simulator_command(args, hub.hj212_port, now, model_start))
+        child = subprocess.Popen(simulator_command(args, hub.hj212_port, now, model_start, unit_ports(hub)))
     print(f"READY http={hub.http_port} hj212={hub.hj212_port} epoch={hub.events.epoch}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

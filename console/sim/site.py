@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import shapely
@@ -10,8 +11,13 @@ from shapely.geometry import box, mapping
 
 from console.core.incidents import Level
 from console.hub.site import GridCell, Person, Site, Township, roster_order
+from console.sim.fleet import Fleet
 from console.sim.network import StationSpec
 from console.sim.regions import Region, areas_are_approximate, boundary_geojson, township_areas
+from console.sim.roadnet import build_roads, roads_text
+
+ROADS_FILE = "roads.geojson"  # the road network (a real site brings its own, e.g. from OpenStreetMap)
+UNITS_FILE = "units.csv"  # the unit registry
 
 _KM_PER_DEG_LAT = 111.32  # as console.sim.network draws its grid
 # Region preset -> (district level, city level) as they appear on the duty roster.
@@ -96,3 +102,15 @@ def _centre(region: Region) -> tuple[float, float]:
     lons = [t.lon for t in region.townships]
     lats = [t.lat for t in region.townships]
     return round(sum(lons) / len(lons), 4), round(sum(lats) / len(lats), 4)
+
+
+def write_fleet(region: Region, seed: int, directory: Path, units: int = 300) -> Fleet:
+    """Write the simulated district's roads (``roads.geojson``) and its fleet's registry (``units.csv``)
+    into a site directory; the simulator builds the same roads and fleet from the same region and seed."""
+    roads = build_roads(region, seed)
+    fleet = Fleet(region, seed, roads, count=units)
+    for name, text in ((ROADS_FILE, roads_text(roads)), (UNITS_FILE, fleet.units_csv())):
+        partial = directory / (name + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(directory / name)
+    return fleet
