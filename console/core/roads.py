@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 from console.core.units import Freshness, UnitKind, UnitState, UnitStatus, freshness
 
@@ -56,6 +57,8 @@ OFFROAD_KMH = 6.0  # walking pace between a point and its road (the last metres 
 MAX_SNAP_M = 2000.0  # a point farther than this from every road is not reachable by road
 BIKE_CAP_KMH = 25.0  # inspectors and grid members ride e-bikes (the legal limit in China)
 DRONE_KMH = 54.0  # 15 m/s cruise of a survey multicopter, straight line
+SAMPLE_M = 40.0  # snapping samples along each segment: a snap is within SAMPLE_M / 2 of the nearest road
+SNAP_CANDIDATES = 8  # nearest samples whose segments are measured exactly
 _EARTH_RADIUS_M = 6371008.8
 _M_PER_DEG = math.pi * _EARTH_RADIUS_M / 180.0
 _VERTEX_DECIMALS = 7  # vertices equal to 1 cm are one junction
@@ -133,12 +136,16 @@ class RoadNetwork:
         self.speed = np.array(speeds)
         self.oneway = np.array(oneways, dtype=bool)
         self.length = _haversine(self.lon[self.u], self.lat[self.u], self.lon[self.v], self.lat[self.v])
-        ends = np.stack([self.x[self.u], self.y[self.u], self.x[self.v], self.y[self.v]], axis=1)
-        segments: np.ndarray = np.asarray(shapely.linestrings(ends.reshape(-1, 2, 2)))
-        self._tree = shapely.STRtree(segments)
+        self._samples, self._sample_edge = self._sample()
         self._seconds = {p: self.length / (self._speed_of(p) / 3.6) for p in (Profile.CAR, Profile.BIKE)}
-        self._graphs = {p: self._matrix(w) for p, w in self._seconds.items()}
-        self._reversed = {p: g.T.tocsr() for p, g in self._graphs.items()}
+        self._graphs: dict[Profile, csr_matrix] = {}
+        self._from: dict[Profile, _Search] = {}
+        self._to: dict[Profile, _Search] = {}
+        for profile, seconds in self._seconds.items():
+            rows, cols, cost = self._arcs(seconds)
+            self._graphs[profile] = csr_matrix((cost, (rows, cols)), shape=(self.nodes, self.nodes))
+            self._from[profile] = _Search(rows, cols, cost, self.nodes)
+            self._to[profile] = _Search(cols, rows, cost, self.nodes)
 
     # -- construction -----------------------------------------------------------------------------------
 
@@ -176,8 +183,27 @@ class RoadNetwork:
     def _speed_of(self, profile: Profile) -> np.ndarray:
         return np.minimum(self.speed, BIKE_CAP_KMH) if profile is Profile.BIKE else self.speed
 
-    def _matrix(self, seconds: np.ndarray) -> csr_matrix:
-        """Travel times as a sparse matrix; of parallel edges the fastest counts (csr would add them)."""
+    def _sample(self) -> tuple[cKDTree, np.ndarray]:
+        """Points every SAMPLE_M along every segment, indexed: the nearest samples name the segments a
+        point may snap to."""
+        ax, ay, bx, by = self.x[self.u], self.y[self.u], self.x[self.v], self.y[self.v]
+        counts = np.ceil(np.hypot(bx - ax, by - ay) / SAMPLE_M).astype(np.int64) + 1
+        edge = np.repeat(np.arange(len(self.u)), counts)
+        k = np.arange(len(edge)) - np.repeat(np.cumsum(counts) - counts, counts)
+        f = k / (counts[edge] - 1)
+        points = np.column_stack([ax[edge] + f * (bx - ax)[edge], ay[edge] + f * (by - ay)[edge]])
+        return cKDTree(points), edge
+
+    def graph(self, profile: Profile = Profile.CAR) -> csr_matrix:
+        """Travel times (s) between adjacent nodes as a sparse matrix (row: from, column: to)."""
+        return self._graphs[profile]
+
+    def seconds(self, profile: Profile = Profile.CAR) -> np.ndarray:
+        """Travel time (s) of each edge."""
+        return self._seconds[profile]
+
+    def _arcs(self, seconds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Travel times as (from, to, seconds) arcs; of parallel edges the fastest (csr would add them)."""
         both = ~self.oneway
         rows = np.concatenate([self.u, self.v[both]])
         cols = np.concatenate([self.v, self.u[both]])
@@ -186,8 +212,7 @@ class RoadNetwork:
         rows, cols, cost = rows[order], cols[order], cost[order]
         first = np.ones(len(rows), dtype=bool)
         first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-        n = len(self.lon)
-        return csr_matrix((cost[first], (rows[first], cols[first])), shape=(n, n))
+        return rows[first], cols[first], cost[first]
 
     # -- queries ----------------------------------------------------------------------------------------
 
@@ -202,19 +227,17 @@ class RoadNetwork:
     def snap_many(self, lonlats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(edge, t, offset_m) of each (lon, lat) row: the nearest segment and the fraction along it."""
         px, py = self._project(lonlats[:, 0], lonlats[:, 1])
-        hits = self._tree.query_nearest(shapely.points(px, py), all_matches=False)
-        edge = np.empty(len(px), dtype=np.int64)
-        edge[hits[0]] = hits[1]
-        ax, ay, bx, by = (
-            self.x[self.u[edge]],
-            self.y[self.u[edge]],
-            self.x[self.v[edge]],
-            self.y[self.v[edge]],
-        )
-        dx, dy = bx - ax, by - ay
+        k = min(SNAP_CANDIDATES, len(self._sample_edge))
+        _, nearest = self._samples.query(np.column_stack([px, py]), k=k)
+        candidates = self._sample_edge[np.asarray(nearest).reshape(len(px), k)]
+        px, py = px[:, None], py[:, None]
+        ax, ay = self.x[self.u[candidates]], self.y[self.u[candidates]]
+        dx, dy = self.x[self.v[candidates]] - ax, self.y[self.v[candidates]] - ay
         t = np.clip(((px - ax) * dx + (py - ay) * dy) / np.maximum(dx * dx + dy * dy, 1e-12), 0.0, 1.0)
         offset = np.hypot(ax + t * dx - px, ay + t * dy - py)
-        return edge, t, offset
+        best = np.argmin(offset, axis=1)
+        rows = np.arange(len(best))
+        return candidates[rows, best], t[rows, best], offset[rows, best]
 
     def snap(self, lonlat: tuple[float, float]) -> Snap:
         """Where a point meets the nearest road. Raises ``Unreachable`` beyond ``max_snap_m``."""
@@ -251,21 +274,18 @@ class RoadNetwork:
         walk = (a.offset_m + b.offset_m) / (OFFROAD_KMH / 3.6)
         starts = self._exits(a, w)  # (node, seconds from the snapped point to it)
         ends = self._entries(b, w)  # (node, seconds from it to the snapped point)
-        dist, pred = dijkstra(self._graphs[profile], indices=[n for n, _ in starts], return_predecessors=True)
+        dist, pred = self._from[profile].run(starts, predecessors=True)
         best, choice = math.inf, None
-        for i, (_, head) in enumerate(starts):
-            for node, tail in ends:
-                total = head + float(dist[i, node]) + tail
-                if total < best:
-                    best, choice = total, (i, node)
+        for node, tail in ends:
+            if (total := float(dist[node]) + tail) < best:
+                best, choice = total, node
         direct = self._along(a, b, w)
         if direct is not None and direct <= best:
             metres = abs(b.t - a.t) * float(self.length[a.edge]) + a.offset_m + b.offset_m
             return Route(direct + walk, metres, (origin, a.lonlat, b.lonlat, destination))
         if choice is None:
             raise Unreachable(f"no road connects {_place(origin)} to {_place(destination)}")
-        row, node = choice
-        path = _path(pred[row], starts[row][0], node)
+        path = _path(pred, self.nodes, choice)[1:]  # from the spare node that stands for the origin
         metres = self._path_metres(path) + a.offset_m + b.offset_m
         metres += self._partial_metres(a, path[0]) + self._partial_metres(b, path[-1])
         points = (
@@ -292,13 +312,15 @@ class RoadNetwork:
         for state in ready:
             groups.setdefault(PROFILE_OF_KIND.get(state.info.kind, Profile.CAR), []).append(state)
         for profile, members in groups.items():
-            found += self._rank(profile, members, goal)
+            found += self._rank(profile, members, goal, k)
         found.sort(key=lambda c: (c.eta_s, c.unit))
         return found[:k]
 
     # -- internals --------------------------------------------------------------------------------------
 
-    def _rank(self, profile: Profile, members: list[UnitState], goal: tuple[float, float]) -> list[Candidate]:
+    def _rank(
+        self, profile: Profile, members: list[UnitState], goal: tuple[float, float], k: int
+    ) -> list[Candidate]:
         where = np.array([[s.last.lon, s.last.lat] for s in members if s.last is not None])
         if profile is Profile.AIR:
             metres = _haversine(
@@ -310,10 +332,9 @@ class RoadNetwork:
                 times = self._times_to(profile, where, goal)
             except Unreachable:
                 return []
+        order = np.argsort(times, kind="stable")[:k]  # only the k best of a kind can make the list
         return [
-            Candidate(s.info.id, float(t), profile)
-            for s, t in zip(members, times, strict=True)
-            if math.isfinite(t)
+            Candidate(members[i].info.id, float(times[i]), profile) for i in order if math.isfinite(times[i])
         ]
 
     def _times_to(self, profile: Profile, where: np.ndarray, goal: tuple[float, float]) -> np.ndarray:
@@ -321,8 +342,7 @@ class RoadNetwork:
         g = self.snap(goal)
         w = self._seconds[profile]
         ends = self._entries(g, w)
-        dist = dijkstra(self._reversed[profile], indices=[n for n, _ in ends])
-        to_goal = np.min(dist + np.array([tail for _, tail in ends])[:, None], axis=0)
+        to_goal = self._to[profile].run(ends)[0][: self.nodes]
         edge, t, offset = self.snap_many(where)
         we = w[edge]
         via_v = (1.0 - t) * we + to_goal[self.v[edge]]
@@ -371,6 +391,35 @@ class RoadNetwork:
         a, b = _checked(origin), _checked(destination)
         metres = float(_haversine(np.array([a[0]]), np.array([a[1]]), np.array([b[0]]), np.array([b[1]]))[0])
         return Route(metres / (DRONE_KMH / 3.6), metres, (a, b))
+
+
+class _Search:
+    """Dijkstra from a point on an edge, in one search: the graph has a spare node whose (at most two)
+    arcs are set, in place, to the nodes the point reaches along its edge and the seconds it takes."""
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> None:
+        rows = np.concatenate([rows, [n, n]])
+        cols = np.concatenate([cols, [0, n]])
+        cost = np.concatenate([cost, [1.0, 1.0]])
+        self.matrix = csr_matrix((cost, (rows, cols)), shape=(n + 1, n + 1))
+        self.matrix.sort_indices()
+        self.spare = n
+        self.slot = int(self.matrix.indptr[n])
+        self._lock = threading.Lock()  # the spare node's arcs are shared: one search at a time
+
+    def run(
+        self, sources: list[tuple[int, float]], *, predecessors: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Seconds from the point to every node (the last entry is the spare node), and predecessors."""
+        arcs = sorted(sources) + [(self.spare, 1.0)] * (2 - len(sources))  # unused: a loop on itself
+        with self._lock:
+            for i, (node, seconds) in enumerate(arcs):
+                self.matrix.indices[self.slot + i] = node
+                self.matrix.data[self.slot + i] = max(seconds, 1e-9)  # a zero would be no arc at all
+            if predecessors:
+                dist, pred = dijkstra(self.matrix, indices=self.spare, return_predecessors=True)
+                return dist, pred
+            return dijkstra(self.matrix, indices=self.spare), np.empty(0, dtype=np.int32)
 
 
 def _ready(state: UnitState, now: float) -> bool:

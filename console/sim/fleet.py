@@ -90,7 +90,6 @@ class Fleet:
         self.episodes = list(episodes or [])
         self.outage_every_s, self.outage_s, self.sos_after_s = OUTAGE_EVERY_S, OUTAGE_S, SOS_AFTER_S
         self._rng = np.random.default_rng([seed, 0xF1EE7])
-        self._seconds = {p: self.network._seconds[p] for p in (Profile.CAR, Profile.BIKE)}
         self._node_town = self._towns_of_nodes()
         self._town_nodes = {code: np.flatnonzero(self._node_town == i) for i, code in enumerate(self._codes)}
         self.units = self._build_units(count)
@@ -253,7 +252,7 @@ class Fleet:
             lon, lat = net.lon[[a, b]], net.lat[[a, b]]
             seconds = _metres(lon[0], lat[0], lon[1], lat[1]) / (DRONE_KMH * 0.8 / 3.6)
             return np.array([0.0, max(seconds, 1.0)]), lon, lat
-        _, pred = dijkstra(net._graphs[profile], indices=unit.node, return_predecessors=True)
+        _, pred = dijkstra(net.graph(profile), indices=unit.node, return_predecessors=True)
         path = [target]
         while path[-1] != unit.node and pred[path[-1]] >= 0:
             path.append(int(pred[path[-1]]))
@@ -271,7 +270,7 @@ class Fleet:
         return times, lon, lat
 
     def _edge_speeds(self, nodes: np.ndarray) -> np.ndarray:
-        graph = self.network._graphs[Profile.CAR]
+        graph = self.network.graph(Profile.CAR)
         seconds = np.asarray(graph[nodes[:-1], nodes[1:]]).ravel()
         lon, lat = self.network.lon[nodes], self.network.lat[nodes]
         metres = _metres(lon[:-1], lat[:-1], lon[1:], lat[1:])

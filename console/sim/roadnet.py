@@ -231,7 +231,7 @@ def _connected(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from scipy.sparse.csgraph import connected_components
 
     network = RoadNetwork(features)
-    _, labels = connected_components(network._graphs[next(iter(network._graphs))], directed=False)
+    _, labels = connected_components(network.graph(), directed=False)
     main = np.bincount(labels).argmax()
     keep = []
     for feature in features:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import csv
 import functools
 import logging
 import time
@@ -16,6 +17,7 @@ import pytest
 from aiohttp import web
 
 from console.core import jt808
+from console.core.roads import RoadNetwork
 from console.core.units import UnitKind, UnitSource
 from console.sim.fleet import Fleet
 from console.sim.fleetlink import FleetLink
@@ -242,3 +244,25 @@ async def test_only_the_protocol_the_hub_has_runs() -> None:
     await link.stop()
     server.close()
     assert platform.by_terminal() and link.counts["osmand"] == 0
+
+
+async def test_the_simulated_site_has_roads_and_a_unit_registry(tmp_path) -> None:
+    from console.hub.site import load_site
+    from console.sim.__main__ import parse_args, prepare
+
+    prepare(parse_args(["--site", str(tmp_path), "--history-hours", "0"]))
+    network = RoadNetwork.load(tmp_path / "roads.geojson")
+    assert network.nodes > 1000 and network.length.sum() > 1_000_000  # over 1,000 km of roads
+    rows = list(csv.DictReader((tmp_path / "units.csv").open(encoding="utf-8")))
+    assert len(rows) == 300 and len({r["id"] for r in rows}) == 300
+    assert {r["kind"] for r in rows} == {k.value for k in UnitKind}
+    assert (
+        sum(r["source"] == "jt808" for r in rows) == 150 and sum(r["source"] == "osmand" for r in rows) == 150
+    )
+    towns = {t.name for t in REGION.townships}
+    assert all(r["team"].removesuffix("应急队") in towns for r in rows)
+    assert len({r["team"] for r in rows}) == len(towns)  # a team in every township
+    assert {r["device"] for r in rows if r["source"] == "jt808"} == {
+        u.info.device for u in Fleet(REGION, 7, roads()).units if u.info.source is UnitSource.JT808
+    }  # the simulator's fleet is the registry's
+    load_site(tmp_path)  # the hub still reads the site
