@@ -61,6 +61,7 @@ class _Builder:
         self.areas = {code: self.frame.to_xy(a) for code, a in township_areas(region).items()}
         self.scale = region.urban_sigma_km / 1.5  # Huludao's towns are bigger and farther apart
         self.roads: list[tuple[str, LineString]] = []
+        self.villages_placed: list[Point] = []
 
     def add(self, cls: str, line: LineString) -> None:
         if line.length > 1.0:
@@ -171,6 +172,23 @@ class _Builder:
             for p in placed:
                 self.link(p, "tertiary")
                 self._grid(p.x, p.y, 300.0, 450.0, float(self.rng.uniform(-0.8, 0.8)), p.buffer(450))
+            self.villages_placed += placed
+        self._lanes()
+
+    def _lanes(self) -> None:
+        """Lanes between neighbouring villages (the nearest other one, when close): the loops that let a
+        car go round rather than back the way it came."""
+        villages = self.villages_placed
+        done: set[tuple[int, int]] = set()
+        for i, p in enumerate(villages):
+            others = sorted((p.distance(q), j) for j, q in enumerate(villages) if j != i)
+            for distance, j in others[:2]:
+                pair = (min(i, j), max(i, j))
+                if distance < 5000 * self.scale and pair not in done and self.boundary.contains(
+                    LineString([p, villages[j]])
+                ):
+                    done.add(pair)
+                    self.add("unclassified", self.wiggle((p.x, p.y), (villages[j].x, villages[j].y), 0.1))
 
     def places(self, places: tuple[Place, ...]) -> None:
         for place in places:
