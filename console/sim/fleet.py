@@ -49,6 +49,7 @@ SILENT_UNITS = 3  # units that stop reporting for good (to go stale, then lost)
 SILENT_AFTER_S = (300.0, 900.0)  # ... this long after the fleet starts
 SOS_AFTER_S = 180.0  # the SOS comes this long after the fleet starts, or when the episode begins
 SOS_S = 900.0  # ... and lasts this long
+KEPT_LEGS = 40  # journeys and stops a unit remembers (positions are asked for now and the last minutes)
 JT808_2019_SHARE = 0.1  # terminals of the 2019 edition
 JSON_SHARE = 0.3  # phones that post the JSON form rather than the query form
 
@@ -238,6 +239,7 @@ class Fleet:
         unit.node = target
         unit.starts.append(begin + float(leg[0][-1]))
         unit.legs.append(self._stop(target, float(rng.uniform(*DWELL_S))))
+        del unit.starts[:-KEPT_LEGS], unit.legs[:-KEPT_LEGS]  # hours of journeys: enough to look back on
 
     def _destination(self, unit: SimUnit, rng: np.random.Generator) -> int:
         roaming = unit.info.kind in (UnitKind.ENFORCEMENT, UnitKind.MONITORING_VAN) and rng.random() < 0.25
@@ -258,6 +260,8 @@ class Fleet:
             path.append(int(pred[path[-1]]))
         if path[-1] != unit.node:  # not reachable (cannot happen on a connected network): stay
             return self._stop(unit.node, 60.0)
+        if len(path) < 2:  # already there
+            return self._stop(unit.node, 1.0)
         nodes = np.array(path[::-1])
         lon, lat = net.lon[nodes], net.lat[nodes]
         metres = _metres(lon[:-1], lat[:-1], lon[1:], lat[1:])

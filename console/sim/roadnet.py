@@ -184,8 +184,10 @@ class _Builder:
             others = sorted((p.distance(q), j) for j, q in enumerate(villages) if j != i)
             for distance, j in others[:2]:
                 pair = (min(i, j), max(i, j))
-                if distance < 5000 * self.scale and pair not in done and self.boundary.contains(
-                    LineString([p, villages[j]])
+                if (
+                    distance < 5000 * self.scale
+                    and pair not in done
+                    and self.boundary.contains(LineString([p, villages[j]]))
                 ):
                     done.add(pair)
                     self.add("unclassified", self.wiggle((p.x, p.y), (villages[j].x, villages[j].y), 0.1))
