@@ -249,19 +249,27 @@ class Terminal(_Unit):
         return None
 
     async def _read(self) -> None:
+        """The hub's answers on this connection; those to a registration or an authentication go to
+        ``_ask``, the others are counted. The hub closing the connection closes ours."""
         splitter = jt808.FrameSplitter()
-        assert self.reader is not None and self.replies is not None
+        reader, writer, replies = self.reader, self.writer, self.replies
+        assert reader is not None and writer is not None and replies is not None
         try:
-            while data := await self.reader.read(4096):
+            while data := await reader.read(4096):
                 for frame in splitter.feed(data):
                     try:
                         message = jt808.decode(frame)
                     except jt808.FrameError:
                         continue
                     self.link.counts["replies"] += 1
-                    self.replies.put_nowait(message)
+                    body = message.body
+                    if isinstance(body, jt808.RegisterReply) or (
+                        isinstance(body, jt808.GeneralReply) and body.msg_id == jt808.AUTHENTICATION
+                    ):
+                        replies.put_nowait(message)
         except (OSError, asyncio.IncompleteReadError):
             pass
+        writer.close()
 
     async def close(self) -> None:
         if self._reading is not None:
@@ -276,10 +284,10 @@ class Phone(_Unit):
     """A phone running an OsmAnd-protocol client (Traccar Client)."""
 
     async def send(self, report: Report) -> None:
-        for late in self.held:
-            await self._post(late)
+        while self.held:  # oldest first; one that fails stays, with those after it
+            await self._post(self.held[0])
+            del self.held[0]
             self.link.counts["osmand_late"] += 1
-        self.held.clear()
         await self._post(report)
         self.link.counts["osmand"] += 1
 
@@ -302,7 +310,9 @@ class Phone(_Unit):
             params |= {"bearing": f"{heading:.1f}", "altitude": "520", "accuracy": "8", "batt": batt}
             request = link._http.post(url, params=params)
         async with request as response:
-            if response.status >= 400:
+            if response.status >= 500:  # not stored (503: "send it again later"): kept and sent again
+                raise aiohttp.ClientResponseError(response.request_info, (), status=response.status)
+            if response.status >= 400:  # refused for good (bad report, unknown id): sending again won't help
                 link.counts["osmand_failed"] += 1
                 link.warn_once(
                     f"http-{response.status}",

@@ -97,8 +97,20 @@ class Phones:
 
     def __init__(self) -> None:
         self.reports: list[tuple[str, float, str, dict]] = []
+        self.busy: dict[str, int] = {}  # device: requests still to answer 503 ("send it again later")
+        self.refused: list[tuple[str, float]] = []
 
     async def handle(self, request: web.Request) -> web.Response:
+        response = await self._take(request)
+        device, ts = self.reports[-1][:2]
+        if self.busy.get(device, 0) > 0:
+            self.busy[device] -= 1
+            self.reports.pop()
+            self.refused.append((device, ts))
+            return web.Response(status=503, text="not stored; send it again later\n")
+        return response
+
+    async def _take(self, request: web.Request) -> web.Response:
         if request.content_type == "application/json":
             body = await request.json()
             location = body["location"]
@@ -123,8 +135,11 @@ def _fleet(start: float, count: int = 40) -> Fleet:
     return fleet
 
 
-async def _run(fleet: Fleet, seconds: float, accel: float = 20.0) -> tuple[Platform, Phones, FleetLink]:
+async def _run(
+    fleet: Fleet, seconds: float, accel: float = 20.0, busy: dict[str, int] | None = None
+) -> tuple[Platform, Phones, FleetLink]:
     platform, phones = Platform(), Phones()
+    phones.busy = dict(busy or {})
     server = await asyncio.start_server(platform.handle, "127.0.0.1", 0)
     app = web.Application()
     app.router.add_route("*", "/", phones.handle)
@@ -206,16 +221,20 @@ async def test_phones_send_query_and_json_forms_and_buffered_fixes_late() -> Non
     start = time.time() - 60
     fleet = _fleet(start)
     phones_ = [u for u in fleet.units if u.info.source is UnitSource.OSMAND]
-    out = phones_[0]
+    out, busy = phones_[0], phones_[1]
     out.outage_phase = 0.05
     fleet.silent_at = {}
-    _, phones, _ = await _run(fleet, 6.0)
+    _, phones, _ = await _run(fleet, 6.0, busy={busy.info.device: 2})
     devices = {device for device, _, _, _ in phones.reports}
     assert devices == {u.info.device for u in phones_}
     assert {"query", "json"} <= {form for _, _, form, _ in phones.reports}
     stamps = [ts for device, ts, _, _ in phones.reports if device == out.info.device]
     late = [t for t in stamps if fleet.outage(out.index, t) is not None]
     assert len(late) >= 2 and late == sorted(late)  # buffered while out, sent late, oldest first
+    refused = [ts for device, ts in phones.refused if device == busy.info.device]
+    taken = [ts for device, ts, _, _ in phones.reports if device == busy.info.device]
+    assert len(refused) == 2 and taken[0] == refused[0]  # a 503 is sent again, nothing lost ...
+    assert taken == sorted(set(taken))  # ... nor sent twice once taken
     for _, _, form, fields in phones.reports:
         if form == "query":
             assert 40.2 < float(fields["lat"]) < 40.9 and 115.7 < float(fields["lon"]) < 116.6
