@@ -49,6 +49,8 @@ class Platform:
         self.errors: list[str] = []
         self.codes: dict[str, str] = {}
         self.serial = 0
+        self.forget: set[str] = set()  # terminals whose auth code is forgotten when they come back
+        self.issued = 0
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = Connection()
@@ -77,9 +79,13 @@ class Platform:
         header, body = message.header, message.body
         self.serial += 1
         if isinstance(body, jt808.Registration):
-            code = self.codes.setdefault(header.terminal, f"AC{header.terminal[-6:]}")
+            self.issued += 1
+            code = self.codes.setdefault(header.terminal, f"AC{self.issued:04d}")
             return jt808.register_reply(header, self.serial, 0, code)
         if isinstance(body, jt808.Authentication):
+            if header.terminal in self.forget and len(self.by_terminal()[header.terminal]) > 1:
+                self.forget.discard(header.terminal)  # the platform lost its record: register again
+                self.codes.pop(header.terminal, None)
             ok = body.code == self.codes.get(header.terminal)
             return jt808.general_reply(header, self.serial, 0 if ok else 1)
         return jt808.general_reply(header, self.serial, 0)
@@ -136,9 +142,13 @@ def _fleet(start: float, count: int = 40) -> Fleet:
 
 
 async def _run(
-    fleet: Fleet, seconds: float, accel: float = 20.0, busy: dict[str, int] | None = None
+    fleet: Fleet,
+    seconds: float,
+    accel: float = 20.0,
+    busy: dict[str, int] | None = None,
+    platform: Platform | None = None,
 ) -> tuple[Platform, Phones, FleetLink]:
-    platform, phones = Platform(), Phones()
+    platform, phones = platform or Platform(), Phones()
     phones.busy = dict(busy or {})
     server = await asyncio.start_server(platform.handle, "127.0.0.1", 0)
     app = web.Application()
@@ -195,6 +205,23 @@ async def test_terminals_register_authenticate_report_and_back_fill_in_order() -
     assert later and min(later) > max(filled)  # ... sent before the live ones resume
     live = [m.body.time for c in conns for m in c.messages if m.header.msg_id == jt808.LOCATION]
     assert all(fleet.outage(out.index, t) is None for t in live)
+
+
+async def test_a_terminal_whose_code_the_platform_forgot_registers_again() -> None:
+    start = time.time() - 60
+    fleet = _fleet(start, count=20)
+    out = next(u for u in fleet.units if u.info.source is UnitSource.JT808 and u.index != fleet.sos_unit)
+    out.outage_phase = 0.3
+    fleet.silent_at = {}
+    platform = Platform()
+    platform.forget = {out.info.device}
+    platform, _, _ = await _run(fleet, 7.0, platform=platform)
+    conns = platform.by_terminal()[out.info.device]
+    ids = [m.header.msg_id for c in conns for m in c.messages]
+    assert ids.count(jt808.REGISTRATION) == 2  # refused with the old code: it registered again ...
+    last_auth = [m.body for c in conns for m in c.messages if m.header.msg_id == jt808.AUTHENTICATION][-1]
+    assert last_auth.code == platform.codes[out.info.device]  # ... and authenticated with the new code
+    assert any(m.header.msg_id == jt808.BATCH for m in conns[-1].messages)  # then back-filled
 
 
 async def test_one_unit_raises_sos_during_the_episode_and_a_silent_one_stops() -> None:
