@@ -199,6 +199,14 @@ def simulator_command(
     return cmd
 
 
+def simulated_unit_ports(args: argparse.Namespace) -> None:
+    """With --simulate the fleet's terminals and phones need the unit listeners: on free ports unless given
+    (a hub without unit listeners has no such options, and its simulated fleet stays off)."""
+    for name in ("jt808_port", "osmand_port"):
+        if getattr(args, name, 0) is None:
+            setattr(args, name, 0)
+
+
 def unit_ports(hub: Hub) -> tuple[int, int]:
     """The JT/T 808 and OsmAnd ports the hub's unit listeners are bound to (0: not listening)."""
     units = getattr(hub, "units", None)  # the unit service, on hubs that track units
@@ -262,6 +270,7 @@ async def run(args: argparse.Namespace) -> None:
     # The simulated city's clock starts with its history, so history and live data are one continuous day.
     model_start = now - max(0.0, args.history_hours) * 3600
     if args.simulate:
+        simulated_unit_ports(args)
         write_simulated_site(args, model_start, now)
     site = load_site(args)
     storage = open_storage(args)
