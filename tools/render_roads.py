@@ -21,7 +21,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter, QPainterPath, QPen, QPolygonF
 
 from console.core.units import UnitKind
-from console.sim.fleet import build_fleet
+from console.sim.fleet import Fleet
 from console.sim.regions import PRESETS, boundary_geojson
 from console.sim.roadnet import build_roads
 
@@ -72,7 +72,7 @@ def render(region_key: str, seed: int, at: float, out: Path, width: int = 1600) 
     region = PRESETS[region_key]
     borders = boundary_geojson(region)
     roads = build_roads(region, seed)
-    fleet = build_fleet(region, seed, roads)
+    fleet = Fleet(region, seed, roads)
     district = next(f for f in borders["features"] if f["properties"]["kind"] == "district")
     xs = [p[0] for ring in _rings(district["geometry"]) for p in ring]
     ys = [p[1] for ring in _rings(district["geometry"]) for p in ring]
@@ -105,7 +105,7 @@ def render(region_key: str, seed: int, at: float, out: Path, width: int = 1600) 
         p = canvas.at(town.lon, town.lat)
         painter.setPen(QColor("#2c3e50"))
         painter.drawText(QRectF(p.x() + 4, p.y() - 16, 200, 16), town.name_en)
-    start = fleet.start_of_day()
+    start = fleet.start
     for unit in fleet.units:
         lon, lat, _, _ = fleet.position(unit.index, start + at)
         path = QPainterPath()

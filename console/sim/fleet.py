@@ -107,9 +107,6 @@ class Fleet:
             -1,
         )
 
-    def start_of_day(self) -> float:
-        return self.start
-
     # -- who ---------------------------------------------------------------------------------------------
 
     def _towns_of_nodes(self) -> np.ndarray:
@@ -284,11 +281,6 @@ class Fleet:
     def _stop(self, node: int, seconds: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lon, lat = self.network.lon[node], self.network.lat[node]
         return np.array([0.0, max(seconds, 1.0)]), np.array([lon, lon]), np.array([lat, lat])
-
-
-def build_fleet(region: Region, seed: int, roads: dict[str, Any], **kwargs: Any) -> Fleet:
-    """The region's fleet on ``roads`` (a GeoJSON FeatureCollection)."""
-    return Fleet(region, seed, roads, **kwargs)
 
 
 def _metres(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> Any:
