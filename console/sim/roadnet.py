@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from console.sim.regions import Place, Region, district_boundary, township_areas
 _M_PER_DEG = 111_195.0
 _RANK = {"primary": 0, "secondary": 1, "tertiary": 2, "unclassified": 3, "residential": 4}
 _GRID_SIZE_M = 0.1  # noding precision
+GENERATOR_VERSION = 1  # written into roads.geojson; change it whenever the roads built would change
 
 
 class _Frame:
@@ -243,7 +245,8 @@ def build_roads(region: Region, seed: int) -> dict[str, Any]:
                 "geometry": json.loads(json.dumps(mapping(geometry))),  # plain lists, as read back
             }
         )
-    return {"type": "FeatureCollection", "features": _connected(features)}
+    generator = {"region": region.key, "seed": seed, "version": GENERATOR_VERSION}
+    return {"type": "FeatureCollection", "generator": generator, "features": _connected(features)}
 
 
 def _connected(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -265,4 +268,20 @@ def _connected(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def roads_text(collection: dict[str, Any]) -> str:
     """GeoJSON text with one feature per line (as the site's other GeoJSON files are written)."""
     lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in collection["features"]]
-    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
+    generator = json.dumps(collection.get("generator", {}), separators=(",", ":"))
+    return (
+        f'{{"type":"FeatureCollection","generator":{generator},"features":[\n' + ",\n".join(lines) + "\n]}\n"
+    )
+
+
+def cached_roads(region: Region, seed: int, path: Path) -> dict[str, Any]:
+    """The roads in ``path`` when this generator wrote them for this region and seed, else new ones: a
+    restarted hub rewrites its simulated site without building the same roads again."""
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = None
+    wanted = {"region": region.key, "seed": seed, "version": GENERATOR_VERSION}
+    if isinstance(known, dict) and known.get("generator") == wanted and known.get("features"):
+        return known
+    return build_roads(region, seed)

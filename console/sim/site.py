@@ -14,7 +14,7 @@ from console.hub.site import GridCell, Person, Site, Township, roster_order
 from console.sim.fleet import Fleet
 from console.sim.network import StationSpec
 from console.sim.regions import Region, areas_are_approximate, boundary_geojson, township_areas
-from console.sim.roadnet import build_roads, roads_text
+from console.sim.roadnet import cached_roads, roads_text
 
 ROADS_FILE = "roads.geojson"  # the road network (a real site brings its own, e.g. from OpenStreetMap)
 UNITS_FILE = "units.csv"  # the unit registry
@@ -107,7 +107,7 @@ def _centre(region: Region) -> tuple[float, float]:
 def write_fleet(region: Region, seed: int, directory: Path, units: int = 300) -> Fleet:
     """Write the simulated district's roads (``roads.geojson``) and its fleet's registry (``units.csv``)
     into a site directory; the simulator builds the same roads and fleet from the same region and seed."""
-    roads = build_roads(region, seed)
+    roads = cached_roads(region, seed, directory / ROADS_FILE)
     fleet = Fleet(region, seed, roads, count=units)
     for name, text in ((ROADS_FILE, roads_text(roads)), (UNITS_FILE, fleet.units_csv())):
         partial = directory / (name + ".partial")
