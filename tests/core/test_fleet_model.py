@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 
 import numpy as np
 import shapely
@@ -71,3 +72,20 @@ def test_outages_silence_and_the_sos_come_when_scripted() -> None:
     calm = Fleet(REGION, 7, roads(), start=START, episodes=[Episode(START + 86_400, START + 90_000)])
     assert calm.sos_window() == (START + 86_400, START + 86_400 + 900)  # waits for the episode
     assert Fleet(REGION, 7, roads(), start=START).sos_window() is None
+
+
+def test_a_restart_reuses_the_roads_it_wrote_and_rebuilds_others(tmp_path) -> None:
+    from console.sim.roadnet import cached_roads, roads_text
+
+    path = tmp_path / "roads.geojson"
+    path.write_text(roads_text(roads()), encoding="utf-8")
+    assert cached_roads(REGION, 7, path) == json.loads(path.read_text(encoding="utf-8"))
+    stale = {
+        **roads(),
+        "generator": {**roads()["generator"], "version": 0},
+        "features": roads()["features"][:3],
+    }
+    path.write_text(roads_text(stale), encoding="utf-8")
+    assert len(cached_roads(REGION, 7, path)["features"]) == len(roads()["features"])  # built anew
+    path.write_text("{", encoding="utf-8")
+    assert cached_roads(REGION, 7, path)["generator"] == roads()["generator"]
