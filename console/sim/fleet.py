@@ -71,6 +71,7 @@ class SimUnit:
     starts: list[float] = field(default_factory=list)
     legs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     node: int = 0  # where the plan ends
+    plans: int = 0  # journeys planned so far (each has its own seeded randomness)
 
 
 class Fleet:
@@ -222,12 +223,23 @@ class Fleet:
         x = float(lon[j] + f * (lon[j + 1] - lon[j]))
         y = float(lat[j] + f * (lat[j + 1] - lat[j]))
         metres = float(_metres(lon[j], lat[j], lon[j + 1], lat[j + 1]))
+        if metres == 0.0:  # stopped: facing the way it came
+            return x, y, 0.0, self._heading_before(unit, max(k, 0))
         kmh = metres / span * 3.6 if span > 0 else 0.0
         return x, y, kmh, float(_bearing(float(lon[j]), float(lat[j]), float(lon[j + 1]), float(lat[j + 1])))
 
+    def _heading_before(self, unit: SimUnit, k: int) -> float:
+        """The heading at the end of the last journey before leg ``k`` (0 when there was none)."""
+        for times, lon, lat in reversed(unit.legs[:k]):
+            for j in range(len(times) - 2, -1, -1):
+                if lon[j] != lon[j + 1] or lat[j] != lat[j + 1]:
+                    return float(_bearing(float(lon[j]), float(lat[j]), float(lon[j + 1]), float(lat[j + 1])))
+        return 0.0
+
     def _plan(self, unit: SimUnit) -> None:
         """Add the next journey and the stop after it."""
-        rng = np.random.default_rng([self.seed, unit.index, len(unit.legs)])
+        unit.plans += 1
+        rng = np.random.default_rng([self.seed, unit.index, unit.plans])
         begin = unit.starts[-1] + float(unit.legs[-1][0][-1])
         target = self._destination(unit, rng)
         leg = self._journey(unit, target)

@@ -29,10 +29,14 @@ def test_units_drive_on_roads_at_plausible_speeds_for_hours() -> None:
     network = RoadNetwork(roads()["features"])
     land = shapely.buffer(district_boundary(REGION), 0.01)
     moved = set()
-    for t in np.arange(START, START + 12 * 3600, 900.0):
+    parked_headings = set()
+    late: dict[str, set[tuple[float, float]]] = {u.info.id: set() for u in fleet.units}
+    for t in np.arange(START, START + 16 * 3600, 900.0):
         for unit in fleet.units:
             lon, lat, kmh, heading = fleet.position(unit.index, float(t))
             assert land.contains(shapely.Point(lon, lat)), unit.info.id
+            if t >= START + 12 * 3600:
+                late[unit.info.id].add((round(lon, 4), round(lat, 4)))
             assert 0 <= heading < 360
             if unit.info.kind is UnitKind.DRONE:
                 assert kmh <= 54
@@ -45,7 +49,12 @@ def test_units_drive_on_roads_at_plausible_speeds_for_hours() -> None:
             assert network.snap((lon, lat)).offset_m < 1.0, unit.info.id  # on a road
             if kmh > 0:
                 moved.add(unit.info.id)
+            else:
+                parked_headings.add(round(heading))
     assert len(moved) > len(fleet.units) // 2
+    assert len(parked_headings) > 10  # a parked unit faces the way it came, not north
+    # hours on, units still go to new places (not back and forth between the same two)
+    assert sorted(len(places) for places in late.values())[len(late) // 2] >= 6
     assert max(len(u.legs) for u in fleet.units) <= 40  # old journeys are forgotten
 
 
