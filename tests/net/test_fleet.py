@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import csv
 import functools
+import json
 import logging
 import time
 from collections import defaultdict
@@ -17,8 +18,9 @@ import pytest
 from aiohttp import web
 
 from console.core import jt808
+from console.core.geofence import FenceWatch, Geofences, ZoneKind
 from console.core.roads import RoadNetwork
-from console.core.units import UnitKind, UnitSource
+from console.core.units import Fix, UnitKind, UnitSource
 from console.sim.fleet import Fleet
 from console.sim.fleetlink import FleetLink
 from console.sim.regions import PRESETS
@@ -312,3 +314,14 @@ async def test_the_simulated_site_has_roads_and_a_unit_registry(tmp_path) -> Non
         u.info.device for u in Fleet(REGION, 7, roads()).units if u.info.source is UnitSource.JT808
     }  # the simulator's fleet is the registry's
     load_site(tmp_path)  # the hub still reads the site
+    zones = json.loads((tmp_path / "zones.geojson").read_text(encoding="utf-8"))
+    fences = Geofences.from_geojson(zones, ZoneKind.EXCLUSION)
+    assert len(fences.zones) == len(REGION.scenic)
+    wall = REGION.scenic[0]  # 八达岭长城
+    assert fences.at(wall.lon, wall.lat) == {"NOFLY-01"} and fences.at(wall.lon + 0.03, wall.lat) == set()
+    watch = FenceWatch(fences)
+    path = [Fix("UAV-001", t, wall.lat, wall.lon - 0.04 + 0.01 * t) for t in range(9)]
+    assert [(e.zone, e.kind, e.ts) for e in watch.update_all(path)] == [
+        ("NOFLY-01", "enter", 3),
+        ("NOFLY-01", "exit", 6),
+    ]
