@@ -140,7 +140,7 @@ def pct(values: list[float], q: float) -> float:
 
 async def seeks(url: str, count: int, tmp: Path) -> dict[str, float]:
     """Seek to ``count`` random moments: ms until the moment's snapshot is fetched and applied."""
-    session = ConsoleSession(tmp / "seek-cache.db", record=False)
+    session = ConsoleSession(tmp / "seek-cache.db")
     playback = Playback(session, HubSource(url, TOKEN))
     await playback.open()
     await playback.settled()
@@ -166,7 +166,7 @@ async def seeks(url: str, count: int, tmp: Path) -> dict[str, float]:
 async def throughput(url: str, seconds: float, tmp: Path, at: float | None = None) -> dict[str, float]:
     """Play at 3600x with a tick every 16 ms for ``seconds``: readings applied a second, data time covered a
     second, tick cost (what a GUI frame spends applying data), frames that waited for data, memory."""
-    session = ConsoleSession(tmp / "play-cache.db", record=False)
+    session = ConsoleSession(tmp / "play-cache.db")
     playback = Playback(session, HubSource(url, TOKEN), at=at, speed=3600)
     await playback.open()
     await playback.settled()

@@ -127,7 +127,7 @@ def build(tmp_path: Path) -> tuple[Storage, list[tuple[Incident, AuditEntry]]]:
 
 def playback_session(tmp_path: Path, name: str = "playback") -> ConsoleSession:
     """A replay's session: no link, its own cache file, nothing recorded."""
-    return ConsoleSession(tmp_path / f"{name}-cache.db", record=False)
+    return ConsoleSession(tmp_path / f"{name}-cache.db")
 
 
 def picture(session: ConsoleSession) -> dict[str, object]:

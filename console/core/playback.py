@@ -160,6 +160,7 @@ class Playback:
             raise ValueError("a replay needs a session that is not connected to a hub (no link, no commands)")
         _check_speed(speed)
         self.session = session
+        session.record = False  # nothing replayed goes to a cache
         self.source = source
         if isinstance(session.clock, PlaybackClock):
             self.clock = session.clock

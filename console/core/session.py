@@ -82,10 +82,9 @@ class ConsoleSession:
         raw_days: float = RAW_DAYS,
         hourly_days: float = HOURLY_DAYS,
         margin_s: float = MARGIN_S,
-        record: bool = True,
     ) -> None:
         self.clock = clock
-        self.record = record  # False (a replay): nothing applied is written to the cache
+        self.record = True  # False (a replay sets it): nothing applied is written to the cache
         self.store = Store()
         self.book = IncidentBook(clock.now)
         self.local = LocalState(cache_path, raw_days=raw_days, hourly_days=hourly_days, clock=self._cache_now)

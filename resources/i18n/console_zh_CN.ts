@@ -3,142 +3,142 @@
 <context>
     <name>ActionDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="213" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="212" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="84" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="83" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="87" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="86" />
         <source>Own deadline (default: {0} for {1})</source>
         <translation>自定时限（默认：{1} {0}）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="99" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="98" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="104" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="103" />
         <source>Pass: close the incident</source>
         <translation>通过：办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="105" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="104" />
         <source>Return for more handling</source>
         <translation>退回继续处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="109" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="108" />
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="113" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="112" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="117" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="116" />
         <source>Add photos …</source>
         <translation>添加照片 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="119" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="118" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="124" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="123" />
         <source>Instructions for the assignee (optional)</source>
         <translation>给处置人的要求（可选）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="125" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="124" />
         <source>What was done on site</source>
         <translation>现场处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="126" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="125" />
         <source>The result of the handling (required)</source>
         <translation>处置结果（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="127" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="126" />
         <source>Required when returning: what is still missing</source>
         <translation>退回时必填：还缺什么</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="127" />
         <source>Why no action is needed (required)</source>
         <translation>不予处理的理由（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="129" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
         <source>Your note (required)</source>
         <translation>备注内容（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="134" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="133" />
         <source>Choose photos</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="136" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
         <source>Photos (*.jpg *.jpeg *.png)</source>
         <translation>照片 (*.jpg *.jpeg *.png)</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="146" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="145" />
         <source>{0}: only JPEG and PNG photos</source>
         <translation>{0}：仅支持 JPEG 和 PNG 照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="148" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="147" />
         <source>{0}: file not found</source>
         <translation>{0}：文件不存在</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="150" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="149" />
         <source>{0}: larger than 10 MB</source>
         <translation>{0}：超过 10 MB</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="152" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="151" />
         <source>at most {0} photos</source>
         <translation>最多 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="178" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="177" />
         <source>Choose who is to handle it.</source>
         <translation>请选择处置人。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="180" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="179" />
         <source>The deadline must be in the future.</source>
         <translation>时限必须晚于当前时间。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="182" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="181" />
         <source>Describe the result before submitting feedback.</source>
         <translation>提交反馈前请填写处置结果。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="183" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="182" />
         <source>Say why the incident needs no action.</source>
         <translation>请说明不予处理的理由。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="184" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="183" />
         <source>Write the comment.</source>
         <translation>请填写备注。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="189" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="188" />
         <source>Say what is still missing before returning it.</source>
         <translation>退回前请说明还缺什么。</translation>
     </message>
@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="279" />
+        <location filename="../../console/views/screens.py" line="291" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="280" />
+        <location filename="../../console/views/screens.py" line="292" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="282" />
+        <location filename="../../console/views/screens.py" line="294" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="287" />
+        <location filename="../../console/views/screens.py" line="299" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="378" />
+        <location filename="../../console/views/screens.py" line="390" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="382" />
+        <location filename="../../console/views/screens.py" line="394" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="357" />
+        <location filename="../../console/views/screens.py" line="369" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="269" />
+        <location filename="../../console/views/screens.py" line="281" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="384" />
+        <location filename="../../console/views/screens.py" line="396" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -194,32 +194,32 @@
 <context>
     <name>AqiCategory</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="169" />
+        <location filename="../../console/widgets/theme.py" line="170" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="170" />
+        <location filename="../../console/widgets/theme.py" line="171" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="171" />
+        <location filename="../../console/widgets/theme.py" line="172" />
         <source>Lightly polluted</source>
         <translation>轻度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="172" />
+        <location filename="../../console/widgets/theme.py" line="173" />
         <source>Moderately polluted</source>
         <translation>中度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="173" />
+        <location filename="../../console/widgets/theme.py" line="174" />
         <source>Heavily polluted</source>
         <translation>重度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="174" />
+        <location filename="../../console/widgets/theme.py" line="175" />
         <source>Severely polluted</source>
         <translation>严重污染</translation>
     </message>
@@ -227,32 +227,32 @@
 <context>
     <name>AqiCategoryShort</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="182" />
+        <location filename="../../console/widgets/theme.py" line="183" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="183" />
+        <location filename="../../console/widgets/theme.py" line="184" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="184" />
+        <location filename="../../console/widgets/theme.py" line="185" />
         <source>Light</source>
         <translation>轻度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="185" />
+        <location filename="../../console/widgets/theme.py" line="186" />
         <source>Moderate</source>
         <translation>中度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="186" />
+        <location filename="../../console/widgets/theme.py" line="187" />
         <source>Heavy</source>
         <translation>重度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="187" />
+        <location filename="../../console/widgets/theme.py" line="188" />
         <source>Severe</source>
         <translation>严重</translation>
     </message>
@@ -266,22 +266,22 @@
     </message>
     <message>
         <location filename="../../console/widgets/aqi_headline.py" line="115" />
-        <location filename="../../console/widgets/aqi_headline.py" line="227" />
+        <location filename="../../console/widgets/aqi_headline.py" line="228" />
         <source>No data</source>
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="230" />
+        <location filename="../../console/widgets/aqi_headline.py" line="231" />
         <source>AQI · {start}–{end}</source>
         <translation>AQI · {start}–{end}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="241" />
+        <location filename="../../console/widgets/aqi_headline.py" line="242" />
         <source>Primary pollutant: none</source>
         <translation>首要污染物：无</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="242" />
+        <location filename="../../console/widgets/aqi_headline.py" line="243" />
         <source>Primary pollutant: {names}</source>
         <translation>首要污染物：{names}</translation>
     </message>
@@ -355,6 +355,571 @@
     </message>
 </context>
 <context>
+    <name>BriefingPages</name>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="65" />
+        <source>Air quality overview</source>
+        <translation>空气质量概况</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="66" />
+        <source>Ranking by composite index</source>
+        <translation>综合指数排名</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="68" />
+        <source>Open problems</source>
+        <translation>未办结问题</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="69" />
+        <source>Forecast and warnings</source>
+        <translation>预报与预警</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="67" />
+        <source>Against last year</source>
+        <translation>本月、本年与去年同期比较</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="70" />
+        <source>Topic: heavy pollution</source>
+        <translation>专题：重污染</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="76" />
+        <source>Fetching the figures from the hub…</source>
+        <translation>正在从平台获取数据…</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="91" />
+        <source>{m} (to {d})</source>
+        <translation>{m}（截至 {d}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="92" />
+        <source>{y} (to {d})</source>
+        <translation>{y} 年（截至 {d}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="108" />
+        <source>Daily level of {d}: not complete yet</source>
+        <translation>{d} 日均级别：尚未满 20 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="110" />
+        <source>Daily level of {d}: {w}</source>
+        <translation>{d} 日均级别：{w}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="115" />
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="118" />
+        <source>Primary pollutant: {p}</source>
+        <translation>首要污染物：{p}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="119" />
+        <source>as of {t}</source>
+        <translation>截至 {t}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="122" />
+        <location filename="../../console/views/briefing_pages.py" line="138" />
+        <source>City AQI now</source>
+        <translation>全区实时 AQI</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="124" />
+        <source>No live readings: the briefing speaks of a past day.</source>
+        <translation>汇报日期为历史日期，无实时数据。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="126" />
+        <source>No live readings from the standard stations now.</source>
+        <translation>国控/市控站当前无实时数据。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="127" />
+        <source>Air quality on {d}</source>
+        <translation>{d} 空气质量</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="132" />
+        <source>O3 8 h {o} µg/m³ · CO {c} mg/m³</source>
+        <translation>O3 8小时 {o} µg/m³ · CO {c} mg/m³</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="138" />
+        <source>No live readings and no valid daily value.</source>
+        <translation>无实时数据，也无有效日均值。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="142" />
+        <location filename="../../console/views/briefing_pages.py" line="294" />
+        <source>Good-day ratio</source>
+        <translation>优良天数比例</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="147" />
+        <source>{y}: {g} good days of {v} valid</source>
+        <translation>{y}：有效 {v} 天中优良 {g} 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="151" />
+        <location filename="../../console/views/briefing_pages.py" line="328" />
+        <source>Last year</source>
+        <translation>去年同期</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="153" />
+        <source>{m}: {r}</source>
+        <translation>{m}：{r}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="154" />
+        <source>Same month last year</source>
+        <translation>去年同月</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="159" />
+        <source>Target {t}: met ({n} good days needed)</source>
+        <translation>目标 {t}：已达成（需优良 {n} 天）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="165" />
+        <source>Target {t}: {s} days short even if every day left is good</source>
+        <translation>目标 {t}：即使剩余天数全部优良，仍差 {s} 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="171" />
+        <source>Target {t}: {n} more good days needed in {d} days left</source>
+        <translation>目标 {t}：剩余 {d} 天中还需优良 {n} 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="180" />
+        <source>{w}: no figure</source>
+        <translation>{w}：无数据</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="182" />
+        <source>{w}: {r} ({d:+.1f} points)</source>
+        <translation>{w}：{r}（{d:+.1f} 个百分点）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="186" />
+        <source>PM2.5 cumulative mean</source>
+        <translation>PM2.5 累计浓度</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="194" />
+        <source>Target {t} µg/m³ (last year {b})</source>
+        <translation>目标 {t} µg/m³（去年同期 {b}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="199" />
+        <source>The year is over: no days remaining.</source>
+        <translation>全年已结束，无剩余天数。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="202" />
+        <source>Target out of reach for the {n} days left</source>
+        <translation>剩余 {n} 天已无法达到目标</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="206" />
+        <source>Remaining {n} days may average at most {a} µg/m³</source>
+        <translation>年剩余日控制值：剩余 {n} 天均值不超过 {a} µg/m³</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="210" />
+        <source>on track</source>
+        <translation>达标进度内</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="210" />
+        <source>above target</source>
+        <translation>高于目标</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="211" />
+        <source>{n} valid days · {s}</source>
+        <translation>有效 {n} 天 · {s}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="228" />
+        <location filename="../../console/views/briefing_pages.py" line="370" />
+        <location filename="../../console/views/briefing_pages.py" line="389" />
+        <source>Township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="229" />
+        <source>Station</source>
+        <translation>站点</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="232" />
+        <source>Composite index · {p}</source>
+        <translation>综合指数 · {p}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="239" />
+        <source>No place has a complete composite index yet.</source>
+        <translation>尚无完整的综合指数。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="252" />
+        <source>Lower is better.</source>
+        <translation>指数越小越好。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="254" />
+        <source>{n} without a complete index.</source>
+        <translation>{n} 个数据不完整未排名。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="256" />
+        <location filename="../../console/views/briefing_pages.py" line="266" />
+        <source>Index</source>
+        <translation>综合指数</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="260" />
+        <source>City composite index and its terms</source>
+        <translation>全区综合指数及分项</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="280" />
+        <source>I = Σ C/S against the grade II annual limits (HJ 663); {c}.</source>
+        <translation>I = Σ C/S，按二级年均限值计（HJ 663）；{c}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="287" />
+        <source>dust days deducted</source>
+        <translation>已扣除沙尘天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="288" />
+        <source>dust days included</source>
+        <translation>含沙尘天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="295" />
+        <source>Good days</source>
+        <translation>优良天数</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="296" />
+        <source>Heavy-pollution days</source>
+        <translation>重污染天数</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="299" />
+        <source>O3 8 h P90 µg/m³</source>
+        <translation>O3 8小时第90百分位 µg/m³</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="302" />
+        <source>CO P95 mg/m³</source>
+        <translation>CO 第95百分位 mg/m³</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="303" />
+        <source>Composite index</source>
+        <translation>综合指数</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="315" />
+        <source>{p} against last year</source>
+        <translation>{p} 同比</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="328" />
+        <source>Now</source>
+        <translation>本期</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="328" />
+        <source>Change</source>
+        <translation>变化</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="331" />
+        <source>Days by level · {p}</source>
+        <translation>各级别天数 · {p}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="338" />
+        <source>Days</source>
+        <translation>天数</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="347" />
+        <source>(no township)</source>
+        <translation>（未分乡镇）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="350" />
+        <source>Open problems · overdue first</source>
+        <translation>未办结问题 · 超期优先</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="353" />
+        <location filename="../../console/views/briefing_pages.py" line="381" />
+        <source>No open problems.</source>
+        <translation>无未办结问题。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="357" />
+        <source>{t} late</source>
+        <translation>超期 {t}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="365" />
+        <source>{o} overdue of {t} open.</source>
+        <translation>未办结 {t} 件，其中超期 {o} 件。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="367" />
+        <source>{n} more on the duty wall.</source>
+        <translation>另有 {n} 件见值班大屏。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="370" />
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="370" />
+        <source>Stage</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="378" />
+        <source>Open problems by township and stage</source>
+        <translation>各乡镇未办结问题（按环节）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="389" />
+        <location filename="../../console/views/briefing_pages.py" line="403" />
+        <source>Overdue</source>
+        <translation>超期</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="394" />
+        <source>The incident loop</source>
+        <translation>闭环处置情况</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="400" />
+        <source>Raised</source>
+        <translation>发现</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="401" />
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="402" />
+        <source>Closed on time</source>
+        <translation>按时办结</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="418" />
+        <source>Forecast</source>
+        <translation>空气质量预报</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="424" />
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="424" />
+        <source>Level</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="424" />
+        <source>Primary</source>
+        <translation>首要污染物</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="424" />
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="425" />
+        <source>As issued by the forecasting office.</source>
+        <translation>以预报部门发布为准。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="430" />
+        <source>No forecast imported.</source>
+        <translation>未导入预报。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="431" />
+        <source>A forecast shows here once the forecasting office's issue is added.</source>
+        <translation>导入预报部门发布的预报后在此显示。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="434" />
+        <source>Heavy-pollution warnings</source>
+        <translation>重污染天气预警</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="435" />
+        <source>No warning imported.</source>
+        <translation>未导入预警。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="436" />
+        <source>Warnings in force show here once they are added.</source>
+        <translation>导入生效中的预警后在此显示。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="443" />
+        <source>Heavy-pollution days · {p}</source>
+        <translation>重污染天数 · {p}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="448" />
+        <source>Same month last year: {n}</source>
+        <translation>去年同月：{n}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="451" />
+        <source>{y}: {n} heavy-pollution days</source>
+        <translation>{y}：重污染 {n} 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="453" />
+        <source>AQI above 200 (levels 5 and 6)</source>
+        <translation>AQI 大于 200（五级、六级）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="454" />
+        <source>days</source>
+        <translation>天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="462" />
+        <source>What makes up the index · {p}</source>
+        <translation>综合指数构成 · {p}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="468" />
+        <source>No complete composite index yet.</source>
+        <translation>尚无完整的综合指数。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="471" />
+        <source>C/S</source>
+        <translation>分指数</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="471" />
+        <source>Share</source>
+        <translation>占比</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="475" />
+        <source>Highest PM2.5 · {p}</source>
+        <translation>PM2.5 浓度最高 · {p}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="481" />
+        <source>No PM2.5 mean yet.</source>
+        <translation>尚无 PM2.5 均值。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="486" />
+        <source>Heavy days</source>
+        <translation>重污染天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="492" />
+        <source>not fetched yet</source>
+        <translation>尚未获取</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="493" />
+        <source>The hub gave no figures.</source>
+        <translation>平台未返回数据。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="496" />
+        <source>No valid day in this period yet.</source>
+        <translation>本期尚无有效天。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="497" />
+        <source>A day counts when all six pollutants have a valid daily value (20 hours).</source>
+        <translation>六项污染物均有有效日均值（20 小时）的日子才计入。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="501" />
+        <source>{d:+.1f} points</source>
+        <translation>{d:+.1f} 个百分点</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="505" />
+        <source>{n} valid days.</source>
+        <translation>有效 {n} 天。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="506" />
+        <source>{n} valid days: statistics need {m} a month (—: not enough).</source>
+        <translation>有效 {n} 天：统计需每月 {m} 天（—：不足）。</translation>
+    </message>
+</context>
+<context>
+    <name>BriefingScreen</name>
+    <message>
+        <location filename="../../console/views/briefing.py" line="40" />
+        <source>Briefing</source>
+        <translation>汇报模式</translation>
+    </message>
+</context>
+<context>
+    <name>BriefingView</name>
+    <message>
+        <location filename="../../console/views/briefing.py" line="241" />
+        <source>As of {d} · snapshot {t}</source>
+        <translation>数据截至 {d} · {t} 快照</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing.py" line="247" />
+        <source>Live data has changed since {t} · R refreshes</source>
+        <translation>实时数据自 {t} 起已更新 · 按 R 刷新</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing.py" line="250" />
+        <source>FROZEN</source>
+        <translation>画面冻结</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing.py" line="252" />
+        <source>PAUSED</source>
+        <translation>轮播暂停</translation>
+    </message>
+</context>
+<context>
+    <name>BriefingViewModel</name>
+    <message>
+        <location filename="../../console/viewmodels/briefing.py" line="264" />
+        <source>not connected to the hub</source>
+        <translation>未连接平台</translation>
+    </message>
+</context>
+<context>
     <name>Compass</name>
     <message>
         <location filename="../../console/widgets/wind_widget.py" line="20" />
@@ -400,7 +965,12 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="161" />
+        <location filename="../../console/app.py" line="179" />
+        <source>The local hub could not start: {0}</source>
+        <translation>本地平台无法启动：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="230" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -431,22 +1001,22 @@
 <context>
     <name>EventList</name>
     <message>
-        <location filename="../../console/widgets/event_list.py" line="29" />
+        <location filename="../../console/widgets/event_list.py" line="19" />
         <source>Info</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/event_list.py" line="30" />
+        <location filename="../../console/widgets/event_list.py" line="20" />
         <source>Warning</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/event_list.py" line="31" />
+        <location filename="../../console/widgets/event_list.py" line="21" />
         <source>Critical</source>
         <translation>紧急</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/event_list.py" line="73" />
+        <location filename="../../console/widgets/event_list.py" line="63" />
         <source>No events</source>
         <translation>暂无事件</translation>
     </message>
@@ -502,27 +1072,32 @@
 <context>
     <name>HelpOverlay</name>
     <message>
-        <location filename="../../console/views/window.py" line="27" />
+        <location filename="../../console/views/window.py" line="30" />
         <source>Keyboard shortcuts</source>
         <translation>快捷键</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="34" />
+        <location filename="../../console/views/window.py" line="37" />
         <source>Toggle kiosk (fullscreen) mode</source>
         <translation>切换全屏（值守）模式</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="35" />
+        <location filename="../../console/views/window.py" line="38" />
         <source>Show or hide this help</source>
         <translation>显示或隐藏本帮助</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="36" />
+        <location filename="../../console/views/window.py" line="39" />
+        <source>Briefing mode for leaders (Esc returns)</source>
+        <translation>领导汇报模式（Esc 返回）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="40" />
         <source>Close this help</source>
         <translation>关闭帮助</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="37" />
+        <location filename="../../console/views/window.py" line="41" />
         <source>Quit the console</source>
         <translation>退出控制台</translation>
     </message>
@@ -818,42 +1393,42 @@
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="231" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="230" />
         <source>Air quality</source>
         <translation>大气环境</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="232" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="231" />
         <source>Water environment</source>
         <translation>水环境</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="233" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="232" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="234" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="233" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="235" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="234" />
         <source>Pollution source</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="236" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="235" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="237" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="236" />
         <source>Monitoring device</source>
         <translation>监测设备</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="238" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="237" />
         <source>Other</source>
         <translation>其他</translation>
     </message>
@@ -861,7 +1436,7 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="236" />
+        <location filename="../../console/views/screens.py" line="248" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
@@ -869,142 +1444,147 @@
 <context>
     <name>IncidentDetailPane</name>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="98" />
+        <location filename="../../console/widgets/incident_detail.py" line="100" />
         <source>Select an incident in the queue</source>
         <translation>请在列表中选择事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="123" />
+        <location filename="../../console/widgets/incident_detail.py" line="125" />
         <source>Why it was raised</source>
         <translation>发现依据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="124" />
+        <location filename="../../console/widgets/incident_detail.py" line="126" />
         <source>Audit trail</source>
         <translation>处理记录</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="134" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="134" />
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="134" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="134" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="134" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="133" />
+        <location filename="../../console/widgets/incident_detail.py" line="135" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="182" />
+        <location filename="../../console/widgets/incident_detail.py" line="184" />
         <source>Loading the whole trail from the hub …</source>
         <translation>正在从中心读取完整记录 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="190" />
+        <location filename="../../console/widgets/incident_detail.py" line="192" />
         <source>The condition has cleared: closing is suggested.</source>
         <translation>报警条件已解除，建议办结。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="195" />
+        <location filename="../../console/widgets/incident_detail.py" line="197" />
         <source>queued, not yet sent (no link)</source>
         <translation>已排队，尚未发出（无连接）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="196" />
+        <location filename="../../console/widgets/incident_detail.py" line="198" />
         <source>sent, waiting for the hub</source>
         <translation>已发出，等待中心确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="197" />
+        <location filename="../../console/widgets/incident_detail.py" line="199" />
         <source>accepted, waiting for the hub's update</source>
         <translation>中心已受理，等待更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="215" />
+        <location filename="../../console/widgets/incident_detail.py" line="217" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="216" />
+        <location filename="../../console/widgets/incident_detail.py" line="218" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="217" />
+        <location filename="../../console/widgets/incident_detail.py" line="219" />
         <source>Responsible</source>
         <translation>责任人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="218" />
+        <location filename="../../console/widgets/incident_detail.py" line="220" />
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="219" />
+        <location filename="../../console/widgets/incident_detail.py" line="221" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="220" />
+        <location filename="../../console/widgets/incident_detail.py" line="222" />
         <source>Raised at</source>
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="221" />
+        <location filename="../../console/widgets/incident_detail.py" line="223" />
         <source>Dispatched at</source>
         <translation>派发时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="241" />
+        <location filename="../../console/widgets/incident_detail.py" line="243" />
         <source>{0} · view</source>
         <translation>{0} 张 · 查看</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="283" />
+        <location filename="../../console/widgets/incident_detail.py" line="269" />
+        <source>Special report…</source>
+        <translation>问题专报…</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="288" />
         <source>Got it</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="222" />
+        <location filename="../../console/widgets/incident_detail.py" line="224" />
         <source>Escalations / returns</source>
         <translation>升级 / 退回</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="256" />
+        <location filename="../../console/widgets/incident_detail.py" line="258" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="278" />
+        <location filename="../../console/widgets/incident_detail.py" line="283" />
         <source>Conflict</source>
         <translation>冲突</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="278" />
+        <location filename="../../console/widgets/incident_detail.py" line="283" />
         <source>Refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="282" />
+        <location filename="../../console/widgets/incident_detail.py" line="287" />
         <source>Reload</source>
         <translation>重新读取</translation>
     </message>
@@ -1096,57 +1676,57 @@
 <context>
     <name>IncidentViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="234" />
+        <location filename="../../console/viewmodels/incidents.py" line="252" />
         <source>Photos not available: {0}</source>
         <translation>无法读取照片：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="361" />
+        <location filename="../../console/viewmodels/incidents.py" line="381" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="366" />
+        <location filename="../../console/viewmodels/incidents.py" line="386" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="370" />
+        <location filename="../../console/viewmodels/incidents.py" line="390" />
         <source>Report sent: it joins the queue once the hub has it</source>
         <translation>已上报：中心受理后进入列表</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="378" />
+        <location filename="../../console/viewmodels/incidents.py" line="398" />
         <source>Photos cannot be uploaded: no connection to the hub</source>
         <translation>无法上传照片：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="384" />
+        <location filename="../../console/viewmodels/incidents.py" line="404" />
         <source>Uploading {0} …</source>
         <translation>正在上传 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="387" />
+        <location filename="../../console/viewmodels/incidents.py" line="407" />
         <source>Upload failed, nothing was sent: {0}</source>
         <translation>上传失败，未发出任何指令：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="400" />
+        <location filename="../../console/viewmodels/incidents.py" line="420" />
         <source>Audit trail not available: {0}</source>
         <translation>无法读取处理记录：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="414" />
+        <location filename="../../console/viewmodels/incidents.py" line="446" />
         <source>Assessment not available: {0}</source>
         <translation>无法读取考核：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="428" />
+        <location filename="../../console/viewmodels/incidents.py" line="460" />
         <source>Export failed: {0}</source>
         <translation>导出失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="430" />
+        <location filename="../../console/viewmodels/incidents.py" line="462" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
@@ -1182,102 +1762,102 @@
 <context>
     <name>Map</name>
     <message>
-        <location filename="../../console/views/map_loader.py" line="46" />
+        <location filename="../../console/views/map_loader.py" line="52" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="47" />
+        <location filename="../../console/views/map_loader.py" line="53" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="48" />
+        <location filename="../../console/views/map_loader.py" line="54" />
         <source>Air stations</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="49" />
+        <location filename="../../console/views/map_loader.py" line="55" />
         <source>Micro stations</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="50" />
+        <location filename="../../console/views/map_loader.py" line="56" />
         <source>Scenic areas</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="51" />
+        <location filename="../../console/views/map_loader.py" line="57" />
         <source>Water quality</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="52" />
+        <location filename="../../console/views/map_loader.py" line="58" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="53" />
+        <location filename="../../console/views/map_loader.py" line="59" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="54" />
+        <location filename="../../console/views/map_loader.py" line="60" />
         <source>Pollution sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="55" />
+        <location filename="../../console/views/map_loader.py" line="61" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="56" />
+        <location filename="../../console/views/map_loader.py" line="62" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="57" />
+        <location filename="../../console/views/map_loader.py" line="63" />
         <source>Exceedance</source>
         <translation>超标</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="58" />
+        <location filename="../../console/views/map_loader.py" line="64" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="59" />
+        <location filename="../../console/views/map_loader.py" line="65" />
         <source>Stale data</source>
         <translation>数据陈旧</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="60" />
+        <location filename="../../console/views/map_loader.py" line="66" />
         <source>Instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="61" />
+        <location filename="../../console/views/map_loader.py" line="67" />
         <source>Invalid data</source>
         <translation>无效数据</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="62" />
+        <location filename="../../console/views/map_loader.py" line="68" />
         <source>Selected</source>
         <translation>选中</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="63" />
+        <location filename="../../console/views/map_loader.py" line="69" />
         <source>Township outlines approximate</source>
         <translation>乡镇边界为近似范围</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="64" />
+        <location filename="../../console/views/map_loader.py" line="70" />
         <source>Intranet basemap</source>
         <translation>内网底图</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/map_view.py" line="319" />
+        <location filename="../../console/widgets/map_view.py" line="350" />
         <source>Awaiting first report</source>
         <translation>等待首次上报</translation>
     </message>
@@ -1285,7 +1865,7 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="155" />
+        <location filename="../../console/views/screens.py" line="158" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
@@ -1328,7 +1908,7 @@
         <translation>在线率</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="131" />
+        <location filename="../../console/widgets/network_health.py" line="132" />
         <source>+ {n} more</source>
         <translation>另有 {n} 个</translation>
     </message>
@@ -1369,12 +1949,12 @@
 <context>
     <name>PhotoDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="328" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="327" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="340" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="339" />
         <source>{0}: not an image</source>
         <translation>{0}：不是图片</translation>
     </message>
@@ -1491,97 +2071,222 @@
     </message>
 </context>
 <context>
+    <name>ReportDesk</name>
+    <message>
+        <location filename="../../console/views/report_desk.py" line="41" />
+        <source>Report…</source>
+        <translation>报告…</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/report_desk.py" line="71" />
+        <source>Write the special report to</source>
+        <translation>专报保存到</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/report_desk.py" line="88" />
+        <source>Writing the report…</source>
+        <translation>正在生成报告…</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/report_desk.py" line="91" />
+        <source>Written: {0} ({1})</source>
+        <translation>已生成：{0}（{1}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/report_desk.py" line="94" />
+        <source>The report was not written: {0}</source>
+        <translation>报告未生成：{0}</translation>
+    </message>
+</context>
+<context>
     <name>ReportDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="260" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="259" />
         <source>What is wrong, in a few words (required)</source>
         <translation>简要说明问题（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="277" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="276" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="278" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="277" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="279" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="278" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="281" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="280" />
         <source>What was seen, where exactly, who reported it</source>
         <translation>看到了什么、具体位置、谁反映的</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="284" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="283" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="285" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="284" />
         <source>Station nearby</source>
         <translation>附近站点</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="286" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="285" />
         <source>Severity</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="287" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="286" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="288" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="287" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="289" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="288" />
         <source>Description</source>
         <translation>情况描述</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="312" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="311" />
         <source>Give the problem a title.</source>
         <translation>请填写标题。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="314" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="313" />
         <source>No station is called {0}.</source>
         <translation>没有名为 {0} 的站点。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="316" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="315" />
         <source>Choose the station nearest to the problem.</source>
         <translation>请选择离问题最近的站点。</translation>
     </message>
 </context>
 <context>
+    <name>ReportExportDialog</name>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="55" />
+        <source>Write a report</source>
+        <translation>生成报告</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="65" />
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="71" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="72" />
+        <source>Period</source>
+        <translation>时段</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="73" />
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="74" />
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="78" />
+        <source>Write</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="93" />
+        <source>Daily</source>
+        <translation>日报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="93" />
+        <source>Weekly</source>
+        <translation>周报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="93" />
+        <source>Monthly</source>
+        <translation>月报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="94" />
+        <source>Annual</source>
+        <translation>年报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="94" />
+        <source>Pollution episode</source>
+        <translation>重污染过程专报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="115" />
+        <source>Write the report to</source>
+        <translation>报告保存到</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="122" />
+        <source>Give a period and a file.</source>
+        <translation>请填写时段和文件。</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="130" />
+        <source>Writing the report…</source>
+        <translation>正在生成报告…</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsViewModel</name>
+    <message>
+        <location filename="../../console/viewmodels/reports.py" line="59" />
+        <location filename="../../console/viewmodels/reports.py" line="66" />
+        <source>Reports are not available: no connection to the hub</source>
+        <translation>无法生成报告：未连接平台</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/reports.py" line="73" />
+        <source>A report is being written: wait for it to finish</source>
+        <translation>正在生成另一份报告，请稍候</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/reports.py" line="128" />
+        <source>{0} pages</source>
+        <translation>{0} 页</translation>
+    </message>
+</context>
+<context>
     <name>SituationView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="72" />
+        <location filename="../../console/views/screens.py" line="75" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="74" />
+        <location filename="../../console/views/screens.py" line="77" />
         <source>Township ranking · PM2.5</source>
         <translation>乡镇排名 · PM2.5</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="76" />
+        <location filename="../../console/views/screens.py" line="79" />
         <source>Network health</source>
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="100" />
+        <location filename="../../console/views/screens.py" line="103" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
@@ -1670,87 +2375,87 @@
 <context>
     <name>WallViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="217" />
+        <location filename="../../console/viewmodels/wall.py" line="228" />
         <source>Data time {0}</source>
         <translation>数据时间 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="228" />
+        <location filename="../../console/viewmodels/wall.py" line="239" />
         <source>online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="229" />
+        <location filename="../../console/viewmodels/wall.py" line="240" />
         <source>awaiting first report</source>
         <translation>等待首次上报</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="230" />
+        <location filename="../../console/viewmodels/wall.py" line="241" />
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="231" />
+        <location filename="../../console/viewmodels/wall.py" line="242" />
         <source>fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="261" />
+        <location filename="../../console/viewmodels/wall.py" line="272" />
         <source>{0} offline: {1}</source>
         <translation>{0} 离线：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="267" />
+        <location filename="../../console/viewmodels/wall.py" line="278" />
         <source>{0} instrument fault: {1}</source>
         <translation>{0} 仪器故障：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="274" />
+        <location filename="../../console/viewmodels/wall.py" line="285" />
         <source>no data yet</source>
         <translation>尚无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="276" />
+        <location filename="../../console/viewmodels/wall.py" line="287" />
         <source>the hub receives no data from the network</source>
         <translation>平台未收到任何监测数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="281" />
+        <location filename="../../console/viewmodels/wall.py" line="292" />
         <source>no data for {0} s</source>
         <translation>{0} 秒无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="283" />
+        <location filename="../../console/viewmodels/wall.py" line="294" />
         <source>no data for {0} min</source>
         <translation>{0} 分钟无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="284" />
+        <location filename="../../console/viewmodels/wall.py" line="295" />
         <source>no data for {0} h</source>
         <translation>{0} 小时无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="286" />
+        <location filename="../../console/viewmodels/wall.py" line="297" />
         <source>instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="287" />
+        <location filename="../../console/viewmodels/wall.py" line="298" />
         <source>instrument stopped</source>
         <translation>仪器停运</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="288" />
+        <location filename="../../console/viewmodels/wall.py" line="299" />
         <source>instrument link error</source>
         <translation>仪器通讯异常</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="298" />
+        <location filename="../../console/viewmodels/wall.py" line="309" />
         <source>{0} exceeds its limit ({1})</source>
         <translation>{0} 超标（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="301" />
+        <location filename="../../console/viewmodels/wall.py" line="312" />
         <source>{0}: AQI {1}, heavily polluted air</source>
         <translation>{0}：AQI {1}，重污染</translation>
     </message>
@@ -1758,7 +2463,7 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../console/views/window.py" line="60" />
+        <location filename="../../console/views/window.py" line="64" />
         <source>Environmental command centre</source>
         <translation>生态环境指挥中心</translation>
     </message>

@@ -269,7 +269,7 @@ async def test_a_replay_never_has_a_link_or_commands_and_writes_no_cache(tmp_pat
 
 async def test_a_session_with_its_own_clock_is_moved_onto_the_replayed_time(tmp_path, episode) -> None:
     path, _, _ = episode
-    session = ConsoleSession(tmp_path / "c.db", clock=ManualClock(0), record=False)
+    session = ConsoleSession(tmp_path / "c.db", clock=ManualClock(0))
     playback = Playback(session, EpisodeSource(path), at=T0 + 3600)
     await playback.open()
     assert session.clock is playback.clock and session.clock.now() == T0 + 3600
