@@ -17,6 +17,7 @@ from console.core.incidents import AuditEntry, Incident, Severity
 from console.core.models import Reading, StationKind
 from console.core.reasons import Why
 from console.core.session import ConsoleSession
+from console.core.units import UnitInfo, UnitKind
 from console.hub.incident_store import IncidentStore
 from console.hub.incidents import IncidentService
 from console.hub.responsibility import Responsibility
@@ -50,6 +51,25 @@ class Finding:
     why: Why | None = None
 
 
+UNITS = [UnitInfo(id="V-01", name="监测车1", kind=UnitKind.MONITORING_VAN), UnitInfo(id="P-02", name="巡查2",
+          kind=UnitKind.INSPECTOR)]  # fmt: skip
+pack = msgspec.msgpack.Encoder().encode
+
+
+def unit_fixes() -> list[tuple]:
+    """Rows of storage.FIX_COLUMNS: V-01 drives every two minutes from minute -30 on (one report without a
+    position, one refused as a teleport), P-02 reports twice."""
+    rows = []
+    for m in range(-30, MINUTES + 1, 2):
+        fix, rejected = m != 40, "teleport" if m == 50 else ""
+        rows.append(("V-01", T0 + 60 * m + 7, 40.45 + m * 1e-4, 115.97, 30.0, 90.0, fix, "", rejected, T0))
+    rows += [
+        ("P-02", T0 + 60 * m, 40.46, 115.99, 0.0, 0.0, True, "sos" if m == 90 else "", "", T0)
+        for m in (30, 90)
+    ]
+    return rows
+
+
 def readings() -> list[Reading]:
     out = []
     for m in range(MINUTES + 1):
@@ -75,6 +95,7 @@ def build(tmp_path: Path) -> tuple[Storage, list[tuple[Incident, AuditEntry]]]:
     storage = Storage(f"sqlite:///{tmp_path / 'hub.db'}")
     storage.upsert_stations([(s, PW) for s in STATIONS])
     storage.write_readings(readings())
+    storage.write_units(unit_fixes(), [(u.id, pack(u), "available", "", 0, "", False) for u in UNITS])
     published: list[tuple[Incident, AuditEntry]] = []
     now = [T0]
     service = IncidentService(

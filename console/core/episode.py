@@ -25,7 +25,7 @@ import msgspec
 
 from console.core.incidents import AuditEntry, Incident
 from console.core.models import Station
-from console.core.replay import HistoryReader, StateAt, Stretch, TimelineData
+from console.core.replay import STRETCH_LIMIT, HistoryReader, StateAt, Stretch, TimelineData
 
 FORMAT = "ecoconsole-episode"
 VERSION = 1
@@ -44,6 +44,12 @@ CREATE TABLE incident_audit (
     incident TEXT NOT NULL, n INTEGER NOT NULL, ts REAL NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (incident, n)
 ) WITHOUT ROWID;
+CREATE TABLE unit_states (unit TEXT PRIMARY KEY, info BLOB NOT NULL);
+CREATE TABLE unit_fixes (
+    unit TEXT NOT NULL, ts REAL NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL, speed_kmh REAL NOT NULL,
+    heading REAL NOT NULL, fix INTEGER NOT NULL, alarms TEXT NOT NULL, rejected TEXT NOT NULL,
+    PRIMARY KEY (unit, ts)
+) WITHOUT ROWID;
 """
 # What the checksum covers, table by table in key order (meta without its checksum row).
 _CONTENT = (
@@ -52,6 +58,8 @@ _CONTENT = (
     ("frames", "SELECT station, ts, data FROM frames ORDER BY station, ts"),
     ("incidents", "SELECT id, created, closed, body FROM incidents ORDER BY id"),
     ("incident_audit", "SELECT incident, n, ts, body FROM incident_audit ORDER BY incident, n"),
+    ("unit_states", "SELECT unit, info FROM unit_states ORDER BY unit"),
+    ("unit_fixes", "SELECT * FROM unit_fixes ORDER BY unit, ts"),
 )
 _pack = msgspec.msgpack.Encoder().encode
 
@@ -100,6 +108,12 @@ class EpisodeWriter:
                 "INSERT OR REPLACE INTO incident_audit VALUES (?, ?, ?, ?)",
                 [(e.incident, e.n, e.ts, msgspec.json.encode(e).decode()) for e in trail],
             )
+
+    def units(self, units: Iterable[tuple[str, bytes]], fixes: Iterable[Sequence[Any]]) -> None:
+        """Units (id, packed UnitInfo as the hub stores it) and their location reports (unit, ts, lat, lon,
+        speed_kmh, heading, fix, alarms, rejected)."""
+        self._db.executemany("INSERT OR REPLACE INTO unit_states VALUES (?, ?)", units)
+        self._db.executemany("INSERT OR REPLACE INTO unit_fixes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", fixes)
 
     def finish(self, start: float, end: float, timeline: TimelineData) -> Path:
         """Write the meta data and the checksum, close and put the file in place."""
@@ -231,10 +245,12 @@ class EpisodeSource:
         self.name = self.path.name
         self._episode: Episode | None = None
         self._stations: list[Station] = []
+        self._units: list[str] = []
 
     async def open(self) -> TimelineData:
         self._episode = await asyncio.to_thread(Episode, self.path)
         self._stations = await asyncio.to_thread(self._episode.reader.stations)
+        self._units = [u.id for u in await asyncio.to_thread(self._episode.reader.units)]
         return self._episode.timeline
 
     def _open(self) -> Episode:
@@ -250,7 +266,8 @@ class EpisodeSource:
 
     async def stretch(self, start: float, end: float) -> Stretch:
         ids = [s.id for s in self._stations]
-        return await asyncio.to_thread(self._open().reader.stretch, start, end, ids)
+        reader = self._open().reader
+        return await asyncio.to_thread(reader.stretch, start, end, ids, STRETCH_LIMIT, self._units)
 
     async def close(self) -> None:
         if self._episode is not None:

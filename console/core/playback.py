@@ -48,6 +48,7 @@ from console.core.replay import (
 from console.core.session import ConsoleSession, Topic
 from console.core.store import HISTORY_S
 from console.core.transport import Transport
+from console.core.units import Fix
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,7 @@ class Playback:
         self._buffer: deque[Stretch] = deque()  # read ahead, in time order, up to _buffered_to
         self._head = 0  # readings of the first buffered stretch already applied
         self._head_steps = 0
+        self._head_fixes = 0
         self._buffered = 0  # readings buffered and not applied yet
         self._buffered_to = 0.0
         self._newest: dict[str, tuple[float, set[str]]] = {}  # station -> newest data time and its flags
@@ -343,7 +345,7 @@ class Playback:
         self._seq += 1
         snapshot = protocol.Snapshot(
             epoch=self._epoch, seq=self._seq, stations=picture.stations, latest=picture.latest, status=status,
-            incidents=picture.incidents,
+            incidents=picture.incidents, units=picture.units,
         )  # fmt: skip
         self._held = []
         for r in picture.pending:
@@ -382,7 +384,7 @@ class Playback:
             self._reader = None
         self._fetching = False
         self._buffer.clear()
-        self._head = self._head_steps = self._buffered = 0
+        self._head = self._head_steps = self._head_fixes = self._buffered = 0
 
     async def _read_ahead(self, generation: int) -> None:
         while generation == self._generation:
@@ -430,6 +432,7 @@ class Playback:
             return
         self.clock.set(limit)
         readings: list[Reading] = []
+        fixes: list[Fix] = []
         while self._buffer:
             part = self._buffer[0]
             stop = bisect.bisect_right(part.readings, limit, lo=self._head, key=_ts)
@@ -445,16 +448,22 @@ class Playback:
                 self._send_step(step)
                 self._head_steps += 1
             self._take(part.readings[self._head : stop], readings)
+            moved = bisect.bisect_right(part.fixes, limit, lo=self._head_fixes, key=_ts)
+            fixes.extend(part.fixes[self._head_fixes : moved])
+            self._head_fixes = moved
             self._buffered -= stop - self._head
             self._head = stop
             if stop < len(part.readings) or part.complete_to > limit:
                 break
             self._buffer.popleft()
-            self._head = self._head_steps = 0
+            self._head = self._head_steps = self._head_fixes = 0
         held = self._held
         while held and held[0][0] <= limit:  # derived values whose hour or day has ended by now
             readings.append(heapq.heappop(held)[2])
         self._send_readings(readings)
+        if fixes:  # the units move: one event a frame, as the hub sends them
+            self._seq += 1
+            self.session.apply(protocol.UnitEvent(epoch=self._epoch, seq=self._seq, fixes=fixes))
         self._send_statuses(limit)
         self._set(at=limit)
         self._wake.set()

@@ -27,6 +27,7 @@ from console.core import aggregation, aqi
 from console.core.incidents import AuditEntry, Incident, IncidentState, Level, Severity
 from console.core.models import FAULT_FLAGS, Reading, Station, StationKind, StationStatus, Values
 from console.core.reasons import Why
+from console.core.units import Fix, UnitInfo, UnitState
 
 LOOK_BACK_S = 86_400.0  # a value older than a day before the moment is not "the latest" of that moment
 RECENT_S = 86_400.0  # incidents closed in the 24 h before the moment stand beside the open ones
@@ -66,6 +67,7 @@ class StateAt(msgspec.Struct, frozen=True):
     incidents: list[Incident] = []
     audit: list[AuditEntry] = []
     pending: list[Reading] = []  # derived values of the hour and day under way: known when they end
+    units: list[UnitState] = []  # emergency units with their newest accepted position at or before t
 
 
 class Stretch(msgspec.Struct, frozen=True):
@@ -77,6 +79,7 @@ class Stretch(msgspec.Struct, frozen=True):
     complete_to: float
     readings: list[Reading]
     steps: list[IncidentStep] = []
+    fixes: list[Fix] = []  # units' accepted location reports, by device time
 
 
 class TimelineData(msgspec.Struct, frozen=True):
@@ -315,7 +318,33 @@ class HistoryReader:
         latest = [r for s in stations for r in sorted(seen_of[s.id].values(), key=lambda r: r.factor)]
         incidents, audit = self.incidents_at(t)
         pending.sort(key=lambda r: (r.ts, r.station, r.factor))
-        return StateAt(t, stations, latest, incidents, audit, pending)
+        return StateAt(t, stations, latest, incidents, audit, pending, self.units_at(t))
+
+    def units(self) -> list[UnitInfo]:
+        """Every unit on record."""
+        rows = self._rows("SELECT unit, info FROM unit_states ORDER BY unit", {})
+        return [_decode_unit(bytes(info)) for _, info in rows]
+
+    def units_at(self, t: float) -> list[UnitState]:
+        """Each unit with its newest accepted position at or before ``t`` (duty is not kept over time)."""
+        out = []
+        for info in self.units():
+            sql = (
+                f"SELECT {_FIX} FROM unit_fixes WHERE unit = :u AND ts <= :t AND fix = :yes AND rejected = ''"
+            )
+            found = self._rows(sql + " ORDER BY ts DESC LIMIT 1", {"u": info.id, "t": t, "yes": True})
+            last = _fix_of(found[0]) if found else None
+            out.append(UnitState(info=info, last=last, alarms=last.alarms if last else ()))
+        return out
+
+    def fixes_between(self, start: float, end: float, unit_ids: Sequence[str]) -> list[Fix]:
+        """Accepted location reports with start < device time <= end, by time."""
+        if not unit_ids:
+            return []
+        names, params = _in_list("u", unit_ids)
+        sql = (f"SELECT {_FIX} FROM unit_fixes WHERE unit IN ({names}) AND ts > :a AND ts <= :b "
+               "AND rejected = '' ORDER BY ts, unit")  # fmt: skip
+        return [_fix_of(row) for row in self._rows(sql, params | {"a": start, "b": end})]
 
     def incidents_at(self, t: float) -> tuple[list[Incident], list[AuditEntry]]:
         """The incidents a snapshot of ``t`` carries, as they stood then, and their trails up to then."""
@@ -345,7 +374,12 @@ class HistoryReader:
         return found
 
     def stretch(
-        self, start: float, end: float, station_ids: Sequence[str], limit: int = STRETCH_LIMIT
+        self,
+        start: float,
+        end: float,
+        station_ids: Sequence[str],
+        limit: int = STRETCH_LIMIT,
+        unit_ids: Sequence[str] = (),
     ) -> Stretch:
         """Readings and incident steps of ``(start, end]`` (see :class:`Stretch`)."""
         names, params = _in_list("s", station_ids)
@@ -368,7 +402,7 @@ class HistoryReader:
                 readings.append(Reading(station, factor, ts, value, flag))
                 count += 1
         steps = self.steps_between(start, complete_to)
-        return Stretch(start, complete_to, readings, steps)
+        return Stretch(start, complete_to, readings, steps, self.fixes_between(start, complete_to, unit_ids))
 
     def steps_between(self, start: float, end: float) -> list[IncidentStep]:
         """Incident changes with start < audit time <= end, in time order, each with its incident."""
@@ -486,6 +520,17 @@ def station_of_row(row: Sequence[Any]) -> Station:
         lat=float(lat), mn=mn, st=st, factors=tuple(f for f in str(factors).split(",") if f),
         interval_s=int(interval_s), zone=zone,
     )  # fmt: skip
+
+
+_FIX = "unit, ts, lat, lon, speed_kmh, heading, fix, alarms"
+_decode_unit = msgspec.msgpack.Decoder(UnitInfo).decode
+
+
+def _fix_of(row: Sequence[Any]) -> Fix:
+    unit, ts, lat, lon, speed, heading, fix, alarms = row
+    return Fix(
+        unit, float(ts), lat, lon, speed, heading, bool(fix), tuple(a for a in str(alarms).split(",") if a)
+    )
 
 
 def _in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:

@@ -84,6 +84,22 @@ def export_episode(
                     kept.append((at_end, trail))
             writer.incidents(kept)
             markers = sorted((min(e.ts for e in trail), i.id) for i, trail in kept if trail)
+        with storage.engine.connect() as conn:  # units: their record, the position at the start, the trails
+            units = [
+                (u, bytes(info)) for u, info in conn.execute(sa.text("SELECT unit, info FROM unit_states"))
+            ]
+            fixes: list[tuple[object, ...]] = []
+            columns = "unit, ts, lat, lon, speed_kmh, heading, fix, alarms, rejected"
+            at_start = sa.text(
+                f"SELECT {columns} FROM unit_fixes WHERE unit = :u AND ts <= :a AND fix = :yes "
+                "AND rejected = '' ORDER BY ts DESC LIMIT 1"
+            )
+            during = sa.text(f"SELECT {columns} FROM unit_fixes WHERE unit = :u AND ts > :a AND ts <= :b")
+            for unit, _ in units:
+                for query in (at_start, during):
+                    found = conn.execute(query, {"u": unit, "a": start, "b": end, "yes": True}).all()
+                    fixes.extend(tuple(row) for row in found)
+            writer.units(units, fixes)
             hours = reader.city_hours(start, end)
         timeline = timeline_from_hours(hours, markers, (start, end), stations)
         writer.finish(start, end, timeline)

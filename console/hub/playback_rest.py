@@ -59,6 +59,7 @@ class HubHistory:
         self._tz_hours = tz_hours
         self._timeline: tuple[float, TimelineData] | None = None
         self._derived: tuple[float, set[str]] | None = None  # stations with derived AQI, and when asked
+        self._unit_ids: tuple[float, list[str]] | None = None  # the units on record, and when asked
 
     @contextmanager
     def reader(self) -> Iterator[HistoryReader]:
@@ -90,7 +91,9 @@ class HubHistory:
         # what the limit can hold, twice over: a request never makes the database sort far more than it sends
         end = min(end, start + max(2.0 * limit / frames_per_s, 60.0), start + MAX_RANGE_S)
         with self.reader() as reader:
-            return reader.stretch(start, end, [s.id for s in stations], limit)
+            if self._unit_ids is None or time.monotonic() - self._unit_ids[0] > TIMELINE_TTL_S:
+                self._unit_ids = (time.monotonic(), [u.id for u in reader.units()])
+            return reader.stretch(start, end, [s.id for s in stations], limit, self._unit_ids[1])
 
     def timeline(self) -> TimelineData:
         cached = self._timeline

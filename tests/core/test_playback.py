@@ -19,7 +19,7 @@ from console.core.replay import incident_at, known_at, parse_moment
 from console.core.session import ConsoleSession
 from console.hub.episode_export import export_episode
 from console.hub.playback_rest import HubHistory
-from tests.playbackkit import MINUTES, STATIONS, T0, build, picture, playback_session
+from tests.playbackkit import MINUTES, STATIONS, T0, build, picture, playback_session, unit_fixes
 from tests.playbackkit import readings as kit_readings
 
 pytestmark = pytest.mark.asyncio
@@ -156,6 +156,29 @@ async def test_playing_applies_incident_changes_in_order_through_the_session(tmp
     # every reading after the first moment once, hourly AQI once its hour has ended (none of the last hour)
     assert readings == sum(1 for r in kit_readings() if T0 < known_at(r) <= END)
     assert readings < sum(1 for r in kit_readings() if r.ts > T0) + 3
+    await playback.close()
+
+
+async def test_units_are_where_they_were_and_move_as_they_reported(tmp_path, episode) -> None:
+    path, _, _ = episode
+    playback = await opened(tmp_path, path, speed=600)
+    messages = []
+    playback.session.changed.subscribe(lambda change: messages.append(change.message))
+    playback.seek(T0 + 60 * 45)
+    await playback.settled()
+    [snapshot] = [m for m in messages if type(m).__name__ == "Snapshot"]
+    at = {u.info.id: u.last for u in snapshot.units}
+    assert at["V-01"].ts == T0 + 60 * 44 + 7  # minute 40 had no position: never a place to show
+    assert at["P-02"].ts == T0 + 1800 and at["P-02"].alarms == ()
+    messages.clear()
+    await play_to(playback, T0 + 60 * 95)
+    fixes = [f for m in messages if type(m).__name__ == "UnitEvent" for f in m.fixes]
+    expected = [r for r in unit_fixes() if T0 + 2700 < r[1] <= T0 + 5700 and not r[8]]
+    assert [(f.unit, f.ts, f.fix) for f in fixes] == [
+        (r[0], r[1], r[6]) for r in sorted(expected, key=lambda r: r[1])
+    ]
+    assert any(f.unit == "P-02" and f.alarms == ("sos",) for f in fixes)
+    assert all(f.ts != T0 + 60 * 50 + 7 for f in fixes)  # the refused report is not replayed
     await playback.close()
 
 

@@ -46,6 +46,10 @@ def test_an_exported_episode_opens_with_the_same_stations_readings_and_incidents
         assert reader.incidents(ids) == hub_reader.incidents(ids)
         for moment in (T0 + 60 * m for m in (0, 21, 52, 99, 101, 170)):
             assert reader.state_at(moment, STATIONS) == hub_reader.state_at(moment, STATIONS)
+        assert reader.units() == hub_reader.units()
+        assert reader.fixes_between(T0, END, ["V-01", "P-02"]) == hub_reader.fixes_between(
+            T0, END, ["V-01", "P-02"]
+        )
     steps = reader.steps_between(T0, END)
     assert [(s.incident, s.audit) for s in steps] == published
     assert episode.timeline.incidents == sorted((i.created, i.id) for i, a in published if a.n == 1)
