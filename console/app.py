@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 from collections.abc import Coroutine
 from typing import Any
 
-from console.core.clock import LiveClock
+from console.core.clock import Clock, LiveClock
 from console.core.session import ConsoleSession, SessionChange
 from console.login import Login
 from console.runtime import collect_garbage_on_gui_thread, create_application, prepare_environment
@@ -22,20 +23,39 @@ from console.settings import Settings, parse_settings
 log = logging.getLogger("console")
 
 
+class FollowingClock:
+    """The console's clock: the wall clock live, the replayed moment once a replay is attached (the
+    session, the incident book and every view read it through this one object)."""
+
+    def __init__(self) -> None:
+        self.source: Clock = LiveClock()
+
+    def now(self) -> float:
+        return self.source.now()
+
+
 class ConsoleApp:
     """Builds the session, the view-models, the views and the windows, and wires them together."""
 
     def __init__(self, settings: Settings) -> None:
         from console.viewmodels.incidents import IncidentViewModel
+        from console.viewmodels.playback import PlaybackViewModel
         from console.viewmodels.wall import WallViewModel
         from console.views.dispatch_desk import DispatchDesk
 
         self.settings = settings
         days = {"raw_days": settings.cache_raw_days, "hourly_days": settings.cache_hourly_days}
-        self.session = ConsoleSession(settings.data_dir / "cache.db", clock=LiveClock(), **days)
+        # a replay has a cache of its own: it never writes into (nor resumes from) the live console's
+        self.replaying = bool(settings.playback or settings.open_episode)
+        cache = settings.data_dir / ("playback-cache.db" if self.replaying else "cache.db")
+        self.clock = FollowingClock()
+        self.session = ConsoleSession(cache, clock=self.clock, **days)
         self.vm = WallViewModel(self.session.store, clock=self.session.clock)
         self.incidents = IncidentViewModel(self.session.book)
-        self.desk = DispatchDesk(self.incidents)
+        self.playback_vm = PlaybackViewModel()
+        self.playback: Any = None
+        self.next_settings: Settings | None = None  # set when the console restarts live or as a replay
+        self.desk = DispatchDesk(self.incidents, self.playback_vm)
         self.login = Login(settings, self._on_login_failed)
         self.hub: Any = None
         self.region: dict[str, Any] | None = None
@@ -55,15 +75,20 @@ class ConsoleApp:
             log.info("start-up: views and windows")
             self._build_views()
             self._bind_session()
-            log.info("start-up: the cached picture")  # the wall is never blank while the hub starts
-            self._restore()
-            log.info("start-up: hub")
-            await self._start_hub()
-            await self.login.login()
-            log.info("start-up: link to %s", self.settings.hub_url)
-            self._connect()
-            self._spawn(self._load_region())
-            self._spawn(self.incidents.load_roster())
+            self._bind_playback()
+            if self.replaying:
+                await self._start_playback()
+            else:
+                log.info("start-up: the cached picture")  # the wall is never blank while the hub starts
+                self._restore()
+                log.info("start-up: hub")
+                await self._start_hub()
+                await self.login.login()
+                log.info("start-up: link to %s", self.settings.hub_url)
+                self._connect()
+                self.playback_vm.set_replay_available(True)  # the hub keeps the history to replay
+                self._spawn(self._load_region())
+                self._spawn(self.incidents.load_roster())
             if self.settings.snapshot_dir:
                 self._spawn(self._snapshot())
             await self._done.wait()
@@ -95,7 +120,7 @@ class ConsoleApp:
             tiles_gcj02=not settings.tiles_wgs84,
         )
         qsettings = QSettings(str(self.settings.data_dir / "console.ini"), QSettings.Format.IniFormat)
-        self.windows = WallWindows(self.views, self.settings.layout(), qsettings)
+        self.windows = WallWindows(self.views, self.settings.layout(), qsettings, playback=self.playback_vm)
         self.windows.arrange()
         self.desk.add_shortcuts(self.windows.windows)
         if self.settings.dispatch:
@@ -109,6 +134,56 @@ class ConsoleApp:
         session.commands_changed.subscribe(lambda _none: self.incidents.on_commands_changed())
         self.login.watch(session)
         self.vm.selection_changed.connect(session.watch_station)
+
+    def _bind_playback(self) -> None:
+        vm = self.playback_vm
+        vm.active_changed.connect(lambda active: self.incidents.set_commands_enabled(not active))
+        vm.state_changed.connect(lambda state: self.views["map"].set_replay(state.at))
+        vm.live_requested.connect(self._go_live)
+        vm.replay_requested.connect(self._replay)
+        vm.window_of = self._replay_window
+
+    def _replay_window(self, incident_id: str) -> tuple[float, float] | None:
+        try:
+            from console.core.playback import replay_window_of
+        except ImportError:  # a build without the replay engine
+            return None
+        incident = self.session.book.get(incident_id)
+        return None if incident is None else replay_window_of(incident)
+
+    async def _start_playback(self) -> None:
+        """Replay the hub's history (--playback) or an episode file (--open-episode): no link, no outbox,
+        no commands; the same session, store and views as live, on the replayed clock."""
+        from console.core import playback as engine
+
+        settings = self.settings
+        if settings.open_episode:
+            source = engine.EpisodeSource(settings.open_episode)
+        else:
+            await self._start_hub()
+            await self.login.login()
+            from console.core.hubapi import HubApi
+
+            source = engine.HubSource(
+                HubApi(settings.hub_url, settings.token, transport=settings.transport())
+            )
+        self.playback = engine.Playback(self.session, source, at=settings.at, speed=settings.speed)
+        self.clock.source = self.playback.clock
+        log.info("start-up: replay from %s at %s", source, settings.at)
+        await self.playback.open()
+        self.playback_vm.attach(self.playback)
+
+    def _go_live(self) -> None:
+        """Back to live: the console starts again on the live clock, linked to the hub."""
+        self._restart(dataclasses.replace(self.settings, playback=False, open_episode=None, at=None))
+
+    def _replay(self, start: float, _end: float) -> None:
+        """Replay a stretch (an incident's): the console starts again as a replay at its start."""
+        self._restart(dataclasses.replace(self.settings, playback=True, at=start))
+
+    def _restart(self, settings: Settings) -> None:
+        self.next_settings = settings
+        self._done.set()
 
     def _on_changed(self, change: SessionChange) -> None:
         self.vm.on_changes(change.data)
@@ -175,8 +250,10 @@ class ConsoleApp:
         from console.views.snapshot_tool import take_snapshots
 
         settings = self.settings
+        if self.playback is not None:
+            await self.playback.settled()  # every screen at the replayed moment, not half-way there
         await take_snapshots(settings.snapshot_dir, settings.snapshot_after, self.vm, self.windows,
-                             self.incidents, self.desk.window)  # fmt: skip
+                             self.incidents, self.desk.window, self.playback_vm)  # fmt: skip
         self._done.set()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -191,9 +268,23 @@ class ConsoleApp:
             self.windows.save()
             self.windows.close_all()
         self.desk.close()
+        self.playback_vm.detach()
+        if self.playback is not None:
+            await self.playback.close()
         await self.session.close()
         if self.hub is not None:
             await self.hub.stop()
+
+
+async def _run_consoles(settings: Settings) -> int:
+    """Run the console; going back to live from a replay (or replaying an incident) starts it again with
+    the new settings, in the same process and windows' places."""
+    while True:
+        console = ConsoleApp(settings)
+        code = await console.run()
+        if console.next_settings is None:
+            return code
+        settings = console.next_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,10 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     from console.views.shutdown import close_application
 
     app = create_application(settings)
-    console = ConsoleApp(settings)
     try:
         with contextlib.suppress(asyncio.CancelledError):
-            return qasync.run(console.run())
+            return qasync.run(_run_consoles(settings))
         return 0
     finally:
         close_application(app)  # windows and web pages before the application and its web profile

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from console.viewmodels.incidents import IncidentViewModel
+from console.viewmodels.playback import PlaybackViewModel
 from console.viewmodels.wall import WallViewModel
 from console.views.dispatch import DispatchWindow
 from console.views.window import WallWindows
@@ -21,10 +22,14 @@ async def take_snapshots(
     windows: WallWindows,
     incidents: IncidentViewModel,
     desk: DispatchWindow | None,
+    playback: PlaybackViewModel | None = None,
 ) -> None:
-    """Wait ``after_s``, redraw, then write ``wall-<n>-<screen>.png`` per window and ``dispatch.png``."""
+    """Wait ``after_s``, redraw, then write ``wall-<n>-<screen>.png`` per window and ``dispatch.png``
+    (replaying, with the banner and frame of the replayed moment)."""
     await asyncio.sleep(after_s)
     vm.flush()
+    if playback is not None:
+        playback.flush()
     await asyncio.sleep(0.5)
     out.mkdir(parents=True, exist_ok=True)
     for n, window in enumerate(windows.windows, 1):
