@@ -174,6 +174,29 @@ ZH = {
     "'{rule}' condition absent since {since} (hold {hold} min) as of {time}. Closing is suggested.":
         "“{rule}”条件自 {since} 起已消失（保持 {hold} 分钟），截至 {time}。建议关闭。",
     ", ": "、",
+    # playback
+    "Mon": "周一", "Tue": "周二", "Wed": "周三", "Thu": "周四", "Fri": "周五", "Sat": "周六", "Sun": "周日",
+    "Type a time as 2015-12-01 08:00, 12-01 08:00 or 08:00": "请按 2015-12-01 08:00、12-01 08:00 或 08:00 的格式输入时间",
+    "No such date or time: {0}": "没有这个日期或时间：{0}",
+    "−1 d": "−1 天", "−1 h": "−1 小时", "+1 h": "+1 小时", "+1 d": "+1 天",
+    "Go to the start (Home)": "回到开头（Home）", "Go to the end (End)": "跳到末尾（End）",
+    "One day back (Ctrl+Left)": "后退一天（Ctrl+←）", "One hour back (Shift+Left)": "后退一小时（Shift+←）",
+    "One reporting interval back (Left)": "后退一个上报周期（←）",
+    "One reporting interval forward (Right)": "前进一个上报周期（→）",
+    "One hour forward (Shift+Right)": "前进一小时（Shift+→）", "One day forward (Ctrl+Right)": "前进一天（Ctrl+→）",
+    "Go": "转到", "Go to the time typed (Enter)": "转到输入的时间（Enter）",
+    "Back to live": "返回实时", "Leave the replay (Esc or L)": "退出回放（Esc 或 L）",
+    "Replay speed (+ and −)": "回放速度（+ 和 −）", "Go to 2015-12-01 08:00": "转到 2015-12-01 08:00",
+    "{0} min": "{0} 分钟", "{0} h": "{0} 小时", "Loading {0} …": "正在载入 {0} …",
+    "Pause": "暂停", "Play": "播放", "Play or pause (Space)": "播放或暂停（空格）",
+    "Type a time first, e.g. 2015-12-01 08:00": "请先输入时间，例如 2015-12-01 08:00",
+    "{0} is outside the replay: {1} … {2}": "{0} 不在回放范围内：{1} … {2}",
+    "Click or drag to go to a moment": "单击或拖动以转到某一时刻",
+    "PLAYBACK": "回放", "loading …": "载入中 …", "paused": "已暂停", "UTC+8 · not live": "北京时间 · 非实时",
+    "Esc: back to live": "Esc：返回实时", "playback: commands are disabled": "回放中：指令已禁用",
+    "Replay": "回放", "Replay from 30 minutes before the first finding to the closure": "从首次发现前 30 分钟回放到办结",
+    "The replay could not advance; see the log": "回放无法继续，请查看日志",
+    "This incident cannot be replayed here": "此事件无法在此回放", "Replay needs a hub with history": "回放需要有历史数据的平台",
 }  # fmt: skip
 
 

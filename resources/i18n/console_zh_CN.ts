@@ -3,142 +3,142 @@
 <context>
     <name>ActionDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="213" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="212" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="84" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="83" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="87" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="86" />
         <source>Own deadline (default: {0} for {1})</source>
         <translation>自定时限（默认：{1} {0}）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="99" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="98" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="104" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="103" />
         <source>Pass: close the incident</source>
         <translation>通过：办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="105" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="104" />
         <source>Return for more handling</source>
         <translation>退回继续处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="109" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="108" />
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="113" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="112" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="117" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="116" />
         <source>Add photos …</source>
         <translation>添加照片 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="119" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="118" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="124" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="123" />
         <source>Instructions for the assignee (optional)</source>
         <translation>给处置人的要求（可选）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="125" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="124" />
         <source>What was done on site</source>
         <translation>现场处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="126" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="125" />
         <source>The result of the handling (required)</source>
         <translation>处置结果（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="127" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="126" />
         <source>Required when returning: what is still missing</source>
         <translation>退回时必填：还缺什么</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="127" />
         <source>Why no action is needed (required)</source>
         <translation>不予处理的理由（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="129" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
         <source>Your note (required)</source>
         <translation>备注内容（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="134" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="133" />
         <source>Choose photos</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="136" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
         <source>Photos (*.jpg *.jpeg *.png)</source>
         <translation>照片 (*.jpg *.jpeg *.png)</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="146" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="145" />
         <source>{0}: only JPEG and PNG photos</source>
         <translation>{0}：仅支持 JPEG 和 PNG 照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="148" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="147" />
         <source>{0}: file not found</source>
         <translation>{0}：文件不存在</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="150" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="149" />
         <source>{0}: larger than 10 MB</source>
         <translation>{0}：超过 10 MB</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="152" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="151" />
         <source>at most {0} photos</source>
         <translation>最多 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="178" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="177" />
         <source>Choose who is to handle it.</source>
         <translation>请选择处置人。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="180" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="179" />
         <source>The deadline must be in the future.</source>
         <translation>时限必须晚于当前时间。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="182" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="181" />
         <source>Describe the result before submitting feedback.</source>
         <translation>提交反馈前请填写处置结果。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="183" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="182" />
         <source>Say why the incident needs no action.</source>
         <translation>请说明不予处理的理由。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="184" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="183" />
         <source>Write the comment.</source>
         <translation>请填写备注。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="189" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="188" />
         <source>Say what is still missing before returning it.</source>
         <translation>退回前请说明还缺什么。</translation>
     </message>
@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="279" />
+        <location filename="../../console/views/screens.py" line="314" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="280" />
+        <location filename="../../console/views/screens.py" line="315" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="282" />
+        <location filename="../../console/views/screens.py" line="317" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="287" />
+        <location filename="../../console/views/screens.py" line="322" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="378" />
+        <location filename="../../console/views/screens.py" line="418" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="382" />
+        <location filename="../../console/views/screens.py" line="422" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="357" />
+        <location filename="../../console/views/screens.py" line="397" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="269" />
+        <location filename="../../console/views/screens.py" line="304" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="384" />
+        <location filename="../../console/views/screens.py" line="424" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -194,32 +194,32 @@
 <context>
     <name>AqiCategory</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="169" />
+        <location filename="../../console/widgets/theme.py" line="171" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="170" />
+        <location filename="../../console/widgets/theme.py" line="172" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="171" />
+        <location filename="../../console/widgets/theme.py" line="173" />
         <source>Lightly polluted</source>
         <translation>轻度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="172" />
+        <location filename="../../console/widgets/theme.py" line="174" />
         <source>Moderately polluted</source>
         <translation>中度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="173" />
+        <location filename="../../console/widgets/theme.py" line="175" />
         <source>Heavily polluted</source>
         <translation>重度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="174" />
+        <location filename="../../console/widgets/theme.py" line="176" />
         <source>Severely polluted</source>
         <translation>严重污染</translation>
     </message>
@@ -227,32 +227,32 @@
 <context>
     <name>AqiCategoryShort</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="182" />
+        <location filename="../../console/widgets/theme.py" line="184" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="183" />
+        <location filename="../../console/widgets/theme.py" line="185" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="184" />
+        <location filename="../../console/widgets/theme.py" line="186" />
         <source>Light</source>
         <translation>轻度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="185" />
+        <location filename="../../console/widgets/theme.py" line="187" />
         <source>Moderate</source>
         <translation>中度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="186" />
+        <location filename="../../console/widgets/theme.py" line="188" />
         <source>Heavy</source>
         <translation>重度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="187" />
+        <location filename="../../console/widgets/theme.py" line="189" />
         <source>Severe</source>
         <translation>严重</translation>
     </message>
@@ -266,22 +266,22 @@
     </message>
     <message>
         <location filename="../../console/widgets/aqi_headline.py" line="115" />
-        <location filename="../../console/widgets/aqi_headline.py" line="227" />
+        <location filename="../../console/widgets/aqi_headline.py" line="228" />
         <source>No data</source>
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="230" />
+        <location filename="../../console/widgets/aqi_headline.py" line="231" />
         <source>AQI · {start}–{end}</source>
         <translation>AQI · {start}–{end}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="241" />
+        <location filename="../../console/widgets/aqi_headline.py" line="242" />
         <source>Primary pollutant: none</source>
         <translation>首要污染物：无</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="242" />
+        <location filename="../../console/widgets/aqi_headline.py" line="243" />
         <source>Primary pollutant: {names}</source>
         <translation>首要污染物：{names}</translation>
     </message>
@@ -400,7 +400,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="161" />
+        <location filename="../../console/app.py" line="246" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -408,45 +408,50 @@
 <context>
     <name>DispatchWindow</name>
     <message>
-        <location filename="../../console/views/dispatch.py" line="43" />
+        <location filename="../../console/views/dispatch.py" line="51" />
         <source>Dispatch desk</source>
         <translation>调度台</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="61" />
+        <location filename="../../console/views/dispatch.py" line="69" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="62" />
+        <location filename="../../console/views/dispatch.py" line="70" />
         <source>Assessment</source>
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="99" />
+        <location filename="../../console/views/dispatch.py" line="116" />
         <source>Role: {0}</source>
         <translation>角色：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="123" />
+        <source>playback: commands are disabled</source>
+        <translation>回放中：指令已禁用</translation>
     </message>
 </context>
 <context>
     <name>EventList</name>
     <message>
-        <location filename="../../console/widgets/event_list.py" line="29" />
+        <location filename="../../console/widgets/event_list.py" line="19" />
         <source>Info</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/event_list.py" line="30" />
+        <location filename="../../console/widgets/event_list.py" line="20" />
         <source>Warning</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/event_list.py" line="31" />
+        <location filename="../../console/widgets/event_list.py" line="21" />
         <source>Critical</source>
         <translation>紧急</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/event_list.py" line="73" />
+        <location filename="../../console/widgets/event_list.py" line="63" />
         <source>No events</source>
         <translation>暂无事件</translation>
     </message>
@@ -502,27 +507,27 @@
 <context>
     <name>HelpOverlay</name>
     <message>
-        <location filename="../../console/views/window.py" line="27" />
+        <location filename="../../console/views/window.py" line="35" />
         <source>Keyboard shortcuts</source>
         <translation>快捷键</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="34" />
+        <location filename="../../console/views/window.py" line="42" />
         <source>Toggle kiosk (fullscreen) mode</source>
         <translation>切换全屏（值守）模式</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="35" />
+        <location filename="../../console/views/window.py" line="43" />
         <source>Show or hide this help</source>
         <translation>显示或隐藏本帮助</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="36" />
+        <location filename="../../console/views/window.py" line="44" />
         <source>Close this help</source>
         <translation>关闭帮助</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="37" />
+        <location filename="../../console/views/window.py" line="45" />
         <source>Quit the console</source>
         <translation>退出控制台</translation>
     </message>
@@ -818,42 +823,42 @@
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="231" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="230" />
         <source>Air quality</source>
         <translation>大气环境</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="232" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="231" />
         <source>Water environment</source>
         <translation>水环境</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="233" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="232" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="234" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="233" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="235" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="234" />
         <source>Pollution source</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="236" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="235" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="237" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="236" />
         <source>Monitoring device</source>
         <translation>监测设备</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="238" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="237" />
         <source>Other</source>
         <translation>其他</translation>
     </message>
@@ -861,150 +866,170 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="236" />
+        <location filename="../../console/views/screens.py" line="260" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/screens.py" line="287" />
+        <source>playback: commands are disabled</source>
+        <translation>回放中：指令已禁用</translation>
     </message>
 </context>
 <context>
     <name>IncidentDetailPane</name>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="98" />
+        <location filename="../../console/widgets/incident_detail.py" line="105" />
         <source>Select an incident in the queue</source>
         <translation>请在列表中选择事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="123" />
+        <location filename="../../console/widgets/incident_detail.py" line="130" />
         <source>Why it was raised</source>
         <translation>发现依据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="124" />
+        <location filename="../../console/widgets/incident_detail.py" line="131" />
         <source>Audit trail</source>
         <translation>处理记录</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="139" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="139" />
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="139" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="139" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="139" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="133" />
+        <location filename="../../console/widgets/incident_detail.py" line="140" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="182" />
+        <location filename="../../console/widgets/incident_detail.py" line="176" />
+        <source>playback: commands are disabled</source>
+        <translation>回放中：指令已禁用</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="212" />
         <source>Loading the whole trail from the hub …</source>
         <translation>正在从中心读取完整记录 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="190" />
+        <location filename="../../console/widgets/incident_detail.py" line="220" />
         <source>The condition has cleared: closing is suggested.</source>
         <translation>报警条件已解除，建议办结。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="195" />
+        <location filename="../../console/widgets/incident_detail.py" line="225" />
         <source>queued, not yet sent (no link)</source>
         <translation>已排队，尚未发出（无连接）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="196" />
+        <location filename="../../console/widgets/incident_detail.py" line="226" />
         <source>sent, waiting for the hub</source>
         <translation>已发出，等待中心确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="197" />
+        <location filename="../../console/widgets/incident_detail.py" line="227" />
         <source>accepted, waiting for the hub's update</source>
         <translation>中心已受理，等待更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="215" />
+        <location filename="../../console/widgets/incident_detail.py" line="245" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="216" />
+        <location filename="../../console/widgets/incident_detail.py" line="246" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="217" />
+        <location filename="../../console/widgets/incident_detail.py" line="247" />
         <source>Responsible</source>
         <translation>责任人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="218" />
+        <location filename="../../console/widgets/incident_detail.py" line="248" />
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="219" />
+        <location filename="../../console/widgets/incident_detail.py" line="249" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="220" />
+        <location filename="../../console/widgets/incident_detail.py" line="250" />
         <source>Raised at</source>
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="221" />
+        <location filename="../../console/widgets/incident_detail.py" line="251" />
         <source>Dispatched at</source>
         <translation>派发时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="241" />
+        <location filename="../../console/widgets/incident_detail.py" line="271" />
         <source>{0} · view</source>
         <translation>{0} 张 · 查看</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="283" />
+        <location filename="../../console/widgets/incident_detail.py" line="302" />
+        <source>Replay</source>
+        <translation>回放</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="303" />
+        <source>Replay from 30 minutes before the first finding to the closure</source>
+        <translation>从首次发现前 30 分钟回放到办结</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="325" />
         <source>Got it</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="222" />
+        <location filename="../../console/widgets/incident_detail.py" line="252" />
         <source>Escalations / returns</source>
         <translation>升级 / 退回</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="256" />
+        <location filename="../../console/widgets/incident_detail.py" line="288" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="278" />
+        <location filename="../../console/widgets/incident_detail.py" line="320" />
         <source>Conflict</source>
         <translation>冲突</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="278" />
+        <location filename="../../console/widgets/incident_detail.py" line="320" />
         <source>Refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="282" />
+        <location filename="../../console/widgets/incident_detail.py" line="324" />
         <source>Reload</source>
         <translation>重新读取</translation>
     </message>
@@ -1096,57 +1121,62 @@
 <context>
     <name>IncidentViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="234" />
+        <location filename="../../console/viewmodels/incidents.py" line="248" />
+        <source>playback: commands are disabled</source>
+        <translation>回放中：指令已禁用</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="267" />
         <source>Photos not available: {0}</source>
         <translation>无法读取照片：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="361" />
+        <location filename="../../console/viewmodels/incidents.py" line="396" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="366" />
+        <location filename="../../console/viewmodels/incidents.py" line="401" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="370" />
+        <location filename="../../console/viewmodels/incidents.py" line="405" />
         <source>Report sent: it joins the queue once the hub has it</source>
         <translation>已上报：中心受理后进入列表</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="378" />
+        <location filename="../../console/viewmodels/incidents.py" line="413" />
         <source>Photos cannot be uploaded: no connection to the hub</source>
         <translation>无法上传照片：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="384" />
+        <location filename="../../console/viewmodels/incidents.py" line="419" />
         <source>Uploading {0} …</source>
         <translation>正在上传 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="387" />
+        <location filename="../../console/viewmodels/incidents.py" line="422" />
         <source>Upload failed, nothing was sent: {0}</source>
         <translation>上传失败，未发出任何指令：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="400" />
+        <location filename="../../console/viewmodels/incidents.py" line="435" />
         <source>Audit trail not available: {0}</source>
         <translation>无法读取处理记录：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="414" />
+        <location filename="../../console/viewmodels/incidents.py" line="461" />
         <source>Assessment not available: {0}</source>
         <translation>无法读取考核：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="428" />
+        <location filename="../../console/viewmodels/incidents.py" line="475" />
         <source>Export failed: {0}</source>
         <translation>导出失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="430" />
+        <location filename="../../console/viewmodels/incidents.py" line="477" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
@@ -1182,102 +1212,102 @@
 <context>
     <name>Map</name>
     <message>
-        <location filename="../../console/views/map_loader.py" line="46" />
+        <location filename="../../console/views/map_loader.py" line="52" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="47" />
+        <location filename="../../console/views/map_loader.py" line="53" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="48" />
+        <location filename="../../console/views/map_loader.py" line="54" />
         <source>Air stations</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="49" />
+        <location filename="../../console/views/map_loader.py" line="55" />
         <source>Micro stations</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="50" />
+        <location filename="../../console/views/map_loader.py" line="56" />
         <source>Scenic areas</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="51" />
+        <location filename="../../console/views/map_loader.py" line="57" />
         <source>Water quality</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="52" />
+        <location filename="../../console/views/map_loader.py" line="58" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="53" />
+        <location filename="../../console/views/map_loader.py" line="59" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="54" />
+        <location filename="../../console/views/map_loader.py" line="60" />
         <source>Pollution sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="55" />
+        <location filename="../../console/views/map_loader.py" line="61" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="56" />
+        <location filename="../../console/views/map_loader.py" line="62" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="57" />
+        <location filename="../../console/views/map_loader.py" line="63" />
         <source>Exceedance</source>
         <translation>超标</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="58" />
+        <location filename="../../console/views/map_loader.py" line="64" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="59" />
+        <location filename="../../console/views/map_loader.py" line="65" />
         <source>Stale data</source>
         <translation>数据陈旧</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="60" />
+        <location filename="../../console/views/map_loader.py" line="66" />
         <source>Instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="61" />
+        <location filename="../../console/views/map_loader.py" line="67" />
         <source>Invalid data</source>
         <translation>无效数据</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="62" />
+        <location filename="../../console/views/map_loader.py" line="68" />
         <source>Selected</source>
         <translation>选中</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="63" />
+        <location filename="../../console/views/map_loader.py" line="69" />
         <source>Township outlines approximate</source>
         <translation>乡镇边界为近似范围</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="64" />
+        <location filename="../../console/views/map_loader.py" line="70" />
         <source>Intranet basemap</source>
         <translation>内网底图</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/map_view.py" line="319" />
+        <location filename="../../console/widgets/map_view.py" line="350" />
         <source>Awaiting first report</source>
         <translation>等待首次上报</translation>
     </message>
@@ -1285,7 +1315,7 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="155" />
+        <location filename="../../console/views/screens.py" line="159" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
@@ -1328,7 +1358,7 @@
         <translation>在线率</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="131" />
+        <location filename="../../console/widgets/network_health.py" line="132" />
         <source>+ {n} more</source>
         <translation>另有 {n} 个</translation>
     </message>
@@ -1369,14 +1399,199 @@
 <context>
     <name>PhotoDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="328" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="327" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="340" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="339" />
         <source>{0}: not an image</source>
         <translation>{0}：不是图片</translation>
+    </message>
+</context>
+<context>
+    <name>PlaybackBanner</name>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="53" />
+        <source>PLAYBACK</source>
+        <translation>回放</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="56" />
+        <source>loading …</source>
+        <translation>载入中 …</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="61" />
+        <source>UTC+8 · not live</source>
+        <translation>北京时间 · 非实时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="62" />
+        <source>Esc: back to live</source>
+        <translation>Esc：返回实时</translation>
+    </message>
+</context>
+<context>
+    <name>PlaybackBar</name>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="182" />
+        <source>Go to the start (Home)</source>
+        <translation>回到开头（Home）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="183" />
+        <source>−1 d</source>
+        <translation>−1 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="183" />
+        <source>One day back (Ctrl+Left)</source>
+        <translation>后退一天（Ctrl+←）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="184" />
+        <source>−1 h</source>
+        <translation>−1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="184" />
+        <source>One hour back (Shift+Left)</source>
+        <translation>后退一小时（Shift+←）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="185" />
+        <source>One reporting interval back (Left)</source>
+        <translation>后退一个上报周期（←）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="186" />
+        <source>One reporting interval forward (Right)</source>
+        <translation>前进一个上报周期（→）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="187" />
+        <source>+1 h</source>
+        <translation>+1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="187" />
+        <source>One hour forward (Shift+Right)</source>
+        <translation>前进一小时（Shift+→）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="188" />
+        <source>+1 d</source>
+        <translation>+1 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="188" />
+        <source>One day forward (Ctrl+Right)</source>
+        <translation>前进一天（Ctrl+→）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="189" />
+        <source>Go to the end (End)</source>
+        <translation>跳到末尾（End）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="190" />
+        <source>Go</source>
+        <translation>转到</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="190" />
+        <source>Go to the time typed (Enter)</source>
+        <translation>转到输入的时间（Enter）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="191" />
+        <source>Back to live</source>
+        <translation>返回实时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="191" />
+        <source>Leave the replay (Esc or L)</source>
+        <translation>退出回放（Esc 或 L）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="197" />
+        <source>Replay speed (+ and −)</source>
+        <translation>回放速度（+ 和 −）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="198" />
+        <source>Go to 2015-12-01 08:00</source>
+        <translation>转到 2015-12-01 08:00</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="234" />
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="236" />
+        <source>{0} h</source>
+        <translation>{0} 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="242" />
+        <location filename="../../console/widgets/playback_bar.py" line="243" />
+        <source>Loading {0} …</source>
+        <translation>正在载入 {0} …</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="262" />
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="262" />
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="263" />
+        <source>Play or pause (Space)</source>
+        <translation>播放或暂停（空格）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="270" />
+        <source>Type a time first, e.g. 2015-12-01 08:00</source>
+        <translation>请先输入时间，例如 2015-12-01 08:00</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="279" />
+        <source>{0} is outside the replay: {1} … {2}</source>
+        <translation>{0} 不在回放范围内：{1} … {2}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="57" />
+        <source>Type a time as 2015-12-01 08:00, 12-01 08:00 or 08:00</source>
+        <translation>请按 2015-12-01 08:00、12-01 08:00 或 08:00 的格式输入时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="73" />
+        <source>No such date or time: {0}</source>
+        <translation>没有这个日期或时间：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>PlaybackViewModel</name>
+    <message>
+        <location filename="../../console/viewmodels/playback.py" line="130" />
+        <source>The replay could not advance; see the log</source>
+        <translation>回放无法继续，请查看日志</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/playback.py" line="209" />
+        <source>This incident cannot be replayed here</source>
+        <translation>此事件无法在此回放</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/playback.py" line="216" />
+        <source>Replay needs a hub with history</source>
+        <translation>回放需要有历史数据的平台</translation>
     </message>
 </context>
 <context>
@@ -1493,72 +1708,72 @@
 <context>
     <name>ReportDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="260" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="259" />
         <source>What is wrong, in a few words (required)</source>
         <translation>简要说明问题（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="277" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="276" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="278" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="277" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="279" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="278" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="281" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="280" />
         <source>What was seen, where exactly, who reported it</source>
         <translation>看到了什么、具体位置、谁反映的</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="284" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="283" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="285" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="284" />
         <source>Station nearby</source>
         <translation>附近站点</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="286" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="285" />
         <source>Severity</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="287" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="286" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="288" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="287" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="289" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="288" />
         <source>Description</source>
         <translation>情况描述</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="312" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="311" />
         <source>Give the problem a title.</source>
         <translation>请填写标题。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="314" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="313" />
         <source>No station is called {0}.</source>
         <translation>没有名为 {0} 的站点。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="316" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="315" />
         <source>Choose the station nearest to the problem.</source>
         <translation>请选择离问题最近的站点。</translation>
     </message>
@@ -1566,22 +1781,22 @@
 <context>
     <name>SituationView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="72" />
+        <location filename="../../console/views/screens.py" line="75" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="74" />
+        <location filename="../../console/views/screens.py" line="77" />
         <source>Township ranking · PM2.5</source>
         <translation>乡镇排名 · PM2.5</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="76" />
+        <location filename="../../console/views/screens.py" line="79" />
         <source>Network health</source>
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="100" />
+        <location filename="../../console/views/screens.py" line="103" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
@@ -1668,89 +1883,97 @@
     </message>
 </context>
 <context>
+    <name>Timeline</name>
+    <message>
+        <location filename="../../console/widgets/playback_timeline.py" line="50" />
+        <source>Click or drag to go to a moment</source>
+        <translation>单击或拖动以转到某一时刻</translation>
+    </message>
+</context>
+<context>
     <name>WallViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="217" />
+        <location filename="../../console/viewmodels/wall.py" line="228" />
         <source>Data time {0}</source>
         <translation>数据时间 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="228" />
+        <location filename="../../console/viewmodels/wall.py" line="239" />
         <source>online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="229" />
+        <location filename="../../console/viewmodels/wall.py" line="240" />
         <source>awaiting first report</source>
         <translation>等待首次上报</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="230" />
+        <location filename="../../console/viewmodels/wall.py" line="241" />
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="231" />
+        <location filename="../../console/viewmodels/wall.py" line="242" />
         <source>fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="261" />
+        <location filename="../../console/viewmodels/wall.py" line="272" />
         <source>{0} offline: {1}</source>
         <translation>{0} 离线：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="267" />
+        <location filename="../../console/viewmodels/wall.py" line="278" />
         <source>{0} instrument fault: {1}</source>
         <translation>{0} 仪器故障：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="274" />
+        <location filename="../../console/viewmodels/wall.py" line="285" />
         <source>no data yet</source>
         <translation>尚无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="276" />
+        <location filename="../../console/viewmodels/wall.py" line="287" />
         <source>the hub receives no data from the network</source>
         <translation>平台未收到任何监测数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="281" />
+        <location filename="../../console/viewmodels/wall.py" line="292" />
         <source>no data for {0} s</source>
         <translation>{0} 秒无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="283" />
+        <location filename="../../console/viewmodels/wall.py" line="294" />
         <source>no data for {0} min</source>
         <translation>{0} 分钟无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="284" />
+        <location filename="../../console/viewmodels/wall.py" line="295" />
         <source>no data for {0} h</source>
         <translation>{0} 小时无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="286" />
+        <location filename="../../console/viewmodels/wall.py" line="297" />
         <source>instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="287" />
+        <location filename="../../console/viewmodels/wall.py" line="298" />
         <source>instrument stopped</source>
         <translation>仪器停运</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="288" />
+        <location filename="../../console/viewmodels/wall.py" line="299" />
         <source>instrument link error</source>
         <translation>仪器通讯异常</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="298" />
+        <location filename="../../console/viewmodels/wall.py" line="309" />
         <source>{0} exceeds its limit ({1})</source>
         <translation>{0} 超标（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="301" />
+        <location filename="../../console/viewmodels/wall.py" line="312" />
         <source>{0}: AQI {1}, heavily polluted air</source>
         <translation>{0}：AQI {1}，重污染</translation>
     </message>
@@ -1758,9 +1981,47 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../console/views/window.py" line="60" />
+        <location filename="../../console/views/window.py" line="71" />
         <source>Environmental command centre</source>
         <translation>生态环境指挥中心</translation>
+    </message>
+</context>
+<context>
+    <name>Weekday</name>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="21" />
+        <source>Mon</source>
+        <translation>周一</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="22" />
+        <source>Tue</source>
+        <translation>周二</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="23" />
+        <source>Wed</source>
+        <translation>周三</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="24" />
+        <source>Thu</source>
+        <translation>周四</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="25" />
+        <source>Fri</source>
+        <translation>周五</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="26" />
+        <source>Sat</source>
+        <translation>周六</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="27" />
+        <source>Sun</source>
+        <translation>周日</translation>
     </message>
 </context>
 <context>
