@@ -14,24 +14,13 @@ import os
 from collections.abc import Coroutine
 from typing import Any
 
-from console.core.clock import Clock, LiveClock
+from console.core.clock import LiveClock
 from console.core.session import ConsoleSession, SessionChange
 from console.login import Login
 from console.runtime import collect_garbage_on_gui_thread, create_application, prepare_environment
 from console.settings import Settings, parse_settings
 
 log = logging.getLogger("console")
-
-
-class FollowingClock:
-    """The console's clock: the wall clock live, the replayed moment once a replay is attached (the
-    session, the incident book and every view read it through this one object)."""
-
-    def __init__(self) -> None:
-        self.source: Clock = LiveClock()
-
-    def now(self) -> float:
-        return self.source.now()
 
 
 class ConsoleApp:
@@ -45,11 +34,14 @@ class ConsoleApp:
 
         self.settings = settings
         days = {"raw_days": settings.cache_raw_days, "hourly_days": settings.cache_hourly_days}
-        # a replay has a cache of its own: it never writes into (nor resumes from) the live console's
         self.replaying = bool(settings.playback or settings.open_episode)
-        cache = settings.data_dir / ("playback-cache.db" if self.replaying else "cache.db")
-        self.clock = FollowingClock()
-        self.session = ConsoleSession(cache, clock=self.clock, **days)
+        if self.replaying:  # the replayed clock, and a cache of its own that nothing is written to
+            from console.core.playback import PlaybackClock
+
+            path, clock = settings.data_dir / "playback-cache.db", PlaybackClock(settings.at or 0.0)
+            self.session = ConsoleSession(path, clock=clock, record=False, **days)
+        else:
+            self.session = ConsoleSession(settings.data_dir / "cache.db", clock=LiveClock(), **days)
         self.vm = WallViewModel(self.session.store, clock=self.session.clock)
         self.incidents = IncidentViewModel(self.session.book)
         self.playback_vm = PlaybackViewModel()
@@ -87,7 +79,7 @@ class ConsoleApp:
                 log.info("start-up: link to %s", self.settings.hub_url)
                 self._connect()
                 self.playback_vm.set_replay_available(True)  # the hub keeps the history to replay
-                self._spawn(self._load_region())
+                self._spawn(self._load_region(self.session.api))
                 self._spawn(self.incidents.load_roster())
             if self.settings.snapshot_dir:
                 self._spawn(self._snapshot())
@@ -158,18 +150,16 @@ class ConsoleApp:
 
         settings = self.settings
         if settings.open_episode:
-            source = engine.EpisodeSource(settings.open_episode)
+            from console.core.episode import EpisodeSource
+
+            source: Any = EpisodeSource(settings.open_episode)
         else:
             await self._start_hub()
             await self.login.login()
-            from console.core.hubapi import HubApi
-
-            source = engine.HubSource(
-                HubApi(settings.hub_url, settings.token, transport=settings.transport())
-            )
+            source = engine.HubSource(settings.hub_url, settings.token, transport=settings.transport())
+            self._spawn(self._load_region(source.api))  # the map's boundary and the township names
         self.playback = engine.Playback(self.session, source, at=settings.at, speed=settings.speed)
-        self.clock.source = self.playback.clock
-        log.info("start-up: replay from %s at %s", source, settings.at)
+        log.info("start-up: replay of %s at %s", source.name, settings.at)
         await self.playback.open()
         self.playback_vm.attach(self.playback)
 
@@ -224,10 +214,10 @@ class ConsoleApp:
         vm.fetch_attachment, vm.fetch_roster = api.attachment, api.roster
         session.watch_station(self.vm.selected)  # a station chosen from the cached picture
 
-    async def _load_region(self) -> None:
+    async def _load_region(self, api: Any) -> None:
         from console.core.region import fetch_region
 
-        region = await fetch_region(self.session.api)
+        region = await fetch_region(api)
         self.session.local.remember_region(region)
         self._set_region(region)
 

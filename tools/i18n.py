@@ -195,7 +195,7 @@ ZH = {
     "PLAYBACK": "回放", "loading …": "载入中 …", "paused": "已暂停", "UTC+8 · not live": "北京时间 · 非实时",
     "Esc: back to live": "Esc：返回实时", "playback: commands are disabled": "回放中：指令已禁用",
     "Replay": "回放", "Replay from 30 minutes before the first finding to the closure": "从首次发现前 30 分钟回放到办结",
-    "The replay could not advance; see the log": "回放无法继续，请查看日志",
+    "The replay could not advance; see the log": "回放无法继续，请查看日志", "Replay stopped: {0}": "回放已停止：{0}",
     "This incident cannot be replayed here": "此事件无法在此回放", "Replay needs a hub with history": "回放需要有历史数据的平台",
 }  # fmt: skip
 

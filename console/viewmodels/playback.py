@@ -70,6 +70,7 @@ class PlaybackViewModel(QObject):
         self._state: Any = None
         self._timeline: Any = None
         self._state_dirty = self._timeline_dirty = False
+        self._error: str | None = None
         self._frames = QTimer(self, interval=FRAME_MS)
         self._frames.setTimerType(Qt.TimerType.PreciseTimer)
         self._frames.timeout.connect(self._on_frame)
@@ -138,6 +139,10 @@ class PlaybackViewModel(QObject):
         if self._state_dirty and self._state is not None:
             self._state_dirty = False
             self.state_changed.emit(self._state)
+            error = getattr(self.playback, "error", None)  # the engine's last failure to read history
+            if error != self._error:
+                self._error = error
+                self.message_changed.emit(self.tr("Replay stopped: {0}").format(error) if error else "")
 
     # --- requests ----------------------------------------------------------------------------------------
 

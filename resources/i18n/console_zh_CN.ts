@@ -400,7 +400,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="246" />
+        <location filename="../../console/app.py" line="236" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -1579,17 +1579,22 @@
 <context>
     <name>PlaybackViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/playback.py" line="130" />
+        <location filename="../../console/viewmodels/playback.py" line="131" />
         <source>The replay could not advance; see the log</source>
         <translation>回放无法继续，请查看日志</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/playback.py" line="209" />
+        <location filename="../../console/viewmodels/playback.py" line="145" />
+        <source>Replay stopped: {0}</source>
+        <translation>回放已停止：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/playback.py" line="214" />
         <source>This incident cannot be replayed here</source>
         <translation>此事件无法在此回放</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/playback.py" line="216" />
+        <location filename="../../console/viewmodels/playback.py" line="221" />
         <source>Replay needs a hub with history</source>
         <translation>回放需要有历史数据的平台</translation>
     </message>
