@@ -23,7 +23,7 @@ class PlaybackBanner(QFrame):
         s = self._scale
         self._mode = theme.label("", "title")
         self._moment = theme.label("", "title")
-        self._speed = theme.label("", "title")
+        self._speed = theme.label("", "figure")
         self._zone = theme.ElidedLabel("", "body")  # the small print: the time zone, not live, the key
         self._hint = theme.ElidedLabel("", "body")
         for part in (self._mode, self._moment, self._speed):
@@ -34,7 +34,7 @@ class PlaybackBanner(QFrame):
         notes.addWidget(self._hint)
         row = QHBoxLayout(self)
         row.setContentsMargins(s.gap_px * 2, 2, s.gap_px * 2, 2)
-        row.setSpacing(s.gap_px * 3)
+        row.setSpacing(s.gap_px * 2)
         row.addWidget(self._mode)
         row.addWidget(self._moment)
         row.addWidget(self._speed)
@@ -43,6 +43,7 @@ class PlaybackBanner(QFrame):
             f"QFrame#PlaybackBanner {{ background: {theme.PLAYBACK}; }}"
             f" QFrame#PlaybackBanner QLabel {{ color: {theme.BACKGROUND}; font-weight: bold; }}"
             f" QFrame#PlaybackBanner QLabel[role='title'] {{ font-size: {s.title_px}px; }}"
+            f" QFrame#PlaybackBanner QLabel[role='figure'] {{ font-size: {s.figure_px}px; }}"
             f" QFrame#PlaybackBanner QLabel[role='body'] {{ font-size: {s.small_px}px; }}"
         )
         self.set_state(0.0, 60.0, False, False)
@@ -50,14 +51,10 @@ class PlaybackBanner(QFrame):
 
     def set_state(self, at: float, speed: float, playing: bool, loading: bool) -> None:
         """The replayed moment (Unix seconds), the speed, playing or paused, and whether a seek loads."""
-        self._mode.setText(("▶ " if playing else "❚❚ ") + self.tr("PLAYBACK"))
+        mode = self.tr("PLAYBACK")
+        self._mode.setText(f"▶ {mode}" if playing else f"❚❚ {mode} · " + self.tr("paused"))
         self._moment.setText(moment_text(at))
-        if loading:
-            self._speed.setText(self.tr("loading …"))
-        else:
-            self._speed.setText(
-                speed_text(speed) if playing else f"{self.tr('paused')} · {speed_text(speed)}"
-            )
+        self._speed.setText(self.tr("loading …") if loading else speed_text(speed))
         self._zone.set_full_text(self.tr("UTC+8 · not live"))
         self._hint.set_full_text(self.tr("Esc: back to live"))
 

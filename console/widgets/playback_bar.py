@@ -35,6 +35,9 @@ from console.widgets.playback_words import (
     speed_text,
 )
 
+DETAIL_S = 7 * DAY_S  # what the detail strip shows
+DETAIL_OVER_S = 14 * DAY_S  # ranges longer than this get the detail strip
+
 
 class PlaybackKeys(QObject):
     """The replay's keys on one window: space play/pause, Left/Right step, Shift ±1 h, Ctrl ±1 d,
@@ -111,8 +114,11 @@ class PlaybackBar(QFrame):
         self.speed = 60.0
         self.playing = False
         self.step_s = HOUR_S
-        self.timeline = Timeline(self._scale)
+        self.timeline = Timeline(self._scale)  # the whole range
         self.timeline.seek_requested.connect(self.seek_requested)
+        self.detail = Timeline(self._scale)  # a week around the moment, under a range of months or years
+        self.detail.seek_requested.connect(self.seek_requested)
+        self.detail.hide()
         self.buttons: dict[str, QPushButton] = {}
         self.speed_buttons: dict[float, QPushButton] = {}
         self._speeds = QButtonGroup(self)
@@ -167,6 +173,7 @@ class PlaybackBar(QFrame):
         layout.setContentsMargins(gap, gap // 2, gap, gap // 2)
         layout.setSpacing(max(2, gap // 2))
         layout.addWidget(self.timeline)
+        layout.addWidget(self.detail)
         layout.addLayout(controls)
         layout.addLayout(entry)
 
@@ -225,8 +232,10 @@ class PlaybackBar(QFrame):
         a seek is still loading."""
         self.at, self.start, self.end = at, start, end
         self.speed, self.playing, self.step_s = speed, playing, step_s
-        self.timeline.set_range(start, end)
-        self.timeline.set_position(at)
+        for timeline in (self.timeline, self.detail):
+            timeline.set_range(start, end)
+            timeline.set_position(at)
+        self._follow(at, start, end)
         for value, button in self.speed_buttons.items():
             button.setChecked(value == speed)
         self._show_playing()
@@ -250,7 +259,23 @@ class PlaybackBar(QFrame):
         incidents: Sequence[tuple[float, str]],
     ) -> None:
         """What the timeline marks: data coverage, pollution episodes, incidents."""
-        self.timeline.set_timeline(coverage, episodes, incidents)
+        for timeline in (self.timeline, self.detail):
+            timeline.set_timeline(coverage, episodes, incidents)
+
+    def _follow(self, at: float, start: float, end: float) -> None:
+        """Under a long range a detail strip shows a week; it turns a page when the moment nears its end
+        (a page, not a scroll: nothing on the wall moves every frame)."""
+        long = end - start > DETAIL_OVER_S
+        self.detail.setVisible(long)
+        if not long:
+            self.timeline.set_mark(None)
+            return
+        view = self.detail.view
+        if view is None or not view[0] <= at <= view[0] + DETAIL_S * 0.95:
+            first = min(max(start, at - DETAIL_S * 0.1), end - DETAIL_S)
+            view = (first, first + DETAIL_S)
+            self.detail.set_view(view)
+        self.timeline.set_mark(view)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         """A line beside the time field ('' clears it); errors in the alarm colour."""

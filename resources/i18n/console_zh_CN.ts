@@ -1412,22 +1412,27 @@
 <context>
     <name>PlaybackBanner</name>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="53" />
+        <location filename="../../console/widgets/playback_banner.py" line="54" />
         <source>PLAYBACK</source>
         <translation>回放</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="56" />
+        <location filename="../../console/widgets/playback_banner.py" line="55" />
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="57" />
         <source>loading …</source>
         <translation>载入中 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="61" />
+        <location filename="../../console/widgets/playback_banner.py" line="58" />
         <source>UTC+8 · not live</source>
         <translation>北京时间 · 非实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="62" />
+        <location filename="../../console/widgets/playback_banner.py" line="59" />
         <source>Esc: back to live</source>
         <translation>Esc：返回实时</translation>
     </message>
@@ -1435,133 +1440,133 @@
 <context>
     <name>PlaybackBar</name>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="182" />
+        <location filename="../../console/widgets/playback_bar.py" line="189" />
         <source>Go to the start (Home)</source>
         <translation>回到开头（Home）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="183" />
+        <location filename="../../console/widgets/playback_bar.py" line="190" />
         <source>−1 d</source>
         <translation>−1 天</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="183" />
+        <location filename="../../console/widgets/playback_bar.py" line="190" />
         <source>One day back (Ctrl+Left)</source>
         <translation>后退一天（Ctrl+←）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="184" />
+        <location filename="../../console/widgets/playback_bar.py" line="191" />
         <source>−1 h</source>
         <translation>−1 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="184" />
+        <location filename="../../console/widgets/playback_bar.py" line="191" />
         <source>One hour back (Shift+Left)</source>
         <translation>后退一小时（Shift+←）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="185" />
+        <location filename="../../console/widgets/playback_bar.py" line="192" />
         <source>One reporting interval back (Left)</source>
         <translation>后退一个上报周期（←）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="186" />
+        <location filename="../../console/widgets/playback_bar.py" line="193" />
         <source>One reporting interval forward (Right)</source>
         <translation>前进一个上报周期（→）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="187" />
+        <location filename="../../console/widgets/playback_bar.py" line="194" />
         <source>+1 h</source>
         <translation>+1 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="187" />
+        <location filename="../../console/widgets/playback_bar.py" line="194" />
         <source>One hour forward (Shift+Right)</source>
         <translation>前进一小时（Shift+→）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="188" />
+        <location filename="../../console/widgets/playback_bar.py" line="195" />
         <source>+1 d</source>
         <translation>+1 天</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="188" />
+        <location filename="../../console/widgets/playback_bar.py" line="195" />
         <source>One day forward (Ctrl+Right)</source>
         <translation>前进一天（Ctrl+→）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="189" />
+        <location filename="../../console/widgets/playback_bar.py" line="196" />
         <source>Go to the end (End)</source>
         <translation>跳到末尾（End）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="190" />
+        <location filename="../../console/widgets/playback_bar.py" line="197" />
         <source>Go</source>
         <translation>转到</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="190" />
+        <location filename="../../console/widgets/playback_bar.py" line="197" />
         <source>Go to the time typed (Enter)</source>
         <translation>转到输入的时间（Enter）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="191" />
+        <location filename="../../console/widgets/playback_bar.py" line="198" />
         <source>Back to live</source>
         <translation>返回实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="191" />
+        <location filename="../../console/widgets/playback_bar.py" line="198" />
         <source>Leave the replay (Esc or L)</source>
         <translation>退出回放（Esc 或 L）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="197" />
+        <location filename="../../console/widgets/playback_bar.py" line="204" />
         <source>Replay speed (+ and −)</source>
         <translation>回放速度（+ 和 −）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="198" />
+        <location filename="../../console/widgets/playback_bar.py" line="205" />
         <source>Go to 2015-12-01 08:00</source>
         <translation>转到 2015-12-01 08:00</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="234" />
+        <location filename="../../console/widgets/playback_bar.py" line="243" />
         <source>{0} min</source>
         <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="236" />
+        <location filename="../../console/widgets/playback_bar.py" line="245" />
         <source>{0} h</source>
         <translation>{0} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="242" />
-        <location filename="../../console/widgets/playback_bar.py" line="243" />
+        <location filename="../../console/widgets/playback_bar.py" line="251" />
+        <location filename="../../console/widgets/playback_bar.py" line="252" />
         <source>Loading {0} …</source>
         <translation>正在载入 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="262" />
+        <location filename="../../console/widgets/playback_bar.py" line="287" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="262" />
+        <location filename="../../console/widgets/playback_bar.py" line="287" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="263" />
+        <location filename="../../console/widgets/playback_bar.py" line="288" />
         <source>Play or pause (Space)</source>
         <translation>播放或暂停（空格）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="270" />
+        <location filename="../../console/widgets/playback_bar.py" line="295" />
         <source>Type a time first, e.g. 2015-12-01 08:00</source>
         <translation>请先输入时间，例如 2015-12-01 08:00</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="279" />
+        <location filename="../../console/widgets/playback_bar.py" line="304" />
         <source>{0} is outside the replay: {1} … {2}</source>
         <translation>{0} 不在回放范围内：{1} … {2}</translation>
     </message>
@@ -1890,7 +1895,7 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../console/widgets/playback_timeline.py" line="50" />
+        <location filename="../../console/widgets/playback_timeline.py" line="55" />
         <source>Click or drag to go to a moment</source>
         <translation>单击或拖动以转到某一时刻</translation>
     </message>

@@ -187,3 +187,23 @@ def test_playing_moves_the_replayed_clock_with_real_time_times_the_speed(qtbot, 
     paused_at = playback.state().at
     qtbot.wait(100)
     assert playback.state().at == paused_at
+
+
+def test_under_a_range_of_years_a_detail_strip_shows_the_week_around_the_moment(qtbot, replay) -> None:
+    _window, vm, chrome, _playback = replay
+    years = MemoryPlayback(local(2013, 3, 1), local(2017, 2, 28), at=AT, speed=3600)
+    vm.attach(years)
+    bar = chrome.bar
+    assert bar.detail.isVisible()
+    first, last = bar.detail.shown()
+    assert first <= AT <= last and last - first == 7 * 86400
+    assert bar.timeline.mark == (first, last)  # the overview outlines where the strip looks
+    assert [label for _ts, label in bar.timeline.ticks(80)][:2] == ["2013-04", "2013-07"]  # months, not days
+    track = bar.detail.track()
+    middle = QPoint(round(track.center().x()), round(track.center().y()))
+    qtbot.mouseClick(bar.detail, Qt.MouseButton.LeftButton, pos=middle)
+    assert years.state().at == pytest.approx((first + last) / 2, abs=7 * 86400 / track.width() * 2)
+    vm.seek(local(2016, 6, 1))  # the strip turns a page to follow the moment
+    vm.flush()
+    first, last = bar.detail.shown()
+    assert first <= local(2016, 6, 1) <= last
