@@ -33,12 +33,13 @@ class ConsoleApp:
         from console.views.dispatch_desk import DispatchDesk
 
         self.settings = settings
+        self._given_hub = (settings.hub_url, settings.token)  # before an embedded hub fills them in
         days = {"raw_days": settings.cache_raw_days, "hourly_days": settings.cache_hourly_days}
-        self.replaying = bool(settings.playback or settings.open_episode)
+        self.replaying = bool(settings.playback or settings.episode_file)
         if self.replaying:  # the replayed clock, and a cache of its own that nothing is written to
             from console.core.playback import PlaybackClock
 
-            path, clock = settings.data_dir / "playback-cache.db", PlaybackClock(settings.at or 0.0)
+            path, clock = settings.data_dir / "playback-cache.db", PlaybackClock(settings.playback_at or 0.0)
             self.session = ConsoleSession(path, clock=clock, record=False, **days)
         else:
             self.session = ConsoleSession(settings.data_dir / "cache.db", clock=LiveClock(), **days)
@@ -149,30 +150,34 @@ class ConsoleApp:
         from console.core import playback as engine
 
         settings = self.settings
-        if settings.open_episode:
+        if settings.episode_file:
             from console.core.episode import EpisodeSource
 
-            source: Any = EpisodeSource(settings.open_episode)
+            source: Any = EpisodeSource(settings.episode_file)
         else:
             await self._start_hub()
             await self.login.login()
             source = engine.HubSource(settings.hub_url, settings.token, transport=settings.transport())
             self._spawn(self._load_region(source.api))  # the map's boundary and the township names
-        self.playback = engine.Playback(self.session, source, at=settings.at, speed=settings.speed)
-        log.info("start-up: replay of %s at %s", source.name, settings.at)
+        at, speed = settings.playback_at, settings.playback_speed
+        self.playback = engine.Playback(self.session, source, at=at, speed=speed)
+        log.info("start-up: replay of %s at %s", source.name, settings.playback_at)
         await self.playback.open()
         self.playback_vm.attach(self.playback)
 
     def _go_live(self) -> None:
         """Back to live: the console starts again on the live clock, linked to the hub."""
-        self._restart(dataclasses.replace(self.settings, playback=False, open_episode=None, at=None))
+        self._restart(dataclasses.replace(self.settings, playback=False, episode_file=None, playback_at=None))
 
     def _replay(self, start: float, _end: float) -> None:
         """Replay a stretch (an incident's): the console starts again as a replay at its start."""
-        self._restart(dataclasses.replace(self.settings, playback=True, at=start))
+        self._restart(dataclasses.replace(self.settings, playback=True, playback_at=start))
 
     def _restart(self, settings: Settings) -> None:
-        self.next_settings = settings
+        # the hub given on the command line again: an embedded hub stops with this console and the next
+        # one starts its own
+        hub_url, token = self._given_hub
+        self.next_settings = dataclasses.replace(settings, hub_url=hub_url, token=token)
         self._done.set()
 
     def _on_changed(self, change: SessionChange) -> None:

@@ -45,10 +45,10 @@ class Settings:
     dispatch: bool = False  # open the coordinator's dispatch window too (Ctrl+D toggles it)
     ca_file: Path | None = None  # CA that signed the hub's certificate (default: the system's CAs)
     insecure: bool = False  # allow plain ws:// or http:// to a hub on another machine
-    playback: bool = False  # replay the hub's history instead of running live
-    at: float | None = None  # the moment the replay opens at (Unix s; None: the start of the history)
-    speed: float = 60.0  # the replay's speed, one of 1, 10, 60, 600, 3600
-    open_episode: Path | None = None  # replay an episode file: no hub, no network
+    playback: bool = False  # replay the hub's history instead of showing it live
+    playback_at: float | None = None  # the replayed moment to open at (Unix s); default: the first with data
+    playback_speed: float = 60.0  # one of console.core.playback.SPEEDS
+    episode_file: Path | None = None  # replay this episode file: no hub, no network
 
     def transport(self) -> Transport:
         """TLS settings for the link and REST calls."""
@@ -133,30 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--password", default="", help="password for --user (visible in ps: prefer $ECOCONSOLE_PASSWORD)"
     )
     p.add_argument("--dispatch", action="store_true", help="open the dispatch window (Ctrl+D toggles it)")
-    p.add_argument("--playback", action="store_true", help="replay the hub's history instead of live")
-    p.add_argument("--at", type=_moment, help="replay from this moment: 2015-12-01T08:00+08:00 or Unix s")
-    p.add_argument("--speed", type=float, default=60.0, choices=[1, 10, 60, 600, 3600], help="replay speed")
-    p.add_argument("--open-episode", type=Path, help="replay an episode file (no hub, no network)")
+    p.add_argument("--playback", action="store_true", help="replay the hub's history (commands are disabled)")
+    p.add_argument(
+        "--at",
+        dest="playback_at",
+        help="replayed moment: ISO 8601 with zone (2015-12-01T08:00+08:00) or Unix s",
+    )
+    p.add_argument(
+        "--speed", dest="playback_speed", type=float, default=60.0, help="replay speed: 1, 10, 60, 600, 3600"
+    )
+    p.add_argument(
+        "--open-episode", dest="episode_file", type=Path, help="replay an episode file (no hub, no network)"
+    )
     return p
-
-
-def _moment(text: str) -> float:
-    """A moment on the command line: ISO 8601 with its zone, or Unix seconds."""
-    from datetime import datetime
-
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a time: use 2015-12-01T08:00+08:00 or Unix s"
-        ) from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no time zone: add one, e.g. +08:00")
-    return moment.timestamp()
 
 
 def parse_settings(argv: list[str] | None = None) -> Settings:
