@@ -196,6 +196,9 @@ ZH = {
     "Esc: back to live": "Esc：返回实时", "playback: commands are disabled": "回放中：指令已禁用",
     "Replay": "回放", "Replay from 30 minutes before the first finding to the closure": "从首次发现前 30 分钟回放到办结",
     "The replay could not advance; see the log": "回放无法继续，请查看日志", "Replay stopped: {0}": "回放已停止：{0}",
+    "Replaying: play or pause": "回放时：播放或暂停", "Replaying: one reporting interval back or forward": "回放时：后退或前进一个上报周期",
+    "Replaying: one hour / one day back or forward": "回放时：后退或前进一小时 / 一天",
+    "Replaying: the start, the end, faster, slower": "回放时：开头、末尾、加快、减慢", "Replaying: back to live": "回放时：返回实时",
     "This incident cannot be replayed here": "此事件无法在此回放", "Replay needs a hub with history": "回放需要有历史数据的平台",
 }  # fmt: skip
 

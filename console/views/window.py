@@ -43,6 +43,11 @@ class HelpOverlay(QLabel):
             ("F1", self.tr("Show or hide this help")),
             ("Esc", self.tr("Close this help")),
             ("Ctrl+Q", self.tr("Quit the console")),
+            ("Space", self.tr("Replaying: play or pause")),
+            ("← →", self.tr("Replaying: one reporting interval back or forward")),
+            ("Shift / Ctrl + ← →", self.tr("Replaying: one hour / one day back or forward")),
+            ("Home End + −", self.tr("Replaying: the start, the end, faster, slower")),
+            ("Esc, L", self.tr("Replaying: back to live")),
         ]
 
     def toggle(self) -> None:

@@ -400,7 +400,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="236" />
+        <location filename="../../console/app.py" line="241" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -530,6 +530,31 @@
         <location filename="../../console/views/window.py" line="45" />
         <source>Quit the console</source>
         <translation>退出控制台</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="46" />
+        <source>Replaying: play or pause</source>
+        <translation>回放时：播放或暂停</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="47" />
+        <source>Replaying: one reporting interval back or forward</source>
+        <translation>回放时：后退或前进一个上报周期</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="48" />
+        <source>Replaying: one hour / one day back or forward</source>
+        <translation>回放时：后退或前进一小时 / 一天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="49" />
+        <source>Replaying: the start, the end, faster, slower</source>
+        <translation>回放时：开头、末尾、加快、减慢</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="50" />
+        <source>Replaying: back to live</source>
+        <translation>回放时：返回实时</translation>
     </message>
 </context>
 <context>
@@ -1991,7 +2016,7 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../console/views/window.py" line="71" />
+        <location filename="../../console/views/window.py" line="76" />
         <source>Environmental command centre</source>
         <translation>生态环境指挥中心</translation>
     </message>
