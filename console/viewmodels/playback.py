@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 log = logging.getLogger(__name__)
 FRAME_MS = 16  # the replayed clock moves once a frame (60 Hz)
-MAX_FRAME_S = 0.25  # after a stall the clock moves at most this much real time at once
+MAX_FRAME_S = 1.0  # after a stall (a suspended machine) the clock moves at most this much real time at once
 SPEEDS = (1.0, 10.0, 60.0, 600.0, 3600.0)
 
 

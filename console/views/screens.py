@@ -138,6 +138,7 @@ class MapScreenView(QWidget):
         self._was_live = False
         self._failure = ""  # why the last connection attempt failed
         self._replaying = False
+        self._replay_minute: int | None = None
         vm.markers_changed.connect(self.map.update_markers)
         vm.selection_changed.connect(self._on_selection)  # bound: dropped when this view is deleted
         vm.link_changed.connect(self._on_link)
@@ -192,13 +193,17 @@ class MapScreenView(QWidget):
         self._data_time = ts or None
 
     def set_replay(self, at: float | None) -> None:
-        """Replaying, the banner says so with the replayed moment (None: live again, the link's state
-        follows)."""
+        """Replaying, the banner says so with the replayed moment and its clock shows it (None: live
+        again, the link's state follows). Called every frame: the banner is restyled once a minute."""
         self._replaying = at is not None
-        if at is not None:
-            self.banner.set_link_state("replay", "", at)
-        else:
+        if at is None:
+            self._replay_minute = None
             self.banner.set_link_state("live", "", self._data_time)
+            return
+        if int(at // 60) != self._replay_minute:
+            self._replay_minute = int(at // 60)
+            self.banner.set_link_state("replay", "", at)
+        self.banner.refresh_clock()
 
     def _on_selection(self, station_id: str) -> None:
         self.map.select_station(station_id or None)

@@ -21,12 +21,12 @@ class PlaybackBanner(QFrame):
         self.setObjectName("PlaybackBanner")
         self._scale = scale or theme.current_scale()
         s = self._scale
-        self._mode = theme.label("", "title")
-        self._moment = theme.label("", "title")
-        self._speed = theme.label("", "figure")
+        self._mode = theme.label("", "figure")
+        self._moment = theme.label("", "figure")
+        self._speed = theme.label("", "strong")
         self._zone = theme.ElidedLabel("", "body")  # the small print: the time zone, not live, the key
         self._hint = theme.ElidedLabel("", "body")
-        for part in (self._mode, self._moment, self._speed):
+        for part in (self._mode, self._moment, self._speed):  # never shortened: they say what is shown
             part.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         notes = QVBoxLayout()
         notes.setSpacing(0)
@@ -42,10 +42,12 @@ class PlaybackBanner(QFrame):
         self.setStyleSheet(
             f"QFrame#PlaybackBanner {{ background: {theme.PLAYBACK}; }}"
             f" QFrame#PlaybackBanner QLabel {{ color: {theme.BACKGROUND}; font-weight: bold; }}"
-            f" QFrame#PlaybackBanner QLabel[role='title'] {{ font-size: {s.title_px}px; }}"
             f" QFrame#PlaybackBanner QLabel[role='figure'] {{ font-size: {s.figure_px}px; }}"
+            f" QFrame#PlaybackBanner QLabel[role='strong'] {{ font-size: {s.body_px}px; }}"
             f" QFrame#PlaybackBanner QLabel[role='body'] {{ font-size: {s.small_px}px; }}"
         )
+        self._zone.set_full_text(self.tr("UTC+8 · not live"))
+        self._hint.set_full_text(self.tr("Esc: back to live"))
         self.set_state(0.0, 60.0, False, False)
         self.hide()
 
@@ -55,8 +57,6 @@ class PlaybackBanner(QFrame):
         self._mode.setText(f"▶ {mode}" if playing else f"❚❚ {mode} · " + self.tr("paused"))
         self._moment.setText(moment_text(at))
         self._speed.setText(self.tr("loading …") if loading else speed_text(speed))
-        self._zone.set_full_text(self.tr("UTC+8 · not live"))
-        self._hint.set_full_text(self.tr("Esc: back to live"))
 
     def text(self) -> str:
         """Everything the banner says, as one line (tests, accessibility)."""

@@ -114,6 +114,9 @@ class PlaybackBar(QFrame):
         self.speed = 60.0
         self.playing = False
         self.step_s = HOUR_S
+        self._shown_step = 0.0
+        self._shown_playing: bool | None = None
+        self._loading_shown = False
         self.timeline = Timeline(self._scale)  # the whole range
         self.timeline.seek_requested.connect(self.seek_requested)
         self.detail = Timeline(self._scale)  # a week around the moment, under a range of months or years
@@ -238,18 +241,21 @@ class PlaybackBar(QFrame):
         self._follow(at, start, end)
         for value, button in self.speed_buttons.items():
             button.setChecked(value == speed)
-        self._show_playing()
-        step = (
-            self.tr("{0} min").format(round(step_s / 60))
-            if step_s < HOUR_S
-            else self.tr("{0} h").format(round(step_s / HOUR_S))
-        )
-        for key in ("step_back", "step_forward"):
-            button = self.buttons[key]
-            button.setToolTip(button.toolTip().split(" · ")[0] + f" · {step}")
+        if playing != self._shown_playing:
+            self._shown_playing = playing
+            self._show_playing()
+        if step_s != self._shown_step:  # once, not every frame
+            self._shown_step = step_s
+            minutes, hours = round(step_s / 60), round(step_s / HOUR_S)
+            step = self.tr("{0} min").format(minutes) if step_s < HOUR_S else self.tr("{0} h").format(hours)
+            for key in ("step_back", "step_forward"):
+                button = self.buttons[key]
+                button.setToolTip(button.toolTip().split(" · ")[0] + f" · {step}")
         if loading:
             self.show_message(self.tr("Loading {0} …").format(moment_text(at, seconds=False)))
-        elif self.message.full_text().startswith(self.tr("Loading {0} …").split("{0}")[0]):
+            self._loading_shown = True
+        elif self._loading_shown:
+            self._loading_shown = False
             self.show_message("")
 
     def set_timeline(

@@ -61,8 +61,9 @@ class Timeline(QWidget):
 
     def set_range(self, start: float, end: float) -> None:
         """The first and last moment that can be replayed."""
-        self.start, self.end = float(start), float(max(start, end))
-        self.update()
+        if (start, max(start, end)) != (self.start, self.end):
+            self.start, self.end = float(start), float(max(start, end))
+            self.update()
 
     def set_view(self, view: tuple[float, float] | None) -> None:
         """Show only this stretch of the range (None: the whole range)."""
@@ -81,9 +82,11 @@ class Timeline(QWidget):
         return self.view or (self.start, self.end)
 
     def set_position(self, at: float) -> None:
-        """The moment shown on every screen."""
+        """The moment shown on every screen (repainted when its needle moves by a pixel or more)."""
+        moved = round(self.x_of(at)) != round(self.x_of(self.at))
         self.at = float(at)
-        self.update()
+        if moved:
+            self.update()
 
     def set_timeline(
         self,

@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="314" />
+        <location filename="../../console/views/screens.py" line="319" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="315" />
+        <location filename="../../console/views/screens.py" line="320" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="317" />
+        <location filename="../../console/views/screens.py" line="322" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="322" />
+        <location filename="../../console/views/screens.py" line="327" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="418" />
+        <location filename="../../console/views/screens.py" line="423" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="422" />
+        <location filename="../../console/views/screens.py" line="427" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="397" />
+        <location filename="../../console/views/screens.py" line="402" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="304" />
+        <location filename="../../console/views/screens.py" line="309" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="424" />
+        <location filename="../../console/views/screens.py" line="429" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -891,12 +891,12 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="260" />
+        <location filename="../../console/views/screens.py" line="265" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="287" />
+        <location filename="../../console/views/screens.py" line="292" />
         <source>playback: commands are disabled</source>
         <translation>回放中：指令已禁用</translation>
     </message>
@@ -1340,7 +1340,7 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="159" />
+        <location filename="../../console/views/screens.py" line="160" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
@@ -1437,27 +1437,27 @@
 <context>
     <name>PlaybackBanner</name>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="54" />
+        <location filename="../../console/widgets/playback_banner.py" line="56" />
         <source>PLAYBACK</source>
         <translation>回放</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="55" />
+        <location filename="../../console/widgets/playback_banner.py" line="57" />
         <source>paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="57" />
+        <location filename="../../console/widgets/playback_banner.py" line="59" />
         <source>loading …</source>
         <translation>载入中 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="58" />
+        <location filename="../../console/widgets/playback_banner.py" line="49" />
         <source>UTC+8 · not live</source>
         <translation>北京时间 · 非实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="59" />
+        <location filename="../../console/widgets/playback_banner.py" line="50" />
         <source>Esc: back to live</source>
         <translation>Esc：返回实时</translation>
     </message>
@@ -1465,133 +1465,132 @@
 <context>
     <name>PlaybackBar</name>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="189" />
+        <location filename="../../console/widgets/playback_bar.py" line="192" />
         <source>Go to the start (Home)</source>
         <translation>回到开头（Home）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="190" />
+        <location filename="../../console/widgets/playback_bar.py" line="193" />
         <source>−1 d</source>
         <translation>−1 天</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="190" />
+        <location filename="../../console/widgets/playback_bar.py" line="193" />
         <source>One day back (Ctrl+Left)</source>
         <translation>后退一天（Ctrl+←）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="191" />
+        <location filename="../../console/widgets/playback_bar.py" line="194" />
         <source>−1 h</source>
         <translation>−1 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="191" />
+        <location filename="../../console/widgets/playback_bar.py" line="194" />
         <source>One hour back (Shift+Left)</source>
         <translation>后退一小时（Shift+←）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="192" />
+        <location filename="../../console/widgets/playback_bar.py" line="195" />
         <source>One reporting interval back (Left)</source>
         <translation>后退一个上报周期（←）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="193" />
+        <location filename="../../console/widgets/playback_bar.py" line="196" />
         <source>One reporting interval forward (Right)</source>
         <translation>前进一个上报周期（→）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="194" />
+        <location filename="../../console/widgets/playback_bar.py" line="197" />
         <source>+1 h</source>
         <translation>+1 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="194" />
+        <location filename="../../console/widgets/playback_bar.py" line="197" />
         <source>One hour forward (Shift+Right)</source>
         <translation>前进一小时（Shift+→）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="195" />
+        <location filename="../../console/widgets/playback_bar.py" line="198" />
         <source>+1 d</source>
         <translation>+1 天</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="195" />
+        <location filename="../../console/widgets/playback_bar.py" line="198" />
         <source>One day forward (Ctrl+Right)</source>
         <translation>前进一天（Ctrl+→）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="196" />
+        <location filename="../../console/widgets/playback_bar.py" line="199" />
         <source>Go to the end (End)</source>
         <translation>跳到末尾（End）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="197" />
+        <location filename="../../console/widgets/playback_bar.py" line="200" />
         <source>Go</source>
         <translation>转到</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="197" />
+        <location filename="../../console/widgets/playback_bar.py" line="200" />
         <source>Go to the time typed (Enter)</source>
         <translation>转到输入的时间（Enter）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="198" />
+        <location filename="../../console/widgets/playback_bar.py" line="201" />
         <source>Back to live</source>
         <translation>返回实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="198" />
+        <location filename="../../console/widgets/playback_bar.py" line="201" />
         <source>Leave the replay (Esc or L)</source>
         <translation>退出回放（Esc 或 L）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="204" />
+        <location filename="../../console/widgets/playback_bar.py" line="207" />
         <source>Replay speed (+ and −)</source>
         <translation>回放速度（+ 和 −）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="205" />
+        <location filename="../../console/widgets/playback_bar.py" line="208" />
         <source>Go to 2015-12-01 08:00</source>
         <translation>转到 2015-12-01 08:00</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="243" />
+        <location filename="../../console/widgets/playback_bar.py" line="250" />
         <source>{0} min</source>
         <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="245" />
+        <location filename="../../console/widgets/playback_bar.py" line="250" />
         <source>{0} h</source>
         <translation>{0} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="251" />
-        <location filename="../../console/widgets/playback_bar.py" line="252" />
+        <location filename="../../console/widgets/playback_bar.py" line="255" />
         <source>Loading {0} …</source>
         <translation>正在载入 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="287" />
+        <location filename="../../console/widgets/playback_bar.py" line="293" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="287" />
+        <location filename="../../console/widgets/playback_bar.py" line="293" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="288" />
+        <location filename="../../console/widgets/playback_bar.py" line="294" />
         <source>Play or pause (Space)</source>
         <translation>播放或暂停（空格）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="295" />
+        <location filename="../../console/widgets/playback_bar.py" line="301" />
         <source>Type a time first, e.g. 2015-12-01 08:00</source>
         <translation>请先输入时间，例如 2015-12-01 08:00</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="304" />
+        <location filename="../../console/widgets/playback_bar.py" line="310" />
         <source>{0} is outside the replay: {1} … {2}</source>
         <translation>{0} 不在回放范围内：{1} … {2}</translation>
     </message>
