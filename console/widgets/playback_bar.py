@@ -273,6 +273,7 @@ class PlaybackBar(QFrame):
         (a page, not a scroll: nothing on the wall moves every frame)."""
         long = end - start > DETAIL_OVER_S
         self.detail.setVisible(long)
+        self.timeline.set_compact(long)
         if not long:
             self.timeline.set_mark(None)
             return

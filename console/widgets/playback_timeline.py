@@ -51,6 +51,7 @@ class Timeline(QWidget):
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.compact = False
         self.setFixedHeight(round(self.scale().small_px * 4.4))
         self.setToolTip(self.tr("Click or drag to go to a moment"))
 
@@ -75,6 +76,13 @@ class Timeline(QWidget):
         """Outline this stretch (None: nothing)."""
         if mark != self.mark:
             self.mark = mark
+            self.update()
+
+    def set_compact(self, compact: bool) -> None:
+        """A thinner strip (the overview above a detail strip)."""
+        if compact != self.compact:
+            self.compact = compact
+            self.setFixedHeight(round(self.scale().small_px * (3.4 if compact else 4.4)))
             self.update()
 
     def shown(self) -> tuple[float, float]:
@@ -105,7 +113,8 @@ class Timeline(QWidget):
         small = self.scale().small_px
         margin = small * 0.6
         top = small * 1.2
-        return QRectF(margin, top, max(1.0, self.width() - 2 * margin), small * 1.6)
+        height = small * (0.8 if self.compact else 1.6)
+        return QRectF(margin, top, max(1.0, self.width() - 2 * margin), height)
 
     def x_of(self, ts: float) -> float:
         track = self.track()
