@@ -164,6 +164,7 @@ class ConsoleApp:
         log.info("start-up: replay of %s at %s", source.name, settings.playback_at)
         await self.playback.open()
         self.playback_vm.attach(self.playback)
+        self.playback_vm.set_replay_available(True)  # an incident's Replay goes to its window here
 
     def _go_live(self) -> None:
         """Back to live: the console starts again on the live clock, linked to the hub."""

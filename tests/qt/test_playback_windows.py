@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 
 from console.core.incident_book import IncidentBook
 from console.core.incidents import Action
+from console.core.link import LinkState, LinkStatus
 from console.core.store import Store
 from console.viewmodels.incidents import IncidentViewModel
 from console.viewmodels.playback import PlaybackViewModel
@@ -79,6 +80,7 @@ def console(qtbot):
     }
     wall = WallWindows(views, default_layout(3), playback=playback_vm)
     wall.arrange()
+    wall.vm = vm  # the wall's view-model, for tests that feed it
     desk = DispatchWindow(incidents, playback=playback_vm)
     desk.show()
     qtbot.addWidget(desk)
@@ -185,3 +187,15 @@ def test_every_window_fits_its_screen_live_and_replaying(tmp_path, lang) -> None
             assert window["bar_fits"] and window["banner_fits"], (mode, window)
     weekday = "周二" if lang == "zh_CN" else "Tue"
     assert f"2015-12-01 {weekday} 08:00:00" in result["playback"][0]["banner_text"]
+
+
+def test_the_maps_status_bar_says_replay_and_ignores_the_link_while_replaying(qtbot, console) -> None:
+    wall, _desk, _incidents, _playback_vm, _found = console
+    banner = wall.views["map"].banner
+    at = 1_448_928_000.0 + 754  # 2015-12-01 08:12:34 in Beijing
+    wall.views["map"].set_replay(at)
+    assert banner.link_state() == "replay" and "2015-12-01 08:12" in banner.link_text()
+    wall.vm.link_changed.emit(LinkStatus(LinkState.CONNECTING, "ws://hub", attempt=5))
+    assert banner.link_state() == "replay"  # a replay has no link: nothing says otherwise
+    wall.views["map"].set_replay(None)
+    assert banner.link_state() == "live"
