@@ -43,14 +43,20 @@ class PlaybackKeys(QObject):
     """The replay's keys on one window: space play/pause, Left/Right step, Shift ±1 h, Ctrl ±1 d,
     Home/End, +/- speed, Esc or L back to live. A text field being typed in keeps its own keys.
 
-    Signals: the same requests as PlaybackBar's (toggle, step, jump, seek_edge, speed_step, live).
+    Signals:
+        toggle_requested(): play or pause.
+        step_requested(int): move by this many reporting intervals.
+        jump_requested(float): move by this many seconds (±3600, ±86400).
+        edge_requested(int): go to the start (-1) or the end (+1).
+        speed_step_requested(int): one speed faster (+1) or slower (-1).
+        live_requested(): back to live.
     """
 
     toggle_requested = Signal()
     step_requested = Signal(int)
     jump_requested = Signal(float)
-    edge_requested = Signal(int)  # -1 the start, +1 the end
-    speed_step_requested = Signal(int)  # +1 faster, -1 slower
+    edge_requested = Signal(int)
+    speed_step_requested = Signal(int)
     live_requested = Signal()
 
     def __init__(self, window: QWidget, *, escape: bool = True) -> None:

@@ -80,6 +80,19 @@ def test_keys_play_step_jump_go_to_the_ends_change_speed_and_go_back_to_live(qtb
             key(qtbot, window, back)
 
 
+def test_typing_a_time_keeps_the_keys_in_the_field(qtbot, replay) -> None:
+    _window, vm, chrome, playback = replay
+    field = chrome.bar.time_field
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    calls = list(playback.calls)
+    with qtbot.assertNotEmitted(vm.live_requested):
+        qtbot.keyClicks(field, "12-01 L")
+        qtbot.keyClick(field, Qt.Key.Key_Left)
+        qtbot.keyClick(field, Qt.Key.Key_Home)
+    assert field.text() == "12-01 L" and playback.calls == calls
+
+
 def test_live_the_keys_ask_for_nothing_and_nothing_of_the_replay_shows(qtbot, replay) -> None:
     window, vm, chrome, playback = replay
     vm.detach()
