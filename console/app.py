@@ -9,18 +9,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import importlib
 import logging
 import os
 from collections.abc import Coroutine
 from typing import Any
 
 from console.core.clock import LiveClock
+from console.core.link import LinkState, LinkStatus
 from console.core.session import ConsoleSession, SessionChange
 from console.login import Login
 from console.runtime import collect_garbage_on_gui_thread, create_application, prepare_environment
 from console.settings import Settings, parse_settings
 
 log = logging.getLogger("console")
+# The embedded hub's first start writes the simulated city's site and its first hours of history: seconds on
+# an idle machine, a minute or more on a busy one. After this the wall stays up offline and says why.
+EMBEDDED_START_S = 180.0
+
+
+def replay_module(name: str) -> Any:
+    """A module of the replay engine (``console.core.playback``, ``console.core.episode``), imported when a
+    replay needs it: a live console never loads it."""
+    return importlib.import_module(f"console.core.{name}")
 
 
 class ConsoleApp:
@@ -37,10 +48,9 @@ class ConsoleApp:
         days = {"raw_days": settings.cache_raw_days, "hourly_days": settings.cache_hourly_days}
         self.replaying = bool(settings.playback or settings.episode_file)
         if self.replaying:  # the replayed clock, and a cache of its own that nothing is written to
-            from console.core.playback import PlaybackClock
-
-            path, clock = settings.data_dir / "playback-cache.db", PlaybackClock(settings.playback_at or 0.0)
-            self.session = ConsoleSession(path, clock=clock, record=False, **days)
+            clock = replay_module("playback").PlaybackClock(settings.playback_at or 0.0)
+            replay: dict[str, Any] = {**days, "record": False}
+            self.session = ConsoleSession(settings.data_dir / "playback-cache.db", clock=clock, **replay)
         else:
             self.session = ConsoleSession(settings.data_dir / "cache.db", clock=LiveClock(), **days)
         self.vm = WallViewModel(self.session.store, clock=self.session.clock)
@@ -62,7 +72,9 @@ class ConsoleApp:
         """Start everything, wait until the operator quits (or the snapshot is taken), stop everything."""
         from PySide6.QtWidgets import QApplication
 
-        QApplication.instance().aboutToQuit.connect(self._done.set)
+        app = QApplication.instance()
+        assert app is not None, "create_application() runs before the console"
+        app.aboutToQuit.connect(self._done.set)
         collect_garbage_on_gui_thread()
         try:
             log.info("start-up: views and windows")
@@ -75,13 +87,13 @@ class ConsoleApp:
                 log.info("start-up: the cached picture")  # the wall is never blank while the hub starts
                 self._restore()
                 log.info("start-up: hub")
-                await self._start_hub()
-                await self.login.login()
-                log.info("start-up: link to %s", self.settings.hub_url)
-                self._connect()
-                self.playback_vm.set_replay_available(True)  # the hub keeps the history to replay
-                self._spawn(self._load_region(self.session.api))
-                self._spawn(self.incidents.load_roster())
+                if await self._start_hub():
+                    await self.login.login()
+                    log.info("start-up: link to %s", self.settings.hub_url)
+                    self._connect()
+                    self.playback_vm.set_replay_available(True)  # the hub keeps the history to replay
+                    self._spawn(self._load_region(self.session.api))
+                    self._spawn(self.incidents.load_roster())
             if self.settings.snapshot_dir:
                 self._spawn(self._snapshot())
             await self._done.wait()
@@ -137,25 +149,19 @@ class ConsoleApp:
         vm.window_of = self._replay_window
 
     def _replay_window(self, incident_id: str) -> tuple[float, float] | None:
-        try:
-            from console.core.playback import replay_window_of
-        except ImportError:  # a build without the replay engine
-            return None
         incident = self.session.book.get(incident_id)
-        return None if incident is None else replay_window_of(incident)
+        return None if incident is None else replay_module("playback").replay_window_of(incident)
 
     async def _start_playback(self) -> None:
         """Replay the hub's history (--playback) or an episode file (--open-episode): no link, no outbox,
         no commands; the same session, store and views as live, on the replayed clock."""
-        from console.core import playback as engine
-
+        engine = replay_module("playback")
         settings = self.settings
         if settings.episode_file:
-            from console.core.episode import EpisodeSource
-
-            source: Any = EpisodeSource(settings.episode_file)
+            source = replay_module("episode").EpisodeSource(settings.episode_file)
         else:
-            await self._start_hub()
+            if not await self._start_hub():
+                return  # the wall says OFFLINE and why
             await self.login.login()
             source = engine.HubSource(settings.hub_url, settings.token, transport=settings.transport())
             self._spawn(self._load_region(source.api))  # the map's boundary and the township names
@@ -196,16 +202,30 @@ class ConsoleApp:
         if region:
             self._set_region(region)
 
-    async def _start_hub(self) -> None:
+    async def _start_hub(self) -> bool:
+        """The embedded hub, unless --hub names one. False when it could not start: the wall stays up on
+        its cached picture, says OFFLINE and shows why, instead of closing."""
         if self.settings.hub_url:
-            return
-        from console.embedded import EmbeddedHub
+            return True
+        from PySide6.QtCore import QCoreApplication
+
+        from console.embedded import EmbeddedHub, EmbeddedHubError
 
         settings = self.settings
         self.hub = EmbeddedHub(settings.data_dir / "hub", region=settings.region, accel=settings.accel)
-        await self.hub.start()
+        try:
+            await self.hub.start(timeout=EMBEDDED_START_S)
+        except (EmbeddedHubError, OSError) as exc:
+            log.error("the local hub could not start: %s", exc)
+            reason = QCoreApplication.translate("Console", "The local hub could not start: {0}").format(exc)
+            self.vm.on_link_status(LinkStatus(LinkState.REFUSED, reason, since=self.session.clock.now()))
+            self.incidents.message_changed.emit(reason)
+            await self.hub.stop()
+            self.hub = None
+            return False
         settings.hub_url, settings.token = self.hub.url, self.hub.token
         self.login.fallback_password = self.hub.demo_password(settings.user) if settings.user else ""
+        return True
 
     def _connect(self) -> None:
         session, vm = self.session, self.incidents
@@ -214,6 +234,7 @@ class ConsoleApp:
             transport=self.settings.transport(),
         )  # fmt: skip
         api = session.api
+        assert api is not None  # connect() made it
         vm.commands = session.commands
         vm.fetch_trail, vm.upload = api.incident, api.upload_attachment
         vm.fetch_assessment, vm.fetch_assessment_csv = api.assessment, api.assessment_csv
@@ -246,6 +267,7 @@ class ConsoleApp:
         from console.views.snapshot_tool import take_snapshots
 
         settings = self.settings
+        assert settings.snapshot_dir is not None, "only with --snapshot"
         if self.playback is not None:
             await self.playback.settled()  # every screen at the replayed moment, not half-way there
         await take_snapshots(settings.snapshot_dir, settings.snapshot_after, self.vm, self.windows,
@@ -288,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse_settings(argv)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     prepare_environment(settings.map_gpu)
-    import qasync
+    import qasync  # type: ignore[import-untyped]  # ships neither stubs nor a py.typed marker
 
     from console.views.shutdown import close_application
 

@@ -25,9 +25,9 @@ from console.hub import rollup
 if TYPE_CHECKING:
     from console.hub.history import HistoryPoint
 
-# 3: with the hourly roll-up; 2: a row per upload (frames); 1 had a row per reading. Older ones are moved
-# up on open.
-SCHEMA_VERSION = 3
+# 4: with units (unit_fixes, unit_states); 3: with the hourly roll-up; 2: a row per upload (frames); 1 had
+# a row per reading. Older ones are moved up on open.
+SCHEMA_VERSION = 4
 _log = logging.getLogger(__name__)
 _Moment = tuple[str, float]  # (station, data time): the key of an upload
 # Both dialects' inserts have on_conflict_do_update and .excluded: the writer's upserts use only those.
@@ -95,6 +95,39 @@ station_status = sa.Table(
 )
 
 
+# Every location report of an emergency unit, by device time (a late or back-filled report takes its place
+# in time). ``fix`` 0: the device had no position (kept, never moves the unit); ``rejected``: why the
+# report is kept out of the trail ("future", "implausible_time", "bad_position", "teleport"), "" when
+# accepted. A report re-sent with the same device time replaces the stored one.
+unit_fixes = sa.Table(
+    "unit_fixes",
+    metadata,
+    sa.Column("unit", sa.Text, primary_key=True),
+    sa.Column("ts", sa.Float, primary_key=True),  # device time, Unix s
+    *(sa.Column(name, sa.Float, nullable=False) for name in ("lat", "lon", "speed_kmh", "heading")),
+    sa.Column("fix", sa.Boolean, nullable=False),
+    sa.Column("alarms", sa.Text, nullable=False),  # names, comma-separated
+    sa.Column("rejected", sa.Text, nullable=False),
+    sa.Column("arrived", sa.Float, nullable=False),  # hub wall clock when it came
+    sqlite_with_rowid=False,
+)
+# The duty of each unit (status, the incident it is assigned to) and what the hub learned about it: the
+# JT/T 808 auth code it issued, the record of a unit registered on the fly (--accept-unknown-units).
+unit_states = sa.Table(
+    "unit_states",
+    metadata,
+    sa.Column("unit", sa.Text, primary_key=True),
+    sa.Column("info", sa.LargeBinary, nullable=False),  # msgpack UnitInfo
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("incident", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("auth_code", sa.Text, nullable=False),
+    sa.Column("learned", sa.Boolean, nullable=False),  # registered on the fly, not from units.csv
+)
+FIX_COLUMNS = ("unit", "ts", "lat", "lon", "speed_kmh", "heading", "fix", "alarms", "rejected", "arrived")
+UNIT_STATE_COLUMNS = ("unit", "info", "status", "incident", "version", "auth_code", "learned")
+
+
 class StationStatusRow(NamedTuple):
     """The stored link state of a station."""
 
@@ -132,6 +165,8 @@ class Storage:
         self._replace_sql = self._compile(self._frames_upsert(merge=False))
         self._latest_sql = self._compile(self._upsert(latest_values, ("station",)))
         self._rollup_sql = self._compile(rollup.upsert(self._insert))
+        self._fix_sql = self._compile(self._upsert(unit_fixes, ("unit", "ts")))
+        self._unit_state_sql = self._compile(self._upsert(unit_states, ("unit",)))
         self._latest: dict[str, _Newest] | None = None  # the writer's copy of latest_values
         self._check_schema_version()
         from console.hub.history import History  # history reads this module's tables
@@ -353,6 +388,41 @@ class Storage:
         """Readings that arrived late at or after the data clock ``arrived`` (see History.late_since)."""
         return self._history.late_since(arrived, after, limit)
 
+    def write_units(self, fixes: Sequence[tuple[Any, ...]], states: Sequence[tuple[Any, ...]]) -> None:
+        """Store unit location reports (rows of FIX_COLUMNS) and unit states (rows of UNIT_STATE_COLUMNS)
+        in one transaction; a report of a stored device time and a unit's state replace the stored ones."""
+        with self._engine.begin() as conn:
+            if fixes:
+                self._upsert_rows(conn, self._fix_sql, fixes)
+            if states:
+                self._upsert_rows(conn, self._unit_state_sql, states)
+
+    def unit_states(self) -> list[Any]:
+        """Every stored unit state, rows of UNIT_STATE_COLUMNS."""
+        with self._engine.connect() as conn:
+            return list(conn.execute(sa.select(*(unit_states.c[n] for n in UNIT_STATE_COLUMNS))).all())
+
+    def unit_track(self, unit: str, start: float, end: float, limit: int) -> list[Any]:
+        """The reports of a unit with start <= ts <= end in device-time order, at most ``limit``; rows of
+        FIX_COLUMNS."""
+        c = unit_fixes.c
+        query = sa.select(*(c[n] for n in FIX_COLUMNS)).where(c.unit == unit, c.ts >= start, c.ts <= end)
+        with self._engine.connect() as conn:
+            return list(conn.execute(query.order_by(c.ts).limit(limit)).all())
+
+    def unit_newest(self, unit: str, before: float) -> list[Any]:
+        """The newest accepted reports with a position of a unit up to ``before`` (device time), newest
+        first, at most 64: what the tracker takes up at start."""
+        c = unit_fixes.c
+        query = (
+            sa.select(*(c[n] for n in FIX_COLUMNS))
+            .where(c.unit == unit, c.ts <= before, c.fix == sa.true(), c.rejected == "")
+            .order_by(c.ts.desc())
+            .limit(64)
+        )
+        with self._engine.connect() as conn:
+            return list(conn.execute(query).all())
+
     def close(self) -> None:
         """Release every pooled connection."""
         self._engine.dispose()
@@ -398,10 +468,12 @@ class Storage:
             found = conn.scalar(sa.select(sa.func.max(schema_version.c.version)))
             if found is None:
                 conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
-            elif found in (1, 2):
+            elif found in (1, 2, 3):
                 if found == 1:
                     self._migrate_from_1(conn)
-                self._migrate_from_2(conn)
+                if found <= 2:
+                    self._migrate_from_2(conn)
+                # 3 -> 4: the unit tables are new and empty; create_all made them above
                 conn.execute(schema_version.update().values(version=SCHEMA_VERSION))
             elif found != SCHEMA_VERSION:
                 raise RuntimeError(f"database schema version {found}, this hub needs {SCHEMA_VERSION}")
@@ -454,6 +526,7 @@ class Storage:
 
 BULK_ROWS = 256  # rows per SQLite statement (5 columns at most: far under its 32,766 parameters)
 _COLUMNS_OF_WIDTH = {3: ("station", "ts", "data"), len(rollup.COLUMNS): rollup.COLUMNS}  # rows bound by name
+_COLUMNS_OF_WIDTH |= {len(FIX_COLUMNS): FIX_COLUMNS, len(UNIT_STATE_COLUMNS): UNIT_STATE_COLUMNS}
 
 
 @functools.lru_cache(maxsize=64)
@@ -645,6 +718,11 @@ class _Late(NamedTuple):
     batch: list[Reading]
 
 
+class _Units(NamedTuple):
+    fixes: list[tuple[Any, ...]]
+    states: list[tuple[Any, ...]]
+
+
 class StorageWriter(BatchWriter):
     """The one thread that writes to a Storage: submit from anywhere without blocking, flush, close.
 
@@ -688,7 +766,16 @@ class StorageWriter(BatchWriter):
         if uploads:
             self._put(_Uploads(list(uploads)), sum(len(values) for _, _, values in uploads))
 
+    def submit_units(self, fixes: Sequence[tuple[Any, ...]], states: Sequence[tuple[Any, ...]] = ()) -> None:
+        """Queue unit location reports and unit states (see ``Storage.write_units``); returns at once."""
+        if fixes or states:
+            self._put(_Units(list(fixes), list(states)), len(fixes))
+
     def _write(self, items: list[Any]) -> None:
+        units = [item for item in items if isinstance(item, _Units)]
+        if units:  # first: a terminal's answer waits on these (a retry writes the same again: upserts)
+            fixes = [row for item in units for row in item.fixes]
+            self._storage.write_units(fixes, [row for item in units for row in item.states])
         readings = [r for item in items if isinstance(item, list) for r in item]
         uploads = [u for item in items if isinstance(item, _Uploads) for u in item.uploads]
         submitted = written = 0

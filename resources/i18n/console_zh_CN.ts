@@ -400,7 +400,12 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="241" />
+        <location filename="../../console/app.py" line="220" />
+        <source>The local hub could not start: {0}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="263" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -1465,132 +1470,132 @@
 <context>
     <name>PlaybackBar</name>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="192" />
+        <location filename="../../console/widgets/playback_bar.py" line="198" />
         <source>Go to the start (Home)</source>
         <translation>回到开头（Home）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="193" />
+        <location filename="../../console/widgets/playback_bar.py" line="199" />
         <source>−1 d</source>
         <translation>−1 天</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="193" />
+        <location filename="../../console/widgets/playback_bar.py" line="199" />
         <source>One day back (Ctrl+Left)</source>
         <translation>后退一天（Ctrl+←）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="194" />
+        <location filename="../../console/widgets/playback_bar.py" line="200" />
         <source>−1 h</source>
         <translation>−1 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="194" />
+        <location filename="../../console/widgets/playback_bar.py" line="200" />
         <source>One hour back (Shift+Left)</source>
         <translation>后退一小时（Shift+←）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="195" />
+        <location filename="../../console/widgets/playback_bar.py" line="201" />
         <source>One reporting interval back (Left)</source>
         <translation>后退一个上报周期（←）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="196" />
+        <location filename="../../console/widgets/playback_bar.py" line="202" />
         <source>One reporting interval forward (Right)</source>
         <translation>前进一个上报周期（→）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="197" />
+        <location filename="../../console/widgets/playback_bar.py" line="203" />
         <source>+1 h</source>
         <translation>+1 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="197" />
+        <location filename="../../console/widgets/playback_bar.py" line="203" />
         <source>One hour forward (Shift+Right)</source>
         <translation>前进一小时（Shift+→）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="198" />
+        <location filename="../../console/widgets/playback_bar.py" line="204" />
         <source>+1 d</source>
         <translation>+1 天</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="198" />
+        <location filename="../../console/widgets/playback_bar.py" line="204" />
         <source>One day forward (Ctrl+Right)</source>
         <translation>前进一天（Ctrl+→）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="199" />
+        <location filename="../../console/widgets/playback_bar.py" line="205" />
         <source>Go to the end (End)</source>
         <translation>跳到末尾（End）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="200" />
+        <location filename="../../console/widgets/playback_bar.py" line="206" />
         <source>Go</source>
         <translation>转到</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="200" />
+        <location filename="../../console/widgets/playback_bar.py" line="206" />
         <source>Go to the time typed (Enter)</source>
         <translation>转到输入的时间（Enter）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="201" />
+        <location filename="../../console/widgets/playback_bar.py" line="207" />
         <source>Back to live</source>
         <translation>返回实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="201" />
+        <location filename="../../console/widgets/playback_bar.py" line="207" />
         <source>Leave the replay (Esc or L)</source>
         <translation>退出回放（Esc 或 L）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="207" />
+        <location filename="../../console/widgets/playback_bar.py" line="213" />
         <source>Replay speed (+ and −)</source>
         <translation>回放速度（+ 和 −）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="208" />
+        <location filename="../../console/widgets/playback_bar.py" line="214" />
         <source>Go to 2015-12-01 08:00</source>
         <translation>转到 2015-12-01 08:00</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="250" />
+        <location filename="../../console/widgets/playback_bar.py" line="256" />
         <source>{0} min</source>
         <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="250" />
+        <location filename="../../console/widgets/playback_bar.py" line="256" />
         <source>{0} h</source>
         <translation>{0} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="255" />
+        <location filename="../../console/widgets/playback_bar.py" line="261" />
         <source>Loading {0} …</source>
         <translation>正在载入 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="293" />
+        <location filename="../../console/widgets/playback_bar.py" line="300" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="293" />
+        <location filename="../../console/widgets/playback_bar.py" line="300" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="294" />
+        <location filename="../../console/widgets/playback_bar.py" line="301" />
         <source>Play or pause (Space)</source>
         <translation>播放或暂停（空格）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="301" />
+        <location filename="../../console/widgets/playback_bar.py" line="308" />
         <source>Type a time first, e.g. 2015-12-01 08:00</source>
         <translation>请先输入时间，例如 2015-12-01 08:00</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_bar.py" line="310" />
+        <location filename="../../console/widgets/playback_bar.py" line="317" />
         <source>{0} is outside the replay: {1} … {2}</source>
         <translation>{0} 不在回放范围内：{1} … {2}</translation>
     </message>
@@ -1919,7 +1924,7 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../console/widgets/playback_timeline.py" line="55" />
+        <location filename="../../console/widgets/playback_timeline.py" line="56" />
         <source>Click or drag to go to a moment</source>
         <translation>单击或拖动以转到某一时刻</translation>
     </message>
