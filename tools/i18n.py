@@ -174,6 +174,7 @@ ZH = {
     "'{rule}' condition absent since {since} (hold {hold} min) as of {time}. Closing is suggested.":
         "“{rule}”条件自 {since} 起已消失（保持 {hold} 分钟），截至 {time}。建议关闭。",
     ", ": "、",
+    "The local hub could not start: {0}": "本地平台无法启动：{0}",
     # playback
     "Mon": "周一", "Tue": "周二", "Wed": "周三", "Thu": "周四", "Fri": "周五", "Sat": "周六", "Sun": "周日",
     "Type a time as 2015-12-01 08:00, 12-01 08:00 or 08:00": "请按 2015-12-01 08:00、12-01 08:00 或 08:00 的格式输入时间",

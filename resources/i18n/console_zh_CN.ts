@@ -402,7 +402,7 @@
     <message>
         <location filename="../../console/app.py" line="220" />
         <source>The local hub could not start: {0}</source>
-        <translation type="unfinished" />
+        <translation>本地平台无法启动：{0}</translation>
     </message>
     <message>
         <location filename="../../console/app.py" line="263" />
