@@ -77,8 +77,7 @@ class ReplayWall(fit_child.Wall):
     def replay(self) -> MemoryPlayback:
         playback = MemoryPlayback(START, END, at=AT, speed=3600)
         playback.set_timeline(Timeline(COVERAGE, EPISODES, INCIDENTS))
-        self.playback_vm.attach(playback)
-        playback.play()
+        self.playback_vm.attach(playback)  # paused: the moment shown stays the one asserted
         self.playback_vm.flush()
         self.views["map"].set_replay(AT)
         return playback
