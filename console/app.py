@@ -45,12 +45,15 @@ class ConsoleApp:
 
         self.settings = settings
         self._given_hub = (settings.hub_url, settings.token)  # before an embedded hub fills them in
-        days = {"raw_days": settings.cache_raw_days, "hourly_days": settings.cache_hourly_days}
+        days: dict[str, Any] = {
+            "raw_days": settings.cache_raw_days,
+            "hourly_days": settings.cache_hourly_days,
+        }
         self.replaying = bool(settings.playback or settings.episode_file)
         if self.replaying:  # the replayed clock, and a cache of its own that nothing is written to
             clock = replay_module("playback").PlaybackClock(settings.playback_at or 0.0)
-            replay: dict[str, Any] = {**days, "record": False}
-            self.session = ConsoleSession(settings.data_dir / "playback-cache.db", clock=clock, **replay)
+            path, replay = settings.data_dir / "playback-cache.db", {**days, "record": False}
+            self.session = ConsoleSession(path, clock=clock, **replay)
         else:
             self.session = ConsoleSession(settings.data_dir / "cache.db", clock=LiveClock(), **days)
         self.vm = WallViewModel(self.session.store, clock=self.session.clock)
