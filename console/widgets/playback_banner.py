@@ -3,8 +3,8 @@ date, time and speed on every screen, and a wide magenta frame around every wind
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QRect, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from console.widgets import theme
@@ -28,17 +28,22 @@ class PlaybackBanner(QFrame):
         self._hint = theme.ElidedLabel("", "body")
         for part in (self._mode, self._moment, self._speed):  # never shortened: they say what is shown
             part.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
-        notes = QVBoxLayout()
+        self._notes = QWidget()
+        notes = QVBoxLayout(self._notes)
+        notes.setContentsMargins(0, 0, 0, 0)
         notes.setSpacing(0)
         notes.addWidget(self._zone)
         notes.addWidget(self._hint)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(s.gap_px * 2, 2, s.gap_px * 2, 2)
-        row.setSpacing(s.gap_px * 2)
-        row.addWidget(self._mode)
-        row.addWidget(self._moment)
-        row.addWidget(self._speed)
-        row.addLayout(notes, 1)
+        self._rows = QVBoxLayout(self)  # a second line takes the speed and the notes when one is too narrow
+        self._rows.setContentsMargins(s.gap_px * 2, 2, s.gap_px * 2, 2)
+        self._rows.setSpacing(0)
+        self._first, self._second = QHBoxLayout(), QHBoxLayout()
+        for row in (self._first, self._second):
+            row.setSpacing(s.gap_px * 2)
+            self._rows.addLayout(row)
+        self._first.addWidget(self._mode)
+        self._first.addWidget(self._moment)
+        self._place(two_lines=False)
         self.setStyleSheet(
             f"QFrame#PlaybackBanner {{ background: {theme.PLAYBACK}; }}"
             f" QFrame#PlaybackBanner QLabel {{ color: {theme.BACKGROUND}; font-weight: bold; }}"
@@ -54,9 +59,63 @@ class PlaybackBanner(QFrame):
     def set_state(self, at: float, speed: float, playing: bool, loading: bool) -> None:
         """The replayed moment (Unix seconds), the speed, playing or paused, and whether a seek loads."""
         mode = self.tr("PLAYBACK")
-        self._mode.setText(f"▶ {mode}" if playing else f"❚❚ {mode} · " + self.tr("paused"))
+        words = (f"▶ {mode}" if playing else f"❚❚ {mode} · " + self.tr("paused"),
+                 self.tr("loading …") if loading else speed_text(speed))  # fmt: skip
         self._moment.setText(moment_text(at))
-        self._speed.setText(self.tr("loading …") if loading else speed_text(speed))
+        if words != (self._mode.text(), self._speed.text()):
+            self._mode.setText(words[0])
+            self._speed.setText(words[1])
+            self._fit()
+
+    def _place(self, *, two_lines: bool) -> None:
+        self._two_lines = two_lines
+        row = self._second if two_lines else self._first
+        for widget in (self._speed, self._notes):
+            (self._first if two_lines else self._second).removeWidget(widget)
+        row.addWidget(self._speed)
+        row.addWidget(self._notes, 1)
+        if two_lines:
+            self._first.addStretch(1)
+
+    def _fit(self) -> None:
+        """One line when the mode, the moment, the speed and a few words of the notes fit, else two."""
+        if not self.isVisible():
+            return  # measured once the banner has the window's width (shown and resized)
+        spacing = self._first.spacing()
+        need = sum(w.sizeHint().width() + spacing for w in (self._mode, self._moment, self._speed))
+        need += self._scale.small_px * 8  # the notes may shorten, not vanish
+        margins = self._rows.contentsMargins()
+        two_lines = need > self.width() - margins.left() - margins.right()
+        if two_lines == self._two_lines:
+            return
+        while self._first.count() > 2:  # the stretch of the two-line arrangement
+            self._first.takeAt(2)
+        self._place(two_lines=two_lines)
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the two-line arrangement can be: a window never grows wider for the banner, which
+        takes two lines when one does not fit."""
+        hint = super().minimumSizeHint()
+        spacing, margins = self._first.spacing(), self._rows.contentsMargins()
+        first = self._mode.sizeHint().width() + spacing + self._moment.sizeHint().width()
+        second = self._speed.sizeHint().width() + spacing + self._scale.small_px * 8
+        return QSize(max(first, second) + margins.left() + margins.right(), hint.height())
+
+    def shows_whole(self) -> bool:
+        """Whether the mode, the moment and the speed each show whole (nothing cut)."""
+        return all(w.width() >= w.sizeHint().width() for w in (self._mode, self._moment, self._speed))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit()
+
+    def is_two_lines(self) -> bool:
+        """Whether the speed and the notes are on a line of their own (a narrow window)."""
+        return self._two_lines
 
     def text(self) -> str:
         """Everything the banner says, as one line (tests, accessibility)."""

@@ -92,7 +92,7 @@ def windows_of(wall: ReplayWall) -> list[dict]:
         entry["frame"] = chrome.frame.isVisibleTo(chrome.window)
         entry["bar"] = bar is not None and bar.isVisibleTo(chrome.window)
         entry["bar_fits"] = bar is None or bar.minimumSizeHint().width() <= chrome.window.width()
-        entry["banner_fits"] = chrome.banner.minimumSizeHint().width() <= chrome.window.width()
+        entry["banner_fits"] = chrome.banner.shows_whole()
         entry["banner_text"] = chrome.banner.text()
     return out
 
