@@ -192,7 +192,7 @@ ZH = {
     "Pause": "暂停", "Play": "播放", "Play or pause (Space)": "播放或暂停（空格）",
     "Type a time first, e.g. 2015-12-01 08:00": "请先输入时间，例如 2015-12-01 08:00",
     "{0} is outside the replay: {1} … {2}": "{0} 不在回放范围内：{1} … {2}",
-    "Click or drag to go to a moment": "单击或拖动以转到某一时刻",
+    "Click or drag to go to a moment": "单击或拖动以转到某一时刻", "heavy pollution (city AQI > 200)": "重污染（全市 AQI > 200）",
     "PLAYBACK": "回放", "loading …": "载入中 …", "paused": "已暂停", "UTC+8 · not live": "北京时间 · 非实时",
     "Esc: back to live": "Esc：返回实时", "playback: commands are disabled": "回放中：指令已禁用",
     "Replay": "回放", "Replay from 30 minutes before the first finding to the closure": "从首次发现前 30 分钟回放到办结",

@@ -153,8 +153,16 @@ class Timeline(QWidget):
         super().leaveEvent(event)
 
     def hover_text(self) -> str:
-        """The pointer's moment as shown while hovering ('' when the pointer is elsewhere)."""
-        return "" if self.hover is None else moment_text(self.hover, seconds=False)
+        """The pointer's moment as shown while hovering, with the episode and the incidents under it ('' when
+        the pointer is elsewhere)."""
+        if self.hover is None:
+            return ""
+        parts = [moment_text(self.hover, seconds=False)]
+        if any(a <= self.hover <= b for a, b in self.episodes):
+            parts.append(self.tr("heavy pollution (city AQI > 200)"))
+        x, near = self.x_of(self.hover), self.scale().small_px * 0.6
+        parts += [incident for ts, incident in self.incidents if abs(self.x_of(ts) - x) <= near][:2]
+        return " · ".join(parts)
 
     # --- painting ----------------------------------------------------------------------------------------
 

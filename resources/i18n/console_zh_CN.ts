@@ -400,12 +400,12 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="220" />
+        <location filename="../../console/app.py" line="223" />
         <source>The local hub could not start: {0}</source>
         <translation>本地平台无法启动：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="263" />
+        <location filename="../../console/app.py" line="266" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -1442,27 +1442,27 @@
 <context>
     <name>PlaybackBanner</name>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="56" />
+        <location filename="../../console/widgets/playback_banner.py" line="61" />
         <source>PLAYBACK</source>
         <translation>回放</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="57" />
+        <location filename="../../console/widgets/playback_banner.py" line="62" />
         <source>paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="59" />
+        <location filename="../../console/widgets/playback_banner.py" line="63" />
         <source>loading …</source>
         <translation>载入中 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="49" />
+        <location filename="../../console/widgets/playback_banner.py" line="54" />
         <source>UTC+8 · not live</source>
         <translation>北京时间 · 非实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/playback_banner.py" line="50" />
+        <location filename="../../console/widgets/playback_banner.py" line="55" />
         <source>Esc: back to live</source>
         <translation>Esc：返回实时</translation>
     </message>
@@ -1927,6 +1927,11 @@
         <location filename="../../console/widgets/playback_timeline.py" line="56" />
         <source>Click or drag to go to a moment</source>
         <translation>单击或拖动以转到某一时刻</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_timeline.py" line="162" />
+        <source>heavy pollution (city AQI &gt; 200)</source>
+        <translation>重污染（全市 AQI &gt; 200）</translation>
     </message>
 </context>
 <context>

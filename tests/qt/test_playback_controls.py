@@ -183,6 +183,11 @@ def test_the_timeline_shows_episodes_and_incidents_the_replay_publishes(qtbot, r
     vm.flush()
     assert chrome.bar.timeline.episodes == [episode]
     assert chrome.bar.timeline.incidents == [(local(2015, 11, 30, 9), "INC-1")]
+    timeline = chrome.bar.timeline
+    y = round(timeline.track().center().y())
+    qtbot.mouseMove(timeline, QPoint(round(timeline.x_of(local(2015, 11, 30, 9))), y))
+    qtbot.waitUntil(lambda: "INC-1" in timeline.hover_text())
+    assert "heavy pollution (city AQI > 200)" in timeline.hover_text()  # the episode under the pointer too
     image = chrome.bar.timeline.grab().toImage()
     x = round(chrome.bar.timeline.x_of(local(2015, 11, 29)))
     y = round(chrome.bar.timeline.track().center().y() + chrome.bar.timeline.track().height() * 0.15)
