@@ -11,6 +11,7 @@ from console.viewmodels.playback import PlaybackViewModel
 from console.viewmodels.wall import WallViewModel
 from console.views.dispatch import DispatchWindow
 from console.views.window import WallWindows
+from console.widgets import theme
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,10 @@ async def take_snapshots(
     (replaying, with the banner and frame of the replayed moment)."""
     await asyncio.sleep(after_s)
     vm.flush()
-    if playback is not None:
+    if playback is not None and playback.state() is not None:
         playback.flush()
+        at = theme.local_time(playback.state().at)
+        log.info("snapshots of the replayed moment %s (UTC+8)", f"{at:%Y-%m-%d %H:%M:%S}")
     await asyncio.sleep(0.5)
     out.mkdir(parents=True, exist_ok=True)
     for n, window in enumerate(windows.windows, 1):
