@@ -145,11 +145,14 @@ class ConsoleApp:
 
     def _bind_playback(self) -> None:
         vm = self.playback_vm
-        vm.active_changed.connect(lambda active: self.incidents.set_commands_enabled(not active))
-        vm.state_changed.connect(lambda state: self.views["map"].set_replay(state.at))
+        vm.active_changed.connect(self._on_replaying)
         vm.live_requested.connect(self._go_live)
         vm.replay_requested.connect(self._replay)
         vm.window_of = self._replay_window
+
+    def _on_replaying(self, active: bool) -> None:
+        self.incidents.set_commands_enabled(not active)
+        self.views["map"].set_replay(self.playback_vm.state().at if active else None)
 
     def _replay_window(self, incident_id: str) -> tuple[float, float] | None:
         incident = self.session.book.get(incident_id)

@@ -138,7 +138,6 @@ class MapScreenView(QWidget):
         self._was_live = False
         self._failure = ""  # why the last connection attempt failed
         self._replaying = False
-        self._replay_minute: int | None = None
         vm.markers_changed.connect(self.map.update_markers)
         vm.selection_changed.connect(self._on_selection)  # bound: dropped when this view is deleted
         vm.link_changed.connect(self._on_link)
@@ -184,7 +183,7 @@ class MapScreenView(QWidget):
         if self.wind_panel is None:
             return
         gap = theme.current_scale().gap_px
-        top = self.banner.geometry().bottom() + 1 + gap
+        top = (self.banner.geometry().bottom() + 1 if self.banner.isVisibleTo(self) else 0) + gap
         height = max(int(self.height() * 0.3), self.wind_panel.minimumSizeHint().height())
         self.wind_panel.setGeometry(gap, top, int(self.width() * 0.3), height)
         self.wind_panel.raise_()
@@ -193,17 +192,17 @@ class MapScreenView(QWidget):
         self._data_time = ts or None
 
     def set_replay(self, at: float | None) -> None:
-        """Replaying, the banner says so with the replayed moment and its clock shows it (None: live
-        again, the link's state follows). Called every frame: the banner is restyled once a minute."""
-        self._replaying = at is not None
-        if at is None:
-            self._replay_minute = None
-            self.banner.set_link_state("live", "", self._data_time)
+        """Replaying (``at``: the replayed moment), the status bar gives way to the PLAYBACK banner above it,
+        which says the same and more, and the map gets its height; link states are ignored (a replay has
+        no link). None: live again."""
+        replaying = at is not None
+        if replaying == self._replaying:
             return
-        if int(at // 60) != self._replay_minute:
-            self._replay_minute = int(at // 60)
-            self.banner.set_link_state("replay", "", at)
-        self.banner.refresh_clock()
+        self._replaying = replaying
+        state, shown = ("replay", at) if replaying else ("live", self._data_time)
+        self.banner.set_link_state(state, "", shown)
+        self.banner.setVisible(not replaying)
+        self._place_wind()
 
     def _on_selection(self, station_id: str) -> None:
         self.map.select_station(station_id or None)

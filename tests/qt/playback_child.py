@@ -79,7 +79,7 @@ class ReplayWall(fit_child.Wall):
         playback.set_timeline(Timeline(COVERAGE, EPISODES, INCIDENTS))
         self.playback_vm.attach(playback)  # paused: the moment shown stays the one asserted
         self.playback_vm.flush()
-        self.views["map"].set_replay(AT)
+        self.views["map"].set_replay(AT)  # as the console does when a replay starts
         return playback
 
 

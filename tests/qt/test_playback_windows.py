@@ -197,13 +197,14 @@ def test_every_window_fits_its_screen_live_and_replaying(tmp_path, lang, font) -
     assert f"2015-12-01 {weekday} 08:00:00" in result["playback"][0]["banner_text"]
 
 
-def test_the_maps_status_bar_says_replay_and_ignores_the_link_while_replaying(qtbot, console) -> None:
+def test_replaying_the_maps_status_bar_gives_way_and_ignores_the_link(qtbot, console) -> None:
+    """The PLAYBACK banner says what the status bar would (replay, the moment, not live): the bar hides and
+    the map gets its height; a link state cannot bring it back while replaying."""
     wall, _desk, _incidents, _playback_vm, _found = console
-    banner = wall.views["map"].banner
-    at = 1_448_928_000.0 + 754  # 2015-12-01 08:12:34 in Beijing
-    wall.views["map"].set_replay(at)
-    assert banner.link_state() == "replay" and "2015-12-01 08:12" in banner.link_text()
+    view = wall.views["map"]
+    view.set_replay(1_448_928_000.0)
+    assert not view.banner.isVisible() and view.banner.link_state() == "replay"
     wall.vm.link_changed.emit(LinkStatus(LinkState.CONNECTING, "ws://hub", attempt=5))
-    assert banner.link_state() == "replay"  # a replay has no link: nothing says otherwise
-    wall.views["map"].set_replay(None)
-    assert banner.link_state() == "live"
+    assert not view.banner.isVisible() and view.banner.link_state() == "replay"
+    view.set_replay(None)
+    assert view.banner.isVisible() and view.banner.link_state() == "live"
