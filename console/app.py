@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import importlib
 import logging
 import os
 from collections.abc import Coroutine
@@ -28,20 +27,18 @@ log = logging.getLogger("console")
 EMBEDDED_START_S = 180.0
 
 
-def replay_module(name: str) -> Any:
-    """A module of the replay engine (``console.core.playback``, ``console.core.episode``), imported when a
-    replay needs it: a live console never loads it."""
-    return importlib.import_module(f"console.core.{name}")
-
-
 class ConsoleApp:
     """Builds the session, the view-models, the views and the windows, and wires them together."""
 
     def __init__(self, settings: Settings) -> None:
+        from console.core.briefing import load_config
+        from console.viewmodels.briefing import BriefingViewModel
         from console.viewmodels.incidents import IncidentViewModel
         from console.viewmodels.playback import PlaybackViewModel
+        from console.viewmodels.reports import ReportsViewModel
         from console.viewmodels.wall import WallViewModel
         from console.views.dispatch_desk import DispatchDesk
+        from console.views.report_desk import ReportDesk
 
         self.settings = settings
         self._given_hub = (settings.hub_url, settings.token)  # before an embedded hub fills them in
@@ -51,9 +48,10 @@ class ConsoleApp:
         }
         self.replaying = bool(settings.playback or settings.episode_file)
         if self.replaying:  # the replayed clock, and a cache of its own that nothing is written to
-            clock = replay_module("playback").PlaybackClock(settings.playback_at or 0.0)
-            path, replay = settings.data_dir / "playback-cache.db", {**days, "record": False}
-            self.session = ConsoleSession(path, clock=clock, **replay)
+            from console.core.playback import PlaybackClock
+
+            clock = PlaybackClock(settings.playback_at or 0.0)  # the replay turns the cache's recording off
+            self.session = ConsoleSession(settings.data_dir / "playback-cache.db", clock=clock, **days)
         else:
             self.session = ConsoleSession(settings.data_dir / "cache.db", clock=LiveClock(), **days)
         self.vm = WallViewModel(self.session.store, clock=self.session.clock)
@@ -62,6 +60,17 @@ class ConsoleApp:
         self.playback: Any = None
         self.next_settings: Settings | None = None  # set when the console restarts live or as a replay
         self.desk = DispatchDesk(self.incidents, self.playback_vm)
+        self.reports = ReportsViewModel()
+        self.report_desk = ReportDesk(self.reports)
+        self.desk.window_created.append(self.report_desk.attach_dispatch)
+        config = load_config(settings.briefing_file)
+        self.briefing = BriefingViewModel(
+            self.session.store,
+            self.session.book,
+            config,
+            as_of=settings.briefing_as_of,
+            clock=self.session.clock,
+        )
         self.login = Login(settings, self._on_login_failed)
         self.hub: Any = None
         self.region: dict[str, Any] | None = None
@@ -97,6 +106,8 @@ class ConsoleApp:
                     self.playback_vm.set_replay_available(True)  # the hub keeps the history to replay
                     self._spawn(self._load_region(self.session.api))
                     self._spawn(self.incidents.load_roster())
+            if self.settings.briefing and not self.settings.snapshot_dir:
+                self.briefing.start()
             if self.settings.snapshot_dir:
                 self._spawn(self._snapshot())
             await self._done.wait()
@@ -131,8 +142,20 @@ class ConsoleApp:
         self.windows = WallWindows(self.views, self.settings.layout(), qsettings, playback=self.playback_vm)
         self.windows.arrange()
         self.desk.add_shortcuts(self.windows.windows)
+        self.report_desk.add_shortcuts(self.windows.windows)
+        self._build_briefing()
         if self.settings.dispatch:
             self.desk.toggle()
+
+    def _build_briefing(self) -> None:
+        from console.views.briefing import BriefingView, WallCover
+        from console.widgets.theme import WallScale
+
+        settings = self.settings
+        scale = WallScale(settings.tile_diagonal_in, self.briefing.config.viewing_distance_m)
+        cover = WallCover(self.windows, self.desk, self.briefing)
+        cover.add_shortcuts(self.windows.windows)
+        self.briefing_view = BriefingView(self.briefing, scale, hide_wall=cover.hide, show_wall=cover.show)
 
     def _bind_session(self) -> None:
         session = self.session
@@ -155,16 +178,21 @@ class ConsoleApp:
         self.views["map"].set_replay(self.playback_vm.state().at if active else None)
 
     def _replay_window(self, incident_id: str) -> tuple[float, float] | None:
+        from console.core.playback import replay_window_of
+
         incident = self.session.book.get(incident_id)
-        return None if incident is None else replay_module("playback").replay_window_of(incident)
+        return None if incident is None else replay_window_of(incident)
 
     async def _start_playback(self) -> None:
         """Replay the hub's history (--playback) or an episode file (--open-episode): no link, no outbox,
         no commands; the same session, store and views as live, on the replayed clock."""
-        engine = replay_module("playback")
+        from console.core import playback as engine
+        from console.core.episode import EpisodeSource
+
         settings = self.settings
+        source: engine.PlaybackSource
         if settings.episode_file:
-            source = replay_module("episode").EpisodeSource(settings.episode_file)
+            source = EpisodeSource(settings.episode_file)
         else:
             if not await self._start_hub():
                 return  # the wall says OFFLINE and why
@@ -200,6 +228,7 @@ class ConsoleApp:
             self.incidents.set_role(change.role)
         if change.data.snapshot:
             self.incidents.set_station_names({s.id: s.name for s in self.session.store.stations.values()})
+            self.reports.station_names = {s.id: s.name for s in self.session.store.stations.values()}
             self.map_loader.maybe_load(self.region)
 
     def _restore(self) -> None:
@@ -245,6 +274,9 @@ class ConsoleApp:
         vm.fetch_trail, vm.upload = api.incident, api.upload_attachment
         vm.fetch_assessment, vm.fetch_assessment_csv = api.assessment, api.assessment_csv
         vm.fetch_attachment, vm.fetch_roster = api.attachment, api.roster
+        self.reports.fetch_report, self.reports.fetch_trail = api.report_figures, api.incident
+        self.reports.fetch_attachment = api.attachment
+        self.briefing.fetch_report = api.report
         session.watch_station(self.vm.selected)  # a station chosen from the cached picture
 
     async def _load_region(self, api: Any) -> None:
@@ -260,6 +292,9 @@ class ConsoleApp:
         self.region = region
         self.vm.set_township_names(township_names(region))
         self.incidents.set_township_names(township_names(region))
+        self.reports.township_names = township_names(region)
+        self.reports.bureau = f"{region['name']}生态环境局" if region.get("name") else ""
+        self.briefing.set_township_names(township_names(region))
         self.desk.set_townships()
         self.map_loader.maybe_load(region)
 
@@ -274,6 +309,12 @@ class ConsoleApp:
 
         settings = self.settings
         assert settings.snapshot_dir is not None, "only with --snapshot"
+        if settings.briefing:
+            from console.views.briefing import take_briefing_snapshots
+
+            await take_briefing_snapshots(settings.snapshot_dir, settings.snapshot_after, self.briefing_view)
+            self._done.set()
+            return
         if self.playback is not None:
             await self.playback.settled()  # every screen at the replayed moment, not half-way there
         await take_snapshots(settings.snapshot_dir, settings.snapshot_after, self.vm, self.windows,
@@ -288,10 +329,12 @@ class ConsoleApp:
         for task in self._tasks:
             task.cancel()
         self.login.cancel()
+        self.briefing.stop()
         if self.windows is not None:
             self.windows.save()
             self.windows.close_all()
         self.desk.close()
+        self.report_desk.close()
         self.playback_vm.detach()
         if self.playback is not None:
             await self.playback.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from console.core.transport import Transport, TransportError
@@ -49,6 +50,9 @@ class Settings:
     playback_at: float | None = None  # the replayed moment to open at (Unix s); default: the first with data
     playback_speed: float = 60.0  # one of console.core.playback.SPEEDS
     episode_file: Path | None = None  # replay this episode file: no hub, no network
+    briefing: bool = False  # start in the leaders' briefing mode (F5 on the wall switches, Esc goes back)
+    briefing_as_of: date | None = None  # the day the briefing speaks of (default: today)
+    briefing_file: Path | None = None  # TOML: pages, durations, viewing distance, targets, forecast
 
     def transport(self) -> Transport:
         """TLS settings for the link and REST calls."""
@@ -145,7 +149,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--open-episode", dest="episode_file", type=Path, help="replay an episode file (no hub, no network)"
     )
+    p.add_argument("--briefing", action="store_true", help="start in briefing mode (F5 toggles, Esc leaves)")
+    p.add_argument(
+        "--briefing-as-of", type=_day, help="the day a briefing speaks of, YYYY-MM-DD (default: today)"
+    )
+    p.add_argument("--briefing-file", type=Path, help="TOML: briefing pages, durations, targets, forecast")
     return p
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day like 2015-12-31, got {text!r}") from None
 
 
 def parse_settings(argv: list[str] | None = None) -> Settings:
@@ -162,10 +178,18 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     if settings.user and settings.hub_url and not settings.password:
         parser.error("--user needs --password (or ECOCONSOLE_PASSWORD) for --hub")
     _check_transport(parser, settings)
+    _check_playback(parser, settings)
     if settings.layout_file is not None:
         try:
             load_layout(settings.layout_file)
         except LayoutError as exc:
+            parser.error(str(exc))
+    if settings.briefing_file is not None:
+        from console.core.briefing import BriefingConfigError, load_config
+
+        try:
+            load_config(settings.briefing_file)
+        except BriefingConfigError as exc:
             parser.error(str(exc))
     settings.log_level = settings.log_level.upper()
     return settings
@@ -181,3 +205,30 @@ def _check_transport(parser: argparse.ArgumentParser, settings: Settings) -> Non
             settings.transport().ssl_for("https://hub")  # the CA file is read now, not at the first connect
     except TransportError as exc:
         parser.error(str(exc))
+
+
+def _check_playback(parser: argparse.ArgumentParser, settings: Settings) -> None:
+    """--playback, --at, --speed and --open-episode: a bad time, speed or episode file ends the start."""
+    from console.core.episode import Episode, EpisodeError
+    from console.core.playback import SPEEDS
+    from console.core.replay import parse_moment
+
+    at: object = settings.playback_at
+    if at is not None:
+        if not (settings.playback or settings.episode_file):
+            parser.error("--at needs --playback or --open-episode")
+        try:
+            settings.playback_at = parse_moment(str(at))
+        except ValueError as exc:
+            parser.error(f"--at: {exc}")
+    if settings.playback_speed not in SPEEDS:
+        parser.error(
+            f"--speed must be one of {', '.join(str(s) for s in SPEEDS)}, not {settings.playback_speed:g}"
+        )
+    if settings.episode_file is not None:
+        if settings.playback or settings.hub_url:
+            parser.error("--open-episode replays a file with no hub: leave out --playback and --hub")
+        try:
+            Episode(settings.episode_file).close()  # checked whole now: a damaged file never opens a window
+        except EpisodeError as exc:
+            parser.error(f"--open-episode: {exc}")

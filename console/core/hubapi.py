@@ -1,4 +1,5 @@
-"""The hub's REST API as the console uses it: region, history, login, incidents, attachments, assessment.
+"""The hub's REST API as the console uses it: region, history, login, incidents, attachments, assessment,
+reports.
 
 aiohttp, no Qt; every call is a coroutine on the console's loop.
 """
@@ -15,6 +16,7 @@ import msgspec
 
 from console.core.incidents import AuditEntry, Incident
 from console.core.models import Reading
+from console.core.report_figures import Report
 from console.core.transport import Transport, describe
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # a photo larger than this is refused before upload
@@ -115,6 +117,12 @@ class HubApi:
         except msgspec.DecodeError as exc:
             raise HubApiError(f"{path}: the hub answered with malformed JSON ({exc})") from None
 
+    async def fetch(self, path: str, **params: str | float) -> bytes:
+        """The body of a GET (the caller decodes it); HubApiError on any failure."""
+        query = {name: str(value) for name, value in params.items()}
+        body: bytes = await self._request("GET", path, decode=False, params=query)
+        return body
+
     async def login(self, user: str, password: str) -> Session:
         """Log in; the session token is used for every later request (and for the websocket)."""
         body = await self._request("POST", "/api/login", json={"user": user, "password": password})
@@ -176,6 +184,22 @@ class HubApi:
             "GET", "/api/assessment", params={"by": by, "format": "csv"}, decode=False
         )
         return csv
+
+    async def report(self, kind: str, period: str) -> dict[str, Any]:
+        """A period's report figures (``/api/report``): city, townships ranked, 同比/环比, targets."""
+        body = await self._get("/api/report", kind=kind, period=period)
+        if not isinstance(body, dict):
+            raise HubApiError("/api/report: unexpected answer")
+        return body
+
+    async def report_figures(self, kind: str, period: str, dust: str = "") -> Report:
+        """``report`` as a typed Report (the documents read it); dust: dust days to deduct, "D1,D2"."""
+        params = {"kind": kind, "period": period} | ({"dust": dust} if dust else {})
+        body = await self._request("GET", "/api/report", params=params)
+        try:
+            return msgspec.convert(body, Report)
+        except msgspec.ValidationError as exc:
+            raise HubApiError(f"/api/report: unexpected answer ({exc})") from None
 
     async def close(self) -> None:
         if self._session is not None:

@@ -19,6 +19,7 @@ from console.core.commands import CommandCenter
 from console.core.history import StationHistory
 from console.core.hubapi import HubApi
 from console.core.incident_book import BookChange, IncidentBook
+from console.core.incidents import AuditEntry
 from console.core.link import Backoff, HubLink, LinkState, LinkStatus
 from console.core.models import Reading
 from console.core.outbox import Outbox
@@ -83,6 +84,7 @@ class ConsoleSession:
         margin_s: float = MARGIN_S,
     ) -> None:
         self.clock = clock
+        self.record = True  # False (a replay sets it): nothing applied is written to the cache
         self.store = Store()
         self.book = IncidentBook(clock.now)
         self.local = LocalState(cache_path, raw_days=raw_days, hourly_days=hourly_days, clock=self._cache_now)
@@ -160,10 +162,27 @@ class ConsoleSession:
         incidents = self.book.apply(message)
         if incidents.incidents and self.commands is not None:
             self.commands.on_incidents_changed()  # echoes settle pending commands
-        self.local.record(message)  # the position is committed with (never before) its data
+        if self.record:
+            self.local.record(message)  # the position is committed with (never before) its data
         if self.resync is not None:
             self.resync.after(message)
         self.changed.publish(SessionChange(data, incidents, message))
+
+    def rewind(self) -> None:
+        """Forget every value, state and incident (a replay seeking): the next snapshot starts afresh."""
+        self.store.clear()
+        self.book.clear()
+
+    def set_trails(self, entries: Sequence[AuditEntry]) -> None:
+        """One turn: incidents' whole audit trails, known at once (a replay showing a moment)."""
+        change = BookChange()
+        for ident in dict.fromkeys(e.incident for e in entries):
+            change.merge(self.book.set_audit(ident, [e for e in entries if e.incident == ident]))
+        self.changed.publish(SessionChange(incidents=change))
+
+    def backfill(self, readings: Sequence[Reading]) -> None:
+        """One turn: readings from before the newest ones applied (a replay filling its trends)."""
+        self._on_backfilled(self.store.apply_backfill(readings), readings)
 
     def _on_backfilled(self, data: ChangeSet, readings: Sequence[Reading]) -> None:
         self.changed.publish(SessionChange(data, backfilled=readings))

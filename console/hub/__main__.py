@@ -206,10 +206,13 @@ def load_site(args: argparse.Namespace) -> Site:
 
 
 def simulator_command(
-    args: argparse.Namespace, hj212_port: int, start: float, model_start: float
+    args: argparse.Namespace, hj212_port: int, start: float, model_start: float, unit_ports: tuple[int, int]
 ) -> list[str]:
-    """The simulator child: same region, seed and clock as the registry; it ends when this hub ends."""
+    """The simulator child: same region, seed and clock as the registry; it ends when this hub ends. Its
+    fleet reports to the hub's JT/T 808 and OsmAnd ports (``unit_ports``, 0: that listener is off)."""
     cmd = child_command("console.sim.simulator", ["--hj212", f"{args.host}:{hj212_port}"])
+    for flag, port in zip(("--jt808-port", "--osmand-port"), unit_ports, strict=True):
+        cmd += [flag, str(port)] if port else []
     cmd += ["--region", args.region, "--seed", str(args.seed), "--accel", str(args.accel)]
     cmd += ["--model-start", str(model_start), "--parent-pid", str(os.getpid())]
     if args.accel != 1:  # faster than life, the simulated day goes on from where its history ends ...
@@ -219,6 +222,11 @@ def simulator_command(
     if args.interval:
         cmd += ["--interval", str(args.interval)]
     return cmd
+
+
+def unit_ports(hub: Hub) -> tuple[int, int]:
+    """The JT/T 808 and OsmAnd ports the hub's unit listeners are bound to (0: not listening)."""
+    return hub.units.jt808_port, hub.units.osmand_port
 
 
 TOKEN_ENV = "ECOHUB_TOKEN"
@@ -290,7 +298,7 @@ async def run(args: argparse.Namespace) -> None:
     gc.set_threshold(50_000, 20, 20)
     child = None
     if args.simulate:
-        child = subprocess.Popen(simulator_command(args, hub.hj212_port, now, model_start))
+        child = subprocess.Popen(simulator_command(args, hub.hj212_port, now, model_start, unit_ports(hub)))
     units = f" jt808={hub.units.jt808_port}" if hub.units.jt808 is not None else ""
     units += f" osmand={hub.units.osmand_port}" if hub.units.osmand is not None else ""
     print(f"READY http={hub.http_port} hj212={hub.hj212_port}{units} epoch={hub.events.epoch}", flush=True)
@@ -317,6 +325,10 @@ def main(argv: list[str] | None = None) -> None:
         from console.hub.importers.cli import main as import_main
 
         raise SystemExit(import_main(argv[1:]))
+    if argv[:1] == ["export-episode"]:  # a stretch of history as one file: console/hub/episode_export.py
+        from console.hub.episode_export import main as export_main
+
+        raise SystemExit(export_main(argv[1:]))
     args = parse_args(argv)
     # Everything the hub and its children create (database and its -wal/-shm, which SQLite makes itself,
     # attachments, the simulated site, logs) is for this user only: one umask covers files no code of

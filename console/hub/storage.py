@@ -7,6 +7,7 @@ import functools
 import logging
 import math
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from datetime import date
 from math import isfinite
@@ -20,14 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from console.core.batch_writer import BatchWriter
 from console.core.models import VALID_FLAGS, Reading, Station, StationKind, Upload, Values
-from console.hub import rollup
+from console.hub import daily, rollup
 
 if TYPE_CHECKING:
     from console.hub.history import HistoryPoint
 
-# 4: with units (unit_fixes, unit_states); 3: with the hourly roll-up; 2: a row per upload (frames); 1 had
-# a row per reading. Older ones are moved up on open.
-SCHEMA_VERSION = 4
+# 5: with the daily roll-up; 4: with units (unit_fixes, unit_states); 3: with the hourly roll-up; 2: a row
+# per upload (frames); 1 had a row per reading. Older ones are moved up on open.
+SCHEMA_VERSION = 5
 _log = logging.getLogger(__name__)
 _Moment = tuple[str, float]  # (station, data time): the key of an upload
 # Both dialects' inserts have on_conflict_do_update and .excluded: the writer's upserts use only those.
@@ -158,6 +159,7 @@ class Storage:
         self._insert = _INSERTS[name]
         metadata.create_all(self._engine)
         rollup.metadata.create_all(self._engine)
+        daily.metadata.create_all(self._engine)
         # SQLite merges a re-sent upload into its row with a function of ours; elsewhere the writer reads
         # the rows it is about to replace and merges them itself.
         self._merge_in_db = name == "sqlite"
@@ -168,10 +170,13 @@ class Storage:
         self._fix_sql = self._compile(self._upsert(unit_fixes, ("unit", "ts")))
         self._unit_state_sql = self._compile(self._upsert(unit_states, ("unit",)))
         self._latest: dict[str, _Newest] | None = None  # the writer's copy of latest_values
-        self._check_schema_version()
+        migrated = self._check_schema_version()
         from console.hub.history import History  # history reads this module's tables
 
         self._history = History(self._engine, tz_hours)
+        if migrated:  # the daily roll-up of the history an older database holds
+            _log.info("database moved to schema %d: %d days in the daily roll-up", SCHEMA_VERSION,
+                      self.roll_up_finished_days())  # fmt: skip
 
     @property
     def engine(self) -> sa.Engine:
@@ -245,6 +250,7 @@ class Storage:
         stored = self._stored(conn, cells) if stored is None else stored
         if changes := rollup.changes(cells, stored):  # before the rows it reads change
             self._upsert_rows(conn, self._rollup_sql, changes)
+            daily.invalidate(conn, daily.touched_days({row[2] for row in changes}, self._tz_hours))
         self._write_frames(conn, cells)
         self._upsert_rows(conn, self._latest_sql, self._newest(conn, cells))
 
@@ -365,9 +371,34 @@ class Storage:
         end: float,
         factors: Sequence[str] | None = None,
         into: dict[str, dict[date, dict[str, float]]] | None = None,
+        now: float | None = None,
     ) -> dict[str, dict[date, dict[str, float]]]:
         """Valid HJ 633 daily items of many stations by local day (see History.stations_daily)."""
-        return self._history.stations_daily(station_ids, start, end, factors, into)
+        return self._history.stations_daily(station_ids, start, end, factors, into, now)
+
+    def city_daily(
+        self, station_ids: Sequence[str], start: float, end: float, factors: Sequence[str] | None = None,
+        now: float | None = None,
+    ) -> dict[date, dict[str, float]]:  # fmt: skip
+        """The city's daily items (each the mean of the stations' valid values) by local day (see
+        History.city_daily)."""
+        return self._history.city_daily(station_ids, start, end, factors, now)
+
+    def roll_up_finished_days(self, now: float | None = None) -> int:
+        """Store the daily roll-up of every finished local day of the hourly roll-up not stored yet (after
+        an import, or when an older database is opened); returns how many days were stored."""
+        c = rollup.hourly_rollup.c
+        with self._engine.connect() as conn:
+            first, last = conn.execute(sa.select(sa.func.min(c.hour), sa.func.max(c.hour))).one()
+            if first is None:
+                return 0
+            days = daily.touched_days(range(first, last + 1, 24), self._tz_hours) | daily.touched_days(
+                [last], self._tz_hours
+            )
+            done = daily.stored_days(conn, min(days), max(days) + 1)
+        now = time.time() if now is None else now
+        todo = [d for d in days if d not in done and daily.day_end(d, self._tz_hours) <= now]
+        return len(self._history.roll_up_days(todo)) if todo else 0
 
     def readings_between(
         self, start: float, end: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
@@ -463,20 +494,25 @@ class Storage:
         names = _COLUMNS_OF_WIDTH.get(len(rows[0]) if rows else 0, ("station", "data"))
         return sql, [dict(zip(names, row, strict=True)) for row in rows]
 
-    def _check_schema_version(self) -> None:
+    def _check_schema_version(self) -> bool:
+        """Create or move up the schema; True when an older database was moved up."""
+        migrated = False
         with self._engine.begin() as conn:
             found = conn.scalar(sa.select(sa.func.max(schema_version.c.version)))
             if found is None:
                 conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
-            elif found in (1, 2, 3):
+            elif found in (1, 2, 3, 4):
                 if found == 1:
                     self._migrate_from_1(conn)
                 if found <= 2:
                     self._migrate_from_2(conn)
                 # 3 -> 4: the unit tables are new and empty; create_all made them above
+                # 4 -> 5: the daily roll-up's tables too; filled below, once History exists
                 conn.execute(schema_version.update().values(version=SCHEMA_VERSION))
+                migrated = True
             elif found != SCHEMA_VERSION:
                 raise RuntimeError(f"database schema version {found}, this hub needs {SCHEMA_VERSION}")
+        return migrated
 
     def _migrate_from_1(self, conn: sa.Connection) -> None:
         """Schema 1 kept a row per reading: fold them into uploads, in the same transaction."""

@@ -66,6 +66,7 @@ class IncidentDetailPane(QWidget):
         photos_requested(list): show these attachment ids (a click on a trail line's photo count).
         dismiss_problem_requested(str): the operator has read a refused command (its id).
         replay_requested(str): replay this incident from before its first finding to its closure.
+        special_report_requested(str): write this incident's special report (its id).
     """
 
     action_requested = Signal(str, str, dict, list)
@@ -74,6 +75,7 @@ class IncidentDetailPane(QWidget):
     photos_requested = Signal(list)
     dismiss_problem_requested = Signal(str)
     replay_requested = Signal(str)
+    special_report_requested = Signal(str)
 
     def __init__(self, *, now: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -306,6 +308,9 @@ class IncidentDetailPane(QWidget):
         self.buttons.addWidget(replay)
         self.replay_button = replay
         self._apply_enabled()
+        self.special_button = QPushButton(self.tr("Special report…"))
+        self.special_button.clicked.connect(lambda: self.special_report_requested.emit(detail.incident.id))
+        self.buttons.addWidget(self.special_button)
 
     def _fill_problems(self, detail) -> None:
         _clear(self.problems)

@@ -51,7 +51,8 @@ def _minutes(start: float, n: int, value: float = 10.0, factor: str = PM25, flag
 def test_schema_is_created_with_its_version(storage, db_path):
     tables = {name for (name,) in _rows(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"schema_version", "stations", "frames", "latest_values", "station_status"} <= tables
-    assert _rows(db_path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+    assert {"daily_rollup", "daily_days"} <= tables
+    assert _rows(db_path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)] == [(5,)]
     assert _rows(db_path, "PRAGMA journal_mode") == [("wal",)]
     Storage(f"sqlite:///{db_path}").close()  # reopening keeps one version row
     assert _rows(db_path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
@@ -67,7 +68,7 @@ def test_a_database_of_schema_3_gains_the_unit_tables_and_keeps_its_readings(sto
     moved.write_units([("VAN-1", DAY, 40.0, 116.0, 30.0, 90.0, True, "sos", "", DAY + 1)], [])
     assert [row[:3] for row in moved.unit_track("VAN-1", 0, 4e9, 10)] == [("VAN-1", DAY, 40.0)]
     assert len(moved.history("AIR01", PM25, DAY, DAY + 3600)) == 3
-    assert _rows(db_path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)] == [(4,)]
+    assert _rows(db_path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)] == [(5,)]
     moved.close()
 
 
