@@ -330,12 +330,14 @@ class ConsoleApp:
             task.cancel()
         self.login.cancel()
         self.briefing.stop()
+        with contextlib.suppress(RuntimeError, TypeError):  # not connected when start-up failed early
+            self.playback_vm.active_changed.disconnect(self._on_replaying)  # the views are about to go
+        self.playback_vm.detach()  # the replay's frames stop before the windows close
         if self.windows is not None:
             self.windows.save()
             self.windows.close_all()
         self.desk.close()
         self.report_desk.close()
-        self.playback_vm.detach()
         if self.playback is not None:
             await self.playback.close()
         await self.session.close()
