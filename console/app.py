@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 from collections.abc import Coroutine
@@ -33,17 +34,32 @@ class ConsoleApp:
         from console.core.briefing import load_config
         from console.viewmodels.briefing import BriefingViewModel
         from console.viewmodels.incidents import IncidentViewModel
+        from console.viewmodels.playback import PlaybackViewModel
         from console.viewmodels.reports import ReportsViewModel
         from console.viewmodels.wall import WallViewModel
         from console.views.dispatch_desk import DispatchDesk
         from console.views.report_desk import ReportDesk
 
         self.settings = settings
-        days = {"raw_days": settings.cache_raw_days, "hourly_days": settings.cache_hourly_days}
-        self.session = ConsoleSession(settings.data_dir / "cache.db", clock=LiveClock(), **days)
+        self._given_hub = (settings.hub_url, settings.token)  # before an embedded hub fills them in
+        days: dict[str, Any] = {
+            "raw_days": settings.cache_raw_days,
+            "hourly_days": settings.cache_hourly_days,
+        }
+        self.replaying = bool(settings.playback or settings.episode_file)
+        if self.replaying:  # the replayed clock, and a cache of its own that nothing is written to
+            from console.core.playback import PlaybackClock
+
+            clock = PlaybackClock(settings.playback_at or 0.0)  # the replay turns the cache's recording off
+            self.session = ConsoleSession(settings.data_dir / "playback-cache.db", clock=clock, **days)
+        else:
+            self.session = ConsoleSession(settings.data_dir / "cache.db", clock=LiveClock(), **days)
         self.vm = WallViewModel(self.session.store, clock=self.session.clock)
         self.incidents = IncidentViewModel(self.session.book)
-        self.desk = DispatchDesk(self.incidents)
+        self.playback_vm = PlaybackViewModel()
+        self.playback: Any = None
+        self.next_settings: Settings | None = None  # set when the console restarts live or as a replay
+        self.desk = DispatchDesk(self.incidents, self.playback_vm)
         self.reports = ReportsViewModel()
         self.report_desk = ReportDesk(self.reports)
         self.desk.window_created.append(self.report_desk.attach_dispatch)
@@ -76,15 +92,20 @@ class ConsoleApp:
             log.info("start-up: views and windows")
             self._build_views()
             self._bind_session()
-            log.info("start-up: the cached picture")  # the wall is never blank while the hub starts
-            self._restore()
-            log.info("start-up: hub")
-            if await self._start_hub():
-                await self.login.login()
-                log.info("start-up: link to %s", self.settings.hub_url)
-                self._connect()
-                self._spawn(self._load_region())
-                self._spawn(self.incidents.load_roster())
+            self._bind_playback()
+            if self.replaying:
+                await self._start_playback()
+            else:
+                log.info("start-up: the cached picture")  # the wall is never blank while the hub starts
+                self._restore()
+                log.info("start-up: hub")
+                if await self._start_hub():
+                    await self.login.login()
+                    log.info("start-up: link to %s", self.settings.hub_url)
+                    self._connect()
+                    self.playback_vm.set_replay_available(True)  # the hub keeps the history to replay
+                    self._spawn(self._load_region(self.session.api))
+                    self._spawn(self.incidents.load_roster())
             if self.settings.briefing and not self.settings.snapshot_dir:
                 self.briefing.start()
             if self.settings.snapshot_dir:
@@ -118,7 +139,7 @@ class ConsoleApp:
             tiles_gcj02=not settings.tiles_wgs84,
         )
         qsettings = QSettings(str(self.settings.data_dir / "console.ini"), QSettings.Format.IniFormat)
-        self.windows = WallWindows(self.views, self.settings.layout(), qsettings)
+        self.windows = WallWindows(self.views, self.settings.layout(), qsettings, playback=self.playback_vm)
         self.windows.arrange()
         self.desk.add_shortcuts(self.windows.windows)
         self.report_desk.add_shortcuts(self.windows.windows)
@@ -144,6 +165,61 @@ class ConsoleApp:
         session.commands_changed.subscribe(lambda _none: self.incidents.on_commands_changed())
         self.login.watch(session)
         self.vm.selection_changed.connect(session.watch_station)
+
+    def _bind_playback(self) -> None:
+        vm = self.playback_vm
+        vm.active_changed.connect(self._on_replaying)
+        vm.live_requested.connect(self._go_live)
+        vm.replay_requested.connect(self._replay)
+        vm.window_of = self._replay_window
+
+    def _on_replaying(self, active: bool) -> None:
+        self.incidents.set_commands_enabled(not active)
+        self.views["map"].set_replay(self.playback_vm.state().at if active else None)
+
+    def _replay_window(self, incident_id: str) -> tuple[float, float] | None:
+        from console.core.playback import replay_window_of
+
+        incident = self.session.book.get(incident_id)
+        return None if incident is None else replay_window_of(incident)
+
+    async def _start_playback(self) -> None:
+        """Replay the hub's history (--playback) or an episode file (--open-episode): no link, no outbox,
+        no commands; the same session, store and views as live, on the replayed clock."""
+        from console.core import playback as engine
+        from console.core.episode import EpisodeSource
+
+        settings = self.settings
+        source: engine.PlaybackSource
+        if settings.episode_file:
+            source = EpisodeSource(settings.episode_file)
+        else:
+            if not await self._start_hub():
+                return  # the wall says OFFLINE and why
+            await self.login.login()
+            source = engine.HubSource(settings.hub_url, settings.token, transport=settings.transport())
+            self._spawn(self._load_region(source.api))  # the map's boundary and the township names
+        at, speed = settings.playback_at, settings.playback_speed
+        self.playback = engine.Playback(self.session, source, at=at, speed=speed)
+        log.info("start-up: replay of %s at %s", source.name, settings.playback_at)
+        await self.playback.open()
+        self.playback_vm.attach(self.playback)
+        self.playback_vm.set_replay_available(True)  # an incident's Replay goes to its window here
+
+    def _go_live(self) -> None:
+        """Back to live: the console starts again on the live clock, linked to the hub."""
+        self._restart(dataclasses.replace(self.settings, playback=False, episode_file=None, playback_at=None))
+
+    def _replay(self, start: float, _end: float) -> None:
+        """Replay a stretch (an incident's): the console starts again as a replay at its start."""
+        self._restart(dataclasses.replace(self.settings, playback=True, playback_at=start))
+
+    def _restart(self, settings: Settings) -> None:
+        # the hub given on the command line again: an embedded hub stops with this console and the next
+        # one starts its own
+        hub_url, token = self._given_hub
+        self.next_settings = dataclasses.replace(settings, hub_url=hub_url, token=token)
+        self._done.set()
 
     def _on_changed(self, change: SessionChange) -> None:
         self.vm.on_changes(change.data)
@@ -203,11 +279,9 @@ class ConsoleApp:
         self.briefing.fetch_report = api.report
         session.watch_station(self.vm.selected)  # a station chosen from the cached picture
 
-    async def _load_region(self) -> None:
+    async def _load_region(self, api: Any) -> None:
         from console.core.region import fetch_region
 
-        api = self.session.api
-        assert api is not None, "the region is asked for once connected"
         region = await fetch_region(api)
         self.session.local.remember_region(region)
         self._set_region(region)
@@ -241,8 +315,10 @@ class ConsoleApp:
             await take_briefing_snapshots(settings.snapshot_dir, settings.snapshot_after, self.briefing_view)
             self._done.set()
             return
+        if self.playback is not None:
+            await self.playback.settled()  # every screen at the replayed moment, not half-way there
         await take_snapshots(settings.snapshot_dir, settings.snapshot_after, self.vm, self.windows,
-                             self.incidents, self.desk.window)  # fmt: skip
+                             self.incidents, self.desk.window, self.playback_vm)  # fmt: skip
         self._done.set()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -254,14 +330,30 @@ class ConsoleApp:
             task.cancel()
         self.login.cancel()
         self.briefing.stop()
+        with contextlib.suppress(RuntimeError, TypeError):  # not connected when start-up failed early
+            self.playback_vm.active_changed.disconnect(self._on_replaying)  # the views are about to go
+        self.playback_vm.detach()  # the replay's frames stop before the windows close
         if self.windows is not None:
             self.windows.save()
             self.windows.close_all()
         self.desk.close()
         self.report_desk.close()
+        if self.playback is not None:
+            await self.playback.close()
         await self.session.close()
         if self.hub is not None:
             await self.hub.stop()
+
+
+async def _run_consoles(settings: Settings) -> int:
+    """Run the console; going back to live from a replay (or replaying an incident) starts it again with
+    the new settings, in the same process and windows' places."""
+    while True:
+        console = ConsoleApp(settings)
+        code = await console.run()
+        if console.next_settings is None:
+            return code
+        settings = console.next_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -274,10 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     from console.views.shutdown import close_application
 
     app = create_application(settings)
-    console = ConsoleApp(settings)
     try:
         with contextlib.suppress(asyncio.CancelledError):
-            return qasync.run(console.run())
+            return qasync.run(_run_consoles(settings))
         return 0
     finally:
         close_application(app)  # windows and web pages before the application and its web profile

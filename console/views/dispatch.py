@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QTabWidget, Q
 
 from console.core.incidents import Action, allowed
 from console.viewmodels.incidents import IncidentViewModel
+from console.viewmodels.playback import PlaybackViewModel
+from console.views.playback_chrome import PlaybackChrome
 from console.widgets import theme
 from console.widgets.assessment import AssessmentView
 from console.widgets.incident_detail import IncidentDetailPane
@@ -35,7 +37,13 @@ def bind_queue(vm: IncidentViewModel, queue: IncidentQueue, counts: StageCounts 
 class DispatchWindow(QWidget):
     """Queue + detail and assessment in tabs, bound to an IncidentViewModel."""
 
-    def __init__(self, vm: IncidentViewModel, scale: theme.WallScale | None = None, parent=None) -> None:
+    def __init__(
+        self,
+        vm: IncidentViewModel,
+        scale: theme.WallScale | None = None,
+        parent=None,
+        playback: PlaybackViewModel | None = None,
+    ) -> None:
         super().__init__(parent)
         self.vm = vm
         self.scale = scale or theme.WallScale.desk()
@@ -70,6 +78,13 @@ class DispatchWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
+        self.playback = playback
+        self.chrome: PlaybackChrome | None = None
+        if playback is not None:  # the replay's banner, frame, bar and keys, shown while replaying
+            self.chrome = PlaybackChrome(playback, self, layout, scale=self.scale)
+            self.detail.replay_requested.connect(playback.replay_incident)
+            playback.replay_available_changed.connect(self.detail.set_replay_available)
+            self.detail.set_replay_available(playback.replay_available)
         self._bind(vm)
         QShortcut(QKeySequence("Ctrl+D"), self).activated.connect(self.close)
         self.resize(1600, 900)
@@ -79,6 +94,7 @@ class DispatchWindow(QWidget):
         vm.detail_changed.connect(self.detail.set_detail)
         vm.message_changed.connect(self.detail.set_message)
         vm.role_changed.connect(self._on_role)
+        vm.commands_enabled_changed.connect(self._on_commands_enabled)
         self.detail.action_requested.connect(
             lambda action, incident, args, photos: vm.act(action, incident, args, [Path(p) for p in photos])
         )
@@ -92,12 +108,21 @@ class DispatchWindow(QWidget):
         vm.assessment_changed.connect(self.assessment.set_rows)
         self.tabs.currentChanged.connect(self._on_tab)
         self._on_role(vm.role)
+        self._on_commands_enabled(vm.commands_enabled)
         self.queue.set_rows(vm.rows())
         self.detail.set_detail(vm.detail())
 
     def _on_role(self, role: str) -> None:
         self.role.setText(self.tr("Role: {0}").format(role_word(role)))
         self.report_button.setVisible(allowed(role, Action.REPORT))
+
+    def _on_commands_enabled(self, enabled: bool) -> None:
+        """While replaying: reporting and every action greyed out, saying why."""
+        self.detail.set_commands_enabled(enabled)
+        self.report_button.setEnabled(enabled)
+        self.report_button.setToolTip("" if enabled else self.tr("playback: commands are disabled"))
+        if not enabled and self.report_dialog is not None:
+            self.report_dialog.close()
 
     def closeEvent(self, event) -> None:
         """Closing the desk closes its dialogs too: none is left floating over the wall."""

@@ -137,6 +137,7 @@ class MapScreenView(QWidget):
         self._lost_at: float | None = None  # when the link was lost (start-up, if it never was live)
         self._was_live = False
         self._failure = ""  # why the last connection attempt failed
+        self._replaying = False
         vm.markers_changed.connect(self.map.update_markers)
         vm.selection_changed.connect(self._on_selection)  # bound: dropped when this view is deleted
         vm.link_changed.connect(self._on_link)
@@ -182,13 +183,26 @@ class MapScreenView(QWidget):
         if self.wind_panel is None:
             return
         gap = theme.current_scale().gap_px
-        top = self.banner.geometry().bottom() + 1 + gap
+        top = (self.banner.geometry().bottom() + 1 if self.banner.isVisibleTo(self) else 0) + gap
         height = max(int(self.height() * 0.3), self.wind_panel.minimumSizeHint().height())
         self.wind_panel.setGeometry(gap, top, int(self.width() * 0.3), height)
         self.wind_panel.raise_()
 
     def _on_data_time(self, ts: float) -> None:
         self._data_time = ts or None
+
+    def set_replay(self, at: float | None) -> None:
+        """Replaying (``at``: the replayed moment), the status bar gives way to the PLAYBACK banner above it,
+        which says the same and more, and the map gets its height; link states are ignored (a replay has
+        no link). None: live again."""
+        replaying = at is not None
+        if replaying == self._replaying:
+            return
+        self._replaying = replaying
+        state, shown = ("replay", at) if replaying else ("live", self._data_time)
+        self.banner.set_link_state(state, "", shown)
+        self.banner.setVisible(not replaying)
+        self._place_wind()
 
     def _on_selection(self, station_id: str) -> None:
         self.map.select_station(station_id or None)
@@ -205,6 +219,8 @@ class MapScreenView(QWidget):
 
     def _on_link(self, status: LinkStatus) -> None:
         """Live; reconnecting for the first attempts; after that offline, showing how old the data are."""
+        if self._replaying:  # a replay has no link: the banner says REPLAY whatever a link does
+            return
         if status.state == LinkState.LIVE:
             self._lost_at = None
             self._failure = ""
@@ -248,6 +264,7 @@ class IncidentBoard(QWidget):
         self.acknowledge = theme.ElidedButton("◆ " + self.tr("Acknowledge new critical incidents"))
         self.acknowledge.setStyleSheet(
             f"QPushButton {{ color: {theme.ALERT}; border: 2px solid {theme.ALERT}; font-weight: bold; }}"
+            f" QPushButton:disabled {{ color: {theme.OFFLINE}; border-color: {theme.OFFLINE}; }}"
         )
         self.acknowledge.clicked.connect(self.acknowledge_requested)
         self.acknowledge.hide()
@@ -264,6 +281,16 @@ class IncidentBoard(QWidget):
         """New critical incidents waiting for acknowledgement: button shown, alarm on; none: both off."""
         self.acknowledge.setVisible(bool(ids))
         self.alarm.set_active(bool(ids))
+
+    def set_commands_enabled(self, enabled: bool) -> None:
+        """While replaying the button is greyed (saying why) and the alarm silent: nothing happens now."""
+        self.acknowledge.setEnabled(enabled)
+        self.acknowledge.setToolTip(
+            theme.plain_tip(self.acknowledge.full_text())
+            if enabled
+            else self.tr("playback: commands are disabled")
+        )
+        self.alarm.muted = not enabled
 
 
 class ActionView(QWidget):
@@ -316,6 +343,9 @@ class ActionView(QWidget):
             bottom.addWidget(self.city_panel, 1)  # the wind is on the map screen
             layout.addWidget(row, 6)
             self._rows = ((self.incidents_panel, 0.35), (self.trends_panel, 0.31), (row, 0.34))
+            # the rows' fixed heights must not hold the view at its last height: a replay banner over it
+            # takes height from it, and the rows shrink with it
+            self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
             self._bind_incidents(incidents)
         self._shown_station = ""
         self._plots = Spread(self)
@@ -342,6 +372,8 @@ class ActionView(QWidget):
         incidents.critical_raised.connect(self._on_critical_raised)
         incidents.counts_changed.connect(self._on_incident_counts)
         self.board.acknowledge_requested.connect(incidents.acknowledge)
+        incidents.commands_enabled_changed.connect(self.board.set_commands_enabled)
+        self.board.set_commands_enabled(incidents.commands_enabled)
         incidents.flush()  # what the book holds already (the cached picture) shows at once
         self.board.set_pulsing(incidents.pulsing())
 

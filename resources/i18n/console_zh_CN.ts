@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="291" />
+        <location filename="../../console/views/screens.py" line="318" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="292" />
+        <location filename="../../console/views/screens.py" line="319" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="294" />
+        <location filename="../../console/views/screens.py" line="321" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="299" />
+        <location filename="../../console/views/screens.py" line="326" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="390" />
+        <location filename="../../console/views/screens.py" line="422" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="394" />
+        <location filename="../../console/views/screens.py" line="426" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="369" />
+        <location filename="../../console/views/screens.py" line="401" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="281" />
+        <location filename="../../console/views/screens.py" line="308" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="396" />
+        <location filename="../../console/views/screens.py" line="428" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -194,32 +194,32 @@
 <context>
     <name>AqiCategory</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="170" />
+        <location filename="../../console/widgets/theme.py" line="171" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="171" />
+        <location filename="../../console/widgets/theme.py" line="172" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="172" />
+        <location filename="../../console/widgets/theme.py" line="173" />
         <source>Lightly polluted</source>
         <translation>轻度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="173" />
+        <location filename="../../console/widgets/theme.py" line="174" />
         <source>Moderately polluted</source>
         <translation>中度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="174" />
+        <location filename="../../console/widgets/theme.py" line="175" />
         <source>Heavily polluted</source>
         <translation>重度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="175" />
+        <location filename="../../console/widgets/theme.py" line="176" />
         <source>Severely polluted</source>
         <translation>严重污染</translation>
     </message>
@@ -227,32 +227,32 @@
 <context>
     <name>AqiCategoryShort</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="183" />
+        <location filename="../../console/widgets/theme.py" line="184" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="184" />
+        <location filename="../../console/widgets/theme.py" line="185" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="185" />
+        <location filename="../../console/widgets/theme.py" line="186" />
         <source>Light</source>
         <translation>轻度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="186" />
+        <location filename="../../console/widgets/theme.py" line="187" />
         <source>Moderate</source>
         <translation>中度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="187" />
+        <location filename="../../console/widgets/theme.py" line="188" />
         <source>Heavy</source>
         <translation>重度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="188" />
+        <location filename="../../console/widgets/theme.py" line="189" />
         <source>Severe</source>
         <translation>严重</translation>
     </message>
@@ -965,12 +965,12 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="179" />
+        <location filename="../../console/app.py" line="255" />
         <source>The local hub could not start: {0}</source>
         <translation>本地平台无法启动：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="230" />
+        <location filename="../../console/app.py" line="304" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -978,24 +978,29 @@
 <context>
     <name>DispatchWindow</name>
     <message>
-        <location filename="../../console/views/dispatch.py" line="43" />
+        <location filename="../../console/views/dispatch.py" line="51" />
         <source>Dispatch desk</source>
         <translation>调度台</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="61" />
+        <location filename="../../console/views/dispatch.py" line="69" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="62" />
+        <location filename="../../console/views/dispatch.py" line="70" />
         <source>Assessment</source>
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="99" />
+        <location filename="../../console/views/dispatch.py" line="116" />
         <source>Role: {0}</source>
         <translation>角色：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="123" />
+        <source>playback: commands are disabled</source>
+        <translation>回放中：指令已禁用</translation>
     </message>
 </context>
 <context>
@@ -1072,34 +1077,59 @@
 <context>
     <name>HelpOverlay</name>
     <message>
-        <location filename="../../console/views/window.py" line="30" />
+        <location filename="../../console/views/window.py" line="35" />
         <source>Keyboard shortcuts</source>
         <translation>快捷键</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="37" />
+        <location filename="../../console/views/window.py" line="42" />
         <source>Toggle kiosk (fullscreen) mode</source>
         <translation>切换全屏（值守）模式</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="38" />
+        <location filename="../../console/views/window.py" line="43" />
         <source>Show or hide this help</source>
         <translation>显示或隐藏本帮助</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="39" />
+        <location filename="../../console/views/window.py" line="44" />
         <source>Briefing mode for leaders (Esc returns)</source>
         <translation>领导汇报模式（Esc 返回）</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="40" />
+        <location filename="../../console/views/window.py" line="45" />
         <source>Close this help</source>
         <translation>关闭帮助</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="41" />
+        <location filename="../../console/views/window.py" line="46" />
         <source>Quit the console</source>
         <translation>退出控制台</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="47" />
+        <source>Replaying: play or pause</source>
+        <translation>回放时：播放或暂停</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="48" />
+        <source>Replaying: one reporting interval back or forward</source>
+        <translation>回放时：后退或前进一个上报周期</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="49" />
+        <source>Replaying: one hour / one day back or forward</source>
+        <translation>回放时：后退或前进一小时 / 一天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="50" />
+        <source>Replaying: the start, the end, faster, slower</source>
+        <translation>回放时：开头、末尾、加快、减慢</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="51" />
+        <source>Replaying: back to live</source>
+        <translation>回放时：返回实时</translation>
     </message>
 </context>
 <context>
@@ -1436,155 +1466,175 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="248" />
+        <location filename="../../console/views/screens.py" line="264" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/screens.py" line="291" />
+        <source>playback: commands are disabled</source>
+        <translation>回放中：指令已禁用</translation>
     </message>
 </context>
 <context>
     <name>IncidentDetailPane</name>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="100" />
+        <location filename="../../console/widgets/incident_detail.py" line="107" />
         <source>Select an incident in the queue</source>
         <translation>请在列表中选择事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="125" />
+        <location filename="../../console/widgets/incident_detail.py" line="132" />
         <source>Why it was raised</source>
         <translation>发现依据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="126" />
+        <location filename="../../console/widgets/incident_detail.py" line="133" />
         <source>Audit trail</source>
         <translation>处理记录</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="134" />
+        <location filename="../../console/widgets/incident_detail.py" line="141" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="134" />
+        <location filename="../../console/widgets/incident_detail.py" line="141" />
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="134" />
+        <location filename="../../console/widgets/incident_detail.py" line="141" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="134" />
+        <location filename="../../console/widgets/incident_detail.py" line="141" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="134" />
+        <location filename="../../console/widgets/incident_detail.py" line="141" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="135" />
+        <location filename="../../console/widgets/incident_detail.py" line="142" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="184" />
+        <location filename="../../console/widgets/incident_detail.py" line="178" />
+        <source>playback: commands are disabled</source>
+        <translation>回放中：指令已禁用</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="214" />
         <source>Loading the whole trail from the hub …</source>
         <translation>正在从中心读取完整记录 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="192" />
+        <location filename="../../console/widgets/incident_detail.py" line="222" />
         <source>The condition has cleared: closing is suggested.</source>
         <translation>报警条件已解除，建议办结。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="197" />
+        <location filename="../../console/widgets/incident_detail.py" line="227" />
         <source>queued, not yet sent (no link)</source>
         <translation>已排队，尚未发出（无连接）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="198" />
+        <location filename="../../console/widgets/incident_detail.py" line="228" />
         <source>sent, waiting for the hub</source>
         <translation>已发出，等待中心确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="199" />
+        <location filename="../../console/widgets/incident_detail.py" line="229" />
         <source>accepted, waiting for the hub's update</source>
         <translation>中心已受理，等待更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="217" />
+        <location filename="../../console/widgets/incident_detail.py" line="247" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="218" />
+        <location filename="../../console/widgets/incident_detail.py" line="248" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="219" />
+        <location filename="../../console/widgets/incident_detail.py" line="249" />
         <source>Responsible</source>
         <translation>责任人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="220" />
+        <location filename="../../console/widgets/incident_detail.py" line="250" />
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="221" />
+        <location filename="../../console/widgets/incident_detail.py" line="251" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="222" />
+        <location filename="../../console/widgets/incident_detail.py" line="252" />
         <source>Raised at</source>
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="223" />
+        <location filename="../../console/widgets/incident_detail.py" line="253" />
         <source>Dispatched at</source>
         <translation>派发时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="243" />
+        <location filename="../../console/widgets/incident_detail.py" line="273" />
         <source>{0} · view</source>
         <translation>{0} 张 · 查看</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="269" />
+        <location filename="../../console/widgets/incident_detail.py" line="304" />
+        <source>Replay</source>
+        <translation>回放</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="305" />
+        <source>Replay from 30 minutes before the first finding to the closure</source>
+        <translation>从首次发现前 30 分钟回放到办结</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="311" />
         <source>Special report…</source>
         <translation>问题专报…</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="288" />
+        <location filename="../../console/widgets/incident_detail.py" line="330" />
         <source>Got it</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="224" />
+        <location filename="../../console/widgets/incident_detail.py" line="254" />
         <source>Escalations / returns</source>
         <translation>升级 / 退回</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="258" />
+        <location filename="../../console/widgets/incident_detail.py" line="290" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="283" />
+        <location filename="../../console/widgets/incident_detail.py" line="325" />
         <source>Conflict</source>
         <translation>冲突</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="283" />
+        <location filename="../../console/widgets/incident_detail.py" line="325" />
         <source>Refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="287" />
+        <location filename="../../console/widgets/incident_detail.py" line="329" />
         <source>Reload</source>
         <translation>重新读取</translation>
     </message>
@@ -1676,57 +1726,62 @@
 <context>
     <name>IncidentViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="252" />
+        <location filename="../../console/viewmodels/incidents.py" line="248" />
+        <source>playback: commands are disabled</source>
+        <translation>回放中：指令已禁用</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="267" />
         <source>Photos not available: {0}</source>
         <translation>无法读取照片：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="381" />
+        <location filename="../../console/viewmodels/incidents.py" line="396" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="386" />
+        <location filename="../../console/viewmodels/incidents.py" line="401" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="390" />
+        <location filename="../../console/viewmodels/incidents.py" line="405" />
         <source>Report sent: it joins the queue once the hub has it</source>
         <translation>已上报：中心受理后进入列表</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="398" />
+        <location filename="../../console/viewmodels/incidents.py" line="413" />
         <source>Photos cannot be uploaded: no connection to the hub</source>
         <translation>无法上传照片：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="404" />
+        <location filename="../../console/viewmodels/incidents.py" line="419" />
         <source>Uploading {0} …</source>
         <translation>正在上传 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="407" />
+        <location filename="../../console/viewmodels/incidents.py" line="422" />
         <source>Upload failed, nothing was sent: {0}</source>
         <translation>上传失败，未发出任何指令：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="420" />
+        <location filename="../../console/viewmodels/incidents.py" line="435" />
         <source>Audit trail not available: {0}</source>
         <translation>无法读取处理记录：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="446" />
+        <location filename="../../console/viewmodels/incidents.py" line="461" />
         <source>Assessment not available: {0}</source>
         <translation>无法读取考核：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="460" />
+        <location filename="../../console/viewmodels/incidents.py" line="475" />
         <source>Export failed: {0}</source>
         <translation>导出失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="462" />
+        <location filename="../../console/viewmodels/incidents.py" line="477" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
@@ -1865,7 +1920,7 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="158" />
+        <location filename="../../console/views/screens.py" line="159" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
@@ -1957,6 +2012,200 @@
         <location filename="../../console/widgets/incident_dialogs.py" line="339" />
         <source>{0}: not an image</source>
         <translation>{0}：不是图片</translation>
+    </message>
+</context>
+<context>
+    <name>PlaybackBanner</name>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="54" />
+        <source>UTC+8 · not live</source>
+        <translation>北京时间 · 非实时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="55" />
+        <source>Esc: back to live</source>
+        <translation>Esc：返回实时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="61" />
+        <source>PLAYBACK</source>
+        <translation>回放</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="62" />
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="63" />
+        <source>loading …</source>
+        <translation>载入中 …</translation>
+    </message>
+</context>
+<context>
+    <name>PlaybackBar</name>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="198" />
+        <source>Go to the start (Home)</source>
+        <translation>回到开头（Home）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="199" />
+        <source>−1 d</source>
+        <translation>−1 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="199" />
+        <source>One day back (Ctrl+Left)</source>
+        <translation>后退一天（Ctrl+←）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="200" />
+        <source>−1 h</source>
+        <translation>−1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="200" />
+        <source>One hour back (Shift+Left)</source>
+        <translation>后退一小时（Shift+←）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="201" />
+        <source>One reporting interval back (Left)</source>
+        <translation>后退一个上报周期（←）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="202" />
+        <source>One reporting interval forward (Right)</source>
+        <translation>前进一个上报周期（→）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="203" />
+        <source>+1 h</source>
+        <translation>+1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="203" />
+        <source>One hour forward (Shift+Right)</source>
+        <translation>前进一小时（Shift+→）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="204" />
+        <source>+1 d</source>
+        <translation>+1 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="204" />
+        <source>One day forward (Ctrl+Right)</source>
+        <translation>前进一天（Ctrl+→）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="205" />
+        <source>Go to the end (End)</source>
+        <translation>跳到末尾（End）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="206" />
+        <source>Go</source>
+        <translation>转到</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="206" />
+        <source>Go to the time typed (Enter)</source>
+        <translation>转到输入的时间（Enter）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="207" />
+        <source>Back to live</source>
+        <translation>返回实时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="207" />
+        <source>Leave the replay (Esc or L)</source>
+        <translation>退出回放（Esc 或 L）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="213" />
+        <source>Replay speed (+ and −)</source>
+        <translation>回放速度（+ 和 −）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="214" />
+        <source>Go to 2015-12-01 08:00</source>
+        <translation>转到 2015-12-01 08:00</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="256" />
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="256" />
+        <source>{0} h</source>
+        <translation>{0} 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="261" />
+        <source>Loading {0} …</source>
+        <translation>正在载入 {0} …</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="300" />
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="300" />
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="301" />
+        <source>Play or pause (Space)</source>
+        <translation>播放或暂停（空格）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="308" />
+        <source>Type a time first, e.g. 2015-12-01 08:00</source>
+        <translation>请先输入时间，例如 2015-12-01 08:00</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="317" />
+        <source>{0} is outside the replay: {1} … {2}</source>
+        <translation>{0} 不在回放范围内：{1} … {2}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="57" />
+        <source>Type a time as 2015-12-01 08:00, 12-01 08:00 or 08:00</source>
+        <translation>请按 2015-12-01 08:00、12-01 08:00 或 08:00 的格式输入时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="73" />
+        <source>No such date or time: {0}</source>
+        <translation>没有这个日期或时间：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>PlaybackViewModel</name>
+    <message>
+        <location filename="../../console/viewmodels/playback.py" line="131" />
+        <source>The replay could not advance; see the log</source>
+        <translation>回放无法继续，请查看日志</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/playback.py" line="145" />
+        <source>Replay stopped: {0}</source>
+        <translation>回放已停止：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/playback.py" line="214" />
+        <source>This incident cannot be replayed here</source>
+        <translation>此事件无法在此回放</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/playback.py" line="221" />
+        <source>Replay needs a hub with history</source>
+        <translation>回放需要有历史数据的平台</translation>
     </message>
 </context>
 <context>
@@ -2373,6 +2622,19 @@
     </message>
 </context>
 <context>
+    <name>Timeline</name>
+    <message>
+        <location filename="../../console/widgets/playback_timeline.py" line="56" />
+        <source>Click or drag to go to a moment</source>
+        <translation>单击或拖动以转到某一时刻</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_timeline.py" line="162" />
+        <source>heavy pollution (city AQI &gt; 200)</source>
+        <translation>重污染（全市 AQI &gt; 200）</translation>
+    </message>
+</context>
+<context>
     <name>WallViewModel</name>
     <message>
         <location filename="../../console/viewmodels/wall.py" line="228" />
@@ -2463,9 +2725,47 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../console/views/window.py" line="64" />
+        <location filename="../../console/views/window.py" line="77" />
         <source>Environmental command centre</source>
         <translation>生态环境指挥中心</translation>
+    </message>
+</context>
+<context>
+    <name>Weekday</name>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="21" />
+        <source>Mon</source>
+        <translation>周一</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="22" />
+        <source>Tue</source>
+        <translation>周二</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="23" />
+        <source>Wed</source>
+        <translation>周三</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="24" />
+        <source>Thu</source>
+        <translation>周四</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="25" />
+        <source>Fri</source>
+        <translation>周五</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="26" />
+        <source>Sat</source>
+        <translation>周六</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="27" />
+        <source>Sun</source>
+        <translation>周日</translation>
     </message>
 </context>
 <context>
