@@ -202,9 +202,47 @@ class ConsoleApp:
         at, speed = settings.playback_at, settings.playback_speed
         self.playback = engine.Playback(self.session, source, at=at, speed=speed)
         log.info("start-up: replay of %s at %s", source.name, settings.playback_at)
-        await self.playback.open()
+        if not await self._open_playback():
+            return
         self.playback_vm.attach(self.playback)
         self.playback_vm.set_replay_available(True)  # an incident's Replay goes to its window here
+
+    async def _open_playback(self) -> bool:
+        """Open the replay; a hub that is busy or away (starting, migrating its database) is asked again
+        with backoff while the wall says why. False for an episode file that cannot be read."""
+        from PySide6.QtCore import QCoreApplication
+
+        from console.core.episode import EpisodeError
+        from console.core.hubapi import HubApiError
+        from console.core.link import Backoff
+
+        backoff = Backoff(base=1.0, cap=15.0)
+        while True:
+            try:
+                await self.playback.open()
+                return True
+            except EpisodeError as exc:
+                log.error("cannot replay: %s", exc)
+                text = QCoreApplication.translate("Console", "Cannot replay: {0}").format(exc)
+                self._say(LinkStatus(LinkState.REFUSED, text, since=self.session.clock.now()), text)
+                return False
+            except (HubApiError, OSError) as exc:
+                delay = backoff.next_delay()
+                log.warning("replay: the hub's history did not come (%s); again in %.0f s", exc, delay)
+                text = QCoreApplication.translate(
+                    "Console", "Replay: the hub's history did not come ({0}); trying again in {1} s"
+                ).format(exc, round(delay))
+                since = self.session.clock.now()
+                self._say(LinkStatus(LinkState.RECONNECTING, text, backoff.attempt, delay, since), text)
+                with contextlib.suppress(TimeoutError):  # quitting while waiting ends the wait
+                    await asyncio.wait_for(self._done.wait(), delay)
+                if self._done.is_set():
+                    return False
+
+    def _say(self, status: LinkStatus, text: str) -> None:
+        """A problem the operator must see: on the wall's banner and in the desk's message line."""
+        self.vm.on_link_status(status)
+        self.incidents.message_changed.emit(text)
 
     def _go_live(self) -> None:
         """Back to live: the console starts again on the live clock, linked to the hub."""
@@ -253,8 +291,7 @@ class ConsoleApp:
         except (EmbeddedHubError, OSError) as exc:
             log.error("the local hub could not start: %s", exc)
             reason = QCoreApplication.translate("Console", "The local hub could not start: {0}").format(exc)
-            self.vm.on_link_status(LinkStatus(LinkState.REFUSED, reason, since=self.session.clock.now()))
-            self.incidents.message_changed.emit(reason)
+            self._say(LinkStatus(LinkState.REFUSED, reason, since=self.session.clock.now()), reason)
             await self.hub.stop()
             self.hub = None
             return False
