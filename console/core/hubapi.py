@@ -184,7 +184,7 @@ class HubApi:
         path = f"/api/units/{_quote(unit_id)}/track"
         body = await self._request("GET", path, params={"start": repr(start), "end": repr(end)})
         try:
-            points = msgspec.convert(body["points"], list[TrackPoint])  # type: ignore[index]
+            points = msgspec.convert(body["points"], list[TrackPoint])
         except (msgspec.ValidationError, KeyError, TypeError) as exc:
             raise HubApiError(f"{path}: unexpected answer ({exc})") from None
         fixes = [Fix(unit_id, p.ts, p.lat, p.lon, p.speed_kmh, p.heading, p.fix, p.alarms) for p in points]
