@@ -47,6 +47,26 @@ class UnitChange:
         return self.snapshot or bool(self.units or self.moved or self.sos)
 
 
+class UnitMarker(msgspec.Struct, array_like=True, frozen=True):
+    """A unit on the map, as the page takes it: ``[id, kind, name, lon, lat, heading, look, note, sos,
+    status, trail, add]`` (WGS-84). ``trail`` (``[[lon, lat, ts], ...]``) replaces the page's copy when
+    given; else ``add`` holds the points that came at its newest end. ``note`` is the age text of a
+    stale or lost unit ("12 min")."""
+
+    id: str
+    kind: str
+    name: str
+    lon: float | None
+    lat: float | None
+    heading: float
+    look: str
+    note: str
+    sos: bool
+    status: str
+    trail: list[tuple[float, float, float]] | None = None
+    add: list[tuple[float, float, float]] = []
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A unit that could go to an incident: its straight-line distance and, with a road network, ETA."""
@@ -76,6 +96,9 @@ class UnitBook:
         self._sos_start: dict[str, float] = {}  # unit -> start of the SOS it reports now
         self._acked: set[tuple[str, float]] = set()
         self._looks: dict[str, Freshness] = {}
+        self._reshaped: set[str] = set()  # trails that changed other than at their newest end
+        # incident -> (time seen here, unit, status): duty changes this console saw happen live
+        self.observed: dict[str, list[tuple[float, str, UnitStatus]]] = {}
 
     # --- applying messages ----------------------------------------------------------------------------
 
@@ -97,7 +120,8 @@ class UnitBook:
             self._sos_start.pop(gone, None)
             self.sos_pending.pop(gone, None)
         for state in states:
-            self._put_state(state, change, ())
+            self._put_state(state, change, (), live=False)
+        self._reshaped |= known
         change.units |= known
         change.moved |= known
         return change
@@ -115,7 +139,9 @@ class UnitBook:
                 self._add_fixes(unit_id, unit_fixes, change, alarms_from_fixes=unit_id not in stated)
         return change
 
-    def _put_state(self, state: UnitState, change: UnitChange, fixes: Iterable[Fix]) -> None:
+    def _put_state(
+        self, state: UnitState, change: UnitChange, fixes: Iterable[Fix], *, live: bool = True
+    ) -> None:
         unit_id = state.info.id
         old = self.units.get(unit_id)
         # the newest position either side knows: a no-fix or late report never moves the marker back
@@ -125,6 +151,12 @@ class UnitBook:
         if state.last != last:
             state = _with(state, last=last)
         self.units[unit_id] = state
+        if (
+            live
+            and state.incident
+            and (old is None or (old.status, old.incident) != (state.status, state.incident))
+        ):
+            self.observed.setdefault(state.incident, []).append((self.clock(), unit_id, state.status))
         if old is None or (old.info, old.status, old.incident, old.alarms, old.version) != (
             state.info, state.status, state.incident, state.alarms, state.version,
         ):  # fmt: skip
@@ -163,11 +195,13 @@ class UnitBook:
         if i < len(trail) and trail[i].ts == fix.ts:
             return False
         trail.insert(i, fix)
+        if i < len(trail) - 1:
+            self._reshaped.add(unit_id)  # a late fix inside the trail: it is sent whole again
         newest = trail[-1].ts
         cut = bisect.bisect_left(trail, newest - self.trail_s, key=lambda f: f.ts)
         cut = max(cut, len(trail) - self.trail_points)
         if cut > 0:
-            del trail[:cut]
+            del trail[:cut]  # the page cuts its copy by the same bounds
         return i >= cut
 
     def _note_alarms(
@@ -197,6 +231,11 @@ class UnitBook:
     def trail(self, unit_id: str) -> list[Fix]:
         """The unit's recent positions, oldest first."""
         return list(self.trails.get(unit_id, ()))
+
+    def take_reshaped(self) -> set[str]:
+        """Units whose trail changed other than by new points at its end since the last call."""
+        reshaped, self._reshaped = self._reshaped, set()
+        return reshaped
 
     def age(self, unit_id: str) -> float | None:
         """Seconds since the unit's newest position, on the session's clock (None: never had one)."""

@@ -679,6 +679,7 @@
       makePane('ecoStations', 450, false);
       makePane('ecoValues', 460, true);
       makePane('ecoIncidents', 470, false);
+      if (window.ecoUnits) { window.ecoUnits.attach(map, opts); }  // the units' layer (eco_units.js)
       // Leaflet's usual margin around the view. The compositor, in the console's process, holds three or
       // four frames of this canvas; a wider margin makes each longer rows (0.3: 11.2 MB each, 0.1: 8.5 MB).
       renderer = L.canvas({ pane: 'ecoStations', padding: 0.1, tolerance: 3 });
@@ -738,6 +739,9 @@
     },
 
     fitDistrict: fitDistrict,
+
+    // The web channel's bridge object once connected (the units' layer reports clicks through it).
+    bridge: function () { return bridge; },
 
     // Every open incident with a position: [[id, lon, lat, severity, lateness, used, title, pulsing], ...]
     // (display coordinates); incidents left out are removed. Returns how many are drawn.
