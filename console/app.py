@@ -27,6 +27,7 @@ class ConsoleApp:
 
     def __init__(self, settings: Settings) -> None:
         from console.viewmodels.incidents import IncidentViewModel
+        from console.viewmodels.units import UnitViewModel
         from console.viewmodels.wall import WallViewModel
         from console.views.dispatch_desk import DispatchDesk
 
@@ -35,7 +36,8 @@ class ConsoleApp:
         self.session = ConsoleSession(settings.data_dir / "cache.db", clock=LiveClock(), **days)
         self.vm = WallViewModel(self.session.store, clock=self.session.clock)
         self.incidents = IncidentViewModel(self.session.book)
-        self.desk = DispatchDesk(self.incidents)
+        self.units = UnitViewModel(self.session.units, self.session.book)
+        self.desk = DispatchDesk(self.incidents, self.units)
         self.login = Login(settings, self._on_login_failed)
         self.hub: Any = None
         self.region: dict[str, Any] | None = None
@@ -82,8 +84,8 @@ class ConsoleApp:
         map_view = MapView(cache_dir=self.settings.data_dir / "map")
         self.views = {
             "situation": SituationView(self.vm),
-            "map": MapScreenView(self.vm, map_view, self.incidents),
-            "action": ActionView(self.vm, self.incidents),
+            "map": MapScreenView(self.vm, map_view, self.incidents, units=self.units),
+            "action": ActionView(self.vm, self.incidents, units=self.units),
         }
         self.views["map"].banner.set_title(self.settings.banner_title())
         settings = self.settings
@@ -107,14 +109,18 @@ class ConsoleApp:
         session.link_changed.subscribe(self.vm.on_link_status)
         session.backfill_changed.subscribe(self.vm.on_backfill)
         session.commands_changed.subscribe(lambda _none: self.incidents.on_commands_changed())
+        session.commands_changed.subscribe(lambda _none: self.units.on_commands_changed())
         self.login.watch(session)
         self.vm.selection_changed.connect(session.watch_station)
 
     def _on_changed(self, change: SessionChange) -> None:
         self.vm.on_changes(change.data)
         self.incidents.on_changes(change.incidents)
+        self.units.on_changes(change.units)
+        self.units.on_incidents(change.incidents)
         if change.role is not None:
             self.incidents.set_role(change.role)
+            self.units.set_role(change.role)
         if change.data.snapshot:
             self.incidents.set_station_names({s.id: s.name for s in self.session.store.stations.values()})
             self.map_loader.maybe_load(self.region)
@@ -147,6 +153,7 @@ class ConsoleApp:
         vm.fetch_trail, vm.upload = api.incident, api.upload_attachment
         vm.fetch_assessment, vm.fetch_assessment_csv = api.assessment, api.assessment_csv
         vm.fetch_attachment, vm.fetch_roster = api.attachment, api.roster
+        self.units.commands, self.units.fetch_track = session.commands, api.track
         session.watch_station(self.vm.selected)  # a station chosen from the cached picture
 
     async def _load_region(self) -> None:

@@ -174,6 +174,32 @@ ZH = {
     "'{rule}' condition absent since {since} (hold {hold} min) as of {time}. Closing is suggested.":
         "“{rule}”条件自 {since} 起已消失（保持 {hold} 分钟），截至 {time}。建议关闭。",
     ", ": "、",
+    # emergency units: the map, the tracking list, nearest units, SOS, the emergency board
+    "Units": "应急力量", "Emergency board": "应急看板", "The role {0} may not send units": "{0}角色无权调派力量",
+    "Support progress": "支援进度", "Unit": "力量", "Kind": "类型", "Duty": "勤务", "Assigned": "调派",
+    "Set off": "出发", "Arrived": "到达", "To the scene": "赶赴现场里程", "Covered": "总里程",
+    "Handling progress": "处置进度", "Step": "步骤", "By": "操作人", "Post-evaluation": "事后评估",
+    "Response time (dispatch → first arrival)": "响应时间（派发 → 首支力量到达）",
+    "First unit arrived": "首支力量到达", "Distance covered by all units": "全部力量行驶里程",
+    "Assigned to {0}": "处置人 {0}", "Assigned {0} · En route {1} · Arrived {2}": "已调派 {0} · 途中 {1} · 已到达 {2}",
+    "no unit arrived": "无力量到达", "tracks not loaded": "轨迹未载入", "Assign unit": "调派力量",
+    "Unit status": "力量状态", "Nearest available units": "最近的可调派力量", "Callsign": "呼号",
+    "Distance": "距离", "ETA": "预计到达", "Last fix": "最后定位",
+    "Select an incident with a place to see the nearest available units": "选择有位置的事件，查看最近的可调派力量",
+    "No available unit with a recent position": "没有近期有定位的可调派力量",
+    "Ranked by ETA along the road network": "按路网预计到达时间排序",
+    "Ranked by straight-line distance; ETA when the road network is loaded": "按直线距离排序；载入路网后显示预计到达时间",
+    "Assign": "调派", "SOS: {0} · acknowledge": "SOS 求救：{0} · 确认", "All kinds": "全部类型",
+    "All teams": "全部队伍", "Team": "队伍", "Your role may not send units": "您的角色无权调派力量",
+    "{0}: assignment sent": "{0}：调派指令已发送", "Track of {0} not available: {1}": "无法获取 {0} 的轨迹：{1}",
+    "{0} s": "{0} 秒", "{0} min": "{0} 分钟", "{0} h": "{0} 小时", "{0} d": "{0} 天",
+    "{0} m": "{0} 米", "{0} km": "{0} 公里", "{0} min {1} s": "{0} 分 {1} 秒", "{0} h {1} min": "{0} 小时 {1} 分",
+    "Grid member": "网格员", "Monitoring van": "监测车", "Sprinkler truck": "洒水车",
+    "Law-enforcement car": "执法车", "Drone": "无人机", "Portable instrument": "便携仪器",
+    "Available": "待命", "En route": "途中", "On scene": "在现场", "Off duty": "下勤",
+    "stale": "定位陈旧", "lost": "失联", "no position yet": "尚无定位", "Vehicle": "车辆", "Person": "人员",
+    "Instrument": "仪器", "No fix for 5 min": "5 分钟无定位", "Lost (30 min): last place": "失联（30 分钟）：最后位置",
+    "SOS": "SOS 求救",
 }  # fmt: skip
 
 

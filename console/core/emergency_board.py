@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from console.core.incidents import AuditEntry, Incident
 from console.core.unit_book import track_distance_m
-from console.core.units import Fix, UnitInfo, UnitState, UnitStatus
+from console.core.units import Fix, UnitState, UnitStatus
 
 ASSIGN_ACTIONS = frozenset({"assign_unit"})
 STATUS_ACTIONS = frozenset({"unit_status", "unit_arrived", "arrive"})
@@ -86,15 +86,16 @@ def board_figures(
     units: Iterable[UnitState],
     observed: Iterable[tuple[float, str, UnitStatus]] = (),
     tracks: Mapping[str, list[Fix]] | None = None,
-    infos: Mapping[str, UnitInfo] | None = None,
+    known: Mapping[str, UnitState] | None = None,
     now: float | None = None,
 ) -> BoardFigures:
-    """The board of ``incident``; ``units`` are those the hub shows assigned to it now, ``infos`` every known
-    unit record (to name units that have since left), ``tracks`` the units' tracks once fetched."""
+    """The board of ``incident``; ``units`` are those the hub shows assigned to it now, ``known`` every unit
+    this console knows (to name units that have since left, with their duty now), ``tracks`` the units'
+    tracks once fetched."""
     audit = sorted(audit, key=lambda e: e.n)
-    current = {u.info.id: u for u in units}
-    infos = dict(infos or {}) | {u: s.info for u, s in current.items()}
-    times: dict[str, dict[str, float]] = {u: {} for u in current}
+    current = dict(known or {}) | {u.info.id: u for u in units}
+    infos = {u: s.info for u, s in current.items()}
+    times: dict[str, dict[str, float]] = {u.info.id: {} for u in units}
     for entry in audit:
         unit = str(entry.details.get("unit", ""))
         if not unit:

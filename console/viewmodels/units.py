@@ -290,6 +290,14 @@ class UnitViewModel(QObject):
             return ""
         return age_text(age)
 
+    def sos(self) -> set[str]:
+        """Units whose SOS nobody acknowledged here, as of the last tick."""
+        return set(self._sos)
+
+    def callsigns(self, unit_ids: set[str]) -> list[str]:
+        """The names of these units, sorted (unknown ids as they are)."""
+        return sorted((s.info.name if (s := self.book.get(u)) else u) for u in unit_ids)
+
     def rows(self) -> list[UnitRow]:
         pending = self._pending_units()
         sos = self.book.sos()
@@ -361,7 +369,7 @@ class UnitViewModel(QObject):
             self.book.assigned_to(incident.id),
             self.book.observed.get(incident.id, ()),
             tracks if tracks else None,
-            {u: s.info for u, s in self.book.units.items()},
+            self.book.units,
             now=self.now(),
         )
 

@@ -24,6 +24,7 @@ from console.core.emergency_board import BoardFigures
 from console.core.incident_book import sla_of
 from console.widgets import theme
 from console.widgets.incident_words import action_word, sla_text, state_word
+from console.widgets.unit_list import dark_view_style
 from console.widgets.unit_words import distance_text, duration_text, kind_word, status_word
 
 UNIT_COLUMNS = 8  # unit, kind, duty, assigned, set off, arrived, to the scene, covered
@@ -45,6 +46,8 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
+    table.setShowGrid(False)
+    table.setStyleSheet(dark_view_style())
     return table
 
 
@@ -80,6 +83,7 @@ class EmergencyBoard(QWidget):
             self.evaluation.addWidget(name, n, 0)
             self.evaluation.addWidget(value, n, 1)
             self.figure_labels[key] = (name, value)
+        self.evaluation.setColumnStretch(2, 1)  # the figures next to their names, not across the page
         body = QWidget()
         layout = QVBoxLayout(body)
         for widget in (self.empty, self.title, self.scene, self.support_title, self.counts, self.units):

@@ -49,6 +49,17 @@ def _text(item: QTableWidgetItem | None) -> str:
     return item.text() if item is not None else ""
 
 
+def dark_view_style() -> str:
+    """Tables and trees on the desk's navy: no white boxes, quiet headers."""
+    return (
+        f"QTableWidget, QTreeWidget {{ background: {theme.PANEL}; alternate-background-color: #16223A;"
+        f" color: {theme.TEXT}; border: 1px solid {theme.PANEL_EDGE}; gridline-color: {theme.PANEL_EDGE}; }}"
+        f" QHeaderView::section {{ background: {theme.PANEL}; color: {theme.TEXT_SECONDARY}; border: none;"
+        f" border-bottom: 1px solid {theme.PANEL_EDGE}; }}"
+        f" QTreeWidget::item:selected {{ background: #12394a; }}"
+    )
+
+
 _STATE_COLOURS = {"alert": theme.ALERT, "stale": theme.AMBER, "offline": theme.OFFLINE, "": theme.TEXT}
 
 
@@ -85,6 +96,7 @@ class UnitList(QWidget):
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.tree.header().setStretchLastSection(True)
         self.tree.itemClicked.connect(self._on_clicked)
+        self.tree.setStyleSheet(dark_view_style())
         self.groups: dict[str, QTreeWidgetItem] = {}
         for status in STATUSES:
             group = QTreeWidgetItem(self.tree)
@@ -176,7 +188,7 @@ class NearestUnits(QWidget):
     """
 
     assign_requested = Signal(str, str)
-    COLUMNS = 6  # callsign, kind, distance, ETA, last fix, assign
+    COLUMNS = 6  # assign, callsign, kind, distance, ETA, last fix
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -202,6 +214,8 @@ class NearestUnits(QWidget):
             ]
         )
         self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setStyleSheet(dark_view_style())
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -248,9 +262,9 @@ class NearestUnits(QWidget):
             fix, state = fix_text(row.look, row.age_s)
             eta = duration_text(row.eta_s) if row.eta_s is not None else "—"
             cells = (row.name, kind_word(row.kind), distance_text(row.distance_m), eta, fix)
-            for column, value in enumerate(cells):
+            for column, value in enumerate(cells, start=1):
                 item = QTableWidgetItem(value)
-                if column == 4 and state:
+                if column == 5 and state:
                     item.setForeground(QBrush(QColor(_STATE_COLOURS[state])))
                 self.table.setItem(n, column, item)
             if same:
@@ -258,7 +272,7 @@ class NearestUnits(QWidget):
             button = QPushButton(self.tr("Assign"))
             button.clicked.connect(lambda _=False, u=row.id: self.assign_requested.emit(u, self.incident))
             self._permit(button)
-            self.table.setCellWidget(n, 5, button)
+            self.table.setCellWidget(n, 0, button)
             self.buttons[row.id] = button
 
     def _permit(self, button: QPushButton) -> None:
@@ -267,6 +281,6 @@ class NearestUnits(QWidget):
 
     def rows_text(self) -> list[list[str]]:
         return [
-            [_text(self.table.item(r, c)) for c in range(self.COLUMNS - 1)]
+            [_text(self.table.item(r, c)) for c in range(1, self.COLUMNS)]
             for r in range(self.table.rowCount())
         ]

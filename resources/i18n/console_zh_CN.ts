@@ -3,142 +3,142 @@
 <context>
     <name>ActionDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="213" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="212" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="84" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="83" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="87" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="86" />
         <source>Own deadline (default: {0} for {1})</source>
         <translation>自定时限（默认：{1} {0}）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="99" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="98" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="104" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="103" />
         <source>Pass: close the incident</source>
         <translation>通过：办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="105" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="104" />
         <source>Return for more handling</source>
         <translation>退回继续处置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="109" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="108" />
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="113" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="112" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="117" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="116" />
         <source>Add photos …</source>
         <translation>添加照片 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="119" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="118" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="124" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="123" />
         <source>Instructions for the assignee (optional)</source>
         <translation>给处置人的要求（可选）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="125" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="124" />
         <source>What was done on site</source>
         <translation>现场处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="126" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="125" />
         <source>The result of the handling (required)</source>
         <translation>处置结果（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="127" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="126" />
         <source>Required when returning: what is still missing</source>
         <translation>退回时必填：还缺什么</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="127" />
         <source>Why no action is needed (required)</source>
         <translation>不予处理的理由（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="129" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="128" />
         <source>Your note (required)</source>
         <translation>备注内容（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="134" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="133" />
         <source>Choose photos</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="136" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="135" />
         <source>Photos (*.jpg *.jpeg *.png)</source>
         <translation>照片 (*.jpg *.jpeg *.png)</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="146" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="145" />
         <source>{0}: only JPEG and PNG photos</source>
         <translation>{0}：仅支持 JPEG 和 PNG 照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="148" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="147" />
         <source>{0}: file not found</source>
         <translation>{0}：文件不存在</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="150" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="149" />
         <source>{0}: larger than 10 MB</source>
         <translation>{0}：超过 10 MB</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="152" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="151" />
         <source>at most {0} photos</source>
         <translation>最多 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="178" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="177" />
         <source>Choose who is to handle it.</source>
         <translation>请选择处置人。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="180" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="179" />
         <source>The deadline must be in the future.</source>
         <translation>时限必须晚于当前时间。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="182" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="181" />
         <source>Describe the result before submitting feedback.</source>
         <translation>提交反馈前请填写处置结果。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="183" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="182" />
         <source>Say why the incident needs no action.</source>
         <translation>请说明不予处理的理由。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="184" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="183" />
         <source>Write the comment.</source>
         <translation>请填写备注。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="189" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="188" />
         <source>Say what is still missing before returning it.</source>
         <translation>退回前请说明还缺什么。</translation>
     </message>
@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="279" />
+        <location filename="../../console/views/screens.py" line="317" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="280" />
+        <location filename="../../console/views/screens.py" line="318" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="282" />
+        <location filename="../../console/views/screens.py" line="320" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="287" />
+        <location filename="../../console/views/screens.py" line="325" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="378" />
+        <location filename="../../console/views/screens.py" line="427" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="382" />
+        <location filename="../../console/views/screens.py" line="431" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="357" />
+        <location filename="../../console/views/screens.py" line="406" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="269" />
+        <location filename="../../console/views/screens.py" line="307" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="384" />
+        <location filename="../../console/views/screens.py" line="433" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -194,32 +194,32 @@
 <context>
     <name>AqiCategory</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="169" />
+        <location filename="../../console/widgets/theme.py" line="170" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="170" />
+        <location filename="../../console/widgets/theme.py" line="171" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="171" />
+        <location filename="../../console/widgets/theme.py" line="172" />
         <source>Lightly polluted</source>
         <translation>轻度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="172" />
+        <location filename="../../console/widgets/theme.py" line="173" />
         <source>Moderately polluted</source>
         <translation>中度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="173" />
+        <location filename="../../console/widgets/theme.py" line="174" />
         <source>Heavily polluted</source>
         <translation>重度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="174" />
+        <location filename="../../console/widgets/theme.py" line="175" />
         <source>Severely polluted</source>
         <translation>严重污染</translation>
     </message>
@@ -227,32 +227,32 @@
 <context>
     <name>AqiCategoryShort</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="182" />
+        <location filename="../../console/widgets/theme.py" line="183" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="183" />
+        <location filename="../../console/widgets/theme.py" line="184" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="184" />
+        <location filename="../../console/widgets/theme.py" line="185" />
         <source>Light</source>
         <translation>轻度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="185" />
+        <location filename="../../console/widgets/theme.py" line="186" />
         <source>Moderate</source>
         <translation>中度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="186" />
+        <location filename="../../console/widgets/theme.py" line="187" />
         <source>Heavy</source>
         <translation>重度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="187" />
+        <location filename="../../console/widgets/theme.py" line="188" />
         <source>Severe</source>
         <translation>严重</translation>
     </message>
@@ -266,22 +266,22 @@
     </message>
     <message>
         <location filename="../../console/widgets/aqi_headline.py" line="115" />
-        <location filename="../../console/widgets/aqi_headline.py" line="227" />
+        <location filename="../../console/widgets/aqi_headline.py" line="228" />
         <source>No data</source>
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="230" />
+        <location filename="../../console/widgets/aqi_headline.py" line="231" />
         <source>AQI · {start}–{end}</source>
         <translation>AQI · {start}–{end}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="241" />
+        <location filename="../../console/widgets/aqi_headline.py" line="242" />
         <source>Primary pollutant: none</source>
         <translation>首要污染物：无</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="242" />
+        <location filename="../../console/widgets/aqi_headline.py" line="243" />
         <source>Primary pollutant: {names}</source>
         <translation>首要污染物：{names}</translation>
     </message>
@@ -400,7 +400,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="161" />
+        <location filename="../../console/app.py" line="178" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -408,45 +408,188 @@
 <context>
     <name>DispatchWindow</name>
     <message>
-        <location filename="../../console/views/dispatch.py" line="43" />
+        <location filename="../../console/views/dispatch.py" line="55" />
         <source>Dispatch desk</source>
         <translation>调度台</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="61" />
+        <location filename="../../console/views/dispatch.py" line="81" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="62" />
+        <location filename="../../console/views/dispatch.py" line="83" />
+        <source>Units</source>
+        <translation>应急力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="84" />
+        <source>Emergency board</source>
+        <translation>应急看板</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="85" />
         <source>Assessment</source>
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="99" />
+        <location filename="../../console/views/dispatch.py" line="144" />
+        <source>The role {0} may not send units</source>
+        <translation>{0}角色无权调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="152" />
         <source>Role: {0}</source>
         <translation>角色：{0}</translation>
     </message>
 </context>
 <context>
+    <name>EmergencyBoard</name>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="61" />
+        <source>Select an incident in the queue</source>
+        <translation>请在列表中选择事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="66" />
+        <source>Support progress</source>
+        <translation>支援进度</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Unit</source>
+        <translation>力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Duty</source>
+        <translation>勤务</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Assigned</source>
+        <translation>调派</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Set off</source>
+        <translation>出发</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="70" />
+        <source>Arrived</source>
+        <translation>到达</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="70" />
+        <source>To the scene</source>
+        <translation>赶赴现场里程</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="70" />
+        <source>Covered</source>
+        <translation>总里程</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="72" />
+        <source>Handling progress</source>
+        <translation>处置进度</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="73" />
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="73" />
+        <source>Step</source>
+        <translation>步骤</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="73" />
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="73" />
+        <source>Comment</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="74" />
+        <source>Post-evaluation</source>
+        <translation>事后评估</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="78" />
+        <source>Response time (dispatch → first arrival)</source>
+        <translation>响应时间（派发 → 首支力量到达）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="79" />
+        <source>Dispatched</source>
+        <translation>派发</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="79" />
+        <source>First unit arrived</source>
+        <translation>首支力量到达</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="80" />
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="80" />
+        <source>Distance covered by all units</source>
+        <translation>全部力量行驶里程</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="123" />
+        <source>Assigned to {0}</source>
+        <translation>处置人 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="126" />
+        <source>Assigned {0} · En route {1} · Arrived {2}</source>
+        <translation>已调派 {0} · 途中 {1} · 已到达 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="158" />
+        <source>no unit arrived</source>
+        <translation>无力量到达</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="162" />
+        <source>tracks not loaded</source>
+        <translation>轨迹未载入</translation>
+    </message>
+</context>
+<context>
     <name>EventList</name>
     <message>
-        <location filename="../../console/widgets/event_list.py" line="29" />
+        <location filename="../../console/widgets/event_list.py" line="19" />
         <source>Info</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/event_list.py" line="30" />
+        <location filename="../../console/widgets/event_list.py" line="20" />
         <source>Warning</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/event_list.py" line="31" />
+        <location filename="../../console/widgets/event_list.py" line="21" />
         <source>Critical</source>
         <translation>紧急</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/event_list.py" line="73" />
+        <location filename="../../console/widgets/event_list.py" line="63" />
         <source>No events</source>
         <translation>暂无事件</translation>
     </message>
@@ -502,27 +645,27 @@
 <context>
     <name>HelpOverlay</name>
     <message>
-        <location filename="../../console/views/window.py" line="27" />
+        <location filename="../../console/views/window.py" line="30" />
         <source>Keyboard shortcuts</source>
         <translation>快捷键</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="34" />
+        <location filename="../../console/views/window.py" line="37" />
         <source>Toggle kiosk (fullscreen) mode</source>
         <translation>切换全屏（值守）模式</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="35" />
+        <location filename="../../console/views/window.py" line="38" />
         <source>Show or hide this help</source>
         <translation>显示或隐藏本帮助</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="36" />
+        <location filename="../../console/views/window.py" line="39" />
         <source>Close this help</source>
         <translation>关闭帮助</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="37" />
+        <location filename="../../console/views/window.py" line="40" />
         <source>Quit the console</source>
         <translation>退出控制台</translation>
     </message>
@@ -646,7 +789,7 @@
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="109" />
-        <location filename="../../console/widgets/incident_words.py" line="142" />
+        <location filename="../../console/widgets/incident_words.py" line="144" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
@@ -662,7 +805,7 @@
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="112" />
-        <location filename="../../console/widgets/incident_words.py" line="141" />
+        <location filename="../../console/widgets/incident_words.py" line="143" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
@@ -737,123 +880,133 @@
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="140" />
+        <location filename="../../console/widgets/incident_words.py" line="134" />
+        <source>Assign unit</source>
+        <translation>调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="135" />
+        <source>Unit status</source>
+        <translation>力量状态</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="142" />
         <source>Alarm rule</source>
         <translation>报警规则</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="143" />
+        <location filename="../../console/widgets/incident_words.py" line="145" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="152" />
+        <location filename="../../console/widgets/incident_words.py" line="154" />
         <source>{m} min</source>
         <translation>{m} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="155" />
+        <location filename="../../console/widgets/incident_words.py" line="157" />
         <source>{h} h {m:02d} min</source>
         <translation>{h} 小时 {m:02d} 分</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="157" />
+        <location filename="../../console/widgets/incident_words.py" line="159" />
         <source>{d} d {h} h</source>
         <translation>{d} 天 {h} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="165" />
+        <location filename="../../console/widgets/incident_words.py" line="167" />
         <source>overdue {0}</source>
         <translation>超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="167" />
         <location filename="../../console/widgets/incident_words.py" line="169" />
+        <location filename="../../console/widgets/incident_words.py" line="171" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="171" />
+        <location filename="../../console/widgets/incident_words.py" line="173" />
         <source>awaiting assessment</source>
         <translation>待考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="173" />
+        <location filename="../../console/widgets/incident_words.py" line="175" />
         <source>closed on time</source>
         <translation>按时办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="175" />
+        <location filename="../../console/widgets/incident_words.py" line="177" />
         <source>closed {0} late</source>
         <translation>超期 {0} 办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="176" />
+        <location filename="../../console/widgets/incident_words.py" line="178" />
         <source>not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="182" />
+        <location filename="../../console/widgets/incident_words.py" line="184" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="183" />
+        <location filename="../../console/widgets/incident_words.py" line="185" />
         <source>Not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="184" />
+        <location filename="../../console/widgets/incident_words.py" line="186" />
         <source>On time</source>
         <translation>未超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="185" />
+        <location filename="../../console/widgets/incident_words.py" line="187" />
         <source>Due soon</source>
         <translation>即将到期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="186" />
+        <location filename="../../console/widgets/incident_words.py" line="188" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="231" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="230" />
         <source>Air quality</source>
         <translation>大气环境</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="232" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="231" />
         <source>Water environment</source>
         <translation>水环境</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="233" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="232" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="234" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="233" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="235" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="234" />
         <source>Pollution source</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="236" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="235" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="237" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="236" />
         <source>Monitoring device</source>
         <translation>监测设备</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="238" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="237" />
         <source>Other</source>
         <translation>其他</translation>
     </message>
@@ -861,7 +1014,7 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="236" />
+        <location filename="../../console/views/screens.py" line="266" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
@@ -1062,33 +1215,33 @@
         <translation>新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="295" />
+        <location filename="../../console/widgets/incident_queue.py" line="302" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="394" />
+        <location filename="../../console/widgets/incident_queue.py" line="401" />
         <source>Open stages</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="395" />
+        <location filename="../../console/widgets/incident_queue.py" line="402" />
         <source>All stages</source>
         <translation>全部环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="399" />
+        <location filename="../../console/widgets/incident_queue.py" line="406" />
         <source>All severities</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="408" />
-        <location filename="../../console/widgets/incident_queue.py" line="441" />
+        <location filename="../../console/widgets/incident_queue.py" line="415" />
+        <location filename="../../console/widgets/incident_queue.py" line="448" />
         <source>All townships</source>
         <translation>全部乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="409" />
+        <location filename="../../console/widgets/incident_queue.py" line="416" />
         <source>Overdue only</source>
         <translation>仅超期</translation>
     </message>
@@ -1096,57 +1249,57 @@
 <context>
     <name>IncidentViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="234" />
+        <location filename="../../console/viewmodels/incidents.py" line="252" />
         <source>Photos not available: {0}</source>
         <translation>无法读取照片：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="361" />
+        <location filename="../../console/viewmodels/incidents.py" line="381" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="366" />
+        <location filename="../../console/viewmodels/incidents.py" line="386" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="370" />
+        <location filename="../../console/viewmodels/incidents.py" line="390" />
         <source>Report sent: it joins the queue once the hub has it</source>
         <translation>已上报：中心受理后进入列表</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="378" />
+        <location filename="../../console/viewmodels/incidents.py" line="398" />
         <source>Photos cannot be uploaded: no connection to the hub</source>
         <translation>无法上传照片：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="384" />
+        <location filename="../../console/viewmodels/incidents.py" line="404" />
         <source>Uploading {0} …</source>
         <translation>正在上传 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="387" />
+        <location filename="../../console/viewmodels/incidents.py" line="407" />
         <source>Upload failed, nothing was sent: {0}</source>
         <translation>上传失败，未发出任何指令：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="400" />
+        <location filename="../../console/viewmodels/incidents.py" line="420" />
         <source>Audit trail not available: {0}</source>
         <translation>无法读取处理记录：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="414" />
+        <location filename="../../console/viewmodels/incidents.py" line="446" />
         <source>Assessment not available: {0}</source>
         <translation>无法读取考核：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="428" />
+        <location filename="../../console/viewmodels/incidents.py" line="460" />
         <source>Export failed: {0}</source>
         <translation>导出失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="430" />
+        <location filename="../../console/viewmodels/incidents.py" line="462" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
@@ -1182,102 +1335,102 @@
 <context>
     <name>Map</name>
     <message>
-        <location filename="../../console/views/map_loader.py" line="46" />
+        <location filename="../../console/views/map_loader.py" line="53" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="47" />
+        <location filename="../../console/views/map_loader.py" line="54" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="48" />
+        <location filename="../../console/views/map_loader.py" line="55" />
         <source>Air stations</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="49" />
+        <location filename="../../console/views/map_loader.py" line="56" />
         <source>Micro stations</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="50" />
+        <location filename="../../console/views/map_loader.py" line="57" />
         <source>Scenic areas</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="51" />
+        <location filename="../../console/views/map_loader.py" line="58" />
         <source>Water quality</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="52" />
+        <location filename="../../console/views/map_loader.py" line="59" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="53" />
+        <location filename="../../console/views/map_loader.py" line="60" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="54" />
+        <location filename="../../console/views/map_loader.py" line="61" />
         <source>Pollution sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="55" />
+        <location filename="../../console/views/map_loader.py" line="62" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="56" />
+        <location filename="../../console/views/map_loader.py" line="63" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="57" />
+        <location filename="../../console/views/map_loader.py" line="64" />
         <source>Exceedance</source>
         <translation>超标</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="58" />
+        <location filename="../../console/views/map_loader.py" line="65" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="59" />
+        <location filename="../../console/views/map_loader.py" line="66" />
         <source>Stale data</source>
         <translation>数据陈旧</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="60" />
+        <location filename="../../console/views/map_loader.py" line="67" />
         <source>Instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="61" />
+        <location filename="../../console/views/map_loader.py" line="68" />
         <source>Invalid data</source>
         <translation>无效数据</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="62" />
+        <location filename="../../console/views/map_loader.py" line="69" />
         <source>Selected</source>
         <translation>选中</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="63" />
+        <location filename="../../console/views/map_loader.py" line="70" />
         <source>Township outlines approximate</source>
         <translation>乡镇边界为近似范围</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="64" />
+        <location filename="../../console/views/map_loader.py" line="71" />
         <source>Intranet basemap</source>
         <translation>内网底图</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/map_view.py" line="319" />
+        <location filename="../../console/widgets/map_view.py" line="416" />
         <source>Awaiting first report</source>
         <translation>等待首次上报</translation>
     </message>
@@ -1285,9 +1438,67 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="155" />
+        <location filename="../../console/views/screens.py" line="163" />
         <source>Wind</source>
         <translation>风</translation>
+    </message>
+</context>
+<context>
+    <name>NearestUnits</name>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="199" />
+        <source>Nearest available units</source>
+        <translation>最近的可调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="208" />
+        <source>Callsign</source>
+        <translation>呼号</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="209" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="210" />
+        <source>Distance</source>
+        <translation>距离</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="211" />
+        <source>ETA</source>
+        <translation>预计到达</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="212" />
+        <source>Last fix</source>
+        <translation>最后定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="247" />
+        <source>Select an incident with a place to see the nearest available units</source>
+        <translation>选择有位置的事件，查看最近的可调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="249" />
+        <source>No available unit with a recent position</source>
+        <translation>没有近期有定位的可调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="251" />
+        <source>Ranked by ETA along the road network</source>
+        <translation>按路网预计到达时间排序</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="254" />
+        <source>Ranked by straight-line distance; ETA when the road network is loaded</source>
+        <translation>按直线距离排序；载入路网后显示预计到达时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="272" />
+        <source>Assign</source>
+        <translation>调派</translation>
     </message>
 </context>
 <context>
@@ -1328,7 +1539,7 @@
         <translation>在线率</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="131" />
+        <location filename="../../console/widgets/network_health.py" line="132" />
         <source>+ {n} more</source>
         <translation>另有 {n} 个</translation>
     </message>
@@ -1369,12 +1580,12 @@
 <context>
     <name>PhotoDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="328" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="327" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="340" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="339" />
         <source>{0}: not an image</source>
         <translation>{0}：不是图片</translation>
     </message>
@@ -1493,72 +1704,72 @@
 <context>
     <name>ReportDialog</name>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="260" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="259" />
         <source>What is wrong, in a few words (required)</source>
         <translation>简要说明问题（必填）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="277" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="276" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="278" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="277" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="279" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="278" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="281" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="280" />
         <source>What was seen, where exactly, who reported it</source>
         <translation>看到了什么、具体位置、谁反映的</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="284" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="283" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="285" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="284" />
         <source>Station nearby</source>
         <translation>附近站点</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="286" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="285" />
         <source>Severity</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="287" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="286" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="288" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="287" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="289" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="288" />
         <source>Description</source>
         <translation>情况描述</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="312" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="311" />
         <source>Give the problem a title.</source>
         <translation>请填写标题。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="314" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="313" />
         <source>No station is called {0}.</source>
         <translation>没有名为 {0} 的站点。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_dialogs.py" line="316" />
+        <location filename="../../console/widgets/incident_dialogs.py" line="315" />
         <source>Choose the station nearest to the problem.</source>
         <translation>请选择离问题最近的站点。</translation>
     </message>
@@ -1566,24 +1777,32 @@
 <context>
     <name>SituationView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="72" />
+        <location filename="../../console/views/screens.py" line="77" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="74" />
+        <location filename="../../console/views/screens.py" line="79" />
         <source>Township ranking · PM2.5</source>
         <translation>乡镇排名 · PM2.5</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="76" />
+        <location filename="../../console/views/screens.py" line="81" />
         <source>Network health</source>
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="100" />
+        <location filename="../../console/views/screens.py" line="105" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
+    </message>
+</context>
+<context>
+    <name>SosBar</name>
+    <message>
+        <location filename="../../console/widgets/sos_bar.py" line="39" />
+        <source>SOS: {0} · acknowledge</source>
+        <translation>SOS 求救：{0} · 确认</translation>
     </message>
 </context>
 <context>
@@ -1668,89 +1887,308 @@
     </message>
 </context>
 <context>
+    <name>UnitList</name>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="81" />
+        <source>All kinds</source>
+        <translation>全部类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="85" />
+        <location filename="../../console/widgets/unit_list.py" line="125" />
+        <source>All teams</source>
+        <translation>全部队伍</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Callsign</source>
+        <translation>呼号</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Team</source>
+        <translation>队伍</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Last fix</source>
+        <translation>最后定位</translation>
+    </message>
+</context>
+<context>
+    <name>UnitViewModel</name>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="196" />
+        <source>Your role may not send units</source>
+        <translation>您的角色无权调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="199" />
+        <source>Commands are not available: no connection to the hub</source>
+        <translation>无法下达指令：未连接中心</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="204" />
+        <source>Not sent: {0}</source>
+        <translation>未发出：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="208" />
+        <source>{0}: assignment sent</source>
+        <translation>{0}：调派指令已发送</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="412" />
+        <source>Track of {0} not available: {1}</source>
+        <translation>无法获取 {0} 的轨迹：{1}</translation>
+    </message>
+</context>
+<context>
+    <name>Units</name>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="431" />
+        <location filename="../../console/widgets/unit_words.py" line="51" />
+        <source>{0} s</source>
+        <translation>{0} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="433" />
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="435" />
+        <source>{0} h</source>
+        <translation>{0} 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="436" />
+        <source>{0} d</source>
+        <translation>{0} 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="10" />
+        <source>Inspector</source>
+        <translation>巡查员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="11" />
+        <source>Grid member</source>
+        <translation>网格员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="12" />
+        <source>Monitoring van</source>
+        <translation>监测车</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="13" />
+        <source>Sprinkler truck</source>
+        <translation>洒水车</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="14" />
+        <source>Law-enforcement car</source>
+        <translation>执法车</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="15" />
+        <location filename="../../console/widgets/unit_words.py" line="65" />
+        <source>Drone</source>
+        <translation>无人机</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="16" />
+        <source>Portable instrument</source>
+        <translation>便携仪器</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="23" />
+        <source>Available</source>
+        <translation>待命</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="24" />
+        <location filename="../../console/widgets/unit_words.py" line="67" />
+        <source>En route</source>
+        <translation>途中</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="25" />
+        <location filename="../../console/widgets/unit_words.py" line="68" />
+        <source>On scene</source>
+        <translation>在现场</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="26" />
+        <source>Off duty</source>
+        <translation>下勤</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="34" />
+        <source>stale</source>
+        <translation>定位陈旧</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="35" />
+        <source>lost</source>
+        <translation>失联</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="36" />
+        <source>no position yet</source>
+        <translation>尚无定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="43" />
+        <source>{0} m</source>
+        <translation>{0} 米</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="44" />
+        <source>{0} km</source>
+        <translation>{0} 公里</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="54" />
+        <source>{0} min {1} s</source>
+        <translation>{0} 分 {1} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="56" />
+        <source>{0} h {1} min</source>
+        <translation>{0} 小时 {1} 分</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="62" />
+        <source>Units</source>
+        <translation>应急力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="63" />
+        <source>Vehicle</source>
+        <translation>车辆</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="64" />
+        <source>Person</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="66" />
+        <source>Instrument</source>
+        <translation>仪器</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="69" />
+        <source>No fix for 5 min</source>
+        <translation>5 分钟无定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="70" />
+        <source>Lost (30 min): last place</source>
+        <translation>失联（30 分钟）：最后位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="71" />
+        <source>SOS</source>
+        <translation>SOS 求救</translation>
+    </message>
+</context>
+<context>
     <name>WallViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="217" />
+        <location filename="../../console/viewmodels/wall.py" line="228" />
         <source>Data time {0}</source>
         <translation>数据时间 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="228" />
+        <location filename="../../console/viewmodels/wall.py" line="239" />
         <source>online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="229" />
+        <location filename="../../console/viewmodels/wall.py" line="240" />
         <source>awaiting first report</source>
         <translation>等待首次上报</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="230" />
+        <location filename="../../console/viewmodels/wall.py" line="241" />
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="231" />
+        <location filename="../../console/viewmodels/wall.py" line="242" />
         <source>fault</source>
         <translation>故障</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="261" />
+        <location filename="../../console/viewmodels/wall.py" line="272" />
         <source>{0} offline: {1}</source>
         <translation>{0} 离线：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="267" />
+        <location filename="../../console/viewmodels/wall.py" line="278" />
         <source>{0} instrument fault: {1}</source>
         <translation>{0} 仪器故障：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="274" />
+        <location filename="../../console/viewmodels/wall.py" line="285" />
         <source>no data yet</source>
         <translation>尚无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="276" />
+        <location filename="../../console/viewmodels/wall.py" line="287" />
         <source>the hub receives no data from the network</source>
         <translation>平台未收到任何监测数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="281" />
+        <location filename="../../console/viewmodels/wall.py" line="292" />
         <source>no data for {0} s</source>
         <translation>{0} 秒无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="283" />
+        <location filename="../../console/viewmodels/wall.py" line="294" />
         <source>no data for {0} min</source>
         <translation>{0} 分钟无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="284" />
+        <location filename="../../console/viewmodels/wall.py" line="295" />
         <source>no data for {0} h</source>
         <translation>{0} 小时无数据</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="286" />
+        <location filename="../../console/viewmodels/wall.py" line="297" />
         <source>instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="287" />
+        <location filename="../../console/viewmodels/wall.py" line="298" />
         <source>instrument stopped</source>
         <translation>仪器停运</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="288" />
+        <location filename="../../console/viewmodels/wall.py" line="299" />
         <source>instrument link error</source>
         <translation>仪器通讯异常</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="298" />
+        <location filename="../../console/viewmodels/wall.py" line="309" />
         <source>{0} exceeds its limit ({1})</source>
         <translation>{0} 超标（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/wall.py" line="301" />
+        <location filename="../../console/viewmodels/wall.py" line="312" />
         <source>{0}: AQI {1}, heavily polluted air</source>
         <translation>{0}：AQI {1}，重污染</translation>
     </message>
@@ -1758,7 +2196,7 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../console/views/window.py" line="60" />
+        <location filename="../../console/views/window.py" line="63" />
         <source>Environmental command centre</source>
         <translation>生态环境指挥中心</translation>
     </message>

@@ -273,22 +273,25 @@
 
   // ---- legend ----------------------------------------------------------------------------------------
 
+  // Two short columns (what a symbol is; how its look changes), so the panel stays low on the map.
   function legendPanel() {
     var box = document.createElement('div');
     box.className = 'eco-panel eco-key eco-units-key';
-    var column = document.createElement('div');
-    column.className = 'eco-key-column';
-    var title = document.createElement('div');
-    title.className = 'eco-panel-title';
-    title.textContent = label('units', 'Units');
-    column.appendChild(title);
-    var rows = [['vehicle', 'live', 'available', 'unit_vehicle'], ['person', 'live', 'available', 'unit_person'],
-                ['drone', 'live', 'available', 'unit_drone'], ['instrument', 'live', 'available', 'unit_instrument'],
-                ['vehicle', 'live', 'en_route', 'unit_en_route'], ['vehicle', 'live', 'on_scene', 'unit_on_scene'],
-                ['vehicle', 'stale', 'available', 'unit_stale'], ['vehicle', 'lost', 'available', 'unit_lost'],
-                ['vehicle', 'sos', 'available', 'unit_sos']];
-    rows.forEach(function (r) { column.appendChild(legendItem(r[0], r[1], r[2], label(r[3], r[3]))); });
-    box.appendChild(column);
+    var kinds = [['vehicle', 'live', 'available', 'unit_vehicle'], ['person', 'live', 'available', 'unit_person'],
+                 ['drone', 'live', 'available', 'unit_drone'], ['instrument', 'live', 'available', 'unit_instrument']];
+    var looks = [['vehicle', 'live', 'en_route', 'unit_en_route'], ['vehicle', 'live', 'on_scene', 'unit_on_scene'],
+                 ['vehicle', 'stale', 'available', 'unit_stale'], ['vehicle', 'lost', 'available', 'unit_lost'],
+                 ['vehicle', 'sos', 'available', 'unit_sos']];
+    [[label('units', 'Units'), kinds], ['', looks]].forEach(function (part) {
+      var column = document.createElement('div');
+      column.className = 'eco-key-column';
+      var title = document.createElement('div');
+      title.className = 'eco-panel-title';
+      title.textContent = part[0] || '\u00a0';
+      column.appendChild(title);
+      part[1].forEach(function (r) { column.appendChild(legendItem(r[0], r[1], r[2], label(r[3], r[3]))); });
+      box.appendChild(column);
+    });
     return box;
   }
 
@@ -361,6 +364,7 @@
         var bridge = window.ecoMap && window.ecoMap.bridge && window.ecoMap.bridge();
         if (id) { api.lastClicked = id; if (bridge && bridge.unit_clicked) { bridge.unit_clicked(id); } }
       });
+      showLegend();  // now, so that fitting the district keeps clear of it
       if (map.getSize().x > 0) { place(); } else { map.once('resize', place); }
     },
 
@@ -372,7 +376,6 @@
       if (zoomed === null) { zoomed = map.getZoom(); }
       for (var i = 0; i < rows.length; i++) { apply(rows[i]); }
       lastBatch = rows.length;
-      if (rows.length) { showLegend(); }
       schedule();
       return rows.length;
     },

@@ -1,4 +1,4 @@
-"""The console's unit book: late fixes in time order, no-fix reports, freshness on the session's clock, SOS."""
+"""The unit book: late fixes in time order, no-fix reports, freshness on the session's clock, SOS."""
 
 from __future__ import annotations
 
