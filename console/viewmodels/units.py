@@ -135,6 +135,7 @@ class UnitViewModel(QObject):
         self._sent_end: dict[str, float] = {}  # unit -> time of the newest trail point the page has
         self._teams: list[str] = []
         self._sos: set[str] = set()
+        self._pending_units: set[str] = set()  # units with a command of this console not yet settled
         self._board_due = False
         self._tasks: set[asyncio.Future[Any]] = set()
         self._tick = QTimer(self, interval=TICK_MS)
@@ -157,7 +158,9 @@ class UnitViewModel(QObject):
             self._board_due = True
 
     def on_commands_changed(self) -> None:
+        """The command centre's list changed: which units have a command on the way is read again."""
         self._board_due = True
+        self._pending_units = self._read_pending_units()
 
     def now(self) -> float:
         return self.book.clock()
@@ -203,6 +206,7 @@ class UnitViewModel(QObject):
         except Refusal as exc:
             self.message_changed.emit(self.tr("Not sent: {0}").format(str(exc)))
             return
+        self._pending_units = self._read_pending_units()
         state = self.book.get(unit_id)
         name = state.info.name if state else unit_id
         self.message_changed.emit(self.tr("{0}: assignment sent").format(name))
@@ -299,7 +303,7 @@ class UnitViewModel(QObject):
         return sorted((s.info.name if (s := self.book.get(u)) else u) for u in unit_ids)
 
     def rows(self) -> list[UnitRow]:
-        pending = self._pending_units()
+        pending = self._pending_units
         sos = self.book.sos()
         out = []
         for state in self.book.units.values():
@@ -324,7 +328,7 @@ class UnitViewModel(QObject):
             )
         return sorted(out, key=lambda r: r.name)
 
-    def _pending_units(self) -> set[str]:
+    def _read_pending_units(self) -> set[str]:
         if self.commands is None:
             return set()
         out = set()

@@ -205,12 +205,12 @@ class NearestUnits(QWidget):
         self.table = QTableWidget(0, self.COLUMNS)
         self.table.setHorizontalHeaderLabels(
             [
+                "",
                 self.tr("Callsign"),
                 self.tr("Kind"),
                 self.tr("Distance"),
                 self.tr("ETA"),
                 self.tr("Last fix"),
-                "",
             ]
         )
         self.table.verticalHeader().hide()
