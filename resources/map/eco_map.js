@@ -679,7 +679,6 @@
       makePane('ecoStations', 450, false);
       makePane('ecoValues', 460, true);
       makePane('ecoIncidents', 470, false);
-      if (window.ecoUnits) { window.ecoUnits.attach(map, opts); }  // the units' layer (eco_units.js)
       // Leaflet's usual margin around the view. The compositor, in the console's process, holds three or
       // four frames of this canvas; a wider margin makes each longer rows (0.3: 11.2 MB each, 0.1: 8.5 MB).
       renderer = L.canvas({ pane: 'ecoStations', padding: 0.1, tolerance: 3 });
@@ -688,6 +687,8 @@
       hoverTip = L.tooltip({ direction: 'top', className: 'eco-tooltip', opacity: 1, interactive: false });
       createMarkers(stations || []);
       KIND_ORDER.forEach(function (kind) { if (groups[kind]) { wireGroup(kind); } });
+      // the units (eco_units.js) draw on the stations' canvas, above them: one canvas for the live layers
+      if (window.ecoUnits) { window.ecoUnits.attach(map, opts, renderer); }
       addTownLabels(opts.towns || []);
       addPanel(layersPanel(), 'topright');
       if (opts.labels && opts.labels.incidents) { addPanel(incidentKeyPanel(), 'bottomleft'); }

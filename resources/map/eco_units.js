@@ -1,8 +1,8 @@
-/* The emergency units' layer of the map (window.ecoUnits): one canvas above the stations with a symbol per
- * kind (heading and callsign), trails that fade with age, stale units grey, lost units hollow with their
- * age, and a pulsing halo around each unit whose SOS nobody acknowledged. Batched: Python sends only the
- * units that changed; the canvas is redrawn once per animation frame at most. Texts go in as canvas text
- * or textContent, never as HTML. */
+/* The emergency units' layer of the map (window.ecoUnits): drawn on the stations' canvas, above them, with
+ * a symbol per kind (heading and callsign), trails that fade with age, stale units grey, lost units hollow
+ * with their age, and a pulsing halo round each unit whose SOS nobody acknowledged. Batched: Python sends
+ * only the units that changed; Leaflet redraws the touched part of the canvas once per animation frame.
+ * Texts go in as canvas text or textContent, never as HTML. */
 (function () {
   'use strict';
 
@@ -15,24 +15,25 @@
   var SHAPE = { monitoring_van: 'vehicle', sprinkler: 'vehicle', enforcement: 'vehicle', inspector: 'person',
                 grid_member: 'person', drone: 'drone', instrument: 'instrument' };
   var LOOKS = ['live', 'stale', 'lost', 'never'];
+  var LABEL_ZOOM = 11.5;   // below it only SOS, lost and selected units, or a small fleet, carry callsigns
+  var FEW = 60;
+  var SVG_NS = 'http://www.w3.org/2000/svg';
 
   var map = null;
   var opts = {};
   var scale = 1;
-  var canvas = null;
-  var ctx = null;
-  var origin = null;       // layer point of the canvas' top-left corner
-  var units = {};          // id -> unit record
-  var ids = [];            // ids in arrival order (stable drawing order)
+  var renderer = null;
+  var group = null;        // every unit symbol (clicks)
+  var units = {};          // id -> unit record {id, kind, ..., symbol, line}
+  var ids = [];            // ids in arrival order
   var halos = {};          // id -> L.Marker with the pulsing SOS halo
   var now = 0;             // the session's clock as of the last batch (trails fade by it)
   var trailS = 1800;
   var trailPoints = 200;
-  var drawPending = false;
-  var zoomed = null;       // the zoom level projected points are cached for
   var lastBatch = 0;
   var legend = null;
   var selected = null;
+  var measure = document.createElement('canvas').getContext('2d');  // never in the page: widths only
 
   function label(key, fallback) {
     var value = opts.labels && opts.labels[key];
@@ -41,73 +42,23 @@
 
   function num(v, fallback) { return typeof v === 'number' && isFinite(v) ? v : fallback; }
 
-  // ---- canvas placement (as Leaflet's renderers do: it covers the view, redrawn after each move) -------
-
-  function place() {
-    var size = map.getSize(), ratio = window.devicePixelRatio || 1;
-    origin = map.containerPointToLayerPoint([0, 0]);
-    L.DomUtil.setPosition(canvas, origin);
-    canvas.width = Math.round(size.x * ratio);
-    canvas.height = Math.round(size.y * ratio);
-    canvas.style.width = size.x + 'px';
-    canvas.style.height = size.y + 'px';
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    if (zoomed !== map.getZoom()) { reproject(); }
-    draw();
-  }
-
-  function reproject() {
-    zoomed = map.getZoom();
-    ids.forEach(function (id) { project(units[id]); });
-  }
-
-  function project(u) {
-    u.p = u.lat === null ? null : map.project([u.lat, u.lon], zoomed);
-    u.tp = u.trail.map(function (t) { return map.project([t[1], t[0]], zoomed); });
-  }
-
-  function schedule() {
-    if (drawPending) { return; }
-    drawPending = true;
-    L.Util.requestAnimFrame(function () { drawPending = false; draw(); });
-  }
-
-  // ---- drawing -----------------------------------------------------------------------------------
-
-  function screen(p) {
-    var o = map.getPixelOrigin();
-    return [p.x - o.x - origin.x, p.y - o.y - origin.y];
-  }
-
   function colours(u) {
     if (u.look === 'lost' || u.look === 'never') { return { fill: null, edge: GREY }; }
     if (u.look === 'stale') { return { fill: GREY, edge: LIGHT }; }
     return { fill: STATUS_FILL[u.status] || LIGHT, edge: NAVY };
   }
 
-  function drawTrail(u) {
-    if (u.tp.length < 2) { return; }
-    var c = colours(u), buckets = 4;
-    ctx.lineWidth = Math.max(2, 2.5 * scale);
-    ctx.lineJoin = 'round';
-    ctx.strokeStyle = c.fill || GREY;
-    for (var b = 0; b < buckets; b++) {  // the older a stretch, the fainter: one path per age step
-      ctx.beginPath();
-      var started = false;
-      for (var i = 1; i < u.tp.length; i++) {
-        var age = Math.max(0, now - u.trail[i][2]) / trailS;
-        if (Math.min(buckets - 1, Math.floor(age * buckets)) !== b) { started = false; continue; }
-        var a = screen(u.tp[i - 1]), z = screen(u.tp[i]);
-        if (!started) { ctx.moveTo(a[0], a[1]); started = true; }
-        ctx.lineTo(z[0], z[1]);
-      }
-      ctx.globalAlpha = 0.75 - b * 0.18;
-      ctx.stroke();
-    }
-    ctx.globalAlpha = 1;
+  function labelPx() { return Math.round(opts.fontPx * 0.72); }
+
+  function labelText(u) {
+    var show = u.sos || u.look === 'lost' || u.id === selected || ids.length <= FEW || map.getZoom() >= LABEL_ZOOM;
+    if (!show) { return ''; }
+    return u.note ? u.name + ' · ' + u.note : u.name;
   }
 
-  function symbolPath(shape, x, y, r, heading) {
+  // ---- the symbol: a path on the stations' canvas whose bounds include its callsign -----------------
+
+  function symbolPath(ctx, shape, x, y, r, heading) {
     var h = (heading || 0) * Math.PI / 180;
     ctx.save();
     ctx.translate(x, y);
@@ -135,82 +86,119 @@
     ctx.restore();
   }
 
-  function headingTick(x, y, r, heading) {
-    var h = (heading || 0) * Math.PI / 180;
-    ctx.beginPath();
-    ctx.moveTo(x + Math.sin(h) * r * 0.85, y - Math.cos(h) * r * 0.85);
-    ctx.lineTo(x + Math.sin(h) * r * 1.6, y - Math.cos(h) * r * 1.6);
-    ctx.lineWidth = Math.max(2, 2 * scale);
-    ctx.stroke();
-  }
-
-  function drawUnit(u, taken) {
-    if (!u.p) { return; }
-    var s = screen(u.p), r = 9 * scale, c = colours(u), shape = SHAPE[u.kind] || 'person';
-    if (s[0] < -50 || s[1] < -50 || s[0] > canvas.width + 50 || s[1] > canvas.height + 50) { return; }
-    if (u.id === selected) {
-      ctx.beginPath();
-      ctx.arc(s[0], s[1], r * 1.9, 0, 2 * Math.PI);
-      ctx.lineWidth = 4; ctx.strokeStyle = '#00e5ff'; ctx.setLineDash([]); ctx.stroke();
+  var UnitSymbol = L.CircleMarker.extend({
+    _updatePath: function () { this._renderer._updateEcoUnit(this); },
+    _updateBounds: function () {  // the callsign to the right is part of what a redraw must clear
+      var r = this._radius * 1.7 + this._clickTolerance(), h = labelPx();
+      this._pxBounds = new L.Bounds(this._point.subtract([r, Math.max(r, h)]),
+                                    this._point.add([r + (this.labelWidth || 0), Math.max(r, h)]));
     }
-    symbolPath(shape, s[0], s[1], r, u.heading);
-    ctx.setLineDash(u.look === 'stale' ? [3, 3] : []);
-    if (c.fill) { ctx.fillStyle = c.fill; ctx.fill(); }
-    ctx.lineWidth = c.fill ? 1.5 : Math.max(2.5, 2.5 * scale);
-    ctx.strokeStyle = u.sos ? ALERT : c.edge;
-    if (u.sos) { ctx.lineWidth = 3; }
-    ctx.stroke();
-    ctx.setLineDash([]);
-    if (shape === 'person' || shape === 'drone') {
-      ctx.strokeStyle = c.fill ? c.fill : GREY;
-      if (u.look === 'live') { headingTick(s[0], s[1], r, u.heading); }
+  });
+
+  // A trail: its segments fade with age (four steps), drawn one path per step.
+  var UnitTrail = L.Polyline.extend({
+    _updatePath: function () { this._renderer._updateEcoTrail(this); }
+  });
+
+  L.Canvas.include({
+    _updateEcoUnit: function (layer) {
+      if (!this._drawing || layer._empty()) { return; }
+      var u = layer.unit, ctx = this._ctx, p = layer._point, r = layer._radius, c = colours(u);
+      var shape = SHAPE[u.kind] || 'person';
+      ctx.save();
+      if (u.id === selected) {
+        ctx.beginPath();
+        ctx.arc(p.x, p.y, r * 1.6, 0, 2 * Math.PI);
+        ctx.lineWidth = 4; ctx.strokeStyle = '#00e5ff'; ctx.stroke();
+      }
+      symbolPath(ctx, shape, p.x, p.y, r, u.heading);
+      ctx.setLineDash(u.look === 'stale' ? [3, 3] : []);
+      if (c.fill) { ctx.fillStyle = c.fill; ctx.fill(); }
+      ctx.lineWidth = u.sos ? 3 : (c.fill ? 1.5 : Math.max(2.5, 2.5 * scale));
+      ctx.strokeStyle = u.sos ? ALERT : c.edge;
+      ctx.stroke();
+      ctx.setLineDash([]);
+      if ((shape === 'person' || shape === 'drone') && u.look === 'live') {  // where it is heading
+        var h = (u.heading || 0) * Math.PI / 180;
+        ctx.beginPath();
+        ctx.moveTo(p.x + Math.sin(h) * r * 0.85, p.y - Math.cos(h) * r * 0.85);
+        ctx.lineTo(p.x + Math.sin(h) * r * 1.6, p.y - Math.cos(h) * r * 1.6);
+        ctx.lineWidth = Math.max(2, 2 * scale);
+        ctx.strokeStyle = c.fill;
+        ctx.stroke();
+      }
+      if (layer.labelText) {
+        var px = labelPx(), x = p.x + r * 1.5, y = p.y + px * 0.35;
+        ctx.font = (u.sos ? 'bold ' : '') + px + 'px "Noto Sans CJK SC", sans-serif';
+        ctx.lineWidth = 4;
+        ctx.strokeStyle = NAVY;
+        ctx.strokeText(layer.labelText, x, y);
+        ctx.fillStyle = u.sos ? ALERT : (u.look === 'live' ? LIGHT : GREY);
+        ctx.fillText(layer.labelText, x, y);
+      }
+      ctx.restore();
+    },
+
+    _updateEcoTrail: function (layer) {
+      if (!this._drawing) { return; }
+      var part = layer._parts[0], times = layer.times, ctx = this._ctx, steps = 4;
+      if (!part || part.length < 2 || part.length !== times.length) { return; }
+      ctx.save();
+      ctx.lineWidth = Math.max(2, 2.5 * scale);
+      ctx.lineJoin = 'round';
+      ctx.strokeStyle = layer.colour;
+      for (var b = 0; b < steps; b++) {  // the older a stretch, the fainter
+        ctx.beginPath();
+        var started = false;
+        for (var i = 1; i < part.length; i++) {
+          var age = Math.max(0, now - times[i]) / trailS;
+          if (Math.min(steps - 1, Math.floor(age * steps)) !== b) { started = false; continue; }
+          if (!started) { ctx.moveTo(part[i - 1].x, part[i - 1].y); started = true; }
+          ctx.lineTo(part[i].x, part[i].y);
+        }
+        ctx.globalAlpha = 0.6 - b * 0.14;
+        ctx.stroke();
+      }
+      ctx.restore();
     }
-    drawLabel(u, s, r, taken);
-  }
+  });
 
-  // Callsign (and the age of a stale or lost unit) to the right; a label that would cover another is
-  // left out, an SOS unit's never.
-  function drawLabel(u, s, r, taken) {
-    var text = u.note ? u.name + ' · ' + u.note : u.name;
-    var px = Math.round(opts.fontPx * 0.72);
-    ctx.font = (u.sos ? 'bold ' : '') + px + 'px "Noto Sans CJK SC", sans-serif';
-    var w = ctx.measureText(text).width, x = s[0] + r * 1.5, y = s[1] + px * 0.35;
-    var box = { l: x - 2, r: x + w + 2, t: y - px, b: y + 4 };
-    if (!u.sos && overlaps(box, taken)) { return; }
-    taken.push(box);
-    ctx.lineWidth = 4;
-    ctx.strokeStyle = NAVY;
-    ctx.strokeText(text, x, y);
-    ctx.fillStyle = u.sos ? ALERT : (u.look === 'live' ? LIGHT : GREY);
-    ctx.fillText(text, x, y);
-  }
+  function radius() { return 9 * scale; }
 
-  function overlaps(a, list) {
-    for (var i = 0; i < list.length; i++) {
-      var b = list[i];
-      if (a.l < b.r && a.r > b.l && a.t < b.b && a.b > b.t) { return true; }
+  // Bring a unit's layers up to date with its record (created on first sight).
+  function draw(u) {
+    if (u.lat === null) {
+      if (u.symbol) { group.removeLayer(u.symbol); map.removeLayer(u.line); u.symbol = u.line = null; }
+      return;
     }
-    return false;
+    var text = labelText(u);
+    measure.font = (u.sos ? 'bold ' : '') + labelPx() + 'px "Noto Sans CJK SC", sans-serif';
+    if (!u.symbol) {
+      u.line = new UnitTrail([], { renderer: renderer, interactive: false, noClip: true, smoothFactor: 0 });
+      u.line.addTo(map);
+      u.symbol = new UnitSymbol([u.lat, u.lon], { renderer: renderer, radius: radius(), interactive: true,
+                                                  bubblingMouseEvents: false });
+      u.symbol.unit = u;
+      group.addLayer(u.symbol);
+    }
+    u.symbol.labelText = text;
+    u.symbol.labelWidth = text ? measure.measureText(text).width + radius() * 1.5 + 6 : 0;
+    u.line.times = u.trail.map(function (t) { return t[2]; });
+    u.line.colour = colours(u).fill || GREY;
+    u.line.setLatLngs(u.trail.map(function (t) { return [t[1], t[0]]; }));
+    u.symbol.setLatLng([u.lat, u.lon]);  // a redraw of its old and new place
+    if (u.sos) { u.symbol.bringToFront(); }
   }
 
-  function draw() {
-    if (!ctx) { return; }
-    var size = map.getSize();
-    ctx.clearRect(0, 0, size.x, size.y);
-    ids.forEach(function (id) { drawTrail(units[id]); });
-    var taken = [];
-    // SOS first (its label always shows), then live ones, the lost last
-    var ordered = ids.slice().sort(function (a, b) { return rank(units[a]) - rank(units[b]); });
-    ordered.forEach(function (id) { drawUnit(units[id], taken); });
+  function redrawAll() {
+    ids.forEach(function (id) { draw(units[id]); });
   }
-
-  function rank(u) { return u.sos ? 0 : LOOKS.indexOf(u.look) + 1; }
 
   // ---- SOS halos: DOM markers with a CSS pulse, like a new critical incident's ------------------------
 
   function syncHalo(u) {
     var halo = halos[u.id];
-    if (!u.sos || !u.p) {
+    if (!u.sos || u.lat === null) {
       if (halo) { map.removeLayer(halo); delete halos[u.id]; }
       return;
     }
@@ -239,7 +227,7 @@
   function apply(row) {
     var id = String(row[0]);
     var u = units[id];
-    if (!u) { u = units[id] = { id: id, trail: [], tp: [] }; ids.push(id); }
+    if (!u) { u = units[id] = { id: id, trail: [], symbol: null, line: null }; ids.push(id); }
     u.kind = String(row[1]);
     u.name = String(row[2] || id);
     u.lon = num(row[3], null);
@@ -256,7 +244,7 @@
       u.trail = u.trail.concat(row[11].filter(validPoint));
     }
     cut(u);
-    if (zoomed !== null) { project(u); }
+    draw(u);
     syncHalo(u);
   }
 
@@ -276,7 +264,7 @@
   // Two short columns (what a symbol is; how its look changes), so the panel stays low on the map.
   function legendPanel() {
     var box = document.createElement('div');
-    box.className = 'eco-panel eco-key eco-units-key';
+    box.className = 'eco-panel eco-units-key';
     var kinds = [['vehicle', 'live', 'available', 'unit_vehicle'], ['person', 'live', 'available', 'unit_person'],
                  ['drone', 'live', 'available', 'unit_drone'], ['instrument', 'live', 'available', 'unit_instrument']];
     var looks = [['vehicle', 'live', 'en_route', 'unit_en_route'], ['vehicle', 'live', 'on_scene', 'unit_on_scene'],
@@ -295,24 +283,45 @@
     return box;
   }
 
+  // A legend symbol as SVG (the page keeps one canvas: the live layers').
+  function legendSymbol(shape, look, status, size) {
+    var svg = document.createElementNS(SVG_NS, 'svg'), c = size / 2, r = size * 0.32, node;
+    svg.setAttribute('width', size);
+    svg.setAttribute('height', size);
+    svg.setAttribute('class', 'eco-symbol');
+    var u = { look: look === 'sos' ? 'live' : look, status: status, sos: look === 'sos' }, col = colours(u);
+    if (shape === 'vehicle') {
+      node = document.createElementNS(SVG_NS, 'polygon');
+      node.setAttribute('points', [c, c - r * 1.3, c + r * 0.95, c + r, c, c + r * 0.45, c - r * 0.95, c + r].join(' '));
+    } else if (shape === 'instrument') {
+      node = document.createElementNS(SVG_NS, 'rect');
+      node.setAttribute('x', c - r * 0.8); node.setAttribute('y', c - r * 0.65);
+      node.setAttribute('width', r * 1.6); node.setAttribute('height', r * 1.3);
+    } else if (shape === 'drone') {
+      node = document.createElementNS(SVG_NS, 'g');
+      var q = r * 0.62;
+      [[q, q], [-q, q], [q, -q], [-q, -q], [0, 0]].forEach(function (d, i) {
+        var dot = document.createElementNS(SVG_NS, 'circle');
+        dot.setAttribute('cx', c + d[0]); dot.setAttribute('cy', c + d[1]);
+        dot.setAttribute('r', i < 4 ? r * 0.42 : r * 0.3);
+        node.appendChild(dot);
+      });
+    } else {
+      node = document.createElementNS(SVG_NS, 'circle');
+      node.setAttribute('cx', c); node.setAttribute('cy', c); node.setAttribute('r', r * 0.8);
+    }
+    node.setAttribute('fill', col.fill || 'none');
+    node.setAttribute('stroke', u.sos ? ALERT : col.edge);
+    node.setAttribute('stroke-width', u.sos ? 3 : (col.fill ? 1.5 : 2.5));
+    if (look === 'stale') { node.setAttribute('stroke-dasharray', '3 3'); }
+    svg.appendChild(node);
+    return svg;
+  }
+
   function legendItem(shape, look, status, word) {
     var item = document.createElement('div');
     item.className = 'eco-key-item';
-    var size = Math.round(opts.fontPx * 1.1), icon = document.createElement('canvas');
-    icon.width = icon.height = size;
-    icon.className = 'eco-symbol';
-    var saved = ctx;
-    ctx = icon.getContext('2d');
-    var u = { look: look === 'sos' ? 'live' : look, status: status, sos: look === 'sos' };
-    var c = colours(u);
-    symbolPath(shape, size / 2, size / 2 + (shape === 'vehicle' ? 1 : 0), size * 0.32, 0);
-    ctx.setLineDash(look === 'stale' ? [3, 3] : []);
-    if (c.fill) { ctx.fillStyle = c.fill; ctx.fill(); }
-    ctx.lineWidth = u.sos ? 3 : (c.fill ? 1.5 : 2.5);
-    ctx.strokeStyle = u.sos ? ALERT : c.edge;
-    ctx.stroke();
-    ctx = saved;
-    item.appendChild(icon);
+    item.appendChild(legendSymbol(shape, look, status, Math.round(opts.fontPx * 1.1)));
     var text = document.createElement('span');
     text.className = 'eco-key-word';
     text.textContent = word;
@@ -328,44 +337,30 @@
     L.DomEvent.disableClickPropagation(legend);
   }
 
-  // ---- clicks ----------------------------------------------------------------------------------------
-
-  function nearestAt(point) {
-    var best = null, bestD = 16 * scale;
-    ids.forEach(function (id) {
-      var u = units[id];
-      if (!u.p) { return; }
-      var s = screen(u.p), d = Math.hypot(s[0] - point.x, s[1] - point.y);
-      if (d < bestD) { best = id; bestD = d; }
-    });
-    return best;
-  }
-
   // ---- public API --------------------------------------------------------------------------------------
 
   var api = {
     // Called by ecoMap.init once the map exists.
-    attach: function (leafletMap, options) {
+    attach: function (leafletMap, options, canvasRenderer) {
       map = leafletMap;
       opts = options || {};
       scale = Math.max(0.75, (opts.fontPx || 24) / 24);
-      var pane = map.createPane('ecoUnits');
-      pane.style.zIndex = 465;
-      pane.style.pointerEvents = 'none';
+      renderer = canvasRenderer;
       map.createPane('ecoSos').style.zIndex = 475;
       map.getPane('ecoSos').style.pointerEvents = 'none';
-      canvas = L.DomUtil.create('canvas', 'eco-units-canvas', pane);
-      ctx = canvas.getContext('2d');
-      map.on('moveend resize', place);
-      map.on('zoomstart', function () { canvas.style.visibility = 'hidden'; });
-      map.on('zoomend', function () { canvas.style.visibility = ''; place(); });
-      map.on('click', function (e) {
-        var id = nearestAt(e.containerPoint);
-        var bridge = window.ecoMap && window.ecoMap.bridge && window.ecoMap.bridge();
-        if (id) { api.lastClicked = id; if (bridge && bridge.unit_clicked) { bridge.unit_clicked(id); } }
+      group = L.featureGroup().addTo(map);
+      group.on('click', function (e) {
+        var layer = e.propagatedFrom || e.layer, bridge = window.ecoMap && window.ecoMap.bridge && window.ecoMap.bridge();
+        if (!layer || !layer.unit) { return; }
+        api.lastClicked = layer.unit.id;
+        if (bridge && bridge.unit_clicked) { bridge.unit_clicked(layer.unit.id); }
+      });
+      var shown = null;  // callsigns come and go with the zoom
+      map.on('zoomend', function () {
+        var wide = map.getZoom() >= LABEL_ZOOM;
+        if (wide !== shown) { shown = wide; redrawAll(); }
       });
       showLegend();  // now, so that fitting the district keeps clear of it
-      if (map.getSize().x > 0) { place(); } else { map.once('resize', place); }
     },
 
     // A batch of unit rows (see apply) at the session's time `at` (Unix s); returns how many it held.
@@ -373,28 +368,30 @@
       if (!map) { return 0; }
       now = num(at, now);
       if (Array.isArray(bounds)) { trailS = num(bounds[0], trailS); trailPoints = num(bounds[1], trailPoints); }
-      if (zoomed === null) { zoomed = map.getZoom(); }
       for (var i = 0; i < rows.length; i++) { apply(rows[i]); }
       lastBatch = rows.length;
-      schedule();
       return rows.length;
     },
 
     // Forget every unit (a new picture follows).
     clear: function () {
-      ids.forEach(function (id) { if (halos[id]) { map.removeLayer(halos[id]); } });
+      ids.forEach(function (id) {
+        var u = units[id];
+        if (halos[id]) { map.removeLayer(halos[id]); }
+        if (u.symbol) { group.removeLayer(u.symbol); map.removeLayer(u.line); }
+      });
       units = {}; ids = []; halos = {};
-      schedule();
     },
 
     // Ring a unit in cyan and bring it into view (null clears).
     select: function (id) {
+      var previous = selected;
       selected = id && units[id] ? id : null;
+      [previous, selected].forEach(function (key) { if (key && units[key]) { draw(units[key]); } });
       if (selected && units[selected].lat !== null) {
         var ll = L.latLng(units[selected].lat, units[selected].lon);
         if (!map.getBounds().pad(-0.1).contains(ll)) { map.panTo(ll); }
       }
-      schedule();
       return selected;
     },
 
