@@ -4,6 +4,7 @@ nearest units of an incident (1 Hz), SOS alarms, unit commands and the emergency
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -223,10 +224,9 @@ class UnitViewModel(QObject):
 
     def _on_tick(self) -> None:
         change, self._pending = self._pending, UnitChange()
-        looks = self.book.refresh()
         if change.snapshot:
             self._sent_end.clear()
-        dirty = change.units | change.moved | looks
+        dirty = change.units | change.moved
         for unit_id in sorted(change.sos & self.book.sos()):
             self.sos_raised.emit(unit_id)
         sos = self.book.sos()
@@ -241,8 +241,9 @@ class UnitViewModel(QObject):
             self._emit_teams()
 
     def _on_second(self) -> None:
+        looks = self.book.refresh()  # stale and lost as the session's clock runs, without any message
         notes = {u: self._note(u) for u in self.book.units}
-        changed = {u for u, text in notes.items() if self._notes.get(u) != text}
+        changed = looks | {u for u, text in notes.items() if self._notes.get(u) != text}
         self._notes = notes
         if changed:
             self.markers_changed.emit(self.markers(changed))
@@ -262,13 +263,17 @@ class UnitViewModel(QObject):
             if state is None:
                 continue
             trail = self.book.trails.get(unit_id, [])
-            points = [(round(f.lon, 6), round(f.lat, 6), f.ts) for f in trail]
             end = self._sent_end.get(unit_id)
             whole = ids is None or end is None or (full is not None and unit_id in full)
-            add = [] if whole or end is None else [p for p in points if p[2] > end]
+            if whole:
+                fresh = trail
+            else:  # only the points after the newest one the page has (a late one inside makes it whole)
+                fresh = trail[bisect.bisect_right(trail, end, key=_fix_time) :] if end is not None else trail
+            points = [(round(f.lon, 6), round(f.lat, 6), f.ts) for f in fresh]
             if trail:
                 self._sent_end[unit_id] = trail[-1].ts
             last = state.last
+            look = self.book.freshness(unit_id)
             out.append(
                 UnitMarker(
                     unit_id,
@@ -277,12 +282,12 @@ class UnitViewModel(QObject):
                     last.lon if last else None,
                     last.lat if last else None,
                     last.heading if last else 0.0,
-                    self.book.freshness(unit_id).value,
-                    self._notes.get(unit_id) or self._note(unit_id),
+                    look.value,
+                    "" if look == Freshness.LIVE else self._note(unit_id),
                     unit_id in sos,
                     str(state.status),
                     points if whole else None,
-                    add,
+                    [] if whole else points,
                 )
             )
         return out
@@ -426,6 +431,10 @@ class UnitViewModel(QObject):
             return
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _fix_time(fix: Fix) -> float:
+    return fix.ts
 
 
 def age_text(seconds: float) -> str:
