@@ -147,6 +147,15 @@ def main() -> int:
     def grab() -> None:
         map_view.grab().save(str(OUT / "units-map.png"))
         print(OUT / "units-map.png")
+        zoom_in = (
+            "(function () { var m = window[Object.keys(window).find(function (k) { return /^map_/.test(k); })];"
+            f" m.setView([{SCENE[1]}, {SCENE[0] - 0.02}], 12.5, {{animate: false}}); return 1; }})()"
+        )
+        map_view.evaluate(zoom_in, lambda _r: QTimer.singleShot(2000, grab_close))
+
+    def grab_close() -> None:
+        map_view.grab().save(str(OUT / "units-map-town.png"))
+        print(OUT / "units-map-town.png")
         app.quit()
 
     map_view.ready.connect(lambda: QTimer.singleShot(2500, grab))

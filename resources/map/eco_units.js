@@ -16,7 +16,7 @@
                 grid_member: 'person', drone: 'drone', instrument: 'instrument' };
   var LOOKS = ['live', 'stale', 'lost', 'never'];
   var LABEL_ZOOM = 11.5;   // below it only SOS, lost and selected units, or a small fleet, carry callsigns
-  var FEW = 60;
+  var FEW = 20;
   var SVG_NS = 'http://www.w3.org/2000/svg';
 
   var map = null;
