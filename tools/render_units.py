@@ -148,7 +148,8 @@ def main() -> int:
         map_view.grab().save(str(OUT / "units-map.png"))
         print(OUT / "units-map.png")
         zoom_in = (
-            "(function () { var m = window[Object.keys(window).find(function (k) { return /^map_/.test(k); })];"
+            "(function () { var m = window[Object.keys(window).find(function (k) {"
+            " return /^map_/.test(k); })];"
             f" m.setView([{SCENE[1]}, {SCENE[0] - 0.02}], 12.5, {{animate: false}}); return 1; }})()"
         )
         map_view.evaluate(zoom_in, lambda _r: QTimer.singleShot(2000, grab_close))
