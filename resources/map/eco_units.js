@@ -163,6 +163,48 @@
     }
   });
 
+  // Units move all over the map every second. Leaflet redraws the one rectangle that holds every change,
+  // which then is the whole map with its 2,000 stations, twenty times a second. Here each change gets its
+  // own rectangle (overlapping ones merged), so a frame redraws only the places that changed.
+  function redrawInPlaces(r) {
+    r._extendRedrawBounds = function (layer) {
+      if (!layer._pxBounds) { return; }
+      var pad = (layer.options.weight || 0) + 1;
+      var min = layer._pxBounds.min.subtract([pad, pad]), max = layer._pxBounds.max.add([pad, pad]);
+      var rects = this._rects = this._rects || [];
+      for (var i = 0; i < rects.length; i++) {
+        if (rects[i].intersects([min, max])) { rects[i].extend(min); rects[i].extend(max); return; }
+      }
+      rects.push(new L.Bounds(min, max));
+    };
+    var updatePaths = r._updatePaths;
+    r._updatePaths = function () {  // after a move or zoom: everything, as Leaflet does
+      this._rects = null;
+      this._whole = true;
+      updatePaths.call(this);
+      this._whole = false;
+    };
+    r._redraw = function () {
+      this._redrawRequest = null;
+      var rects = this._rects;
+      this._rects = null;
+      if (this._whole || !rects || rects.length > 60) {
+        this._redrawBounds = null;
+        this._clear();
+        this._draw();
+        return;
+      }
+      for (var i = 0; i < rects.length; i++) {
+        this._redrawBounds = rects[i];
+        rects[i].min._floor();
+        rects[i].max._ceil();
+        this._clear();
+        this._draw();
+      }
+      this._redrawBounds = null;
+    };
+  }
+
   function radius() { return 9 * scale; }
 
   // Bring a unit's layers up to date with its record (created on first sight).
@@ -346,6 +388,7 @@
       opts = options || {};
       scale = Math.max(0.75, (opts.fontPx || 24) / 24);
       renderer = canvasRenderer;
+      redrawInPlaces(renderer);
       map.createPane('ecoSos').style.zIndex = 475;
       map.getPane('ecoSos').style.pointerEvents = 'none';
       group = L.featureGroup().addTo(map);

@@ -234,3 +234,25 @@ def _entry(n: int, ts: float, action: str, to_state: str, comment: str = "", **d
         incident="INC-1", n=n, ts=ts, actor="coordinator", role="coordinator", action=action,
         from_state="dispatched", to_state=to_state, version=n, comment=comment, details=dict(details),
     )  # fmt: skip
+
+
+def test_the_walls_action_view_shows_an_sos_and_acknowledges_it(qtbot) -> None:
+    from console.core.store import Store
+    from console.viewmodels.wall import WallViewModel
+    from console.views.screens import ActionView
+
+    clock = ManualClock(T0)
+    book, units = IncidentBook(clock.now), UnitBook(clock.now)
+    units_vm = UnitViewModel(units, book)
+    view = ActionView(WallViewModel(Store(), clock=clock), IncidentViewModel(book), units=units_vm)
+    qtbot.addWidget(view)
+    sos_bar = view.board.sos
+    sos_bar.alarm.muted = True
+    units_vm.on_changes(units.apply(protocol.Snapshot("e", 1, [], [], [], units=fleet())))
+    raised = protocol.UnitEvent(epoch="e", seq=2, fixes=[at(5, T0 + 1, 116.1, alarms=["sos"])])
+    units_vm.on_changes(units.apply(raised))
+    qtbot.waitUntil(lambda: sos_bar.isVisibleTo(view), timeout=TICKS_MS)
+    assert sos_bar.names == ["Car 5"] and sos_bar.alarm.active
+    sos_bar.click()
+    qtbot.waitUntil(lambda: not sos_bar.isVisibleTo(view), timeout=TICKS_MS)
+    assert not sos_bar.alarm.active and units_vm.sos() == set()
