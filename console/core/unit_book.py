@@ -23,6 +23,7 @@ from console.core.units import Fix, Freshness, UnitState, UnitStatus, freshness
 TRAIL_S = 30 * 60.0  # a trail shows the last half hour of a unit's movement ...
 TRAIL_POINTS = 200  # ... and never more than this many points
 SOS = "sos"
+OBSERVED_PER_INCIDENT = 200  # duty changes kept per incident for its board
 
 # Ranks a unit for an incident: seconds by road from (lon, lat) to (lon, lat), or None when unknown.
 EtaFn = Callable[[tuple[float, float], tuple[float, float]], float | None]
@@ -156,7 +157,9 @@ class UnitBook:
             and state.incident
             and (old is None or (old.status, old.incident) != (state.status, state.incident))
         ):
-            self.observed.setdefault(state.incident, []).append((self.clock(), unit_id, state.status))
+            seen = self.observed.setdefault(state.incident, [])
+            seen.append((self.clock(), unit_id, state.status))
+            del seen[:-OBSERVED_PER_INCIDENT]
         if old is None or (old.info, old.status, old.incident, old.alarms, old.version) != (
             state.info, state.status, state.incident, state.alarms, state.version,
         ):  # fmt: skip

@@ -157,3 +157,23 @@ async def test_the_session_applies_unit_events_and_the_cache_keeps_its_position(
     reopened = ConsoleSession(tmp_path / "cache.db", clock=clock)
     assert reopened.local.position() == ("e", 2)  # unit events never break the cache's resume position
     await reopened.close()
+
+
+def test_the_board_takes_arrivals_seen_live_when_the_audit_has_none(book, clock) -> None:
+    from console.core.emergency_board import board_figures
+    from console.core.incidents import Incident, IncidentState, Severity, Source
+
+    incident = Incident(
+        id="I-1", version=2, state=IncidentState.DISPATCHED, source=Source.RULE, category="air",
+        severity=Severity.HIGH, title="Dust", reason="PM10", created=T0 - 100, updated=T0, dispatched=T0,
+    )  # fmt: skip
+    clock.set(T0 + 60)
+    book.apply(event(2, states=[UnitState(info=CAR, status=UnitStatus.EN_ROUTE, incident="I-1", version=1)]))
+    clock.set(T0 + 400)
+    book.apply(event(3, states=[UnitState(info=CAR, status=UnitStatus.ON_SCENE, incident="I-1", version=2)]))
+    figures = board_figures(incident, [], book.assigned_to("I-1"), book.observed["I-1"], known=book.units)
+    assert [(u.name, u.assigned, u.en_route, u.arrived) for u in figures.units] == [
+        ("Car 7", T0 + 60, T0 + 60, T0 + 400)
+    ]
+    assert figures.response_s == 400 and (figures.assigned, figures.en_route, figures.arrived) == (1, 0, 1)
+    assert not figures.closed and figures.units[0].covered_m is None  # no track asked before closure
