@@ -1451,27 +1451,27 @@
         <translation>最近的可调派力量</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/unit_list.py" line="208" />
+        <location filename="../../console/widgets/unit_list.py" line="209" />
         <source>Callsign</source>
         <translation>呼号</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/unit_list.py" line="209" />
+        <location filename="../../console/widgets/unit_list.py" line="210" />
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/unit_list.py" line="210" />
+        <location filename="../../console/widgets/unit_list.py" line="211" />
         <source>Distance</source>
         <translation>距离</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/unit_list.py" line="211" />
+        <location filename="../../console/widgets/unit_list.py" line="212" />
         <source>ETA</source>
         <translation>预计到达</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/unit_list.py" line="212" />
+        <location filename="../../console/widgets/unit_list.py" line="213" />
         <source>Last fix</source>
         <translation>最后定位</translation>
     </message>
@@ -1928,27 +1928,27 @@
 <context>
     <name>UnitViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="196" />
+        <location filename="../../console/viewmodels/units.py" line="200" />
         <source>Your role may not send units</source>
         <translation>您的角色无权调派力量</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="199" />
+        <location filename="../../console/viewmodels/units.py" line="203" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="204" />
+        <location filename="../../console/viewmodels/units.py" line="208" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="208" />
+        <location filename="../../console/viewmodels/units.py" line="213" />
         <source>{0}: assignment sent</source>
         <translation>{0}：调派指令已发送</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="412" />
+        <location filename="../../console/viewmodels/units.py" line="421" />
         <source>Track of {0} not available: {1}</source>
         <translation>无法获取 {0} 的轨迹：{1}</translation>
     </message>
@@ -1956,23 +1956,23 @@
 <context>
     <name>Units</name>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="431" />
+        <location filename="../../console/viewmodels/units.py" line="444" />
         <location filename="../../console/widgets/unit_words.py" line="51" />
         <source>{0} s</source>
         <translation>{0} 秒</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="433" />
+        <location filename="../../console/viewmodels/units.py" line="446" />
         <source>{0} min</source>
         <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="435" />
+        <location filename="../../console/viewmodels/units.py" line="448" />
         <source>{0} h</source>
         <translation>{0} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="436" />
+        <location filename="../../console/viewmodels/units.py" line="449" />
         <source>{0} d</source>
         <translation>{0} 天</translation>
     </message>
