@@ -15,6 +15,8 @@ Figures (after a warm-up):
                      the batch holding that unit's marker is applied
   station_latency_ms the same for station readings (as bench/wall.py)
   fixes_per_s        unit fixes the console applied per second
+  cpu_*              cores used by the console process (all its threads), the map's renderer, the hub (with
+                     its simulated loggers) and the relay; load_avg the machine's 1-minute load at the end
   rss_mb             the console process's resident set at the end (rss_total_mb adds QtWebEngine's helpers)
 
 Usage: python bench/units_wall.py [--stations 2000] [--units 300] [--seconds 30] [--warmup 10]
@@ -275,11 +277,14 @@ async def run(args) -> dict:
             console.vm.markers_changed.connect(probe.on_markers)
             await asyncio.sleep(args.warmup)
             me = psutil.Process()
+            procs = _processes(me, hub, relay)
+            busy0 = _busy(procs)
             cpu0, wall0, fixes0 = time.thread_time(), time.monotonic(), units.fixes
             probe.measuring = units.measuring = True
             await asyncio.sleep(args.seconds)
             probe.measuring = units.measuring = False
             cpu1, wall1, fixes1 = time.thread_time(), time.monotonic(), units.fixes
+            busy1 = _busy(procs)
             rss = me.memory_info().rss
             rss_peak = _peak_rss()
             rss_total = rss + sum(
@@ -305,10 +310,40 @@ async def run(args) -> dict:
         "unit_latency_samples": len(units.latencies),
         "station_latency_ms_p50": percentile(probe.latencies, 0.50),
         "station_latency_ms_p99": percentile(probe.latencies, 0.99),
+        **{f"cpu_{name}": round((busy1[name] - busy0[name]) / (wall1 - wall0), 2) for name in busy0},
+        "load_avg": round(os.getloadavg()[0], 1),
         "rss_mb": round(rss / 2**20),
         "rss_peak_mb": round(rss_peak / 2**20),
         "rss_total_mb": round(rss_total / 2**20),
     }
+
+
+def _processes(me: psutil.Process, hub: subprocess.Popen, relay: subprocess.Popen) -> dict:
+    """The processes whose CPU the figures split: the console, its map renderer, the hub (with its
+    simulator) and the relay."""
+    from wall import _is_webengine
+
+    hub_proc = psutil.Process(hub.pid)
+    return {
+        "console": [me],
+        "map_renderer": [c for c in me.children(recursive=True) if _is_webengine(c)],
+        "hub": [hub_proc, *hub_proc.children(recursive=True)],
+        "relay": [psutil.Process(relay.pid)],
+    }
+
+
+def _busy(procs: dict) -> dict:
+    out = {}
+    for name, members in procs.items():
+        total = 0.0
+        for proc in members:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+        out[name] = total
+    return out
 
 
 def main() -> None:
