@@ -7,6 +7,10 @@ data time, as fast as the hub takes it; then the proxy lets the console in again
 the console has applied the hub's last event and any back-fill has finished. Two ways for each gap:
   replay   the hub kept running: it replays the missed events from its window;
   restart  the hub was restarted during the gap (new epoch): snapshot, then back-fill over REST.
+Two figures per gap: ``reconnect_s``, from the proxy letting the console in to the hub's welcome (the
+link's backoff: after a long outage its next attempt may be up to 30 s away), and ``caught_up_s``, from
+that welcome until the console has applied everything (what the operator waits for once connected).
+``restored_s`` is their sum.
 Lost = readings stored by the hub in the gap that the console's cache lacks; duplicated = readings the
 console applied more than once.
 
@@ -30,9 +34,9 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.ingest import TOKEN, start_hub, stations
-from console.core import hj212
+from console.core import hj212, protocol
 from console.core.models import Station
-from console.core.session import ConsoleSession
+from console.core.session import ConsoleSession, SessionChange
 from console.hub.storage import Storage
 from tests.net.applied import AppliedReadings
 from tests.net.proxy import FaultProxy
@@ -139,10 +143,18 @@ async def one_gap(sts: list[Station], gap_s: float, mode: str) -> dict:
                 await loggers.connect(hj_port)
             sent = await loggers.advance(gap_s)
             position = await hub_position(session, http_port)
+            welcomed: list[float] = []
+
+            def on_change(change: SessionChange, welcomed: list[float] = welcomed) -> None:
+                if isinstance(change.message, protocol.Welcome):
+                    welcomed.append(time.monotonic())
+
+            console.changed.subscribe(on_change)
             restored = time.monotonic()
             proxy.refusing = False
             await console.caught_up(*position, timeout=600)
-            caught_up_s = time.monotonic() - restored
+            done = time.monotonic()
+            welcome = welcomed[0] if welcomed else restored
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, console.local.writer.flush, 60.0)
         await loggers.close()
@@ -154,7 +166,9 @@ async def one_gap(sts: list[Station], gap_s: float, mode: str) -> dict:
             "mode": mode,
             "readings_in_gap": len(emitted),
             "frames_sent": sent,
-            "caught_up_s": round(caught_up_s, 2),
+            "reconnect_s": round(welcome - restored, 2),
+            "caught_up_s": round(done - welcome, 2),
+            "restored_s": round(done - restored, 2),
             "snapshots": applied.snapshots,
             "backfilled": sum(r.applied for r in console.resync.results),
             "lost": len(emitted - have),
@@ -185,7 +199,10 @@ def main() -> None:
     args = p.parse_args()
     args.gaps = [float(g) for g in args.gaps.split(",")]
     results = asyncio.run(run(args))
-    figures = {f"{r['mode']}_{int(r['gap_s'])}s_caught_up_s": r["caught_up_s"] for r in results}
+    figures = {}
+    for r in results:
+        for key in ("reconnect_s", "caught_up_s", "restored_s"):
+            figures[f"{r['mode']}_{int(r['gap_s'])}s_{key}"] = r[key]
     figures["lost"] = sum(r["lost"] for r in results)
     figures["duplicated"] = sum(r["duplicated"] for r in results)
     figures["stations"] = args.stations

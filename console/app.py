@@ -14,22 +14,30 @@ from collections.abc import Coroutine
 from typing import Any
 
 from console.core.clock import LiveClock
+from console.core.link import LinkState, LinkStatus
 from console.core.session import ConsoleSession, SessionChange
 from console.login import Login
 from console.runtime import collect_garbage_on_gui_thread, create_application, prepare_environment
 from console.settings import Settings, parse_settings
 
 log = logging.getLogger("console")
+# The embedded hub's first start writes the simulated city's site and its first hours of history: seconds on
+# an idle machine, a minute or more on a busy one. After this the wall stays up offline and says why.
+EMBEDDED_START_S = 180.0
 
 
 class ConsoleApp:
     """Builds the session, the view-models, the views and the windows, and wires them together."""
 
     def __init__(self, settings: Settings) -> None:
+        from console.core.briefing import load_config
+        from console.viewmodels.briefing import BriefingViewModel
         from console.viewmodels.incidents import IncidentViewModel
+        from console.viewmodels.reports import ReportsViewModel
         from console.viewmodels.units import UnitViewModel
         from console.viewmodels.wall import WallViewModel
         from console.views.dispatch_desk import DispatchDesk
+        from console.views.report_desk import ReportDesk
 
         self.settings = settings
         days = {"raw_days": settings.cache_raw_days, "hourly_days": settings.cache_hourly_days}
@@ -38,6 +46,17 @@ class ConsoleApp:
         self.incidents = IncidentViewModel(self.session.book)
         self.units = UnitViewModel(self.session.units, self.session.book)
         self.desk = DispatchDesk(self.incidents, self.units)
+        self.reports = ReportsViewModel()
+        self.report_desk = ReportDesk(self.reports)
+        self.desk.window_created.append(self.report_desk.attach_dispatch)
+        config = load_config(settings.briefing_file)
+        self.briefing = BriefingViewModel(
+            self.session.store,
+            self.session.book,
+            config,
+            as_of=settings.briefing_as_of,
+            clock=self.session.clock,
+        )
         self.login = Login(settings, self._on_login_failed)
         self.hub: Any = None
         self.region: dict[str, Any] | None = None
@@ -51,7 +70,9 @@ class ConsoleApp:
         """Start everything, wait until the operator quits (or the snapshot is taken), stop everything."""
         from PySide6.QtWidgets import QApplication
 
-        QApplication.instance().aboutToQuit.connect(self._done.set)
+        app = QApplication.instance()
+        assert app is not None, "create_application() runs before the console"
+        app.aboutToQuit.connect(self._done.set)
         collect_garbage_on_gui_thread()
         try:
             log.info("start-up: views and windows")
@@ -60,12 +81,14 @@ class ConsoleApp:
             log.info("start-up: the cached picture")  # the wall is never blank while the hub starts
             self._restore()
             log.info("start-up: hub")
-            await self._start_hub()
-            await self.login.login()
-            log.info("start-up: link to %s", self.settings.hub_url)
-            self._connect()
-            self._spawn(self._load_region())
-            self._spawn(self.incidents.load_roster())
+            if await self._start_hub():
+                await self.login.login()
+                log.info("start-up: link to %s", self.settings.hub_url)
+                self._connect()
+                self._spawn(self._load_region())
+                self._spawn(self.incidents.load_roster())
+            if self.settings.briefing and not self.settings.snapshot_dir:
+                self.briefing.start()
             if self.settings.snapshot_dir:
                 self._spawn(self._snapshot())
             await self._done.wait()
@@ -100,8 +123,20 @@ class ConsoleApp:
         self.windows = WallWindows(self.views, self.settings.layout(), qsettings)
         self.windows.arrange()
         self.desk.add_shortcuts(self.windows.windows)
+        self.report_desk.add_shortcuts(self.windows.windows)
+        self._build_briefing()
         if self.settings.dispatch:
             self.desk.toggle()
+
+    def _build_briefing(self) -> None:
+        from console.views.briefing import BriefingView, WallCover
+        from console.widgets.theme import WallScale
+
+        settings = self.settings
+        scale = WallScale(settings.tile_diagonal_in, self.briefing.config.viewing_distance_m)
+        cover = WallCover(self.windows, self.desk, self.briefing)
+        cover.add_shortcuts(self.windows.windows)
+        self.briefing_view = BriefingView(self.briefing, scale, hide_wall=cover.hide, show_wall=cover.show)
 
     def _bind_session(self) -> None:
         session = self.session
@@ -123,6 +158,7 @@ class ConsoleApp:
             self.units.set_role(change.role)
         if change.data.snapshot:
             self.incidents.set_station_names({s.id: s.name for s in self.session.store.stations.values()})
+            self.reports.station_names = {s.id: s.name for s in self.session.store.stations.values()}
             self.map_loader.maybe_load(self.region)
 
     def _restore(self) -> None:
@@ -131,16 +167,30 @@ class ConsoleApp:
         if region:
             self._set_region(region)
 
-    async def _start_hub(self) -> None:
+    async def _start_hub(self) -> bool:
+        """The embedded hub, unless --hub names one. False when it could not start: the wall stays up on
+        its cached picture, says OFFLINE and shows why, instead of closing."""
         if self.settings.hub_url:
-            return
-        from console.embedded import EmbeddedHub
+            return True
+        from PySide6.QtCore import QCoreApplication
+
+        from console.embedded import EmbeddedHub, EmbeddedHubError
 
         settings = self.settings
         self.hub = EmbeddedHub(settings.data_dir / "hub", region=settings.region, accel=settings.accel)
-        await self.hub.start()
+        try:
+            await self.hub.start(timeout=EMBEDDED_START_S)
+        except (EmbeddedHubError, OSError) as exc:
+            log.error("the local hub could not start: %s", exc)
+            reason = QCoreApplication.translate("Console", "The local hub could not start: {0}").format(exc)
+            self.vm.on_link_status(LinkStatus(LinkState.REFUSED, reason, since=self.session.clock.now()))
+            self.incidents.message_changed.emit(reason)
+            await self.hub.stop()
+            self.hub = None
+            return False
         settings.hub_url, settings.token = self.hub.url, self.hub.token
         self.login.fallback_password = self.hub.demo_password(settings.user) if settings.user else ""
+        return True
 
     def _connect(self) -> None:
         session, vm = self.session, self.incidents
@@ -149,17 +199,23 @@ class ConsoleApp:
             transport=self.settings.transport(),
         )  # fmt: skip
         api = session.api
+        assert api is not None  # connect() made it
         vm.commands = session.commands
         vm.fetch_trail, vm.upload = api.incident, api.upload_attachment
         vm.fetch_assessment, vm.fetch_assessment_csv = api.assessment, api.assessment_csv
         vm.fetch_attachment, vm.fetch_roster = api.attachment, api.roster
         self.units.commands, self.units.fetch_track = session.commands, api.track
+        self.reports.fetch_report, self.reports.fetch_trail = api.report_figures, api.incident
+        self.reports.fetch_attachment = api.attachment
+        self.briefing.fetch_report = api.report
         session.watch_station(self.vm.selected)  # a station chosen from the cached picture
 
     async def _load_region(self) -> None:
         from console.core.region import fetch_region
 
-        region = await fetch_region(self.session.api)
+        api = self.session.api
+        assert api is not None, "the region is asked for once connected"
+        region = await fetch_region(api)
         self.session.local.remember_region(region)
         self._set_region(region)
 
@@ -169,6 +225,9 @@ class ConsoleApp:
         self.region = region
         self.vm.set_township_names(township_names(region))
         self.incidents.set_township_names(township_names(region))
+        self.reports.township_names = township_names(region)
+        self.reports.bureau = f"{region['name']}生态环境局" if region.get("name") else ""
+        self.briefing.set_township_names(township_names(region))
         self.desk.set_townships()
         self.map_loader.maybe_load(region)
 
@@ -182,6 +241,13 @@ class ConsoleApp:
         from console.views.snapshot_tool import take_snapshots
 
         settings = self.settings
+        assert settings.snapshot_dir is not None, "only with --snapshot"
+        if settings.briefing:
+            from console.views.briefing import take_briefing_snapshots
+
+            await take_briefing_snapshots(settings.snapshot_dir, settings.snapshot_after, self.briefing_view)
+            self._done.set()
+            return
         await take_snapshots(settings.snapshot_dir, settings.snapshot_after, self.vm, self.windows,
                              self.incidents, self.desk.window)  # fmt: skip
         self._done.set()
@@ -194,10 +260,12 @@ class ConsoleApp:
         for task in self._tasks:
             task.cancel()
         self.login.cancel()
+        self.briefing.stop()
         if self.windows is not None:
             self.windows.save()
             self.windows.close_all()
         self.desk.close()
+        self.report_desk.close()
         await self.session.close()
         if self.hub is not None:
             await self.hub.stop()
@@ -208,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse_settings(argv)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     prepare_environment(settings.map_gpu)
-    import qasync
+    import qasync  # type: ignore[import-untyped]  # ships neither stubs nor a py.typed marker
 
     from console.views.shutdown import close_application
 

@@ -16,6 +16,7 @@ CHILDREN = {
     "sim": "console.sim.__main__",
     "simulator": "console.sim.simulator",
     "map-build": "console.widgets.map_build",
+    "report": "console.reports.cli",  # a report as a document (PDF, xlsx, csv), without the wall
 }
 _NAMES = {module.removesuffix(".__main__"): name for name, module in CHILDREN.items()}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from console.core.transport import Transport, TransportError
@@ -45,6 +46,9 @@ class Settings:
     dispatch: bool = False  # open the coordinator's dispatch window too (Ctrl+D toggles it)
     ca_file: Path | None = None  # CA that signed the hub's certificate (default: the system's CAs)
     insecure: bool = False  # allow plain ws:// or http:// to a hub on another machine
+    briefing: bool = False  # start in the leaders' briefing mode (F5 on the wall switches, Esc goes back)
+    briefing_as_of: date | None = None  # the day the briefing speaks of (default: today)
+    briefing_file: Path | None = None  # TOML: pages, durations, viewing distance, targets, forecast
 
     def transport(self) -> Transport:
         """TLS settings for the link and REST calls."""
@@ -129,7 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--password", default="", help="password for --user (visible in ps: prefer $ECOCONSOLE_PASSWORD)"
     )
     p.add_argument("--dispatch", action="store_true", help="open the dispatch window (Ctrl+D toggles it)")
+    p.add_argument("--briefing", action="store_true", help="start in briefing mode (F5 toggles, Esc leaves)")
+    p.add_argument(
+        "--briefing-as-of", type=_day, help="the day a briefing speaks of, YYYY-MM-DD (default: today)"
+    )
+    p.add_argument("--briefing-file", type=Path, help="TOML: briefing pages, durations, targets, forecast")
     return p
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day like 2015-12-31, got {text!r}") from None
 
 
 def parse_settings(argv: list[str] | None = None) -> Settings:
@@ -150,6 +166,13 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         try:
             load_layout(settings.layout_file)
         except LayoutError as exc:
+            parser.error(str(exc))
+    if settings.briefing_file is not None:
+        from console.core.briefing import BriefingConfigError, load_config
+
+        try:
+            load_config(settings.briefing_file)
+        except BriefingConfigError as exc:
             parser.error(str(exc))
     settings.log_level = settings.log_level.upper()
     return settings

@@ -1,5 +1,5 @@
 """The hub's REST API as the console uses it: region, history, login, incidents, attachments, assessment,
-unit tracks.
+unit tracks, reports.
 
 aiohttp, no Qt; every call is a coroutine on the console's loop.
 """
@@ -16,6 +16,7 @@ import msgspec
 
 from console.core.incidents import AuditEntry, Incident
 from console.core.models import Reading
+from console.core.report_figures import Report
 from console.core.transport import Transport, describe
 from console.core.units import Fix
 
@@ -189,6 +190,22 @@ class HubApi:
             raise HubApiError(f"{path}: unexpected answer ({exc})") from None
         fixes = [Fix(unit_id, p.ts, p.lat, p.lon, p.speed_kmh, p.heading, p.fix, p.alarms) for p in points]
         return sorted(fixes, key=lambda f: f.ts)
+
+    async def report(self, kind: str, period: str) -> dict[str, Any]:
+        """A period's report figures (``/api/report``): city, townships ranked, 同比/环比, targets."""
+        body = await self._get("/api/report", kind=kind, period=period)
+        if not isinstance(body, dict):
+            raise HubApiError("/api/report: unexpected answer")
+        return body
+
+    async def report_figures(self, kind: str, period: str, dust: str = "") -> Report:
+        """``report`` as a typed Report (the documents read it); dust: dust days to deduct, "D1,D2"."""
+        params = {"kind": kind, "period": period} | ({"dust": dust} if dust else {})
+        body = await self._request("GET", "/api/report", params=params)
+        try:
+            return msgspec.convert(body, Report)
+        except msgspec.ValidationError as exc:
+            raise HubApiError(f"/api/report: unexpected answer ({exc})") from None
 
     async def close(self) -> None:
         if self._session is not None:

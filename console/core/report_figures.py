@@ -307,6 +307,18 @@ class Progress(msgspec.Struct, frozen=True, kw_only=True):
     days_remaining: int  # days of the year after the period
     allowed_mean: float | None  # the mean the rest of the year may still have to meet the target
     on_track: bool | None
+    cumulative: list[tuple[str, float]] = []  # (ISO day, mean from 1 January to that day): days with a value
+
+
+class DayFigure(msgspec.Struct, array_like=True, frozen=True):
+    """One day of the city in the period: its daily AQI and level (0 and None without all six pollutants),
+    primary pollutants and PM2.5 (µg/m³, None without a valid value)."""
+
+    day: str  # ISO
+    aqi: int | None
+    level: int
+    primary: tuple[str, ...]
+    pm25: float | None
 
 
 class IncidentFigures(msgspec.Struct, kw_only=True):
@@ -331,6 +343,7 @@ class Report(Figures, kw_only=True):
     station_figures: list[Figures] = []
     progress: list[Progress] = []
     incidents: IncidentFigures = msgspec.field(default_factory=IncidentFigures)
+    days: list[DayFigure] = []  # the city's days of the period, in order
 
 
 COMPARED = ("pm25_mean", "pm10_mean", "so2_mean", "no2_mean", "co_p95", "o3_8h_p90", "composite_index")
@@ -568,7 +581,39 @@ def progress(
         allowed = (target * (n + remaining) - total) / remaining if remaining else None
         on_track = None if ytd is None else ytd <= target
         out.append(Progress(pollutant=pollutant, target=target, ytd_mean=ytd, days_counted=n,
-                            days_remaining=remaining, allowed_mean=allowed, on_track=on_track))  # fmt: skip
+                            days_remaining=remaining, allowed_mean=allowed, on_track=on_track,
+                            cumulative=_cumulative(days, item, year_start, until, dust_days)))  # fmt: skip
+    return out
+
+
+def _cumulative(
+    days: Mapping[date, DayItems], item: str, first: date, stop: date, dust_days: Collection[date]
+) -> list[tuple[str, float]]:
+    """The running mean of an item from ``first`` on: (ISO day, mean so far) on each day with a value."""
+    out, total, n = [], 0.0, 0
+    for day in _dates(first, stop):
+        items = days.get(day)
+        if items is None or item not in items or day in dust_days:
+            continue
+        total, n = total + items[item], n + 1
+        out.append((day.isoformat(), total / n))
+    return out
+
+
+def city_days(values: Matrix, dates: Sequence[date], period: Period) -> list[DayFigure]:
+    """The city's days of the period from its daily value matrix over ``dates`` (DAILY_KEYS columns)."""
+    first, stop = bisect.bisect_left(dates, period.start), bisect.bisect_left(dates, period.end)
+    rows, pm25 = values[first:stop], DAILY_KEYS.index("PM25_24H")
+    out = []
+    for day, level, row in zip(dates[first:stop], levels(rows).tolist(), rows.tolist(), strict=True):
+        result = None
+        if level:
+            result = aqi.daily_aqi({k: v for k, v in zip(DAILY_KEYS, row, strict=True) if not math.isnan(v)})
+        out.append(DayFigure(
+            day=day.isoformat(), aqi=result.aqi if result else None, level=result.level if result else 0,
+            primary=result.primary_pollutants if result else (),
+            pm25=None if math.isnan(row[pm25]) else row[pm25],
+        ))  # fmt: skip
     return out
 
 
@@ -629,12 +674,16 @@ def report(
     dust_days: Collection[date] = (),
     as_of: date | None = None,
     tz_hours: float = 8,
+    city_year_to_date: Mapping[date, DayItems] | None = None,
 ) -> Report:
     """The whole report of a period: city, townships ranked by composite index (best first), stations,
     同比 and 环比 of the city and the townships, progress against annual targets and the incident loop.
 
     ``stations`` must hold the days of the period, of the same period a year before, of the previous
     period and from 1 January to the period's end (for the targets); other days are ignored.
+    ``city_year_to_date``: the city's daily values of the targets' items on the days of the year to date
+    outside those periods, when the caller has them already averaged (the hub does it in its database);
+    ``stations`` then need not hold those days.
     """
     township_names = township_names or {}
     station_names = station_names or {}
@@ -658,7 +707,7 @@ def report(
         township = place(group_means(total, count), key=code, name=township_names.get(code, code))
         township.stations = members[code]
         townships.append(township)
-    year_to_date = _year_to_date(stations, period, targets, dates, city_values)
+    year_to_date = _year_to_date(stations, period, targets, dates, city_values, city_year_to_date)
     out = Report(
         **{f: getattr(city, f) for f in Figures.__struct_fields__},
         kind=period.kind.value,
@@ -670,6 +719,7 @@ def report(
         station_figures=ranked(station_figures),
         progress=progress(year_to_date, period, targets, dust, as_of),
         incidents=incident_figures(incidents, period, feedback or {}, tz_hours),
+        days=city_days(city_values, dates, period),
     )
     out.stations = len(stations)
     return out
@@ -709,14 +759,20 @@ def _year_to_date(
     targets: Mapping[str, float],
     dates: Sequence[date],
     city_values: Matrix,
+    city_days: Mapping[date, DayItems] | None = None,
 ) -> dict[date, dict[str, float]]:
     """The city's daily values of the targets' items from 1 January to the period's end: those of
-    ``dates`` from the city's matrix, the other days read for these items only."""
+    ``dates`` from the city's matrix, the other days from ``city_days`` when given, else from the
+    stations for these items only."""
     keys = [STATISTICS[pollutant][0] for pollutant in targets]
     ytd = _dates(date((period.end - timedelta(days=1)).year, 1, 1), period.end)
     known = set(dates)
     extra = [day for day in ytd if day not in known]
-    rows = dict(zip(extra, group_means(*group_sums(stations.values(), extra, keys)).tolist(), strict=True))
+    if city_days is not None:
+        rows = {day: [city_days.get(day, {}).get(key, math.nan) for key in keys] for day in extra}
+    else:
+        means = group_means(*group_sums(stations.values(), extra, keys))
+        rows = dict(zip(extra, means.tolist(), strict=True))
     columns = [DAILY_KEYS.index(key) for key in keys]
     for day, row in zip(dates, city_values[:, columns].tolist(), strict=True):
         if ytd and ytd[0] <= day < period.end:

@@ -40,6 +40,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--http-port", type=int, default=8765, help="websocket/REST port; 0 picks a free port")
     p.add_argument("--hj212-port", type=int, default=9212, help="HJ 212 TCP port for data loggers; 0 = free")
+    p.add_argument(
+        "--jt808-port",
+        type=int,
+        help="JT/T 808 TCP port for vehicle terminals (0 = free; off unless given or --simulate)",
+    )
+    p.add_argument(
+        "--osmand-port",
+        type=int,
+        help="OsmAnd HTTP port for phones (0 = free; off unless given or --simulate)",
+    )
+    p.add_argument(
+        "--accept-unknown-units",
+        action="store_true",
+        help="register terminals and phones missing from units.csv as units on the fly (trials)",
+    )
     p.add_argument("--data-dir", type=Path, default=Path("data/hub"), help="where the database and logs live")
     p.add_argument(
         "--db", help="SQLAlchemy URL (default: SQLite file in --data-dir; postgresql+psycopg://...)"
@@ -114,6 +129,10 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         host=args.host,
         http_port=args.http_port,
         hj212_port=args.hj212_port,
+        # the simulated city's units report over both protocols: free ports unless given
+        jt808_port=args.jt808_port if args.jt808_port is not None or not args.simulate else 0,
+        osmand_port=args.osmand_port if args.osmand_port is not None or not args.simulate else 0,
+        accept_unknown_units=args.accept_unknown_units,
         token=args.token,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
@@ -176,15 +195,24 @@ def load_site(args: argparse.Namespace) -> Site:
         raise SystemExit(f"the site in {directory} is not valid:\n{exc}") from None
     for item in site.missing:
         log.warning("site %s lacks %s", directory, item)
-    log.info("site %s: %s, %d stations", directory, site.name or "(unnamed)", len(site.stations))
+    log.info(
+        "site %s: %s, %d stations, %d units",
+        directory,
+        site.name or "(unnamed)",
+        len(site.stations),
+        len(site.units),
+    )
     return site
 
 
 def simulator_command(
-    args: argparse.Namespace, hj212_port: int, start: float, model_start: float
+    args: argparse.Namespace, hj212_port: int, start: float, model_start: float, unit_ports: tuple[int, int]
 ) -> list[str]:
-    """The simulator child: same region, seed and clock as the registry; it ends when this hub ends."""
+    """The simulator child: same region, seed and clock as the registry; it ends when this hub ends. Its
+    fleet reports to the hub's JT/T 808 and OsmAnd ports (``unit_ports``, 0: that listener is off)."""
     cmd = child_command("console.sim.simulator", ["--hj212", f"{args.host}:{hj212_port}"])
+    for flag, port in zip(("--jt808-port", "--osmand-port"), unit_ports, strict=True):
+        cmd += [flag, str(port)] if port else []
     cmd += ["--region", args.region, "--seed", str(args.seed), "--accel", str(args.accel)]
     cmd += ["--model-start", str(model_start), "--parent-pid", str(os.getpid())]
     if args.accel != 1:  # faster than life, the simulated day goes on from where its history ends ...
@@ -194,6 +222,11 @@ def simulator_command(
     if args.interval:
         cmd += ["--interval", str(args.interval)]
     return cmd
+
+
+def unit_ports(hub: Hub) -> tuple[int, int]:
+    """The JT/T 808 and OsmAnd ports the hub's unit listeners are bound to (0: not listening)."""
+    return hub.units.jt808_port, hub.units.osmand_port
 
 
 TOKEN_ENV = "ECOHUB_TOKEN"
@@ -265,8 +298,10 @@ async def run(args: argparse.Namespace) -> None:
     gc.set_threshold(50_000, 20, 20)
     child = None
     if args.simulate:
-        child = subprocess.Popen(simulator_command(args, hub.hj212_port, now, model_start))
-    print(f"READY http={hub.http_port} hj212={hub.hj212_port} epoch={hub.events.epoch}", flush=True)
+        child = subprocess.Popen(simulator_command(args, hub.hj212_port, now, model_start, unit_ports(hub)))
+    units = f" jt808={hub.units.jt808_port}" if hub.units.jt808 is not None else ""
+    units += f" osmand={hub.units.osmand_port}" if hub.units.osmand is not None else ""
+    print(f"READY http={hub.http_port} hj212={hub.hj212_port}{units} epoch={hub.events.epoch}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

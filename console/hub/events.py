@@ -9,6 +9,7 @@ from collections import deque
 from console.core import protocol
 from console.core.incidents import AuditEntry, Incident
 from console.core.models import Reading
+from console.core.units import Fix, UnitState
 
 
 class EventLog:
@@ -41,6 +42,11 @@ class EventLog:
         return self._keep(
             protocol.IncidentEvent(epoch=self.epoch, seq=self.seq, incident=incident, audit=audit)
         )
+
+    def units(self, units: list[UnitState], fixes: list[Fix]) -> bytes:
+        """Sequence and encode a ``unit`` event (units that changed, reports received)."""
+        self.seq += 1
+        return self._keep(protocol.UnitEvent(epoch=self.epoch, seq=self.seq, units=units, fixes=fixes))
 
     def _keep(self, message: protocol._Msg) -> bytes:
         data = protocol.encode(message)

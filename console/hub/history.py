@@ -7,6 +7,7 @@ by the GB 3095 rules of console/core/aggregation.py. Safe to call from any threa
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -19,6 +20,7 @@ from console.core import aggregation
 from console.core.aggregation import DAY_S, HOUR_S, local_day_start, min_hourly_count
 from console.core.factors import AQI_POLLUTANTS
 from console.core.models import Reading, Values
+from console.hub import daily
 from console.hub.rollup import HourSum, hour_sums, hourly_rollup, stations_day_sums, stations_hour_sums
 from console.hub.storage import frames, late_readings, stations
 
@@ -29,6 +31,11 @@ _unpack = msgspec.msgpack.Decoder(Values).decode  # a frame: factor -> (value, f
 _ITEM = {code: f"{prefix}_24H" for code, prefix in aggregation.ITEM.items() if code != aggregation.O3}
 _DAY_MEANS = list(_ITEM)  # the pollutants whose daily value is the 24-hour mean
 _EPOCH_DAY = date(1970, 1, 1)
+# Pollutant -> the daily items made of it.
+_DAILY_ITEMS: dict[str, tuple[str, ...]] = {
+    code: (f"{prefix}_24H",) for code, prefix in aggregation.ITEM.items() if code != aggregation.O3
+}
+_DAILY_ITEMS[aggregation.O3] = ("O3_8H", "O3_1H")
 
 
 class HistoryPoint(msgspec.Struct, array_like=True, frozen=True):
@@ -93,34 +100,123 @@ class History:
         end: float,
         factors: Sequence[str] | None = None,
         into: dict[str, dict[date, dict[str, float]]] | None = None,
+        now: float | None = None,
     ) -> dict[str, dict[date, dict[str, float]]]:
         """Valid HJ 633 daily items (PM25_24H … CO_24H, O3_8H, O3_1H) of many stations over the local days
         that overlap [start, end): station -> local day -> item -> value; invalid values are left out.
 
         ``factors``: the pollutants to read (all six by default); ``into``: a result to add the items to.
-        The 24-hour means are summed by day in the database; O3 reads its hours for the 8-hour windows.
+        Finished days (ended before ``now``, the wall clock by default) come from the daily roll-up
+        (console/hub/daily.py), stored on their first read; the others are computed from the hourly roll-up.
         """
         wanted = set(AQI_POLLUTANTS) if factors is None else set(factors)
-        means = [code for code in _DAY_MEANS if code in wanted]
         first, stop = local_day_start(start, self._tz_hours), local_day_start(end, self._tz_hours)
         stop += DAY_S if stop < end else 0
-        hours = int(first // HOUR_S), int(stop // HOUR_S)
+        numbers = range(
+            round((first + self._tz_hours * HOUR_S) / DAY_S), round((stop + self._tz_hours * HOUR_S) / DAY_S)
+        )
         out: dict[str, dict[date, dict[str, float]]] = {} if into is None else into
+        if not numbers:
+            return out
+        now = time.time() if now is None else now
         with self._engine.connect() as conn:
-            for need, members in self._by_need(conn, station_ids).items():
-                for row in (
-                    stations_day_sums(conn, members, means, *hours, need, int(self._tz_hours))
-                    if means
-                    else ()
-                ):
-                    if row.hours >= aggregation.MIN_HOURS_PER_DAY:
-                        day = _EPOCH_DAY + timedelta(days=row.day)
-                        out.setdefault(row.station, {}).setdefault(day, {})[_ITEM[row.factor]] = (
-                            row.total / row.hours
-                        )
-                if aggregation.O3 in wanted:
-                    self._add_o3(conn, members, hours, need, out)
+            stored = daily.stored_days(conn, numbers.start, numbers.stop)
+        finished = [n for n in numbers if n not in stored and daily.day_end(n, self._tz_hours) <= now]
+        if finished:
+            stored |= self.roll_up_days(finished)
+        items = [item for code, group in _DAILY_ITEMS.items() if code in wanted for item in group]
+        with self._engine.connect() as conn:
+            daily.read(conn, station_ids, stored & set(numbers), items, out)
+            for run_first, run_stop in daily.runs(n for n in numbers if n not in stored):
+                hours = int(self._day_start(run_first) // HOUR_S), int(self._day_start(run_stop) // HOUR_S)
+                self._compute_daily(conn, station_ids, hours, wanted, out)
         return out
+
+    def city_daily(
+        self,
+        station_ids: Sequence[str],
+        start: float,
+        end: float,
+        factors: Sequence[str] | None = None,
+        now: float | None = None,
+    ) -> dict[date, dict[str, float]]:
+        """The mean of the stations' valid daily items by local day over the days that overlap [start, end):
+        a city's daily values. Stored days are averaged in the database (a row per day, not per station
+        and day); the others from ``stations_daily``."""
+        wanted = set(AQI_POLLUTANTS) if factors is None else set(factors)
+        items = [item for code, group in _DAILY_ITEMS.items() if code in wanted for item in group]
+        first, stop = local_day_start(start, self._tz_hours), local_day_start(end, self._tz_hours)
+        stop += DAY_S if stop < end else 0
+        numbers = range(self._day_number(first), self._day_number(stop))
+        out: dict[date, dict[str, float]] = {}
+        if not numbers:
+            return out
+        now = time.time() if now is None else now
+        with self._engine.connect() as conn:
+            stored = daily.stored_days(conn, numbers.start, numbers.stop)
+        finished = [n for n in numbers if n not in stored and daily.day_end(n, self._tz_hours) <= now]
+        if finished:
+            stored |= self.roll_up_days(finished)
+        with self._engine.connect() as conn:
+            out.update(daily.city_means(conn, station_ids, stored & set(numbers), items))
+        for run_first, run_stop in daily.runs(n for n in numbers if n not in stored):
+            found = self.stations_daily(station_ids, self._day_start(run_first), self._day_start(run_stop),
+                                        factors, now=now)  # fmt: skip
+            sums: dict[date, dict[str, list[float]]] = {}
+            for days in found.values():
+                for day, values in days.items():
+                    for item, value in values.items():
+                        if item in items:
+                            sums.setdefault(day, {}).setdefault(item, []).append(value)
+            for day, by_item in sums.items():
+                out[day] = {item: math.fsum(v) / len(v) for item, v in by_item.items()}
+        return out
+
+    def _day_number(self, local_midnight: float) -> int:
+        return round((local_midnight + self._tz_hours * HOUR_S) / DAY_S)
+
+    def roll_up_days(self, numbers: Sequence[int]) -> set[int]:
+        """Store the daily values of every station on these local days (days since 1970-01-01) in the daily
+        roll-up, a month at most per transaction; returns the days stored."""
+        done: set[int] = set()
+        with self._engine.connect() as conn:
+            station_ids = list(conn.scalars(sa.select(stations.c.id).order_by(stations.c.id)))
+        for first, stop in daily.runs(numbers):
+            with self._engine.begin() as conn:
+                daily.lock_for_store(conn)
+                conn.execute(
+                    sa.delete(daily.daily_days).where(
+                        daily.daily_days.c.day >= first, daily.daily_days.c.day < stop
+                    )
+                )
+                values: dict[str, dict[date, dict[str, float]]] = {}
+                hours = int(self._day_start(first) // HOUR_S), int(self._day_start(stop) // HOUR_S)
+                self._compute_daily(conn, station_ids, hours, set(AQI_POLLUTANTS), values)
+                daily.store(conn, first, stop, values)
+            done.update(range(first, stop))
+        return done
+
+    def _day_start(self, number: int) -> float:
+        return number * DAY_S - self._tz_hours * HOUR_S
+
+    def _compute_daily(
+        self, conn: sa.Connection, station_ids: Sequence[str], hours: tuple[int, int], wanted: set[str],
+        out: dict[str, dict[date, dict[str, float]]],
+    ) -> None:  # fmt: skip
+        """The daily items of the stations over the clock hours [hours) from the hourly roll-up: 24-hour
+        means summed by day in the database, O3 from its hours for the 8-hour windows."""
+        means = [code for code in _DAY_MEANS if code in wanted]
+        for need, members in self._by_need(conn, station_ids).items():
+            for row in (
+                stations_day_sums(conn, members, means, *hours, need, int(self._tz_hours)) if means else ()
+            ):
+                if row.hours >= aggregation.MIN_HOURS_PER_DAY:
+                    day = _EPOCH_DAY + timedelta(days=row.day)
+                    out.setdefault(row.station, {}).setdefault(day, {})[_ITEM[row.factor]] = (
+                        row.total / row.hours
+                    )
+            if aggregation.O3 in wanted:
+                self._add_o3(conn, members, hours, need, out)
 
     def _add_o3(
         self, conn: sa.Connection, members: list[str], hours: tuple[int, int], need: int,

@@ -327,6 +327,17 @@ class IncidentService:
             )
         return escalated
 
+    def note(
+        self, incident_id: str, actor: str, role: str, action: str, comment: str, details: dict[str, Any]
+    ) -> concurrent.futures.Future[None] | None:
+        """An entry in an incident's audit trail that changes nothing else (a unit assigned, arrived): a
+        new version, stored and published like any change. None when there is no such incident."""
+        incident = self.incidents.get(incident_id)
+        if incident is None:
+            return None
+        new, entry = self._change(incident, actor, role, action, {}, comment, (), details)
+        return self._commit(new, entry)
+
     # --- reading -------------------------------------------------------------------------------------------
 
     def current(self) -> list[Incident]:

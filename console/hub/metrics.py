@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import Protocol
 
 import psutil
@@ -70,6 +71,7 @@ class Metrics:
         self.storage: StorageFigures | None = None  # set by the hub
         self.seq = 0
         self.snapshots_encoded = 0  # one per sequence number that a console said hello at
+        self.sections: list[Callable[[], list[str]]] = []  # more lines from other parts (units)
 
     def reject(self, reason: str) -> None:
         self.frames_rejected[reason] += 1
@@ -118,6 +120,8 @@ class Metrics:
             self.answers_withheld,
         )
         lines += self._logger_lines()
+        for section in self.sections:
+            lines += section()
         if storage is not None:
             lines += self._storage_lines(storage)
         lines += _metric("process_resident_memory_bytes", "gauge", "RSS", psutil.Process().memory_info().rss)

@@ -6,6 +6,7 @@ import asyncio
 import functools
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from console.core.factors import AQI_POLLUTANTS
 from console.core.incidents import Incident
 from console.core.models import Station, StationKind
 from console.core.report_figures import DEFAULT_TARGETS, Period, Report, local_date, parse_period, report
+from console.hub import site as site_module
 from console.hub.incident_store import IncidentStore
 from console.hub.rest import _error, _json, session_of
 from console.hub.storage import Storage
@@ -73,15 +75,25 @@ def year_to_date_ranges(period: Period, read: list[tuple[date, date]]) -> list[t
 def daily_values(
     storage: Storage, station_ids: list[str], period: Period, target_codes: list[str], tz_hours: float
 ) -> dict[str, dict[date, dict[str, float]]]:
-    """The stations' daily values a report needs, read range by range from the hourly roll-up."""
+    """The stations' daily values a report reads: the period, its 同比 and 环比 periods (the daily roll-up,
+    or the hourly roll-up for days not finished)."""
     days: dict[str, dict[date, dict[str, float]]] = {}
-    read = load_ranges(period)
-    for start, end in read:
+    for start, end in load_ranges(period):
         storage.stations_daily(station_ids, *Period(period.kind, "", start, end).bounds(tz_hours), into=days)
-    for start, end in year_to_date_ranges(period, read) if target_codes else ():
-        bounds = Period(period.kind, "", start, end).bounds(tz_hours)
-        storage.stations_daily(station_ids, *bounds, factors=target_codes, into=days)
     return days
+
+
+def city_year_to_date(
+    storage: Storage, station_ids: list[str], period: Period, target_codes: list[str], tz_hours: float
+) -> dict[date, dict[str, float]]:
+    """The city's daily values of the targets' pollutants on the days of the year to date that
+    ``daily_values`` does not read, averaged over the stations in the database."""
+    out: dict[date, dict[str, float]] = {}
+    for start, end in year_to_date_ranges(period, load_ranges(period)) if target_codes else ():
+        bounds = Period(period.kind, "", start, end).bounds(tz_hours)
+        for day, items in storage.city_daily(station_ids, *bounds, factors=target_codes).items():
+            out.setdefault(day, {}).update(items)
+    return out
 
 
 def build_report(
@@ -104,7 +116,9 @@ def build_report(
     members = assessed_stations(stations)
     targets = DEFAULT_TARGETS if targets is None else targets
     codes = [TARGET_FACTORS[pollutant] for pollutant in targets]
-    days = daily_values(storage, [s.id for s in members], period, codes, tz_hours)
+    ids = [s.id for s in members]
+    days = daily_values(storage, ids, period, codes, tz_hours)
+    city_ytd = city_year_to_date(storage, ids, period, codes, tz_hours)
     start, end = period.bounds(tz_hours)
     incidents = incident_store.active_between(start, end)
     return report(
@@ -119,7 +133,35 @@ def build_report(
         dust_days=dust_days,
         as_of=local_date(now, tz_hours) if now is not None else None,
         tz_hours=tz_hours,
+        city_year_to_date=city_ytd,
     )
+
+
+def report_from_data_dir(
+    data_dir: Path, kind: str, period_text: str, *, db: str | None = None, dust: str = ""
+) -> Report:
+    """A period's report straight from a hub's data directory, without a running hub (``main.py report
+    --data-dir``): its database (``hub.db``, or ``db``), its site (township names, time zone), its
+    incidents. ValueError with a message for the user when the period or the directory is wrong."""
+    period, dust_days = parse_request(kind, period_text, dust)
+    path = data_dir / "hub.db"
+    if db is None and not path.is_file():
+        raise ValueError(f"{data_dir} holds no hub database (hub.db): give a hub's --data-dir")
+    site = None
+    if (data_dir / "site").is_dir():
+        try:
+            site = site_module.load_site(data_dir / "site")
+        except site_module.SiteError as exc:
+            raise ValueError(f"the site in {data_dir / 'site'} is not valid:\n{exc}") from None
+    tz_hours = site.tz_hours if site is not None else 8.0
+    storage = Storage(db or f"sqlite:///{path}", tz_hours=int(tz_hours))
+    try:
+        stations = [station for station, _pw in storage.load_stations()]
+        names = {t.code: t.name for t in site.townships} if site is not None else {}
+        return build_report(storage, IncidentStore(storage.engine), period, stations, township_names=names,
+                            dust_days=dust_days, tz_hours=tz_hours)  # fmt: skip
+    finally:
+        storage.close()
 
 
 def _feedback_times(store: IncidentStore, incidents: list[Incident]) -> dict[str, float]:

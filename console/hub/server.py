@@ -43,6 +43,8 @@ from console.hub.site import Site
 from console.hub.status import StatusMonitor
 from console.hub.storage import LATE_S, Storage, StorageWriter
 from console.hub.tls import TLSError, server_context
+from console.hub.units.rest import add_unit_routes
+from console.hub.units.service import UNIT_ACTIONS, UnitConfig, UnitService
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,10 @@ class HubConfig:
     tls_cert: Path | None = None  # with tls_key: serve https and wss on http_port (the HJ 212 port stays TCP)
     tls_key: Path | None = None
     clock: Callable[[], float] = time.time  # incident time (deadlines, escalation, audit); tests move it
+    jt808_port: int | None = None  # JT/T 808 terminals; None: no listener, 0: a free port
+    osmand_port: int | None = None  # OsmAnd (Traccar Client) phones over HTTP; None: none, 0: a free port
+    accept_unknown_units: bool = False  # terminals and phones not in units.csv become units on the fly
+    unit_idle_s: float = 600.0  # a terminal connection without a complete frame this long is closed
     # annual targets of pollutant means for the reports (µg/m³) until the site data carries them
     report_targets: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
 
@@ -130,6 +136,17 @@ class Hub:
             tz_hours=config.tz_hours,
         )
         self.sessions.restore(self.incidents.store.load_sessions())
+        units = UnitConfig(
+            config.host,
+            config.jt808_port,
+            config.osmand_port,
+            config.accept_unknown_units,
+            config.unit_idle_s,
+        )
+        self.units = UnitService(
+            config.site.units, storage, self.writer, self.events, self._broadcast, self.incidents,
+            self.metrics, units, clock=config.clock,
+        )  # fmt: skip
         self.rules = RuleEngine(registry.stations, config.tz_hours)
         self._resume_episodes()
         self.clients: set[ClientSession] = set()
@@ -169,11 +186,13 @@ class Hub:
         TLSError (before any port opens) when the certificate or key cannot be used."""
         context = _tls_context(self.config)
         self.hj212_port = await self.listener.start(self.config.host, self.config.hj212_port)
+        await self.units.start()
         app = web.Application()
         app.router.add_get("/ws", self._ws_handler)
         add_rest_routes(app, self)
         add_incident_routes(app, self)
         add_report_routes(app, self)
+        add_unit_routes(app, self)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.http_port, ssl_context=context)
@@ -190,10 +209,12 @@ class Hub:
             return
         self._stopping = True
         self.listener.pause_all()
+        self.units.pause()
         self._publish()
         if not self.config.bench_bypass:  # what was stored is answered before the loggers are cut
             await asyncio.get_running_loop().run_in_executor(None, self.writer.flush, 10.0)
         await self.listener.close()
+        await self.units.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -240,6 +261,7 @@ class Hub:
         else:
             self.listener.resume_all()
         try:
+            self.units.publish()
             if items:
                 self._publish_items(items, rows, uploads)
         finally:  # the uploads were handed to the writer first thing (see _record)
@@ -384,6 +406,7 @@ class Hub:
                 latest=list(self.latest.values()),
                 status=self.status.entries(),
                 incidents=self.incidents.current(),
+                units=self.units.states(),
             )
         )
 
@@ -500,6 +523,8 @@ class Hub:
                 )
                 return protocol.Ack(id=command.id, ok=False, error=error + f"retry in {math.ceil(wait)} s")
         try:
+            if command.action in UNIT_ACTIONS:
+                return await self.units.command(session.user, session.role, command)
             return await self.incidents.run(session.user, session.role, command)
         except Exception:  # a bug in one command must not end the console's connection
             log.exception("command %s failed", command.id)

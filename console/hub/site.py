@@ -25,6 +25,7 @@ from shapely.geometry import shape
 
 from console.core.incidents import Level
 from console.core.models import Station, StationKind
+from console.core.units import UnitInfo, UnitKind, UnitSource
 
 SITE_FILE = "site.toml"
 DEFAULT_FILES: dict[str, str] = {
@@ -33,6 +34,7 @@ DEFAULT_FILES: dict[str, str] = {
     "grid": "grid.geojson",
     "roster": "roster.toml",
     "stations": "stations.csv",
+    "units": "units.csv",
 }
 WHAT: dict[str, str] = {
     "site": "the site's name, time zone and centre",
@@ -41,7 +43,12 @@ WHAT: dict[str, str] = {
     "grid": "the responsibility-grid cells",
     "roster": "the responsibility roster",
     "stations": "the station registry (no data logger can report)",
+    "units": "the unit registry (no vehicle terminal or phone can report)",
 }
+# Parts a site may well lack without saying so: not every deployment tracks units.
+QUIET_PARTS = frozenset({"units"})
+UNIT_COLUMNS = ("id", "name", "kind")
+UNIT_OPTIONAL = ("team", "source", "device")
 STATION_COLUMNS = ("id", "name", "kind", "lon", "lat", "mn", "pw", "factors", "interval_s", "township")
 OPTIONAL_COLUMNS = ("st", "zone", "grid")
 # HJ 212 system code by station kind when stations.csv leaves ``st`` empty.
@@ -119,6 +126,7 @@ class Site(msgspec.Struct, kw_only=True):
     grid: tuple[GridCell, ...] = ()
     roster: tuple[Person, ...] = ()
     stations: tuple[tuple[Station, str], ...] = ()  # (station, logger password)
+    units: tuple[UnitInfo, ...] = ()  # emergency units: people, vehicles, drones, instruments
     missing: tuple[str, ...] = ()
 
     @property
@@ -161,7 +169,8 @@ class _Reader:
         """The file's text, or None (and a note of what is missing) when it is not there."""
         path = self.directory / file
         if not path.is_file():
-            self.missing.append(f"{file} ({WHAT[part]})")
+            if part not in QUIET_PARTS:
+                self.missing.append(f"{file} ({WHAT[part]})")
             return None
         try:
             return path.read_text(encoding="utf-8")
@@ -194,6 +203,9 @@ def load_site(directory: Path) -> Site:
     stations = reader.text("stations", files["stations"])
     if stations is not None:
         site.stations = _load_stations(reader, files["stations"], stations, codes, cells)
+    units = reader.text("units", files["units"])
+    if units is not None:
+        site.units = _load_units(reader, files["units"], units)
     if reader.problems:
         raise SiteError(reader.problems)
     site.missing = tuple(reader.missing)
@@ -547,6 +559,74 @@ def _station(
     return station, cell["pw"]
 
 
+def _load_units(reader: _Reader, file: str, text: str) -> tuple[UnitInfo, ...]:
+    """units.csv: one emergency unit a row; problems are noted with file, line and field."""
+    rows = csv.DictReader(io.StringIO(text))
+    absent = [c for c in UNIT_COLUMNS if c not in (rows.fieldnames or [])]
+    if absent:
+        reader.fail(file, 1, ", ".join(absent), "column missing from the header")
+        return ()
+    out: list[UnitInfo] = []
+    ids: set[str] = set()
+    devices: set[tuple[str, str]] = set()
+    for row in rows:
+        line = rows.line_num
+        unit = _unit(reader, file, line, row)
+        if unit is None:
+            continue
+        device = (str(unit.source), device_key(unit.source, unit.device))
+        if unit.id in ids:
+            reader.fail(file, line, "id", f"{unit.id!r} appears twice")
+        elif unit.device and device in devices:
+            reader.fail(file, line, "device", f"{unit.device!r} of {unit.source} appears twice")
+        else:
+            ids.add(unit.id)
+            devices.add(device)
+            out.append(unit)
+    return tuple(out)
+
+
+def device_key(source: UnitSource | str, device: str) -> str:
+    """How a device identifier is matched: a JT/T 808 phone number without its padding zeros (2013
+    terminals send 12 digits, 2019 ones 20), an OsmAnd id as it is."""
+    return (device.lstrip("0") or "0") if source == UnitSource.JT808 and device else device
+
+
+def _unit(reader: _Reader, file: str, line: int, row: dict[str, str | None]) -> UnitInfo | None:
+    """One row of units.csv, or None after noting its problems."""
+    before = len(reader.problems)
+    cell = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for column in ("id", "name"):
+        if not cell[column]:
+            reader.fail(file, line, column, "is required")
+    if len(cell["id"]) > 64 or any(ch in cell["id"] for ch in "/?#%\\ "):
+        reader.fail(file, line, "id", "must be at most 64 characters without / ? # % \\ or spaces")
+    kinds = sorted(k.value for k in UnitKind)
+    if cell["kind"] not in kinds:
+        reader.fail(file, line, "kind", f"must be one of {', '.join(kinds)}")
+    sources = [s.value for s in UnitSource]
+    source = cell.get("source") or UnitSource.SIM.value
+    if source not in sources:
+        reader.fail(file, line, "source", f"must be one of {', '.join(sources)}")
+    device = cell.get("device", "")
+    if source in (UnitSource.JT808, UnitSource.OSMAND) and not device:
+        reader.fail(file, line, "device", f"is required for {source} units")
+    if source == UnitSource.JT808 and device and (not device.isdigit() or len(device) > 20):
+        reader.fail(file, line, "device", "must be the terminal's phone number: up to 20 digits")
+    if source == UnitSource.OSMAND and len(device) > 100:
+        reader.fail(file, line, "device", "is longer than 100 characters")
+    if len(reader.problems) > before:
+        return None
+    return UnitInfo(
+        id=cell["id"],
+        name=cell["name"],
+        kind=UnitKind(cell["kind"]),
+        team=cell.get("team", ""),
+        source=UnitSource(source),
+        device=device,
+    )
+
+
 def _number(text: str) -> float | None:
     try:
         value = float(text)
@@ -579,6 +659,8 @@ def write_site(site: Site, directory: Path) -> None:
     if site.roster:
         _write(directory / DEFAULT_FILES["roster"], _roster_toml(site.roster))
     _write(directory / DEFAULT_FILES["stations"], _stations_csv(site.stations))
+    if site.units:
+        _write(directory / DEFAULT_FILES["units"], _units_csv(site.units))
 
 
 def add_stations(stations: Iterable[tuple[Station, str]], directory: Path) -> int:
@@ -658,4 +740,13 @@ def _stations_csv(stations: Iterable[tuple[Station, str]]) -> str:
     for s, pw in stations:
         row = (s.id, s.name, s.kind.value, repr(s.lon), repr(s.lat), s.mn, pw, ";".join(s.factors))
         writer.writerow((*row, s.interval_s, s.township, s.st, s.zone, s.grid))
+    return out.getvalue()
+
+
+def _units_csv(units: Iterable[UnitInfo]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow((*UNIT_COLUMNS, *UNIT_OPTIONAL))
+    for u in units:
+        writer.writerow((u.id, u.name, u.kind.value, u.team, u.source.value, u.device))
     return out.getvalue()

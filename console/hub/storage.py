@@ -7,6 +7,7 @@ import functools
 import logging
 import math
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from datetime import date
 from math import isfinite
@@ -20,14 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from console.core.batch_writer import BatchWriter
 from console.core.models import VALID_FLAGS, Reading, Station, StationKind, Upload, Values
-from console.hub import rollup
+from console.hub import daily, rollup
 
 if TYPE_CHECKING:
     from console.hub.history import HistoryPoint
 
-# 3: with the hourly roll-up; 2: a row per upload (frames); 1 had a row per reading. Older ones are moved
-# up on open.
-SCHEMA_VERSION = 3
+# 5: with the daily roll-up; 4: with units (unit_fixes, unit_states); 3: with the hourly roll-up; 2: a row
+# per upload (frames); 1 had a row per reading. Older ones are moved up on open.
+SCHEMA_VERSION = 5
 _log = logging.getLogger(__name__)
 _Moment = tuple[str, float]  # (station, data time): the key of an upload
 # Both dialects' inserts have on_conflict_do_update and .excluded: the writer's upserts use only those.
@@ -95,6 +96,39 @@ station_status = sa.Table(
 )
 
 
+# Every location report of an emergency unit, by device time (a late or back-filled report takes its place
+# in time). ``fix`` 0: the device had no position (kept, never moves the unit); ``rejected``: why the
+# report is kept out of the trail ("future", "implausible_time", "bad_position", "teleport"), "" when
+# accepted. A report re-sent with the same device time replaces the stored one.
+unit_fixes = sa.Table(
+    "unit_fixes",
+    metadata,
+    sa.Column("unit", sa.Text, primary_key=True),
+    sa.Column("ts", sa.Float, primary_key=True),  # device time, Unix s
+    *(sa.Column(name, sa.Float, nullable=False) for name in ("lat", "lon", "speed_kmh", "heading")),
+    sa.Column("fix", sa.Boolean, nullable=False),
+    sa.Column("alarms", sa.Text, nullable=False),  # names, comma-separated
+    sa.Column("rejected", sa.Text, nullable=False),
+    sa.Column("arrived", sa.Float, nullable=False),  # hub wall clock when it came
+    sqlite_with_rowid=False,
+)
+# The duty of each unit (status, the incident it is assigned to) and what the hub learned about it: the
+# JT/T 808 auth code it issued, the record of a unit registered on the fly (--accept-unknown-units).
+unit_states = sa.Table(
+    "unit_states",
+    metadata,
+    sa.Column("unit", sa.Text, primary_key=True),
+    sa.Column("info", sa.LargeBinary, nullable=False),  # msgpack UnitInfo
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("incident", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("auth_code", sa.Text, nullable=False),
+    sa.Column("learned", sa.Boolean, nullable=False),  # registered on the fly, not from units.csv
+)
+FIX_COLUMNS = ("unit", "ts", "lat", "lon", "speed_kmh", "heading", "fix", "alarms", "rejected", "arrived")
+UNIT_STATE_COLUMNS = ("unit", "info", "status", "incident", "version", "auth_code", "learned")
+
+
 class StationStatusRow(NamedTuple):
     """The stored link state of a station."""
 
@@ -125,6 +159,7 @@ class Storage:
         self._insert = _INSERTS[name]
         metadata.create_all(self._engine)
         rollup.metadata.create_all(self._engine)
+        daily.metadata.create_all(self._engine)
         # SQLite merges a re-sent upload into its row with a function of ours; elsewhere the writer reads
         # the rows it is about to replace and merges them itself.
         self._merge_in_db = name == "sqlite"
@@ -132,11 +167,16 @@ class Storage:
         self._replace_sql = self._compile(self._frames_upsert(merge=False))
         self._latest_sql = self._compile(self._upsert(latest_values, ("station",)))
         self._rollup_sql = self._compile(rollup.upsert(self._insert))
+        self._fix_sql = self._compile(self._upsert(unit_fixes, ("unit", "ts")))
+        self._unit_state_sql = self._compile(self._upsert(unit_states, ("unit",)))
         self._latest: dict[str, _Newest] | None = None  # the writer's copy of latest_values
-        self._check_schema_version()
+        migrated = self._check_schema_version()
         from console.hub.history import History  # history reads this module's tables
 
         self._history = History(self._engine, tz_hours)
+        if migrated:  # the daily roll-up of the history an older database holds
+            _log.info("database moved to schema %d: %d days in the daily roll-up", SCHEMA_VERSION,
+                      self.roll_up_finished_days())  # fmt: skip
 
     @property
     def engine(self) -> sa.Engine:
@@ -210,6 +250,7 @@ class Storage:
         stored = self._stored(conn, cells) if stored is None else stored
         if changes := rollup.changes(cells, stored):  # before the rows it reads change
             self._upsert_rows(conn, self._rollup_sql, changes)
+            daily.invalidate(conn, daily.touched_days({row[2] for row in changes}, self._tz_hours))
         self._write_frames(conn, cells)
         self._upsert_rows(conn, self._latest_sql, self._newest(conn, cells))
 
@@ -330,9 +371,34 @@ class Storage:
         end: float,
         factors: Sequence[str] | None = None,
         into: dict[str, dict[date, dict[str, float]]] | None = None,
+        now: float | None = None,
     ) -> dict[str, dict[date, dict[str, float]]]:
         """Valid HJ 633 daily items of many stations by local day (see History.stations_daily)."""
-        return self._history.stations_daily(station_ids, start, end, factors, into)
+        return self._history.stations_daily(station_ids, start, end, factors, into, now)
+
+    def city_daily(
+        self, station_ids: Sequence[str], start: float, end: float, factors: Sequence[str] | None = None,
+        now: float | None = None,
+    ) -> dict[date, dict[str, float]]:  # fmt: skip
+        """The city's daily items (each the mean of the stations' valid values) by local day (see
+        History.city_daily)."""
+        return self._history.city_daily(station_ids, start, end, factors, now)
+
+    def roll_up_finished_days(self, now: float | None = None) -> int:
+        """Store the daily roll-up of every finished local day of the hourly roll-up not stored yet (after
+        an import, or when an older database is opened); returns how many days were stored."""
+        c = rollup.hourly_rollup.c
+        with self._engine.connect() as conn:
+            first, last = conn.execute(sa.select(sa.func.min(c.hour), sa.func.max(c.hour))).one()
+            if first is None:
+                return 0
+            days = daily.touched_days(range(first, last + 1, 24), self._tz_hours) | daily.touched_days(
+                [last], self._tz_hours
+            )
+            done = daily.stored_days(conn, min(days), max(days) + 1)
+        now = time.time() if now is None else now
+        todo = [d for d in days if d not in done and daily.day_end(d, self._tz_hours) <= now]
+        return len(self._history.roll_up_days(todo)) if todo else 0
 
     def readings_between(
         self, start: float, end: float, after: tuple[str, str, float] | None = None, limit: int = 20_000
@@ -352,6 +418,41 @@ class Storage:
     ) -> list[Reading]:
         """Readings that arrived late at or after the data clock ``arrived`` (see History.late_since)."""
         return self._history.late_since(arrived, after, limit)
+
+    def write_units(self, fixes: Sequence[tuple[Any, ...]], states: Sequence[tuple[Any, ...]]) -> None:
+        """Store unit location reports (rows of FIX_COLUMNS) and unit states (rows of UNIT_STATE_COLUMNS)
+        in one transaction; a report of a stored device time and a unit's state replace the stored ones."""
+        with self._engine.begin() as conn:
+            if fixes:
+                self._upsert_rows(conn, self._fix_sql, fixes)
+            if states:
+                self._upsert_rows(conn, self._unit_state_sql, states)
+
+    def unit_states(self) -> list[Any]:
+        """Every stored unit state, rows of UNIT_STATE_COLUMNS."""
+        with self._engine.connect() as conn:
+            return list(conn.execute(sa.select(*(unit_states.c[n] for n in UNIT_STATE_COLUMNS))).all())
+
+    def unit_track(self, unit: str, start: float, end: float, limit: int) -> list[Any]:
+        """The reports of a unit with start <= ts <= end in device-time order, at most ``limit``; rows of
+        FIX_COLUMNS."""
+        c = unit_fixes.c
+        query = sa.select(*(c[n] for n in FIX_COLUMNS)).where(c.unit == unit, c.ts >= start, c.ts <= end)
+        with self._engine.connect() as conn:
+            return list(conn.execute(query.order_by(c.ts).limit(limit)).all())
+
+    def unit_newest(self, unit: str, before: float) -> list[Any]:
+        """The newest accepted reports with a position of a unit up to ``before`` (device time), newest
+        first, at most 64: what the tracker takes up at start."""
+        c = unit_fixes.c
+        query = (
+            sa.select(*(c[n] for n in FIX_COLUMNS))
+            .where(c.unit == unit, c.ts <= before, c.fix == sa.true(), c.rejected == "")
+            .order_by(c.ts.desc())
+            .limit(64)
+        )
+        with self._engine.connect() as conn:
+            return list(conn.execute(query).all())
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -393,18 +494,25 @@ class Storage:
         names = _COLUMNS_OF_WIDTH.get(len(rows[0]) if rows else 0, ("station", "data"))
         return sql, [dict(zip(names, row, strict=True)) for row in rows]
 
-    def _check_schema_version(self) -> None:
+    def _check_schema_version(self) -> bool:
+        """Create or move up the schema; True when an older database was moved up."""
+        migrated = False
         with self._engine.begin() as conn:
             found = conn.scalar(sa.select(sa.func.max(schema_version.c.version)))
             if found is None:
                 conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
-            elif found in (1, 2):
+            elif found in (1, 2, 3, 4):
                 if found == 1:
                     self._migrate_from_1(conn)
-                self._migrate_from_2(conn)
+                if found <= 2:
+                    self._migrate_from_2(conn)
+                # 3 -> 4: the unit tables are new and empty; create_all made them above
+                # 4 -> 5: the daily roll-up's tables too; filled below, once History exists
                 conn.execute(schema_version.update().values(version=SCHEMA_VERSION))
+                migrated = True
             elif found != SCHEMA_VERSION:
                 raise RuntimeError(f"database schema version {found}, this hub needs {SCHEMA_VERSION}")
+        return migrated
 
     def _migrate_from_1(self, conn: sa.Connection) -> None:
         """Schema 1 kept a row per reading: fold them into uploads, in the same transaction."""
@@ -454,6 +562,7 @@ class Storage:
 
 BULK_ROWS = 256  # rows per SQLite statement (5 columns at most: far under its 32,766 parameters)
 _COLUMNS_OF_WIDTH = {3: ("station", "ts", "data"), len(rollup.COLUMNS): rollup.COLUMNS}  # rows bound by name
+_COLUMNS_OF_WIDTH |= {len(FIX_COLUMNS): FIX_COLUMNS, len(UNIT_STATE_COLUMNS): UNIT_STATE_COLUMNS}
 
 
 @functools.lru_cache(maxsize=64)
@@ -645,6 +754,11 @@ class _Late(NamedTuple):
     batch: list[Reading]
 
 
+class _Units(NamedTuple):
+    fixes: list[tuple[Any, ...]]
+    states: list[tuple[Any, ...]]
+
+
 class StorageWriter(BatchWriter):
     """The one thread that writes to a Storage: submit from anywhere without blocking, flush, close.
 
@@ -688,7 +802,16 @@ class StorageWriter(BatchWriter):
         if uploads:
             self._put(_Uploads(list(uploads)), sum(len(values) for _, _, values in uploads))
 
+    def submit_units(self, fixes: Sequence[tuple[Any, ...]], states: Sequence[tuple[Any, ...]] = ()) -> None:
+        """Queue unit location reports and unit states (see ``Storage.write_units``); returns at once."""
+        if fixes or states:
+            self._put(_Units(list(fixes), list(states)), len(fixes))
+
     def _write(self, items: list[Any]) -> None:
+        units = [item for item in items if isinstance(item, _Units)]
+        if units:  # first: a terminal's answer waits on these (a retry writes the same again: upserts)
+            fixes = [row for item in units for row in item.fixes]
+            self._storage.write_units(fixes, [row for item in units for row in item.states])
         readings = [r for item in items if isinstance(item, list) for r in item]
         uploads = [u for item in items if isinstance(item, _Uploads) for u in item.uploads]
         submitted = written = 0

@@ -18,7 +18,7 @@ from console.sim.citymodel import CityModel
 from console.sim.network import build_network
 from console.sim.preroll import preroll
 from console.sim.regions import PRESETS
-from console.sim.site import simulated_site
+from console.sim.site import simulated_site, write_fleet
 
 log = logging.getLogger("console.sim")
 
@@ -29,6 +29,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--region", default="yanqing", choices=sorted(PRESETS), help="region preset")
     p.add_argument("--seed", type=int, default=7, help="simulation seed (same seed, same city)")
     p.add_argument("--stations", type=int, help="scale the network to this many stations")
+    p.add_argument("--units", type=int, default=300, help="units in the simulated fleet (default 300)")
     p.add_argument(
         "--db",
         default=os.environ.get("CONSOLE_SIM_DB"),
@@ -46,7 +47,15 @@ def prepare(args: argparse.Namespace) -> None:
     region = PRESETS[args.region]
     specs = build_network(region, args.seed, args.stations)
     write_site(simulated_site(region, specs), args.site)
-    log.info("wrote the site of %s (%d stations) to %s", region.name, len(specs), args.site)
+    fleet = write_fleet(region, args.seed, args.site, args.units)
+    log.info(
+        "wrote the site of %s (%d stations, %d units, %d km of roads) to %s",
+        region.name,
+        len(specs),
+        len(fleet.units),
+        fleet.network.length.sum() / 1000,
+        args.site,
+    )
     if args.db is None or args.history_hours <= 0:
         return
     now = args.now or time.time()

@@ -13,12 +13,18 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from console.core import hj212
 from console.core.factors import FACTORS
 from console.core.lifeline import watch_parent
 from console.sim.citymodel import CityModel
 from console.sim.network import StationSpec
+
+if TYPE_CHECKING:
+    from console.sim.fleetlink import FleetLink
+    from console.sim.regions import Region
+    from console.sim.weather import Episode
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +212,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model-start", type=float, help="the city model's time origin (default: --start)")
     p.add_argument("--stations", type=int, help="scale the network to this many stations")
     p.add_argument("--interval", type=float, help="reporting interval in simulated seconds")
+    p.add_argument(
+        "--jt808-port", type=int, help="the hub's JT/T 808 port (same host): the fleet's terminals"
+    )
+    p.add_argument(
+        "--osmand-port", type=int, help="the hub's OsmAnd HTTP port (same host): the fleet's phones"
+    )
+    p.add_argument("--units", type=int, default=300, help="units in the simulated fleet (default 300)")
     p.add_argument("--parent-pid", type=int, help="stop when this process (the hub) ends")
     p.add_argument("--log-level", default="INFO")
     return p.parse_args(argv)
@@ -223,6 +236,7 @@ async def run(args: argparse.Namespace) -> None:
     sim = Simulator(specs, model, host, int(port), SimClock(start, args.accel), interval_s=args.interval)
     await sim.start()
     log.info("simulating %d stations of %s at %.0fx", len(specs), region.name, args.accel)
+    fleet = await start_fleet(args, region, sim.clock, model.episodes, host)
     done = asyncio.Event()
     watcher = asyncio.ensure_future(watch_parent(args.parent_pid, done.set)) if args.parent_pid else None
     try:
@@ -230,7 +244,28 @@ async def run(args: argparse.Namespace) -> None:
     finally:
         if watcher is not None:
             watcher.cancel()
+        if fleet is not None:
+            await fleet.stop()
         await sim.stop()
+
+
+async def start_fleet(
+    args: argparse.Namespace, region: Region, clock: SimClock, episodes: list[Episode], host: str
+) -> FleetLink | None:
+    """The simulated fleet on the hub's unit ports; off (one log line) when the hub has none."""
+    from console.sim.fleet import Fleet
+    from console.sim.fleetlink import FleetLink
+    from console.sim.roadnet import build_roads
+
+    if (args.jt808_port is None and args.osmand_port is None) or args.units <= 0:
+        log.info("the simulated fleet is off: the hub has no JT/T 808 or OsmAnd port")
+        return None
+    loop = asyncio.get_running_loop()
+    roads = await loop.run_in_executor(None, build_roads, region, args.seed)
+    fleet = Fleet(region, args.seed, roads, start=clock.now(), count=args.units, episodes=episodes)
+    link = FleetLink(fleet, clock, host, args.jt808_port, args.osmand_port)
+    await link.start()
+    return link
 
 
 def main(argv: list[str] | None = None) -> None:

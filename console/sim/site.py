@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 import shapely
-from shapely.geometry import box, mapping
+import shapely.affinity
+from shapely.geometry import Point, box, mapping
 
 from console.core.incidents import Level
 from console.hub.site import GridCell, Person, Site, Township, roster_order
+from console.sim.fleet import Fleet
 from console.sim.network import StationSpec
 from console.sim.regions import Region, areas_are_approximate, boundary_geojson, township_areas
+from console.sim.roadnet import cached_roads, roads_text
+
+ROADS_FILE = "roads.geojson"  # the road network (a real site brings its own, e.g. from OpenStreetMap)
+UNITS_FILE = "units.csv"  # the unit registry
+ZONES_FILE = "zones.geojson"  # exclusion zones (geofences besides the township borders)
+NO_FLY_KM = 1.5  # around the scenic spots the simulated district closes to drones
 
 _KM_PER_DEG_LAT = 111.32  # as console.sim.network draws its grid
 # Region preset -> (district level, city level) as they appear on the duty roster.
@@ -96,3 +106,42 @@ def _centre(region: Region) -> tuple[float, float]:
     lons = [t.lon for t in region.townships]
     lats = [t.lat for t in region.townships]
     return round(sum(lons) / len(lons), 4), round(sum(lats) / len(lats), 4)
+
+
+def write_fleet(region: Region, seed: int, directory: Path, units: int = 300) -> Fleet:
+    """Write the simulated district's roads (``roads.geojson``), its fleet's registry (``units.csv``) and
+    its exclusion zones (``zones.geojson``) into a site directory; the simulator builds the same roads and
+    fleet from the same region and seed."""
+    roads = cached_roads(region, seed, directory / ROADS_FILE)
+    fleet = Fleet(region, seed, roads, count=units)
+    files = (
+        (ROADS_FILE, roads_text(roads)),
+        (UNITS_FILE, fleet.units_csv()),
+        (ZONES_FILE, zones_text(region)),
+    )
+    for name, text in files:
+        partial = directory / (name + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(directory / name)
+    return fleet
+
+
+def zones_text(region: Region) -> str:
+    """Exclusion zones of the simulated district, one feature per line: a drone no-fly circle around each
+    scenic spot (``console.core.geofence`` reads them as ``ZoneKind.EXCLUSION``)."""
+    lines = []
+    for n, place in enumerate(region.scenic, start=1):
+        km_x = _KM_PER_DEG_LAT * math.cos(math.radians(place.lat))
+        circle = shapely.affinity.scale(
+            Point(0, 0).buffer(NO_FLY_KM, 32), 1 / km_x, 1 / _KM_PER_DEG_LAT, origin=(0, 0)
+        )
+        ring = shapely.affinity.translate(circle, place.lon, place.lat)
+        props = {
+            "id": f"NOFLY-{n:02d}",
+            "name": f"{place.name}禁飞区",
+            "kind": "exclusion",
+            "applies_to": "drone",
+        }
+        feature = {"type": "Feature", "properties": props, "geometry": _rounded(mapping(ring))}
+        lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
+    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"

@@ -3,7 +3,7 @@ responsibility roster and township names it offers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
@@ -20,6 +20,7 @@ class DispatchDesk:
         self.incidents = incidents
         self.units = units
         self.window: DispatchWindow | None = None
+        self.window_created: list[Callable[[DispatchWindow], None]] = []  # e.g. the reports' shortcuts
         incidents.roster_changed.connect(self._on_roster)
 
     def add_shortcuts(self, windows: Iterable[QWidget]) -> None:
@@ -33,6 +34,8 @@ class DispatchDesk:
             self.window = DispatchWindow(self.incidents, units=self.units)
             self.window.set_townships(self.incidents.township_names)
             self.window.detail.set_roster(self.incidents.roster)
+            for hook in self.window_created:
+                hook(self.window)
         window = self.window
         window.setVisible(not window.isVisible())
         if window.isVisible():

@@ -36,6 +36,7 @@ class HelpOverlay(QLabel):
         return [
             ("F11", self.tr("Toggle kiosk (fullscreen) mode")),
             ("F1", self.tr("Show or hide this help")),
+            ("F5", self.tr("Briefing mode for leaders (Esc returns)")),
             ("Esc", self.tr("Close this help")),
             ("Ctrl+Q", self.tr("Quit the console")),
         ]

@@ -64,6 +64,7 @@ class IncidentDetailPane(QWidget):
         reload_requested(str): fetch the incident again (after a conflict).
         photos_requested(list): show these attachment ids (a click on a trail line's photo count).
         dismiss_problem_requested(str): the operator has read a refused command (its id).
+        special_report_requested(str): write this incident's special report (its id).
     """
 
     action_requested = Signal(str, str, dict, list)
@@ -71,6 +72,7 @@ class IncidentDetailPane(QWidget):
     reload_requested = Signal(str)
     photos_requested = Signal(list)
     dismiss_problem_requested = Signal(str)
+    special_report_requested = Signal(str)
 
     def __init__(self, *, now: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -264,6 +266,9 @@ class IncidentDetailPane(QWidget):
             self.buttons.addWidget(button)
             self.action_buttons[action] = button
         self.buttons.addStretch(1)
+        self.special_button = QPushButton(self.tr("Special report…"))
+        self.special_button.clicked.connect(lambda: self.special_report_requested.emit(detail.incident.id))
+        self.buttons.addWidget(self.special_button)
 
     def _fill_problems(self, detail) -> None:
         _clear(self.problems)

@@ -355,6 +355,571 @@
     </message>
 </context>
 <context>
+    <name>BriefingPages</name>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="65" />
+        <source>Air quality overview</source>
+        <translation>空气质量概况</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="66" />
+        <source>Ranking by composite index</source>
+        <translation>综合指数排名</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="68" />
+        <source>Open problems</source>
+        <translation>未办结问题</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="69" />
+        <source>Forecast and warnings</source>
+        <translation>预报与预警</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="67" />
+        <source>Against last year</source>
+        <translation>本月、本年与去年同期比较</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="70" />
+        <source>Topic: heavy pollution</source>
+        <translation>专题：重污染</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="76" />
+        <source>Fetching the figures from the hub…</source>
+        <translation>正在从平台获取数据…</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="91" />
+        <source>{m} (to {d})</source>
+        <translation>{m}（截至 {d}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="92" />
+        <source>{y} (to {d})</source>
+        <translation>{y} 年（截至 {d}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="108" />
+        <source>Daily level of {d}: not complete yet</source>
+        <translation>{d} 日均级别：尚未满 20 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="110" />
+        <source>Daily level of {d}: {w}</source>
+        <translation>{d} 日均级别：{w}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="115" />
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="118" />
+        <source>Primary pollutant: {p}</source>
+        <translation>首要污染物：{p}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="119" />
+        <source>as of {t}</source>
+        <translation>截至 {t}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="122" />
+        <location filename="../../console/views/briefing_pages.py" line="138" />
+        <source>City AQI now</source>
+        <translation>全区实时 AQI</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="124" />
+        <source>No live readings: the briefing speaks of a past day.</source>
+        <translation>汇报日期为历史日期，无实时数据。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="126" />
+        <source>No live readings from the standard stations now.</source>
+        <translation>国控/市控站当前无实时数据。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="127" />
+        <source>Air quality on {d}</source>
+        <translation>{d} 空气质量</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="132" />
+        <source>O3 8 h {o} µg/m³ · CO {c} mg/m³</source>
+        <translation>O3 8小时 {o} µg/m³ · CO {c} mg/m³</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="138" />
+        <source>No live readings and no valid daily value.</source>
+        <translation>无实时数据，也无有效日均值。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="142" />
+        <location filename="../../console/views/briefing_pages.py" line="294" />
+        <source>Good-day ratio</source>
+        <translation>优良天数比例</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="147" />
+        <source>{y}: {g} good days of {v} valid</source>
+        <translation>{y}：有效 {v} 天中优良 {g} 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="151" />
+        <location filename="../../console/views/briefing_pages.py" line="328" />
+        <source>Last year</source>
+        <translation>去年同期</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="153" />
+        <source>{m}: {r}</source>
+        <translation>{m}：{r}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="154" />
+        <source>Same month last year</source>
+        <translation>去年同月</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="159" />
+        <source>Target {t}: met ({n} good days needed)</source>
+        <translation>目标 {t}：已达成（需优良 {n} 天）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="165" />
+        <source>Target {t}: {s} days short even if every day left is good</source>
+        <translation>目标 {t}：即使剩余天数全部优良，仍差 {s} 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="171" />
+        <source>Target {t}: {n} more good days needed in {d} days left</source>
+        <translation>目标 {t}：剩余 {d} 天中还需优良 {n} 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="180" />
+        <source>{w}: no figure</source>
+        <translation>{w}：无数据</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="182" />
+        <source>{w}: {r} ({d:+.1f} points)</source>
+        <translation>{w}：{r}（{d:+.1f} 个百分点）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="186" />
+        <source>PM2.5 cumulative mean</source>
+        <translation>PM2.5 累计浓度</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="194" />
+        <source>Target {t} µg/m³ (last year {b})</source>
+        <translation>目标 {t} µg/m³（去年同期 {b}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="199" />
+        <source>The year is over: no days remaining.</source>
+        <translation>全年已结束，无剩余天数。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="202" />
+        <source>Target out of reach for the {n} days left</source>
+        <translation>剩余 {n} 天已无法达到目标</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="206" />
+        <source>Remaining {n} days may average at most {a} µg/m³</source>
+        <translation>年剩余日控制值：剩余 {n} 天均值不超过 {a} µg/m³</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="210" />
+        <source>on track</source>
+        <translation>达标进度内</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="210" />
+        <source>above target</source>
+        <translation>高于目标</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="211" />
+        <source>{n} valid days · {s}</source>
+        <translation>有效 {n} 天 · {s}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="228" />
+        <location filename="../../console/views/briefing_pages.py" line="370" />
+        <location filename="../../console/views/briefing_pages.py" line="389" />
+        <source>Township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="229" />
+        <source>Station</source>
+        <translation>站点</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="232" />
+        <source>Composite index · {p}</source>
+        <translation>综合指数 · {p}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="239" />
+        <source>No place has a complete composite index yet.</source>
+        <translation>尚无完整的综合指数。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="252" />
+        <source>Lower is better.</source>
+        <translation>指数越小越好。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="254" />
+        <source>{n} without a complete index.</source>
+        <translation>{n} 个数据不完整未排名。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="256" />
+        <location filename="../../console/views/briefing_pages.py" line="266" />
+        <source>Index</source>
+        <translation>综合指数</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="260" />
+        <source>City composite index and its terms</source>
+        <translation>全区综合指数及分项</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="280" />
+        <source>I = Σ C/S against the grade II annual limits (HJ 663); {c}.</source>
+        <translation>I = Σ C/S，按二级年均限值计（HJ 663）；{c}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="287" />
+        <source>dust days deducted</source>
+        <translation>已扣除沙尘天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="288" />
+        <source>dust days included</source>
+        <translation>含沙尘天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="295" />
+        <source>Good days</source>
+        <translation>优良天数</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="296" />
+        <source>Heavy-pollution days</source>
+        <translation>重污染天数</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="299" />
+        <source>O3 8 h P90 µg/m³</source>
+        <translation>O3 8小时第90百分位 µg/m³</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="302" />
+        <source>CO P95 mg/m³</source>
+        <translation>CO 第95百分位 mg/m³</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="303" />
+        <source>Composite index</source>
+        <translation>综合指数</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="315" />
+        <source>{p} against last year</source>
+        <translation>{p} 同比</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="328" />
+        <source>Now</source>
+        <translation>本期</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="328" />
+        <source>Change</source>
+        <translation>变化</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="331" />
+        <source>Days by level · {p}</source>
+        <translation>各级别天数 · {p}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="338" />
+        <source>Days</source>
+        <translation>天数</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="347" />
+        <source>(no township)</source>
+        <translation>（未分乡镇）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="350" />
+        <source>Open problems · overdue first</source>
+        <translation>未办结问题 · 超期优先</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="353" />
+        <location filename="../../console/views/briefing_pages.py" line="381" />
+        <source>No open problems.</source>
+        <translation>无未办结问题。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="357" />
+        <source>{t} late</source>
+        <translation>超期 {t}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="365" />
+        <source>{o} overdue of {t} open.</source>
+        <translation>未办结 {t} 件，其中超期 {o} 件。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="367" />
+        <source>{n} more on the duty wall.</source>
+        <translation>另有 {n} 件见值班大屏。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="370" />
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="370" />
+        <source>Stage</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="378" />
+        <source>Open problems by township and stage</source>
+        <translation>各乡镇未办结问题（按环节）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="389" />
+        <location filename="../../console/views/briefing_pages.py" line="403" />
+        <source>Overdue</source>
+        <translation>超期</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="394" />
+        <source>The incident loop</source>
+        <translation>闭环处置情况</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="400" />
+        <source>Raised</source>
+        <translation>发现</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="401" />
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="402" />
+        <source>Closed on time</source>
+        <translation>按时办结</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="418" />
+        <source>Forecast</source>
+        <translation>空气质量预报</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="424" />
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="424" />
+        <source>Level</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="424" />
+        <source>Primary</source>
+        <translation>首要污染物</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="424" />
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="425" />
+        <source>As issued by the forecasting office.</source>
+        <translation>以预报部门发布为准。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="430" />
+        <source>No forecast imported.</source>
+        <translation>未导入预报。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="431" />
+        <source>A forecast shows here once the forecasting office's issue is added.</source>
+        <translation>导入预报部门发布的预报后在此显示。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="434" />
+        <source>Heavy-pollution warnings</source>
+        <translation>重污染天气预警</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="435" />
+        <source>No warning imported.</source>
+        <translation>未导入预警。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="436" />
+        <source>Warnings in force show here once they are added.</source>
+        <translation>导入生效中的预警后在此显示。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="443" />
+        <source>Heavy-pollution days · {p}</source>
+        <translation>重污染天数 · {p}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="448" />
+        <source>Same month last year: {n}</source>
+        <translation>去年同月：{n}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="451" />
+        <source>{y}: {n} heavy-pollution days</source>
+        <translation>{y}：重污染 {n} 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="453" />
+        <source>AQI above 200 (levels 5 and 6)</source>
+        <translation>AQI 大于 200（五级、六级）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="454" />
+        <source>days</source>
+        <translation>天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="462" />
+        <source>What makes up the index · {p}</source>
+        <translation>综合指数构成 · {p}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="468" />
+        <source>No complete composite index yet.</source>
+        <translation>尚无完整的综合指数。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="471" />
+        <source>C/S</source>
+        <translation>分指数</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="471" />
+        <source>Share</source>
+        <translation>占比</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="475" />
+        <source>Highest PM2.5 · {p}</source>
+        <translation>PM2.5 浓度最高 · {p}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="481" />
+        <source>No PM2.5 mean yet.</source>
+        <translation>尚无 PM2.5 均值。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="486" />
+        <source>Heavy days</source>
+        <translation>重污染天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="492" />
+        <source>not fetched yet</source>
+        <translation>尚未获取</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="493" />
+        <source>The hub gave no figures.</source>
+        <translation>平台未返回数据。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="496" />
+        <source>No valid day in this period yet.</source>
+        <translation>本期尚无有效天。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="497" />
+        <source>A day counts when all six pollutants have a valid daily value (20 hours).</source>
+        <translation>六项污染物均有有效日均值（20 小时）的日子才计入。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="501" />
+        <source>{d:+.1f} points</source>
+        <translation>{d:+.1f} 个百分点</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="505" />
+        <source>{n} valid days.</source>
+        <translation>有效 {n} 天。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="506" />
+        <source>{n} valid days: statistics need {m} a month (—: not enough).</source>
+        <translation>有效 {n} 天：统计需每月 {m} 天（—：不足）。</translation>
+    </message>
+</context>
+<context>
+    <name>BriefingScreen</name>
+    <message>
+        <location filename="../../console/views/briefing.py" line="40" />
+        <source>Briefing</source>
+        <translation>汇报模式</translation>
+    </message>
+</context>
+<context>
+    <name>BriefingView</name>
+    <message>
+        <location filename="../../console/views/briefing.py" line="241" />
+        <source>As of {d} · snapshot {t}</source>
+        <translation>数据截至 {d} · {t} 快照</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing.py" line="247" />
+        <source>Live data has changed since {t} · R refreshes</source>
+        <translation>实时数据自 {t} 起已更新 · 按 R 刷新</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing.py" line="250" />
+        <source>FROZEN</source>
+        <translation>画面冻结</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing.py" line="252" />
+        <source>PAUSED</source>
+        <translation>轮播暂停</translation>
+    </message>
+</context>
+<context>
+    <name>BriefingViewModel</name>
+    <message>
+        <location filename="../../console/viewmodels/briefing.py" line="264" />
+        <source>not connected to the hub</source>
+        <translation>未连接平台</translation>
+    </message>
+</context>
+<context>
     <name>Compass</name>
     <message>
         <location filename="../../console/widgets/wind_widget.py" line="20" />
@@ -400,7 +965,12 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="178" />
+        <location filename="../../console/app.py" line="185" />
+        <source>The local hub could not start: {0}</source>
+        <translation>本地平台无法启动：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="237" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -661,11 +1231,16 @@
     </message>
     <message>
         <location filename="../../console/views/window.py" line="39" />
+        <source>Briefing mode for leaders (Esc returns)</source>
+        <translation>领导汇报模式（Esc 返回）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="40" />
         <source>Close this help</source>
         <translation>关闭帮助</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="40" />
+        <location filename="../../console/views/window.py" line="41" />
         <source>Quit the console</source>
         <translation>退出控制台</translation>
     </message>
@@ -1022,142 +1597,147 @@
 <context>
     <name>IncidentDetailPane</name>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="98" />
+        <location filename="../../console/widgets/incident_detail.py" line="100" />
         <source>Select an incident in the queue</source>
         <translation>请在列表中选择事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="123" />
+        <location filename="../../console/widgets/incident_detail.py" line="125" />
         <source>Why it was raised</source>
         <translation>发现依据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="124" />
+        <location filename="../../console/widgets/incident_detail.py" line="126" />
         <source>Audit trail</source>
         <translation>处理记录</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="134" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="134" />
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="134" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="134" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="132" />
+        <location filename="../../console/widgets/incident_detail.py" line="134" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="133" />
+        <location filename="../../console/widgets/incident_detail.py" line="135" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="182" />
+        <location filename="../../console/widgets/incident_detail.py" line="184" />
         <source>Loading the whole trail from the hub …</source>
         <translation>正在从中心读取完整记录 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="190" />
+        <location filename="../../console/widgets/incident_detail.py" line="192" />
         <source>The condition has cleared: closing is suggested.</source>
         <translation>报警条件已解除，建议办结。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="195" />
+        <location filename="../../console/widgets/incident_detail.py" line="197" />
         <source>queued, not yet sent (no link)</source>
         <translation>已排队，尚未发出（无连接）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="196" />
+        <location filename="../../console/widgets/incident_detail.py" line="198" />
         <source>sent, waiting for the hub</source>
         <translation>已发出，等待中心确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="197" />
+        <location filename="../../console/widgets/incident_detail.py" line="199" />
         <source>accepted, waiting for the hub's update</source>
         <translation>中心已受理，等待更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="215" />
+        <location filename="../../console/widgets/incident_detail.py" line="217" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="216" />
+        <location filename="../../console/widgets/incident_detail.py" line="218" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="217" />
+        <location filename="../../console/widgets/incident_detail.py" line="219" />
         <source>Responsible</source>
         <translation>责任人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="218" />
+        <location filename="../../console/widgets/incident_detail.py" line="220" />
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="219" />
+        <location filename="../../console/widgets/incident_detail.py" line="221" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="220" />
+        <location filename="../../console/widgets/incident_detail.py" line="222" />
         <source>Raised at</source>
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="221" />
+        <location filename="../../console/widgets/incident_detail.py" line="223" />
         <source>Dispatched at</source>
         <translation>派发时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="241" />
+        <location filename="../../console/widgets/incident_detail.py" line="243" />
         <source>{0} · view</source>
         <translation>{0} 张 · 查看</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="283" />
+        <location filename="../../console/widgets/incident_detail.py" line="269" />
+        <source>Special report…</source>
+        <translation>问题专报…</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="288" />
         <source>Got it</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="222" />
+        <location filename="../../console/widgets/incident_detail.py" line="224" />
         <source>Escalations / returns</source>
         <translation>升级 / 退回</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="256" />
+        <location filename="../../console/widgets/incident_detail.py" line="258" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="278" />
+        <location filename="../../console/widgets/incident_detail.py" line="283" />
         <source>Conflict</source>
         <translation>冲突</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="278" />
+        <location filename="../../console/widgets/incident_detail.py" line="283" />
         <source>Refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="282" />
+        <location filename="../../console/widgets/incident_detail.py" line="287" />
         <source>Reload</source>
         <translation>重新读取</translation>
     </message>
@@ -1702,6 +2282,34 @@
     </message>
 </context>
 <context>
+    <name>ReportDesk</name>
+    <message>
+        <location filename="../../console/views/report_desk.py" line="41" />
+        <source>Report…</source>
+        <translation>报告…</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/report_desk.py" line="71" />
+        <source>Write the special report to</source>
+        <translation>专报保存到</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/report_desk.py" line="88" />
+        <source>Writing the report…</source>
+        <translation>正在生成报告…</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/report_desk.py" line="91" />
+        <source>Written: {0} ({1})</source>
+        <translation>已生成：{0}（{1}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/report_desk.py" line="94" />
+        <source>The report was not written: {0}</source>
+        <translation>报告未生成：{0}</translation>
+    </message>
+</context>
+<context>
     <name>ReportDialog</name>
     <message>
         <location filename="../../console/widgets/incident_dialogs.py" line="259" />
@@ -1772,6 +2380,103 @@
         <location filename="../../console/widgets/incident_dialogs.py" line="315" />
         <source>Choose the station nearest to the problem.</source>
         <translation>请选择离问题最近的站点。</translation>
+    </message>
+</context>
+<context>
+    <name>ReportExportDialog</name>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="55" />
+        <source>Write a report</source>
+        <translation>生成报告</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="65" />
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="71" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="72" />
+        <source>Period</source>
+        <translation>时段</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="73" />
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="74" />
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="78" />
+        <source>Write</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="93" />
+        <source>Daily</source>
+        <translation>日报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="93" />
+        <source>Weekly</source>
+        <translation>周报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="93" />
+        <source>Monthly</source>
+        <translation>月报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="94" />
+        <source>Annual</source>
+        <translation>年报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="94" />
+        <source>Pollution episode</source>
+        <translation>重污染过程专报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="115" />
+        <source>Write the report to</source>
+        <translation>报告保存到</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="122" />
+        <source>Give a period and a file.</source>
+        <translation>请填写时段和文件。</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/report_export.py" line="130" />
+        <source>Writing the report…</source>
+        <translation>正在生成报告…</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsViewModel</name>
+    <message>
+        <location filename="../../console/viewmodels/reports.py" line="59" />
+        <location filename="../../console/viewmodels/reports.py" line="66" />
+        <source>Reports are not available: no connection to the hub</source>
+        <translation>无法生成报告：未连接平台</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/reports.py" line="73" />
+        <source>A report is being written: wait for it to finish</source>
+        <translation>正在生成另一份报告，请稍候</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/reports.py" line="128" />
+        <source>{0} pages</source>
+        <translation>{0} 页</translation>
     </message>
 </context>
 <context>
@@ -2196,7 +2901,7 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../console/views/window.py" line="63" />
+        <location filename="../../console/views/window.py" line="64" />
         <source>Environmental command centre</source>
         <translation>生态环境指挥中心</translation>
     </message>

@@ -169,7 +169,7 @@ def test_a_database_of_schema_2_gets_its_roll_up_built(db_path):
     assert storage.history("AIR01", PM25, DAY, DAY + 3600, "1h") == [HistoryPoint(DAY, 60.0, "N", 60)]
     storage.close()
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(5,)]
 
 
 @pytest.mark.asyncio

@@ -12,7 +12,7 @@ import pytest
 
 from console.core.models import Reading, Station, StationKind
 from console.hub.history import HistoryPoint
-from console.hub.storage import Storage, StorageWriter
+from console.hub.storage import SCHEMA_VERSION, Storage, StorageWriter
 
 DAY = 1704038400.0  # 2024-01-01 00:00 at UTC+8: a local midnight
 PM25, O3 = "a34004", "a05024"
@@ -51,10 +51,25 @@ def _minutes(start: float, n: int, value: float = 10.0, factor: str = PM25, flag
 def test_schema_is_created_with_its_version(storage, db_path):
     tables = {name for (name,) in _rows(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"schema_version", "stations", "frames", "latest_values", "station_status"} <= tables
-    assert _rows(db_path, "SELECT version FROM schema_version") == [(3,)]
+    assert {"daily_rollup", "daily_days"} <= tables
+    assert _rows(db_path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)] == [(5,)]
     assert _rows(db_path, "PRAGMA journal_mode") == [("wal",)]
     Storage(f"sqlite:///{db_path}").close()  # reopening keeps one version row
-    assert _rows(db_path, "SELECT version FROM schema_version") == [(3,)]
+    assert _rows(db_path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+
+
+def test_a_database_of_schema_3_gains_the_unit_tables_and_keeps_its_readings(storage, db_path):
+    storage.write_readings(_minutes(DAY, 3))
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DROP TABLE unit_fixes")
+        conn.execute("DROP TABLE unit_states")
+        conn.execute("UPDATE schema_version SET version = 3")
+    moved = Storage(f"sqlite:///{db_path}")
+    moved.write_units([("VAN-1", DAY, 40.0, 116.0, 30.0, 90.0, True, "sos", "", DAY + 1)], [])
+    assert [row[:3] for row in moved.unit_track("VAN-1", 0, 4e9, 10)] == [("VAN-1", DAY, 40.0)]
+    assert len(moved.history("AIR01", PM25, DAY, DAY + 3600)) == 3
+    assert _rows(db_path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)] == [(5,)]
+    moved.close()
 
 
 def test_a_database_of_another_schema_version_is_refused(storage, db_path):
@@ -165,7 +180,8 @@ def test_a_database_of_schema_1_is_moved_to_uploads_without_losing_a_reading(tmp
     assert storage.latest("AIR01") == [Reading("AIR01", PM25, DAY + 300, 5.0)]
     storage.close()
     tables = {name for (name,) in _rows(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert "readings" not in tables and _rows(path, "SELECT version FROM schema_version") == [(3,)]
+    assert "readings" not in tables
+    assert _rows(path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
 
 
 def test_invalid_rows_are_dropped_without_losing_their_batch(storage):

@@ -53,3 +53,23 @@ async def test_the_wall_paints_from_the_cache_when_the_hub_is_away(tmp_path, qap
     finally:
         offline._done.set()
         await asyncio.wait_for(running, 30)
+
+
+async def test_the_wall_stays_up_and_says_why_when_the_local_hub_cannot_start(tmp_path, qapp) -> None:
+    (tmp_path / "hub").write_text("a file where the local hub's folder should be")
+    console = ConsoleApp(Settings(data_dir=tmp_path, lang="en"))
+    running = asyncio.ensure_future(console.run())
+    try:
+        said_why = lambda: bool(console.views) and "local hub could not start" in banner_text(console)  # noqa: E731
+        await until(said_why, what="the reason on the banner")
+        banner = console.views["map"].banner
+        assert banner.link_state() == "offline"  # never "live" and never a closed window
+        assert not running.done()  # the wall is still up
+        assert console.session.link is None  # nothing to connect to
+    finally:
+        console._done.set()
+        assert await asyncio.wait_for(running, 30) == 0
+
+
+def banner_text(console: ConsoleApp) -> str:
+    return console.views["map"].banner.link_text()

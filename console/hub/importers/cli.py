@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             report = run(storage, files, long_csv.read, registered | extra, derive=False)
         # The hub's registry is its site directory: the imported stations join it, so the hub serves them.
         site_module.add_stations(storage.load_stations(), args.data_dir / "site")
+        # Reports read a finished day's values from the daily roll-up: the imported days are stored now.
+        report.rolled_up_days = storage.roll_up_finished_days()
     finally:
         storage.close()
     print(report.summary(), file=sys.stderr)

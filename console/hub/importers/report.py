@@ -33,6 +33,7 @@ class Report:
     derived: int = 0  # of the readings, hourly and daily AQI derived from the others
     bad_rows: list[BadRow] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # files refused whole, with the reason
+    rolled_up_days: int = 0  # finished local days stored in the daily roll-up after the import
     started: float = field(default_factory=time.monotonic)
 
     def seconds(self) -> float:
@@ -52,5 +53,7 @@ class Report:
         if len(self.bad_rows) > show_bad:
             lines.append(f"  ... and {len(self.bad_rows) - show_bad:,} more")
         lines += [f"refused file: {reason}" for reason in self.refused]
+        if self.rolled_up_days:
+            lines.append(f"daily roll-up: {self.rolled_up_days:,} days")
         lines.append(f"time: {seconds:.1f} s, {rate:,.0f} readings/s")
         return "\n".join(lines)

@@ -1,0 +1,394 @@
+"""JT/T 808 TCP listener: vehicle terminals register, authenticate and report positions.
+
+0x0100 registration is answered with 0x8100 and an auth code (stored before it is sent); 0x0102
+authentication with that code opens the connection for reports; 0x0002 heartbeat, 0x0200 location and
+0x0704 batch (blind-area back-fill included) get a 0x8001 general reply each, a position's only once it is
+stored. Sub-packaged messages are joined, each part answered. A terminal not in the unit registry is
+refused (0x8100 result 4, 0x8001 result 1) unless the hub accepts unknown units. Bad frames are counted
+and logged within a budget and cost nothing else: no answer, the connection stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+import logging
+import secrets
+import struct
+import time
+from collections import Counter, deque
+from typing import TYPE_CHECKING
+
+from console.core import jt808
+from console.core.jt808 import FrameError, Header, Location, Message
+from console.core.units import Fix, UnitSource
+from console.hub.ingest import _LogBudget, connection_caps
+from console.hub.lockout import Lockout
+from console.hub.logtext import printable
+
+if TYPE_CHECKING:
+    from console.hub.units.service import UnitService
+    from console.hub.units.tracker import UnitSlot
+
+log = logging.getLogger(__name__)
+
+MAX_AUTH_FAILURES = 5  # refused registrations or authentications after which a connection is closed
+TERMINAL_LOCK_LIMIT = 5  # refusals of one terminal within 15 minutes that lock it out
+ADDRESS_LOCK_LIMIT = 20  # the same for one source address
+LOGOUT = 0x0003
+OK, FAILED, NOT_SUPPORTED = 0, 1, 3
+NO_SUCH_TERMINAL = 4  # 0x8100 result
+
+
+class JT808Listener:
+    """Accepts terminal connections; reports go to the unit service's tracker on the loop thread."""
+
+    def __init__(
+        self,
+        service: UnitService,
+        idle_s: float = 600.0,
+        max_connections: int | None = None,
+        max_per_address: int | None = None,
+    ) -> None:
+        self.service = service
+        self.idle_s = idle_s
+        self.max_connections, self.max_per_address = connection_caps(max_connections, max_per_address)
+        self._server: asyncio.Server | None = None
+        self._connections: set[TerminalConnection] = set()
+        self._per_address: Counter[str] = Counter()
+        self._paused: set[TerminalConnection] = set()
+        self._answering: set[TerminalConnection] = set()
+        self._stopping = False
+        self._sweeper: asyncio.Task[None] | None = None
+        self._log_budget = _LogBudget()
+        self.lockout_terminal = Lockout(TERMINAL_LOCK_LIMIT)
+        self.lockout_address = Lockout(ADDRESS_LOCK_LIMIT)
+
+    @property
+    def connected(self) -> int:
+        return len(self._connections)
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen; returns the bound port (useful with port 0)."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: TerminalConnection(self), host, port)
+        self._sweeper = asyncio.create_task(self._sweep_idle())
+        bound: int = self._server.sockets[0].getsockname()[1]
+        return bound
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        if self._server is None:
+            return
+        self._server.close()
+        for connection in list(self._connections):
+            connection.transport.close()
+        try:
+            await asyncio.wait_for(self._server.wait_closed(), 2.0)
+        except TimeoutError:
+            for connection in list(self._connections):
+                connection.transport.abort()
+
+    def pause_all(self) -> None:
+        """Stop accepting terminals and reading from them (the hub is stopping)."""
+        self._stopping = True
+        if self._server is not None:
+            self._server.close()
+        for connection in list(self._connections):
+            self.pause(connection)
+
+    def pause(self, connection: TerminalConnection) -> None:
+        if connection not in self._paused:
+            self._paused.add(connection)
+            connection.transport.pause_reading()
+
+    def resume_all(self) -> None:
+        if self._stopping or not self._paused:
+            return
+        for connection in self._paused:
+            if not connection.transport.is_closing():
+                connection.transport.resume_reading()
+        self._paused.clear()
+
+    def stored(self, cycle: int, ok: bool) -> None:
+        """The reports of answer cycles up to ``cycle`` are stored (``ok``) or were given up: send their
+        answers, or leave them unsent so that the terminals send those reports again."""
+        for connection in list(self._answering):
+            if connection.release(cycle, ok):
+                self._answering.discard(connection)
+
+    def admit(self, connection: TerminalConnection) -> bool:
+        address = connection.address
+        if len(self._connections) >= self.max_connections:
+            over = "total"
+        elif self._per_address[address] >= self.max_per_address:
+            over = "address"
+        else:
+            self._connections.add(connection)
+            self._per_address[address] += 1
+            return True
+        self.service.reject(f"over_{over}_cap")
+        self.warn(connection.peer, f"connection refused: {over} cap reached")
+        return False
+
+    def gone(self, connection: TerminalConnection) -> None:
+        self._connections.discard(connection)
+        self._paused.discard(connection)
+        self._answering.discard(connection)
+        left = self._per_address[connection.address] - 1
+        if left > 0:
+            self._per_address[connection.address] = left
+        else:
+            del self._per_address[connection.address]
+
+    async def _sweep_idle(self) -> None:
+        while True:
+            await asyncio.sleep(min(self.idle_s / 4, 5.0))
+            now = time.monotonic()
+            for connection in [c for c in self._connections if now - c.last_frame > self.idle_s]:
+                if connection not in self._paused:
+                    self.service.reject("idle")
+                    self.warn(connection.peer, f"closed: no complete frame for {self.idle_s:g} s")
+                    connection.transport.abort()
+
+    def warn(self, peer: str, message: str) -> None:
+        """Log, at most a few lines per source address a minute, so garbage cannot flood the log."""
+        if self._log_budget.allow(peer.rpartition(":")[0]):
+            log.warning("terminal %s: %s", peer, message)
+
+
+class TerminalConnection(asyncio.Protocol):
+    """One terminal's TCP connection: split, decode, join sub-packages, authenticate, report, answer."""
+
+    def __init__(self, listener: JT808Listener) -> None:
+        self.listener = listener
+        self.service = listener.service
+        self.splitter = jt808.FrameSplitter()
+        self.reassembler = jt808.Reassembler(max_pending=16)
+        self.peer = self.address = "?"
+        self.admitted = False
+        self.unit: UnitSlot | None = None  # set by a successful authentication
+        self.last_frame = time.monotonic()
+        self.failures = 0
+        self.serial = 0  # the platform's message serial on this connection
+        self._answers: deque[tuple[int, bytes]] = deque()  # (answer cycle, frame); 0: not waiting to store
+        self.transport: asyncio.Transport
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        peer = transport.get_extra_info("peername")
+        if peer:
+            self.address, self.peer = str(peer[0]), f"{peer[0]}:{peer[1]}"
+        self.admitted = self.listener.admit(self)
+        if not self.admitted:
+            self.transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.admitted:
+            self.listener.gone(self)
+        self._answers.clear()  # unanswered: the terminal sends those reports again
+
+    def data_received(self, data: bytes) -> None:
+        frames = self.splitter.feed(data)
+        if frames:
+            self.last_frame = time.monotonic()
+        for raw in frames:
+            self._frame(raw)
+        for error in self.splitter.errors:
+            self._reject(error)
+        self.splitter.errors.clear()
+        if self.service.over_budget:
+            self.listener.pause(self)
+
+    def _frame(self, raw: bytes) -> None:
+        try:
+            message = jt808.decode(raw)
+            header = message.header
+            if header.package is not None:
+                joined = self.reassembler.add(message)
+                if joined is None:
+                    self.answer(self._reply(header, OK), stored=False)
+                    return
+                message = joined
+            self._handle(message, header)
+        except FrameError as exc:
+            self._reject(exc)
+        except Exception:  # a bug must cost this frame only, not the connection or the hub
+            self.service.reject("internal")
+            log.exception("terminal %s: frame not handled", self.peer)
+
+    def _handle(self, message: Message, header: Header) -> None:
+        """``header`` is that of the frame being answered (the last part of a sub-packaged message)."""
+        body = message.body
+        if isinstance(body, jt808.Registration):
+            self._register(header, body)
+        elif isinstance(body, jt808.Authentication):
+            self._authenticate(header, body)
+        elif isinstance(body, jt808.Heartbeat):
+            self.answer(self._reply(header, OK), stored=False)
+        elif isinstance(body, Location | jt808.Batch):
+            self._report(header, body)
+        elif header.msg_id == LOGOUT:
+            self.unit = None
+            self.answer(self._reply(header, OK), stored=False)
+        elif header.msg_id != jt808.TERMINAL_REPLY:
+            self.answer(self._reply(header, NOT_SUPPORTED), stored=False)
+
+    def _register(self, header: Header, body: jt808.Registration) -> None:
+        service, terminal = self.service, header.terminal
+        if self._locked(terminal):
+            self._refuse(header, "locked", jt808.register_reply(header, self._next(), NO_SUCH_TERMINAL))
+            return
+        slot = service.tracker.by_device(UnitSource.JT808, terminal)
+        if slot is None and service.config.accept_unknown:
+            slot = service.tracker.learn(UnitSource.JT808, header.phone, body.plate.strip())
+        if slot is None:
+            self._refuse(
+                header, "unknown_terminal", jt808.register_reply(header, self._next(), NO_SUCH_TERMINAL)
+            )
+            return
+        if not slot.auth_code:  # a terminal registering again keeps its code
+            slot.auth_code = secrets.token_hex(8)
+            service.tracker.changed(slot)
+        self.answer(jt808.register_reply(header, self._next(), OK, slot.auth_code))  # once the code is stored
+
+    def _authenticate(self, header: Header, body: jt808.Authentication) -> None:
+        service, terminal = self.service, header.terminal
+        if self._locked(terminal):
+            self._refuse(header, "locked", self._reply(header, FAILED))
+            return
+        slot = service.tracker.by_device(UnitSource.JT808, terminal)
+        if slot is None and service.config.accept_unknown:
+            slot = service.tracker.learn(UnitSource.JT808, header.phone)
+        code = body.code.strip()
+        if slot is not None and not slot.auth_code and service.config.accept_unknown and code:
+            slot.auth_code = code  # trials: a terminal configured elsewhere keeps the code it has
+            service.tracker.changed(slot)
+        if (
+            slot is None
+            or not slot.auth_code
+            or not hmac.compare_digest(slot.auth_code.encode(), code.encode())
+        ):
+            why = "unknown_terminal" if slot is None else "bad_auth_code"
+            self._refuse(header, why, self._reply(header, FAILED))
+            return
+        self.listener.lockout_terminal.succeeded(terminal)
+        self.unit, self.failures = slot, 0
+        self.answer(self._reply(header, OK), stored=slot.learned)
+
+    def _report(self, header: Header, body: Location | jt808.Batch) -> None:
+        slot = self.unit
+        if slot is None:
+            self.service.reject("unauthenticated")
+            self.listener.warn(
+                self.peer, f"report from {printable(header.terminal, 24)} before authentication"
+            )
+            self.answer(self._reply(header, FAILED), stored=False)
+            return
+        if header.terminal != (slot.info.device.lstrip("0") or "0"):
+            self.service.reject("other_terminal")
+            self.answer(self._reply(header, FAILED), stored=False)
+            return
+        locations = body.locations if isinstance(body, jt808.Batch) else (body,)
+        arrived = self.service.clock()
+        self.service.tracker.report(slot, [_fix(slot.info.id, loc, arrived) for loc in locations])
+        self.answer(self._reply(header, OK))
+
+    # --- answers -------------------------------------------------------------------------------------------
+
+    def _next(self) -> int:
+        self.serial = (self.serial + 1) & 0xFFFF
+        return self.serial
+
+    def _reply(self, header: Header, result: int) -> bytes:
+        return general_reply(header, self._next(), result)
+
+    def answer(self, frame: bytes, *, stored: bool = True) -> None:
+        """Send an answer once what came before it is stored (``stored``; else only after the answers
+        before it), so that each terminal gets its answers in the order it asked."""
+        if not stored and not self._answers:
+            self.transport.write(frame)
+            return
+        self._answers.append((self.service.hold() if stored else 0, frame))
+        self.listener._answering.add(self)
+
+    def release(self, cycle: int, ok: bool) -> bool:
+        """Send the answers held for cycles up to ``cycle`` (withheld when not ``ok``); True when none are
+        left."""
+        answers, out = self._answers, []
+        while answers and answers[0][0] <= cycle:
+            held, frame = answers.popleft()
+            if ok or held == 0:
+                out.append(frame)
+        if out and not self.transport.is_closing():
+            self.transport.write(b"".join(out))
+        return not answers
+
+    # --- refusals ------------------------------------------------------------------------------------------
+
+    def _reject(self, error: FrameError) -> None:
+        self.service.reject(error.reason)
+        self.listener.warn(self.peer, f"frame rejected: {error}")
+
+    def _locked(self, terminal: str) -> bool:
+        listener = self.listener
+        return listener.lockout_address.locked(self.address) or listener.lockout_terminal.locked(terminal)
+
+    def _refuse(self, header: Header, why: str, frame: bytes) -> None:
+        """Answer a refused registration or authentication; count it towards the lockouts of the
+        terminal and the address; close after a few."""
+        listener = self.listener
+        self.service.reject(why)
+        listener.warn(
+            self.peer, f"terminal {printable(header.terminal, 24)} refused: {why.replace('_', ' ')}"
+        )
+        self.answer(frame, stored=False)
+        if why != "locked":
+            for lockout, key in (
+                (listener.lockout_terminal, header.terminal),
+                (listener.lockout_address, self.address),
+            ):
+                if lockout.failed(key):
+                    listener.warn(
+                        self.peer, f"{printable(key, 40)} locked out after {lockout.limit} refusals"
+                    )
+        self.failures += 1
+        if self.failures >= MAX_AUTH_FAILURES:
+            listener.warn(self.peer, f"closing after {self.failures} refusals")
+            self.transport.close()
+
+
+def general_reply(to: Header, serial: int, result: int) -> bytes:
+    """``jt808.general_reply`` with the reply's header cached per terminal: the same bytes in a tenth of
+    the time, once for every report a terminal sends."""
+    data = _reply_head(to.version, to.protocol, to.phone) + struct.pack(
+        ">HHHB", serial, to.serial, to.msg_id, result
+    )
+    return b"\x7e" + jt808.escape(data + bytes((jt808.check_code(data),))) + b"\x7e"
+
+
+@functools.lru_cache(maxsize=8192)
+def _reply_head(version: int, protocol: int | None, phone: str) -> bytes:
+    """Message id, attributes (a 5-byte body), [protocol version,] phone: what precedes the serial."""
+    if version == 2019:
+        return struct.pack(">HHB", jt808.GENERAL_REPLY, 5 | 0x4000, protocol or 1) + jt808.to_bcd(phone, 10)
+    return struct.pack(">HH", jt808.GENERAL_REPLY, 5) + jt808.to_bcd(phone, 6)
+
+
+def _fix(unit: str, location: Location, arrived: float) -> Fix:
+    """A location report as a fix: the terminal's time (the arrival's when it sent none, then without a
+    position, since it cannot be placed in time), its position only when it says it is positioned."""
+    has_time = location.time is not None
+    ts = float(location.time) if location.time is not None else arrived
+    return Fix(
+        unit,
+        ts,
+        location.latitude,
+        location.longitude,
+        location.speed,
+        float(location.heading),
+        location.positioned and has_time,
+        tuple(sorted(location.alarms)) if location.alarm else (),
+    )
