@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 from console.core.clock import LiveClock
@@ -45,6 +47,7 @@ class ConsoleApp:
         self.vm = WallViewModel(self.session.store, clock=self.session.clock)
         self.incidents = IncidentViewModel(self.session.book)
         self.units = UnitViewModel(self.session.units, self.session.book)
+        self.units.fence_crossed.connect(self.vm.note_events)  # geofence crossings on the wall's event list
         self.desk = DispatchDesk(self.incidents, self.units)
         self.reports = ReportsViewModel()
         self.report_desk = ReportDesk(self.reports)
@@ -189,8 +192,31 @@ class ConsoleApp:
             self.hub = None
             return False
         settings.hub_url, settings.token = self.hub.url, self.hub.token
+        self._spawn(self._load_roads(settings.data_dir / "hub" / "site"))
         self.login.fallback_password = self.hub.demo_password(settings.user) if settings.user else ""
         return True
+
+    async def _load_roads(self, site: Path) -> None:
+        """The embedded hub's site has roads (and exclusion zones): the nearest units by ETA along them."""
+        from console.core.roads import RoadError, RoadNetwork
+
+        roads = site / "roads.geojson"
+        if not roads.exists():
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            network = await loop.run_in_executor(None, RoadNetwork.load, roads)
+        except (RoadError, OSError) as exc:
+            log.warning("road network %s not usable: %s", roads, exc)
+            return
+        log.info("road network: %d nodes, %d segments", network.nodes, network.edges)
+        self.units.set_roads(network)
+        zones = site / "zones.geojson"
+        if zones.exists():
+            try:
+                self.units.set_fences(zones=json.loads(zones.read_text(encoding="utf-8")))
+            except (OSError, ValueError) as exc:
+                log.warning("exclusion zones %s not usable: %s", zones, exc)
 
     def _connect(self) -> None:
         session, vm = self.session, self.incidents
@@ -228,6 +254,7 @@ class ConsoleApp:
         self.reports.township_names = township_names(region)
         self.reports.bureau = f"{region['name']}生态环境局" if region.get("name") else ""
         self.briefing.set_township_names(township_names(region))
+        self.units.set_fences(region["boundary"])
         self.desk.set_townships()
         self.map_loader.maybe_load(region)
 

@@ -264,6 +264,8 @@ ZH = {
     "stale": "定位陈旧", "lost": "失联", "no position yet": "尚无定位", "Vehicle": "车辆", "Person": "人员",
     "Instrument": "仪器", "No fix for 5 min": "5 分钟无定位", "Lost (30 min): last place": "失联（30 分钟）：最后位置",
     "SOS": "SOS 求救",
+    "{0} entered the exclusion zone {1}": "{0} 进入禁入区 {1}", "{0} entered {1}": "{0} 进入 {1}",
+    "{0} left the exclusion zone {1}": "{0} 离开禁入区 {1}", "{0} left {1}": "{0} 离开 {1}",
 }  # fmt: skip
 
 

@@ -8,16 +8,22 @@ import bisect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from console.core.commands import CommandCenter
 from console.core.emergency_board import BoardFigures, board_figures
+from console.core.event_log import EventRow
+from console.core.geo import haversine_m
 from console.core.incident_book import BookChange, IncidentBook
 from console.core.incidents import Action, Refusal, Role, allowed
 from console.core.unit_book import EtaFn, UnitBook, UnitChange, UnitMarker
 from console.core.units import Fix, Freshness, UnitStatus
+
+if TYPE_CHECKING:  # shapely and scipy load only when fences or roads are set: the console's memory
+    from console.core.geofence import FenceEvent, FenceWatch
+    from console.core.roads import RoadNetwork
 
 log = logging.getLogger(__name__)
 TICK_MS = 50  # map batches at most twenty times a second
@@ -65,26 +71,6 @@ class Candidates:
     by_eta: bool
 
 
-def road_eta() -> EtaFn | None:
-    """ETA along the road network (console/core/roads.py) where it is installed, else None."""
-    try:
-        from console.core import roads  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    eta = getattr(roads, "eta", None)
-    if not callable(eta):
-        return None
-
-    def safe(origin: tuple[float, float], target: tuple[float, float]) -> float | None:
-        try:
-            seconds = eta(origin, target)
-        except Exception:  # no network loaded yet, or no road near: rank by distance instead
-            return None
-        return float(seconds) if seconds is not None else None
-
-    return safe
-
-
 class UnitViewModel(QObject):
     """Adapts the unit book (and the incident book, for assignments and the board) to the map and the desk.
 
@@ -98,6 +84,7 @@ class UnitViewModel(QObject):
         board_changed(object): BoardFigures of the selected incident, or None.
         role_changed(str): the role the hub gave this console.
         message_changed(str): a message for the operator about the last request ('' clears it).
+        fence_crossed(list): EventRow of units that entered or left a township or an exclusion zone.
 
     ``now()`` is the session's clock: ages, stale and lost follow it, live or replayed.
     """
@@ -111,6 +98,7 @@ class UnitViewModel(QObject):
     board_changed = Signal(object)
     role_changed = Signal(str)
     message_changed = Signal(str)
+    fence_crossed = Signal(list)
 
     def __init__(
         self,
@@ -125,7 +113,9 @@ class UnitViewModel(QObject):
         self.incidents = incidents
         self.commands = commands
         self.role = role
-        self.eta: EtaFn | None = road_eta()
+        self.eta: EtaFn | None = None  # straight ETA (tests, tools); the road network ranks by itself
+        self.roads: RoadNetwork | None = None
+        self.fences: FenceWatch | None = None
         self.fetch_track: TrackFetcher | None = None
         self.kind_filter = ""
         self.team_filter = ""
@@ -135,6 +125,8 @@ class UnitViewModel(QObject):
         self._notes: dict[str, str] = {}
         self._sent_end: dict[str, float] = {}  # unit -> time of the newest trail point the page has
         self._teams: list[str] = []
+        self.zone_names: dict[str, str] = {}
+        self._fence_sources: dict[str, dict[str, Any]] = {}
         self._sos: set[str] = set()
         self._pending_units: set[str] = set()  # units with a command of this console not yet settled
         self._board_due = False
@@ -170,6 +162,40 @@ class UnitViewModel(QObject):
         if role != self.role:
             self.role = role
             self.role_changed.emit(role)
+
+    def set_roads(self, roads: RoadNetwork | None) -> None:
+        """The road network (console/core/roads.py): the nearest units are then ranked by ETA."""
+        self.roads = roads
+        self._emit_candidates()
+
+    def set_fences(self, boundary: dict[str, Any] | None = None, zones: dict[str, Any] | None = None) -> None:
+        """Townships (the region's boundary GeoJSON) and exclusion zones (a FeatureCollection) to watch
+        crossings of; either may come first, each call adds what it gives."""
+        from console.core.geofence import FenceWatch, Geofences, ZoneKind
+
+        if boundary is not None:
+            features = boundary.get("features", [])
+            kept = [f for f in features if f.get("properties", {}).get("kind") == "township"]
+            self._fence_sources["township"] = {"type": "FeatureCollection", "features": kept}
+        if zones is not None:
+            self._fence_sources["exclusion"] = zones
+        try:
+            parts = [
+                Geofences.from_geojson(collection, ZoneKind(kind))
+                for kind, collection in self._fence_sources.items()
+            ]
+        except ValueError as exc:
+            log.warning("geofences not usable: %s", exc)
+            return
+        if parts:
+            fences = parts[0]
+            for part in parts[1:]:
+                fences = fences + part
+            self.zone_names = {z.id: z.name for z in fences.zones}
+            self.fences = FenceWatch(fences)
+            for state in self.book.units.values():  # where each unit stands now: no crossing yet
+                if state.last is not None:
+                    self.fences.update(state.last)
 
     def may_assign(self) -> bool:
         """Whether this console's role may send units (the hub enforces it too)."""
@@ -236,6 +262,8 @@ class UnitViewModel(QObject):
             self.sos_changed.emit(set(sos))
         if dirty:
             self.markers_changed.emit(self.markers(dirty, full=self.book.take_reshaped()))
+        if self.fences is not None and change.moved:
+            self._watch_fences(change.moved, placing=change.snapshot)
         if change.units or change.snapshot:
             self._board_due = True
             self._emit_teams()
@@ -348,6 +376,8 @@ class UnitViewModel(QObject):
         incident = self.incidents.get(self.incident) if self.incident else None
         if incident is None or incident.lon is None or incident.lat is None:
             return Candidates(self.incident, [], False)
+        if self.roads is not None:
+            return Candidates(incident.id, self._by_road(incident.lon, incident.lat), True)
         ranked = self.book.candidates(incident.lon, incident.lat, eta=self.eta)
         rows = [
             CandidateRow(
@@ -363,6 +393,35 @@ class UnitViewModel(QObject):
             for c in ranked
         ]
         return Candidates(incident.id, rows, bool(rows) and rows[0].eta_s is not None)
+
+    def _by_road(self, lon: float, lat: float, k: int = 8) -> list[CandidateRow]:
+        """Available units with a live fix, by ETA along the roads (those no road reaches are left out)."""
+        assert self.roads is not None
+        try:
+            ranked = self.roads.nearest_units(self.book.units.values(), (lon, lat), k, now=self.now())
+        except ValueError as exc:  # the incident is off every road, or outside the map
+            log.info("no road ranking: %s", exc)
+            return []
+        rows = []
+        for candidate in ranked:
+            state = self.book.get(candidate.unit)
+            if state is None or state.last is None:
+                continue
+            info = state.info
+            distance = haversine_m(state.last.lon, state.last.lat, lon, lat)
+            rows.append(
+                CandidateRow(
+                    info.id,
+                    info.name,
+                    str(info.kind),
+                    info.team,
+                    distance,
+                    candidate.eta_s,
+                    self.book.freshness(info.id).value,
+                    self.book.age(info.id),
+                )
+            )
+        return rows
 
     def _emit_candidates(self) -> None:
         self.candidates_changed.emit(self.candidates())
@@ -388,6 +447,34 @@ class UnitViewModel(QObject):
         self.board_changed.emit(figures)
         if figures is not None and figures.closed:
             self._fetch_tracks(figures)
+
+    def _watch_fences(self, moved: set[str], *, placing: bool) -> None:
+        """Crossings shown by the units' newest fixes (a snapshot only places them)."""
+        assert self.fences is not None
+        events: list[FenceEvent] = []
+        for unit_id in sorted(moved):
+            state = self.book.get(unit_id)
+            if state is not None and state.last is not None:
+                events += self.fences.update(state.last)
+        if events and not placing:
+            self.fence_crossed.emit([self._fence_row(e) for e in events])
+
+    def _fence_row(self, event: FenceEvent) -> EventRow:
+        from console.core.geofence import ZoneKind
+
+        state = self.book.get(event.unit)
+        unit = state.info.name if state else event.unit
+        zone = self.zone_names.get(event.zone, event.zone)
+        exclusion = event.zone_kind == ZoneKind.EXCLUSION
+        if event.kind == "enter":
+            text = (
+                self.tr("{0} entered the exclusion zone {1}") if exclusion else self.tr("{0} entered {1}")
+            ).format(unit, zone)
+        else:
+            text = (
+                self.tr("{0} left the exclusion zone {1}") if exclusion else self.tr("{0} left {1}")
+            ).format(unit, zone)
+        return EventRow(event.ts, "warning" if exclusion and event.kind == "enter" else "info", text)
 
     def _emit_teams(self) -> None:
         teams = sorted({s.info.team for s in self.book.units.values() if s.info.team})

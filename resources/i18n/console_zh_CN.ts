@@ -965,12 +965,12 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="185" />
+        <location filename="../../console/app.py" line="188" />
         <source>The local hub could not start: {0}</source>
         <translation>本地平台无法启动：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="237" />
+        <location filename="../../console/app.py" line="264" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -2633,27 +2633,47 @@
 <context>
     <name>UnitViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="200" />
+        <location filename="../../console/viewmodels/units.py" line="226" />
         <source>Your role may not send units</source>
         <translation>您的角色无权调派力量</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="203" />
+        <location filename="../../console/viewmodels/units.py" line="229" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="208" />
+        <location filename="../../console/viewmodels/units.py" line="234" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="213" />
+        <location filename="../../console/viewmodels/units.py" line="239" />
         <source>{0}: assignment sent</source>
         <translation>{0}：调派指令已发送</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="421" />
+        <location filename="../../console/viewmodels/units.py" line="471" />
+        <source>{0} entered the exclusion zone {1}</source>
+        <translation>{0} 进入禁入区 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="471" />
+        <source>{0} entered {1}</source>
+        <translation>{0} 进入 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="475" />
+        <source>{0} left the exclusion zone {1}</source>
+        <translation>{0} 离开禁入区 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="475" />
+        <source>{0} left {1}</source>
+        <translation>{0} 离开 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="508" />
         <source>Track of {0} not available: {1}</source>
         <translation>无法获取 {0} 的轨迹：{1}</translation>
     </message>
@@ -2661,23 +2681,23 @@
 <context>
     <name>Units</name>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="444" />
+        <location filename="../../console/viewmodels/units.py" line="531" />
         <location filename="../../console/widgets/unit_words.py" line="51" />
         <source>{0} s</source>
         <translation>{0} 秒</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="446" />
+        <location filename="../../console/viewmodels/units.py" line="533" />
         <source>{0} min</source>
         <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="448" />
+        <location filename="../../console/viewmodels/units.py" line="535" />
         <source>{0} h</source>
         <translation>{0} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="449" />
+        <location filename="../../console/viewmodels/units.py" line="536" />
         <source>{0} d</source>
         <translation>{0} 天</translation>
     </message>

@@ -256,3 +256,45 @@ def test_the_walls_action_view_shows_an_sos_and_acknowledges_it(qtbot) -> None:
     sos_bar.click()
     qtbot.waitUntil(lambda: not sos_bar.isVisibleTo(view), timeout=TICKS_MS)
     assert not sos_bar.alarm.active and units_vm.sos() == set()
+
+
+def _square(code: str, name: str, west: float, east: float) -> dict:
+    ring = [[west, 40.3], [east, 40.3], [east, 40.5], [west, 40.5], [west, 40.3]]
+    props = {"kind": "township", "code": code, "name": name}
+    return {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def test_with_a_road_network_the_nearest_units_are_ranked_by_eta(qtbot, desk) -> None:
+    from console.core.roads import RoadNetwork
+
+    window, units_vm, _units, _outbox, _clock = desk
+    line = {"type": "LineString", "coordinates": [[115.9, SCENE[1]], [116.2, SCENE[1]]]}
+    road = {"type": "Feature", "properties": {"class": "primary"}, "geometry": line}
+    units_vm.set_roads(RoadNetwork.from_geojson({"type": "FeatureCollection", "features": [road]}))
+    window.queue.incident_selected.emit("INC-1")
+    units_vm.flush()
+    rows = window.nearest.rows_text()
+    assert [r[0] for r in rows] == ["Car 1"]  # live and available; the stale and the lost are not offered
+    assert rows[0][3] == "1 min 42 s"  # 1.7 km of primary road at 60 km/h
+    assert window.nearest.note.text() == "Ranked by ETA along the road network"
+
+
+def test_units_crossing_a_township_border_appear_on_the_walls_event_list(qtbot, desk) -> None:
+    from console.core.store import Store
+    from console.viewmodels.wall import WallViewModel
+
+    _window, units_vm, units, _outbox, clock = desk
+    wall = WallViewModel(Store(), clock=clock)
+    units_vm.fence_crossed.connect(wall.note_events)
+    west, east = _square("T-W", "West town", 115.9, 116.015), _square("T-E", "East town", 116.015, 116.2)
+    units_vm.set_fences({"type": "FeatureCollection", "features": [west, east]})
+    units_vm.flush()  # where each unit stands now: no event
+    assert list(wall.events) == []
+    crossing = protocol.UnitEvent(epoch="e", seq=5, fixes=[at(1, T0 + 5, 116.01)])  # Car 1 goes west
+    units_vm.on_changes(units.apply(crossing))
+    units_vm.flush()
+    assert [(e.severity, e.text) for e in wall.events] == [
+        ("info", "Car 1 entered West town"),
+        ("info", "Car 1 left East town"),
+    ]
+    assert wall.events[0].ts == T0 + 5
