@@ -1,10 +1,11 @@
 """Units on the wall benchmark: the console against a hub with N stations and U units reporting each second.
 
 The hub (with its simulated loggers) runs in its own processes, as in bench/wall.py. The units come from a
-relay in another process (aiohttp, real websockets on loopback): it passes the hub's /ws and REST through
-unchanged, numbers every event anew, adds the units to the snapshot, and publishes `unit` events every
-20 ms (the hub's publish tick) so that each unit reports one fix a second; 5 % of the units fall silent
-after a while (stale, then lost). The console runs here, offscreen, with the three wall views on three
+relay in another process (aiohttp, real websockets on loopback): it passes the hub's /ws and REST through,
+numbers every event anew, puts its units in the snapshot instead of the hub's simulated fleet (whose units
+report every 5-10 s; their events are dropped), and publishes `unit` events every 20 ms (the hub's
+publish tick) so that each unit reports one fix a second; 5 % of the units fall silent after a while
+(stale, then lost). The console runs here, offscreen, with the three wall views on three
 1080p screens, exactly as `python main.py --hub ...` builds them.
 
 Figures (after a warm-up):
@@ -174,6 +175,8 @@ async def relay_main(upstream: str, units: int) -> None:
             if frame.type != aiohttp.WSMsgType.TEXT:
                 break
             message = json.loads(frame.data)
+            if message["type"] == "unit":
+                continue  # the hub's own simulated fleet (a fix every 5-10 s): the relay's units stand in
             if message["type"] == "welcome":
                 numbering["epoch"] = message["epoch"]
             elif message["type"] == "snapshot":
