@@ -266,6 +266,7 @@ ZH = {
     "SOS": "SOS 求救",
     "{0} entered the exclusion zone {1}": "{0} 进入禁入区 {1}", "{0} entered {1}": "{0} 进入 {1}",
     "{0} left the exclusion zone {1}": "{0} 离开禁入区 {1}", "{0} left {1}": "{0} 离开 {1}",
+    "Unit released": "力量撤回",
 }  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from console.core.units import Fix, UnitState, UnitStatus
 
 ASSIGN_ACTIONS = frozenset({"assign_unit"})
 STATUS_ACTIONS = frozenset({"unit_status", "unit_arrived", "arrive"})
+# release_unit (a unit taken off, or sent elsewhere) stays among the handling steps: the board shows it
 
 
 @dataclass(frozen=True)

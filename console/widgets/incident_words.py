@@ -133,6 +133,7 @@ def action_word(action: Action | str) -> str:
         "escalate": QCoreApplication.translate("Incident", "Escalated"),
         "assign_unit": QCoreApplication.translate("Incident", "Assign unit"),
         "unit_status": QCoreApplication.translate("Incident", "Unit status"),
+        "release_unit": QCoreApplication.translate("Incident", "Unit released"),
     }
     return words.get(action, str(action))
 

@@ -1364,7 +1364,7 @@
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="109" />
-        <location filename="../../console/widgets/incident_words.py" line="144" />
+        <location filename="../../console/widgets/incident_words.py" line="145" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
@@ -1380,7 +1380,7 @@
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="112" />
-        <location filename="../../console/widgets/incident_words.py" line="143" />
+        <location filename="../../console/widgets/incident_words.py" line="144" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
@@ -1465,83 +1465,88 @@
         <translation>力量状态</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="142" />
+        <location filename="../../console/widgets/incident_words.py" line="136" />
+        <source>Unit released</source>
+        <translation>力量撤回</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="143" />
         <source>Alarm rule</source>
         <translation>报警规则</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="145" />
+        <location filename="../../console/widgets/incident_words.py" line="146" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="154" />
+        <location filename="../../console/widgets/incident_words.py" line="155" />
         <source>{m} min</source>
         <translation>{m} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="157" />
+        <location filename="../../console/widgets/incident_words.py" line="158" />
         <source>{h} h {m:02d} min</source>
         <translation>{h} 小时 {m:02d} 分</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="159" />
+        <location filename="../../console/widgets/incident_words.py" line="160" />
         <source>{d} d {h} h</source>
         <translation>{d} 天 {h} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="167" />
+        <location filename="../../console/widgets/incident_words.py" line="168" />
         <source>overdue {0}</source>
         <translation>超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="169" />
-        <location filename="../../console/widgets/incident_words.py" line="171" />
+        <location filename="../../console/widgets/incident_words.py" line="170" />
+        <location filename="../../console/widgets/incident_words.py" line="172" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="173" />
+        <location filename="../../console/widgets/incident_words.py" line="174" />
         <source>awaiting assessment</source>
         <translation>待考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="175" />
+        <location filename="../../console/widgets/incident_words.py" line="176" />
         <source>closed on time</source>
         <translation>按时办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="177" />
+        <location filename="../../console/widgets/incident_words.py" line="178" />
         <source>closed {0} late</source>
         <translation>超期 {0} 办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="178" />
+        <location filename="../../console/widgets/incident_words.py" line="179" />
         <source>not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="184" />
+        <location filename="../../console/widgets/incident_words.py" line="185" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="185" />
+        <location filename="../../console/widgets/incident_words.py" line="186" />
         <source>Not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="186" />
+        <location filename="../../console/widgets/incident_words.py" line="187" />
         <source>On time</source>
         <translation>未超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="187" />
+        <location filename="../../console/widgets/incident_words.py" line="188" />
         <source>Due soon</source>
         <translation>即将到期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="188" />
+        <location filename="../../console/widgets/incident_words.py" line="189" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
