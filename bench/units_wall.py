@@ -20,7 +20,7 @@ Figures (after a warm-up):
                      its simulated loggers) and the relay; load_avg the machine's 1-minute load at the end
   rss_mb             the console process's resident set at the end (rss_total_mb adds QtWebEngine's helpers)
 
-Usage: python bench/units_wall.py [--stations 2000] [--units 300] [--seconds 30] [--warmup 10]
+Usage: python bench/units_wall.py [--stations 2000] [--units 300] [--seconds 30] [--warmup 10] [--noop-page]
 The last line printed is one JSON object with every figure.
 """
 
@@ -272,6 +272,12 @@ async def run(args) -> dict:
                 board = getattr(view, "board", None)
                 if board is not None:
                     board.sos.alarm.muted = board.alarm.muted = True
+            if args.noop_page:  # the page takes the batches but never redraws: what its redraws cost
+                map_view = console.views["map"].map
+                noop = "ecoUnits.update = function (rows) { return rows.length; }"
+                map_view.ready.connect(lambda: map_view.evaluate(noop, lambda _r: None))
+                if map_view.is_ready:
+                    map_view.evaluate(noop, lambda _r: None)
             probe = Probe(console)
             units = UnitProbe(console)
             console.session.changed.subscribe(lambda change: probe.on_message(change.message))
@@ -355,6 +361,7 @@ def main() -> None:
     p.add_argument("--units", type=int, default=300)
     p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--warmup", type=float, default=10.0)
+    p.add_argument("--noop-page", action="store_true", help="the page counts unit batches, never redraws")
     p.add_argument("--relay", help=argparse.SUPPRESS)  # run as the relay in front of this hub URL
     args = p.parse_args()
     if args.relay:
