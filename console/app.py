@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 from console.core.clock import LiveClock
@@ -36,6 +38,7 @@ class ConsoleApp:
         from console.viewmodels.incidents import IncidentViewModel
         from console.viewmodels.playback import PlaybackViewModel
         from console.viewmodels.reports import ReportsViewModel
+        from console.viewmodels.units import UnitViewModel
         from console.viewmodels.wall import WallViewModel
         from console.views.dispatch_desk import DispatchDesk
         from console.views.report_desk import ReportDesk
@@ -59,7 +62,9 @@ class ConsoleApp:
         self.playback_vm = PlaybackViewModel()
         self.playback: Any = None
         self.next_settings: Settings | None = None  # set when the console restarts live or as a replay
-        self.desk = DispatchDesk(self.incidents, self.playback_vm)
+        self.units = UnitViewModel(self.session.units, self.session.book)
+        self.units.fence_crossed.connect(self.vm.note_events)  # geofence crossings on the wall's event list
+        self.desk = DispatchDesk(self.incidents, self.playback_vm, self.units)
         self.reports = ReportsViewModel()
         self.report_desk = ReportDesk(self.reports)
         self.desk.window_created.append(self.report_desk.attach_dispatch)
@@ -126,8 +131,8 @@ class ConsoleApp:
         map_view = MapView(cache_dir=self.settings.data_dir / "map")
         self.views = {
             "situation": SituationView(self.vm),
-            "map": MapScreenView(self.vm, map_view, self.incidents),
-            "action": ActionView(self.vm, self.incidents),
+            "map": MapScreenView(self.vm, map_view, self.incidents, units=self.units),
+            "action": ActionView(self.vm, self.incidents, units=self.units),
         }
         self.views["map"].banner.set_title(self.settings.banner_title())
         settings = self.settings
@@ -163,6 +168,7 @@ class ConsoleApp:
         session.link_changed.subscribe(self.vm.on_link_status)
         session.backfill_changed.subscribe(self.vm.on_backfill)
         session.commands_changed.subscribe(lambda _none: self.incidents.on_commands_changed())
+        session.commands_changed.subscribe(lambda _none: self.units.on_commands_changed())
         self.login.watch(session)
         self.vm.selection_changed.connect(session.watch_station)
 
@@ -262,8 +268,11 @@ class ConsoleApp:
     def _on_changed(self, change: SessionChange) -> None:
         self.vm.on_changes(change.data)
         self.incidents.on_changes(change.incidents)
+        self.units.on_changes(change.units)
+        self.units.on_incidents(change.incidents)
         if change.role is not None:
             self.incidents.set_role(change.role)
+            self.units.set_role(change.role)
         if change.data.snapshot:
             self.incidents.set_station_names({s.id: s.name for s in self.session.store.stations.values()})
             self.reports.station_names = {s.id: s.name for s in self.session.store.stations.values()}
@@ -296,8 +305,31 @@ class ConsoleApp:
             self.hub = None
             return False
         settings.hub_url, settings.token = self.hub.url, self.hub.token
+        self._spawn(self._load_roads(settings.data_dir / "hub" / "site"))
         self.login.fallback_password = self.hub.demo_password(settings.user) if settings.user else ""
         return True
+
+    async def _load_roads(self, site: Path) -> None:
+        """The embedded hub's site has roads (and exclusion zones): the nearest units by ETA along them."""
+        from console.core.roads import RoadError, RoadNetwork
+
+        roads = site / "roads.geojson"
+        if not roads.exists():
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            network = await loop.run_in_executor(None, RoadNetwork.load, roads)
+        except (RoadError, OSError) as exc:
+            log.warning("road network %s not usable: %s", roads, exc)
+            return
+        log.info("road network: %d nodes, %d segments", network.nodes, network.edges)
+        self.units.set_roads(network)
+        zones = site / "zones.geojson"
+        if zones.exists():
+            try:
+                self.units.set_fences(zones=json.loads(zones.read_text(encoding="utf-8")))
+            except (OSError, ValueError) as exc:
+                log.warning("exclusion zones %s not usable: %s", zones, exc)
 
     def _connect(self) -> None:
         session, vm = self.session, self.incidents
@@ -311,6 +343,7 @@ class ConsoleApp:
         vm.fetch_trail, vm.upload = api.incident, api.upload_attachment
         vm.fetch_assessment, vm.fetch_assessment_csv = api.assessment, api.assessment_csv
         vm.fetch_attachment, vm.fetch_roster = api.attachment, api.roster
+        self.units.commands, self.units.fetch_track = session.commands, api.track
         self.reports.fetch_report, self.reports.fetch_trail = api.report_figures, api.incident
         self.reports.fetch_attachment = api.attachment
         self.briefing.fetch_report = api.report
@@ -332,6 +365,7 @@ class ConsoleApp:
         self.reports.township_names = township_names(region)
         self.reports.bureau = f"{region['name']}生态环境局" if region.get("name") else ""
         self.briefing.set_township_names(township_names(region))
+        self.units.set_fences(region["boundary"])
         self.desk.set_townships()
         self.map_loader.maybe_load(region)
 

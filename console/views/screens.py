@@ -24,6 +24,7 @@ from console.core.event_log import EventRow
 from console.core.link import LinkState, LinkStatus
 from console.core.models import INVALID_FLAGS, StationKind
 from console.viewmodels.incidents import IncidentMarker, IncidentViewModel
+from console.viewmodels.units import UnitViewModel
 from console.viewmodels.wall import Spread, WallViewModel
 from console.views.dispatch import bind_queue
 from console.widgets import network_health, theme
@@ -35,6 +36,7 @@ from console.widgets.map_view import MapView
 from console.widgets.network_health import NetworkHealth
 from console.widgets.panel import Panel
 from console.widgets.ranking_chart import RankingChart
+from console.widgets.sos_bar import SosBar
 from console.widgets.status_banner import StatusBanner
 from console.widgets.trend_plot import AIR_STATION_FACTORS, StationTrends, TrendPlot
 from console.widgets.wind_widget import WindWidget
@@ -123,9 +125,12 @@ class MapScreenView(QWidget):
         map_view: MapView,
         incidents: IncidentViewModel | None = None,
         parent: QWidget | None = None,
+        *,
+        units: UnitViewModel | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("map")
+        self.units_vm = units
         self.banner = StatusBanner(now=vm.now)
         self.map = map_view
         layout = QVBoxLayout(self)
@@ -164,6 +169,10 @@ class MapScreenView(QWidget):
             for widget in (self.banner, self.wind_panel):  # a taller banner, or wrapped words: place again
                 widget.installEventFilter(self)
             vm.wind_changed.connect(self._on_wind)  # a bound method: disconnected when this view goes
+        if units is not None:  # the emergency units above the stations, batched like the stations
+            units.markers_changed.connect(self._on_unit_markers)
+            self.map.units_requested.connect(self._send_all_units)
+            self.map.unit_clicked.connect(self.map.select_unit)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """The window took its final size (or a monitor changed): show the whole district again."""
@@ -210,6 +219,15 @@ class MapScreenView(QWidget):
     def _on_wind(self, wind: tuple[float, float, float] | None) -> None:
         if self.wind_panel is not None:
             show_wind(self.wind, self.wind_panel, wind)
+
+    def _on_unit_markers(self, markers: list) -> None:
+        if self.units_vm is not None:
+            self.map.update_units(markers, self.units_vm.now())
+
+    def _send_all_units(self) -> None:
+        """The page (re)loaded: every unit again, with its whole trail."""
+        if self.units_vm is not None:
+            self.map.update_units(self.units_vm.markers(), self.units_vm.now())
 
     def _on_incident_markers(self, markers: list[IncidentMarker]) -> None:
         """The map names an incident as the queue does: the rule's words in the operator's language."""
@@ -269,11 +287,13 @@ class IncidentBoard(QWidget):
         self.acknowledge.clicked.connect(self.acknowledge_requested)
         self.acknowledge.hide()
         self.alarm = AlarmSound(self)
+        self.sos = SosBar(self)  # a unit's SOS: its own button and tone
         top = QHBoxLayout()
         top.addWidget(self.counts, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.sos)
         layout.addWidget(self.acknowledge)
         layout.addWidget(self.queue, 1)
 
@@ -298,10 +318,16 @@ class ActionView(QWidget):
     trends, the city trend."""
 
     def __init__(
-        self, vm: WallViewModel, incidents: IncidentViewModel | None = None, parent: QWidget | None = None
+        self,
+        vm: WallViewModel,
+        incidents: IncidentViewModel | None = None,
+        parent: QWidget | None = None,
+        *,
+        units: UnitViewModel | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("action")
+        self.units_vm = units
         self.vm = vm
         self.incidents_vm = incidents
         self.board = IncidentBoard(incidents.now if incidents is not None else vm.now)
@@ -347,6 +373,9 @@ class ActionView(QWidget):
             # takes height from it, and the rows shrink with it
             self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
             self._bind_incidents(incidents)
+        if units is not None:
+            units.sos_changed.connect(self._on_sos)
+            self.board.sos.acknowledge_requested.connect(self._on_sos_acknowledged)
         self._shown_station = ""
         self._plots = Spread(self)
         vm.events_changed.connect(self._on_events)
@@ -378,6 +407,14 @@ class ActionView(QWidget):
         self.board.set_pulsing(incidents.pulsing())
 
     # bound methods, not lambdas: Qt drops these connections when the view is deleted
+    def _on_sos(self, unit_ids: set[str]) -> None:
+        if self.units_vm is not None:
+            self.board.sos.set_sos(self.units_vm.callsigns(unit_ids))
+
+    def _on_sos_acknowledged(self) -> None:
+        if self.units_vm is not None:
+            self.units_vm.acknowledge_sos()
+
     def _on_critical_raised(self, _incident_id: str) -> None:
         self.board.alarm.set_active(True)
 

@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="318" />
+        <location filename="../../console/views/screens.py" line="344" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="319" />
+        <location filename="../../console/views/screens.py" line="345" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="321" />
+        <location filename="../../console/views/screens.py" line="347" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="326" />
+        <location filename="../../console/views/screens.py" line="352" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="422" />
+        <location filename="../../console/views/screens.py" line="459" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="426" />
+        <location filename="../../console/views/screens.py" line="463" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="401" />
+        <location filename="../../console/views/screens.py" line="438" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="308" />
+        <location filename="../../console/views/screens.py" line="334" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="428" />
+        <location filename="../../console/views/screens.py" line="465" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -965,12 +965,22 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="255" />
+        <location filename="../../console/app.py" line="232" />
+        <source>Cannot replay: {0}</source>
+        <translation>无法回放：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="238" />
+        <source>Replay: the hub's history did not come ({0}); trying again in {1} s</source>
+        <translation>回放：平台历史数据未返回（{0}），{1} 秒后重试</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="302" />
         <source>The local hub could not start: {0}</source>
         <translation>本地平台无法启动：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="304" />
+        <location filename="../../console/app.py" line="375" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -978,29 +988,172 @@
 <context>
     <name>DispatchWindow</name>
     <message>
-        <location filename="../../console/views/dispatch.py" line="51" />
+        <location filename="../../console/views/dispatch.py" line="58" />
         <source>Dispatch desk</source>
         <translation>调度台</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="69" />
+        <location filename="../../console/views/dispatch.py" line="84" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="70" />
+        <location filename="../../console/views/dispatch.py" line="86" />
+        <source>Units</source>
+        <translation>应急力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="87" />
+        <source>Emergency board</source>
+        <translation>应急看板</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="88" />
         <source>Assessment</source>
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="116" />
+        <location filename="../../console/views/dispatch.py" line="156" />
+        <source>The role {0} may not send units</source>
+        <translation>{0}角色无权调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="164" />
         <source>Role: {0}</source>
         <translation>角色：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="123" />
+        <location filename="../../console/views/dispatch.py" line="171" />
         <source>playback: commands are disabled</source>
         <translation>回放中：指令已禁用</translation>
+    </message>
+</context>
+<context>
+    <name>EmergencyBoard</name>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="61" />
+        <source>Select an incident in the queue</source>
+        <translation>请在列表中选择事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="66" />
+        <source>Support progress</source>
+        <translation>支援进度</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Unit</source>
+        <translation>力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Duty</source>
+        <translation>勤务</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Assigned</source>
+        <translation>调派</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Set off</source>
+        <translation>出发</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="70" />
+        <source>Arrived</source>
+        <translation>到达</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="70" />
+        <source>To the scene</source>
+        <translation>赶赴现场里程</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="70" />
+        <source>Covered</source>
+        <translation>总里程</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="72" />
+        <source>Handling progress</source>
+        <translation>处置进度</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="73" />
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="73" />
+        <source>Step</source>
+        <translation>步骤</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="73" />
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="73" />
+        <source>Comment</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="74" />
+        <source>Post-evaluation</source>
+        <translation>事后评估</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="78" />
+        <source>Response time (dispatch → first arrival)</source>
+        <translation>响应时间（派发 → 首支力量到达）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="79" />
+        <source>Dispatched</source>
+        <translation>派发</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="79" />
+        <source>First unit arrived</source>
+        <translation>首支力量到达</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="80" />
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="80" />
+        <source>Distance covered by all units</source>
+        <translation>全部力量行驶里程</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="123" />
+        <source>Assigned to {0}</source>
+        <translation>处置人 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="126" />
+        <source>Assigned {0} · En route {1} · Arrived {2}</source>
+        <translation>已调派 {0} · 途中 {1} · 已到达 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="158" />
+        <source>no unit arrived</source>
+        <translation>无力量到达</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="162" />
+        <source>tracks not loaded</source>
+        <translation>轨迹未载入</translation>
     </message>
 </context>
 <context>
@@ -1251,7 +1404,7 @@
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="109" />
-        <location filename="../../console/widgets/incident_words.py" line="142" />
+        <location filename="../../console/widgets/incident_words.py" line="145" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
@@ -1267,7 +1420,7 @@
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="112" />
-        <location filename="../../console/widgets/incident_words.py" line="141" />
+        <location filename="../../console/widgets/incident_words.py" line="144" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
@@ -1342,83 +1495,98 @@
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="140" />
+        <location filename="../../console/widgets/incident_words.py" line="134" />
+        <source>Assign unit</source>
+        <translation>调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="135" />
+        <source>Unit status</source>
+        <translation>力量状态</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="136" />
+        <source>Unit released</source>
+        <translation>力量撤回</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="143" />
         <source>Alarm rule</source>
         <translation>报警规则</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="143" />
+        <location filename="../../console/widgets/incident_words.py" line="146" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="152" />
+        <location filename="../../console/widgets/incident_words.py" line="155" />
         <source>{m} min</source>
         <translation>{m} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="155" />
+        <location filename="../../console/widgets/incident_words.py" line="158" />
         <source>{h} h {m:02d} min</source>
         <translation>{h} 小时 {m:02d} 分</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="157" />
+        <location filename="../../console/widgets/incident_words.py" line="160" />
         <source>{d} d {h} h</source>
         <translation>{d} 天 {h} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="165" />
+        <location filename="../../console/widgets/incident_words.py" line="168" />
         <source>overdue {0}</source>
         <translation>超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="167" />
-        <location filename="../../console/widgets/incident_words.py" line="169" />
+        <location filename="../../console/widgets/incident_words.py" line="170" />
+        <location filename="../../console/widgets/incident_words.py" line="172" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="171" />
+        <location filename="../../console/widgets/incident_words.py" line="174" />
         <source>awaiting assessment</source>
         <translation>待考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="173" />
+        <location filename="../../console/widgets/incident_words.py" line="176" />
         <source>closed on time</source>
         <translation>按时办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="175" />
+        <location filename="../../console/widgets/incident_words.py" line="178" />
         <source>closed {0} late</source>
         <translation>超期 {0} 办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="176" />
+        <location filename="../../console/widgets/incident_words.py" line="179" />
         <source>not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="182" />
+        <location filename="../../console/widgets/incident_words.py" line="185" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="183" />
+        <location filename="../../console/widgets/incident_words.py" line="186" />
         <source>Not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="184" />
+        <location filename="../../console/widgets/incident_words.py" line="187" />
         <source>On time</source>
         <translation>未超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="185" />
+        <location filename="../../console/widgets/incident_words.py" line="188" />
         <source>Due soon</source>
         <translation>即将到期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="186" />
+        <location filename="../../console/widgets/incident_words.py" line="189" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -1466,12 +1634,12 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="264" />
+        <location filename="../../console/views/screens.py" line="282" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="291" />
+        <location filename="../../console/views/screens.py" line="311" />
         <source>playback: commands are disabled</source>
         <translation>回放中：指令已禁用</translation>
     </message>
@@ -1692,33 +1860,33 @@
         <translation>新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="295" />
+        <location filename="../../console/widgets/incident_queue.py" line="302" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="394" />
+        <location filename="../../console/widgets/incident_queue.py" line="401" />
         <source>Open stages</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="395" />
+        <location filename="../../console/widgets/incident_queue.py" line="402" />
         <source>All stages</source>
         <translation>全部环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="399" />
+        <location filename="../../console/widgets/incident_queue.py" line="406" />
         <source>All severities</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="408" />
-        <location filename="../../console/widgets/incident_queue.py" line="441" />
+        <location filename="../../console/widgets/incident_queue.py" line="415" />
+        <location filename="../../console/widgets/incident_queue.py" line="448" />
         <source>All townships</source>
         <translation>全部乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="409" />
+        <location filename="../../console/widgets/incident_queue.py" line="416" />
         <source>Overdue only</source>
         <translation>仅超期</translation>
     </message>
@@ -1817,102 +1985,102 @@
 <context>
     <name>Map</name>
     <message>
-        <location filename="../../console/views/map_loader.py" line="52" />
+        <location filename="../../console/views/map_loader.py" line="53" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="53" />
+        <location filename="../../console/views/map_loader.py" line="54" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="54" />
+        <location filename="../../console/views/map_loader.py" line="55" />
         <source>Air stations</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="55" />
+        <location filename="../../console/views/map_loader.py" line="56" />
         <source>Micro stations</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="56" />
+        <location filename="../../console/views/map_loader.py" line="57" />
         <source>Scenic areas</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="57" />
+        <location filename="../../console/views/map_loader.py" line="58" />
         <source>Water quality</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="58" />
+        <location filename="../../console/views/map_loader.py" line="59" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="59" />
+        <location filename="../../console/views/map_loader.py" line="60" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="60" />
+        <location filename="../../console/views/map_loader.py" line="61" />
         <source>Pollution sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="61" />
+        <location filename="../../console/views/map_loader.py" line="62" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="62" />
+        <location filename="../../console/views/map_loader.py" line="63" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="63" />
+        <location filename="../../console/views/map_loader.py" line="64" />
         <source>Exceedance</source>
         <translation>超标</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="64" />
+        <location filename="../../console/views/map_loader.py" line="65" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="65" />
+        <location filename="../../console/views/map_loader.py" line="66" />
         <source>Stale data</source>
         <translation>数据陈旧</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="66" />
+        <location filename="../../console/views/map_loader.py" line="67" />
         <source>Instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="67" />
+        <location filename="../../console/views/map_loader.py" line="68" />
         <source>Invalid data</source>
         <translation>无效数据</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="68" />
+        <location filename="../../console/views/map_loader.py" line="69" />
         <source>Selected</source>
         <translation>选中</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="69" />
+        <location filename="../../console/views/map_loader.py" line="70" />
         <source>Township outlines approximate</source>
         <translation>乡镇边界为近似范围</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="70" />
+        <location filename="../../console/views/map_loader.py" line="71" />
         <source>Intranet basemap</source>
         <translation>内网底图</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/map_view.py" line="350" />
+        <location filename="../../console/widgets/map_view.py" line="416" />
         <source>Awaiting first report</source>
         <translation>等待首次上报</translation>
     </message>
@@ -1920,9 +2088,67 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="159" />
+        <location filename="../../console/views/screens.py" line="164" />
         <source>Wind</source>
         <translation>风</translation>
+    </message>
+</context>
+<context>
+    <name>NearestUnits</name>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="199" />
+        <source>Nearest available units</source>
+        <translation>最近的可调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="209" />
+        <source>Callsign</source>
+        <translation>呼号</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="210" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="211" />
+        <source>Distance</source>
+        <translation>距离</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="212" />
+        <source>ETA</source>
+        <translation>预计到达</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="213" />
+        <source>Last fix</source>
+        <translation>最后定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="247" />
+        <source>Select an incident with a place to see the nearest available units</source>
+        <translation>选择有位置的事件，查看最近的可调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="249" />
+        <source>No available unit with a recent position</source>
+        <translation>没有近期有定位的可调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="251" />
+        <source>Ranked by ETA along the road network</source>
+        <translation>按路网预计到达时间排序</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="254" />
+        <source>Ranked by straight-line distance; ETA when the road network is loaded</source>
+        <translation>按直线距离排序；载入路网后显示预计到达时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="272" />
+        <source>Assign</source>
+        <translation>调派</translation>
     </message>
 </context>
 <context>
@@ -2520,24 +2746,32 @@
 <context>
     <name>SituationView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="75" />
+        <location filename="../../console/views/screens.py" line="77" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="77" />
+        <location filename="../../console/views/screens.py" line="79" />
         <source>Township ranking · PM2.5</source>
         <translation>乡镇排名 · PM2.5</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="79" />
+        <location filename="../../console/views/screens.py" line="81" />
         <source>Network health</source>
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="103" />
+        <location filename="../../console/views/screens.py" line="105" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
+    </message>
+</context>
+<context>
+    <name>SosBar</name>
+    <message>
+        <location filename="../../console/widgets/sos_bar.py" line="39" />
+        <source>SOS: {0} · acknowledge</source>
+        <translation>SOS 求救：{0} · 确认</translation>
     </message>
 </context>
 <context>
@@ -2632,6 +2866,245 @@
         <location filename="../../console/widgets/playback_timeline.py" line="162" />
         <source>heavy pollution (city AQI &gt; 200)</source>
         <translation>重污染（全市 AQI &gt; 200）</translation>
+    </message>
+</context>
+<context>
+    <name>UnitList</name>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="81" />
+        <source>All kinds</source>
+        <translation>全部类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="85" />
+        <location filename="../../console/widgets/unit_list.py" line="125" />
+        <source>All teams</source>
+        <translation>全部队伍</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Callsign</source>
+        <translation>呼号</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Team</source>
+        <translation>队伍</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Last fix</source>
+        <translation>最后定位</translation>
+    </message>
+</context>
+<context>
+    <name>UnitViewModel</name>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="226" />
+        <source>Your role may not send units</source>
+        <translation>您的角色无权调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="229" />
+        <source>Commands are not available: no connection to the hub</source>
+        <translation>无法下达指令：未连接中心</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="234" />
+        <source>Not sent: {0}</source>
+        <translation>未发出：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="239" />
+        <source>{0}: assignment sent</source>
+        <translation>{0}：调派指令已发送</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="471" />
+        <source>{0} entered the exclusion zone {1}</source>
+        <translation>{0} 进入禁入区 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="471" />
+        <source>{0} entered {1}</source>
+        <translation>{0} 进入 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="475" />
+        <source>{0} left the exclusion zone {1}</source>
+        <translation>{0} 离开禁入区 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="475" />
+        <source>{0} left {1}</source>
+        <translation>{0} 离开 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="508" />
+        <source>Track of {0} not available: {1}</source>
+        <translation>无法获取 {0} 的轨迹：{1}</translation>
+    </message>
+</context>
+<context>
+    <name>Units</name>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="531" />
+        <location filename="../../console/widgets/unit_words.py" line="51" />
+        <source>{0} s</source>
+        <translation>{0} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="533" />
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="535" />
+        <source>{0} h</source>
+        <translation>{0} 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="536" />
+        <source>{0} d</source>
+        <translation>{0} 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="10" />
+        <source>Inspector</source>
+        <translation>巡查员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="11" />
+        <source>Grid member</source>
+        <translation>网格员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="12" />
+        <source>Monitoring van</source>
+        <translation>监测车</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="13" />
+        <source>Sprinkler truck</source>
+        <translation>洒水车</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="14" />
+        <source>Law-enforcement car</source>
+        <translation>执法车</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="15" />
+        <location filename="../../console/widgets/unit_words.py" line="65" />
+        <source>Drone</source>
+        <translation>无人机</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="16" />
+        <source>Portable instrument</source>
+        <translation>便携仪器</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="23" />
+        <source>Available</source>
+        <translation>待命</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="24" />
+        <location filename="../../console/widgets/unit_words.py" line="67" />
+        <source>En route</source>
+        <translation>途中</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="25" />
+        <location filename="../../console/widgets/unit_words.py" line="68" />
+        <source>On scene</source>
+        <translation>在现场</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="26" />
+        <source>Off duty</source>
+        <translation>下勤</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="34" />
+        <source>stale</source>
+        <translation>定位陈旧</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="35" />
+        <source>lost</source>
+        <translation>失联</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="36" />
+        <source>no position yet</source>
+        <translation>尚无定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="43" />
+        <source>{0} m</source>
+        <translation>{0} 米</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="44" />
+        <source>{0} km</source>
+        <translation>{0} 公里</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="54" />
+        <source>{0} min {1} s</source>
+        <translation>{0} 分 {1} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="56" />
+        <source>{0} h {1} min</source>
+        <translation>{0} 小时 {1} 分</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="62" />
+        <source>Units</source>
+        <translation>应急力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="63" />
+        <source>Vehicle</source>
+        <translation>车辆</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="64" />
+        <source>Person</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="66" />
+        <source>Instrument</source>
+        <translation>仪器</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="69" />
+        <source>No fix for 5 min</source>
+        <translation>5 分钟无定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="70" />
+        <source>Lost (30 min): last place</source>
+        <translation>失联（30 分钟）：最后位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="71" />
+        <source>SOS</source>
+        <translation>SOS 求救</translation>
     </message>
 </context>
 <context>

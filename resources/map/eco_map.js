@@ -701,6 +701,8 @@
       hoverTip = L.tooltip({ direction: 'top', className: 'eco-tooltip', opacity: 1, interactive: false });
       createMarkers(stations || []);
       KIND_ORDER.forEach(function (kind) { if (groups[kind]) { wireGroup(kind); } });
+      // the units (eco_units.js) draw on the stations' canvas, above them: one canvas for the live layers
+      if (window.ecoUnits) { window.ecoUnits.attach(map, opts, renderer); }
       addTownLabels(opts.towns || []);
       addPanel(layersPanel(), 'topright');
       if (opts.labels && opts.labels.incidents) { addPanel(incidentKeyPanel(), 'bottomleft'); }
@@ -754,6 +756,9 @@
     },
 
     fitDistrict: fitDistrict,
+
+    // The web channel's bridge object once connected (the units' layer reports clicks through it).
+    bridge: function () { return bridge; },
 
     // Every open incident with a position: [[id, lon, lat, severity, lateness, used, title, pulsing], ...]
     // (display coordinates); incidents left out are removed. Returns how many are drawn.
