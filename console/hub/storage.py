@@ -169,6 +169,17 @@ class Storage:
         self._rollup_sql = self._compile(rollup.upsert(self._insert))
         self._fix_sql = self._compile(self._upsert(unit_fixes, ("unit", "ts")))
         self._unit_state_sql = self._compile(self._upsert(unit_states, ("unit",)))
+        # PostgreSQL: a batch's rows as one array per column in one statement (unnest), where the rows of
+        # a batch have distinct keys; executemany would send a statement per row.
+        self._unnest: dict[str, str] = {}
+        if name == "postgresql":
+            replace, add = "data = EXCLUDED.data", "total = hourly_rollup.total + EXCLUDED.total"
+            add += ', "count" = hourly_rollup."count" + EXCLUDED."count"'
+            self._unnest = {
+                self._replace_sql[0]: _unnest_upsert("frames", ("station", "ts", "data"), 2, replace),
+                self._latest_sql[0]: _unnest_upsert("latest_values", ("station", "data"), 1, replace),
+                self._rollup_sql[0]: _unnest_upsert("hourly_rollup", rollup.COLUMNS, 3, add),
+            }
         self._latest: dict[str, _Newest] | None = None  # the writer's copy of latest_values
         migrated = self._check_schema_version()
         from console.hub.history import History  # history reads this module's tables
@@ -274,14 +285,10 @@ class Storage:
             rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
             self._upsert_rows(conn, self._frames_sql, rows)
             return
-        c = frames.c
-        for start in range(0, len(cells), 500):
-            keys = list(cells)[start : start + 500]
-            query = sa.select(c.station, c.ts, c.data).where(sa.tuple_(c.station, c.ts).in_(keys))
-            for station, ts, data in conn.execute(query):
-                cells[(station, ts)] = _unpack(data) | cells[(station, ts)]
+        for key, old in self._read_frames(conn, list(cells)).items():
+            cells[key] = old | cells[key]
         rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
-        conn.exec_driver_sql(*self._params(self._replace_sql, rows))
+        self._upsert_rows(conn, self._replace_sql, rows)
 
     def _stored(self, conn: sa.Connection, cells: dict[_Moment, Values]) -> dict[_Moment, Values]:
         """The stored values of the moments that ``cells`` may merge into: those no newer than the newest
@@ -293,6 +300,14 @@ class Storage:
     @staticmethod
     def _read_frames(conn: sa.Connection, keys: list[_Moment]) -> dict[_Moment, Values]:
         c, found = frames.c, {}
+        if keys and conn.dialect.name == "postgresql":  # the keys as two arrays: one statement, one plan
+            sql = (
+                "SELECT f.station, f.ts, f.data FROM frames f"
+                " JOIN unnest(%s::text[], %s::float8[]) AS k(station, ts)"
+                " ON f.station = k.station AND f.ts = k.ts"
+            )
+            rows = conn.exec_driver_sql(sql, ([station for station, _ in keys], [ts for _, ts in keys]))
+            return {(station, ts): _unpack(data) for station, ts, data in rows}
         for start in range(0, len(keys), 500):
             moments = sa.tuple_(c.station, c.ts).in_(keys[start : start + 500])
             query = sa.select(c.station, c.ts, c.data).where(moments)
@@ -478,6 +493,9 @@ class Storage:
         driver lets go of the GIL for each statement it steps, so row by row the writer would take the GIL
         back from the event loop tens of thousands of times a second."""
         sql, positional = compiled
+        if (unnest := self._unnest.get(sql)) is not None and rows:
+            conn.exec_driver_sql(unnest, tuple(list(column) for column in zip(*rows, strict=True)))
+            return
         if not positional or not rows:
             conn.exec_driver_sql(*self._params(compiled, rows))
             return
@@ -573,6 +591,26 @@ def _bulk_sql(sql: str, width: int, count: int) -> str:
     if not found:
         raise ValueError(f"not a one-row insert: {sql}")
     return f"{head}VALUES {', '.join([one] * count)}{tail}"
+
+
+_PG_TYPES = {
+    "station": "text",
+    "factor": "text",
+    "ts": "float8",
+    "data": "bytea",
+    "hour": "int4",
+    "total": "float8",
+}
+_PG_TYPES["count"] = "int4"
+
+
+def _unnest_upsert(table: str, columns: Sequence[str], keys: int, update: str) -> str:
+    """PostgreSQL's upsert of rows given as one array per column; the first ``keys`` columns are the key."""
+    names = ", ".join(f'"{name}"' for name in columns)
+    arrays = ", ".join(f"%s::{_PG_TYPES[name]}[]" for name in columns)
+    key = ", ".join(f'"{name}"' for name in columns[:keys])
+    into = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"
+    return f"{into} ON CONFLICT ({key}) DO UPDATE SET {update}"
 
 
 def _prepare_sqlite(engine: sa.Engine) -> None:
