@@ -9,7 +9,7 @@ import math
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from math import isfinite
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -63,6 +63,10 @@ frames = sa.Table(
     sa.Column("ts", sa.Float, primary_key=True),  # data time: Unix s, UTC; the HJ 212 label
     sa.Column("data", sa.LargeBinary, nullable=False),  # msgpack [[factor, value, flag], ...]
     sqlite_with_rowid=False,
+    # PostgreSQL: partitioned by data time, a partition per UTC month (frames_y2024m01 ...), made when the
+    # first upload of a month is written: a month's history is a table of its own (its index stays small,
+    # a query of a month reads one, and old months can be detached or dropped whole).
+    postgresql_partition_by="RANGE (ts)",
 )
 # The newest value of each factor of a station, kept on write so latest() does not scan the history:
 # a row per station, packed as [[factor, ts, value, flag], ...].
@@ -157,6 +161,8 @@ class Storage:
         if name == "sqlite":
             _prepare_sqlite(self._engine)
         self._insert = _INSERTS[name]
+        if name == "postgresql":
+            _partition_frames(self._engine)
         metadata.create_all(self._engine)
         rollup.metadata.create_all(self._engine)
         daily.metadata.create_all(self._engine)
@@ -281,6 +287,8 @@ class Storage:
         return good
 
     def _write_frames(self, conn: sa.Connection, cells: dict[tuple[str, float], Values]) -> None:
+        if self._unnest:  # PostgreSQL: the month partitions of these uploads first
+            add_month_partitions(conn, {ts for _, ts in cells})
         if self._merge_in_db:
             rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
             self._upsert_rows(conn, self._frames_sql, rows)
@@ -591,6 +599,49 @@ def _bulk_sql(sql: str, width: int, count: int) -> str:
     if not found:
         raise ValueError(f"not a one-row insert: {sql}")
     return f"{head}VALUES {', '.join([one] * count)}{tail}"
+
+
+def _month_start(ts: float) -> datetime:
+    moment = datetime.fromtimestamp(ts, UTC)
+    return datetime(moment.year, moment.month, 1, tzinfo=UTC)
+
+
+def add_month_partitions(conn: sa.Connection, times: set[float]) -> list[str]:
+    """PostgreSQL: create the ``frames`` partitions of the UTC months of these data times that are missing
+    (in the caller's transaction); returns their names."""
+    made = []
+    for start in sorted({_month_start(ts) for ts in times}):
+        name = f"frames_y{start.year:04d}m{start.month:02d}"
+        if conn.exec_driver_sql("SELECT to_regclass(%s)", (name,)).scalar() is None:
+            stop = datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=UTC)
+            conn.exec_driver_sql(
+                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF frames"
+                f" FOR VALUES FROM ({start.timestamp():.0f}) TO ({stop.timestamp():.0f})"
+            )
+            made.append(name)
+    return made
+
+
+def _partition_frames(engine: sa.Engine) -> None:
+    """PostgreSQL: a ``frames`` table made before it was partitioned becomes the partitioned one, its rows
+    moved into the month partitions in one transaction."""
+    with engine.begin() as conn:
+        kind = conn.exec_driver_sql("SELECT relkind FROM pg_class WHERE oid = to_regclass('frames')").scalar()
+        if kind != "r":  # none yet (create_all makes it partitioned) or partitioned already ("p")
+            return
+        conn.exec_driver_sql("ALTER TABLE frames RENAME TO frames_unpartitioned")
+        conn.exec_driver_sql("ALTER INDEX frames_pkey RENAME TO frames_unpartitioned_pkey")
+        frames.create(conn)
+        span = conn.exec_driver_sql("SELECT min(ts), max(ts) FROM frames_unpartitioned").one()
+        if span[0] is not None:
+            months, moment = set(), _month_start(span[0])
+            while moment.timestamp() <= span[1]:
+                months.add(moment.timestamp())
+                moment = datetime(moment.year + moment.month // 12, moment.month % 12 + 1, 1, tzinfo=UTC)
+            add_month_partitions(conn, months)
+        moved = conn.exec_driver_sql("INSERT INTO frames SELECT station, ts, data FROM frames_unpartitioned")
+        conn.exec_driver_sql("DROP TABLE frames_unpartitioned")
+        _log.info("frames partitioned by month: %d uploads moved", moved.rowcount)
 
 
 _PG_TYPES = {

@@ -432,3 +432,40 @@ def test_many_uploads_go_in_few_statements_and_a_resend_among_them_is_merged(sto
         Reading("AIR01", PM25, DAY, 1.0),
     ]
     assert len(storage.latest()) == 1002
+
+
+def test_postgresql_keeps_uploads_in_month_partitions_and_partitions_an_older_table(tmp_path):
+    """PostgreSQL only: ``frames`` is partitioned by UTC month; a table made before that is moved into it."""
+    jan, feb = 1704067200.0, 1706745600.0  # 2024-01-01 and 2024-02-01 00:00 UTC
+    with fresh_database("postgresql", tmp_path) as url:
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:  # what an unpartitioned database looks like
+            conn.exec_driver_sql("CREATE TABLE frames (station TEXT, ts FLOAT, data BYTEA NOT NULL,"
+                                 " PRIMARY KEY (station, ts))")  # fmt: skip
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO frames VALUES (%s, %s, %s)", ("AIR01", jan - 60, _packed({PM25: (7.0, "N")}))
+            )
+        storage = Storage(url)
+        storage.upsert_stations([(_station("AIR01"), "pw1")])
+        storage.write([], [("AIR01", jan + 60, {PM25: (1.0, "N")}), ("AIR01", feb, {PM25: (2.0, "N")})])
+        assert [(r.ts, r.value) for r in storage.readings_between(0, 2e9)] == [
+            (jan - 60, 7.0), (jan + 60, 1.0), (feb, 2.0)
+        ]  # fmt: skip
+        partitions = _rows(
+            storage, "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'frames'::regclass"
+        )
+        assert sorted(name for (name,) in partitions) == [
+            "frames_y2023m12",
+            "frames_y2024m01",
+            "frames_y2024m02",
+        ]
+        assert _rows(storage, "SELECT count(*) FROM frames_y2024m02") == [(1,)]
+        storage.close()
+        engine.dispose()
+
+
+def _packed(values) -> bytes:
+    from console.hub.storage import _pack
+
+    return _pack(values)
