@@ -6,6 +6,7 @@ import contextlib
 import functools
 import os
 import secrets
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,13 +49,20 @@ def postgres_problem() -> str | None:
     return None
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    problem = postgres_problem()
-    if problem is None:
-        return f"postgresql: {sa.make_url(POSTGRES_URL).render_as_string()} (storage parity tests run on it)"
-    if REQUIRE_SERVICES:
-        return f"postgresql: {problem}; ECO_REQUIRE_SERVICES is set, its tests fail"
-    return f"postgresql: {problem}; its storage parity tests skip"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """One line per service at session start: whether its tests run, skip or (required by CI) fail."""
+    lines = []
+    for name, problem, there in (
+        ("postgresql", postgres_problem(), sa.make_url(POSTGRES_URL).render_as_string()),
+        ("mqtt", mqtt_problem(), MQTT_ADDRESS),
+    ):
+        if problem is None:
+            lines.append(f"{name}: {there} (its tests run)")
+        elif REQUIRE_SERVICES:
+            lines.append(f"{name}: {problem}; ECO_REQUIRE_SERVICES is set, its tests fail")
+        else:
+            lines.append(f"{name}: {problem}; its tests skip")
+    return lines
 
 
 def _libpq_url(url: str) -> str:
@@ -98,3 +106,30 @@ def db_url_of_hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
     """``db_url`` under another name, for tests that also use a module's own ``db_url``."""
     with fresh_database(request.param, tmp_path) as url:
         yield url
+
+
+# --- MQTT: the Mosquitto broker on 127.0.0.1:1883 (or ECO_TEST_MQTT host:port), a topic prefix per test ----
+MQTT_ADDRESS = os.environ.get("ECO_TEST_MQTT", "127.0.0.1:1883")
+
+
+@functools.cache
+def mqtt_problem() -> str | None:
+    """Why the MQTT tests cannot run here, or None when the broker accepts connections."""
+    host, _, port = MQTT_ADDRESS.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=3).close()
+    except OSError as exc:
+        return f"no MQTT broker at {MQTT_ADDRESS}: {exc}"
+    return None
+
+
+@pytest.fixture
+def mqtt_broker() -> tuple[str, str]:
+    """(broker URL, a topic prefix of this test's own): skips, or fails under ECO_REQUIRE_SERVICES, without
+    a broker."""
+    problem = mqtt_problem()
+    if problem is not None:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{problem} (ECO_REQUIRE_SERVICES is set)", pytrace=False)
+        pytest.skip(problem)
+    return f"mqtt://{MQTT_ADDRESS}", f"test-{secrets.token_hex(6)}/eco"
