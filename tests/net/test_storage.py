@@ -244,6 +244,30 @@ def test_a_write_refused_by_a_locked_database_is_retried_until_stored(db_path):
     storage.close()
 
 
+def test_a_write_cut_by_the_postgresql_server_is_retried_until_stored(tmp_path):
+    """PostgreSQL's counterpart: the server ends the writer's connections (a restart, a failover)."""
+    with fresh_database("postgresql", tmp_path) as url:
+        storage = Storage(url)
+        storage.upsert_stations([(_station("AIR01"), "pw1")])
+        writer, told = StorageWriter(storage), []
+        writer.submit(_minutes(DAY, 5))
+        assert writer.flush(timeout=30)
+        database = sa.make_url(url).database
+        admin = sa.create_engine(sa.make_url(url).set(database="postgres"))
+        with admin.begin() as conn:  # every connection of the pool is gone under the writer
+            conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,)
+            )
+        admin.dispose()
+        writer.submit(_minutes(DAY + 300, 5))
+        writer.notify(told.append)
+        assert writer.flush(timeout=30)
+        assert told == [True] and writer.rows_dropped == 0 and writer.errors >= 1
+        assert len(storage.history("AIR01", PM25, DAY, DAY + 3600)) == 10 and writer.rows_written == 10
+        writer.close()
+        storage.close()
+
+
 class _BrokenOnce(Storage):
     """A write that fails for a reason no retry can mend (a bug, bad data): there is no real one to use."""
 
