@@ -55,6 +55,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="register terminals and phones missing from units.csv as units on the fly (trials)",
     )
+    p.add_argument(
+        "--mqtt",
+        metavar="URL",
+        help="take low-cost sensors' readings from this MQTT broker (mqtt://host:1883; "
+        "topics eco/<site>/<station>/up, docs/deployment.md)",
+    )
     p.add_argument("--data-dir", type=Path, default=Path("data/hub"), help="where the database and logs live")
     p.add_argument(
         "--db", help="SQLAlchemy URL (default: SQLite file in --data-dir; postgresql+psycopg://...)"
@@ -133,6 +139,7 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         jt808_port=args.jt808_port if args.jt808_port is not None or not args.simulate else 0,
         osmand_port=args.osmand_port if args.osmand_port is not None or not args.simulate else 0,
         accept_unknown_units=args.accept_unknown_units,
+        mqtt_url=args.mqtt or "",
         token=args.token,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,

@@ -33,6 +33,7 @@ from console.hub.incidents import IncidentService
 from console.hub.ingest import HJ212Listener
 from console.hub.logtext import printable
 from console.hub.metrics import Metrics
+from console.hub.mqtt import Broker, MqttIngest
 from console.hub.playback_rest import add_playback_routes
 from console.hub.quota import DailyBytes, TokenBuckets
 from console.hub.registry import Registry
@@ -95,6 +96,8 @@ class HubConfig:
     jt808_port: int | None = None  # JT/T 808 terminals; None: no listener, 0: a free port
     osmand_port: int | None = None  # OsmAnd (Traccar Client) phones over HTTP; None: none, 0: a free port
     accept_unknown_units: bool = False  # terminals and phones not in units.csv become units on the fly
+    mqtt_url: str = ""  # MQTT broker of low-cost sensors (mqtt://host:port); "": none (console/hub/mqtt.py)
+    mqtt_prefix: str = "eco"  # their topics: <prefix>/<site>/<station>/up
     unit_idle_s: float = 600.0  # a terminal connection without a complete frame this long is closed
     # annual targets of pollutant means for the reports (µg/m³) until the site data carries them
     report_targets: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
@@ -149,6 +152,12 @@ class Hub:
             self.metrics, units, clock=config.clock,
         )  # fmt: skip
         self.rules = RuleEngine(registry.stations, config.tz_hours)
+        self.mqtt: MqttIngest | None = None
+        if config.mqtt_url:
+            self.mqtt = MqttIngest(
+                Broker.from_url(config.mqtt_url, config.mqtt_prefix), registry, self.accept
+            )
+            self.metrics.sections.append(self.mqtt.metric_lines)
         self._resume_episodes()
         self.clients: set[ClientSession] = set()
         self._sockets_by_address: Counter[str] = Counter()  # open /ws connections, hello or not
@@ -188,6 +197,8 @@ class Hub:
         context = _tls_context(self.config)
         self.hj212_port = await self.listener.start(self.config.host, self.config.hj212_port)
         await self.units.start()
+        if self.mqtt is not None:
+            await self.mqtt.start()
         app = web.Application()
         app.router.add_get("/ws", self._ws_handler)
         add_rest_routes(app, self)
@@ -210,6 +221,8 @@ class Hub:
         if self._stopping:
             return
         self._stopping = True
+        if self.mqtt is not None:  # first: what it took is stored below with the loggers' uploads
+            await self.mqtt.close()
         self.listener.pause_all()
         self.units.pause()
         self._publish()

@@ -9,7 +9,7 @@ import math
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from math import isfinite
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -63,6 +63,10 @@ frames = sa.Table(
     sa.Column("ts", sa.Float, primary_key=True),  # data time: Unix s, UTC; the HJ 212 label
     sa.Column("data", sa.LargeBinary, nullable=False),  # msgpack [[factor, value, flag], ...]
     sqlite_with_rowid=False,
+    # PostgreSQL: partitioned by data time, a partition per UTC month (frames_y2024m01 ...), made when the
+    # first upload of a month is written: a month's history is a table of its own (its index stays small,
+    # a query of a month reads one, and old months can be detached or dropped whole).
+    postgresql_partition_by="RANGE (ts)",
 )
 # The newest value of each factor of a station, kept on write so latest() does not scan the history:
 # a row per station, packed as [[factor, ts, value, flag], ...].
@@ -157,6 +161,8 @@ class Storage:
         if name == "sqlite":
             _prepare_sqlite(self._engine)
         self._insert = _INSERTS[name]
+        if name == "postgresql":
+            _partition_frames(self._engine)
         metadata.create_all(self._engine)
         rollup.metadata.create_all(self._engine)
         daily.metadata.create_all(self._engine)
@@ -169,6 +175,17 @@ class Storage:
         self._rollup_sql = self._compile(rollup.upsert(self._insert))
         self._fix_sql = self._compile(self._upsert(unit_fixes, ("unit", "ts")))
         self._unit_state_sql = self._compile(self._upsert(unit_states, ("unit",)))
+        # PostgreSQL: a batch's rows as one array per column in one statement (unnest), where the rows of
+        # a batch have distinct keys; executemany would send a statement per row.
+        self._unnest: dict[str, str] = {}
+        if name == "postgresql":
+            replace, add = "data = EXCLUDED.data", "total = hourly_rollup.total + EXCLUDED.total"
+            add += ', "count" = hourly_rollup."count" + EXCLUDED."count"'
+            self._unnest = {
+                self._replace_sql[0]: _unnest_upsert("frames", ("station", "ts", "data"), 2, replace),
+                self._latest_sql[0]: _unnest_upsert("latest_values", ("station", "data"), 1, replace),
+                self._rollup_sql[0]: _unnest_upsert("hourly_rollup", rollup.COLUMNS, 3, add),
+            }
         self._latest: dict[str, _Newest] | None = None  # the writer's copy of latest_values
         migrated = self._check_schema_version()
         from console.hub.history import History  # history reads this module's tables
@@ -270,18 +287,16 @@ class Storage:
         return good
 
     def _write_frames(self, conn: sa.Connection, cells: dict[tuple[str, float], Values]) -> None:
+        if self._unnest:  # PostgreSQL: the month partitions of these uploads first
+            add_month_partitions(conn, {ts for _, ts in cells})
         if self._merge_in_db:
             rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
             self._upsert_rows(conn, self._frames_sql, rows)
             return
-        c = frames.c
-        for start in range(0, len(cells), 500):
-            keys = list(cells)[start : start + 500]
-            query = sa.select(c.station, c.ts, c.data).where(sa.tuple_(c.station, c.ts).in_(keys))
-            for station, ts, data in conn.execute(query):
-                cells[(station, ts)] = _unpack(data) | cells[(station, ts)]
+        for key, old in self._read_frames(conn, list(cells)).items():
+            cells[key] = old | cells[key]
         rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
-        conn.exec_driver_sql(*self._params(self._replace_sql, rows))
+        self._upsert_rows(conn, self._replace_sql, rows)
 
     def _stored(self, conn: sa.Connection, cells: dict[_Moment, Values]) -> dict[_Moment, Values]:
         """The stored values of the moments that ``cells`` may merge into: those no newer than the newest
@@ -293,6 +308,14 @@ class Storage:
     @staticmethod
     def _read_frames(conn: sa.Connection, keys: list[_Moment]) -> dict[_Moment, Values]:
         c, found = frames.c, {}
+        if keys and conn.dialect.name == "postgresql":  # the keys as two arrays: one statement, one plan
+            sql = (
+                "SELECT f.station, f.ts, f.data FROM frames f"
+                " JOIN unnest(%s::text[], %s::float8[]) AS k(station, ts)"
+                " ON f.station = k.station AND f.ts = k.ts"
+            )
+            rows = conn.exec_driver_sql(sql, ([station for station, _ in keys], [ts for _, ts in keys]))
+            return {(station, ts): _unpack(data) for station, ts, data in rows}
         for start in range(0, len(keys), 500):
             moments = sa.tuple_(c.station, c.ts).in_(keys[start : start + 500])
             query = sa.select(c.station, c.ts, c.data).where(moments)
@@ -478,6 +501,9 @@ class Storage:
         driver lets go of the GIL for each statement it steps, so row by row the writer would take the GIL
         back from the event loop tens of thousands of times a second."""
         sql, positional = compiled
+        if (unnest := self._unnest.get(sql)) is not None and rows:
+            conn.exec_driver_sql(unnest, tuple(list(column) for column in zip(*rows, strict=True)))
+            return
         if not positional or not rows:
             conn.exec_driver_sql(*self._params(compiled, rows))
             return
@@ -573,6 +599,69 @@ def _bulk_sql(sql: str, width: int, count: int) -> str:
     if not found:
         raise ValueError(f"not a one-row insert: {sql}")
     return f"{head}VALUES {', '.join([one] * count)}{tail}"
+
+
+def _month_start(ts: float) -> datetime:
+    moment = datetime.fromtimestamp(ts, UTC)
+    return datetime(moment.year, moment.month, 1, tzinfo=UTC)
+
+
+def add_month_partitions(conn: sa.Connection, times: set[float]) -> list[str]:
+    """PostgreSQL: create the ``frames`` partitions of the UTC months of these data times that are missing
+    (in the caller's transaction); returns their names."""
+    made = []
+    for start in sorted({_month_start(ts) for ts in times}):
+        name = f"frames_y{start.year:04d}m{start.month:02d}"
+        if conn.exec_driver_sql("SELECT to_regclass(%s)", (name,)).scalar() is None:
+            stop = datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=UTC)
+            conn.exec_driver_sql(
+                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF frames"
+                f" FOR VALUES FROM ({start.timestamp():.0f}) TO ({stop.timestamp():.0f})"
+            )
+            made.append(name)
+    return made
+
+
+def _partition_frames(engine: sa.Engine) -> None:
+    """PostgreSQL: a ``frames`` table made before it was partitioned becomes the partitioned one, its rows
+    moved into the month partitions in one transaction."""
+    with engine.begin() as conn:
+        kind = conn.exec_driver_sql("SELECT relkind FROM pg_class WHERE oid = to_regclass('frames')").scalar()
+        if kind != "r":  # none yet (create_all makes it partitioned) or partitioned already ("p")
+            return
+        conn.exec_driver_sql("ALTER TABLE frames RENAME TO frames_unpartitioned")
+        conn.exec_driver_sql("ALTER INDEX frames_pkey RENAME TO frames_unpartitioned_pkey")
+        frames.create(conn)
+        span = conn.exec_driver_sql("SELECT min(ts), max(ts) FROM frames_unpartitioned").one()
+        if span[0] is not None:
+            months, moment = set(), _month_start(span[0])
+            while moment.timestamp() <= span[1]:
+                months.add(moment.timestamp())
+                moment = datetime(moment.year + moment.month // 12, moment.month % 12 + 1, 1, tzinfo=UTC)
+            add_month_partitions(conn, months)
+        moved = conn.exec_driver_sql("INSERT INTO frames SELECT station, ts, data FROM frames_unpartitioned")
+        conn.exec_driver_sql("DROP TABLE frames_unpartitioned")
+        _log.info("frames partitioned by month: %d uploads moved", moved.rowcount)
+
+
+_PG_TYPES = {
+    "station": "text",
+    "factor": "text",
+    "ts": "float8",
+    "data": "bytea",
+    "hour": "int4",
+    "total": "float8",
+}
+_PG_TYPES["count"] = "int4"
+
+
+def _unnest_upsert(table: str, columns: Sequence[str], keys: int, update: str) -> str:
+    """PostgreSQL's upsert of rows given as one array per column; the first ``keys`` columns are the key."""
+    names = ", ".join(f'"{name}"' for name in columns)
+    arrays = ", ".join(f"%s::{_PG_TYPES[name]}[]" for name in columns)
+    key = ", ".join(f'"{name}"' for name in columns[:keys])
+    into = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"
+    return f"{into} ON CONFLICT ({key}) DO UPDATE SET {update}"
 
 
 def _prepare_sqlite(engine: sa.Engine) -> None:

@@ -80,9 +80,10 @@ def yanqing_site() -> Site:
 
 @contextlib.asynccontextmanager
 async def running_hub(
-    tmp_path: Path, stations: list[Station] | None = None, **overrides: object
+    tmp_path: Path, stations: list[Station] | None = None, db: str | None = None, **overrides: object
 ) -> AsyncIterator[Hub]:
-    storage = Storage(f"sqlite:///{tmp_path / 'hub.db'}")
+    """A hub on loopback ports; its database is ``db`` (a SQLAlchemy URL) or a SQLite file in tmp_path."""
+    storage = Storage(db or f"sqlite:///{tmp_path / 'hub.db'}")
     storage.upsert_stations([(s, PW) for s in (STATIONS if stations is None else stations)])
     settings: dict = {
         "token": TOKEN,

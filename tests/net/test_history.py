@@ -1,20 +1,22 @@
-"""History from the hourly roll-up on real SQLite: re-sent and late uploads, the daily AQI, migration."""
+"""History from the hourly roll-up on real SQLite and a real PostgreSQL server: re-sent and late uploads, the
+daily AQI, migration."""
 
 from __future__ import annotations
 
 import random
-import sqlite3
 from collections.abc import Iterable
 from statistics import fmean
 
 import aiohttp
 import pytest
+import sqlalchemy as sa
 
 from console.core import aqi
 from console.core.models import Reading, Station, StationKind
 from console.hub.derive import AqiDeriver
 from console.hub.history import HistoryPoint
 from console.hub.storage import Storage
+from tests.conftest import BACKENDS, fresh_database
 from tests.net.hubkit import STATIONS, TOKEN, running_hub
 
 DAY = 1704038400.0  # 2024-01-01 00:00 at UTC+8: a local midnight
@@ -33,10 +35,20 @@ def db_path(tmp_path):
     return tmp_path / "hub.db"
 
 
-@pytest.fixture(params=[True, False], ids=["sqlite-function", "read-and-merge"])
-def storage(db_path, request):
-    store = Storage(f"sqlite:///{db_path}")
-    store._merge_in_db = request.param  # the second path is the one PostgreSQL takes
+@pytest.fixture
+def db_url(db_path, request):
+    """The database of ``storage``: the SQLite file in tmp_path, or a fresh PostgreSQL database."""
+    if request.node.callspec.params["storage"].startswith("sqlite"):
+        yield f"sqlite:///{db_path}"
+        return
+    with fresh_database("postgresql", db_path.parent) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite-function", "sqlite-read-and-merge", "postgresql"])
+def storage(db_url, request):
+    store = Storage(db_url)
+    store._merge_in_db = request.param == "sqlite-function"  # the others: the path PostgreSQL takes
     store.upsert_stations([(_station("AIR01"), "pw"), (_station("AIR02"), "pw")])
     yield store
     store.close()
@@ -101,9 +113,9 @@ def test_late_uploads_and_resends_in_any_order_agree_with_the_raw_values(storage
         ]
 
 
-def test_a_reopened_database_still_knows_what_is_stored(storage, db_path):
+def test_a_reopened_database_still_knows_what_is_stored(storage, db_url):
     storage.write([], _uploads(DAY, range(60), {PM25: 10.0}))
-    reopened = Storage(f"sqlite:///{db_path}")  # a restarted hub, then the logger re-sends
+    reopened = Storage(db_url)  # a restarted hub, then the logger re-sends
     reopened.write([], _uploads(DAY, range(60), {PM25: 10.0}))
     assert reopened.history("AIR01", PM25, DAY, DAY + 3600, "1h") == [HistoryPoint(DAY, 10.0, "N", 60)]
     reopened.close()
@@ -153,28 +165,41 @@ def test_every_station_s_hourly_means_at_once(storage):
     assert list(storage.stations_hourly(PM25, DAY, DAY + 3600, ["AIR02", "NONE"])) == []
 
 
-def test_a_database_of_schema_2_gets_its_roll_up_built(db_path):
-    storage = Storage(f"sqlite:///{db_path}")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_database_of_schema_2_gets_its_roll_up_built(tmp_path, backend):
+    with fresh_database(backend, tmp_path) as url:
+        _schema_2_is_moved_up(url)
+
+
+def _sql(url: str, *statements: str) -> list[tuple]:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        results = [conn.exec_driver_sql(statement) for statement in statements]
+        rows = [tuple(row) for row in results[-1]] if results[-1].returns_rows else []
+    engine.dispose()
+    return rows
+
+
+def _schema_2_is_moved_up(url: str) -> None:
+    storage = Storage(url)
     storage.upsert_stations([(_station("AIR01"), "pw")])
     storage.write([], _day(hours=range(3)))
     storage.close()
-    with sqlite3.connect(db_path) as conn:  # what a schema 2 database looks like
-        conn.execute("DROP TABLE hourly_rollup")
-        conn.execute("UPDATE schema_version SET version = 2")
-    storage = Storage(f"sqlite:///{db_path}")
+    # what a schema 2 database looks like
+    _sql(url, "DROP TABLE hourly_rollup", "UPDATE schema_version SET version = 2")
+    storage = Storage(url)
     assert storage.history("AIR01", PM25, DAY, DAY + 3 * 3600, "1h") == [
         HistoryPoint(DAY + h * 3600, 60.0, "N", 60) for h in range(3)
     ]
     storage.write([], _uploads(DAY, range(60), {PM25: 60.0}))  # a re-send after the move
     assert storage.history("AIR01", PM25, DAY, DAY + 3600, "1h") == [HistoryPoint(DAY, 60.0, "N", 60)]
     storage.close()
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(5,)]
+    assert _sql(url, "SELECT version FROM schema_version") == [(5,)]
 
 
 @pytest.mark.asyncio
-async def test_rest_gives_daily_values_and_the_daily_aqi(tmp_path):
-    async with running_hub(tmp_path) as hub:
+async def test_rest_gives_daily_values_and_the_daily_aqi(tmp_path, db_url_of_hub):
+    async with running_hub(tmp_path, db=db_url_of_hub) as hub:
         station = STATIONS[0].id
         for h in range(24):  # a whole local day; the next day only 19 hours of it
             hub.storage.write([], _day(station, [h]) + (_day(station, [24 + h]) if h < 19 else []))
@@ -191,8 +216,8 @@ async def test_rest_gives_daily_values_and_the_daily_aqi(tmp_path):
 
 
 @pytest.mark.asyncio
-async def test_rest_gives_every_station_s_hourly_means(tmp_path):
-    async with running_hub(tmp_path) as hub:
+async def test_rest_gives_every_station_s_hourly_means(tmp_path, db_url_of_hub):
+    async with running_hub(tmp_path, db=db_url_of_hub) as hub:
         for station in STATIONS[:3]:
             hub.storage.write([], _day(station.id, range(2)))
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:

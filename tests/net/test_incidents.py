@@ -129,9 +129,9 @@ ACTION_SETUP = {
 }
 
 
-async def test_every_role_and_action_is_enforced_by_the_hub(tmp_path) -> None:
+async def test_every_role_and_action_is_enforced_by_the_hub(tmp_path, db_url) -> None:
     # the admin's driver sets up some sixty incidents in a row: more than the reports a user may burst
-    async with running_hub(tmp_path, stations=STATIONS, report_burst=1000) as hub:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS, report_burst=1000) as hub:
         driver = Driver(await user_console(hub, "admin"))
         consoles = {role: await user_console(hub, role.value) for role in Role}
         for role, console in consoles.items():
@@ -157,8 +157,10 @@ async def test_every_role_and_action_is_enforced_by_the_hub(tmp_path) -> None:
             await console.close()
 
 
-async def test_one_acknowledgement_reaches_every_console_and_a_second_changes_nothing(tmp_path) -> None:
-    async with running_hub(tmp_path, stations=STATIONS) as hub:
+async def test_one_acknowledgement_reaches_every_console_and_a_second_changes_nothing(
+    tmp_path, db_url
+) -> None:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS) as hub:
         duty = await user_console(hub, "duty")
         leader = await user_console(hub, "leader")
         watcher = await user_console(hub, "coordinator")
@@ -180,8 +182,8 @@ async def test_one_acknowledgement_reaches_every_console_and_a_second_changes_no
             await console.close()
 
 
-async def test_full_loop_with_photo_return_and_pass(tmp_path) -> None:
-    async with running_hub(tmp_path, stations=STATIONS) as hub:
+async def test_full_loop_with_photo_return_and_pass(tmp_path, db_url) -> None:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS) as hub:
         watcher = await user_console(hub, "leader")
         duty = await user_console(hub, "duty")
         coordinator = await user_console(hub, "coordinator")
@@ -251,8 +253,8 @@ async def test_full_loop_with_photo_return_and_pass(tmp_path) -> None:
             await console.close()
 
 
-async def test_concurrent_commands_with_one_version_one_wins(tmp_path) -> None:
-    async with running_hub(tmp_path, stations=STATIONS) as hub:
+async def test_concurrent_commands_with_one_version_one_wins(tmp_path, db_url) -> None:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS) as hub:
         first = await user_console(hub, "duty")
         second = await user_console(hub, "coordinator")
         ack = await report(first)
@@ -272,8 +274,8 @@ async def test_concurrent_commands_with_one_version_one_wins(tmp_path) -> None:
         await second.close()
 
 
-async def test_a_retried_command_id_is_applied_once(tmp_path) -> None:
-    async with running_hub(tmp_path, stations=STATIONS) as hub:
+async def test_a_retried_command_id_is_applied_once(tmp_path, db_url) -> None:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS) as hub:
         duty = await user_console(hub, "duty")
         ident = str(uuid.uuid4())
         first = await duty.command("report", ident=ident, title="Smoke", station="T-002", category="air")
@@ -290,9 +292,9 @@ async def test_a_retried_command_id_is_applied_once(tmp_path) -> None:
         await other.close()
 
 
-async def test_overdue_incidents_escalate_level_by_level(tmp_path) -> None:
+async def test_overdue_incidents_escalate_level_by_level(tmp_path, db_url) -> None:
     clock = Clock()
-    async with running_hub(tmp_path, stations=STATIONS, clock=clock, escalate_s=0.02) as hub:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS, clock=clock, escalate_s=0.02) as hub:
         watcher = await user_console(hub, "leader")
         duty = await user_console(hub, "duty")
         ack = await report(duty, station="T-001", severity=2)
@@ -326,9 +328,9 @@ async def test_overdue_incidents_escalate_level_by_level(tmp_path) -> None:
         await duty.close()
 
 
-async def test_incidents_and_acks_survive_a_restart(tmp_path) -> None:
+async def test_incidents_and_acks_survive_a_restart(tmp_path, db_url) -> None:
     ident = str(uuid.uuid4())
-    async with running_hub(tmp_path, stations=STATIONS) as hub:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS) as hub:
         duty = await user_console(hub, "duty")
         first = await report(duty)
         dispatched = await duty.command("dispatch", first.target, 1, ident=ident, assignee="A")
@@ -342,7 +344,7 @@ async def test_incidents_and_acks_survive_a_restart(tmp_path) -> None:
         before = sorted((i.id, i.version, i.state) for i in hub.incidents.incidents.values())
         leader_token = await login(hub, "leader")
         await duty.close()
-    async with running_hub(tmp_path, stations=STATIONS) as hub:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS) as hub:
         assert sorted((i.id, i.version, i.state) for i in hub.incidents.incidents.values()) == before
         duty = await user_console(hub, "duty")
         leader = await Console.connect(hub, leader_token)  # a login outlives the hub run
@@ -366,8 +368,8 @@ async def test_incidents_and_acks_survive_a_restart(tmp_path) -> None:
         await duty.close()
 
 
-async def test_one_incident_per_rule_episode(tmp_path) -> None:
-    async with running_hub(tmp_path, stations=STATIONS) as hub:
+async def test_one_incident_per_rule_episode(tmp_path, db_url) -> None:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS) as hub:
         watcher = await user_console(hub, "leader")
         service = hub.incidents
         service.on_findings([Finding("open", "T-001", "pm25-hourly")])
@@ -398,10 +400,10 @@ async def test_one_incident_per_rule_episode(tmp_path) -> None:
         await admin.close()
 
 
-async def test_assessment_per_township_and_person(tmp_path) -> None:
+async def test_assessment_per_township_and_person(tmp_path, db_url) -> None:
     clock = Clock()
     hour = 3600.0
-    async with running_hub(tmp_path, stations=STATIONS, clock=clock) as hub:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS, clock=clock) as hub:
         duty = await user_console(hub, "duty")
         leader = await user_console(hub, "leader")
 
@@ -463,8 +465,8 @@ async def test_assessment_per_township_and_person(tmp_path) -> None:
         await leader.close()
 
 
-async def test_bad_input_gets_clear_errors(tmp_path) -> None:
-    async with running_hub(tmp_path, stations=STATIONS) as hub:
+async def test_bad_input_gets_clear_errors(tmp_path, db_url) -> None:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS) as hub:
         duty = await user_console(hub, "duty")
         ack = await report(duty)
         target = ack.target
@@ -527,9 +529,9 @@ async def test_bad_input_gets_clear_errors(tmp_path) -> None:
         await duty.close()
 
 
-async def test_a_stuck_logger_raises_one_incident_through_the_rules(tmp_path) -> None:
+async def test_a_stuck_logger_raises_one_incident_through_the_rules(tmp_path, db_url) -> None:
     air = {"a34004": 35.0, "a34002": 60.0, "a21026": 5.0, "a21004": 20.0, "a21005": 0.5, "a05024": 80.0}
-    async with running_hub(tmp_path, stations=STATIONS) as hub:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS) as hub:
         watcher = await user_console(hub, "leader")
         logger = await Logger.connect(hub)
         for minute in range(80):  # the same values every minute: a frozen logger, far past the threshold
@@ -550,14 +552,16 @@ async def test_a_stuck_logger_raises_one_incident_through_the_rules(tmp_path) ->
         assert list(hub.incidents.incidents) == [incident.id]
         await logger.close()
         await watcher.close()
-    async with running_hub(tmp_path, stations=STATIONS) as hub:  # restarted: the rules take the episode up
+    async with running_hub(
+        tmp_path, db=db_url, stations=STATIONS
+    ) as hub:  # restarted: the rules take the episode up
         assert hub.rules.open_episodes() == [("T-001", "stuck")]
         hub.incidents.on_findings(hub.rules.tick(T0 + 60 * 79 + 2 * 3600))  # no data for two hours
         cleared = hub.incidents.incidents[incident.id]
         assert cleared.clear_suggested and cleared.state == IncidentState.DISCOVERED
 
 
-async def test_users_file_login_and_the_shared_token_role(tmp_path) -> None:
+async def test_users_file_login_and_the_shared_token_role(tmp_path, db_url) -> None:
     path = tmp_path / "users.toml"
     hashed = auth.hash_password("s3cret", n=2**4)
     path.write_text(
@@ -565,7 +569,9 @@ async def test_users_file_login_and_the_shared_token_role(tmp_path) -> None:
         encoding="utf-8",
     )
     users = auth.load_users(path)
-    async with running_hub(tmp_path, stations=STATIONS, users=users, token_role="inspector") as hub:
+    async with running_hub(
+        tmp_path, db=db_url, stations=STATIONS, users=users, token_role="inspector"
+    ) as hub:
         status, body = await rest(
             hub, "/api/login", method="POST", json={"user": "zhang", "password": "s3cret"}
         )
@@ -594,8 +600,8 @@ async def test_users_file_login_and_the_shared_token_role(tmp_path) -> None:
         auth.load_users(tmp_path / "bad.toml")
 
 
-async def test_a_resuming_console_gets_the_incident_events_it_missed(tmp_path) -> None:
-    async with running_hub(tmp_path, stations=STATIONS) as hub:
+async def test_a_resuming_console_gets_the_incident_events_it_missed(tmp_path, db_url) -> None:
+    async with running_hub(tmp_path, db=db_url, stations=STATIONS) as hub:
         duty = await user_console(hub, "duty")
         first = await report(duty)  # its event comes before its ack
         position = protocol.Resume(hub.events.epoch, duty.events()[-1].seq)

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.asyncio
 T0 = 1_763_700_000.0
 
 
-async def test_pages_cover_the_range_once_in_order_and_bad_input_is_refused(tmp_path) -> None:
-    async with running_hub(tmp_path) as hub:
+async def test_pages_cover_the_range_once_in_order_and_bad_input_is_refused(tmp_path, db_url) -> None:
+    async with running_hub(tmp_path, db=db_url) as hub:
         logger = await Logger.connect(hub)
         for minute in range(5):
             for st in STATIONS[:3]:

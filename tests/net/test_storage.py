@@ -1,4 +1,5 @@
-"""Hub storage on real SQLite files: schema, stations, the writer thread, latest values and history."""
+"""Hub storage on real SQLite files and a real PostgreSQL server: schema, stations, the writer thread, latest
+values and history (each test on both, through the ``db_url`` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import time
 from statistics import fmean
 
 import pytest
+import sqlalchemy as sa
 
 from console.core.models import Reading, Station, StationKind
 from console.hub.history import HistoryPoint
 from console.hub.storage import SCHEMA_VERSION, Storage, StorageWriter
+from tests.conftest import fresh_database
 
 DAY = 1704038400.0  # 2024-01-01 00:00 at UTC+8: a local midnight
 PM25, O3 = "a34004", "a05024"
@@ -32,51 +35,66 @@ def db_path(tmp_path):
 
 
 @pytest.fixture
-def storage(db_path):
-    store = Storage(f"sqlite:///{db_path}")
+def storage(db_url):
+    store = Storage(db_url)
     store.upsert_stations([(_station("AIR01"), "pw1")])
     yield store
     store.close()
 
 
-def _rows(db_path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql).fetchall()
+def _rows(storage_or_url: Storage | str, sql: str) -> list[tuple]:
+    """Rows of a query, straight from the database."""
+    engine = sa.create_engine(storage_or_url) if isinstance(storage_or_url, str) else storage_or_url.engine
+    try:
+        with engine.begin() as conn:
+            result = conn.exec_driver_sql(sql)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        if isinstance(storage_or_url, str):
+            engine.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
 
 
 def _minutes(start: float, n: int, value: float = 10.0, factor: str = PM25, flag: str = "N") -> list[Reading]:
     return [Reading("AIR01", factor, start + 60 * i, value, flag) for i in range(n)]
 
 
-def test_schema_is_created_with_its_version(storage, db_path):
-    tables = {name for (name,) in _rows(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+def test_schema_is_created_with_its_version(storage, db_url):
+    tables = _tables(db_url)
     assert {"schema_version", "stations", "frames", "latest_values", "station_status"} <= tables
     assert {"daily_rollup", "daily_days"} <= tables
-    assert _rows(db_path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)] == [(5,)]
-    assert _rows(db_path, "PRAGMA journal_mode") == [("wal",)]
-    Storage(f"sqlite:///{db_path}").close()  # reopening keeps one version row
-    assert _rows(db_path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+    assert _rows(db_url, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)] == [(5,)]
+    if db_url.startswith("sqlite"):
+        assert _rows(db_url, "PRAGMA journal_mode") == [("wal",)]
+    Storage(db_url).close()  # reopening keeps one version row
+    assert _rows(db_url, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
 
 
-def test_a_database_of_schema_3_gains_the_unit_tables_and_keeps_its_readings(storage, db_path):
+def test_a_database_of_schema_3_gains_the_unit_tables_and_keeps_its_readings(storage, db_url):
     storage.write_readings(_minutes(DAY, 3))
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("DROP TABLE unit_fixes")
-        conn.execute("DROP TABLE unit_states")
-        conn.execute("UPDATE schema_version SET version = 3")
-    moved = Storage(f"sqlite:///{db_path}")
+    storage.close()
+    _rows(db_url, "DROP TABLE unit_fixes")
+    _rows(db_url, "DROP TABLE unit_states")
+    _rows(db_url, "UPDATE schema_version SET version = 3")
+    moved = Storage(db_url)
     moved.write_units([("VAN-1", DAY, 40.0, 116.0, 30.0, 90.0, True, "sos", "", DAY + 1)], [])
     assert [row[:3] for row in moved.unit_track("VAN-1", 0, 4e9, 10)] == [("VAN-1", DAY, 40.0)]
     assert len(moved.history("AIR01", PM25, DAY, DAY + 3600)) == 3
-    assert _rows(db_path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)] == [(5,)]
+    assert _rows(db_url, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)] == [(5,)]
     moved.close()
 
 
-def test_a_database_of_another_schema_version_is_refused(storage, db_path):
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("UPDATE schema_version SET version = 99")
+def test_a_database_of_another_schema_version_is_refused(storage, db_url):
+    _rows(storage, "UPDATE schema_version SET version = 99")
     with pytest.raises(RuntimeError, match="schema version 99"):
-        Storage(f"sqlite:///{db_path}")
+        Storage(db_url)
 
 
 def test_stations_round_trip(storage):
@@ -95,7 +113,7 @@ def test_station_status_round_trips(storage):
     assert storage.load_status()["AIR01"] == ("fault", DAY + 60, "flag D")
 
 
-def test_100k_readings_through_the_writer_land_exactly_once(storage, db_path):
+def test_100k_readings_through_the_writer_land_exactly_once(storage):
     writer = StorageWriter(storage)
     readings = [Reading(f"S{i % 100:03d}", PM25, DAY + 60 * (i // 100), float(i)) for i in range(100_000)]
     for i in range(0, len(readings), 500):
@@ -104,7 +122,7 @@ def test_100k_readings_through_the_writer_land_exactly_once(storage, db_path):
     assert writer.flush(timeout=60)
     stored = storage.readings_between(0, DAY + 86_400, limit=200_000)
     assert len(stored) == len({(r.station, r.factor, r.ts) for r in stored}) == 100_000
-    assert _rows(db_path, "SELECT count(*) FROM frames") == [(100_000,)]  # one factor: a row per upload
+    assert _rows(storage, "SELECT count(*) FROM frames") == [(100_000,)]  # one factor: a row per upload
     assert writer.rows_written == 120_000 and writer.errors == 0 and writer.queue_depth == 0
     assert writer.batches >= 2  # coalesced into batches of at most max_batch (100,000)
     writer.close()
@@ -116,10 +134,23 @@ def test_a_resent_reading_replaces_the_stored_one(storage):
     assert storage.history("AIR01", PM25, DAY, DAY + 60) == [HistoryPoint(DAY, 12.0, "D", 1)]
 
 
-@pytest.mark.parametrize("merge_in_db", [True, False], ids=["sqlite-function", "read-and-merge"])
-def test_a_second_upload_of_the_same_moment_is_merged_not_lost(storage, db_path, merge_in_db):
+@pytest.mark.parametrize(
+    ("backend", "merge_in_db"),
+    [("sqlite", True), ("sqlite", False), ("postgresql", False)],
+    ids=["sqlite-function", "sqlite-read-and-merge", "postgresql"],
+)
+def test_a_second_upload_of_the_same_moment_is_merged_not_lost(tmp_path, backend, merge_in_db):
     """Minute data and the hourly AQI derived at the same time, or a partial re-send: one row, all values."""
-    storage._merge_in_db = merge_in_db  # the second path is the one PostgreSQL takes
+    with fresh_database(backend, tmp_path) as url:
+        storage = Storage(url)
+        storage._merge_in_db = merge_in_db  # the read-and-merge path is the one PostgreSQL takes
+        try:
+            _second_upload_is_merged(storage)
+        finally:
+            storage.close()
+
+
+def _second_upload_is_merged(storage: Storage) -> None:
     storage.write_readings([Reading("AIR01", PM25, DAY, 10.0), Reading("AIR01", O3, DAY, 80.0)])
     storage.write_readings([Reading("AIR01", "AQI_H", DAY, 55.0), Reading("AIR01", O3, DAY, 81.0, "D")])
     assert storage.readings_between(DAY, DAY) == [
@@ -127,7 +158,7 @@ def test_a_second_upload_of_the_same_moment_is_merged_not_lost(storage, db_path,
         Reading("AIR01", O3, DAY, 81.0, "D"),
         Reading("AIR01", PM25, DAY, 10.0),
     ]
-    assert _rows(db_path, "SELECT count(*) FROM frames") == [(1,)]
+    assert _rows(storage, "SELECT count(*) FROM frames") == [(1,)]
 
 
 def test_paging_through_every_station_returns_each_reading_once(storage):
@@ -151,37 +182,32 @@ def test_paging_through_every_station_returns_each_reading_once(storage):
         assert sorted(pages, key=order) == pages == sorted(written, key=order), limit
 
 
-def test_a_database_of_schema_1_is_moved_to_uploads_without_losing_a_reading(tmp_path):
-    path = tmp_path / "old.db"
-    with sqlite3.connect(path) as conn:
-        conn.executescript(
-            """
-            CREATE TABLE schema_version (version INTEGER NOT NULL);
-            INSERT INTO schema_version VALUES (1);
-            CREATE TABLE readings (station TEXT, factor TEXT, ts FLOAT NOT NULL, value FLOAT NOT NULL,
-                flag CHAR(1) NOT NULL, PRIMARY KEY (station, factor, ts)) WITHOUT ROWID;
-            CREATE TABLE latest_readings (station TEXT, factor TEXT, ts FLOAT NOT NULL, value FLOAT NOT NULL,
-                flag CHAR(1) NOT NULL, PRIMARY KEY (station, factor));
-            """
-        )
+def test_a_database_of_schema_1_is_moved_to_uploads_without_losing_a_reading(db_url):
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO schema_version VALUES (1)")
+        for name, key in (("readings", "station, factor, ts"), ("latest_readings", "station, factor")):
+            conn.exec_driver_sql(
+                f"CREATE TABLE {name} (station TEXT, factor TEXT, ts FLOAT NOT NULL, value FLOAT NOT NULL,"
+                f" flag CHAR(1) NOT NULL, PRIMARY KEY ({key}))"
+            )
         old = [("AIR01", f, DAY + 60 * m, float(m), "N") for m in range(5) for f in (PM25, O3)]
-        conn.executemany(
-            "INSERT INTO readings VALUES (?, ?, ?, ?, ?)", [*old, ("AIR02", PM25, DAY, 7.0, "D")]
-        )
-        conn.executemany(
-            "INSERT INTO latest_readings VALUES (?, ?, ?, ?, ?)",
-            [("AIR01", PM25, DAY + 240, 4.0, "N"), ("AIR02", PM25, DAY, 7.0, "D")],
-        )
-    storage = Storage(f"sqlite:///{path}")
+        insert = "INSERT INTO {} VALUES (:s, :f, :t, :v, :g)"
+        rows = lambda found: [dict(zip("sftvg", row, strict=True)) for row in found]  # noqa: E731
+        conn.execute(sa.text(insert.format("readings")), rows([*old, ("AIR02", PM25, DAY, 7.0, "D")]))
+        latest = [("AIR01", PM25, DAY + 240, 4.0, "N"), ("AIR02", PM25, DAY, 7.0, "D")]
+        conn.execute(sa.text(insert.format("latest_readings")), rows(latest))
+    engine.dispose()
+    storage = Storage(db_url)
     assert [p.value for p in storage.history("AIR01", O3, DAY, DAY + 3600)] == [0.0, 1.0, 2.0, 3.0, 4.0]
     assert len(storage.readings_between(0, DAY + 3600)) == 11
     assert storage.latest() == [Reading("AIR01", PM25, DAY + 240, 4.0), Reading("AIR02", PM25, DAY, 7.0, "D")]
     storage.write_readings([Reading("AIR01", PM25, DAY + 300, 5.0)])  # the writer takes up the old latest
     assert storage.latest("AIR01") == [Reading("AIR01", PM25, DAY + 300, 5.0)]
     storage.close()
-    tables = {name for (name,) in _rows(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert "readings" not in tables
-    assert _rows(path, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+    assert "readings" not in _tables(db_url)
+    assert _rows(db_url, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
 
 
 def test_invalid_rows_are_dropped_without_losing_their_batch(storage):
@@ -195,7 +221,10 @@ def test_invalid_rows_are_dropped_without_losing_their_batch(storage):
     writer.close()
 
 
-def test_a_write_refused_by_a_locked_database_is_retried_until_stored(storage, db_path):
+def test_a_write_refused_by_a_locked_database_is_retried_until_stored(db_path):
+    """SQLite's write lock held by another process ("database is locked")."""
+    storage = Storage(f"sqlite:///{db_path}")
+    storage.upsert_stations([(_station("AIR01"), "pw1")])
     writer = StorageWriter(storage)
     told: list[bool] = []
     locker = sqlite3.connect(db_path, isolation_level=None)
@@ -212,6 +241,31 @@ def test_a_write_refused_by_a_locked_database_is_retried_until_stored(storage, d
     assert told == [True] and writer.rows_dropped == 0 and writer.retry_pending == 0
     assert len(storage.history("AIR01", PM25, DAY, DAY + 3600)) == 5 and writer.rows_written == 5
     writer.close()
+    storage.close()
+
+
+def test_a_write_cut_by_the_postgresql_server_is_retried_until_stored(tmp_path):
+    """PostgreSQL's counterpart: the server ends the writer's connections (a restart, a failover)."""
+    with fresh_database("postgresql", tmp_path) as url:
+        storage = Storage(url)
+        storage.upsert_stations([(_station("AIR01"), "pw1")])
+        writer, told = StorageWriter(storage), []
+        writer.submit(_minutes(DAY, 5))
+        assert writer.flush(timeout=30)
+        database = sa.make_url(url).database
+        admin = sa.create_engine(sa.make_url(url).set(database="postgres"))
+        with admin.begin() as conn:  # every connection of the pool is gone under the writer
+            conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,)
+            )
+        admin.dispose()
+        writer.submit(_minutes(DAY + 300, 5))
+        writer.notify(told.append)
+        assert writer.flush(timeout=30)
+        assert told == [True] and writer.rows_dropped == 0 and writer.errors >= 1
+        assert len(storage.history("AIR01", PM25, DAY, DAY + 3600)) == 10 and writer.rows_written == 10
+        writer.close()
+        storage.close()
 
 
 class _BrokenOnce(Storage):
@@ -228,8 +282,8 @@ class _BrokenOnce(Storage):
         return super().write(batch, uploads)
 
 
-def test_a_batch_failing_for_other_reasons_is_given_up_and_its_waiters_told(db_path, caplog):
-    storage = _BrokenOnce(f"sqlite:///{db_path}")
+def test_a_batch_failing_for_other_reasons_is_given_up_and_its_waiters_told(db_url, caplog):
+    storage = _BrokenOnce(db_url)
     writer, told = StorageWriter(storage), []
     writer.submit(_minutes(DAY, 5))
     writer.notify(told.append)
@@ -294,12 +348,12 @@ def test_uploads_and_readings_are_stored_together_and_a_resend_in_the_same_batch
     ]
 
 
-def test_a_late_upload_updates_only_the_factors_it_is_newest_for(storage, db_path):
+def test_a_late_upload_updates_only_the_factors_it_is_newest_for(storage, db_url):
     storage.write([], [("AIR01", DAY + 600, {PM25: (20.0, "N")})])
     storage.write([], [("AIR01", DAY, {PM25: (1.0, "N"), O3: (2.0, "N")})])  # a re-send from an outage
     expected = [Reading("AIR01", O3, DAY, 2.0), Reading("AIR01", PM25, DAY + 600, 20.0)]
     assert storage.latest("AIR01") == expected
-    reopened = Storage(f"sqlite:///{db_path}")  # a new writer takes the newest values up from the file
+    reopened = Storage(db_url)  # a new writer takes the newest values up from the database
     reopened.write([], [("AIR01", DAY + 300, {PM25: (5.0, "N"), O3: (6.0, "N")})])
     assert reopened.latest("AIR01") == [Reading("AIR01", O3, DAY + 300, 6.0), expected[1]]
     reopened.close()
@@ -390,15 +444,52 @@ def test_unknown_resolution_is_refused(storage):
         storage.history("AIR01", PM25, DAY, DAY + 60, "5m")
 
 
-def test_many_uploads_go_in_few_statements_and_a_resend_among_them_is_merged(storage, db_path):
+def test_many_uploads_go_in_few_statements_and_a_resend_among_them_is_merged(storage):
     """Uploads are inserted a few hundred rows a statement; a row already stored is merged, not doubled."""
     storage.write([], [("AIR01", DAY, {PM25: (1.0, "N")})])
     uploads = [(f"S{i:03d}", DAY + 60 * (i % 7), {PM25: (float(i), "N")}) for i in range(1000)]
     uploads.append(("AIR01", DAY, {O3: (2.0, "N")}))
     assert storage.write([], uploads) == 1001
-    assert _rows(db_path, "SELECT count(*) FROM frames") == [(1001,)]
+    assert _rows(storage, "SELECT count(*) FROM frames") == [(1001,)]
     assert storage.readings_between(DAY, DAY, limit=5)[:2] == [
         Reading("AIR01", O3, DAY, 2.0),
         Reading("AIR01", PM25, DAY, 1.0),
     ]
     assert len(storage.latest()) == 1002
+
+
+def test_postgresql_keeps_uploads_in_month_partitions_and_partitions_an_older_table(tmp_path):
+    """PostgreSQL only: ``frames`` is partitioned by UTC month; a table made before that is moved into it."""
+    jan, feb = 1704067200.0, 1706745600.0  # 2024-01-01 and 2024-02-01 00:00 UTC
+    with fresh_database("postgresql", tmp_path) as url:
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:  # what an unpartitioned database looks like
+            conn.exec_driver_sql("CREATE TABLE frames (station TEXT, ts FLOAT, data BYTEA NOT NULL,"
+                                 " PRIMARY KEY (station, ts))")  # fmt: skip
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO frames VALUES (%s, %s, %s)", ("AIR01", jan - 60, _packed({PM25: (7.0, "N")}))
+            )
+        storage = Storage(url)
+        storage.upsert_stations([(_station("AIR01"), "pw1")])
+        storage.write([], [("AIR01", jan + 60, {PM25: (1.0, "N")}), ("AIR01", feb, {PM25: (2.0, "N")})])
+        assert [(r.ts, r.value) for r in storage.readings_between(0, 2e9)] == [
+            (jan - 60, 7.0), (jan + 60, 1.0), (feb, 2.0)
+        ]  # fmt: skip
+        partitions = _rows(
+            storage, "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'frames'::regclass"
+        )
+        assert sorted(name for (name,) in partitions) == [
+            "frames_y2023m12",
+            "frames_y2024m01",
+            "frames_y2024m02",
+        ]
+        assert _rows(storage, "SELECT count(*) FROM frames_y2024m02") == [(1,)]
+        storage.close()
+        engine.dispose()
+
+
+def _packed(values) -> bytes:
+    from console.hub.storage import _pack
+
+    return _pack(values)

@@ -24,9 +24,9 @@ def track(hub, unit: str) -> list:
 
 
 async def test_a_terminal_registers_authenticates_and_its_position_is_stored_before_the_answer(
-    tmp_path: Path,
+    tmp_path: Path, db_url: str
 ) -> None:
-    async with unit_hub(tmp_path) as hub:
+    async with unit_hub(tmp_path, db=db_url) as hub:
         terminal = await Terminal.connect(hub)
         await terminal.login()
         now = time.time()
@@ -80,8 +80,8 @@ async def test_unknown_terminals_and_wrong_codes_are_refused_and_nothing_is_stor
             await terminal.close()
 
 
-async def test_with_accept_unknown_units_a_new_terminal_becomes_a_unit(tmp_path: Path) -> None:
-    async with unit_hub(tmp_path, accept_unknown_units=True) as hub:
+async def test_with_accept_unknown_units_a_new_terminal_becomes_a_unit(tmp_path: Path, db_url: str) -> None:
+    async with unit_hub(tmp_path, db=db_url, accept_unknown_units=True) as hub:
         stranger = await Terminal.connect(hub, "19900000000")
         await stranger.login()
         await stranger.ask(location(time.time()))
@@ -140,8 +140,8 @@ async def test_a_wrong_check_code_is_counted_and_costs_nothing_else(tmp_path: Pa
         await terminal.close()
 
 
-async def test_a_blind_area_back_fill_takes_its_place_in_time(tmp_path: Path) -> None:
-    async with unit_hub(tmp_path) as hub:
+async def test_a_blind_area_back_fill_takes_its_place_in_time(tmp_path: Path, db_url: str) -> None:
+    async with unit_hub(tmp_path, db=db_url) as hub:
         terminal = await Terminal.connect(hub)
         await terminal.login()
         t0 = time.time() - 600

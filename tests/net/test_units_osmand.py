@@ -62,8 +62,8 @@ async def test_the_json_form_of_traccar_client(tmp_path: Path) -> None:
         assert row[1] == when.timestamp() and row[4] == pytest.approx(36.0) and row[5] == 270  # m/s to km/h
 
 
-async def test_buffered_old_fixes_never_replace_the_newest(tmp_path: Path) -> None:
-    async with unit_hub(tmp_path) as hub:
+async def test_buffered_old_fixes_never_replace_the_newest(tmp_path: Path, db_url: str) -> None:
+    async with unit_hub(tmp_path, db=db_url) as hub:
         now = int(time.time())
         await send(hub, params={"id": "phone-1", "lat": LAT, "lon": LON, "timestamp": now - 10})
         for age in (600, 500, 400):  # the phone was offline: its buffer comes late, oldest first
@@ -106,8 +106,10 @@ async def test_with_accept_unknown_units_a_new_phone_becomes_an_inspector(tmp_pa
         assert new["kind"] == "inspector" and new["id"] == "osmand-new-phone"
 
 
-async def test_no_fix_never_moves_the_unit_and_a_teleport_is_kept_out_with_its_reason(tmp_path: Path) -> None:
-    async with unit_hub(tmp_path) as hub:
+async def test_no_fix_never_moves_the_unit_and_a_teleport_is_kept_out_with_its_reason(
+    tmp_path: Path, db_url: str
+) -> None:
+    async with unit_hub(tmp_path, db=db_url) as hub:
         now = int(time.time())
         await send(hub, params={"id": "phone-1", "lat": LAT, "lon": LON, "timestamp": now - 60})
         no_fix = {"id": "phone-1", "lat": 0, "lon": 0, "timestamp": now - 50, "valid": "false"}
