@@ -1,0 +1,71 @@
+"""``GET /api/forecast``: the local model's latest forecast per lead with its verified skill, and the
+imported official forecasts."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from console.hub.forecast import model as fm
+from console.hub.forecast import official, service
+from console.hub.rest import _error, _json, session_of
+from console.hub.storage import Storage
+
+if TYPE_CHECKING:
+    from console.hub.server import Hub
+
+
+def add_forecast_routes(app: web.Application, hub: Hub) -> None:
+    app.router.add_get("/api/forecast", functools.partial(forecast_route, hub))
+
+
+def forecast(storage: Storage, directory: Path | None, day: date | None, tz_hours: float) -> dict[str, Any]:
+    """The answer of ``/api/forecast`` (blocking). ``local`` is None, with ``local_error`` saying why,
+    when there is no usable model; each city forecast carries ``skill``: the verified figures of its lead
+    (model, persistence and climatology), None when the model has not been verified."""
+    out: dict[str, Any] = {"local": None, "local_error": None, "official": []}
+    try:
+        if directory is None:
+            raise fm.ModelError("this hub has no forecast directory")
+        model, manifest = fm.load_model(directory)
+        found = service.latest(storage, model, day, tz_hours)
+        if found is None:
+            raise fm.ModelError("the history holds no PM2.5 to forecast from")
+        figures = manifest.get("figures") or {}
+        leads = figures.get("leads") or {}
+        for entry in found["city"]:
+            entry["skill"] = leads.get(str(entry["lead"]))
+        found["model"] = {
+            "version": manifest["version"],
+            "trained_until": manifest["trained_until"],
+            "verified": {k: figures[k] for k in ("from", "to", "held_back")} if figures else None,
+        }
+        found["skill_scope"] = "city"  # the station forecasts are not verified one by one
+        out["local"] = found
+    except fm.ModelError as exc:
+        out["local_error"] = str(exc)
+    out["official"] = official.latest(storage.engine, day)
+    return out
+
+
+async def forecast_route(hub: Hub, request: web.Request) -> web.Response:
+    """``/api/forecast[?day=YYYY-MM-DD]``: the forecast issued at the end of that day (default: the last
+    day of the history)."""
+    if session_of(hub, request) is None:
+        return _error(401, "missing or wrong token")
+    text = request.query.get("day", "")
+    try:
+        day = date.fromisoformat(text) if text else None
+    except ValueError:
+        return _error(400, f"day must be like 2017-02-27, got {text!r}")
+    directory = hub.config.forecast_dir
+
+    def work() -> dict[str, Any]:
+        return forecast(hub.storage, directory, day, hub.config.tz_hours)
+
+    return _json(await asyncio.get_running_loop().run_in_executor(None, work))
