@@ -24,6 +24,7 @@ import joblib
 import numpy as np
 import sklearn
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from console.hub.forecast.series import MET, Array, Series
 
@@ -39,6 +40,9 @@ FEATURES = (
 )  # fmt: skip
 CLIMATOLOGY_WINDOW = 15  # days either side of the day of year
 MANIFEST = "manifest.json"
+# One OpenMP thread: on a hub's busy cores the regressor's threads wait on each other, and one thread
+# trains 5-10 times faster than two (bench/forecast.py); the models are small.
+THREADS = 1
 
 
 class ModelError(Exception):
@@ -47,7 +51,7 @@ class ModelError(Exception):
 
 def climatology(values: Array, first: date, until: int) -> Array:
     """Rows × 366: each row's mean of ``values`` (rows × days) on the days of year within 15 days of each
-    day of year, from days [0, until); NaN where a row has nothing (filled with the rows' mean)."""
+    day of year, from days [0, until); the row's mean of all days where it has none (a short history)."""
     doy = _doys(first, values.shape[1])[:until]
     sums = np.zeros((values.shape[0], 366))
     counts = np.zeros((values.shape[0], 366))
@@ -60,8 +64,9 @@ def climatology(values: Array, first: date, until: int) -> Array:
         out = smooth_s / smooth_n
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        fill = np.nanmean(out, axis=0)
-    return np.where(np.isnan(out), fill, out)
+        row_mean = np.nanmean(data, axis=1, keepdims=True)  # a day of year never seen: the row's mean
+        row_mean = np.where(np.isnan(row_mean), np.nanmean(data), row_mean)  # a row never seen: all rows'
+    return np.where(np.isnan(out), row_mean, out)
 
 
 def _circular_window(a: Array) -> Array:
@@ -117,9 +122,20 @@ def targets(values: Array, lead: int) -> Array:
     return out
 
 
+def informative(x: Array) -> list[int]:
+    """The feature columns with at least two distinct values (a site without a barometer has no pressure:
+    the regressor learns nothing from a column that is all missing or constant)."""
+    out = []
+    for i in range(x.shape[1]):
+        column = x[:, i][~np.isnan(x[:, i])]
+        if column.size and column.min() < column.max():
+            out.append(i)
+    return out
+
+
 def regressor() -> HistGradientBoostingRegressor:
     return HistGradientBoostingRegressor(
-        max_iter=300, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=20, l2_regularization=1.0,
+        max_iter=150, learning_rate=0.08, max_leaf_nodes=15, min_samples_leaf=20, l2_regularization=1.0,
         early_stopping=False, random_state=0,
     )  # fmt: skip
 
@@ -132,6 +148,7 @@ class Model:
     first: date
     stations: list[str]
     regressors: dict[str, HistGradientBoostingRegressor] = field(default_factory=dict)  # "scope/target/lead"
+    columns: dict[str, list[int]] = field(default_factory=dict)  # the features each regressor reads
     climatology: dict[str, Array] = field(default_factory=dict)  # "scope/target" -> rows × 366
     seconds: float = 0.0
     samples: dict[str, int] = field(default_factory=dict)
@@ -148,8 +165,10 @@ class Model:
     def predict(self, scope: str, target: str, lead: int, series: Series) -> Array:
         """Rows × issue days: forecasts for each day + lead (NaN where the issue day has no PM2.5)."""
         x = features(series, lead, self.clim(scope, target, series.rows))
-        flat = x.reshape(-1, x.shape[2])
-        out = self.regressors[f"{scope}/{target}/{lead}"].predict(flat).reshape(x.shape[:2])
+        key = f"{scope}/{target}/{lead}"
+        flat = x.reshape(-1, x.shape[2])[:, self.columns[key]]
+        with threadpool_limits(THREADS):
+            out = self.regressors[key].predict(flat).reshape(x.shape[:2])
         return np.where(np.isnan(series.pm25), np.nan, np.maximum(out, 0.0))
 
 
@@ -172,8 +191,11 @@ def train(stations: Series, until: date) -> Model:
                 keep = ~np.isnan(y) & ~np.isnan(x[:, :, 0])
                 if keep.sum() < 30:
                     raise ModelError(f"too few days with PM2.5 to train ({int(keep.sum())})")
-                reg = regressor().fit(x[keep], y[keep])
+                used = informative(x[keep])
+                with threadpool_limits(THREADS):
+                    reg = regressor().fit(x[keep][:, used], y[keep])
                 model.regressors[f"{scope}/{target}/{lead}"] = reg
+                model.columns[f"{scope}/{target}/{lead}"] = used
                 model.samples[f"{scope}/{target}/{lead}"] = int(keep.sum())
     model.seconds = time.perf_counter() - began
     return model
