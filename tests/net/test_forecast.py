@@ -3,17 +3,19 @@ GET /api/forecast on a running hub."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from console.hub.forecast import official, service
+from console.hub.forecast import official, schedule, service
 from console.hub.forecast.cli import main
 from console.hub.storage import Storage
 from tests.net.hubkit import PW, TOKEN, running_hub, station
@@ -180,3 +182,35 @@ def _csv(tmp_path: Path) -> Path:
     path = tmp_path / "official.csv"
     path.write_text(GOOD_CSV, encoding="utf-8")
     return path
+
+
+def test_retraining_is_due_after_a_new_day_and_keeps_the_verified_figures(data_dir):
+    storage = Storage(f"sqlite:///{data_dir / 'hub.db'}")
+    directory = data_dir / "forecast"
+    assert not schedule.due(storage, directory, 8, time.time() + schedule.MIN_AGE_S)  # first: by command
+    service.train(storage, directory, date(2015, 3, 10))
+    service.verify(storage, directory, date(2015, 3, 11), date(2015, 3, 31))
+    later = time.time() + schedule.MIN_AGE_S
+    assert not schedule.due(storage, directory, 8)  # trained a moment ago
+    assert schedule.due(storage, directory, 8, later)
+    manifest = schedule.retrain(storage, directory, 8, later)
+    assert manifest["version"] == 2 and manifest["trained_until"] == "2015-03-31"
+    assert manifest["figures"]["model_version"] == 1  # the figures say which version they measured
+    assert not schedule.due(storage, directory, 8, later + schedule.MIN_AGE_S)  # no new day since
+    storage.close()
+
+
+@pytest.mark.asyncio
+async def test_the_running_hub_retrains_in_the_background(tmp_path, monkeypatch):
+    directory = tmp_path / "forecast"
+    monkeypatch.setattr(schedule, "CHECK_S", 0.05)
+    monkeypatch.setattr(schedule, "MIN_AGE_S", 0.0)
+    async with running_hub(tmp_path, STATIONS, forecast_dir=directory) as hub:
+        store_history(hub.storage)
+        await asyncio.to_thread(service.train, hub.storage, directory, date(2015, 3, 10))
+        deadline = time.monotonic() + 60
+        while json.loads((directory / "manifest.json").read_text())["version"] < 2:
+            assert time.monotonic() < deadline, "no re-training within 60 s"
+            await asyncio.sleep(0.1)
+        status, body = await _get(hub)
+        assert status == 200 and body["local"]["model"]["trained_until"] == "2015-03-31"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from console.hub.forecast import model as fm
-from console.hub.forecast import official, service
+from console.hub.forecast import official, schedule, service
 from console.hub.rest import _error, _json, session_of
 from console.hub.storage import Storage
 
@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 
 def add_forecast_routes(app: web.Application, hub: Hub) -> None:
+    """``GET /api/forecast``, and the daily re-training (console/hub/forecast/schedule.py)."""
     app.router.add_get("/api/forecast", functools.partial(forecast_route, hub))
+    schedule.add_retraining(app, hub)
 
 
 def forecast(storage: Storage, directory: Path | None, day: date | None, tz_hours: float) -> dict[str, Any]:
@@ -43,7 +45,9 @@ def forecast(storage: Storage, directory: Path | None, day: date | None, tz_hour
         found["model"] = {
             "version": manifest["version"],
             "trained_until": manifest["trained_until"],
-            "verified": {k: figures[k] for k in ("from", "to", "held_back")} if figures else None,
+            "verified": {k: figures.get(k) for k in ("from", "to", "held_back", "model_version")}
+            if figures
+            else None,
         }
         found["skill_scope"] = "city"  # the station forecasts are not verified one by one
         out["local"] = found

@@ -80,6 +80,7 @@ def verify(storage: Storage, directory: Path, first: date, last: date, tz_hours:
         "from": first.isoformat(),
         "to": last.isoformat(),
         "held_back": first > date.fromisoformat(manifest["trained_until"]),
+        "model_version": manifest["version"],
         "verified_at": time.time(),
         "leads": leads,
     }
