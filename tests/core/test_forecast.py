@@ -128,3 +128,35 @@ def test_targets_and_lags_line_up_with_the_issue_day():
     target_day = series.day(12)
     assert x[0, 10, names.index("weekday")] == target_day.weekday()
     assert series.day(12) == FIRST + timedelta(days=12)
+
+
+def test_warning_levels_follow_the_plans_thresholds_and_durations():
+    from console.hub.forecast import warning
+
+    def level(*aqis: float) -> str | None:
+        days = {(date(2017, 1, 1) + timedelta(days=i)).isoformat(): (a, "x") for i, a in enumerate(aqis)}
+        found = warning.propose(days)
+        return found.name if found else None
+
+    assert level(150, 210, 190) is None  # one day above 200
+    assert level(210, 201) == "yellow"
+    assert level(200, 200, 200) is None  # 200 is not above 200
+    assert level(210, 220, 230) == "orange"
+    assert level(210, 320, 330, 230) == "red"  # 4 days > 200 with 2 > 300
+    assert level(210, 320, 230, 330) == "orange"  # the days above 300 are not consecutive
+    assert level(100, 500) == "red"  # AQI 500 for one day
+    gap = {"2017-01-01": (250.0, "x"), "2017-01-03": (250.0, "x")}
+    assert warning.propose(gap) is None  # not consecutive days
+
+
+def test_an_official_forecast_counts_before_the_local_one():
+    from console.hub.forecast import warning
+
+    local = [{"valid_date": "2017-01-01", "aqi": 180}, {"valid_date": "2017-01-02", "aqi": 250}]
+    official = [{"valid_date": "2017-01-02", "aqi_high": 150, "source": "bureau"},
+                {"valid_date": "2017-01-03", "aqi_high": 220, "source": "bureau"}]  # fmt: skip
+    assert warning.daily_aqi(local, official) == {
+        "2017-01-01": (180.0, "local model"),
+        "2017-01-02": (150.0, "bureau"),
+        "2017-01-03": (220.0, "bureau"),
+    }

@@ -214,3 +214,54 @@ async def test_the_running_hub_retrains_in_the_background(tmp_path, monkeypatch)
             await asyncio.sleep(0.1)
         status, body = await _get(hub)
         assert status == 200 and body["local"]["model"]["trained_until"] == "2015-03-31"
+
+
+WARNING_CSV = """issued,valid_date,area,aqi_low,aqi_high,level,primary_pollutant,source
+2015-03-31T16:00+08:00,2015-04-01,北京,180,230,5,PM2.5,bureau
+2015-03-31T16:00+08:00,2015-04-02,北京,280,320,6,PM2.5,bureau
+2015-03-31T16:00+08:00,2015-04-03,北京,300,350,6,PM2.5,bureau
+2015-03-31T16:00+08:00,2015-04-04,北京,200,260,5,PM2.5,bureau
+"""
+APRIL_1 = 1427817600.0 + 1800  # 2015-04-01 00:30 at UTC+8
+
+
+async def _post(hub, ident: int, body: dict, token: str) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as http:
+        url = f"http://127.0.0.1:{hub.http_port}/api/warnings/{ident}"
+        async with http.post(url, json=body, headers={"Authorization": f"Bearer {token}"}) as resp:
+            return resp.status, await resp.json()
+
+
+@pytest.mark.asyncio
+async def test_a_forecast_over_the_threshold_proposes_a_warning_a_leader_issues_and_time_ends(tmp_path):
+    from console.hub.forecast import rest, warning
+    from tests.net.hubkit import login
+
+    path = tmp_path / "official.csv"
+    path.write_text(WARNING_CSV, encoding="utf-8")
+    async with running_hub(tmp_path, STATIONS, forecast_dir=tmp_path / "forecast") as hub:
+        official.store(hub.storage.engine, official.parse_file(path)[0])
+        proposal = rest.check_warnings(hub.storage, hub.config.forecast_dir, 8, APRIL_1)
+        assert proposal is not None and proposal["level"] == "red" and proposal["state"] == "proposed"
+        assert (proposal["start"], proposal["end"]) == ("2015-04-01", "2015-04-04")
+        assert rest.check_warnings(hub.storage, hub.config.forecast_dir, 8, APRIL_1) is None  # once
+        ident = proposal["id"]
+        duty, leader = await login(hub, "duty"), await login(hub, "leader")
+        status, body = await _post(hub, ident, {"action": "issue"}, duty)
+        assert status == 403 and "leaders" in body["error"]
+        status, body = await _post(hub, ident, {"action": "issue", "comment": "measures from 00:00"}, leader)
+        assert status == 200 and body["state"] == "issued"
+        assert (await _post(hub, ident, {"action": "reject"}, leader))[0] == 409
+        assert (await _post(hub, 999, {"action": "end"}, leader))[0] == 404
+        assert (await _post(hub, ident, {"verb": "end"}, leader))[0] == 400
+        status, found = await _get(hub)
+        assert [(w["id"], w["state"]) for w in found["warnings"]] == [(ident, "issued")]
+        assert warning.expire(hub.storage.engine, date(2015, 4, 5)) == 1  # its last day has passed
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{hub.http_port}/api/warnings"
+            async with http.get(url, headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
+                listed = await resp.json()
+        trail = [(e["action"], e["actor"], e["to_state"]) for e in listed[0]["audit"]]
+        assert trail == [("propose", "system", "proposed"), ("issue", "leader", "issued"),
+                         ("expire", "system", "ended")]  # fmt: skip
+        assert listed[0]["audit"][1]["comment"] == "measures from 00:00"

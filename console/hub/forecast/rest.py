@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from datetime import date
+import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from console.hub.forecast import model as fm
-from console.hub.forecast import official, schedule, service
+from console.hub.forecast import official, schedule, service, warning
 from console.hub.rest import _error, _json, session_of
 from console.hub.storage import Storage
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 def add_forecast_routes(app: web.Application, hub: Hub) -> None:
     """``GET /api/forecast``, and the daily re-training (console/hub/forecast/schedule.py)."""
     app.router.add_get("/api/forecast", functools.partial(forecast_route, hub))
+    app.router.add_get("/api/warnings", functools.partial(warnings_route, hub))
+    app.router.add_post("/api/warnings/{id}", functools.partial(warning_command_route, hub))
     schedule.add_retraining(app, hub)
 
 
@@ -54,7 +57,23 @@ def forecast(storage: Storage, directory: Path | None, day: date | None, tz_hour
     except fm.ModelError as exc:
         out["local_error"] = str(exc)
     out["official"] = official.latest(storage.engine, day)
+    out["warnings"] = [w for w in warning.listing(storage.engine) if w["state"] in ("proposed", "issued")]
     return out
+
+
+def check_warnings(
+    storage: Storage, directory: Path | None, tz_hours: float, now: float | None = None
+) -> dict[str, Any] | None:
+    """End the issued warnings whose days have passed; propose one when the forecast of the days from
+    today on (official where imported, else local) meets a level. Returns the new proposal or None."""
+    now = time.time() if now is None else now
+    today = date(1970, 1, 1) + timedelta(seconds=now + tz_hours * 3600)
+    warning.expire(storage.engine, today, now)
+    found = forecast(storage, directory, None, tz_hours)
+    local = found["local"]["city"] if found["local"] else []
+    days = warning.daily_aqi(local, found["official"])
+    upcoming = {day: value for day, value in days.items() if day >= today.isoformat()}
+    return warning.record_proposal(storage.engine, upcoming, now=now) if upcoming else None
 
 
 async def forecast_route(hub: Hub, request: web.Request) -> web.Response:
@@ -73,3 +92,31 @@ async def forecast_route(hub: Hub, request: web.Request) -> web.Response:
         return forecast(hub.storage, directory, day, hub.config.tz_hours)
 
     return _json(await asyncio.get_running_loop().run_in_executor(None, work))
+
+
+async def warnings_route(hub: Hub, request: web.Request) -> web.Response:
+    """``/api/warnings``: every warning, newest first, with its audit trail."""
+    if session_of(hub, request) is None:
+        return _error(401, "missing or wrong token")
+    return _json(await asyncio.to_thread(warning.listing, hub.storage.engine))
+
+
+async def warning_command_route(hub: Hub, request: web.Request) -> web.Response:
+    """``POST /api/warnings/{id}`` ``{"action": "issue"|"reject"|"end", "comment": ...}``: a leader's
+    command on a warning, audited; 403 for other roles, 409 when the warning's state does not allow it."""
+    session = session_of(hub, request)
+    if session is None:
+        return _error(401, "missing or wrong token")
+    try:
+        ident = int(request.match_info["id"])
+        body = await request.json()
+        action, comment = str(body["action"]), str(body.get("comment", ""))
+    except (ValueError, KeyError, TypeError):
+        return _error(400, 'expected {"action": "issue"|"reject"|"end", "comment": "..."} for a warning id')
+    try:
+        done = await asyncio.to_thread(
+            warning.command, hub.storage.engine, ident, action, session.user, session.role, comment
+        )
+    except warning.WarningError as exc:
+        return _error(exc.status, str(exc))
+    return _json(done)

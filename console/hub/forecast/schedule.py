@@ -63,10 +63,20 @@ def retrain(storage: Storage, directory: Path, tz_hours: float, now: float | Non
 
 
 async def retrain_loop(hub: Hub, directory: Path) -> None:
-    """Look every CHECK_S seconds; train in a worker thread when due."""
+    """Look every CHECK_S seconds: end or propose warnings (console/hub/forecast/warning.py); train in a
+    worker thread when due."""
+    from console.hub.forecast import rest  # the answer of /api/forecast is what warnings are judged on
+
     tz_hours = hub.config.tz_hours
     while True:
         await asyncio.sleep(CHECK_S)
+        try:
+            proposal = await asyncio.to_thread(rest.check_warnings, hub.storage, directory, tz_hours)
+            if proposal is not None:
+                log.warning("forecast: a %s warning proposed for %s … %s", proposal["level"],
+                            proposal["start"], proposal["end"])  # fmt: skip
+        except Exception:
+            log.exception("forecast: checking for warnings failed")
         try:
             if await asyncio.to_thread(due, hub.storage, directory, tz_hours):
                 manifest = await asyncio.to_thread(retrain, hub.storage, directory, tz_hours)
