@@ -265,3 +265,29 @@ async def test_a_forecast_over_the_threshold_proposes_a_warning_a_leader_issues_
         assert trail == [("propose", "system", "proposed"), ("issue", "leader", "issued"),
                          ("expire", "system", "ended")]  # fmt: skip
         assert listed[0]["audit"][1]["comment"] == "measures from 00:00"
+
+
+@pytest.mark.asyncio
+async def test_files_dropped_into_the_inbox_are_imported_by_the_running_hub(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr(schedule, "INBOX_S", 0.05)
+    inbox = tmp_path / "forecast" / official.INBOX
+    async with running_hub(tmp_path, STATIONS, forecast_dir=tmp_path / "forecast") as hub:
+        assert inbox.is_dir()
+        (inbox / "bureau.csv").write_text(GOOD_CSV + "2015-03-30,x\n", encoding="utf-8")
+        (inbox / "wrong.csv").write_text("date,aqi\n", encoding="utf-8")
+        (inbox / "writing.csv").write_text(GOOD_CSV, encoding="utf-8")  # just written: waits
+        for name in ("bureau.csv", "wrong.csv"):
+            os.utime(inbox / name, (time.time() - 60, time.time() - 60))
+        deadline = time.monotonic() + 30
+        while not (inbox / "done" / "bureau.csv").exists() or not (inbox / "refused" / "wrong.csv").exists():
+            assert time.monotonic() < deadline, sorted(p.name for p in inbox.rglob("*"))
+            await asyncio.sleep(0.05)
+        refused = (inbox / "done" / "bureau.csv.refused.txt").read_text(encoding="utf-8")
+        assert refused.startswith("bureau.csv:4: 2 fields, expected 8")
+        assert "the first line must be" in (inbox / "refused" / "wrong.csv.refused.txt").read_text("utf-8")
+        assert (inbox / "writing.csv").exists()
+        status, body = await _get(hub)
+        assert status == 200
+        assert [f["valid_date"] for f in body["official"]] == ["2015-03-31", "2015-04-01"]

@@ -206,3 +206,45 @@ def latest(engine: sa.Engine, since: date | None = None) -> list[dict[str, Any]]
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(c.valid_date, c.area, c.source)).mappings().all()
     return [{key: value for key, value in row.items() if key != "imported"} for row in rows]
+
+
+INBOX = "inbox"  # DATA/forecast/inbox: official forecast files dropped here are imported
+
+
+def import_inbox(engine: sa.Engine, inbox: Path, now: float | None = None) -> list[str]:
+    """Import every CSV or JSON file in ``inbox`` and move it to ``inbox/done`` (its refused lines, if any,
+    written beside it as FILE.refused.txt) or, when refused whole, to ``inbox/refused`` with the reason.
+    A file still being written (changed in the last 5 seconds) waits for the next look. Returns one line
+    per file for the log."""
+    now = time.time() if now is None else now
+    out: list[str] = []
+    if not inbox.is_dir():
+        return out
+    for path in sorted(inbox.iterdir()):
+        if not path.is_file() or path.suffix.lower() not in (".csv", ".json"):
+            continue
+        try:
+            if now - path.stat().st_mtime < 5:
+                continue
+            good, bad = parse_file(path)
+        except ValueError as exc:
+            _move(path, inbox / "refused", str(exc))
+            out.append(f"refused {path.name}: {exc}")
+            continue
+        except OSError:
+            continue
+        new = store(engine, good, now)
+        reasons = "\n".join(f"{path.name}:{r.line}: {r.reason}" for r in bad)
+        _move(path, inbox / "done", reasons)
+        out.append(f"{path.name}: {len(good)} forecasts ({new} new), {len(bad)} lines refused")
+    return out
+
+
+def _move(path: Path, folder: Path, reasons: str) -> None:
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    if target.exists():
+        target = folder / f"{path.stem}-{int(time.time() * 1000)}{path.suffix}"
+    path.replace(target)
+    if reasons:
+        target.with_name(target.name + ".refused.txt").write_text(reasons + "\n", encoding="utf-8")

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from console.hub.forecast import model as fm
+from console.hub.forecast import official, service
 from console.hub.forecast import series as fs
-from console.hub.forecast import service
 from console.hub.storage import Storage
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("console.hub.forecast")
 CHECK_S = 3600.0  # how often the hub looks whether a re-training is due
+INBOX_S = 30.0  # how often the hub looks into the official forecasts' inbox
 MIN_AGE_S = 20 * 3600.0  # at most one training a day
 
 
@@ -86,15 +87,33 @@ async def retrain_loop(hub: Hub, directory: Path) -> None:
             log.exception("forecast re-training failed; the current model stays")
 
 
+async def inbox_loop(hub: Hub, directory: Path) -> None:
+    """Every INBOX_S seconds, import the official forecast files dropped into DATA/forecast/inbox."""
+    inbox = directory / official.INBOX
+    while True:
+        await asyncio.sleep(INBOX_S)
+        try:
+            for line in await asyncio.to_thread(official.import_inbox, hub.storage.engine, inbox):
+                log.info("forecast inbox: %s", line)
+        except Exception:
+            log.exception("forecast inbox: import failed")
+
+
 def add_retraining(app: web.Application, hub: Hub) -> None:
-    """Run ``retrain_loop`` while the hub's web application runs (when it has a forecast directory)."""
+    """Run ``retrain_loop`` and ``inbox_loop`` while the hub's web application runs (when it has a
+    forecast directory; the inbox is created)."""
     directory = hub.config.forecast_dir
     if directory is None:
         return
 
     async def context(_app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.ensure_future(retrain_loop(hub, directory))
+        (directory / official.INBOX).mkdir(parents=True, exist_ok=True, mode=0o700)
+        tasks = [
+            asyncio.ensure_future(retrain_loop(hub, directory)),
+            asyncio.ensure_future(inbox_loop(hub, directory)),
+        ]
         yield
-        task.cancel()
+        for task in tasks:
+            task.cancel()
 
     app.cleanup_ctx.append(context)
