@@ -78,7 +78,7 @@ def check_warnings(
 
 async def forecast_route(hub: Hub, request: web.Request) -> web.Response:
     """``/api/forecast[?day=YYYY-MM-DD]``: the forecast issued at the end of that day (default: the last
-    day of the history)."""
+    finished day of the history)."""
     if session_of(hub, request) is None:
         return _error(401, "missing or wrong token")
     text = request.query.get("day", "")
