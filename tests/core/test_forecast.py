@@ -160,3 +160,24 @@ def test_an_official_forecast_counts_before_the_local_one():
         "2017-01-02": (150.0, "bureau"),
         "2017-01-03": (220.0, "bureau"),
     }
+
+
+def test_a_site_sets_its_own_warning_levels_and_a_bad_file_is_refused_by_name(tmp_path):
+    from console.hub.forecast import warning
+
+    path = tmp_path / warning.LEVELS_FILE
+    assert warning.load_levels(path) == warning.DEFAULT_LEVELS  # no file: the plan's defaults
+    path.write_text("[yellow]\nwhen = [[{days = 1, above = 150}]]\n", encoding="utf-8")
+    levels = warning.load_levels(path)
+    assert levels[1:] == warning.DEFAULT_LEVELS[1:]
+    found = warning.propose({"2017-01-01": (160.0, "x")}, levels)
+    assert found is not None and found.name == "yellow"
+    for text, message in (
+        ("[purple]\nwhen = []\n", "unknown level 'purple'"),
+        ("[red]\nwhen = [[{above = 300}]]\n", r"\[red\] needs when"),
+        ("[red]\nwhen = [[{days = 0, above = 300}]]\n", "1 day or more"),
+        ("[red\n", "cannot be read"),
+    ):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ValueError, match=message):
+            warning.load_levels(path)

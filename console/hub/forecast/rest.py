@@ -73,7 +73,10 @@ def check_warnings(
     local = found["local"]["city"] if found["local"] else []
     days = warning.daily_aqi(local, found["official"])
     upcoming = {day: value for day, value in days.items() if day >= today.isoformat()}
-    return warning.record_proposal(storage.engine, upcoming, now=now) if upcoming else None
+    if not upcoming:
+        return None
+    levels = warning.load_levels(directory / warning.LEVELS_FILE) if directory else warning.DEFAULT_LEVELS
+    return warning.record_proposal(storage.engine, upcoming, levels, now=now)
 
 
 async def forecast_route(hub: Hub, request: web.Request) -> web.Response:

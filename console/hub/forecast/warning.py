@@ -7,17 +7,20 @@ Levels and defaults after Beijing's heavy-pollution emergency plan (北京市空
 - orange (橙色): daily AQI > 200 forecast for 3 days or more;
 - red (红色): daily AQI > 200 for 4 days or more and AQI > 300 for 2 days or more, or AQI >= 500 for 1 day.
 
-A site may set other thresholds and durations (``Level``s passed to ``propose``). The forecast of a day is
-the official one when imported (the upper end of its AQI range), else the local model's: from day +2 on the
-local model has no verified skill (docs/forecast.md), which is why official forecasts count first.
+A site may set other thresholds and durations in DATA/forecast/warning_levels.toml (``load_levels``). The
+forecast of a day is the official one when imported (the upper end of its AQI range), else the local
+model's: from day +2 on the local model has no verified skill (docs/forecast.md), which is why official
+forecasts count first.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -75,6 +78,52 @@ DEFAULT_LEVELS = (
     Level("orange", 2, ((Condition(3, above=200),),)),
     Level("red", 3, ((Condition(4, above=200), Condition(2, above=300)), (Condition(1, at_least=500),))),
 )
+LEVELS_FILE = "warning_levels.toml"  # in DATA/forecast: a site's own thresholds and durations
+
+
+def load_levels(path: Path) -> tuple[Level, ...]:
+    """The levels of a TOML file, or the plan's defaults when there is none. Each of ``yellow``, ``orange``
+    and ``red`` it names replaces the default: ``when`` lists alternatives, each a list of conditions
+    ``{days = N, above = AQI}`` or ``{days = N, at_least = AQI}``. ValueError naming the file and level."""
+    if not path.is_file():
+        return DEFAULT_LEVELS
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: cannot be read ({exc})") from None
+    unknown = set(raw) - {lv.name for lv in DEFAULT_LEVELS}
+    if unknown:
+        raise ValueError(f"{path}: unknown level {sorted(unknown)[0]!r}; the levels are yellow, orange, red")
+    out = []
+    for default in DEFAULT_LEVELS:
+        entry = raw.get(default.name)
+        if entry is None:
+            out.append(default)
+            continue
+        try:
+            groups = tuple(
+                tuple(
+                    Condition(int(c["days"]), _number(c.get("above")), _number(c.get("at_least")))
+                    for c in group
+                )
+                for group in entry["when"]
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ValueError(
+                f"{path}: [{default.name}] needs when = [[{{days = N, above = AQI}}, ...], ...]"
+            ) from None
+        if not groups or any(not g or any(c.days < 1 for c in g) for g in groups):
+            raise ValueError(f"{path}: [{default.name}] needs at least one condition of 1 day or more")
+        out.append(Level(default.name, default.rank, groups))
+    return tuple(out)
+
+
+def _number(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(value)
+    return float(value)
 
 
 def daily_aqi(local: list[dict[str, Any]], official: list[dict[str, Any]]) -> dict[str, tuple[float, str]]:
