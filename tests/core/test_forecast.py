@@ -181,3 +181,23 @@ def test_a_site_sets_its_own_warning_levels_and_a_bad_file_is_refused_by_name(tm
         path.write_text(text, encoding="utf-8")
         with pytest.raises(ValueError, match=message):
             warning.load_levels(path)
+
+
+def test_the_briefing_reads_the_hubs_forecast_with_the_skill_of_each_local_day() -> None:
+    from console.core.briefing import hub_forecast
+
+    body = {
+        "local": {"city": [
+            {"lead": 1, "valid_date": "2015-12-04", "pm25": 80.0, "aqi": 106, "level": 3,
+             "skill": {"model": {"rmse": 41.6, "level_accuracy": 0.453}, "persistence": {"rmse": 63.5}}},
+            {"lead": 2, "valid_date": "2015-12-05", "pm25": 60.0, "aqi": 81, "level": 2, "skill": None},
+            {"lead": 3, "valid_date": "bad", "level": 2},
+        ]},
+        "official": [{"valid_date": "2015-12-03", "level": 2, "aqi_low": 50, "aqi_high": 90, "source": "x"}],
+        "warnings": [{"state": "proposed", "level": "red", "start": "2015-12-04", "end": "2015-12-06"}],
+    }  # fmt: skip
+    days, warnings = hub_forecast(body, date(2015, 12, 3))
+    assert [(d.day.day, d.lead, d.level_accuracy, d.rmse, d.persistence_rmse) for d in days] == [
+        (4, 1, 0.453, 41.6, 63.5), (5, 2, None, None, None),
+    ]  # fmt: skip
+    assert warnings == ()  # only issued warnings are in force
