@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import json
 import logging
 import os
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 from console.core.clock import LiveClock
@@ -33,17 +36,35 @@ class ConsoleApp:
         from console.core.briefing import load_config
         from console.viewmodels.briefing import BriefingViewModel
         from console.viewmodels.incidents import IncidentViewModel
+        from console.viewmodels.playback import PlaybackViewModel
         from console.viewmodels.reports import ReportsViewModel
+        from console.viewmodels.units import UnitViewModel
         from console.viewmodels.wall import WallViewModel
         from console.views.dispatch_desk import DispatchDesk
         from console.views.report_desk import ReportDesk
 
         self.settings = settings
-        days = {"raw_days": settings.cache_raw_days, "hourly_days": settings.cache_hourly_days}
-        self.session = ConsoleSession(settings.data_dir / "cache.db", clock=LiveClock(), **days)
+        self._given_hub = (settings.hub_url, settings.token)  # before an embedded hub fills them in
+        days: dict[str, Any] = {
+            "raw_days": settings.cache_raw_days,
+            "hourly_days": settings.cache_hourly_days,
+        }
+        self.replaying = bool(settings.playback or settings.episode_file)
+        if self.replaying:  # the replayed clock, and a cache of its own that nothing is written to
+            from console.core.playback import PlaybackClock
+
+            clock = PlaybackClock(settings.playback_at or 0.0)  # the replay turns the cache's recording off
+            self.session = ConsoleSession(settings.data_dir / "playback-cache.db", clock=clock, **days)
+        else:
+            self.session = ConsoleSession(settings.data_dir / "cache.db", clock=LiveClock(), **days)
         self.vm = WallViewModel(self.session.store, clock=self.session.clock)
         self.incidents = IncidentViewModel(self.session.book)
-        self.desk = DispatchDesk(self.incidents)
+        self.playback_vm = PlaybackViewModel()
+        self.playback: Any = None
+        self.next_settings: Settings | None = None  # set when the console restarts live or as a replay
+        self.units = UnitViewModel(self.session.units, self.session.book)
+        self.units.fence_crossed.connect(self.vm.note_events)  # geofence crossings on the wall's event list
+        self.desk = DispatchDesk(self.incidents, self.playback_vm, self.units)
         self.reports = ReportsViewModel()
         self.report_desk = ReportDesk(self.reports)
         self.desk.window_created.append(self.report_desk.attach_dispatch)
@@ -76,15 +97,20 @@ class ConsoleApp:
             log.info("start-up: views and windows")
             self._build_views()
             self._bind_session()
-            log.info("start-up: the cached picture")  # the wall is never blank while the hub starts
-            self._restore()
-            log.info("start-up: hub")
-            if await self._start_hub():
-                await self.login.login()
-                log.info("start-up: link to %s", self.settings.hub_url)
-                self._connect()
-                self._spawn(self._load_region())
-                self._spawn(self.incidents.load_roster())
+            self._bind_playback()
+            if self.replaying:
+                await self._start_playback()
+            else:
+                log.info("start-up: the cached picture")  # the wall is never blank while the hub starts
+                self._restore()
+                log.info("start-up: hub")
+                if await self._start_hub():
+                    await self.login.login()
+                    log.info("start-up: link to %s", self.settings.hub_url)
+                    self._connect()
+                    self.playback_vm.set_replay_available(True)  # the hub keeps the history to replay
+                    self._spawn(self._load_region(self.session.api))
+                    self._spawn(self.incidents.load_roster())
             if self.settings.briefing and not self.settings.snapshot_dir:
                 self.briefing.start()
             if self.settings.snapshot_dir:
@@ -105,8 +131,8 @@ class ConsoleApp:
         map_view = MapView(cache_dir=self.settings.data_dir / "map")
         self.views = {
             "situation": SituationView(self.vm),
-            "map": MapScreenView(self.vm, map_view, self.incidents),
-            "action": ActionView(self.vm, self.incidents),
+            "map": MapScreenView(self.vm, map_view, self.incidents, units=self.units),
+            "action": ActionView(self.vm, self.incidents, units=self.units),
         }
         self.views["map"].banner.set_title(self.settings.banner_title())
         settings = self.settings
@@ -118,7 +144,7 @@ class ConsoleApp:
             tiles_gcj02=not settings.tiles_wgs84,
         )
         qsettings = QSettings(str(self.settings.data_dir / "console.ini"), QSettings.Format.IniFormat)
-        self.windows = WallWindows(self.views, self.settings.layout(), qsettings)
+        self.windows = WallWindows(self.views, self.settings.layout(), qsettings, playback=self.playback_vm)
         self.windows.arrange()
         self.desk.add_shortcuts(self.windows.windows)
         self.report_desk.add_shortcuts(self.windows.windows)
@@ -142,14 +168,111 @@ class ConsoleApp:
         session.link_changed.subscribe(self.vm.on_link_status)
         session.backfill_changed.subscribe(self.vm.on_backfill)
         session.commands_changed.subscribe(lambda _none: self.incidents.on_commands_changed())
+        session.commands_changed.subscribe(lambda _none: self.units.on_commands_changed())
         self.login.watch(session)
         self.vm.selection_changed.connect(session.watch_station)
+
+    def _bind_playback(self) -> None:
+        vm = self.playback_vm
+        vm.active_changed.connect(self._on_replaying)
+        vm.live_requested.connect(self._go_live)
+        vm.replay_requested.connect(self._replay)
+        vm.window_of = self._replay_window
+
+    def _on_replaying(self, active: bool) -> None:
+        self.incidents.set_commands_enabled(not active)
+        self.views["map"].set_replay(self.playback_vm.state().at if active else None)
+
+    def _replay_window(self, incident_id: str) -> tuple[float, float] | None:
+        from console.core.playback import replay_window_of
+
+        incident = self.session.book.get(incident_id)
+        return None if incident is None else replay_window_of(incident)
+
+    async def _start_playback(self) -> None:
+        """Replay the hub's history (--playback) or an episode file (--open-episode): no link, no outbox,
+        no commands; the same session, store and views as live, on the replayed clock."""
+        from console.core import playback as engine
+        from console.core.episode import EpisodeSource
+
+        settings = self.settings
+        source: engine.PlaybackSource
+        if settings.episode_file:
+            source = EpisodeSource(settings.episode_file)
+        else:
+            if not await self._start_hub():
+                return  # the wall says OFFLINE and why
+            await self.login.login()
+            source = engine.HubSource(settings.hub_url, settings.token, transport=settings.transport())
+            self._spawn(self._load_region(source.api))  # the map's boundary and the township names
+        at, speed = settings.playback_at, settings.playback_speed
+        self.playback = engine.Playback(self.session, source, at=at, speed=speed)
+        log.info("start-up: replay of %s at %s", source.name, settings.playback_at)
+        if not await self._open_playback():
+            return
+        self.playback_vm.attach(self.playback)
+        self.playback_vm.set_replay_available(True)  # an incident's Replay goes to its window here
+
+    async def _open_playback(self) -> bool:
+        """Open the replay; a hub that is busy or away (starting, migrating its database) is asked again
+        with backoff while the wall says why. False for an episode file that cannot be read."""
+        from PySide6.QtCore import QCoreApplication
+
+        from console.core.episode import EpisodeError
+        from console.core.hubapi import HubApiError
+        from console.core.link import Backoff
+
+        backoff = Backoff(base=1.0, cap=15.0)
+        while True:
+            try:
+                await self.playback.open()
+                return True
+            except EpisodeError as exc:
+                log.error("cannot replay: %s", exc)
+                text = QCoreApplication.translate("Console", "Cannot replay: {0}").format(exc)
+                self._say(LinkStatus(LinkState.REFUSED, text, since=self.session.clock.now()), text)
+                return False
+            except (HubApiError, OSError) as exc:
+                delay = backoff.next_delay()
+                log.warning("replay: the hub's history did not come (%s); again in %.0f s", exc, delay)
+                text = QCoreApplication.translate(
+                    "Console", "Replay: the hub's history did not come ({0}); trying again in {1} s"
+                ).format(exc, round(delay))
+                since = self.session.clock.now()
+                self._say(LinkStatus(LinkState.RECONNECTING, text, backoff.attempt, delay, since), text)
+                with contextlib.suppress(TimeoutError):  # quitting while waiting ends the wait
+                    await asyncio.wait_for(self._done.wait(), delay)
+                if self._done.is_set():
+                    return False
+
+    def _say(self, status: LinkStatus, text: str) -> None:
+        """A problem the operator must see: on the wall's banner and in the desk's message line."""
+        self.vm.on_link_status(status)
+        self.incidents.message_changed.emit(text)
+
+    def _go_live(self) -> None:
+        """Back to live: the console starts again on the live clock, linked to the hub."""
+        self._restart(dataclasses.replace(self.settings, playback=False, episode_file=None, playback_at=None))
+
+    def _replay(self, start: float, _end: float) -> None:
+        """Replay a stretch (an incident's): the console starts again as a replay at its start."""
+        self._restart(dataclasses.replace(self.settings, playback=True, playback_at=start))
+
+    def _restart(self, settings: Settings) -> None:
+        # the hub given on the command line again: an embedded hub stops with this console and the next
+        # one starts its own
+        hub_url, token = self._given_hub
+        self.next_settings = dataclasses.replace(settings, hub_url=hub_url, token=token)
+        self._done.set()
 
     def _on_changed(self, change: SessionChange) -> None:
         self.vm.on_changes(change.data)
         self.incidents.on_changes(change.incidents)
+        self.units.on_changes(change.units)
+        self.units.on_incidents(change.incidents)
         if change.role is not None:
             self.incidents.set_role(change.role)
+            self.units.set_role(change.role)
         if change.data.snapshot:
             self.incidents.set_station_names({s.id: s.name for s in self.session.store.stations.values()})
             self.reports.station_names = {s.id: s.name for s in self.session.store.stations.values()}
@@ -177,14 +300,36 @@ class ConsoleApp:
         except (EmbeddedHubError, OSError) as exc:
             log.error("the local hub could not start: %s", exc)
             reason = QCoreApplication.translate("Console", "The local hub could not start: {0}").format(exc)
-            self.vm.on_link_status(LinkStatus(LinkState.REFUSED, reason, since=self.session.clock.now()))
-            self.incidents.message_changed.emit(reason)
+            self._say(LinkStatus(LinkState.REFUSED, reason, since=self.session.clock.now()), reason)
             await self.hub.stop()
             self.hub = None
             return False
         settings.hub_url, settings.token = self.hub.url, self.hub.token
+        self._spawn(self._load_roads(settings.data_dir / "hub" / "site"))
         self.login.fallback_password = self.hub.demo_password(settings.user) if settings.user else ""
         return True
+
+    async def _load_roads(self, site: Path) -> None:
+        """The embedded hub's site has roads (and exclusion zones): the nearest units by ETA along them."""
+        from console.core.roads import RoadError, RoadNetwork
+
+        roads = site / "roads.geojson"
+        if not roads.exists():
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            network = await loop.run_in_executor(None, RoadNetwork.load, roads)
+        except (RoadError, OSError) as exc:
+            log.warning("road network %s not usable: %s", roads, exc)
+            return
+        log.info("road network: %d nodes, %d segments", network.nodes, network.edges)
+        self.units.set_roads(network)
+        zones = site / "zones.geojson"
+        if zones.exists():
+            try:
+                self.units.set_fences(zones=json.loads(zones.read_text(encoding="utf-8")))
+            except (OSError, ValueError) as exc:
+                log.warning("exclusion zones %s not usable: %s", zones, exc)
 
     def _connect(self) -> None:
         session, vm = self.session, self.incidents
@@ -198,17 +343,16 @@ class ConsoleApp:
         vm.fetch_trail, vm.upload = api.incident, api.upload_attachment
         vm.fetch_assessment, vm.fetch_assessment_csv = api.assessment, api.assessment_csv
         vm.fetch_attachment, vm.fetch_roster = api.attachment, api.roster
+        self.units.commands, self.units.fetch_track = session.commands, api.track
         self.reports.fetch_report, self.reports.fetch_trail = api.report_figures, api.incident
         self.reports.fetch_attachment = api.attachment
         self.briefing.fetch_report = api.report
         self.briefing.fetch_forecast = api.forecast
         session.watch_station(self.vm.selected)  # a station chosen from the cached picture
 
-    async def _load_region(self) -> None:
+    async def _load_region(self, api: Any) -> None:
         from console.core.region import fetch_region
 
-        api = self.session.api
-        assert api is not None, "the region is asked for once connected"
         region = await fetch_region(api)
         self.session.local.remember_region(region)
         self._set_region(region)
@@ -222,6 +366,7 @@ class ConsoleApp:
         self.reports.township_names = township_names(region)
         self.reports.bureau = f"{region['name']}生态环境局" if region.get("name") else ""
         self.briefing.set_township_names(township_names(region))
+        self.units.set_fences(region["boundary"])
         self.desk.set_townships()
         self.map_loader.maybe_load(region)
 
@@ -242,8 +387,10 @@ class ConsoleApp:
             await take_briefing_snapshots(settings.snapshot_dir, settings.snapshot_after, self.briefing_view)
             self._done.set()
             return
+        if self.playback is not None:
+            await self.playback.settled()  # every screen at the replayed moment, not half-way there
         await take_snapshots(settings.snapshot_dir, settings.snapshot_after, self.vm, self.windows,
-                             self.incidents, self.desk.window)  # fmt: skip
+                             self.incidents, self.desk.window, self.playback_vm)  # fmt: skip
         self._done.set()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -255,14 +402,30 @@ class ConsoleApp:
             task.cancel()
         self.login.cancel()
         self.briefing.stop()
+        with contextlib.suppress(RuntimeError, TypeError):  # not connected when start-up failed early
+            self.playback_vm.active_changed.disconnect(self._on_replaying)  # the views are about to go
+        self.playback_vm.detach()  # the replay's frames stop before the windows close
         if self.windows is not None:
             self.windows.save()
             self.windows.close_all()
         self.desk.close()
         self.report_desk.close()
+        if self.playback is not None:
+            await self.playback.close()
         await self.session.close()
         if self.hub is not None:
             await self.hub.stop()
+
+
+async def _run_consoles(settings: Settings) -> int:
+    """Run the console; going back to live from a replay (or replaying an incident) starts it again with
+    the new settings, in the same process and windows' places."""
+    while True:
+        console = ConsoleApp(settings)
+        code = await console.run()
+        if console.next_settings is None:
+            return code
+        settings = console.next_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -275,10 +438,9 @@ def main(argv: list[str] | None = None) -> int:
     from console.views.shutdown import close_application
 
     app = create_application(settings)
-    console = ConsoleApp(settings)
     try:
         with contextlib.suppress(asyncio.CancelledError):
-            return qasync.run(console.run())
+            return qasync.run(_run_consoles(settings))
         return 0
     finally:
         close_application(app)  # windows and web pages before the application and its web profile

@@ -46,6 +46,10 @@ class Settings:
     dispatch: bool = False  # open the coordinator's dispatch window too (Ctrl+D toggles it)
     ca_file: Path | None = None  # CA that signed the hub's certificate (default: the system's CAs)
     insecure: bool = False  # allow plain ws:// or http:// to a hub on another machine
+    playback: bool = False  # replay the hub's history instead of showing it live
+    playback_at: float | None = None  # the replayed moment to open at (Unix s); default: the first with data
+    playback_speed: float = 60.0  # one of console.core.playback.SPEEDS
+    episode_file: Path | None = None  # replay this episode file: no hub, no network
     briefing: bool = False  # start in the leaders' briefing mode (F5 on the wall switches, Esc goes back)
     briefing_as_of: date | None = None  # the day the briefing speaks of (default: today)
     briefing_file: Path | None = None  # TOML: pages, durations, viewing distance, targets, forecast
@@ -133,6 +137,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--password", default="", help="password for --user (visible in ps: prefer $ECOCONSOLE_PASSWORD)"
     )
     p.add_argument("--dispatch", action="store_true", help="open the dispatch window (Ctrl+D toggles it)")
+    p.add_argument("--playback", action="store_true", help="replay the hub's history (commands are disabled)")
+    p.add_argument(
+        "--at",
+        dest="playback_at",
+        help="replayed moment: ISO 8601 with zone (2015-12-01T08:00+08:00) or Unix s",
+    )
+    p.add_argument(
+        "--speed", dest="playback_speed", type=float, default=60.0, help="replay speed: 1, 10, 60, 600, 3600"
+    )
+    p.add_argument(
+        "--open-episode", dest="episode_file", type=Path, help="replay an episode file (no hub, no network)"
+    )
     p.add_argument("--briefing", action="store_true", help="start in briefing mode (F5 toggles, Esc leaves)")
     p.add_argument(
         "--briefing-as-of", type=_day, help="the day a briefing speaks of, YYYY-MM-DD (default: today)"
@@ -162,6 +178,7 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     if settings.user and settings.hub_url and not settings.password:
         parser.error("--user needs --password (or ECOCONSOLE_PASSWORD) for --hub")
     _check_transport(parser, settings)
+    _check_playback(parser, settings)
     if settings.layout_file is not None:
         try:
             load_layout(settings.layout_file)
@@ -188,3 +205,30 @@ def _check_transport(parser: argparse.ArgumentParser, settings: Settings) -> Non
             settings.transport().ssl_for("https://hub")  # the CA file is read now, not at the first connect
     except TransportError as exc:
         parser.error(str(exc))
+
+
+def _check_playback(parser: argparse.ArgumentParser, settings: Settings) -> None:
+    """--playback, --at, --speed and --open-episode: a bad time, speed or episode file ends the start."""
+    from console.core.episode import Episode, EpisodeError
+    from console.core.playback import SPEEDS
+    from console.core.replay import parse_moment
+
+    at: object = settings.playback_at
+    if at is not None:
+        if not (settings.playback or settings.episode_file):
+            parser.error("--at needs --playback or --open-episode")
+        try:
+            settings.playback_at = parse_moment(str(at))
+        except ValueError as exc:
+            parser.error(f"--at: {exc}")
+    if settings.playback_speed not in SPEEDS:
+        parser.error(
+            f"--speed must be one of {', '.join(str(s) for s in SPEEDS)}, not {settings.playback_speed:g}"
+        )
+    if settings.episode_file is not None:
+        if settings.playback or settings.hub_url:
+            parser.error("--open-episode replays a file with no hub: leave out --playback and --hub")
+        try:
+            Episode(settings.episode_file).close()  # checked whole now: a damaged file never opens a window
+        except EpisodeError as exc:
+            parser.error(f"--open-episode: {exc}")

@@ -22,6 +22,7 @@ from console.core.incidents import Action, Refusal, next_state
 from console.core.outbox import Outbox, OutboxEntry, OutboxState
 
 log = logging.getLogger(__name__)
+UNIT_ACTIONS = frozenset({"assign_unit", "unit_status"})  # commands on emergency units (core/units.py)
 
 
 class Stage(StrEnum):
@@ -86,6 +87,21 @@ class CommandCenter:
         self.flush()
         return command
 
+    def issue_unit(self, action: str, target: str, args: dict[str, Any] | None = None) -> protocol.Command:
+        """Queue a unit command (``assign_unit`` on an incident, ``unit_status`` on a unit) and send it.
+
+        The hub checks the role and the unit; its echo is the unit event that shows the new duty, so an
+        accepted unit command is settled by its ack (refusals stay listed like any other).
+        """
+        if action not in UNIT_ACTIONS:
+            raise Refusal("invalid", f"{action!r} is not a unit command")
+        if not target:
+            raise Refusal("invalid", f"{action} needs a target")
+        command = self.outbox.add(action, target, None, dict(args or {}))
+        self.on_change()
+        self.flush()
+        return command
+
     def flush(self) -> None:
         """Send whatever is queued, in order, now (a no-op on a dead link: replay picks it up)."""
         self._spawn(self.outbox.replay(self._send))
@@ -124,7 +140,8 @@ class CommandCenter:
         entry = self.outbox.get(ack.id)
         if not self.outbox.apply_ack(ack):
             return False
-        if ack.ok and entry is not None and ack.version is not None:
+        unit_command = entry is not None and entry.command.action in UNIT_ACTIONS
+        if ack.ok and entry is not None and ack.version is not None and not unit_command:
             target = ack.target or entry.command.target
             self._echo[ack.id] = (entry.command, target, ack.version)
             self._settle_echoes()

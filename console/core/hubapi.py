@@ -1,5 +1,5 @@
 """The hub's REST API as the console uses it: region, history, login, incidents, attachments, assessment,
-reports.
+unit tracks, reports.
 
 aiohttp, no Qt; every call is a coroutine on the console's loop.
 """
@@ -18,6 +18,7 @@ from console.core.incidents import AuditEntry, Incident
 from console.core.models import Reading
 from console.core.report_figures import Report
 from console.core.transport import Transport, describe
+from console.core.units import Fix
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # a photo larger than this is refused before upload
 
@@ -117,6 +118,12 @@ class HubApi:
         except msgspec.DecodeError as exc:
             raise HubApiError(f"{path}: the hub answered with malformed JSON ({exc})") from None
 
+    async def fetch(self, path: str, **params: str | float) -> bytes:
+        """The body of a GET (the caller decodes it); HubApiError on any failure."""
+        query = {name: str(value) for name, value in params.items()}
+        body: bytes = await self._request("GET", path, decode=False, params=query)
+        return body
+
     async def login(self, user: str, password: str) -> Session:
         """Log in; the session token is used for every later request (and for the websocket)."""
         body = await self._request("POST", "/api/login", json={"user": user, "password": password})
@@ -179,6 +186,17 @@ class HubApi:
         )
         return csv
 
+    async def track(self, unit_id: str, start: float, end: float) -> list[Fix]:
+        """Every location report of a unit with start <= ts <= end, oldest first (no-fix ones marked)."""
+        path = f"/api/units/{_quote(unit_id)}/track"
+        body = await self._request("GET", path, params={"start": repr(start), "end": repr(end)})
+        try:
+            points = msgspec.convert(body["points"], list[TrackPoint])
+        except (msgspec.ValidationError, KeyError, TypeError) as exc:
+            raise HubApiError(f"{path}: unexpected answer ({exc})") from None
+        fixes = [Fix(unit_id, p.ts, p.lat, p.lon, p.speed_kmh, p.heading, p.fix, p.alarms) for p in points]
+        return sorted(fixes, key=lambda f: f.ts)
+
     async def forecast(self) -> dict[str, Any]:
         """The local forecast with its verified skill, official ones, open warnings (``/api/forecast``)."""
         body = await self._get("/api/forecast")
@@ -214,6 +232,18 @@ class Session(msgspec.Struct, frozen=True):
     role: str
     user: str
     display: str = ""
+
+
+class TrackPoint(msgspec.Struct, frozen=True):
+    """One point of ``GET /api/units/{id}/track``."""
+
+    ts: float
+    lat: float
+    lon: float
+    speed_kmh: float = 0.0
+    heading: float = 0.0
+    fix: bool = True
+    alarms: tuple[str, ...] = ()
 
 
 class IncidentDetail(msgspec.Struct, frozen=True):

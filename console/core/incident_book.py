@@ -159,6 +159,10 @@ class IncidentBook:
 
     def __init__(self, clock: Callable[[], float] = LIVE_CLOCK.now) -> None:
         self.clock = clock
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every incident and trail (a replay seeking elsewhere)."""
         self.incidents: dict[str, Incident] = {}
         self.audit: dict[str, dict[int, AuditEntry]] = {}
         self.acknowledged: set[str] = set()  # critical incidents an operator here has acknowledged

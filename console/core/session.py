@@ -19,6 +19,7 @@ from console.core.commands import CommandCenter
 from console.core.history import StationHistory
 from console.core.hubapi import HubApi
 from console.core.incident_book import BookChange, IncidentBook
+from console.core.incidents import AuditEntry
 from console.core.link import Backoff, HubLink, LinkState, LinkStatus
 from console.core.models import Reading
 from console.core.outbox import Outbox
@@ -26,6 +27,7 @@ from console.core.persistence import LocalState
 from console.core.resync import MARGIN_S, Resync
 from console.core.store import ChangeSet, Store
 from console.core.transport import Transport
+from console.core.unit_book import UnitBook, UnitChange
 
 OUTBOX_KEEP_S = 7 * 86400.0  # settled commands are kept a week, then dropped
 
@@ -46,7 +48,8 @@ class Topic[T]:
 
 @dataclass
 class SessionChange:
-    """What one turn of the pump changed in the store (``data``) and the incident book (``incidents``).
+    """What one turn of the pump changed in the store (``data``), the incident book (``incidents``) and the
+    unit book (``units``).
 
     A turn is one hub message (``message``), one back-filled batch (``backfilled``, the readings it
     applied), one merge of fetched history, or the picture restored from the cache (``restored``).
@@ -54,6 +57,7 @@ class SessionChange:
 
     data: ChangeSet = field(default_factory=ChangeSet)
     incidents: BookChange = field(default_factory=BookChange)
+    units: UnitChange = field(default_factory=UnitChange)
     message: protocol.HubMessage | None = None
     backfilled: Sequence[Reading] = ()
     restored: bool = False
@@ -65,8 +69,8 @@ class SessionChange:
 
 
 class ConsoleSession:
-    """Owns the store, the incident book, the cache and its writer, and (once connected) the link, the
-    resync, the outbox and its command centre, and the history fetches.
+    """Owns the store, the incident book, the unit book, the cache and its writer, and (once connected) the
+    link, the resync, the outbox and its command centre, and the history fetches.
 
     Topics: ``changed`` (SessionChange, one a turn), ``link_changed`` (LinkStatus), ``backfill_changed``
     (0..1 while a gap is filled, None when done), ``commands_changed`` (the pending list or problems).
@@ -83,8 +87,10 @@ class ConsoleSession:
         margin_s: float = MARGIN_S,
     ) -> None:
         self.clock = clock
+        self.record = True  # False (a replay sets it): nothing applied is written to the cache
         self.store = Store()
         self.book = IncidentBook(clock.now)
+        self.units = UnitBook(clock.now)
         self.local = LocalState(cache_path, raw_days=raw_days, hourly_days=hourly_days, clock=self._cache_now)
         self.margin_s = margin_s
         self.changed: Topic[SessionChange] = Topic()
@@ -109,7 +115,9 @@ class ConsoleSession:
         snapshot = self.local.snapshot()
         if snapshot is None:
             return False
-        change = SessionChange(self.store.apply(snapshot), self.book.apply(snapshot), restored=True)
+        change = SessionChange(
+            self.store.apply(snapshot), self.book.apply(snapshot), self.units.apply(snapshot), restored=True
+        )
         self.changed.publish(change)
         return True
 
@@ -160,10 +168,28 @@ class ConsoleSession:
         incidents = self.book.apply(message)
         if incidents.incidents and self.commands is not None:
             self.commands.on_incidents_changed()  # echoes settle pending commands
-        self.local.record(message)  # the position is committed with (never before) its data
+        units = self.units.apply(message)
+        if self.record:
+            self.local.record(message)  # the position is committed with (never before) its data
         if self.resync is not None:
             self.resync.after(message)
-        self.changed.publish(SessionChange(data, incidents, message))
+        self.changed.publish(SessionChange(data, incidents, units, message))
+
+    def rewind(self) -> None:
+        """Forget every value, state and incident (a replay seeking): the next snapshot starts afresh."""
+        self.store.clear()
+        self.book.clear()
+
+    def set_trails(self, entries: Sequence[AuditEntry]) -> None:
+        """One turn: incidents' whole audit trails, known at once (a replay showing a moment)."""
+        change = BookChange()
+        for ident in dict.fromkeys(e.incident for e in entries):
+            change.merge(self.book.set_audit(ident, [e for e in entries if e.incident == ident]))
+        self.changed.publish(SessionChange(incidents=change))
+
+    def backfill(self, readings: Sequence[Reading]) -> None:
+        """One turn: readings from before the newest ones applied (a replay filling its trends)."""
+        self._on_backfilled(self.store.apply_backfill(readings), readings)
 
     def _on_backfilled(self, data: ChangeSet, readings: Sequence[Reading]) -> None:
         self.changed.publish(SessionChange(data, backfilled=readings))

@@ -93,11 +93,15 @@ class Store:
     """Applies hub messages; the single source of truth for what the console shows."""
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything applied (a replay seeking elsewhere); the tracked stations stay tracked."""
         self.stations: dict[str, Station] = {}
         self.latest: dict[str, dict[str, Value]] = {}
         self.status: dict[str, protocol.StatusEntry] = {}
         self.series: dict[tuple[str, str], Series] = {}
-        self.tracked: set[str] = set()  # stations whose every factor keeps a series (the selected one)
+        self.tracked: set[str] = getattr(self, "tracked", set())  # stations whose every factor keeps a series
         self.epoch = ""
         self.seq = 0
         self.data_time = 0.0  # newest data time applied

@@ -326,6 +326,10 @@ def main(argv: list[str] | None = None) -> None:
         from console.hub.importers.cli import main as import_main
 
         raise SystemExit(import_main(argv[1:]))
+    if argv[:1] == ["export-episode"]:  # a stretch of history as one file: console/hub/episode_export.py
+        from console.hub.episode_export import main as export_main
+
+        raise SystemExit(export_main(argv[1:]))
     if argv[:1] == ["forecast"]:  # the local forecast model and official forecasts: console/hub/forecast
         from console.hub.forecast.cli import main as forecast_main
 

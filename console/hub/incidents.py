@@ -268,7 +268,7 @@ class IncidentService:
             changes["clear_suggested"] = False
         if all(getattr(current, name) == value for name, value in changes.items()):
             return
-        details = {"severity": int(f.severity), "values": values, "ts": f.ts, "why": f.why}
+        details = {"severity": int(f.severity), "values": values, "ts": f.ts, "why": f.why, "title": f.title}
         self._publish_change(current, SYSTEM, SYSTEM, "update", changes, f.reason, (), details)
 
     def _raise(self, f: Finding, values: dict[str, float]) -> None:
@@ -299,7 +299,8 @@ class IncidentService:
             why=f.why,
         )
         self._episodes[(f.station, f.rule)] = incident.id
-        details = {"ts": f.ts, "why": f.why}
+        # what it was raised with, so the trail alone rebuilds every version (a replay of the past)
+        details = {"ts": f.ts, "why": f.why, "severity": int(f.severity), "values": values}
         entry = self._entry(incident, SYSTEM, SYSTEM, "raise", "", now, f.reason, (), details)
         self._commit(incident, entry)
 
@@ -320,6 +321,7 @@ class IncidentService:
                 "from_level": str(incident.level),
                 "to_level": str(up),
                 "notified": leader,
+                "from_responsible": incident.responsible,  # a replay rebuilds the versions before
             }
             details["deadline"] = deadline
             escalated.append(

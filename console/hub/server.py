@@ -34,6 +34,7 @@ from console.hub.incidents import IncidentService
 from console.hub.ingest import HJ212Listener
 from console.hub.logtext import printable
 from console.hub.metrics import Metrics
+from console.hub.playback_rest import add_playback_routes
 from console.hub.quota import DailyBytes, TokenBuckets
 from console.hub.registry import Registry
 from console.hub.report import add_report_routes
@@ -193,6 +194,7 @@ class Hub:
         app.router.add_get("/ws", self._ws_handler)
         add_rest_routes(app, self)
         add_incident_routes(app, self)
+        add_playback_routes(app, self)
         add_report_routes(app, self)
         add_forecast_routes(app, self)
         add_unit_routes(app, self)

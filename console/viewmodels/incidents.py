@@ -107,6 +107,7 @@ class IncidentViewModel(QObject):
         busy_changed(bool): a request to the hub (upload, assessment) is running.
         photos_fetched(list): (attachment id, bytes) of the photos asked for with ``show_photos``.
         roster_changed(list): names of the people an incident can be assigned to (``load_roster``).
+        commands_enabled_changed(bool): False while replaying: no action, report or acknowledgement.
 
     ``now()`` is the console's clock, the one the incident book judges deadlines by.
     """
@@ -124,6 +125,7 @@ class IncidentViewModel(QObject):
     busy_changed = Signal(bool)
     photos_fetched = Signal(list)
     roster_changed = Signal(list)
+    commands_enabled_changed = Signal(bool)
 
     def __init__(
         self,
@@ -149,6 +151,7 @@ class IncidentViewModel(QObject):
         self.fetch_attachment: Callable[[str], Awaitable[bytes]] | None = None
         self.fetch_roster: RosterFetcher | None = None
         self.roster: list[str] = []
+        self.commands_enabled = True
         self._pending = BookChange()
         self._dirty = False
         self._tasks: set[asyncio.Future] = set()
@@ -183,6 +186,13 @@ class IncidentViewModel(QObject):
             self.role = role
             self.role_changed.emit(role)
             self._dirty = True
+
+    def set_commands_enabled(self, enabled: bool) -> None:
+        """False while replaying the past: actions, reports and acknowledgements are refused here too, not
+        only greyed out in the windows."""
+        if enabled != self.commands_enabled:
+            self.commands_enabled = enabled
+            self.commands_enabled_changed.emit(enabled)
 
     def set_township_names(self, names: dict[str, str]) -> None:
         self.township_names = dict(names)
@@ -220,6 +230,8 @@ class IncidentViewModel(QObject):
 
     def acknowledge(self, incident_ids: list[str] | None = None) -> None:
         """An operator has seen these (default: every) new critical incidents: they stop pulsing."""
+        if not self.commands_enabled:
+            return
         for incident_id in incident_ids if incident_ids is not None else list(self._pulsing):
             self.book.acknowledge(incident_id)  # stops here at once; the hub tells every other console
             if self.commands is not None and allowed(self.role, Action.ACKNOWLEDGE):
@@ -232,6 +244,9 @@ class IncidentViewModel(QObject):
         self, action: Action | str, incident_id: str, args: dict[str, Any], photos: list[Path] | None = None
     ) -> None:
         """An operator's command from a dialog; photos are uploaded first, then named in the args."""
+        if not self.commands_enabled:
+            self.message_changed.emit(self.tr("playback: commands are disabled"))
+            return
         if photos:
             self._spawn(self._upload_then_act(Action(action), incident_id, dict(args), list(photos)))
             return

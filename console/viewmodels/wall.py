@@ -312,6 +312,13 @@ class WallViewModel(QObject):
             text = self.tr("{0}: AQI {1}, heavily polluted air").format(station.name, look.label)
             self._event("critical", text, self.store.data_time)
 
+    def note_events(self, rows: list[EventRow]) -> None:
+        """Events from elsewhere (a unit crossing a geofence) join the list, newest first."""
+        for row in sorted(rows, key=lambda r: r.ts):
+            self.events.appendleft(row)
+        if rows:
+            self.events_changed.emit(list(self.events))
+
     def _event(self, severity: str, text: str, ts: float) -> None:
         self.events.appendleft(EventRow(ts, severity, text))
         self.events_changed.emit(list(self.events))

@@ -9,14 +9,23 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
 from console.viewmodels.incidents import IncidentViewModel
+from console.viewmodels.playback import PlaybackViewModel
+from console.viewmodels.units import UnitViewModel
 from console.views.dispatch import DispatchWindow
 
 
 class DispatchDesk:
     """Creates the coordinator's dispatch window the first time it is asked for and toggles it after."""
 
-    def __init__(self, incidents: IncidentViewModel) -> None:
+    def __init__(
+        self,
+        incidents: IncidentViewModel,
+        playback: PlaybackViewModel | None = None,
+        units: UnitViewModel | None = None,
+    ) -> None:
         self.incidents = incidents
+        self.playback = playback
+        self.units = units
         self.window: DispatchWindow | None = None
         self.window_created: list[Callable[[DispatchWindow], None]] = []  # e.g. the reports' shortcuts
         incidents.roster_changed.connect(self._on_roster)
@@ -29,7 +38,7 @@ class DispatchDesk:
     def toggle(self) -> None:
         """Open (or close) the dispatch window."""
         if self.window is None:
-            self.window = DispatchWindow(self.incidents)
+            self.window = DispatchWindow(self.incidents, playback=self.playback, units=self.units)
             self.window.set_townships(self.incidents.township_names)
             self.window.detail.set_roster(self.incidents.roster)
             for hook in self.window_created:

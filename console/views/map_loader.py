@@ -10,6 +10,7 @@ from console.viewmodels.wall import WallViewModel
 from console.widgets.incident_words import incident_map_labels
 from console.widgets.map_view import MapView
 from console.widgets.theme import category_word
+from console.widgets.unit_words import unit_map_labels
 
 
 class MapLoader:
@@ -69,4 +70,9 @@ def map_labels() -> dict[str, str]:
         "approximate": QCoreApplication.translate("Map", "Township outlines approximate"),
         "tile_attribution": QCoreApplication.translate("Map", "Intranet basemap"),
     }
-    return labels | {f"aqi_{level}": category_word(level) for level in range(1, 7)} | incident_map_labels()
+    return (
+        labels
+        | {f"aqi_{level}": category_word(level) for level in range(1, 7)}
+        | incident_map_labels()
+        | unit_map_labels()
+    )

@@ -24,6 +24,7 @@ from console.core.event_log import EventRow
 from console.core.link import LinkState, LinkStatus
 from console.core.models import INVALID_FLAGS, StationKind
 from console.viewmodels.incidents import IncidentMarker, IncidentViewModel
+from console.viewmodels.units import UnitViewModel
 from console.viewmodels.wall import Spread, WallViewModel
 from console.views.dispatch import bind_queue
 from console.widgets import network_health, theme
@@ -35,6 +36,7 @@ from console.widgets.map_view import MapView
 from console.widgets.network_health import NetworkHealth
 from console.widgets.panel import Panel
 from console.widgets.ranking_chart import RankingChart
+from console.widgets.sos_bar import SosBar
 from console.widgets.status_banner import StatusBanner
 from console.widgets.trend_plot import AIR_STATION_FACTORS, StationTrends, TrendPlot
 from console.widgets.wind_widget import WindWidget
@@ -123,9 +125,12 @@ class MapScreenView(QWidget):
         map_view: MapView,
         incidents: IncidentViewModel | None = None,
         parent: QWidget | None = None,
+        *,
+        units: UnitViewModel | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("map")
+        self.units_vm = units
         self.banner = StatusBanner(now=vm.now)
         self.map = map_view
         layout = QVBoxLayout(self)
@@ -137,6 +142,7 @@ class MapScreenView(QWidget):
         self._lost_at: float | None = None  # when the link was lost (start-up, if it never was live)
         self._was_live = False
         self._failure = ""  # why the last connection attempt failed
+        self._replaying = False
         vm.markers_changed.connect(self.map.update_markers)
         vm.selection_changed.connect(self._on_selection)  # bound: dropped when this view is deleted
         vm.link_changed.connect(self._on_link)
@@ -163,6 +169,10 @@ class MapScreenView(QWidget):
             for widget in (self.banner, self.wind_panel):  # a taller banner, or wrapped words: place again
                 widget.installEventFilter(self)
             vm.wind_changed.connect(self._on_wind)  # a bound method: disconnected when this view goes
+        if units is not None:  # the emergency units above the stations, batched like the stations
+            units.markers_changed.connect(self._on_unit_markers)
+            self.map.units_requested.connect(self._send_all_units)
+            self.map.unit_clicked.connect(self.map.select_unit)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """The window took its final size (or a monitor changed): show the whole district again."""
@@ -182,7 +192,7 @@ class MapScreenView(QWidget):
         if self.wind_panel is None:
             return
         gap = theme.current_scale().gap_px
-        top = self.banner.geometry().bottom() + 1 + gap
+        top = (self.banner.geometry().bottom() + 1 if self.banner.isVisibleTo(self) else 0) + gap
         height = max(int(self.height() * 0.3), self.wind_panel.minimumSizeHint().height())
         self.wind_panel.setGeometry(gap, top, int(self.width() * 0.3), height)
         self.wind_panel.raise_()
@@ -190,12 +200,34 @@ class MapScreenView(QWidget):
     def _on_data_time(self, ts: float) -> None:
         self._data_time = ts or None
 
+    def set_replay(self, at: float | None) -> None:
+        """Replaying (``at``: the replayed moment), the status bar gives way to the PLAYBACK banner above it,
+        which says the same and more, and the map gets its height; link states are ignored (a replay has
+        no link). None: live again."""
+        replaying = at is not None
+        if replaying == self._replaying:
+            return
+        self._replaying = replaying
+        state, shown = ("replay", at) if replaying else ("live", self._data_time)
+        self.banner.set_link_state(state, "", shown)
+        self.banner.setVisible(not replaying)
+        self._place_wind()
+
     def _on_selection(self, station_id: str) -> None:
         self.map.select_station(station_id or None)
 
     def _on_wind(self, wind: tuple[float, float, float] | None) -> None:
         if self.wind_panel is not None:
             show_wind(self.wind, self.wind_panel, wind)
+
+    def _on_unit_markers(self, markers: list) -> None:
+        if self.units_vm is not None:
+            self.map.update_units(markers, self.units_vm.now())
+
+    def _send_all_units(self) -> None:
+        """The page (re)loaded: every unit again, with its whole trail."""
+        if self.units_vm is not None:
+            self.map.update_units(self.units_vm.markers(), self.units_vm.now())
 
     def _on_incident_markers(self, markers: list[IncidentMarker]) -> None:
         """The map names an incident as the queue does: the rule's words in the operator's language."""
@@ -205,6 +237,8 @@ class MapScreenView(QWidget):
 
     def _on_link(self, status: LinkStatus) -> None:
         """Live; reconnecting for the first attempts; after that offline, showing how old the data are."""
+        if self._replaying:  # a replay has no link: the banner says REPLAY whatever a link does
+            return
         if status.state == LinkState.LIVE:
             self._lost_at = None
             self._failure = ""
@@ -248,15 +282,18 @@ class IncidentBoard(QWidget):
         self.acknowledge = theme.ElidedButton("◆ " + self.tr("Acknowledge new critical incidents"))
         self.acknowledge.setStyleSheet(
             f"QPushButton {{ color: {theme.ALERT}; border: 2px solid {theme.ALERT}; font-weight: bold; }}"
+            f" QPushButton:disabled {{ color: {theme.OFFLINE}; border-color: {theme.OFFLINE}; }}"
         )
         self.acknowledge.clicked.connect(self.acknowledge_requested)
         self.acknowledge.hide()
         self.alarm = AlarmSound(self)
+        self.sos = SosBar(self)  # a unit's SOS: its own button and tone
         top = QHBoxLayout()
         top.addWidget(self.counts, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.sos)
         layout.addWidget(self.acknowledge)
         layout.addWidget(self.queue, 1)
 
@@ -265,16 +302,32 @@ class IncidentBoard(QWidget):
         self.acknowledge.setVisible(bool(ids))
         self.alarm.set_active(bool(ids))
 
+    def set_commands_enabled(self, enabled: bool) -> None:
+        """While replaying the button is greyed (saying why) and the alarm silent: nothing happens now."""
+        self.acknowledge.setEnabled(enabled)
+        self.acknowledge.setToolTip(
+            theme.plain_tip(self.acknowledge.full_text())
+            if enabled
+            else self.tr("playback: commands are disabled")
+        )
+        self.alarm.muted = not enabled
+
 
 class ActionView(QWidget):
     """Right screen: incidents (counts by stage and the queue), latest events, the selected station's 24 h
     trends, the city trend."""
 
     def __init__(
-        self, vm: WallViewModel, incidents: IncidentViewModel | None = None, parent: QWidget | None = None
+        self,
+        vm: WallViewModel,
+        incidents: IncidentViewModel | None = None,
+        parent: QWidget | None = None,
+        *,
+        units: UnitViewModel | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("action")
+        self.units_vm = units
         self.vm = vm
         self.incidents_vm = incidents
         self.board = IncidentBoard(incidents.now if incidents is not None else vm.now)
@@ -316,7 +369,13 @@ class ActionView(QWidget):
             bottom.addWidget(self.city_panel, 1)  # the wind is on the map screen
             layout.addWidget(row, 6)
             self._rows = ((self.incidents_panel, 0.35), (self.trends_panel, 0.31), (row, 0.34))
+            # the rows' fixed heights must not hold the view at its last height: a replay banner over it
+            # takes height from it, and the rows shrink with it
+            self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
             self._bind_incidents(incidents)
+        if units is not None:
+            units.sos_changed.connect(self._on_sos)
+            self.board.sos.acknowledge_requested.connect(self._on_sos_acknowledged)
         self._shown_station = ""
         self._plots = Spread(self)
         vm.events_changed.connect(self._on_events)
@@ -342,10 +401,20 @@ class ActionView(QWidget):
         incidents.critical_raised.connect(self._on_critical_raised)
         incidents.counts_changed.connect(self._on_incident_counts)
         self.board.acknowledge_requested.connect(incidents.acknowledge)
+        incidents.commands_enabled_changed.connect(self.board.set_commands_enabled)
+        self.board.set_commands_enabled(incidents.commands_enabled)
         incidents.flush()  # what the book holds already (the cached picture) shows at once
         self.board.set_pulsing(incidents.pulsing())
 
     # bound methods, not lambdas: Qt drops these connections when the view is deleted
+    def _on_sos(self, unit_ids: set[str]) -> None:
+        if self.units_vm is not None:
+            self.board.sos.set_sos(self.units_vm.callsigns(unit_ids))
+
+    def _on_sos_acknowledged(self) -> None:
+        if self.units_vm is not None:
+            self.units_vm.acknowledge_sos()
+
     def _on_critical_raised(self, _incident_id: str) -> None:
         self.board.alarm.set_active(True)
 

@@ -7,9 +7,11 @@ import logging
 from pathlib import Path
 
 from console.viewmodels.incidents import IncidentViewModel
+from console.viewmodels.playback import PlaybackViewModel
 from console.viewmodels.wall import WallViewModel
 from console.views.dispatch import DispatchWindow
 from console.views.window import WallWindows
+from console.widgets import theme
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +23,16 @@ async def take_snapshots(
     windows: WallWindows,
     incidents: IncidentViewModel,
     desk: DispatchWindow | None,
+    playback: PlaybackViewModel | None = None,
 ) -> None:
-    """Wait ``after_s``, redraw, then write ``wall-<n>-<screen>.png`` per window and ``dispatch.png``."""
+    """Wait ``after_s``, redraw, then write ``wall-<n>-<screen>.png`` per window and ``dispatch.png``
+    (replaying, with the banner and frame of the replayed moment)."""
     await asyncio.sleep(after_s)
     vm.flush()
+    if playback is not None and playback.state() is not None:
+        playback.flush()
+        at = theme.local_time(playback.state().at)
+        log.info("snapshots of the replayed moment %s (UTC+8)", f"{at:%Y-%m-%d %H:%M:%S}")
     await asyncio.sleep(0.5)
     out.mkdir(parents=True, exist_ok=True)
     for n, window in enumerate(windows.windows, 1):

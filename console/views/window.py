@@ -8,12 +8,17 @@ from typing import cast
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QScreen, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from console.viewmodels.playback import PlaybackViewModel
 from console.views.layout import ScreenPlan, fit_to_screens
+from console.views.playback_chrome import PlaybackChrome
 from console.views.shutdown import delete_widgets
 
 log = logging.getLogger(__name__)
+# the window showing the map carries the replay bar: the map gives up the bar's height, the numbers
+# beside it cannot without being cut (and on one screen the bar spans the whole wall)
+BAR_VIEW = "map"
 
 
 class HelpOverlay(QLabel):
@@ -39,6 +44,11 @@ class HelpOverlay(QLabel):
             ("F5", self.tr("Briefing mode for leaders (Esc returns)")),
             ("Esc", self.tr("Close this help")),
             ("Ctrl+Q", self.tr("Quit the console")),
+            ("Space", self.tr("Replaying: play or pause")),
+            ("← →", self.tr("Replaying: one reporting interval back or forward")),
+            ("Shift / Ctrl + ← →", self.tr("Replaying: one hour / one day back or forward")),
+            ("Home End + −", self.tr("Replaying: the start, the end, faster, slower")),
+            ("Esc, L", self.tr("Replaying: back to live")),
         ]
 
     def toggle(self) -> None:
@@ -50,26 +60,39 @@ class HelpOverlay(QLabel):
 
 
 class WallWindow(QWidget):
-    """A frameless window holding some of the wall's views side by side.
+    """A frameless window holding some of the wall's views side by side (under the replay banner and above
+    the replay bar while replaying: ``column`` holds them top to bottom).
 
     Signals:
         quit_requested(): the operator pressed Ctrl+Q.
+        escape_pressed(): Esc with no help shown (back to live while replaying).
     """
 
     quit_requested = Signal()
+    escape_pressed = Signal()
 
     def __init__(self, name: str) -> None:
         super().__init__(None, Qt.WindowType.FramelessWindowHint)
         self.setObjectName(f"wall-{name}")
         self.setWindowTitle(self.tr("Environmental command centre"))
-        self._row = QHBoxLayout(self)
-        self._row.setContentsMargins(6, 6, 6, 6)
+        self.column = QVBoxLayout(self)
+        self.column.setContentsMargins(6, 6, 6, 6)
+        self.column.setSpacing(6)
+        self._row = QHBoxLayout()
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self.column.addLayout(self._row, 1)
         self.kiosk = True
         self.help = HelpOverlay(self)
         QShortcut(QKeySequence(Qt.Key.Key_F11), self, self.toggle_kiosk)
         QShortcut(QKeySequence(Qt.Key.Key_F1), self, self.help.toggle)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.help.hide)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._on_escape)
         QShortcut(QKeySequence("Ctrl+Q"), self, self.quit_requested.emit)
+
+    def _on_escape(self) -> None:
+        if self.help.isVisible():
+            self.help.hide()
+        else:
+            self.escape_pressed.emit()
 
     def set_views(self, views: list[QWidget], stretch: list[int]) -> None:
         while self._row.count():
@@ -116,9 +139,15 @@ class WallWindows:
     """Builds windows from a plan and re-homes the views when the set of screens changes."""
 
     def __init__(
-        self, views: dict[str, QWidget], plan: list[ScreenPlan], settings: QSettings | None = None
+        self,
+        views: dict[str, QWidget],
+        plan: list[ScreenPlan],
+        settings: QSettings | None = None,
+        playback: PlaybackViewModel | None = None,
     ) -> None:
         self.views = views
+        self.playback = playback
+        self.chromes: dict[WallWindow, PlaybackChrome] = {}  # each window's replay banner, frame and bar
         self.plan = plan
         self.settings = settings
         self.windows: list[WallWindow] = []
@@ -145,18 +174,28 @@ class WallWindows:
             view.setParent(self._parking)
         while len(self.windows) > len(plan):
             window = self.windows.pop()
+            self.chromes.pop(window, None)
             window.setProperty("rehoming", True)
             window.close()
             window.deleteLater()
         while len(self.windows) < len(plan):
             window = WallWindow(str(len(self.windows) + 1))
             window.quit_requested.connect(QCoreApplication.quit)
+            self._dress(window)
             self.windows.append(window)
         for window, screen_plan, screen in zip(self.windows, plan, screens, strict=False):
             window.set_views([self.views[v] for v in screen_plan.views], screen_plan.stretch)
+            if window in self.chromes:
+                self.chromes[window].set_bar_shown(BAR_VIEW in screen_plan.views)
             self._restore(window, screen)
             window.place_on(screen)
         log.info("wall arranged on %d screen(s): %s", len(plan), [p.views for p in plan])
+
+    def _dress(self, window: WallWindow) -> None:
+        if self.playback is None:
+            return
+        self.chromes[window] = PlaybackChrome(self.playback, window, window.column, escape=False)
+        window.escape_pressed.connect(self.playback.go_live)
 
     def _watch(self, screen: QScreen) -> None:
         screen.geometryChanged.connect(self._on_screens_changed)

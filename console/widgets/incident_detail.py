@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -64,6 +65,7 @@ class IncidentDetailPane(QWidget):
         reload_requested(str): fetch the incident again (after a conflict).
         photos_requested(list): show these attachment ids (a click on a trail line's photo count).
         dismiss_problem_requested(str): the operator has read a refused command (its id).
+        replay_requested(str): replay this incident from before its first finding to its closure.
         special_report_requested(str): write this incident's special report (its id).
     """
 
@@ -72,6 +74,7 @@ class IncidentDetailPane(QWidget):
     reload_requested = Signal(str)
     photos_requested = Signal(list)
     dismiss_problem_requested = Signal(str)
+    replay_requested = Signal(str)
     special_report_requested = Signal(str)
 
     def __init__(self, *, now: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
@@ -83,6 +86,10 @@ class IncidentDetailPane(QWidget):
         self.action_buttons: dict[Action, QPushButton] = {}
         self.problem_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
         self._buttons_for: tuple | None = ()
+        self.commands_enabled = True
+        self.replay_available = False
+        self.replay_button: QPushButton | None = None
+        self.acknowledge_button: QPushButton | None = None
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -155,6 +162,29 @@ class IncidentDetailPane(QWidget):
     def set_roster(self, names: list[str]) -> None:
         """People the dispatch dialog offers (the responsible person of the incident comes first)."""
         self.roster = list(names)
+
+    def set_commands_enabled(self, enabled: bool) -> None:
+        """False while replaying: the action buttons stay in sight, greyed, and say why."""
+        self.commands_enabled = enabled
+        self._apply_enabled()
+
+    def set_replay_available(self, available: bool) -> None:
+        """Whether the pane offers "Replay" (a hub with history is there)."""
+        self.replay_available = available
+        if self.replay_button is not None:
+            self.replay_button.setVisible(available)
+
+    def _apply_enabled(self) -> None:
+        tip = "" if self.commands_enabled else self.tr("playback: commands are disabled")
+        buttons = list(self.action_buttons.values())
+        if self.acknowledge_button is not None:
+            buttons.append(self.acknowledge_button)
+        for button in buttons:
+            if shiboken6.isValid(button):
+                button.setEnabled(self.commands_enabled)
+                button.setToolTip(tip)
+        if self.dialog is not None and not self.commands_enabled:
+            self.dialog.close()
 
     def set_message(self, text: str) -> None:
         """A message about the operator's last request ('' hides it)."""
@@ -252,11 +282,16 @@ class IncidentDetailPane(QWidget):
         self._buttons_for = key
         _clear(self.buttons)
         self.action_buttons = {}
+        self.acknowledge_button = None
+        self.replay_button = None
         if detail is None:
             return
         if detail.pulsing:
             ack = QPushButton("◆ " + self.tr("Acknowledge"))
-            ack.setStyleSheet(f"QPushButton {{ color: {theme.ALERT}; font-weight: bold; }}")
+            ack.setStyleSheet(
+                f"QPushButton {{ color: {theme.ALERT}; font-weight: bold; }}"
+                f" QPushButton:disabled {{ color: {theme.OFFLINE}; }}"
+            )
             ack.clicked.connect(lambda: self.acknowledge_requested.emit(detail.incident.id))
             self.buttons.addWidget(ack)
             self.acknowledge_button = ack
@@ -266,6 +301,13 @@ class IncidentDetailPane(QWidget):
             self.buttons.addWidget(button)
             self.action_buttons[action] = button
         self.buttons.addStretch(1)
+        replay = QPushButton("⟲ " + self.tr("Replay"))
+        replay.setToolTip(self.tr("Replay from 30 minutes before the first finding to the closure"))
+        replay.clicked.connect(lambda: self.replay_requested.emit(detail.incident.id))
+        replay.setVisible(self.replay_available)
+        self.buttons.addWidget(replay)
+        self.replay_button = replay
+        self._apply_enabled()
         self.special_button = QPushButton(self.tr("Special report…"))
         self.special_button.clicked.connect(lambda: self.special_report_requested.emit(detail.incident.id))
         self.buttons.addWidget(self.special_button)

@@ -189,12 +189,12 @@ class IncidentTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(n, 0), self.index(n, len(self.columns) - 1))
 
 
-def alarm_wav(path: Path) -> Path:
+def alarm_wav(path: Path, tones: tuple[float, float] = (880.0, 660.0)) -> Path:
     """Write a short two-tone alarm (880 / 660 Hz, 0.6 s, 16-bit mono) as a WAV file; returns its path."""
     rate = 22050
     frames = bytearray()
     for n in range(int(rate * 0.6)):
-        tone = 880.0 if (n // int(rate * 0.15)) % 2 == 0 else 660.0
+        tone = tones[0] if (n // int(rate * 0.15)) % 2 == 0 else tones[1]
         fade = min(1.0, n / 200, (int(rate * 0.6) - n) / 200)
         frames += struct.pack("<h", int(12000 * fade * math.sin(2 * math.pi * tone * n / rate)))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -216,10 +216,17 @@ class AlarmSound(QObject):
 
     sounded = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        tones: tuple[float, float] = (880.0, 660.0),
+        name: str = "alarm",
+    ) -> None:
         super().__init__(parent)
         self.count = 0
         self.muted = False
+        self.tones, self.name = tones, name  # another alarm (a unit's SOS) sounds different
         self._timer = QTimer(self, interval=ALARM_EVERY_MS)
         self._timer.timeout.connect(self._sound)
         # made on first use when QtMultimedia loads; False when it cannot
@@ -255,7 +262,7 @@ class AlarmSound(QObject):
                 log.info("alarm sound: no QtMultimedia (%s); using the system beep", exc)
                 self._effect = False
                 return None
-            wav = alarm_wav(Path(tempfile.gettempdir()) / "ecoconsole-alarm.wav")
+            wav = alarm_wav(Path(tempfile.gettempdir()) / f"ecoconsole-{self.name}.wav", self.tones)
             effect = self._effect = QSoundEffect(self)
             effect.setSource(QUrl.fromLocalFile(str(wav)))
         return self._effect or None

@@ -131,6 +131,9 @@ def action_word(action: Action | str) -> str:
         "update": QCoreApplication.translate("Incident", "Updated"),
         "clear": QCoreApplication.translate("Incident", "Condition cleared"),
         "escalate": QCoreApplication.translate("Incident", "Escalated"),
+        "assign_unit": QCoreApplication.translate("Incident", "Assign unit"),
+        "unit_status": QCoreApplication.translate("Incident", "Unit status"),
+        "release_unit": QCoreApplication.translate("Incident", "Unit released"),
     }
     return words.get(action, str(action))
 

@@ -25,7 +25,7 @@ from console.core.models import Station
 RESOURCE_DIR = RESOURCES / "map"
 QWEBCHANNEL_JS = "qrc:///qtwebchannel/qwebchannel.js"
 _ASSETS = ("leaflet.js", "leaflet.css")
-_OWN_ASSETS = ("eco_map.js", "eco_map.css")
+_OWN_ASSETS = ("eco_map.js", "eco_units.js", "eco_map.css")
 _AQI_MIDPOINTS = (25, 75, 125, 175, 250, 350)  # one AQI inside each HJ 633 category, levels 1..6
 
 DEFAULT_LABELS: dict[str, str] = {
@@ -50,6 +50,16 @@ DEFAULT_LABELS: dict[str, str] = {
     "state_selected": "Selected",
     "approximate": "Township outlines approximate",
     "tile_attribution": "Intranet basemap",
+    "units": "Units",
+    "unit_vehicle": "Vehicle",
+    "unit_person": "Person",
+    "unit_drone": "Drone",
+    "unit_instrument": "Instrument",
+    "unit_en_route": "En route",
+    "unit_on_scene": "On scene",
+    "unit_stale": "No fix for 5 min",
+    "unit_lost": "Lost (30 min): last place",
+    "unit_sos": "SOS",
 } | {f"aqi_{i + 1}": category_of(aqi).category_en for i, aqi in enumerate(_AQI_MIDPOINTS)}
 
 # Boundary styles: a calm, lighter district on the navy ground; township lines quieter still.
@@ -210,7 +220,10 @@ def _base_map(options: PageOptions, center: Sequence[float] | None) -> folium.Ma
         font_size=f"{options.font_px}px",
     )
     # Instance lists: folium's class-level defaults point at CDNs (Leaflet, jQuery, Bootstrap, fonts).
-    fmap.default_js = [("leaflet", "leaflet.js"), ("qwebchannel", QWEBCHANNEL_JS), ("eco_map", "eco_map.js")]
+    fmap.default_js = [
+        ("leaflet", "leaflet.js"), ("qwebchannel", QWEBCHANNEL_JS), ("eco_units", "eco_units.js"),
+        ("eco_map", "eco_map.js"),
+    ]  # fmt: skip
     fmap.default_css = [("leaflet_css", "leaflet.css"), ("eco_map_css", "eco_map.css")]
     if options.tile_url:
         attribution = {**DEFAULT_LABELS, **options.labels}["tile_attribution"]

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import msgspec
+import numpy as np
 import shiboken6
 from PySide6.QtCore import (
     QCoreApplication,
@@ -37,9 +38,10 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
-from console.core.geo import gcj02_to_wgs84, wgs84_to_gcj02
+from console.core.geo import gcj02_to_wgs84, wgs84_to_gcj02, wgs84_to_gcj02_arrays
 from console.core.grading import MarkerState
 from console.core.models import Station
+from console.core.unit_book import TRAIL_POINTS, TRAIL_S, UnitMarker
 from console.entry import child_command
 from console.widgets.map_build import BuildJob
 
@@ -121,6 +123,7 @@ class MapBridge(QObject):
     layer_reported = Signal(str, bool)
     tooltip_reported = Signal(str)
     incident_reported = Signal(str)
+    unit_reported = Signal(str)
 
     @Slot()
     def page_ready(self) -> None:
@@ -146,10 +149,65 @@ class MapBridge(QObject):
         """Called by the page when an incident is clicked."""
         self.incident_reported.emit(incident_id)
 
+    @Slot(str)
+    def unit_clicked(self, unit_id: str) -> None:
+        """Called by the page when a unit is clicked."""
+        self.unit_reported.emit(unit_id)
+
     @Slot(str, bool)
     def layer_toggled(self, kind: str, visible: bool) -> None:
         """Called by the page when the operator toggles a layer in the legend."""
         self.layer_reported.emit(kind, visible)
+
+
+class UnitBatch:
+    """Unit states waiting for the page: the latest per unit, points added meanwhile kept in order."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, UnitMarker] = {}
+        self.now = 0.0
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+    def add(self, markers: Iterable[UnitMarker], now: float) -> None:
+        self.now = now
+        for marker in markers:
+            queued = self._rows.get(marker.id)
+            if queued is not None and marker.trail is None:  # keep what the queued one carried
+                if queued.trail is not None:
+                    marker = msgspec.structs.replace(marker, trail=queued.trail + marker.add, add=[])
+                else:
+                    marker = msgspec.structs.replace(marker, add=queued.add + marker.add)
+            self._rows[marker.id] = marker
+
+    def script(self, shifted: bool) -> str:
+        """The page call that applies the batch (in GCJ-02 when the basemap needs it); empties the batch."""
+        rows = list(self._rows.values())
+        self._rows.clear()
+        if shifted:
+            rows = [_shift_marker(r) for r in rows]
+        payload = msgspec.json.encode(rows).decode()
+        return f"ecoUnits.update({payload}, {self.now!r}, [{TRAIL_S!r}, {TRAIL_POINTS}])"
+
+
+def _shift_marker(marker: UnitMarker) -> UnitMarker:
+    def shift(points: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+        if not points:
+            return points
+        lon, lat = wgs84_to_gcj02_arrays(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
+        return [
+            (round(float(x), 6), round(float(y), 6), p[2]) for x, y, p in zip(lon, lat, points, strict=True)
+        ]
+
+    lon, lat = marker.lon, marker.lat
+    if lon is not None and lat is not None:
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    trail = shift(marker.trail) if marker.trail is not None else None
+    return msgspec.structs.replace(marker, lon=lon, lat=lat, trail=trail, add=shift(marker.add))
 
 
 class MapPage(QWebEnginePage):
@@ -210,6 +268,9 @@ class MapView(QWebEngineView):
         markers_flushed(int): a batch of marker states reached the page (how many stations it matched).
         tooltip_requested(str): the pointer reached a station: answer with ``set_tooltip`` (fresh values).
         incident_clicked(str): the operator clicked the incident with this id.
+        unit_clicked(str): the operator clicked the unit with this id.
+        units_requested(): the page (re)loaded: send every unit again with its whole trail.
+        units_flushed(int): a batch of unit states reached the page (how many units it held).
     """
 
     ready = Signal()
@@ -219,6 +280,9 @@ class MapView(QWebEngineView):
     markers_flushed = Signal(int)
     tooltip_requested = Signal(str)
     incident_clicked = Signal(str)
+    unit_clicked = Signal(str)
+    units_requested = Signal()
+    units_flushed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None, *, cache_dir: Path | None = None) -> None:
         super().__init__(parent)
@@ -227,6 +291,7 @@ class MapView(QWebEngineView):
         self._guard = NetworkGuard(self)
         self._bridge = MapBridge(self)
         self._pending: dict[str, MarkerState] = {}
+        self._units = UnitBatch()
         self._hidden: set[str] = set()
         self._selected: str | None = None
         self._incidents: str = "[]"  # the last incident batch (JSON), sent again when the page reloads
@@ -255,6 +320,7 @@ class MapView(QWebEngineView):
         self._bridge.view_reported.connect(self._on_bridge_view)
         self._bridge.layer_reported.connect(self._on_bridge_layer)
         self._bridge.incident_reported.connect(self.incident_clicked)
+        self._bridge.unit_reported.connect(self.unit_clicked)
         page.loadFinished.connect(self._on_page_load_finished)
         self._page = page
 
@@ -406,6 +472,15 @@ class MapView(QWebEngineView):
             self._pending[state.id] = state
         self._schedule_flush()
 
+    def update_units(self, markers: Iterable[UnitMarker], now: float) -> None:
+        """Queue unit states at the session's time ``now``; they go to the page with the next batch."""
+        self._units.add(markers, now)
+        self._schedule_flush()
+
+    def select_unit(self, unit_id: str | None) -> None:
+        """Ring a unit in cyan and bring it into view (None clears)."""
+        self._run(f"ecoUnits.select({json.dumps(unit_id)})")
+
     def set_layer_visible(self, kind: str, visible: bool) -> None:
         """Show or hide every station of one kind (and its legend row)."""
         (self._hidden.discard if visible else self._hidden.add)(kind)
@@ -473,12 +548,18 @@ class MapView(QWebEngineView):
 
     def _schedule_flush(self) -> None:
         """Send at the next turn of the event loop, at most one batch per FLUSH_INTERVAL_MS."""
-        if self._ready and self._pending and not self._timer.isActive():
+        if self._ready and (self._pending or self._units) and not self._timer.isActive():
             since_last = (time.monotonic() - self._last_flush) * 1000
             self._timer.start(max(0, int(FLUSH_INTERVAL_MS - since_last)))
 
     def _flush(self) -> None:
-        if not self._ready or not self._pending or self._page is None:
+        if not self._ready or self._page is None:
+            return
+        if self._units:
+            self._last_flush = time.monotonic()
+            script = self._units.script(self._shifted)
+            self._page.runJavaScript(script, 0, self._on_units_applied)
+        if not self._pending:
             return
         batch = list(self._pending.values())
         self._pending.clear()
@@ -488,6 +569,9 @@ class MapView(QWebEngineView):
 
     def _on_batch_applied(self, result: object) -> None:
         self.markers_flushed.emit(int(result) if isinstance(result, int | float) else 0)
+
+    def _on_units_applied(self, result: object) -> None:
+        self.units_flushed.emit(int(result) if isinstance(result, int | float) else 0)
 
     def _on_page_load_finished(self, ok: bool) -> None:
         if not ok:
@@ -502,6 +586,8 @@ class MapView(QWebEngineView):
         self._run(f"ecoMap.setIncidents({self._incidents})")
         if self._focused_incident:
             self._run(f"ecoMap.focusIncident({json.dumps(self._focused_incident)})")
+        self._units.clear()  # a new page has no units: the owner sends them all again, trails whole
+        self.units_requested.emit()
         self._flush()
         log.info("map page ready: %s (%d stations)", self._page_path, len(self._station_ids))
         self.ready.emit()

@@ -19,7 +19,7 @@ _COLOURS = {
     "live": (theme.BACKGROUND, theme.TEXT_SECONDARY),
     "reconnecting": ("#2E2208", theme.AMBER),
     "offline": ("#8E1B1B", "#FFFFFF"),
-    "replay": ("#56B4E9", theme.BACKGROUND),
+    "replay": (theme.PLAYBACK, theme.BACKGROUND),
 }
 
 

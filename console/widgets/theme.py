@@ -37,6 +37,7 @@ OFFLINE = "#8B95A5"  # offline / no data (grey, always with an icon or a word)
 AMBER = "#F5A524"  # stale, fault, reconnecting: abnormal but not AQI
 ALERT = "#FF6B5E"  # alarm, critical, connection lost: abnormal but not AQI
 FOCUS = "#22D3EE"  # cyan: selection and keyboard focus only
+PLAYBACK = "#E040FB"  # magenta: a replay of the past (banner, window frame) and nothing else, never live
 OUTLINE = "#E8EDF4"  # light outline around AQI chips (purple and maroon are < 3:1 on navy)
 # Okabe-Ito for multi-line charts, with sky blue in place of its dark blue and light grey for black.
 SERIES = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#D55E00", "#D0D0D0")

@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="291" />
+        <location filename="../../console/views/screens.py" line="344" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="292" />
+        <location filename="../../console/views/screens.py" line="345" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="294" />
+        <location filename="../../console/views/screens.py" line="347" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="299" />
+        <location filename="../../console/views/screens.py" line="352" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="390" />
+        <location filename="../../console/views/screens.py" line="459" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="394" />
+        <location filename="../../console/views/screens.py" line="463" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="369" />
+        <location filename="../../console/views/screens.py" line="438" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="281" />
+        <location filename="../../console/views/screens.py" line="334" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="396" />
+        <location filename="../../console/views/screens.py" line="465" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -194,32 +194,32 @@
 <context>
     <name>AqiCategory</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="170" />
+        <location filename="../../console/widgets/theme.py" line="171" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="171" />
+        <location filename="../../console/widgets/theme.py" line="172" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="172" />
+        <location filename="../../console/widgets/theme.py" line="173" />
         <source>Lightly polluted</source>
         <translation>轻度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="173" />
+        <location filename="../../console/widgets/theme.py" line="174" />
         <source>Moderately polluted</source>
         <translation>中度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="174" />
+        <location filename="../../console/widgets/theme.py" line="175" />
         <source>Heavily polluted</source>
         <translation>重度污染</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="175" />
+        <location filename="../../console/widgets/theme.py" line="176" />
         <source>Severely polluted</source>
         <translation>严重污染</translation>
     </message>
@@ -227,32 +227,32 @@
 <context>
     <name>AqiCategoryShort</name>
     <message>
-        <location filename="../../console/widgets/theme.py" line="183" />
+        <location filename="../../console/widgets/theme.py" line="184" />
         <source>Excellent</source>
         <translation>优</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="184" />
+        <location filename="../../console/widgets/theme.py" line="185" />
         <source>Good</source>
         <translation>良</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="185" />
+        <location filename="../../console/widgets/theme.py" line="186" />
         <source>Light</source>
         <translation>轻度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="186" />
+        <location filename="../../console/widgets/theme.py" line="187" />
         <source>Moderate</source>
         <translation>中度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="187" />
+        <location filename="../../console/widgets/theme.py" line="188" />
         <source>Heavy</source>
         <translation>重度</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/theme.py" line="188" />
+        <location filename="../../console/widgets/theme.py" line="189" />
         <source>Severe</source>
         <translation>严重</translation>
     </message>
@@ -761,16 +761,6 @@
         <translation>官方：AQI 范围 · 发布单位。模型：在留出检验的日子里，提前相同天数预报的等级正确的比例。</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="461" />
-        <source>Model · not verified</source>
-        <translation>模型 · 尚未检验</translation>
-    </message>
-    <message>
-        <location filename="../../console/views/briefing_pages.py" line="462" />
-        <source>Model · {p} % right</source>
-        <translation>模型 · 准确 {p}%</translation>
-    </message>
-    <message>
         <location filename="../../console/views/briefing_pages.py" line="432" />
         <source>As issued by the forecasting office.</source>
         <translation>以预报部门发布为准。</translation>
@@ -820,6 +810,16 @@
         <location filename="../../console/views/briefing_pages.py" line="452" />
         <source>Warnings in force show here once they are added.</source>
         <translation>导入生效中的预警后在此显示。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="461" />
+        <source>Model · not verified</source>
+        <translation>模型 · 尚未检验</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="462" />
+        <source>Model · {p} % right</source>
+        <translation>模型 · 准确 {p}%</translation>
     </message>
     <message>
         <location filename="../../console/views/briefing_pages.py" line="464" />
@@ -1007,12 +1007,22 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="179" />
+        <location filename="../../console/app.py" line="232" />
+        <source>Cannot replay: {0}</source>
+        <translation>无法回放：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="238" />
+        <source>Replay: the hub's history did not come ({0}); trying again in {1} s</source>
+        <translation>回放：平台历史数据未返回（{0}），{1} 秒后重试</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="302" />
         <source>The local hub could not start: {0}</source>
         <translation>本地平台无法启动：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="231" />
+        <location filename="../../console/app.py" line="376" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -1020,24 +1030,172 @@
 <context>
     <name>DispatchWindow</name>
     <message>
-        <location filename="../../console/views/dispatch.py" line="43" />
+        <location filename="../../console/views/dispatch.py" line="58" />
         <source>Dispatch desk</source>
         <translation>调度台</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="61" />
+        <location filename="../../console/views/dispatch.py" line="84" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="62" />
+        <location filename="../../console/views/dispatch.py" line="86" />
+        <source>Units</source>
+        <translation>应急力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="87" />
+        <source>Emergency board</source>
+        <translation>应急看板</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="88" />
         <source>Assessment</source>
         <translation>考核</translation>
     </message>
     <message>
-        <location filename="../../console/views/dispatch.py" line="99" />
+        <location filename="../../console/views/dispatch.py" line="156" />
+        <source>The role {0} may not send units</source>
+        <translation>{0}角色无权调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="164" />
         <source>Role: {0}</source>
         <translation>角色：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/dispatch.py" line="171" />
+        <source>playback: commands are disabled</source>
+        <translation>回放中：指令已禁用</translation>
+    </message>
+</context>
+<context>
+    <name>EmergencyBoard</name>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="61" />
+        <source>Select an incident in the queue</source>
+        <translation>请在列表中选择事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="66" />
+        <source>Support progress</source>
+        <translation>支援进度</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Unit</source>
+        <translation>力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Duty</source>
+        <translation>勤务</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Assigned</source>
+        <translation>调派</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="69" />
+        <source>Set off</source>
+        <translation>出发</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="70" />
+        <source>Arrived</source>
+        <translation>到达</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="70" />
+        <source>To the scene</source>
+        <translation>赶赴现场里程</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="70" />
+        <source>Covered</source>
+        <translation>总里程</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="72" />
+        <source>Handling progress</source>
+        <translation>处置进度</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="73" />
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="73" />
+        <source>Step</source>
+        <translation>步骤</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="73" />
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="73" />
+        <source>Comment</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="74" />
+        <source>Post-evaluation</source>
+        <translation>事后评估</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="78" />
+        <source>Response time (dispatch → first arrival)</source>
+        <translation>响应时间（派发 → 首支力量到达）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="79" />
+        <source>Dispatched</source>
+        <translation>派发</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="79" />
+        <source>First unit arrived</source>
+        <translation>首支力量到达</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="80" />
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="80" />
+        <source>Distance covered by all units</source>
+        <translation>全部力量行驶里程</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="123" />
+        <source>Assigned to {0}</source>
+        <translation>处置人 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="126" />
+        <source>Assigned {0} · En route {1} · Arrived {2}</source>
+        <translation>已调派 {0} · 途中 {1} · 已到达 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="158" />
+        <source>no unit arrived</source>
+        <translation>无力量到达</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/emergency_board.py" line="162" />
+        <source>tracks not loaded</source>
+        <translation>轨迹未载入</translation>
     </message>
 </context>
 <context>
@@ -1114,34 +1272,59 @@
 <context>
     <name>HelpOverlay</name>
     <message>
-        <location filename="../../console/views/window.py" line="30" />
+        <location filename="../../console/views/window.py" line="35" />
         <source>Keyboard shortcuts</source>
         <translation>快捷键</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="37" />
+        <location filename="../../console/views/window.py" line="42" />
         <source>Toggle kiosk (fullscreen) mode</source>
         <translation>切换全屏（值守）模式</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="38" />
+        <location filename="../../console/views/window.py" line="43" />
         <source>Show or hide this help</source>
         <translation>显示或隐藏本帮助</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="39" />
+        <location filename="../../console/views/window.py" line="44" />
         <source>Briefing mode for leaders (Esc returns)</source>
         <translation>领导汇报模式（Esc 返回）</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="40" />
+        <location filename="../../console/views/window.py" line="45" />
         <source>Close this help</source>
         <translation>关闭帮助</translation>
     </message>
     <message>
-        <location filename="../../console/views/window.py" line="41" />
+        <location filename="../../console/views/window.py" line="46" />
         <source>Quit the console</source>
         <translation>退出控制台</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="47" />
+        <source>Replaying: play or pause</source>
+        <translation>回放时：播放或暂停</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="48" />
+        <source>Replaying: one reporting interval back or forward</source>
+        <translation>回放时：后退或前进一个上报周期</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="49" />
+        <source>Replaying: one hour / one day back or forward</source>
+        <translation>回放时：后退或前进一小时 / 一天</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="50" />
+        <source>Replaying: the start, the end, faster, slower</source>
+        <translation>回放时：开头、末尾、加快、减慢</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/window.py" line="51" />
+        <source>Replaying: back to live</source>
+        <translation>回放时：返回实时</translation>
     </message>
 </context>
 <context>
@@ -1263,7 +1446,7 @@
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="109" />
-        <location filename="../../console/widgets/incident_words.py" line="142" />
+        <location filename="../../console/widgets/incident_words.py" line="145" />
         <source>Duty officer</source>
         <translation>值班员</translation>
     </message>
@@ -1279,7 +1462,7 @@
     </message>
     <message>
         <location filename="../../console/widgets/incident_words.py" line="112" />
-        <location filename="../../console/widgets/incident_words.py" line="141" />
+        <location filename="../../console/widgets/incident_words.py" line="144" />
         <source>Inspector</source>
         <translation>巡查员</translation>
     </message>
@@ -1354,83 +1537,98 @@
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="140" />
+        <location filename="../../console/widgets/incident_words.py" line="134" />
+        <source>Assign unit</source>
+        <translation>调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="135" />
+        <source>Unit status</source>
+        <translation>力量状态</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="136" />
+        <source>Unit released</source>
+        <translation>力量撤回</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_words.py" line="143" />
         <source>Alarm rule</source>
         <translation>报警规则</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="143" />
+        <location filename="../../console/widgets/incident_words.py" line="146" />
         <source>Citizen report</source>
         <translation>群众举报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="152" />
+        <location filename="../../console/widgets/incident_words.py" line="155" />
         <source>{m} min</source>
         <translation>{m} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="155" />
+        <location filename="../../console/widgets/incident_words.py" line="158" />
         <source>{h} h {m:02d} min</source>
         <translation>{h} 小时 {m:02d} 分</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="157" />
+        <location filename="../../console/widgets/incident_words.py" line="160" />
         <source>{d} d {h} h</source>
         <translation>{d} 天 {h} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="165" />
+        <location filename="../../console/widgets/incident_words.py" line="168" />
         <source>overdue {0}</source>
         <translation>超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="167" />
-        <location filename="../../console/widgets/incident_words.py" line="169" />
+        <location filename="../../console/widgets/incident_words.py" line="170" />
+        <location filename="../../console/widgets/incident_words.py" line="172" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="171" />
+        <location filename="../../console/widgets/incident_words.py" line="174" />
         <source>awaiting assessment</source>
         <translation>待考核</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="173" />
+        <location filename="../../console/widgets/incident_words.py" line="176" />
         <source>closed on time</source>
         <translation>按时办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="175" />
+        <location filename="../../console/widgets/incident_words.py" line="178" />
         <source>closed {0} late</source>
         <translation>超期 {0} 办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="176" />
+        <location filename="../../console/widgets/incident_words.py" line="179" />
         <source>not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="182" />
+        <location filename="../../console/widgets/incident_words.py" line="185" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="183" />
+        <location filename="../../console/widgets/incident_words.py" line="186" />
         <source>Not dispatched</source>
         <translation>未派发</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="184" />
+        <location filename="../../console/widgets/incident_words.py" line="187" />
         <source>On time</source>
         <translation>未超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="185" />
+        <location filename="../../console/widgets/incident_words.py" line="188" />
         <source>Due soon</source>
         <translation>即将到期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_words.py" line="186" />
+        <location filename="../../console/widgets/incident_words.py" line="189" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -1478,155 +1676,175 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="248" />
+        <location filename="../../console/views/screens.py" line="282" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/screens.py" line="311" />
+        <source>playback: commands are disabled</source>
+        <translation>回放中：指令已禁用</translation>
     </message>
 </context>
 <context>
     <name>IncidentDetailPane</name>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="100" />
+        <location filename="../../console/widgets/incident_detail.py" line="107" />
         <source>Select an incident in the queue</source>
         <translation>请在列表中选择事件</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="125" />
+        <location filename="../../console/widgets/incident_detail.py" line="132" />
         <source>Why it was raised</source>
         <translation>发现依据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="126" />
+        <location filename="../../console/widgets/incident_detail.py" line="133" />
         <source>Audit trail</source>
         <translation>处理记录</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="134" />
+        <location filename="../../console/widgets/incident_detail.py" line="141" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="134" />
+        <location filename="../../console/widgets/incident_detail.py" line="141" />
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="134" />
+        <location filename="../../console/widgets/incident_detail.py" line="141" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="134" />
+        <location filename="../../console/widgets/incident_detail.py" line="141" />
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="134" />
+        <location filename="../../console/widgets/incident_detail.py" line="141" />
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="135" />
+        <location filename="../../console/widgets/incident_detail.py" line="142" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="184" />
+        <location filename="../../console/widgets/incident_detail.py" line="178" />
+        <source>playback: commands are disabled</source>
+        <translation>回放中：指令已禁用</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="214" />
         <source>Loading the whole trail from the hub …</source>
         <translation>正在从中心读取完整记录 …</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="192" />
+        <location filename="../../console/widgets/incident_detail.py" line="222" />
         <source>The condition has cleared: closing is suggested.</source>
         <translation>报警条件已解除，建议办结。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="197" />
+        <location filename="../../console/widgets/incident_detail.py" line="227" />
         <source>queued, not yet sent (no link)</source>
         <translation>已排队，尚未发出（无连接）</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="198" />
+        <location filename="../../console/widgets/incident_detail.py" line="228" />
         <source>sent, waiting for the hub</source>
         <translation>已发出，等待中心确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="199" />
+        <location filename="../../console/widgets/incident_detail.py" line="229" />
         <source>accepted, waiting for the hub's update</source>
         <translation>中心已受理，等待更新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="217" />
+        <location filename="../../console/widgets/incident_detail.py" line="247" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="218" />
+        <location filename="../../console/widgets/incident_detail.py" line="248" />
         <source>Assignee</source>
         <translation>处置人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="219" />
+        <location filename="../../console/widgets/incident_detail.py" line="249" />
         <source>Responsible</source>
         <translation>责任人</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="220" />
+        <location filename="../../console/widgets/incident_detail.py" line="250" />
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="221" />
+        <location filename="../../console/widgets/incident_detail.py" line="251" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="222" />
+        <location filename="../../console/widgets/incident_detail.py" line="252" />
         <source>Raised at</source>
         <translation>发现时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="223" />
+        <location filename="../../console/widgets/incident_detail.py" line="253" />
         <source>Dispatched at</source>
         <translation>派发时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="243" />
+        <location filename="../../console/widgets/incident_detail.py" line="273" />
         <source>{0} · view</source>
         <translation>{0} 张 · 查看</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="269" />
+        <location filename="../../console/widgets/incident_detail.py" line="304" />
+        <source>Replay</source>
+        <translation>回放</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="305" />
+        <source>Replay from 30 minutes before the first finding to the closure</source>
+        <translation>从首次发现前 30 分钟回放到办结</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/incident_detail.py" line="311" />
         <source>Special report…</source>
         <translation>问题专报…</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="288" />
+        <location filename="../../console/widgets/incident_detail.py" line="330" />
         <source>Got it</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="224" />
+        <location filename="../../console/widgets/incident_detail.py" line="254" />
         <source>Escalations / returns</source>
         <translation>升级 / 退回</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="258" />
+        <location filename="../../console/widgets/incident_detail.py" line="290" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="283" />
+        <location filename="../../console/widgets/incident_detail.py" line="325" />
         <source>Conflict</source>
         <translation>冲突</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="283" />
+        <location filename="../../console/widgets/incident_detail.py" line="325" />
         <source>Refused</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_detail.py" line="287" />
+        <location filename="../../console/widgets/incident_detail.py" line="329" />
         <source>Reload</source>
         <translation>重新读取</translation>
     </message>
@@ -1684,33 +1902,33 @@
         <translation>新</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="295" />
+        <location filename="../../console/widgets/incident_queue.py" line="302" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="394" />
+        <location filename="../../console/widgets/incident_queue.py" line="401" />
         <source>Open stages</source>
         <translation>未办结</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="395" />
+        <location filename="../../console/widgets/incident_queue.py" line="402" />
         <source>All stages</source>
         <translation>全部环节</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="399" />
+        <location filename="../../console/widgets/incident_queue.py" line="406" />
         <source>All severities</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="408" />
-        <location filename="../../console/widgets/incident_queue.py" line="441" />
+        <location filename="../../console/widgets/incident_queue.py" line="415" />
+        <location filename="../../console/widgets/incident_queue.py" line="448" />
         <source>All townships</source>
         <translation>全部乡镇</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/incident_queue.py" line="409" />
+        <location filename="../../console/widgets/incident_queue.py" line="416" />
         <source>Overdue only</source>
         <translation>仅超期</translation>
     </message>
@@ -1718,57 +1936,62 @@
 <context>
     <name>IncidentViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="252" />
+        <location filename="../../console/viewmodels/incidents.py" line="248" />
+        <source>playback: commands are disabled</source>
+        <translation>回放中：指令已禁用</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/incidents.py" line="267" />
         <source>Photos not available: {0}</source>
         <translation>无法读取照片：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="381" />
+        <location filename="../../console/viewmodels/incidents.py" line="396" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="386" />
+        <location filename="../../console/viewmodels/incidents.py" line="401" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="390" />
+        <location filename="../../console/viewmodels/incidents.py" line="405" />
         <source>Report sent: it joins the queue once the hub has it</source>
         <translation>已上报：中心受理后进入列表</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="398" />
+        <location filename="../../console/viewmodels/incidents.py" line="413" />
         <source>Photos cannot be uploaded: no connection to the hub</source>
         <translation>无法上传照片：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="404" />
+        <location filename="../../console/viewmodels/incidents.py" line="419" />
         <source>Uploading {0} …</source>
         <translation>正在上传 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="407" />
+        <location filename="../../console/viewmodels/incidents.py" line="422" />
         <source>Upload failed, nothing was sent: {0}</source>
         <translation>上传失败，未发出任何指令：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="420" />
+        <location filename="../../console/viewmodels/incidents.py" line="435" />
         <source>Audit trail not available: {0}</source>
         <translation>无法读取处理记录：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="446" />
+        <location filename="../../console/viewmodels/incidents.py" line="461" />
         <source>Assessment not available: {0}</source>
         <translation>无法读取考核：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="460" />
+        <location filename="../../console/viewmodels/incidents.py" line="475" />
         <source>Export failed: {0}</source>
         <translation>导出失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="462" />
+        <location filename="../../console/viewmodels/incidents.py" line="477" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
@@ -1804,102 +2027,102 @@
 <context>
     <name>Map</name>
     <message>
-        <location filename="../../console/views/map_loader.py" line="52" />
+        <location filename="../../console/views/map_loader.py" line="53" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="53" />
+        <location filename="../../console/views/map_loader.py" line="54" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="54" />
+        <location filename="../../console/views/map_loader.py" line="55" />
         <source>Air stations</source>
         <translation>空气站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="55" />
+        <location filename="../../console/views/map_loader.py" line="56" />
         <source>Micro stations</source>
         <translation>微站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="56" />
+        <location filename="../../console/views/map_loader.py" line="57" />
         <source>Scenic areas</source>
         <translation>景区站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="57" />
+        <location filename="../../console/views/map_loader.py" line="58" />
         <source>Water quality</source>
         <translation>水质站</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="58" />
+        <location filename="../../console/views/map_loader.py" line="59" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="59" />
+        <location filename="../../console/views/map_loader.py" line="60" />
         <source>Catering fume</source>
         <translation>餐饮油烟</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="60" />
+        <location filename="../../console/views/map_loader.py" line="61" />
         <source>Pollution sources</source>
         <translation>污染源</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="61" />
+        <location filename="../../console/views/map_loader.py" line="62" />
         <source>Odour</source>
         <translation>恶臭</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="62" />
+        <location filename="../../console/views/map_loader.py" line="63" />
         <source>Normal</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="63" />
+        <location filename="../../console/views/map_loader.py" line="64" />
         <source>Exceedance</source>
         <translation>超标</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="64" />
+        <location filename="../../console/views/map_loader.py" line="65" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="65" />
+        <location filename="../../console/views/map_loader.py" line="66" />
         <source>Stale data</source>
         <translation>数据陈旧</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="66" />
+        <location filename="../../console/views/map_loader.py" line="67" />
         <source>Instrument fault</source>
         <translation>仪器故障</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="67" />
+        <location filename="../../console/views/map_loader.py" line="68" />
         <source>Invalid data</source>
         <translation>无效数据</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="68" />
+        <location filename="../../console/views/map_loader.py" line="69" />
         <source>Selected</source>
         <translation>选中</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="69" />
+        <location filename="../../console/views/map_loader.py" line="70" />
         <source>Township outlines approximate</source>
         <translation>乡镇边界为近似范围</translation>
     </message>
     <message>
-        <location filename="../../console/views/map_loader.py" line="70" />
+        <location filename="../../console/views/map_loader.py" line="71" />
         <source>Intranet basemap</source>
         <translation>内网底图</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/map_view.py" line="350" />
+        <location filename="../../console/widgets/map_view.py" line="416" />
         <source>Awaiting first report</source>
         <translation>等待首次上报</translation>
     </message>
@@ -1907,9 +2130,67 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="158" />
+        <location filename="../../console/views/screens.py" line="164" />
         <source>Wind</source>
         <translation>风</translation>
+    </message>
+</context>
+<context>
+    <name>NearestUnits</name>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="199" />
+        <source>Nearest available units</source>
+        <translation>最近的可调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="209" />
+        <source>Callsign</source>
+        <translation>呼号</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="210" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="211" />
+        <source>Distance</source>
+        <translation>距离</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="212" />
+        <source>ETA</source>
+        <translation>预计到达</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="213" />
+        <source>Last fix</source>
+        <translation>最后定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="247" />
+        <source>Select an incident with a place to see the nearest available units</source>
+        <translation>选择有位置的事件，查看最近的可调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="249" />
+        <source>No available unit with a recent position</source>
+        <translation>没有近期有定位的可调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="251" />
+        <source>Ranked by ETA along the road network</source>
+        <translation>按路网预计到达时间排序</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="254" />
+        <source>Ranked by straight-line distance; ETA when the road network is loaded</source>
+        <translation>按直线距离排序；载入路网后显示预计到达时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="272" />
+        <source>Assign</source>
+        <translation>调派</translation>
     </message>
 </context>
 <context>
@@ -1999,6 +2280,200 @@
         <location filename="../../console/widgets/incident_dialogs.py" line="339" />
         <source>{0}: not an image</source>
         <translation>{0}：不是图片</translation>
+    </message>
+</context>
+<context>
+    <name>PlaybackBanner</name>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="54" />
+        <source>UTC+8 · not live</source>
+        <translation>北京时间 · 非实时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="55" />
+        <source>Esc: back to live</source>
+        <translation>Esc：返回实时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="61" />
+        <source>PLAYBACK</source>
+        <translation>回放</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="62" />
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_banner.py" line="63" />
+        <source>loading …</source>
+        <translation>载入中 …</translation>
+    </message>
+</context>
+<context>
+    <name>PlaybackBar</name>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="198" />
+        <source>Go to the start (Home)</source>
+        <translation>回到开头（Home）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="199" />
+        <source>−1 d</source>
+        <translation>−1 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="199" />
+        <source>One day back (Ctrl+Left)</source>
+        <translation>后退一天（Ctrl+←）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="200" />
+        <source>−1 h</source>
+        <translation>−1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="200" />
+        <source>One hour back (Shift+Left)</source>
+        <translation>后退一小时（Shift+←）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="201" />
+        <source>One reporting interval back (Left)</source>
+        <translation>后退一个上报周期（←）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="202" />
+        <source>One reporting interval forward (Right)</source>
+        <translation>前进一个上报周期（→）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="203" />
+        <source>+1 h</source>
+        <translation>+1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="203" />
+        <source>One hour forward (Shift+Right)</source>
+        <translation>前进一小时（Shift+→）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="204" />
+        <source>+1 d</source>
+        <translation>+1 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="204" />
+        <source>One day forward (Ctrl+Right)</source>
+        <translation>前进一天（Ctrl+→）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="205" />
+        <source>Go to the end (End)</source>
+        <translation>跳到末尾（End）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="206" />
+        <source>Go</source>
+        <translation>转到</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="206" />
+        <source>Go to the time typed (Enter)</source>
+        <translation>转到输入的时间（Enter）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="207" />
+        <source>Back to live</source>
+        <translation>返回实时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="207" />
+        <source>Leave the replay (Esc or L)</source>
+        <translation>退出回放（Esc 或 L）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="213" />
+        <source>Replay speed (+ and −)</source>
+        <translation>回放速度（+ 和 −）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="214" />
+        <source>Go to 2015-12-01 08:00</source>
+        <translation>转到 2015-12-01 08:00</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="256" />
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="256" />
+        <source>{0} h</source>
+        <translation>{0} 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="261" />
+        <source>Loading {0} …</source>
+        <translation>正在载入 {0} …</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="300" />
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="300" />
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="301" />
+        <source>Play or pause (Space)</source>
+        <translation>播放或暂停（空格）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="308" />
+        <source>Type a time first, e.g. 2015-12-01 08:00</source>
+        <translation>请先输入时间，例如 2015-12-01 08:00</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_bar.py" line="317" />
+        <source>{0} is outside the replay: {1} … {2}</source>
+        <translation>{0} 不在回放范围内：{1} … {2}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="57" />
+        <source>Type a time as 2015-12-01 08:00, 12-01 08:00 or 08:00</source>
+        <translation>请按 2015-12-01 08:00、12-01 08:00 或 08:00 的格式输入时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="73" />
+        <source>No such date or time: {0}</source>
+        <translation>没有这个日期或时间：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>PlaybackViewModel</name>
+    <message>
+        <location filename="../../console/viewmodels/playback.py" line="131" />
+        <source>The replay could not advance; see the log</source>
+        <translation>回放无法继续，请查看日志</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/playback.py" line="145" />
+        <source>Replay stopped: {0}</source>
+        <translation>回放已停止：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/playback.py" line="214" />
+        <source>This incident cannot be replayed here</source>
+        <translation>此事件无法在此回放</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/playback.py" line="221" />
+        <source>Replay needs a hub with history</source>
+        <translation>回放需要有历史数据的平台</translation>
     </message>
 </context>
 <context>
@@ -2313,24 +2788,32 @@
 <context>
     <name>SituationView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="75" />
+        <location filename="../../console/views/screens.py" line="77" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="77" />
+        <location filename="../../console/views/screens.py" line="79" />
         <source>Township ranking · PM2.5</source>
         <translation>乡镇排名 · PM2.5</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="79" />
+        <location filename="../../console/views/screens.py" line="81" />
         <source>Network health</source>
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="103" />
+        <location filename="../../console/views/screens.py" line="105" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
+    </message>
+</context>
+<context>
+    <name>SosBar</name>
+    <message>
+        <location filename="../../console/widgets/sos_bar.py" line="39" />
+        <source>SOS: {0} · acknowledge</source>
+        <translation>SOS 求救：{0} · 确认</translation>
     </message>
 </context>
 <context>
@@ -2412,6 +2895,258 @@
         <location filename="../../console/widgets/status_banner.py" line="146" />
         <source>filling the gap {percent} %</source>
         <translation>正在补齐缺失数据 {percent} %</translation>
+    </message>
+</context>
+<context>
+    <name>Timeline</name>
+    <message>
+        <location filename="../../console/widgets/playback_timeline.py" line="56" />
+        <source>Click or drag to go to a moment</source>
+        <translation>单击或拖动以转到某一时刻</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_timeline.py" line="162" />
+        <source>heavy pollution (city AQI &gt; 200)</source>
+        <translation>重污染（全市 AQI &gt; 200）</translation>
+    </message>
+</context>
+<context>
+    <name>UnitList</name>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="81" />
+        <source>All kinds</source>
+        <translation>全部类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="85" />
+        <location filename="../../console/widgets/unit_list.py" line="125" />
+        <source>All teams</source>
+        <translation>全部队伍</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Callsign</source>
+        <translation>呼号</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Team</source>
+        <translation>队伍</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="91" />
+        <source>Last fix</source>
+        <translation>最后定位</translation>
+    </message>
+</context>
+<context>
+    <name>UnitViewModel</name>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="226" />
+        <source>Your role may not send units</source>
+        <translation>您的角色无权调派力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="229" />
+        <source>Commands are not available: no connection to the hub</source>
+        <translation>无法下达指令：未连接中心</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="234" />
+        <source>Not sent: {0}</source>
+        <translation>未发出：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="239" />
+        <source>{0}: assignment sent</source>
+        <translation>{0}：调派指令已发送</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="471" />
+        <source>{0} entered the exclusion zone {1}</source>
+        <translation>{0} 进入禁入区 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="471" />
+        <source>{0} entered {1}</source>
+        <translation>{0} 进入 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="475" />
+        <source>{0} left the exclusion zone {1}</source>
+        <translation>{0} 离开禁入区 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="475" />
+        <source>{0} left {1}</source>
+        <translation>{0} 离开 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="508" />
+        <source>Track of {0} not available: {1}</source>
+        <translation>无法获取 {0} 的轨迹：{1}</translation>
+    </message>
+</context>
+<context>
+    <name>Units</name>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="531" />
+        <location filename="../../console/widgets/unit_words.py" line="51" />
+        <source>{0} s</source>
+        <translation>{0} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="533" />
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="535" />
+        <source>{0} h</source>
+        <translation>{0} 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="536" />
+        <source>{0} d</source>
+        <translation>{0} 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="10" />
+        <source>Inspector</source>
+        <translation>巡查员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="11" />
+        <source>Grid member</source>
+        <translation>网格员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="12" />
+        <source>Monitoring van</source>
+        <translation>监测车</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="13" />
+        <source>Sprinkler truck</source>
+        <translation>洒水车</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="14" />
+        <source>Law-enforcement car</source>
+        <translation>执法车</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="15" />
+        <location filename="../../console/widgets/unit_words.py" line="65" />
+        <source>Drone</source>
+        <translation>无人机</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="16" />
+        <source>Portable instrument</source>
+        <translation>便携仪器</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="23" />
+        <source>Available</source>
+        <translation>待命</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="24" />
+        <location filename="../../console/widgets/unit_words.py" line="67" />
+        <source>En route</source>
+        <translation>途中</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="25" />
+        <location filename="../../console/widgets/unit_words.py" line="68" />
+        <source>On scene</source>
+        <translation>在现场</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="26" />
+        <source>Off duty</source>
+        <translation>下勤</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="34" />
+        <source>stale</source>
+        <translation>定位陈旧</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="35" />
+        <source>lost</source>
+        <translation>失联</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="36" />
+        <source>no position yet</source>
+        <translation>尚无定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="43" />
+        <source>{0} m</source>
+        <translation>{0} 米</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="44" />
+        <source>{0} km</source>
+        <translation>{0} 公里</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="54" />
+        <source>{0} min {1} s</source>
+        <translation>{0} 分 {1} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="56" />
+        <source>{0} h {1} min</source>
+        <translation>{0} 小时 {1} 分</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="62" />
+        <source>Units</source>
+        <translation>应急力量</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="63" />
+        <source>Vehicle</source>
+        <translation>车辆</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="64" />
+        <source>Person</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="66" />
+        <source>Instrument</source>
+        <translation>仪器</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="69" />
+        <source>No fix for 5 min</source>
+        <translation>5 分钟无定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="70" />
+        <source>Lost (30 min): last place</source>
+        <translation>失联（30 分钟）：最后位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_words.py" line="71" />
+        <source>SOS</source>
+        <translation>SOS 求救</translation>
     </message>
 </context>
 <context>
@@ -2505,9 +3240,47 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../console/views/window.py" line="64" />
+        <location filename="../../console/views/window.py" line="77" />
         <source>Environmental command centre</source>
         <translation>生态环境指挥中心</translation>
+    </message>
+</context>
+<context>
+    <name>Weekday</name>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="21" />
+        <source>Mon</source>
+        <translation>周一</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="22" />
+        <source>Tue</source>
+        <translation>周二</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="23" />
+        <source>Wed</source>
+        <translation>周三</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="24" />
+        <source>Thu</source>
+        <translation>周四</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="25" />
+        <source>Fri</source>
+        <translation>周五</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="26" />
+        <source>Sat</source>
+        <translation>周六</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/playback_words.py" line="27" />
+        <source>Sun</source>
+        <translation>周日</translation>
     </message>
 </context>
 <context>

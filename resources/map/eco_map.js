@@ -487,6 +487,20 @@
     panels[position] = (panels[position] || []).concat([node]);
   }
 
+  // On a short map (a replay's bar below it, a small window) the legend panels would run into each other
+  // and into the wind panel over the top-left corner: the layers list gives way first on the right, the
+  // incidents' key on the left; the colour key always stays.
+  function fitPanels() {
+    var height = map.getSize().y, gap = opts.fontPx;
+    function show(nodes, shown) { (nodes || []).forEach(function (n) { n.style.display = shown ? '' : 'none'; }); }
+    function tall(nodes) { return (nodes || []).reduce(function (sum, n) { return sum + n.offsetHeight + gap; }, 0); }
+    show(panels.topright, true);
+    show(panels.bottomleft, true);
+    if (tall(panels.topright) + tall(panels.bottomright) + gap > height) { show(panels.topright, false); }
+    // the wind panel takes the top 30 % of the view and at least ~11 lines
+    if (Math.max(height * 0.3, gap * 11) + tall(panels.bottomleft) + gap * 3 > height) { show(panels.bottomleft, false); }
+  }
+
   // Room the legend panels take on either side, so that fitting keeps the district clear of them (wide
   // views only: on a narrow one the district comes first).
   function legendPadding() {
@@ -687,11 +701,15 @@
       hoverTip = L.tooltip({ direction: 'top', className: 'eco-tooltip', opacity: 1, interactive: false });
       createMarkers(stations || []);
       KIND_ORDER.forEach(function (kind) { if (groups[kind]) { wireGroup(kind); } });
+      // the units (eco_units.js) draw on the stations' canvas, above them: one canvas for the live layers
+      if (window.ecoUnits) { window.ecoUnits.attach(map, opts, renderer); }
       addTownLabels(opts.towns || []);
       addPanel(layersPanel(), 'topright');
       if (opts.labels && opts.labels.incidents) { addPanel(incidentKeyPanel(), 'bottomleft'); }
       addPanel(keyPanel(), 'bottomright');
       L.control.scale({ position: 'bottomleft', imperial: false, maxWidth: opts.fontPx * 8 }).addTo(map);
+      fitPanels();
+      map.on('resize', fitPanels);
       map.on('moveend', onMoveEnd);
       map.on('zoomend', function () { scheduleLayout(true); });
       if (map.getSize().x > 0) { initialView(); } else { map.once('resize', initialView); }
@@ -738,6 +756,9 @@
     },
 
     fitDistrict: fitDistrict,
+
+    // The web channel's bridge object once connected (the units' layer reports clicks through it).
+    bridge: function () { return bridge; },
 
     // Every open incident with a position: [[id, lon, lat, severity, lateness, used, title, pulsing], ...]
     // (display coordinates); incidents left out are removed. Returns how many are drawn.

@@ -131,11 +131,23 @@ class Logger:
 
 
 class Console:
-    """A websocket client that records every hub message."""
+    """A websocket client that records every hub message.
+
+    It reads all the time, as the real console's link does, so it answers the hub's pings however long a
+    test leaves it idle (the hub closes a console that stays silent through two heartbeats)."""
 
     def __init__(self, session: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
         self.session, self.ws = session, ws
         self.messages: list[protocol.HubMessage] = []
+        self._inbox: asyncio.Queue[aiohttp.WSMessage] = asyncio.Queue()
+        self._reader = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        while True:
+            msg = await self.ws.receive()  # answers pings on the way
+            self._inbox.put_nowait(msg)
+            if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                return
 
     @classmethod
     async def connect(cls, hub: Hub, token: str = TOKEN, resume: protocol.Resume | None = None) -> Console:
@@ -147,7 +159,9 @@ class Console:
         return cls(session, ws)
 
     async def next(self, timeout: float = 5.0) -> protocol.HubMessage:
-        msg = await self.ws.receive(timeout)
+        msg = await asyncio.wait_for(self._inbox.get(), timeout)
+        if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+            self._inbox.put_nowait(msg)  # every later read sees the close too
         if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
             raise ConnectionError(f"websocket closed: {msg.type.name} {msg.extra}")
         message = protocol.decode_hub(msg.data)
@@ -185,6 +199,9 @@ class Console:
 
     async def close(self) -> None:
         await self.ws.close()
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
         await self.session.close()
 
 

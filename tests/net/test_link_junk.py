@@ -76,7 +76,7 @@ async def test_junk_from_the_hub_is_logged_and_survived(caplog) -> None:
     snapshot = protocol.encode(
         protocol.Snapshot(epoch=EPOCH, seq=0, stations=[station(1)], latest=[], status=[])
     )
-    unknown = msgspec.json.encode({"type": "unit", "epoch": EPOCH, "seq": 2, "unit": {"id": "V1"}})
+    unknown = msgspec.json.encode({"type": "drone_feed", "epoch": EPOCH, "seq": 2, "feed": {"id": "V1"}})
     malformed = b'{"type": "readings", "epoch": "e1", "seq": 4, "items": [["T-001"]]}'
     oversized = b'{"type": "heartbeat", "pad": "' + b"x" * (protocol.MAX_MESSAGE_BYTES + 10) + b'"}'
     hub = JunkHub(
@@ -101,8 +101,8 @@ async def test_junk_from_the_hub_is_logged_and_survived(caplog) -> None:
         applied = [r.value for m in rec.messages if isinstance(m, protocol.Readings) for r in m.items]
         assert applied == [1.0, 3.0, 4.0]  # each once, in order
         assert rec.store.value("T-001", "a34004").value == 4.0
-        assert link.unknown_types == {"unit": 1}
-        assert "ignoring 'unit' messages" in caplog.text and "bad message from the hub" in caplog.text
+        assert link.unknown_types == {"drone_feed": 1}
+        assert "ignoring 'drone_feed' messages" in caplog.text and "bad message from the hub" in caplog.text
     finally:
         await link.stop()
         await runner.cleanup()

@@ -73,3 +73,19 @@ async def test_the_wall_stays_up_and_says_why_when_the_local_hub_cannot_start(tm
 
 def banner_text(console: ConsoleApp) -> str:
     return console.views["map"].banner.link_text()
+
+
+async def test_a_replay_waits_for_a_hub_that_does_not_answer_and_says_so(tmp_path, qapp) -> None:
+    settings = Settings(
+        data_dir=tmp_path, hub_url=f"http://127.0.0.1:{closed_port()}", token="t", lang="en", playback=True
+    )
+    console = ConsoleApp(settings)
+    running = asyncio.ensure_future(console.run())
+    try:
+        said = lambda: bool(console.views) and "history did not come" in banner_text(console)  # noqa: E731
+        await until(said, timeout=30, what="the reason on the banner")
+        assert "trying again" in banner_text(console)
+        assert not running.done()  # still up, asking again: no traceback, no closed window
+    finally:
+        console._done.set()
+        assert await asyncio.wait_for(running, 30) == 0
