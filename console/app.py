@@ -347,6 +347,7 @@ class ConsoleApp:
         self.reports.fetch_report, self.reports.fetch_trail = api.report_figures, api.incident
         self.reports.fetch_attachment = api.attachment
         self.briefing.fetch_report = api.report
+        self.briefing.fetch_forecast = api.forecast
         session.watch_station(self.vm.selected)  # a station chosen from the cached picture
 
     async def _load_region(self, api: Any) -> None:

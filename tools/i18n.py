@@ -249,6 +249,11 @@ ZH = {
     "{n} more on the duty wall.": "另有 {n} 件见值班大屏。", "Problem": "问题",
     "Open problems by township and stage": "各乡镇未办结问题（按环节）", "The incident loop": "闭环处置情况",
     "Closed on time": "按时办结", "Forecast": "空气质量预报", "Day": "日期", "Level": "级别", "Primary": "首要污染物",
+    "Official: AQI range · source. Model: the share of held-back days whose level it got right at that many days ahead.":
+        "官方：AQI 范围 · 发布单位。模型：在留出检验的日子里，提前相同天数预报的等级正确的比例。",
+    "Model · not verified": "模型 · 尚未检验", "Model · {p} % right": "模型 · 准确 {p}%",
+    "AQI {low}–{high} · {source}": "AQI {low}–{high} · {source}",
+    "Yellow": "黄色", "Orange": "橙色", "Red": "红色", "In force": "生效时段",
     "Note": "备注", "As issued by the forecasting office.": "以预报部门发布为准。", "No forecast imported.": "未导入预报。",
     "A forecast shows here once the forecasting office's issue is added.": "导入预报部门发布的预报后在此显示。",
     "Heavy-pollution warnings": "重污染天气预警", "No warning imported.": "未导入预警。",

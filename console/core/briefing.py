@@ -51,12 +51,74 @@ class BriefingConfigError(ValueError):
 
 @dataclass(frozen=True)
 class ForecastDay:
-    """One day of an imported forecast."""
+    """One day of a forecast: from the briefing file, an official one the hub imported (``source``, AQI
+    range) or the hub's local model (``lead``, with its verified skill: level accuracy and RMSE against
+    persistence on held-back days; None when not verified)."""
 
     day: date
     level: int
     primary: str = ""
     note: str = ""
+    source: str = ""
+    aqi_range: tuple[int, int] | None = None
+    lead: int | None = None
+    level_accuracy: float | None = None
+    rmse: float | None = None
+    persistence_rmse: float | None = None
+
+
+@dataclass(frozen=True)
+class WarningInForce:
+    """An issued heavy-pollution warning: level (yellow, orange, red), first and last day."""
+
+    level: str
+    start: date
+    end: date
+
+
+def hub_forecast(
+    body: Mapping[str, Any], as_of: date
+) -> tuple[tuple[ForecastDay, ...], tuple[WarningInForce, ...]]:
+    """The days of ``/api/forecast`` after ``as_of`` (official forecasts first, then the local model's, by
+    day) and the warnings issued; malformed entries are left out."""
+    days: list[ForecastDay] = []
+    for f in body.get("official") or []:
+        try:
+            day = date.fromisoformat(str(f["valid_date"]))
+            primary, source = str(f.get("primary_pollutant") or ""), str(f.get("source") or "")
+            aqi_range = (int(f["aqi_low"]), int(f["aqi_high"]))
+            entry = ForecastDay(day, int(f["level"]), primary, "", source, aqi_range)
+        except (KeyError, TypeError, ValueError):
+            continue
+        if day > as_of:
+            days.append(entry)
+    local = body.get("local") or {}
+    for e in local.get("city") or []:
+        try:
+            day = date.fromisoformat(str(e["valid_date"]))
+            skill = (e.get("skill") or {}) if isinstance(e.get("skill"), Mapping) else {}
+            model, persistence = skill.get("model") or {}, skill.get("persistence") or {}
+            entry = ForecastDay(day, int(e["level"]), "PM2.5", "", "", None, int(e["lead"]),
+                                _float(model.get("level_accuracy")), _float(model.get("rmse")),
+                                _float(persistence.get("rmse")))  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            continue
+        if day > as_of:
+            days.append(entry)
+    days.sort(key=lambda d: (d.day, d.lead is not None))
+    warnings = []
+    for w in body.get("warnings") or []:
+        try:
+            if w["state"] == "issued":
+                warnings.append(WarningInForce(str(w["level"]), date.fromisoformat(w["start"]),
+                                               date.fromisoformat(w["end"])))  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            continue
+    return tuple(days), tuple(warnings)
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 @dataclass(frozen=True)

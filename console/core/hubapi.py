@@ -197,6 +197,13 @@ class HubApi:
         fixes = [Fix(unit_id, p.ts, p.lat, p.lon, p.speed_kmh, p.heading, p.fix, p.alarms) for p in points]
         return sorted(fixes, key=lambda f: f.ts)
 
+    async def forecast(self) -> dict[str, Any]:
+        """The local forecast with its verified skill, official ones, open warnings (``/api/forecast``)."""
+        body = await self._get("/api/forecast")
+        if not isinstance(body, dict):
+            raise HubApiError("/api/forecast: unexpected answer")
+        return body
+
     async def report(self, kind: str, period: str) -> dict[str, Any]:
         """A period's report figures (``/api/report``): city, townships ranked, 同比/环比, targets."""
         body = await self._get("/api/report", kind=kind, period=period)

@@ -159,6 +159,7 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         token_role=args.token_role,
         escalate_s=args.escalate_every,
         attachments_dir=args.data_dir / "attachments",
+        forecast_dir=args.data_dir / "forecast",
         reports_per_hour=args.reports_per_hour,
         attachment_max_bytes=int(args.upload_max_mib * 2**20),
         attachment_day_bytes=int(args.upload_day_mib * 2**20),
@@ -336,6 +337,10 @@ def main(argv: list[str] | None = None) -> None:
         from console.hub.episode_export import main as export_main
 
         raise SystemExit(export_main(argv[1:]))
+    if argv[:1] == ["forecast"]:  # the local forecast model and official forecasts: console/hub/forecast
+        from console.hub.forecast.cli import main as forecast_main
+
+        raise SystemExit(forecast_main(argv[1:]))
     args = parse_args(argv)
     # Everything the hub and its children create (database and its -wal/-shm, which SQLite makes itself,
     # attachments, the simulated site, logs) is for this user only: one umask covers files no code of

@@ -27,6 +27,7 @@ from console.core.report_figures import DEFAULT_TARGETS
 from console.hub.auth import Session, Sessions, User
 from console.hub.derive import AqiDeriver
 from console.hub.events import EventLog
+from console.hub.forecast.rest import add_forecast_routes
 from console.hub.incident_rest import add_incident_routes
 from console.hub.incident_store import IncidentStore
 from console.hub.incidents import IncidentService
@@ -83,6 +84,7 @@ class HubConfig:
     escalate_s: float = 5.0  # how often overdue incidents are looked for (wall seconds)
     rules_tick_s: float = 5.0  # how often the alarm rules look at time-based conditions
     attachments_dir: Path | None = None  # where uploaded photos go; None refuses uploads
+    forecast_dir: Path | None = None  # the forecast model (console/hub/forecast); None: no local forecast
     reports_per_hour: float = 60.0  # incident reports a user may make, on average (token bucket)
     report_burst: int = 20  # ... and at once, after a quiet time
     attachment_max_bytes: int = 10 * 2**20  # one photo
@@ -205,6 +207,7 @@ class Hub:
         add_incident_routes(app, self)
         add_playback_routes(app, self)
         add_report_routes(app, self)
+        add_forecast_routes(app, self)
         add_unit_routes(app, self)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

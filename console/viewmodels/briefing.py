@@ -25,8 +25,10 @@ from console.core.briefing import (
     GoodDayProgress,
     Periods,
     Problems,
+    WarningInForce,
     fingerprint,
     good_day_progress,
+    hub_forecast,
     open_problems,
     periods_as_of,
 )
@@ -38,6 +40,7 @@ from console.core.store import Store
 log = logging.getLogger(__name__)
 
 FetchReport = Callable[[str, str], Awaitable[dict[str, Any]]]
+FetchForecast = Callable[[], Awaitable[dict[str, Any]]]
 LOOK_EVERY_MS = 15_000  # how often the live store and book are compared with the snapshot
 REPORTS_EVERY = 20  # ... and every twentieth (5 min), the hub's reports too: a year of them takes seconds
 
@@ -55,6 +58,7 @@ class Snapshot:
     problems: Problems
     township_names: dict[str, str]
     forecast: tuple[ForecastDay, ...] = ()
+    warnings: tuple[WarningInForce, ...] = ()  # issued heavy-pollution warnings (from the hub)
     good_days: GoodDayProgress | None = None
     loaded: bool = True  # False until the first reports came (or failed)
 
@@ -109,6 +113,8 @@ class BriefingViewModel(QObject):
         self.config = config or BriefingConfig()
         self.as_of_fixed = as_of
         self.fetch_report: FetchReport | None = None  # the hub's /api/report (set once connected)
+        self.fetch_forecast: FetchForecast | None = None  # the hub's /api/forecast (set once connected)
+        self._hub_forecast: tuple[tuple[ForecastDay, ...], tuple[WarningInForce, ...]] = ((), ())
         self.township_names: dict[str, str] = {}
         self.active = False
         self.presenter = Presenter(self.config.pages)
@@ -219,6 +225,7 @@ class BriefingViewModel(QObject):
 
     async def _take_snapshot(self) -> None:
         reports, errors = await self._fetch_reports()
+        await self._fetch_forecast()
         if not self.active or self.presenter.frozen:
             return
         if self.snapshot is not None:  # a report the hub could not give now: the one shown stays
@@ -254,6 +261,20 @@ class BriefingViewModel(QObject):
         if live.fingerprint() != self.snapshot.fingerprint():
             self.presenter.stale_since = self.clock.now()
             self._emit_presenter()
+
+    async def _fetch_forecast(self) -> None:
+        """The hub's forecast and warnings; on failure the briefing file's forecast shows (and the last
+        fetched stays)."""
+        if self.fetch_forecast is None:
+            return
+        try:
+            body = await self.fetch_forecast()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("briefing: forecast failed: %s", exc)
+            return
+        self._hub_forecast = hub_forecast(body, self.as_of())
 
     async def _fetch_reports(self) -> tuple[dict[str, dict[str, Any] | None], dict[str, str]]:
         periods = periods_as_of(self.as_of())
@@ -292,7 +313,8 @@ class BriefingViewModel(QObject):
             city=self._city_now(),
             problems=open_problems(self.book.incidents.values(), now),
             township_names=dict(self.township_names),
-            forecast=tuple(f for f in self.config.forecast if f.day >= as_of),
+            forecast=self._hub_forecast[0] or tuple(f for f in self.config.forecast if f.day >= as_of),
+            warnings=self._hub_forecast[1],
             good_days=good,
             loaded=loaded,
         )

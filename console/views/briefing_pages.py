@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from console.core.briefing import OPEN_STAGES
+from console.core.briefing import OPEN_STAGES, ForecastDay
 from console.core.report_figures import MIN_DAYS_PER_MONTH
 from console.viewmodels.briefing import Snapshot
 from console.widgets import theme
@@ -418,11 +418,19 @@ class BriefingPages(QObject):
         caption = self.tr("Forecast")
         if snap.forecast:
             rows = [
-                [f"{f.day:%m-%d}", theme.category_word(f.level), f.primary or "—", f.note]
+                [f"{f.day:%m-%d}", theme.category_word(f.level), f.primary or "—", self._forecast_note(f)]
                 for f in snap.forecast[: self.rows]
             ]
             header = [self.tr("Day"), self.tr("Level"), self.tr("Primary"), self.tr("Note")]
-            note = self.tr("As issued by the forecasting office.")
+            from_hub = any(f.source or f.lead is not None for f in snap.forecast)
+            note = (
+                self.tr(
+                    "Official: AQI range · source. Model: the share of held-back days whose level it got "
+                    "right at that many days ahead."
+                )
+                if from_hub
+                else self.tr("As issued by the forecasting office.")
+            )
             first: QWidget = Table(caption, header, rows, note=note, elide={0: 1, 3: 2})
         else:
             first = Message(
@@ -430,12 +438,33 @@ class BriefingPages(QObject):
                 self.tr("No forecast imported."),
                 self.tr("A forecast shows here once the forecasting office's issue is added."),
             )
-        warnings = Message(
-            self.tr("Heavy-pollution warnings"),
-            self.tr("No warning imported."),
-            self.tr("Warnings in force show here once they are added."),
-        )
+        if snap.warnings:
+            words = {"yellow": self.tr("Yellow"), "orange": self.tr("Orange"), "red": self.tr("Red")}
+            rows = [[words.get(w.level, w.level), f"{w.start:%m-%d} – {w.end:%m-%d}"] for w in snap.warnings]
+            warnings: QWidget = Table(
+                self.tr("Heavy-pollution warnings"), [self.tr("Level"), self.tr("In force")], rows,
+                alert_rows=range(len(rows)),
+            )  # fmt: skip
+        else:
+            warnings = Message(
+                self.tr("Heavy-pollution warnings"),
+                self.tr("No warning imported."),
+                self.tr("Warnings in force show here once they are added."),
+            )
         return [first, warnings, self._now_card(snap)]
+
+    def _forecast_note(self, f: ForecastDay) -> str:
+        """Where a forecast day comes from, the figure first: the official AQI range and its source, or the
+        local model's verified level accuracy at that lead (the share of held-back days it was right)."""
+        if f.lead is not None:
+            if f.level_accuracy is None:
+                return self.tr("Model · not verified")
+            return self.tr("Model · {p} % right").format(p=round(f.level_accuracy * 100))
+        if f.aqi_range is not None:
+            return self.tr("AQI {low}–{high} · {source}").format(
+                source=f.source, low=f.aqi_range[0], high=f.aqi_range[1]
+            )
+        return f.note
 
     def _topic(self, snap: Snapshot) -> list[QWidget]:
         month_name, year_name = self.period_words(snap)

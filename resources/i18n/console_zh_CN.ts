@@ -741,6 +741,7 @@
     </message>
     <message>
         <location filename="../../console/views/briefing_pages.py" line="424" />
+        <location filename="../../console/views/briefing_pages.py" line="445" />
         <source>Level</source>
         <translation>级别</translation>
     </message>
@@ -755,127 +756,168 @@
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="425" />
+        <location filename="../../console/views/briefing_pages.py" line="428" />
+        <source>Official: AQI range · source. Model: the share of held-back days whose level it got right at that many days ahead.</source>
+        <translation>官方：AQI 范围 · 发布单位。模型：在留出检验的日子里，提前相同天数预报的等级正确的比例。</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="432" />
         <source>As issued by the forecasting office.</source>
         <translation>以预报部门发布为准。</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="430" />
+        <location filename="../../console/views/briefing_pages.py" line="438" />
         <source>No forecast imported.</source>
         <translation>未导入预报。</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="431" />
+        <location filename="../../console/views/briefing_pages.py" line="439" />
         <source>A forecast shows here once the forecasting office's issue is added.</source>
         <translation>导入预报部门发布的预报后在此显示。</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="434" />
+        <location filename="../../console/views/briefing_pages.py" line="442" />
+        <source>Yellow</source>
+        <translation>黄色</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="442" />
+        <source>Orange</source>
+        <translation>橙色</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="442" />
+        <source>Red</source>
+        <translation>红色</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="445" />
+        <location filename="../../console/views/briefing_pages.py" line="450" />
         <source>Heavy-pollution warnings</source>
         <translation>重污染天气预警</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="435" />
+        <location filename="../../console/views/briefing_pages.py" line="445" />
+        <source>In force</source>
+        <translation>生效时段</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="451" />
         <source>No warning imported.</source>
         <translation>未导入预警。</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="436" />
+        <location filename="../../console/views/briefing_pages.py" line="452" />
         <source>Warnings in force show here once they are added.</source>
         <translation>导入生效中的预警后在此显示。</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="443" />
+        <location filename="../../console/views/briefing_pages.py" line="461" />
+        <source>Model · not verified</source>
+        <translation>模型 · 尚未检验</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="462" />
+        <source>Model · {p} % right</source>
+        <translation>模型 · 准确 {p}%</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="464" />
+        <source>AQI {low}–{high} · {source}</source>
+        <translation>AQI {low}–{high} · {source}</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/briefing_pages.py" line="472" />
         <source>Heavy-pollution days · {p}</source>
         <translation>重污染天数 · {p}</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="448" />
+        <location filename="../../console/views/briefing_pages.py" line="477" />
         <source>Same month last year: {n}</source>
         <translation>去年同月：{n}</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="451" />
+        <location filename="../../console/views/briefing_pages.py" line="480" />
         <source>{y}: {n} heavy-pollution days</source>
         <translation>{y}：重污染 {n} 天</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="453" />
+        <location filename="../../console/views/briefing_pages.py" line="482" />
         <source>AQI above 200 (levels 5 and 6)</source>
         <translation>AQI 大于 200（五级、六级）</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="454" />
+        <location filename="../../console/views/briefing_pages.py" line="483" />
         <source>days</source>
         <translation>天</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="462" />
+        <location filename="../../console/views/briefing_pages.py" line="491" />
         <source>What makes up the index · {p}</source>
         <translation>综合指数构成 · {p}</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="468" />
+        <location filename="../../console/views/briefing_pages.py" line="497" />
         <source>No complete composite index yet.</source>
         <translation>尚无完整的综合指数。</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="471" />
+        <location filename="../../console/views/briefing_pages.py" line="500" />
         <source>C/S</source>
         <translation>分指数</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="471" />
+        <location filename="../../console/views/briefing_pages.py" line="500" />
         <source>Share</source>
         <translation>占比</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="475" />
+        <location filename="../../console/views/briefing_pages.py" line="504" />
         <source>Highest PM2.5 · {p}</source>
         <translation>PM2.5 浓度最高 · {p}</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="481" />
+        <location filename="../../console/views/briefing_pages.py" line="510" />
         <source>No PM2.5 mean yet.</source>
         <translation>尚无 PM2.5 均值。</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="486" />
+        <location filename="../../console/views/briefing_pages.py" line="515" />
         <source>Heavy days</source>
         <translation>重污染天</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="492" />
+        <location filename="../../console/views/briefing_pages.py" line="521" />
         <source>not fetched yet</source>
         <translation>尚未获取</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="493" />
+        <location filename="../../console/views/briefing_pages.py" line="522" />
         <source>The hub gave no figures.</source>
         <translation>平台未返回数据。</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="496" />
+        <location filename="../../console/views/briefing_pages.py" line="525" />
         <source>No valid day in this period yet.</source>
         <translation>本期尚无有效天。</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="497" />
+        <location filename="../../console/views/briefing_pages.py" line="526" />
         <source>A day counts when all six pollutants have a valid daily value (20 hours).</source>
         <translation>六项污染物均有有效日均值（20 小时）的日子才计入。</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="501" />
+        <location filename="../../console/views/briefing_pages.py" line="530" />
         <source>{d:+.1f} points</source>
         <translation>{d:+.1f} 个百分点</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="505" />
+        <location filename="../../console/views/briefing_pages.py" line="534" />
         <source>{n} valid days.</source>
         <translation>有效 {n} 天。</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing_pages.py" line="506" />
+        <location filename="../../console/views/briefing_pages.py" line="535" />
         <source>{n} valid days: statistics need {m} a month (—: not enough).</source>
         <translation>有效 {n} 天：统计需每月 {m} 天（—：不足）。</translation>
     </message>
@@ -914,7 +956,7 @@
 <context>
     <name>BriefingViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/briefing.py" line="264" />
+        <location filename="../../console/viewmodels/briefing.py" line="285" />
         <source>not connected to the hub</source>
         <translation>未连接平台</translation>
     </message>
@@ -980,7 +1022,7 @@
         <translation>本地平台无法启动：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="375" />
+        <location filename="../../console/app.py" line="376" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
