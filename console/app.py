@@ -160,7 +160,10 @@ class ConsoleApp:
         scale = WallScale(settings.tile_diagonal_in, self.briefing.config.viewing_distance_m)
         cover = WallCover(self.windows, self.desk, self.briefing)
         cover.add_shortcuts(self.windows.windows)
-        self.briefing_view = BriefingView(self.briefing, scale, hide_wall=cover.hide, show_wall=cover.show)
+        dress = self.report_desk.add_shortcuts  # Ctrl+P on the briefing's windows too
+        self.briefing_view = BriefingView(
+            self.briefing, scale, hide_wall=cover.hide, show_wall=cover.show, dress=dress
+        )
 
     def _bind_session(self) -> None:
         session = self.session

@@ -118,7 +118,8 @@ class BriefingScreen(QWidget):
 class BriefingView(QObject):
     """Shows the briefing's windows over the wall while the view-model is active, and fills them.
 
-    ``hide_wall`` and ``show_wall`` put the duty wall away and back (the wall's windows).
+    ``hide_wall`` and ``show_wall`` put the duty wall away and back (the wall's windows); ``dress`` is
+    given each new set of briefing windows (the report desk's Ctrl+P).
     """
 
     def __init__(
@@ -127,9 +128,11 @@ class BriefingView(QObject):
         base_scale: theme.WallScale,
         hide_wall: Callable[[], None] = lambda: None,
         show_wall: Callable[[], None] = lambda: None,
+        dress: Callable[[list[QWidget]], None] = lambda _windows: None,
     ) -> None:
         super().__init__()
         self.vm = vm
+        self._dress = dress  # what every new set of briefing windows gets (Ctrl+P for a report)
         self.base_scale = base_scale
         self._hide_wall, self._show_wall = hide_wall, show_wall
         self.screens: list[BriefingScreen] = []
@@ -178,6 +181,7 @@ class BriefingView(QObject):
         for window, screen in zip(self.screens, screens, strict=True):
             window.set_scale(scale)
             window.place_on(screen)
+        self._dress(list(self.screens))
         self._hide_wall()
         self.screens[0].activateWindow()
         self.screens[0].setFocus()

@@ -58,6 +58,8 @@ class ReportDesk:
         if self.dialog is None:
             self.dialog = ReportExportDialog(self.folder, date.today(), parent=parent)
             self.dialog.write_requested.connect(self.vm.write_report)
+            # it goes with the window it was opened from (a briefing's, a closed desk's): made again next time
+            self.dialog.destroyed.connect(self._on_dialog_destroyed)
         self.dialog.set_busy(self.vm.busy)
         self.dialog.show()
         self.dialog.raise_()
@@ -73,6 +75,9 @@ class ReportDesk:
             if not path:
                 return
         self.vm.write_special(incident_id, path)
+
+    def _on_dialog_destroyed(self) -> None:
+        self.dialog = None
 
     def _show(self, text: str) -> None:
         self.message = text

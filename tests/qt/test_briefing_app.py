@@ -43,6 +43,15 @@ async def test_f5_covers_the_wall_with_the_briefing_and_esc_brings_it_back(tmp_p
                 label.text() for w in view.screens for label in w.findChildren(type(w.bar.indicator))
             )
 
+            # a report for the meeting from the briefing itself: Ctrl+P opens the report dialog there too
+            QTest.keySequence(view.screens[0], "Ctrl+P")
+            await until(
+                lambda: console.report_desk.dialog is not None and console.report_desk.dialog.isVisible(),
+                10,
+                "the report dialog",
+            )
+            console.report_desk.dialog.close()
+
             QTest.keySequence(view.screens[0], "Ctrl+D")  # the desk's key on the wall does nothing here
             await asyncio.sleep(0.1)
             assert console.desk.window is None or not console.desk.window.isVisible()
