@@ -15,7 +15,9 @@ Figures (after a warm-up):
                      QtWebEngine's helper processes that it has touched); rss_peak_mb its highest (VmHWM);
                      rss_total_mb adds QtWebEngine's helper processes
 
-Usage: python bench/wall.py [--stations 2000] [--seconds 30] [--warmup 10] [--runs 1]
+Usage: python bench/wall.py [--stations 2000] [--units 0] [--seconds 30] [--warmup 10] [--runs 1]
+The simulated city runs without its fleet of emergency units unless --units N is given (the units' own
+figures: bench/units_map.py and bench/units_wall.py).
 With --runs N, N consoles run one after the other, each in a fresh process, and min / median / max of
 every figure are printed. The last line printed is one JSON object with every figure.
 """
@@ -41,8 +43,9 @@ os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 import psutil  # noqa: E402
 
 
-def start_hub(data_dir: Path, stations: int) -> tuple[subprocess.Popen, str]:
+def start_hub(data_dir: Path, stations: int, units: int = 0) -> tuple[subprocess.Popen, str]:
     cmd = [sys.executable, "-m", "console.hub", "--simulate", "--stations", str(stations), "--interval", "1",
+           "--units", str(units),
            "--http-port", "0", "--hj212-port", "0", "--data-dir", str(data_dir), "--token", "bench",
            "--log-level", "WARNING"]  # fmt: skip
     hub = subprocess.Popen(
@@ -126,7 +129,7 @@ async def run(args) -> dict:
     from console.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
-        hub, url = start_hub(Path(tmp) / "hub", args.stations)
+        hub, url = start_hub(Path(tmp) / "hub", args.stations, args.units)
         try:
             settings = Settings(hub_url=url, token="bench", data_dir=Path(tmp) / "console", lang="en")
             console = ConsoleApp(settings)
@@ -194,6 +197,7 @@ def _is_webengine(proc: psutil.Process) -> bool:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--stations", type=int, default=2000)
+    p.add_argument("--units", type=int, default=0, help="units in the simulated fleet (default 0)")
     p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--warmup", type=float, default=10.0)
     p.add_argument("--profile", help="write a cProfile of the GUI thread (whole run) to this file")
@@ -233,7 +237,7 @@ def main() -> None:
 def run_several(args) -> None:
     """Run the benchmark in ``args.runs`` fresh processes; print each run and min / median / max."""
     one = [sys.executable, __file__, "--stations", str(args.stations), "--seconds", str(args.seconds),
-           "--warmup", str(args.warmup)]  # fmt: skip
+           "--warmup", str(args.warmup), "--units", str(args.units)]  # fmt: skip
     runs = []
     for number in range(1, args.runs + 1):
         output = subprocess.run(one, stdout=subprocess.PIPE, text=True, check=True).stdout

@@ -95,6 +95,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=7, help="simulation seed (same seed, same city)")
     p.add_argument("--accel", type=float, default=1.0, help="simulated seconds per wall second")
     p.add_argument("--stations", type=int, help="scale the simulated network to this many stations")
+    p.add_argument("--units", type=int, help="emergency units in the simulated fleet (default 300; 0: none)")
     p.add_argument("--interval", type=float, help="simulated reporting interval in seconds (default 60)")
     p.add_argument("--history-hours", type=float, default=6, help="simulated history written at first start")
     p.add_argument("--replay-window", type=int, default=200_000, help="events kept for resuming consoles")
@@ -189,6 +190,8 @@ def write_simulated_site(args: argparse.Namespace, model_start: float, now: floa
     cmd += ["--model-start", str(model_start), "--now", str(now), "--log-level", args.log_level]
     if args.stations:
         cmd += ["--stations", str(args.stations)]
+    if args.units is not None:
+        cmd += ["--units", str(args.units)]
     env = {**os.environ, "CONSOLE_SIM_DB": database_url(args)}  # not in argv: a URL may hold a password
     if subprocess.run(cmd, check=False, env=env).returncode != 0:
         raise SystemExit(f"the simulated city could not write its site (region {args.region!r})")
@@ -227,6 +230,8 @@ def simulator_command(
         cmd += ["--start", str(start)]  # ... at 1x the loggers stamp the wall clock, as real ones do
     if args.stations:
         cmd += ["--stations", str(args.stations)]
+    if args.units is not None:
+        cmd += ["--units", str(args.units)]
     if args.interval:
         cmd += ["--interval", str(args.interval)]
     return cmd
