@@ -184,7 +184,9 @@ class ConsoleApp:
 
     def _on_replaying(self, active: bool) -> None:
         self.incidents.set_commands_enabled(not active)
-        self.views["map"].set_replay(self.playback_vm.state().at if active else None)
+        at = self.playback_vm.state().at if active else None
+        self.views["map"].set_replay(at)
+        self.views["situation"].set_replay(at)
 
     def _replay_window(self, incident_id: str) -> tuple[float, float] | None:
         from console.core.playback import replay_window_of

@@ -67,7 +67,7 @@ ZH = {
     "+ {n} more": "另有 {n} 个", "+ {n} more, all lower": "另有 {n} 个，数值均更低", "+ {n} more, lower or without data": "另有 {n} 个，数值更低或无数据",
     "PM2.5 µg/m³": "PM2.5 µg/m³",
     # wall views
-    "City air quality now": "全市空气质量（实时）", "Township ranking · PM2.5": "乡镇排名 · PM2.5",
+    "City air quality now": "全市空气质量（实时）", "City air quality as replayed": "全市空气质量（回放）", "Township ranking · PM2.5": "乡镇排名 · PM2.5",
     "Network health": "监测网络运行", "Wind": "风", "Latest events": "最新事件",
     "Selected station · 24 h": "选中站点 · 24 小时", "Selected station · 24 h · {0}": "选中站点 · 24 小时 · {0}",
     "City PM2.5 and AQI · hourly, 24 h": "全市 PM2.5 与 AQI · 小时值 · 24 小时", "AQI (hourly)": "AQI（小时）",

@@ -93,6 +93,11 @@ class SituationView(QWidget):
         vm.data_time_changed.connect(self._on_data_time)
         self._data_time: float | None = None
 
+    def set_replay(self, at: float | None) -> None:
+        """Replaying, the headline's title says so (never "now"); None: live again."""
+        title = self.tr("City air quality as replayed") if at is not None else self.tr("City air quality now")
+        self.city_panel.set_title(title)
+
     def _on_data_time(self, ts: float) -> None:
         self._data_time = ts or None
 

@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="344" />
+        <location filename="../../console/views/screens.py" line="349" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="345" />
+        <location filename="../../console/views/screens.py" line="350" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="347" />
+        <location filename="../../console/views/screens.py" line="352" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="352" />
+        <location filename="../../console/views/screens.py" line="357" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="459" />
+        <location filename="../../console/views/screens.py" line="464" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="463" />
+        <location filename="../../console/views/screens.py" line="468" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="438" />
+        <location filename="../../console/views/screens.py" line="443" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="334" />
+        <location filename="../../console/views/screens.py" line="339" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="465" />
+        <location filename="../../console/views/screens.py" line="470" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -933,22 +933,22 @@
 <context>
     <name>BriefingView</name>
     <message>
-        <location filename="../../console/views/briefing.py" line="241" />
+        <location filename="../../console/views/briefing.py" line="245" />
         <source>As of {d} · snapshot {t}</source>
         <translation>数据截至 {d} · {t} 快照</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing.py" line="247" />
+        <location filename="../../console/views/briefing.py" line="251" />
         <source>Live data has changed since {t} · R refreshes</source>
         <translation>实时数据自 {t} 起已更新 · 按 R 刷新</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing.py" line="250" />
+        <location filename="../../console/views/briefing.py" line="254" />
         <source>FROZEN</source>
         <translation>画面冻结</translation>
     </message>
     <message>
-        <location filename="../../console/views/briefing.py" line="252" />
+        <location filename="../../console/views/briefing.py" line="256" />
         <source>PAUSED</source>
         <translation>轮播暂停</translation>
     </message>
@@ -1007,22 +1007,22 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="232" />
+        <location filename="../../console/app.py" line="237" />
         <source>Cannot replay: {0}</source>
         <translation>无法回放：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="238" />
+        <location filename="../../console/app.py" line="243" />
         <source>Replay: the hub's history did not come ({0}); trying again in {1} s</source>
         <translation>回放：平台历史数据未返回（{0}），{1} 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="302" />
+        <location filename="../../console/app.py" line="307" />
         <source>The local hub could not start: {0}</source>
         <translation>本地平台无法启动：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="376" />
+        <location filename="../../console/app.py" line="381" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -1676,12 +1676,12 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="282" />
+        <location filename="../../console/views/screens.py" line="287" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="311" />
+        <location filename="../../console/views/screens.py" line="316" />
         <source>playback: commands are disabled</source>
         <translation>回放中：指令已禁用</translation>
     </message>
@@ -2130,7 +2130,7 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="164" />
+        <location filename="../../console/views/screens.py" line="169" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
@@ -2595,22 +2595,22 @@
         <translation>报告…</translation>
     </message>
     <message>
-        <location filename="../../console/views/report_desk.py" line="71" />
+        <location filename="../../console/views/report_desk.py" line="73" />
         <source>Write the special report to</source>
         <translation>专报保存到</translation>
     </message>
     <message>
-        <location filename="../../console/views/report_desk.py" line="88" />
+        <location filename="../../console/views/report_desk.py" line="93" />
         <source>Writing the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../../console/views/report_desk.py" line="91" />
+        <location filename="../../console/views/report_desk.py" line="96" />
         <source>Written: {0} ({1})</source>
         <translation>已生成：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/views/report_desk.py" line="94" />
+        <location filename="../../console/views/report_desk.py" line="99" />
         <source>The report was not written: {0}</source>
         <translation>报告未生成：{0}</translation>
     </message>
@@ -2789,6 +2789,7 @@
     <name>SituationView</name>
     <message>
         <location filename="../../console/views/screens.py" line="77" />
+        <location filename="../../console/views/screens.py" line="98" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
@@ -2803,7 +2804,12 @@
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="105" />
+        <location filename="../../console/views/screens.py" line="98" />
+        <source>City air quality as replayed</source>
+        <translation>全市空气质量（回放）</translation>
+    </message>
+    <message>
+        <location filename="../../console/views/screens.py" line="110" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>

@@ -242,3 +242,14 @@ def test_the_dispatch_desk_lists_selects_and_sends_commands(qtbot, tmp_path) -> 
         assert ("acknowledge", "INC-2") in [(c.action, c.target) for c in outbox.pending()]
     finally:
         outbox.close()
+
+
+def test_the_situation_view_never_calls_a_replay_now(qtbot, stations) -> None:
+    _store, vm = wall(stations)
+    view = SituationView(vm)
+    qtbot.addWidget(view)
+    assert view.city_panel.title() == "City air quality now"
+    view.set_replay(1_448_900_000.0)  # a moment of 2015 replayed
+    assert view.city_panel.title() == "City air quality as replayed"
+    view.set_replay(None)
+    assert view.city_panel.title() == "City air quality now"
