@@ -492,14 +492,20 @@
   // incidents' key on the left; the colour key always stays.
   function fitPanels() {
     var height = map.getSize().y, gap = opts.fontPx;
-    function show(nodes, shown) { (nodes || []).forEach(function (n) { n.style.display = shown ? '' : 'none'; }); }
-    function tall(nodes) { return (nodes || []).reduce(function (sum, n) { return sum + n.offsetHeight + gap; }, 0); }
-    show(panels.topright, true);
-    show(panels.bottomleft, true);
-    if (tall(panels.topright) + tall(panels.bottomright) + gap > height) { show(panels.topright, false); }
+    function nodes(corner) {  // the legend panels in a corner (the scale bar is not one of them)
+      var box = map._controlCorners && map._controlCorners[corner];
+      return box ? Array.prototype.filter.call(box.children, function (n) { return n.classList.contains('eco-panel'); }) : [];
+    }
+    function show(list, shown) { list.forEach(function (n) { n.style.display = shown ? '' : 'none'; }); }
+    function tall(list) { return list.reduce(function (sum, n) { return sum + n.offsetHeight + gap; }, 0); }
+    var topRight = nodes('topright'), bottomRight = nodes('bottomright'), bottomLeft = nodes('bottomleft');
+    show(topRight, true);
+    show(bottomLeft, true);
+    if (tall(topRight) + tall(bottomRight) + gap > height) { show(topRight, false); }
     // the wind panel takes the top 30 % of the view and at least ~11 lines
-    if (Math.max(height * 0.3, gap * 11) + tall(panels.bottomleft) + gap * 3 > height) { show(panels.bottomleft, false); }
+    if (Math.max(height * 0.3, gap * 11) + tall(bottomLeft) + gap * 3 > height) { show(bottomLeft, false); }
   }
+  window.ecoFitPanels = fitPanels;  // a legend added later (the units') asks again
 
   // Room the legend panels take on either side, so that fitting keeps the district clear of them (wide
   // views only: on a narrow one the district comes first).

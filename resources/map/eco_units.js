@@ -377,6 +377,7 @@
     var Panel = L.Control.extend({ onAdd: function () { return legend; } });
     new Panel({ position: 'bottomleft' }).addTo(map);
     L.DomEvent.disableClickPropagation(legend);
+    if (window.ecoFitPanels) { window.ecoFitPanels(); }
   }
 
   // ---- public API --------------------------------------------------------------------------------------
