@@ -192,7 +192,8 @@ class Playback:
         self._head_fixes = 0
         self._buffered = 0  # readings buffered and not applied yet
         self._buffered_to = 0.0
-        self._newest: dict[str, tuple[float, set[str]]] = {}  # station -> newest data time and its flags
+        # station -> newest data time and its flags (tuples of strings: the collector soon stops tracking them)
+        self._newest: dict[str, tuple[float, tuple[str, ...]]] = {}
         self._status: dict[str, StationStatus] = {}
         self._touched: set[str] = set()  # stations with new data since their link state was looked at
         self._due: list[tuple[float, str]] = []  # (moment a station goes offline unless heard, station)
@@ -511,10 +512,10 @@ class Playback:
             if r.factor in DERIVED:  # the hub's hourly and daily AQI say nothing of the station's link
                 continue
             if known is None or r.ts > known[0]:
-                known = newest[current] = (r.ts, {r.flag})
+                known = newest[current] = (r.ts, (r.flag,))
                 touched.add(current)
-            elif r.ts == known[0] and r.flag not in known[1]:
-                known[1].add(r.flag)  # a fault flag among the values of that time: the state may change
+            elif r.ts == known[0] and r.flag not in known[1]:  # a fault flag among them: the state may change
+                known = newest[current] = (known[0], (*known[1], r.flag))
                 touched.add(current)
         self._seq += 1
         self.session.apply(protocol.Readings(epoch=self._epoch, seq=self._seq, items=list(readings)))
@@ -568,9 +569,9 @@ class Playback:
             return
         known = self._newest.get(r.station)
         if known is None or r.ts > known[0]:
-            self._newest[r.station] = (r.ts, {r.flag})
-        elif r.ts == known[0]:
-            known[1].add(r.flag)
+            self._newest[r.station] = (r.ts, (r.flag,))
+        elif r.ts == known[0] and r.flag not in known[1]:
+            self._newest[r.station] = (known[0], (*known[1], r.flag))
 
     def _set(self, **changes: object) -> None:
         new = replace(self._state, **changes)  # type: ignore[arg-type]
