@@ -192,7 +192,7 @@ class Playback:
         self._head_fixes = 0
         self._buffered = 0  # readings buffered and not applied yet
         self._buffered_to = 0.0
-        # station -> newest data time and its flags (tuples of strings: the collector soon stops tracking them)
+        # station -> newest data time and its flags (tuples of strings: soon untracked by the collector)
         self._newest: dict[str, tuple[float, tuple[str, ...]]] = {}
         self._status: dict[str, StationStatus] = {}
         self._touched: set[str] = set()  # stations with new data since their link state was looked at
