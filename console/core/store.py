@@ -133,6 +133,11 @@ class Series:
     def flags(self) -> Points[str]:
         return Points(self._f, self._head, _FLAGS.__getitem__)
 
+    def reset(self) -> None:
+        """Forget every point (the arrays stay, to be filled again)."""
+        del self._t[:], self._v[:], self._f[:]
+        self._head = 0
+
     def add(self, ts: float, value: float, flag: str) -> None:
         times = self._t
         if times and ts < times[-1] + MIN_SPACING_S:  # (the newest point is never trimmed)
@@ -202,6 +207,12 @@ class Store:
         self.stations: dict[str, Station] = {}
         self.latest: dict[str, dict[str, Value]] = {}
         self.status: dict[str, protocol.StatusEntry] = {}
+        # emptied series, made again for the same keys after a replay's seek: a seek makes no new objects
+        # for its 6,000 series (each would count towards the garbage collector's next full collection)
+        spare: dict[tuple[str, str], Series] = getattr(self, "series", {})
+        for emptied in spare.values():
+            emptied.reset()
+        self._spare = spare
         self.series: dict[tuple[str, str], Series] = {}
         self.tracked: set[str] = getattr(self, "tracked", set())  # stations whose every factor keeps a series
         self.epoch = ""
@@ -262,7 +273,7 @@ class Store:
             if every_factor or factor in SERIES_FACTORS:
                 points = series.get(key)
                 if points is None:
-                    points = series[key] = Series()
+                    points = series[key] = self._new_series(key)
                 times = points._t
                 if times and ts < times[-1] + MIN_SPACING_S:
                     points.add(ts, r.value, r.flag)  # a value replaced or one kept by the cache: rare
@@ -337,12 +348,17 @@ class Store:
         for key, new in points.items():
             series = self.series.get(key)
             if series is None:
-                series = self.series[key] = Series()
+                series = self.series[key] = self._new_series(key)
             series.merge(new)
         if span is not None:
             self.backfilled.append(span)
         self.readings_applied += change.readings
         return change
+
+    def _new_series(self, key: tuple[str, str]) -> Series:
+        """A series for ``key``: the one emptied by the last ``clear`` when there is one."""
+        spare = self._spare.pop(key, None)
+        return spare if spare is not None else Series()
 
     def _keeps_series(self, station: Station, factor: str) -> bool:
         """Whether a recent series is kept for this factor at this station (trends draw from it)."""
@@ -363,7 +379,7 @@ class Store:
         """Add history fetched from the hub to a station's series (for trends)."""
         series = self.series.get((station, factor))
         if series is None:
-            series = self.series[(station, factor)] = Series()
+            series = self.series[(station, factor)] = self._new_series((station, factor))
         series.merge(points)
         return ChangeSet(stations={station}, factors={(station, factor)})
 
