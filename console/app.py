@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from console.desks import Desks
 from console.first_picture import show_cached_picture
-from console.hub_feeds import spread_region, wire_api
+from console.hub_feeds import fetch_region, spread_region, wire_api
 from console.hub_start import start_hub
 from console.login import Login
 from console.replay_start import ReplaySwitch, console_session
@@ -56,8 +56,8 @@ class ConsoleApp:
         self.login = Login(settings, self.incidents.message_changed.emit)
         self.hub: Any = None
         self.region: dict[str, Any] | None = None
-        self.views: dict[str, Any] = {}
-        self.windows: Any = None  # the wall's windows, its map page's loader and the briefing's view: run()
+        self.views: dict[str, Any] = {}  # the wall's screens, windows, map page's loader and the briefing's
+        self.windows: Any = None  # view: made by run()
         self.map_loader: Any = None
         self.briefing_view: Any = None
         self._pictured = False  # the cached numbers are up: the map page and the region's layers may load
@@ -102,7 +102,9 @@ class ConsoleApp:
             if self.settings.briefing and not self.settings.snapshot_dir:
                 self.briefing.start()
             if self.settings.snapshot_dir:
-                self._spawn(take_console_snapshots(self, then=self._done.set))
+                shots = take_console_snapshots(self.settings, self.vm, self.windows, self.incidents,
+                                               self.desks, self.replays, then=self._done.set)  # fmt: skip
+                self._spawn(shots)
             await self._done.wait()
             return 0
         finally:
@@ -157,11 +159,7 @@ class ConsoleApp:
         self.session.watch_station(self.vm.selected)  # a station chosen from the cached picture
 
     async def _load_region(self, api: Any) -> None:
-        from console.core.region import fetch_region
-
-        region = await fetch_region(api)
-        self.session.local.remember_region(region)
-        self._set_region(region)
+        self._set_region(await fetch_region(api, self.session))
 
     def _set_region(self, region: dict[str, Any]) -> None:
         self.region = region

@@ -30,6 +30,15 @@ def wire_api(
     desks.briefing.fetch_report, desks.briefing.fetch_forecast = api.report, api.forecast
 
 
+async def fetch_region(api: Any, session: ConsoleSession) -> dict[str, Any]:
+    """The hub's region (townships, boundary), kept in the cache for the next offline start."""
+    from console.core.region import fetch_region as fetch
+
+    region = await fetch(api)
+    session.local.remember_region(region)
+    return region
+
+
 def spread_region(
     region: dict[str, Any], wall: WallViewModel, incidents: IncidentViewModel, desks: Desks
 ) -> None:
