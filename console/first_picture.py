@@ -21,7 +21,7 @@ async def show_cached_picture(
     figures, the township ranking and the network health are drawn: the map page, the desks and the hub
     come after. False when the cache held no picture (the empty wall is drawn all the same)."""
     restored = session.restore()
-    region = session.local.region()
+    region = session.cached_region()
     if region:
         set_region(region)
     shown: asyncio.Future[None] = asyncio.get_running_loop().create_future()

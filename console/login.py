@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from console.core import hubapi
 from console.core.hubapi import HubApi, HubApiError
 from console.core.link import LinkState, LinkStatus
-from console.core.session import ConsoleSession
 from console.settings import Settings
+
+if TYPE_CHECKING:
+    from console.core.session import ConsoleSession
 
 log = logging.getLogger(__name__)
 
