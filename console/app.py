@@ -1,9 +1,8 @@
 """Composition root of the console: builds every object once and owns start-up and shutdown order.
 
-Start-up (logged): settings -> Qt application (runtime.py) -> session and view-models -> the wall's views and
-windows -> the cached picture, numbers first (first_picture.py) -> the map page, the desks and the briefing
-(desks.py) -> hub, embedded child or remote (hub_start.py) -> login -> link -> region, roster. A replay
-starts its source instead of the link (replay_start.py). Shutdown runs backwards.
+Start-up (logged): settings -> Qt application (runtime.py) -> session, view-models -> the wall's screens and
+windows -> the cached picture, numbers first (first_picture.py) -> map page, desks, briefing (desks.py) -> hub
+(hub_start.py) -> login -> link, or a replay's source (replay_start.py) -> region, roster. Shutdown backwards.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from console.desks import Desks
 from console.first_picture import show_cached_picture
@@ -49,17 +48,14 @@ class ConsoleApp:
         self.playback_vm = PlaybackViewModel()
         self.units = UnitViewModel(self.session.units, self.session.book)
         self.units.fence_crossed.connect(self.vm.note_events)  # geofence crossings on the wall's event list
-        self.desks = desks = Desks(settings, self.session, self.incidents, self.playback_vm, self.units)
-        self.desk, self.report_desk, self.briefing = desks.desk, desks.report_desk, desks.briefing
+        self.desks: Desks | None = None  # with the briefing and the reports, built after the cached picture
         self._done = asyncio.Event()
         self.replays = ReplaySwitch(settings, self.session, self.playback_vm, self._say, self._done)
         self.login = Login(settings, self.incidents.message_changed.emit)
         self.hub: Any = None
         self.region: dict[str, Any] | None = None
-        self.views: dict[str, Any] = {}  # the wall's screens, windows, map page's loader and the briefing's
-        self.windows: Any = None  # view: made by run()
-        self.map_loader: Any = None
-        self.briefing_view: Any = None
+        self.views: dict[str, Any] = {}  # run() makes these, their windows, map loader and briefing's view
+        self.windows = self.map_loader = self.briefing_view = cast(Any, None)
         self._pictured = False  # the cached numbers are up: the map page and the region's layers may load
         self._tasks: list[asyncio.Future[None]] = []
 
@@ -90,12 +86,15 @@ class ConsoleApp:
             self._pictured = True
             log.info("start-up: the map, the desks and the briefing")
             self._load_region_layers()
-            self.briefing_view = self.desks.attach(self.windows)
+            self.desks = desks = Desks(self.settings, self.session, self.incidents, self.playback_vm,
+                                       self.units)  # fmt: skip
+            self.desk, self.report_desk, self.briefing = desks.desk, desks.report_desk, desks.briefing
+            self.briefing_view = desks.attach(self.windows, self.session.store, self.region)
             if self.replaying:
                 await self.replays.start(self._hub_ready, lambda api: self._spawn(self._load_region(api)))
             elif await self._hub_ready():
                 log.info("start-up: link to %s", self.settings.hub_url)
-                self._connect()
+                self._connect(desks)
                 self.playback_vm.set_replay_available(True)  # the hub keeps the history to replay
                 self._spawn(self._load_region(self.session.api))
                 self._spawn(self.incidents.load_roster())
@@ -103,7 +102,7 @@ class ConsoleApp:
                 self.briefing.start()
             if self.settings.snapshot_dir:
                 shots = take_console_snapshots(self.settings, self.vm, self.windows, self.incidents,
-                                               self.desks, self.replays, then=self._done.set)  # fmt: skip
+                                               desks, self.replays, then=self._done.set)  # fmt: skip
                 self._spawn(shots)
             await self._done.wait()
             return 0
@@ -139,7 +138,8 @@ class ConsoleApp:
         if change.data.snapshot:
             names = {s.id: s.name for s in self.session.store.stations.values()}
             self.incidents.set_station_names(names)
-            self.desks.set_station_names(names)
+            if self.desks is not None:
+                self.desks.set_station_names(names)
             if self._pictured:
                 self.map_loader.maybe_load(self.region)
 
@@ -151,11 +151,11 @@ class ConsoleApp:
             self._spawn(load_site_layers(self.hub.data_dir / "site", self.units))
         return ready
 
-    def _connect(self) -> None:
+    def _connect(self, desks: Desks) -> None:
         settings, node = self.settings, os.uname().nodename
         self.session.connect(settings.hub_url, settings.token, client_name=f"wall@{node}",
                              transport=settings.transport())  # fmt: skip
-        wire_api(self.session, self.incidents, self.units, self.desks)
+        wire_api(self.session, self.incidents, self.units, desks)
         self.session.watch_station(self.vm.selected)  # a station chosen from the cached picture
 
     async def _load_region(self, api: Any) -> None:
@@ -181,12 +181,14 @@ class ConsoleApp:
         for task in self._tasks:
             task.cancel()
         self.login.cancel()
-        self.briefing.stop()
+        if self.desks is not None:
+            self.desks.briefing.stop()
         self.replays.detach()  # the replay's frames stop before the windows close
         if self.windows is not None:
             self.windows.save()
             self.windows.close_all()
-        self.desks.close()
+        if self.desks is not None:
+            self.desks.close()
         await self.replays.close()
         await self.session.close()
         if self.hub is not None:

@@ -9,6 +9,7 @@ from console.settings import Settings
 
 if TYPE_CHECKING:
     from console.core.session import ConsoleSession
+    from console.core.store import Store
     from console.viewmodels.incidents import IncidentViewModel
     from console.viewmodels.playback import PlaybackViewModel
     from console.viewmodels.units import UnitViewModel
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
 class Desks:
     """The dispatch desk, the report desk and their view-models, and the briefing's view-model and view.
 
-    Built with the console (no window shows yet); ``attach`` puts them on the wall's windows once the wall's
-    cached picture is up; ``close`` before the session closes."""
+    Built once the wall's cached picture is up (their imports wait for it); ``attach`` puts them on the
+    wall's windows; ``close`` before the session closes."""
 
     def __init__(
         self,
@@ -47,12 +48,17 @@ class Desks:
         )
         self.briefing_view: BriefingView | None = None
 
-    def attach(self, windows: WallWindows) -> BriefingView:
-        """The desks' and the briefing's keys on the wall's windows; the briefing's view, sized for the wall's
-        tiles and the room's viewing distance (Ctrl+P, the report dialog, on its windows too)."""
+    def attach(self, windows: WallWindows, store: Store, region: dict[str, Any] | None) -> BriefingView:
+        """The names the store and the region (None: not known yet) give; the desks' and the briefing's keys
+        on the wall's windows; the briefing's view, sized for the wall's tiles and the room's viewing distance
+        (Ctrl+P, the report dialog, on its windows too)."""
+        from console.core.region import township_names
         from console.views.briefing import BriefingView, WallCover
         from console.widgets.theme import WallScale
 
+        self.set_station_names({s.id: s.name for s in store.stations.values()})
+        if region is not None:
+            self.set_region(region, township_names(region))
         settings = self.settings
         self.desk.add_shortcuts(windows.windows)
         self.report_desk.add_shortcuts(windows.windows)

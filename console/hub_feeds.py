@@ -40,12 +40,13 @@ async def fetch_region(api: Any, session: ConsoleSession) -> dict[str, Any]:
 
 
 def spread_region(
-    region: dict[str, Any], wall: WallViewModel, incidents: IncidentViewModel, desks: Desks
+    region: dict[str, Any], wall: WallViewModel, incidents: IncidentViewModel, desks: Desks | None
 ) -> None:
-    """The region's township names to everyone that shows them."""
+    """The region's township names to everyone that shows them (the desks once they are built)."""
     from console.core.region import township_names
 
     names = township_names(region)
     wall.set_township_names(names)
     incidents.set_township_names(names)
-    desks.set_region(region, names)
+    if desks is not None:
+        desks.set_region(region, names)
