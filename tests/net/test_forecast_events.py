@@ -151,3 +151,41 @@ async def test_as_of_serves_the_forecast_issued_before_the_moment_and_the_warnin
             url = f"http://127.0.0.1:{hub.http_port}/api/forecast?as_of=yesterday"
             async with http.get(url, headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
                 assert resp.status == 400 and "as_of" in (await resp.json())["error"]
+
+
+@pytest.mark.asyncio
+async def test_a_console_keeps_the_warnings_across_a_restart_and_resumes_the_steps_it_missed(tmp_path):
+    from console.core.session import ConsoleSession
+
+    today = datetime.now(TZ).date()
+    cache = tmp_path / "console.db"
+    async with running_hub(tmp_path, STATIONS, forecast_dir=tmp_path / "forecast") as hub:
+        url = f"ws://127.0.0.1:{hub.http_port}/ws"
+        _store(hub, tmp_path, _csv(datetime.now(TZ) - timedelta(hours=1), today, [320, 330, 340, 350]))
+        await schedule.announce(hub, hub.config.forecast_dir)
+        [red] = hub.warnings.states()
+        leader = await login(hub, "leader")
+        assert await _post(hub, red.id, "issue", leader) == 200
+
+        first = ConsoleSession(cache)
+        first.connect(url, TOKEN)
+        await first.caught_up(hub.events.epoch, hub.events.seq, 30)
+        assert [(w.id, w.state) for w in first.warnings.values()] == [(red.id, "issued")]
+        await first.close()
+
+        assert await _post(hub, red.id, "end", leader) == 200  # while the console is away
+        _store(hub, tmp_path, _csv(datetime.now(TZ), today, [260, 270]))
+        await schedule.announce(hub, hub.config.forecast_dir)  # and a new proposal
+
+        second = ConsoleSession(cache)
+        assert second.restore()
+        assert [(w.id, w.state) for w in second.warnings.values()] == [(red.id, "issued")]  # as it left
+        welcomes: list[protocol.Welcome] = []
+        second.changed.subscribe(lambda c: welcomes.append(c.message) if c.role is not None else None)
+        second.connect(url, TOKEN)
+        await second.caught_up(hub.events.epoch, hub.events.seq, 30)
+        assert [w.resumed for w in welcomes] == [True]  # the missed events, not a snapshot
+        states = sorted((w.level, w.state) for w in second.warnings.values())
+        assert states == sorted((w.level, w.state) for w in hub.warnings.states())
+        assert red.id not in second.warnings
+        await second.close()
