@@ -62,17 +62,6 @@ class ForecastTable(QWidget):
         figure = f"{official.aqi_low}–{official.aqi_high}"
         return theme.category_short(official.level), " · ".join(p for p in (figure, official.primary) if p)
 
-    def row_labels(self) -> tuple[str, str]:
-        """What the two rows are: the local model with what its percentage means, the official source."""
-        picture = self._picture
-        sources = sorted(
-            {r.official.source for r in getattr(picture, "rows", ()) if r.official and r.official.source}
-        )
-        official = self.tr("Official") + (" · " + ", ".join(sources) if sources else "")
-        return self.tr("Model: AQI · % of held-back days at the right level"), official + ": " + self.tr(
-            "AQI range"
-        )
-
     def empty_text(self) -> str:
         picture = self._picture
         if picture is None or not getattr(picture, "loaded", False):
