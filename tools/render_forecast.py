@@ -2,10 +2,11 @@
 
     .venv/bin/python tools/render_forecast.py [--out DIR] [--lang zh|en]
 
-Writes forecast_situation.png (the left wall screen, 1920×1080, with the forecast panel: the local model
-and the official forecast side by side), warning_banner.png (an issued red warning and a proposed orange
-one as a leader sees them, as wide as a screen) and forecast_empty.png (no forecast imported). The
-forecast is an answer of /api/forecast as the hub gives it (with docs/forecast.md's verified skill).
+Writes forecast_situation.png (the left wall screen, 1920×1080, under a red warning in force, with the
+forecast strip: the local model and the official forecast side by side), warning_banner.png (an issued
+red warning and a proposed orange one as a leader sees them, as wide as a screen) and forecast_empty.png
+(no forecast imported). The forecast is an answer of /api/forecast as the hub gives it (with
+docs/forecast.md's verified skill).
 """
 
 from __future__ import annotations
@@ -93,15 +94,19 @@ def main() -> None:
     forecast = ForecastViewModel(clock=FixedClock())
     situation = SituationView(vm)
     situation.set_forecast(forecast)
-    window = QWidget()
+    window = QWidget()  # the left wall screen while a red warning is in force
     column = QVBoxLayout(window)
     column.setContentsMargins(6, 6, 6, 6)
+    on_screen = WarningBanner()
+    column.addWidget(on_screen)
     column.addWidget(situation, 1)
-    banner = WarningBanner()
+    on_screen.set_warnings(ForecastViewModel(clock=FixedClock()).warnings())
+    banner = WarningBanner()  # both warnings, as a leader's console shows them
     banner.setFixedWidth(1920)
     forecast.warnings_changed.connect(banner.set_warnings)
     forecast.set_warnings(warnings())
     banner.set_can_issue(True)
+    on_screen.set_warnings([w for w in forecast.warnings() if w.state == "issued"])
     primary = ("PM2.5",)
     iaqi = {"PM2.5": 262, "PM10": 180, "SO2": 12, "NO2": 80, "CO": 40, "O3": 10}
     conc = {"PM2.5": 212.0, "PM10": 310.0, "SO2": 20.0, "NO2": 95.0, "CO": 2.4, "O3": 18.0}

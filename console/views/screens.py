@@ -123,8 +123,8 @@ class SituationView(QWidget):
         return super().eventFilter(watched, event)
 
     def _share_height(self) -> None:
-        """With the forecast: the city panel at most half the height (at least what it needs), the forecast
-        as tall as its lines (less when the screen is short), the ranking and health at least a few rows."""
+        """With the forecast: the city panel what it needs (at least 45 % of the height), the forecast its
+        day names and figures (when they fit whole), the ranking and the health the rest."""
         panel = getattr(self, "forecast_panel", None)
         grid = self.layout()
         if panel is None or not isinstance(grid, QGridLayout):
@@ -132,9 +132,10 @@ class SituationView(QWidget):
         margins = grid.contentsMargins()
         room = self.height() - margins.top() - margins.bottom() - 2 * grid.verticalSpacing()
         city = min(room, max(self.city_panel.minimumSizeHint().height(), int(room * 0.45)))
-        ranking = theme.current_scale().body_px * 4  # the title and a row or two
+        # the forecast's line whole or not at all (a strip of day names alone says nothing); it goes before
+        # the ranking's rows, not before its title
         need = panel.needed_height()
-        forecast = max(0, min(need, room - city - ranking))
+        forecast = need if room - city - need >= theme.current_scale().body_px * 2 else 0
         ranking = max(0, room - city - forecast)
         for widget, height in ((self.city_panel, city), (self.ranking_panel, ranking),
                                (self.health_panel, ranking), (panel, forecast)):  # fmt: skip
