@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from console.widgets import theme
@@ -111,7 +111,9 @@ class WarningBanner(QFrame):
             f" color: {theme.BACKGROUND}; background: {theme.TEXT}; border-radius: 4px;"
             f" padding: 2px {s.gap_px}px; }}"
         )
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # as tall as its lines, but it gives way before a window outgrows its screen (a replay's banner
+        # and bar arriving at once with the views still at their live sizes)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._column = QVBoxLayout(self)
         self._column.setContentsMargins(0, 0, 0, 0)
         self._column.setSpacing(2)
@@ -123,6 +125,9 @@ class WarningBanner(QFrame):
         self._can_issue = False
         self._shown: list = []
         self.hide()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), 0)
 
     def set_warnings(self, warnings: list) -> None:
         """WarningViews (console/viewmodels/forecast.py), in the order to show them."""
