@@ -49,12 +49,15 @@ class ForecastTable(QWidget):
                                   self.tr("Fri"), self.tr("Sat"), self.tr("Sun"))[day.weekday()]  # fmt: skip
 
     def local_words(self, local) -> tuple[str, str]:  # a LocalDay
-        """The level word, then the AQI and the verified skill at its lead (share of held-back days whose
-        level the model got right)."""
+        """The level word, then the AQI."""
+        return theme.category_short(local.level), str(local.aqi)
+
+    def skill_text(self, local) -> str:  # a LocalDay
+        """The model's verified skill at this lead: the share of held-back days whose level it got right."""
         if local.level_accuracy is None:
-            return theme.category_short(local.level), self.tr("{0} · not verified").format(local.aqi)
-        return theme.category_short(local.level), self.tr("{0} · {1} %").format(
-            local.aqi, round(local.level_accuracy * 100)
+            return self.tr("model +{0} d: not verified").format(local.lead)
+        return self.tr("model +{0} d: level right {1} %").format(
+            local.lead, round(local.level_accuracy * 100)
         )
 
     def official_words(self, official) -> tuple[str, str]:  # an OfficialDay
@@ -78,6 +81,8 @@ class ForecastTable(QWidget):
         for row in rows:
             parts = [self.day_word(row.day, picture.today)]  # type: ignore[union-attr]
             parts.append(" ".join(self.local_words(row.local)) if row.local else "—")
+            if row.local:
+                parts.append(self.skill_text(row.local))
             parts.append(" ".join(self.official_words(row.official)) if row.official else "—")
             out.append(" | ".join(parts))
         return out
@@ -131,6 +136,15 @@ class ForecastTable(QWidget):
                 self.day_word(row.day, today), Qt.TextElideMode.ElideRight, col_w - s.gap_px
             )
             painter.drawText(QRect(x, 0, col_w - s.gap_px, head), Qt.AlignmentFlag.AlignLeft, day)
+            if row.local is not None:  # the model's skill beside its day, in small print
+                left = x + painter.fontMetrics().horizontalAdvance(day) + s.gap_px
+                painter.setFont(theme.font_px(s.small_px))
+                painter.setPen(QColor(theme.TEXT_SECONDARY))
+                room = QRect(left, 0, max(0, x + col_w - s.gap_px * 2 - left), head)
+                skill = painter.fontMetrics().elidedText(  # cut from the left: the figure stays
+                    self.skill_text(row.local), Qt.TextElideMode.ElideLeft, room.width()
+                )
+                painter.drawText(room, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, skill)
             if not block:
                 continue
             local, official = row.local, row.official

@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="396" />
+        <location filename="../../console/views/screens.py" line="397" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="397" />
+        <location filename="../../console/views/screens.py" line="398" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="399" />
+        <location filename="../../console/views/screens.py" line="400" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="404" />
+        <location filename="../../console/views/screens.py" line="405" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="511" />
+        <location filename="../../console/views/screens.py" line="512" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="515" />
+        <location filename="../../console/views/screens.py" line="516" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="490" />
+        <location filename="../../console/views/screens.py" line="491" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="386" />
+        <location filename="../../console/views/screens.py" line="387" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="517" />
+        <location filename="../../console/views/screens.py" line="518" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -1317,47 +1317,47 @@
         <translation>周日</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="55" />
-        <source>{0} · not verified</source>
-        <translation>{0} · 未检验</translation>
+        <location filename="../../console/widgets/forecast_panel.py" line="58" />
+        <source>model +{0} d: not verified</source>
+        <translation>模型 +{0} 天：未检验</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="56" />
-        <source>{0} · {1} %</source>
-        <translation>{0} · {1}%</translation>
+        <location filename="../../console/widgets/forecast_panel.py" line="59" />
+        <source>model +{0} d: level right {1} %</source>
+        <translation>模型 +{0} 天：级别准确 {1}%</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="68" />
+        <location filename="../../console/widgets/forecast_panel.py" line="71" />
         <source>Forecast not loaded yet.</source>
         <translation>预报尚未载入。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="69" />
+        <location filename="../../console/widgets/forecast_panel.py" line="72" />
         <source>No forecast imported.</source>
         <translation>未导入预报。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="155" />
+        <location filename="../../console/widgets/forecast_panel.py" line="169" />
         <source>Forecast</source>
         <translation>空气质量预报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="162" />
+        <location filename="../../console/widgets/forecast_panel.py" line="176" />
         <source>Model | Official</source>
         <translation>模型 | 官方</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="172" />
+        <location filename="../../console/widgets/forecast_panel.py" line="186" />
         <source>official only</source>
         <translation>仅官方预报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="174" />
+        <location filename="../../console/widgets/forecast_panel.py" line="188" />
         <source>issued {0}</source>
         <translation>发布于 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="177" />
+        <location filename="../../console/widgets/forecast_panel.py" line="191" />
         <source>model trained on these days</source>
         <translation>模型学过这些天</translation>
     </message>
@@ -1782,12 +1782,12 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="334" />
+        <location filename="../../console/views/screens.py" line="335" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="363" />
+        <location filename="../../console/views/screens.py" line="364" />
         <source>playback: commands are disabled</source>
         <translation>回放中：指令已禁用</translation>
     </message>
@@ -2236,7 +2236,7 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="216" />
+        <location filename="../../console/views/screens.py" line="217" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
@@ -2895,7 +2895,7 @@
     <name>SituationView</name>
     <message>
         <location filename="../../console/views/screens.py" line="80" />
-        <location filename="../../console/views/screens.py" line="145" />
+        <location filename="../../console/views/screens.py" line="146" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
@@ -2910,12 +2910,12 @@
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="145" />
+        <location filename="../../console/views/screens.py" line="146" />
         <source>City air quality as replayed</source>
         <translation>全市空气质量（回放）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="157" />
+        <location filename="../../console/views/screens.py" line="158" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
