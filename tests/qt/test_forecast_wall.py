@@ -190,3 +190,21 @@ async def test_banner_lines_have_the_level_word_and_measures_whatever_the_level(
     assert words == ["▲ Red warning", "▲ Orange warning", "▲ Yellow warning"]
     assert [ln.measures.full_text() for ln in banner.lines] == ["m-red", "m-orange", "m-yellow"]
     assert all(isinstance(ln.chip, QLabel) for ln in banner.lines)
+
+
+async def test_an_issued_warning_leaves_the_screens_when_its_last_day_ends(qapp) -> None:
+    from console.core import protocol
+
+    clock = ManualClock(1000.0)
+    vm = ForecastViewModel(clock=clock)
+    shown: list[list] = []
+    vm.warnings_changed.connect(shown.append)
+    vm.set_warnings([
+        protocol.WarningState(1, "red", "issued", "1970-01-01", "1970-01-01", 2000.0),
+        protocol.WarningState(2, "yellow", "proposed", "1970-01-02", "1970-01-03", 2000.0),
+    ])  # fmt: skip
+    assert [(w.id, w.state) for w in shown[-1]] == [(1, "issued"), (2, "proposed")]
+    clock.set(2000.0)  # its last day ended: gone, before the hub's hourly check says so
+    vm._timer.timeout.emit()
+    assert [(w.id, w.state) for w in shown[-1]] == [(2, "proposed")]  # a proposal waits for a leader
+    vm.close()
