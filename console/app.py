@@ -52,10 +52,9 @@ class ConsoleApp:
         self._done = asyncio.Event()
         self.replays = ReplaySwitch(settings, self.session, self.playback_vm, self._say, self._done)
         self.login = Login(settings, self.incidents.message_changed.emit)
-        self.hub: Any = None
         self.region: dict[str, Any] | None = None
-        self.views: dict[str, Any] = {}  # run() makes these, their windows, map loader and briefing's view
-        self.windows = self.map_loader = self.briefing_view = cast(Any, None)
+        self.views: dict[str, Any] = {}  # run() makes these, their windows, map loader, briefing's view, hub
+        self.hub = self.windows = self.map_loader = self.briefing_view = cast(Any, None)
         self._pictured = False  # the cached numbers are up: the map page and the region's layers may load
         self._tasks: list[asyncio.Future[None]] = []
 
@@ -90,6 +89,9 @@ class ConsoleApp:
                                        self.units)  # fmt: skip
             self.desk, self.report_desk, self.briefing = desks.desk, desks.report_desk, desks.briefing
             self.briefing_view = desks.attach(self.windows, self.session.store, self.region)
+            from console.views.forecast_wall import ForecastWall  # warning banners, forecast panel
+
+            self.forecast_wall = ForecastWall.attach(self)
             if self.replaying:
                 await self.replays.start(self._hub_ready, lambda api: self._spawn(self._load_region(api)))
             elif await self._hub_ready():
@@ -101,9 +103,8 @@ class ConsoleApp:
             if self.settings.briefing and not self.settings.snapshot_dir:
                 self.briefing.start()
             if self.settings.snapshot_dir:
-                shots = take_console_snapshots(self.settings, self.vm, self.windows, self.incidents,
-                                               desks, self.replays, then=self._done.set)  # fmt: skip
-                self._spawn(shots)
+                self._spawn(take_console_snapshots(self.settings, self.vm, self.windows, self.incidents,
+                                                   desks, self.replays, then=self._done.set))  # fmt: skip
             await self._done.wait()
             return 0
         finally:
@@ -138,9 +139,8 @@ class ConsoleApp:
         if change.data.snapshot:
             names = {s.id: s.name for s in self.session.store.stations.values()}
             self.incidents.set_station_names(names)
-            if self.desks is not None:
+            if self.desks is not None:  # built once the cached picture is up, as the map page may load
                 self.desks.set_station_names(names)
-            if self._pictured:
                 self.map_loader.maybe_load(self.region)
 
     async def _hub_ready(self) -> bool:
@@ -168,7 +168,6 @@ class ConsoleApp:
             self._load_region_layers()
 
     def _load_region_layers(self) -> None:
-        """The region's township fences (geofence crossings) and the map page for it and the stations."""
         if self.region is not None:
             self.units.set_fences(self.region["boundary"])
             self.map_loader.maybe_load(self.region)
@@ -181,7 +180,8 @@ class ConsoleApp:
         for task in self._tasks:
             task.cancel()
         self.login.cancel()
-        if self.desks is not None:
+        if self.desks is not None:  # and the forecast wall, built with them
+            self.forecast_wall.close()
             self.desks.briefing.stop()
         self.replays.detach()  # the replay's frames stop before the windows close
         if self.windows is not None:

@@ -27,10 +27,12 @@ _incident_decoder = msgspec.json.Decoder(Incident)
 
 @dataclass
 class Picture:
-    """What the cache kept: the live state as a hub snapshot (None when empty) and the hub's region."""
+    """What the cache kept: the live state as a hub snapshot (None when empty), the hub's region and the
+    open warnings (as stored: the session checks them)."""
 
     snapshot: protocol.Snapshot | None
     region: dict[str, Any] | None
+    warnings: Any = ()
 
 
 def read_picture(path: Path) -> Picture | None:
@@ -57,10 +59,10 @@ def _read(conn: sqlite3.Connection) -> Picture | None:
     meta = {k: msgspec.json.decode(v) for k, v in conn.execute("SELECT key, value FROM meta")}
     if meta.get("schema_version") != SCHEMA_VERSION:
         return None
-    region = meta.get("region")
+    region, warnings = meta.get("region"), meta.get("warnings", [])
     stations = [_station_decoder.decode(data) for (data,) in conn.execute("SELECT data FROM stations")]
     if not stations:
-        return Picture(None, region)
+        return Picture(None, region, warnings)
     latest = conn.execute("SELECT station, factor, ts, value, flag FROM latest ORDER BY station, factor")
     status = conn.execute("SELECT station, status, since, reason FROM status ORDER BY station")
     values = [Reading(*row) for row in latest]
@@ -75,4 +77,4 @@ def _read(conn: sqlite3.Connection) -> Picture | None:
         status=entries,
         incidents=sorted(held, key=lambda i: i.id),
     )
-    return Picture(snapshot, region)
+    return Picture(snapshot, region, warnings)
