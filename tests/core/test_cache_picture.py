@@ -6,20 +6,25 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+import msgspec
 import pytest
 
+from console.core import protocol
 from console.core.cache import Cache
 from console.core.cache_picture import read_picture
 from console.core.clock import ManualClock
 from console.core.session import ConsoleSession
 from tests.core.test_session import T0, snapshot
 
+RED = protocol.WarningState(
+    1, "red", "issued", "2020-09-13", "2020-09-15", T0 + 3 * 86400, "stop building sites"
+)
 REGION = {"name": "延庆区", "townships": [{"id": "T01", "name": "东镇"}], "boundary": {"features": []}}
 
 
 async def filled(path) -> None:
     session = ConsoleSession(path, clock=ManualClock(T0))
-    session.apply(snapshot(seq=7))
+    session.apply(msgspec.structs.replace(snapshot(seq=7), warnings=[RED]))
     session.local.remember_region(REGION)
     await session.close()
 
@@ -49,6 +54,7 @@ async def test_a_session_restores_the_picture_and_its_region_then_keeps_recordin
         assert set(session.store.stations) == {"A-1"} and session.store.latest["A-1"]["a34004"].value == 30.0
         assert session.book.get("INC-1") is not None
         assert session.cached_region() == REGION
+        assert list(session.warnings.values()) == [RED]  # the open warning's banner comes with the picture
         session.apply(snapshot(seq=8))  # the cache opens on first use and records as before
     finally:
         await session.close()
