@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 
 from console.core import hj212
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 SPLIT_TIMEOUT_S = 120.0  # an upload still missing parts this long after its first part came is dropped
 KEEP_DONE_S = SPLIT_TIMEOUT_S  # a completed upload is remembered this long: a re-sent part completes it again
 MAX_PARTS_PER_STATION = 256  # parts of one station waiting for the rest; beyond, parts are refused
+MAX_PARTS_KEPT_DONE = 4096  # parts of completed uploads remembered (the oldest are forgotten first)
 
 # (station, CN, DataTime as written, PNUM): the parts of one upload
 PartKey = tuple[str, str, str, int]
@@ -61,6 +62,8 @@ class SplitParts:
         self._uploads: dict[PartKey, _Upload] = {}
         self._waiting: Counter[str] = Counter()  # parts waiting per station
         self._done: list[PartKey] = []
+        self._completed: deque[PartKey] = deque()  # completed uploads remembered, oldest first
+        self._completed_parts = 0  # their parts
         self.taken_up = self._take_up(rows, max_segment)
 
     def _take_up(self, rows: Iterable[PartRow], max_segment: int) -> int:
@@ -108,6 +111,7 @@ class SplitParts:
         if not upload.complete and len(upload.parts) >= key[3]:  # PNO is within 1..PNUM: every part
             self._waiting[station] -= len(upload.parts) - new  # the parts before this one waited
             upload.complete, upload.born = True, self._clock()
+            self._remember(key, upload)
         if upload.complete:
             self._done.append(key)
             return assemble(upload.parts)
@@ -115,6 +119,17 @@ class SplitParts:
         if self._keep is not None:
             self._keep((*key, pno, time.time(), raw))
         return None
+
+    def _remember(self, key: PartKey, upload: _Upload) -> None:
+        """Keep a completed upload for a while (a part sent again completes it again), within a bound."""
+        self._completed.append(key)
+        self._completed_parts += len(upload.parts)
+        while self._completed_parts > MAX_PARTS_KEPT_DONE:
+            old = self._completed.popleft()
+            forgotten = self._uploads.get(old)
+            if forgotten is not None and forgotten.complete:
+                del self._uploads[old]
+                self._completed_parts -= len(forgotten.parts)
 
     def take_done(self) -> list[PartKey]:
         """The uploads completed or dropped since the last call: their stored parts are to be deleted, in
@@ -128,18 +143,17 @@ class SplitParts:
         now, dropped = self._clock(), []
         for key in [k for k, u in self._uploads.items() if now - u.born > self.timeout_s]:
             upload = self._uploads.pop(key)
-            if not upload.complete:
+            if upload.complete:
+                self._completed_parts -= len(upload.parts)
+            else:
                 self._waiting[key[0]] -= len(upload.parts)
                 if self._waiting[key[0]] <= 0:
                     del self._waiting[key[0]]
                 self._done.append(key)
                 dropped.append((key, len(upload.parts)))
+        while self._completed and self._completed[0] not in self._uploads:  # forgotten already
+            self._completed.popleft()
         return dropped
-
-    @property
-    def waiting(self) -> int:
-        """Parts waiting for the rest of their upload."""
-        return sum(self._waiting.values())
 
 
 def _key(station: str, packet: Packet) -> PartKey:
