@@ -354,9 +354,12 @@ class LoggerConnection(asyncio.BufferedProtocol):
             return []  # unanswered: the logger keeps it
         metrics.frames_accepted += 1
         metrics.frames_oversize += packet.oversize
-        if packet.wants_answer:  # after the commit of its cycle, which stores it (a split part: the part,
-            self.answer(hj212.encode(hj212.data_answer(packet)))  # or the whole upload with the last)
+        # An answer goes after the commit of its cycle, which stores what it answers: the upload, or a
+        # split part (the part as it came; the last part, the whole upload).
+        answer = hj212.encode(hj212.data_answer(packet)) if packet.wants_answer else None
         if split:
+            if answer is not None:
+                self.answer(answer)
             whole = listener.parts.add(station.id, packet, raw)
             if whole is None:
                 return []
@@ -365,7 +368,9 @@ class LoggerConnection(asyncio.BufferedProtocol):
             readings, upload = read_upload(packet, station.id, listener.data_time)
         except FrameError as exc:
             self._reject(exc)
-            return []
+            return []  # unanswered, as any rejected frame: the logger keeps it
+        if answer is not None and not split:
+            self.answer(answer)
         if upload is not None:
             readings = listener.drop_unknown(readings, upload[2])
             if readings:

@@ -305,3 +305,21 @@ async def test_split_parts_out_of_range_are_refused_unanswered(tmp_path) -> None
             await logger.answer(timeout=0.5)
         assert hub.metrics.frames_rejected["split_numbers"] == 1
         await logger.close()
+
+
+async def test_an_upload_that_cannot_be_stored_is_not_answered(tmp_path) -> None:
+    """A data upload without DataTime is rejected unanswered, so the logger keeps it; the next is answered."""
+    st = STATIONS[0]
+    async with running_hub(tmp_path) as hub:
+        logger = await Logger.connect(hub)
+        timeless = hj212.Packet.create(
+            qn="20251121120000001", st=st.st, cn="2011", pw=PW, mn=st.mn, flag=ANSWER,
+            cp={"a34004": {"Rtd": "40", "Flag": "N"}},
+        )  # fmt: skip
+        await logger.send(hj212.encode(timeless) + upload(st, T0, VALUES, flag=ANSWER))
+        answer = await logger.answer()
+        assert answer.qn != "20251121120000001" and answer.cn == "9014"  # the second upload's only
+        with pytest.raises(TimeoutError):
+            await logger.answer(timeout=0.5)
+        assert hub.metrics.frames_rejected["missing"] == 1
+        await logger.close()
