@@ -27,6 +27,7 @@ from console.core.report_figures import DEFAULT_TARGETS
 from console.hub.auth import Session, Sessions, User
 from console.hub.derive import AqiDeriver
 from console.hub.events import EventLog
+from console.hub.forecast.live import WarningFeed
 from console.hub.forecast.rest import add_forecast_routes
 from console.hub.incident_rest import add_incident_routes
 from console.hub.incident_store import IncidentStore
@@ -158,6 +159,8 @@ class Hub:
             self.metrics, units, clock=config.clock,
         )  # fmt: skip
         self.rules = RuleEngine(registry.stations, config.tz_hours)
+        self.warnings = WarningFeed(storage.engine, self.events, self._broadcast, config.tz_hours)
+        self.warnings.load()  # the open heavy-pollution warnings every snapshot carries
         self.mqtt: MqttIngest | None = None
         if config.mqtt_url:
             self.mqtt = MqttIngest(
@@ -437,6 +440,7 @@ class Hub:
                 status=self.status.entries(),
                 incidents=self.incidents.current(),
                 units=self.units.states(),
+                warnings=self.warnings.states(),
             )
         )
 
