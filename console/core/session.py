@@ -11,25 +11,32 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from console.core import protocol
-from console.core.cache import HOURLY_DAYS, RAW_DAYS
+from console.core.cache_picture import HOURLY_DAYS, RAW_DAYS, Picture, read_picture
 from console.core.clock import LIVE_CLOCK, Clock
-from console.core.commands import CommandCenter
-from console.core.history import StationHistory
-from console.core.hubapi import HubApi
 from console.core.incident_book import BookChange, IncidentBook
 from console.core.incidents import AuditEntry
 from console.core.link import Backoff, HubLink, LinkState, LinkStatus
 from console.core.models import Reading
-from console.core.outbox import Outbox
-from console.core.persistence import LocalState
-from console.core.resync import MARGIN_S, Resync
 from console.core.store import ChangeSet, Store
 from console.core.transport import Transport
 from console.core.unit_book import UnitBook, UnitChange
 
+if TYPE_CHECKING:  # SQLAlchemy (cache, outbox) and aiohttp come with their first use, after the picture
+    from console.core.commands import CommandCenter
+    from console.core.history import StationHistory
+    from console.core.hubapi import HubApi
+    from console.core.outbox import Outbox
+    from console.core.persistence import LocalState
+    from console.core.resync import Resync
+
 OUTBOX_KEEP_S = 7 * 86400.0  # settled commands are kept a week, then dropped
+WARNINGS_META = "warnings"  # the cache's meta key of the open warnings (a resume replays only later steps)
+OPEN_WARNINGS = ("proposed", "issued")
 
 
 class Topic[T]:
@@ -61,6 +68,12 @@ class SessionChange:
     message: protocol.HubMessage | None = None
     backfilled: Sequence[Reading] = ()
     restored: bool = False
+    warnings: bool = False  # the open heavy-pollution warnings changed (``ConsoleSession.warnings``)
+
+    @property
+    def forecast(self) -> bool:
+        """Whether the hub announced a new forecast (fetch ``/api/forecast`` again)."""
+        return isinstance(self.message, protocol.ForecastEvent)
 
     @property
     def role(self) -> str | None:
@@ -84,15 +97,18 @@ class ConsoleSession:
         clock: Clock = LIVE_CLOCK,
         raw_days: float = RAW_DAYS,
         hourly_days: float = HOURLY_DAYS,
-        margin_s: float = MARGIN_S,
+        margin_s: float | None = None,
     ) -> None:
         self.clock = clock
         self.record = True  # False (a replay sets it): nothing applied is written to the cache
         self.store = Store()
         self.book = IncidentBook(clock.now)
         self.units = UnitBook(clock.now)
-        self.local = LocalState(cache_path, raw_days=raw_days, hourly_days=hourly_days, clock=self._cache_now)
-        self.margin_s = margin_s
+        self.warnings: dict[int, protocol.WarningState] = {}  # the open warnings by id (proposed, issued)
+        self._cache_args = (cache_path, raw_days, hourly_days)
+        self._local: LocalState | None = None
+        self._picture: Picture | None = None  # read before the cache opened (its region is kept there)
+        self.margin_s = margin_s  # None: resync.MARGIN_S
         self.changed: Topic[SessionChange] = Topic()
         self.link_changed: Topic[LinkStatus] = Topic()
         self.backfill_changed: Topic[float | None] = Topic()
@@ -110,16 +126,46 @@ class ConsoleSession:
 
     # --- start ------------------------------------------------------------------------------------------
 
+    @property
+    def local(self) -> LocalState:
+        """The cache and its writer thread, opened (created, migrated) on first use: ``restore`` needs
+        neither, so the picture is up before SQLAlchemy is imported."""
+        if self._local is None:
+            from console.core.persistence import LocalState
+
+            path, raw_days, hourly_days = self._cache_args
+            self._local = LocalState(path, raw_days=raw_days, hourly_days=hourly_days, clock=self._cache_now)
+        return self._local
+
+    def cached_region(self) -> dict[str, Any] | None:
+        """The region (townships, boundary) the hub gave last time, or None."""
+        if self._local is None and self._picture is not None:
+            return self._picture.region
+        return self.local.region()
+
     def restore(self) -> bool:
         """Apply the picture the cache kept from last time (before the hub answers); False when none."""
-        snapshot = self.local.snapshot()
+        picture = self._picture = read_picture(self._cache_args[0]) if self._local is None else None
+        # what that cannot read, the cache proper reads (after opening, migrating or setting the file aside)
+        snapshot = picture.snapshot if picture is not None else self.local.snapshot()
         if snapshot is None:
             return False
         change = SessionChange(
             self.store.apply(snapshot), self.book.apply(snapshot), self.units.apply(snapshot), restored=True
         )
+        change.warnings = self._restore_warnings()
         self.changed.publish(change)
         return True
+
+    def _restore_warnings(self) -> bool:
+        picture = self._picture
+        cached = picture.warnings if picture is not None else self.local.cache.meta(WARNINGS_META, [])
+        try:
+            kept = msgspec.convert(cached, list[protocol.WarningState])
+        except msgspec.ValidationError:
+            return False  # a cache of another version: the hub's snapshot brings them
+        self.warnings = {w.id: w for w in kept}
+        return bool(kept)
 
     def connect(
         self,
@@ -133,10 +179,17 @@ class ConsoleSession:
         """Open the outbox and the link to the hub (resuming from the cached position) and start it.
 
         A plain address off this machine without ``transport.insecure`` raises TransportError first."""
+        from console.core.commands import CommandCenter
+        from console.core.history import StationHistory
+        from console.core.hubapi import HubApi
+        from console.core.outbox import Outbox
+        from console.core.resync import MARGIN_S, Resync
+
         self.api = HubApi(url, token, transport=transport)
         self.resync = Resync(
             self.store, self.api, self._on_backfilled, self.backfill_changed.publish,
-            cache=self.local.cache, writer=self.local.writer, margin_s=self.margin_s,
+            cache=self.local.cache, writer=self.local.writer,
+            margin_s=MARGIN_S if self.margin_s is None else self.margin_s,
         )  # fmt: skip
         self.history = StationHistory(self.store, self.api, self.clock, self._on_history)
         self.outbox = Outbox(self.local.cache, clock=self.clock.now)
@@ -169,11 +222,30 @@ class ConsoleSession:
         if incidents.incidents and self.commands is not None:
             self.commands.on_incidents_changed()  # echoes settle pending commands
         units = self.units.apply(message)
+        warnings = self._apply_warnings(message)
         if self.record:
+            if warnings:  # queued before the position: a resume never skips a step the cache lacks
+                self.local.writer.submit_meta(WARNINGS_META, msgspec.to_builtins(
+                    list(self.warnings.values())))  # fmt: skip
             self.local.record(message)  # the position is committed with (never before) its data
         if self.resync is not None:
             self.resync.after(message)
-        self.changed.publish(SessionChange(data, incidents, units, message))
+        self.changed.publish(SessionChange(data, incidents, units, message, warnings=warnings))
+
+    def _apply_warnings(self, message: protocol.HubMessage) -> bool:
+        """The open warnings after a snapshot or a warning event; whether they changed."""
+        if isinstance(message, protocol.Snapshot):
+            before = self.warnings
+            self.warnings = {w.id: w for w in message.warnings if w.state in OPEN_WARNINGS}
+            return before != self.warnings
+        if isinstance(message, protocol.WarningEvent):
+            w = message.warning
+            if w.state in OPEN_WARNINGS:
+                self.warnings[w.id] = w
+            else:
+                self.warnings.pop(w.id, None)
+            return True
+        return False
 
     def rewind(self) -> None:
         """Forget every value, state and incident (a replay seeking): the next snapshot starts afresh."""
@@ -243,5 +315,5 @@ class ConsoleSession:
             await self.history.stop()
         if self.api is not None:
             await self.api.close()
-        # off the loop's thread: the writer finishes its last batch first
-        await asyncio.get_running_loop().run_in_executor(None, self.local.close)
+        if self._local is not None:  # off the loop's thread: the writer finishes its last batch first
+            await asyncio.get_running_loop().run_in_executor(None, self._local.close)
