@@ -89,9 +89,9 @@ class ConsoleApp:
                                        self.units)  # fmt: skip
             self.desk, self.report_desk, self.briefing = desks.desk, desks.report_desk, desks.briefing
             self.briefing_view = desks.attach(self.windows, self.session.store, self.region)
-            from console.views.forecast_wall import ForecastWall  # warning banners, forecast panel
+            from console.forecast_start import attach_forecast  # warning banners, forecast panel
 
-            self.forecast_wall = ForecastWall.attach(self)
+            self.forecast_wall = attach_forecast(self)
             if self.replaying:
                 await self.replays.start(self._hub_ready, lambda api: self._spawn(self._load_region(api)))
             elif await self._hub_ready():

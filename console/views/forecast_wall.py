@@ -2,7 +2,7 @@
 the dispatch desk's, the briefing's), the forecast panel on the situation screen, and the hub (live, or the
 replay's) that feeds their view-model.
 
-``ForecastWall.attach(console)`` is the one call the composition root makes, once its windows exist.
+The composition root builds it and feeds its view-model (console/forecast_start.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QBoxLayout, QWidget
 
-from console.core.link import LinkStatus
 from console.viewmodels.forecast import ForecastViewModel
 from console.widgets import theme
 from console.widgets.playback_banner import PlaybackBanner
@@ -88,40 +87,3 @@ class ForecastWall(QObject):
     def close(self) -> None:
         self._redress.stop()
         self.vm.close()
-
-    @classmethod
-    def attach(cls, console: Any) -> ForecastWall:
-        """Build the view-model on the console's session, put the forecast panel on the situation view
-        and a banner on every window, and feed the view-model from the hub once there is one (the replay's
-        hub while replaying)."""
-        session = console.session
-        vm = ForecastViewModel(session)
-        wall = cls(vm)
-        wall.sources = [
-            lambda: list(console.windows.windows) if console.windows is not None else [],
-            lambda: list(getattr(console.briefing_view, "screens", [])),
-            lambda: [console.desk.window] if console.desk.window is not None else [],
-        ]
-        console.desk.window_created.append(wall.dress)
-        console.briefing.active_changed.connect(lambda _active: wall.dress_all())
-        console.views["situation"].set_forecast(vm)
-        wall.dress_all()
-
-        def on_link(_status: LinkStatus) -> None:
-            api = session.api
-            if api is not None and vm.fetch_forecast is None:
-                vm.fetch_forecast, vm.send_command = api.forecast, api.warning_command
-
-        session.link_changed.subscribe(on_link)
-        playback = console.playback_vm
-
-        def on_replay_state(state: Any) -> None:
-            if vm.fetch_forecast is None and console.playback is not None:
-                api = getattr(console.playback.source, "api", None)  # a hub's history (not an episode file)
-                if api is not None:
-                    vm.fetch_forecast = api.forecast
-            vm.set_replay(state.at if playback.active else None)
-
-        playback.state_changed.connect(on_replay_state)
-        playback.active_changed.connect(lambda active: None if active else vm.set_replay(None))
-        return wall
