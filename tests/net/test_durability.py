@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sqlite3
@@ -13,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
+import aiomqtt
+import msgspec
 import pytest
 
 from console.core import hj212, jt808
@@ -381,3 +384,50 @@ async def test_the_answered_sub_packages_of_a_jt808_back_fill_survive_kill_9_bet
         await terminal.close()
     finally:
         await hub.kill()
+
+
+async def test_mqtt_messages_taken_but_not_stored_when_the_hub_is_killed_come_again_and_are_stored_once(
+    tmp_path, mqtt_broker
+) -> None:
+    url, prefix = mqtt_broker
+    data_dir = tmp_path / "hub"
+    _register(data_dir)
+    db, st = data_dir / "hub.db", AIR[0]
+    args = ("--mqtt", url, "--mqtt-prefix", prefix)
+    hub = await HubProcess(data_dir, *args).start()  # subscribes: its session now keeps what comes
+    locker = sqlite3.connect(db, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # the hub takes the messages but cannot commit them
+    sent = [(T0 + 60 * k, 30.0 + k) for k in range(10)]
+    host, _, port = url.removeprefix("mqtt://").rpartition(":")
+    async with aiomqtt.Client(host, int(port)) as sensor:
+        for ts, value in sent:
+            payload = json.dumps({"ts": ts, "values": {"a34004-Avg": value}}).encode()
+            await sensor.publish(f"{prefix}/yanqing/{st.id}/up", payload, qos=1)
+    taken: dict[str, float] = {}
+
+    async def all_taken() -> bool:
+        taken.update(await _metrics(hub.http_port))
+        return taken["hub_mqtt_messages_total"] == len(sent) and taken["hub_storage_retry_pending"] > 0
+
+    deadline = time.monotonic() + 30
+    while not await all_taken():
+        assert time.monotonic() < deadline, f"the hub did not take the messages: {taken}"
+        await asyncio.sleep(0.05)
+    await hub.kill()  # taken, not stored: unacknowledged, the broker still has them
+    locker.execute("ROLLBACK")
+    locker.close()
+    assert not _stored(db)
+    hub = await HubProcess(data_dir, *args).start()
+    try:
+        await _until(lambda: len(_stored(db)) == len(sent), 30)
+        await asyncio.sleep(1.0)  # time for any further copy to come
+        after = await _metrics(hub.http_port)
+    finally:
+        await hub.kill()
+    frames = _table(db, f"SELECT ts, data FROM frames WHERE station = '{st.id}' ORDER BY ts")
+    assert [(ts, msgspec.msgpack.decode(data)) for ts, data in frames] == [
+        (ts, {"a34004": [value, "N"]}) for ts, value in sent
+    ]
+    counts = _table(db, f"SELECT factor, count FROM hourly_rollup WHERE station = '{st.id}'")
+    assert sum(count for _, count in counts) == len(sent)  # each once
+    assert after["hub_mqtt_messages_total"] == len(sent)  # sent again once, not again after being stored

@@ -148,10 +148,12 @@ class JT808Listener:
     def expire_parts(self) -> None:
         """Drop the messages still missing parts after the timeout; their stored parts are deleted."""
         for (terminal, cn, _, total), count in self.parts.expire():
-            self.service.reject("split_timeout")
-            log.warning(
-                "terminal %s: message %s dropped, %d of %d sub-packages came", terminal, cn, count, total
-            )
+            self.service.reject("split_incomplete")
+            if self._log_budget.allow(terminal):
+                log.warning(
+                    "terminal %s: message %s dropped with %d of its %d sub-packages; the rest never came",
+                    printable(terminal, 24), cn, count, total,
+                )  # fmt: skip
         done = self.parts.take_done()  # dropped, and stored parts that could not be read
         if done:
             self.service.writer.submit_uploads([], done)
