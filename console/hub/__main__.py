@@ -61,6 +61,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="take low-cost sensors' readings from this MQTT broker (mqtt://host:1883; "
         "topics eco/<site>/<station>/up, docs/deployment.md)",
     )
+    p.add_argument(
+        "--mqtt-prefix",
+        default="eco",
+        metavar="PREFIX",
+        help="the first level(s) of those topics (default eco)",
+    )
     p.add_argument("--data-dir", type=Path, default=Path("data/hub"), help="where the database and logs live")
     p.add_argument(
         "--db", help="SQLAlchemy URL (default: SQLite file in --data-dir; postgresql+psycopg://...)"
@@ -141,6 +147,7 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         osmand_port=args.osmand_port if args.osmand_port is not None or not args.simulate else 0,
         accept_unknown_units=args.accept_unknown_units,
         mqtt_url=args.mqtt or "",
+        mqtt_prefix=args.mqtt_prefix,
         token=args.token,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,

@@ -1,4 +1,5 @@
-"""Split HJ 212 uploads (PNUM/PNO) being put together, each part stored before it is answered.
+"""Split uploads being put together, each part stored before it is answered: HJ 212 uploads (PNUM/PNO) and,
+by the same rules, JT/T 808 sub-packaged messages (``JT808Parts``).
 
 A logger forgets a part once it is answered, so a part kept only in memory would be lost with the hub
 (kill -9, a crash) before the last part came. Each part that does not complete its upload is handed to
@@ -7,6 +8,10 @@ once the part is committed. The part that completes an upload gives the whole up
 of every upload; its key goes into ``take_done``, and the hub deletes the stored parts in the same
 transaction that stores the upload. A hub that starts takes the stored parts up again (``rows``), so the
 rest of an upload may come after a restart, on any connection of the same station.
+
+Both protocols share the stored table (``pending_parts``): a JT/T 808 part is a row whose CN is
+``JT808/<message id>`` (an HJ 212 CN is digits), keyed by terminal, message id and package total; each
+protocol takes up only its own rows (``Storage.load_parts``).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 
-from console.core import hj212
+from console.core import hj212, jt808
 from console.core.hj212 import FrameError, Packet
 
 log = logging.getLogger(__name__)
@@ -37,12 +42,13 @@ class _Upload:
 
     def __init__(self, born: float) -> None:
         self.born = born  # monotonic time its first part came (or the hub took it up again)
-        self.parts: dict[int, Packet] = {}  # PNO -> part
+        self.parts: dict[int, object] = {}  # PNO -> part
         self.complete = False
 
 
-class SplitParts:
-    """The split uploads of every station that are waiting for parts (see the module docstring).
+class PartsStore[P]:
+    """The split uploads of every station (or terminal) that are waiting for parts (see the module
+    docstring); a protocol defines ``_decode``, ``_key``, ``_numbers`` and ``_assemble``.
 
     ``keep`` stores a part (the storage writer's ``submit_part``); None keeps parts in memory only.
     """
@@ -72,8 +78,8 @@ class SplitParts:
         for station, cn, data_time, pnum, pno, _, raw in rows:
             key = (station, cn, data_time, pnum)
             try:
-                packet = hj212.decode(raw, max_segment=max(max_segment, len(raw)))
-            except FrameError as exc:  # stored by this hub, so not expected: the part is dropped
+                packet = self._decode(raw, max_segment)
+            except (FrameError, ValueError) as exc:  # stored by this hub, so not expected: dropped
                 log.warning("station %s: a stored part of a split upload cannot be read (%s)", station, exc)
                 self._done.append(key)
                 continue
@@ -86,26 +92,46 @@ class SplitParts:
             upload.parts[pno] = packet
         return count
 
-    def refusal(self, station: str, packet: Packet) -> str | None:
+    # --- the protocol (P: a part as decoded, and the whole the parts make) ------------------------------
+
+    def _decode(self, raw: bytes, max_segment: int) -> P:
+        """A stored part as received again (FrameError or ValueError when it cannot be read)."""
+        raise NotImplementedError
+
+    def _key(self, station: str, part: P) -> PartKey:
+        """The upload a part belongs to."""
+        raise NotImplementedError
+
+    def _numbers(self, part: P) -> tuple[int, int]:
+        """(parts in all, this part's number from 1) as the part says."""
+        raise NotImplementedError
+
+    def _assemble(self, parts: dict[int, P]) -> P:
+        """The whole of an upload of which every part came."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------------------------------------------
+
+    def refusal(self, station: str, packet: P) -> str | None:
         """Why a part cannot be taken (a reject reason), None when it can: numbers out of range, or too
         many parts of the station waiting already. A refused part is neither stored nor answered."""
-        pnum, pno = packet.pnum or 0, packet.pno or 0
+        pnum, pno = self._numbers(packet)
         if not 1 <= pno <= pnum or pnum > MAX_PARTS_PER_STATION:
             return "split_numbers"
-        upload = self._uploads.get(_key(station, packet))
+        upload = self._uploads.get(self._key(station, packet))
         waits = upload is None or pno not in upload.parts
         if waits and self._waiting[station] >= MAX_PARTS_PER_STATION:
             return "split_overflow"
         return None
 
-    def add(self, station: str, packet: Packet, raw: bytes) -> Packet | None:
+    def add(self, station: str, packet: P, raw: bytes) -> P | None:
         """Take a part (see ``refusal`` first): the whole upload when this part completes it (or a part of
         an upload completed already comes again), else None once the part is handed to ``keep``."""
-        key = _key(station, packet)
+        key = self._key(station, packet)
         upload = self._uploads.get(key)
         if upload is None:
             upload = self._uploads[key] = _Upload(self._clock())
-        pno = packet.pno or 0
+        pno = self._numbers(packet)[1]
         new = pno not in upload.parts
         upload.parts[pno] = packet
         if not upload.complete and len(upload.parts) >= key[3]:  # PNO is within 1..PNUM: every part
@@ -114,7 +140,7 @@ class SplitParts:
             self._remember(key, upload)
         if upload.complete:
             self._done.append(key)
-            return assemble(upload.parts)
+            return self._assemble(upload.parts)  # type: ignore[arg-type]  # parts of this protocol
         self._waiting[station] += new
         if self._keep is not None:
             self._keep((*key, pno, time.time(), raw))
@@ -154,6 +180,53 @@ class SplitParts:
         while self._completed and self._completed[0] not in self._uploads:  # forgotten already
             self._completed.popleft()
         return dropped
+
+
+class SplitParts(PartsStore[Packet]):
+    """HJ 212 uploads split with PNUM/PNO, keyed by station, CN, DataTime and PNUM."""
+
+    def _decode(self, raw: bytes, max_segment: int) -> Packet:
+        return hj212.decode(raw, max_segment=max(max_segment, len(raw)))
+
+    def _key(self, station: str, part: Packet) -> PartKey:
+        return _key(station, part)
+
+    def _numbers(self, part: Packet) -> tuple[int, int]:
+        return part.pnum or 0, part.pno or 0
+
+    def _assemble(self, parts: dict[int, Packet]) -> Packet:
+        return assemble(parts)
+
+
+JT808_CN = "JT808/"  # the CN of a stored JT/T 808 part: this and the message id, 4 hex digits
+
+
+class JT808Parts(PartsStore[jt808.Message]):
+    """JT/T 808 sub-packaged messages (the message body property's sub-package bit, total and number),
+    keyed by terminal, message id and package total as the terminal's parts are joined (the serial is
+    left out: a terminal sends a missing part again with a new one)."""
+
+    def _decode(self, raw: bytes, max_segment: int) -> jt808.Message:
+        message = jt808.decode(raw)
+        if message.header.package is None:
+            raise ValueError("not a sub-package")
+        return message
+
+    def _key(self, station: str, part: jt808.Message) -> PartKey:
+        package = part.header.package
+        return (station, f"{JT808_CN}{part.header.msg_id:04X}", "", package.total if package else 0)
+
+    def _numbers(self, part: jt808.Message) -> tuple[int, int]:
+        package = part.header.package
+        return (package.total, package.number) if package else (0, 0)
+
+    def _assemble(self, parts: dict[int, jt808.Message]) -> jt808.Message:
+        joiner = jt808.Reassembler(max_pending=1)
+        for number in sorted(parts):
+            whole = joiner.add(parts[number])
+            if whole is not None:
+                return whole
+        raise ValueError("a part is missing")  # not reached: every number from 1 to the total came
 
 
 def _key(station: str, packet: Packet) -> PartKey:

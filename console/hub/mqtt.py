@@ -17,15 +17,26 @@ payload is one UTF-8 JSON object, one moment of one station:
 Readings go into the hub's accept path (``Hub.accept``) with the same checks as an HJ 212 upload, so they
 are stored, published to consoles, derived (AQI) and watched by the rules alike. A message that cannot be
 read is counted in /metrics (``hub_mqtt_messages_rejected_total``) and logged, a few lines a minute; the
-hub never stops on one. The subscription is QoS 1: the broker keeps messages while the hub reconnects.
+hub never stops on one.
+
+Nothing acknowledged is lost: the subscription is QoS 1 in a persistent session (clean session off, a
+client id stable for the hub and site, ``client_id``), and a message's PUBACK goes only once what it
+carried is committed (the hub's answer cycle, as for loggers), in the order the messages came; a refused
+message is acknowledged in its turn, since sending it again changes nothing. A hub that stops or dies
+before the commit leaves the message unacknowledged: the broker keeps it in the session and sends it
+again when the hub connects; a message stored twice replaces itself (one value per station, factor and
+moment). aiomqtt 2.5 has no option for this (empicano/aiomqtt#345): the acknowledgements are paho-mqtt's
+own (``manual_ack``, ``ack``) on the client under it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import math
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -134,13 +145,31 @@ def readings_of(station: str, ts: float, area: dict[str, Any]) -> tuple[list[Rea
     return known, {factor: value for factor, value in stored.items() if factor in KNOWN_FACTORS}
 
 
+def client_id(site: str, where: str, prefix: str) -> str:
+    """The hub's MQTT client id: the same every time this hub (its host and database ``where``) takes this
+    site's topics, so that its persistent session, and the messages the broker keeps in it, are its own;
+    at most 23 characters (the MQTT 3.1.1 limit every broker accepts)."""
+    digest = hashlib.sha256("\n".join((socket.gethostname(), where, site, prefix)).encode()).hexdigest()
+    return f"eco-hub-{digest[:15]}"
+
+
+# A message to acknowledge once stored: the connection it came on, its packet id, its QoS.
+Ack = tuple[aiomqtt.Client, int, int]
+
+
 class MqttIngest:
-    """Subscribes to ``<prefix>/+/+/up`` and hands each message's readings to ``accept`` (the loop thread)."""
+    """Subscribes to ``<prefix>/+/+/up`` and hands each message's readings to ``accept`` (the loop thread);
+    each message is acknowledged once its cycle is stored (``end_cycle``, then ``stored``)."""
 
     def __init__(
-        self, broker: Broker, registry: Registry, accept: Callable[[list[Reading], list[Upload]], bool]
+        self,
+        broker: Broker,
+        registry: Registry,
+        accept: Callable[[list[Reading], list[Upload]], bool],
+        identifier: str = "",
     ) -> None:
         self.broker, self.registry, self.accept = broker, registry, accept
+        self.identifier = identifier or client_id("", "", broker.prefix)
         self.messages = 0  # taken
         self.rejected = 0  # refused (bad topic, payload, unknown station)
         self.unknown_factors = 0  # readings of factor codes the hub does not know, dropped
@@ -148,6 +177,9 @@ class MqttIngest:
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._logged: dict[str, float] = {}
+        self._client: aiomqtt.Client | None = None  # the connection messages are acknowledged on
+        self._cycle: list[Ack] = []  # messages taken since the last ``end_cycle``, in their order
+        self._paused = False
 
     async def start(self, timeout: float = 10.0) -> None:
         """Connect and subscribe (waits up to ``timeout`` for the subscription); reconnects by itself."""
@@ -156,6 +188,24 @@ class MqttIngest:
             await asyncio.wait_for(self._ready.wait(), timeout)
         if not self.connected:
             log.warning("MQTT broker %s:%d not reachable yet; retrying", self.broker.host, self.broker.port)
+
+    def pause(self) -> None:
+        """Take no more messages (the hub is stopping): the broker sends those that come again later."""
+        self._paused = True
+
+    def end_cycle(self) -> list[Ack]:
+        """The messages taken since the last call: their readings are with the hub's pending items."""
+        taken, self._cycle = self._cycle, []
+        return taken
+
+    def stored(self, taken: list[Ack], ok: bool) -> None:
+        """``taken`` (from ``end_cycle``) is committed (``ok``) or was given up: acknowledge them, or leave
+        them to the broker to send again. On the loop thread."""
+        if not ok:
+            return
+        for client, mid, qos in taken:
+            if client is self._client and self.connected:  # else the broker sends it again, new mid
+                client._client.ack(mid, qos)  # paho-mqtt, under aiomqtt (module docstring)
 
     async def close(self) -> None:
         if self._task is not None:
@@ -167,22 +217,35 @@ class MqttIngest:
         wait = RECONNECT_S[0]
         topic = f"{self.broker.prefix}/+/+/up" if self.broker.prefix else "+/+/up"
         while True:
+            client = aiomqtt.Client(
+                self.broker.host, self.broker.port, username=self.broker.username,
+                password=self.broker.password, keepalive=30, identifier=self.identifier,
+                clean_session=False,
+            )  # fmt: skip
+            # Before connecting: the session's kept messages come right after the connection is made.
+            client._client.manual_ack_set(True)  # paho-mqtt, under aiomqtt (module docstring)
             try:
-                async with aiomqtt.Client(
-                    self.broker.host, self.broker.port, username=self.broker.username,
-                    password=self.broker.password, keepalive=30,
-                ) as client:  # fmt: skip
+                async with client:
+                    self._client = client
                     await client.subscribe(topic, qos=1)
                     self.connected, wait = True, RECONNECT_S[0]
                     self._ready.set()
-                    log.info("MQTT: subscribed to %s on %s:%d", topic, self.broker.host, self.broker.port)
+                    log.info(
+                        "MQTT: subscribed to %s on %s:%d as %s",
+                        topic, self.broker.host, self.broker.port, self.identifier,
+                    )  # fmt: skip
                     async for message in client.messages:
+                        if self._paused:  # not acknowledged: the broker sends it again
+                            continue
                         payload = message.payload if isinstance(message.payload, bytes) else b""
                         self.take(str(message.topic), payload)
+                        if message.qos:
+                            self._cycle.append((client, message.mid, message.qos))
             except aiomqtt.MqttError as exc:
                 if self.connected:
                     log.warning("MQTT: connection to the broker lost (%s); reconnecting", exc)
                 self.connected = False
+                self._client = None
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, RECONNECT_S[1])
 

@@ -36,7 +36,7 @@ from console.hub.ingest import HJ212Listener
 from console.hub.ingest_parts import SplitParts
 from console.hub.logtext import printable
 from console.hub.metrics import Metrics
-from console.hub.mqtt import Broker, MqttIngest
+from console.hub.mqtt import Broker, MqttIngest, client_id
 from console.hub.playback_rest import add_playback_routes
 from console.hub.quota import DailyBytes, TokenBuckets
 from console.hub.registry import Registry
@@ -163,9 +163,11 @@ class Hub:
         self.warnings.load()  # the open heavy-pollution warnings every snapshot carries
         self.mqtt: MqttIngest | None = None
         if config.mqtt_url:
+            where = storage.engine.url.render_as_string(hide_password=True)
             self.mqtt = MqttIngest(
-                Broker.from_url(config.mqtt_url, config.mqtt_prefix), registry, self.accept
-            )
+                Broker.from_url(config.mqtt_url, config.mqtt_prefix), registry, self.accept,
+                client_id(config.site.key, where, config.mqtt_prefix),
+            )  # fmt: skip
             self.metrics.sections.append(self.mqtt.metric_lines)
         self._resume_episodes()
         self.clients: set[ClientSession] = set()
@@ -232,12 +234,15 @@ class Hub:
             return
         self._stopping = True
         if self.mqtt is not None:  # first: what it took is stored below with the loggers' uploads
-            await self.mqtt.close()
+            self.mqtt.pause()
         self.listener.pause_all()
         self.units.pause()
         self._publish()
         if not self.config.bench_bypass:  # what was stored is answered before the loggers are cut
             await asyncio.get_running_loop().run_in_executor(None, self.writer.flush, 10.0)
+        if self.mqtt is not None:  # after the acknowledgements of what was stored (queued before)
+            await asyncio.sleep(0)
+            await self.mqtt.close()
         await self.listener.close()
         await self.units.close()
         for task in self._tasks:
@@ -282,6 +287,7 @@ class Hub:
         uploads, self._pending_uploads = self._pending_uploads, []
         parts_done = self.listener.parts.take_done()  # their stored parts go with the uploads
         answered = self.listener.end_cycle()
+        acks = self.mqtt.end_cycle() if self.mqtt is not None else []
         if self.writer.queue_depth > MAX_STORAGE_BACKLOG:
             self.listener.frames_in_cycle = 0  # storage is behind: the paused loggers stay paused
         else:
@@ -295,6 +301,8 @@ class Hub:
         finally:  # the uploads were handed to the writer first thing (see _record)
             if answered is not None:
                 self._answer_when_stored(answered)
+            if acks:
+                self._ack_when_stored(acks)
 
     def _answer_when_stored(self, cycle: int) -> None:
         """Loggers' answers go once the uploads handed to the writer until now are committed: a logger
@@ -306,6 +314,21 @@ class Hub:
 
         def committed(ok: bool) -> None:  # on the writer thread: hand over to the loop
             loop.call_soon_threadsafe(stored, cycle, ok)
+
+        self.writer.notify(committed)
+
+    def _ack_when_stored(self, acks: list[Any]) -> None:
+        """MQTT messages are acknowledged once what they carried is committed: the broker keeps a message
+        until then, and sends it again to a hub that died before."""
+        mqtt = self.mqtt
+        assert mqtt is not None
+        if self.config.bench_bypass:
+            mqtt.stored(acks, True)
+            return
+        loop = asyncio.get_running_loop()
+
+        def committed(ok: bool) -> None:  # on the writer thread: hand over to the loop
+            loop.call_soon_threadsafe(mqtt.stored, acks, ok)
 
         self.writer.notify(committed)
 

@@ -133,6 +133,8 @@ unit_states = sa.Table(
 )
 # The parts of split HJ 212 uploads (PNUM/PNO) that came and were answered while the rest had not come
 # yet, as received; deleted in the transaction that stores their whole upload (console/hub/ingest_parts.py).
+# JT/T 808 sub-packages too: station is the terminal, CN "JT808/<message id>", DataTime empty, PNUM the
+# package total; deleted once the joined message's reports are stored.
 # Made on open in any database of this schema (create_all), so it needs no version of its own.
 pending_parts = sa.Table(
     "pending_parts",
@@ -143,6 +145,7 @@ pending_parts = sa.Table(
     sa.Column("frame", sa.LargeBinary, nullable=False),
     sqlite_with_rowid=False,
 )
+JT808_PART_CN = "JT808/"  # see console.hub.ingest_parts.JT808_CN
 PART_COLUMNS = ("station", "cn", "data_time", "pnum", "pno", "arrived", "frame")
 FIX_COLUMNS = ("unit", "ts", "lat", "lon", "speed_kmh", "heading", "fix", "alarms", "rejected", "arrived")
 UNIT_STATE_COLUMNS = ("unit", "info", "status", "incident", "version", "auth_code", "learned")
@@ -277,11 +280,14 @@ class Storage:
             rows = [dict(zip(PART_COLUMNS, row, strict=True)) for row in parts.keep.values()]
             conn.execute(self._upsert(pending_parts, PART_COLUMNS[:5]), rows)
 
-    def load_parts(self) -> list[tuple[Any, ...]]:
-        """The stored parts of split uploads still waiting for the rest, rows of PART_COLUMNS."""
+    def load_parts(self, protocol: str = "hj212") -> list[tuple[Any, ...]]:
+        """The stored parts of split uploads still waiting for the rest, rows of PART_COLUMNS: HJ 212's, or
+        JT/T 808's (``protocol`` "jt808": rows whose CN starts with ``JT808/``)."""
+        c = pending_parts.c
+        jt808 = c.cn.startswith(JT808_PART_CN, autoescape=True)
+        query = sa.select(*(c[n] for n in PART_COLUMNS)).where(jt808 if protocol == "jt808" else ~jt808)
         with self._engine.connect() as conn:
-            rows = conn.execute(sa.select(*(pending_parts.c[n] for n in PART_COLUMNS)))
-            return [tuple(row) for row in rows]
+            return [tuple(row) for row in conn.execute(query)]
 
     @contextlib.contextmanager
     def bulk(self) -> Iterator[BulkWrite]:

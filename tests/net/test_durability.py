@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sqlite3
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
+import aiomqtt
+import msgspec
 import pytest
 
-from console.core import hj212
+from console.core import hj212, jt808
 from console.core.hubapi import HubApi
+from console.core.jt808 import Package
+from console.core.units import UnitInfo, UnitKind, UnitSource
 from console.hub import server
 from console.hub.site import Site, write_site
 from tests.net.hubkit import PW, STATIONS, Logger, running_hub, station, upload
+from tests.net.unitkit import Terminal, location
 
 pytestmark = pytest.mark.asyncio
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,22 +39,23 @@ ANSWER = hj212.FLAG_V2017 | hj212.FLAG_ANSWER
 class HubProcess:
     """``python -m console.hub`` on a data dir, as a child process that can be killed."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
+    def __init__(self, data_dir: Path, *extra: str) -> None:
+        self.data_dir, self.extra = data_dir, extra
         self.proc: asyncio.subprocess.Process | None = None
         self.http_port = self.hj212_port = 0
+        self.ports: dict[str, int] = {}
 
     async def start(self) -> HubProcess:
         args = ["-m", "console.hub", "--http-port", "0", "--hj212-port", "0", "--token", TOKEN]
-        args += ["--data-dir", str(self.data_dir), "--log-level", "WARNING"]
+        args += ["--data-dir", str(self.data_dir), "--log-level", "WARNING", *self.extra]
         env = os.environ | {"PYTHONPATH": str(ROOT)}
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, *args, stdout=asyncio.subprocess.PIPE, env=env
         )
         line = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode()
         assert line.startswith("READY"), f"the hub did not start: {line!r}"
-        ports = dict(part.split("=") for part in line.split()[1:3])
-        self.http_port, self.hj212_port = int(ports["http"]), int(ports["hj212"])
+        self.ports = {k: int(v) for k, v in (part.split("=") for part in line.split()[1:]) if k != "epoch"}
+        self.http_port, self.hj212_port = self.ports["http"], self.ports["hj212"]
         return self
 
     async def kill(self) -> None:
@@ -323,3 +331,103 @@ async def test_an_upload_that_cannot_be_stored_is_not_answered(tmp_path) -> None
             await logger.answer(timeout=0.5)
         assert hub.metrics.frames_rejected["missing"] == 1
         await logger.close()
+
+
+VAN = UnitInfo(
+    id="VAN-1", name="监测车1", kind=UnitKind.MONITORING_VAN, source=UnitSource.JT808, device="13800000001"
+)
+
+
+async def _terminal(hub: HubProcess) -> Terminal:
+    reader, writer = await asyncio.open_connection("127.0.0.1", hub.ports["jt808"])
+    terminal = Terminal(reader, writer, "013800000001")
+    await terminal.login()  # registering again keeps the stored code
+    return terminal
+
+
+async def test_the_answered_sub_packages_of_a_jt808_back_fill_survive_kill_9_between_parts(tmp_path) -> None:
+    data_dir = tmp_path / "hub"
+    write_site(Site(stations=(), units=(VAN,)), data_dir / "site")
+    db = data_dir / "hub.db"
+    t0 = int(time.time()) - 3600
+    batch = jt808.Batch("back-fill", tuple(location(t0 + 10 * n, speed=float(n)) for n in range(9)))
+    body = jt808.batch_body(batch)
+    third = len(body) // 3
+    pieces = [body[:third], body[third : 2 * third], body[2 * third :]]
+    hub = await HubProcess(data_dir, "--jt808-port", "0").start()
+    terminal = await _terminal(hub)
+    serial = terminal.serial
+    for number in (1, 2):
+        header = replace(terminal.header(jt808.BATCH), package=Package(3, number), serial=serial + number)
+        answer = await terminal.ask_frame(jt808.encode_frame(header, pieces[number - 1]))
+        assert (answer.body.serial, answer.body.result) == (header.serial, 0)
+    await hub.kill()  # the terminal has forgotten parts 1 and 2: the hub alone has them now
+    await terminal.close()
+    assert _table(db, "SELECT count(*) FROM unit_fixes") == [(0,)]
+    assert sorted(row[0] for row in _table(db, "SELECT pno FROM pending_parts")) == [1, 2]
+    hub = await HubProcess(data_dir, "--jt808-port", "0").start()
+    try:
+        terminal = await _terminal(hub)
+        for _ in range(2):  # the last part, then that one again (as if its answer had been lost)
+            header = replace(terminal.header(jt808.BATCH), package=Package(3, 3))
+            answer = await terminal.ask_frame(jt808.encode_frame(header, pieces[2]))
+            assert (answer.body.msg_id, answer.body.serial, answer.body.result) == (
+                jt808.BATCH,
+                header.serial,
+                0,
+            )
+            stored = _table(
+                db, "SELECT ts, speed_kmh, rejected FROM unit_fixes WHERE unit = 'VAN-1' ORDER BY ts"
+            )
+            assert stored == [(t0 + 10.0 * n, float(n), "") for n in range(9)]  # answered means stored
+        await _until(lambda: _table(db, "SELECT * FROM pending_parts") == [], 10)
+        await terminal.close()
+    finally:
+        await hub.kill()
+
+
+async def test_mqtt_messages_taken_but_not_stored_when_the_hub_is_killed_come_again_and_are_stored_once(
+    tmp_path, mqtt_broker
+) -> None:
+    url, prefix = mqtt_broker
+    data_dir = tmp_path / "hub"
+    _register(data_dir)
+    db, st = data_dir / "hub.db", AIR[0]
+    args = ("--mqtt", url, "--mqtt-prefix", prefix)
+    hub = await HubProcess(data_dir, *args).start()  # subscribes: its session now keeps what comes
+    locker = sqlite3.connect(db, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # the hub takes the messages but cannot commit them
+    sent = [(T0 + 60 * k, 30.0 + k) for k in range(10)]
+    host, _, port = url.removeprefix("mqtt://").rpartition(":")
+    async with aiomqtt.Client(host, int(port)) as sensor:
+        for ts, value in sent:
+            payload = json.dumps({"ts": ts, "values": {"a34004-Avg": value}}).encode()
+            await sensor.publish(f"{prefix}/yanqing/{st.id}/up", payload, qos=1)
+    taken: dict[str, float] = {}
+
+    async def all_taken() -> bool:
+        taken.update(await _metrics(hub.http_port))
+        return taken["hub_mqtt_messages_total"] == len(sent) and taken["hub_storage_retry_pending"] > 0
+
+    deadline = time.monotonic() + 30
+    while not await all_taken():
+        assert time.monotonic() < deadline, f"the hub did not take the messages: {taken}"
+        await asyncio.sleep(0.05)
+    await hub.kill()  # taken, not stored: unacknowledged, the broker still has them
+    locker.execute("ROLLBACK")
+    locker.close()
+    assert not _stored(db)
+    hub = await HubProcess(data_dir, *args).start()
+    try:
+        await _until(lambda: len(_stored(db)) == len(sent), 30)
+        await asyncio.sleep(1.0)  # time for any further copy to come
+        after = await _metrics(hub.http_port)
+    finally:
+        await hub.kill()
+    frames = _table(db, f"SELECT ts, data FROM frames WHERE station = '{st.id}' ORDER BY ts")
+    assert [(ts, msgspec.msgpack.decode(data)) for ts, data in frames] == [
+        (ts, {"a34004": [value, "N"]}) for ts, value in sent
+    ]
+    counts = _table(db, f"SELECT factor, count FROM hourly_rollup WHERE station = '{st.id}'")
+    assert sum(count for _, count in counts) == len(sent)  # each once
+    assert after["hub_mqtt_messages_total"] == len(sent)  # sent again once, not again after being stored

@@ -229,3 +229,38 @@ async def test_a_silent_terminal_is_closed_and_a_locked_out_one_refused(tmp_path
         assert hub.units.frames_rejected["locked"] == 1
         for t in (terminal, guesser, again):
             await t.close()
+
+
+async def test_sub_packages_are_stored_before_their_answer_and_dropped_when_the_rest_never_comes(
+    tmp_path: Path, caplog
+) -> None:
+    async with unit_hub(tmp_path, unit_idle_s=0.4) as hub:  # the sweeper looks every 0.1 s
+        stranger = await Terminal.connect(hub)
+        header = replace(stranger.header(jt808.BATCH), package=Package(3, 1))
+        answer = await stranger.ask_frame(jt808.encode_frame(header, b"\x00\x01\x00"))
+        assert answer.body.result == 1  # not authenticated: refused, nothing kept
+        assert hub.storage.load_parts("jt808") == [] and hub.units.frames_rejected["unauthenticated"] == 1
+        terminal = await Terminal.connect(hub)
+        await terminal.login()
+        body = jt808.batch_body(jt808.Batch("normal", (location(time.time() - 60),)))
+        header = replace(terminal.header(jt808.BATCH), package=Package(3, 1))
+        answer = await terminal.ask_frame(jt808.encode_frame(header, body[:10]))
+        assert answer.body.result == 0
+        stored = hub.storage.load_parts("jt808")  # stored before its answer went
+        assert [(row[0], row[1], row[3], row[4]) for row in stored] == [("13800000001", "JT808/0704", 3, 1)]
+        assert hub.storage.load_parts() == []  # not an HJ 212 part
+        header = replace(terminal.header(jt808.BATCH), package=Package(300, 1))
+        await terminal.send(jt808.encode_frame(header, b"\x00"))  # more parts than may wait: unanswered
+        assert (await terminal.ask(jt808.Heartbeat())).body.msg_id == jt808.HEARTBEAT
+        assert hub.units.frames_rejected["split_numbers"] == 1
+        assert hub.units.jt808 is not None
+        hub.units.jt808.parts.timeout_s = 0.3
+        deadline = time.monotonic() + 10
+        while hub.storage.load_parts("jt808") or "split_incomplete" not in hub.units.frames_rejected:
+            assert time.monotonic() < deadline, "the sub-package was not dropped"
+            await asyncio.sleep(0.05)
+        assert track(hub, "VAN-1") == []
+        for t in (stranger, terminal):
+            await t.close()
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("message JT808/0704 dropped with 1 of its 3 sub-packages" in line for line in lines)

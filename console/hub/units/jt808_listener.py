@@ -3,7 +3,12 @@
 0x0100 registration is answered with 0x8100 and an auth code (stored before it is sent); 0x0102
 authentication with that code opens the connection for reports; 0x0002 heartbeat, 0x0200 location and
 0x0704 batch (blind-area back-fill included) get a 0x8001 general reply each, a position's only once it is
-stored. Sub-packaged messages are joined, each part answered. A terminal not in the unit registry is
+stored. Sub-packaged messages (0x0704 back-fill, 0x0801 ...) are joined across connections and restarts:
+each part is stored before its 0x8001 goes (console/hub/ingest_parts.py, the rules of split HJ 212
+uploads), the joined message is taken on its last part and answered once its reports are stored, and
+the stored parts are deleted after that. The platform does not ask for missing parts (0x8003): a part
+that is not answered is sent again by the terminal, and a message still missing parts after
+``SPLIT_TIMEOUT_S`` is dropped. A terminal not in the unit registry is
 refused (0x8100 result 4, 0x8001 result 1) unless the hub accepts unknown units. Bad frames are counted
 and logged within a budget and cost nothing else: no answer, the connection stays.
 """
@@ -24,6 +29,7 @@ from console.core import jt808
 from console.core.jt808 import FrameError, Header, Location, Message
 from console.core.units import Fix, UnitSource
 from console.hub.ingest import _LogBudget, connection_caps
+from console.hub.ingest_parts import JT808Parts, PartKey
 from console.hub.lockout import Lockout
 from console.hub.logtext import printable
 
@@ -64,6 +70,11 @@ class JT808Listener:
         self._log_budget = _LogBudget()
         self.lockout_terminal = Lockout(TERMINAL_LOCK_LIMIT)
         self.lockout_address = Lockout(ADDRESS_LOCK_LIMIT)
+        # sub-packages of every terminal, stored as they are answered; taken up again after a restart
+        self.parts = JT808Parts(service.writer.submit_part, service.storage.load_parts("jt808"))
+        if self.parts.taken_up:
+            log.info("JT/T 808: %d stored sub-packages wait for the rest", self.parts.taken_up)
+        self._parts_done: list[tuple[int, list[PartKey]]] = []  # (answer cycle, messages joined in it)
 
     @property
     def connected(self) -> int:
@@ -118,6 +129,34 @@ class JT808Listener:
         for connection in list(self._answering):
             if connection.release(cycle, ok):
                 self._answering.discard(connection)
+        self._forget_parts(cycle, ok)
+
+    def joined(self, cycle: int) -> None:
+        """Messages were joined whose reports are stored with answer cycle ``cycle``: their stored parts
+        are deleted once that cycle is committed (a hub killed before keeps them: the last part, not
+        answered, comes again and joins the message again; its reports replace the same stored ones)."""
+        done = self.parts.take_done()
+        if done:
+            self._parts_done.append((cycle, done))
+
+    def _forget_parts(self, cycle: int, ok: bool) -> None:
+        keys = [key for held, done in self._parts_done if held <= cycle for key in done]
+        self._parts_done = [(held, done) for held, done in self._parts_done if held > cycle]
+        if keys and ok:  # given up: the parts stay stored, the terminal sends the last part again
+            self.service.writer.submit_uploads([], keys)
+
+    def expire_parts(self) -> None:
+        """Drop the messages still missing parts after the timeout; their stored parts are deleted."""
+        for (terminal, cn, _, total), count in self.parts.expire():
+            self.service.reject("split_incomplete")
+            if self._log_budget.allow(terminal):
+                log.warning(
+                    "terminal %s: message %s dropped with %d of its %d sub-packages; the rest never came",
+                    printable(terminal, 24), cn, count, total,
+                )  # fmt: skip
+        done = self.parts.take_done()  # dropped, and stored parts that could not be read
+        if done:
+            self.service.writer.submit_uploads([], done)
 
     def admit(self, connection: TerminalConnection) -> bool:
         address = connection.address
@@ -146,6 +185,7 @@ class JT808Listener:
     async def _sweep_idle(self) -> None:
         while True:
             await asyncio.sleep(min(self.idle_s / 4, 5.0))
+            self.expire_parts()
             now = time.monotonic()
             for connection in [c for c in self._connections if now - c.last_frame > self.idle_s]:
                 if connection not in self._paused:
@@ -166,7 +206,6 @@ class TerminalConnection(asyncio.Protocol):
         self.listener = listener
         self.service = listener.service
         self.splitter = jt808.FrameSplitter()
-        self.reassembler = jt808.Reassembler(max_pending=16)
         self.peer = self.address = "?"
         self.admitted = False
         self.unit: UnitSlot | None = None  # set by a successful authentication
@@ -207,17 +246,36 @@ class TerminalConnection(asyncio.Protocol):
             message = jt808.decode(raw)
             header = message.header
             if header.package is not None:
-                joined = self.reassembler.add(message)
-                if joined is None:
-                    self.answer(self._reply(header, OK), stored=False)
-                    return
-                message = joined
+                self._part(message, raw)
+                return
             self._handle(message, header)
         except FrameError as exc:
             self._reject(exc)
         except Exception:  # a bug must cost this frame only, not the connection or the hub
             self.service.reject("internal")
             log.exception("terminal %s: frame not handled", self.peer)
+
+    def _part(self, message: Message, raw: bytes) -> None:
+        """A sub-package of an authenticated terminal: stored, then answered; the last one joins the
+        message, which is handled as if it came whole (answered with the last part's serial)."""
+        header, parts = message.header, self.listener.parts
+        if self.unit is None or header.terminal != (self.unit.info.device.lstrip("0") or "0"):
+            why = "unauthenticated" if self.unit is None else "other_terminal"
+            self.service.reject(why)
+            self.listener.warn(self.peer, f"sub-package from {printable(header.terminal, 24)}: {why}")
+            self.answer(self._reply(header, FAILED), stored=False)
+            return
+        refusal = parts.refusal(header.terminal, message)
+        if refusal is not None:  # neither stored nor answered
+            self.service.reject(refusal)
+            self.listener.warn(self.peer, f"sub-package refused: {refusal.replace('_', ' ')}")
+            return
+        joined = parts.add(header.terminal, message, raw)
+        if joined is None:
+            self.answer(self._reply(header, OK))  # once the part is stored
+            return
+        self._handle(joined, header)
+        self.listener.joined(self.service.hold())
 
     def _handle(self, message: Message, header: Header) -> None:
         """``header`` is that of the frame being answered (the last part of a sub-packaged message)."""
