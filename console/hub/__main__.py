@@ -97,6 +97,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--stations", type=int, help="scale the simulated network to this many stations")
     p.add_argument("--units", type=int, help="emergency units in the simulated fleet (default 300; 0: none)")
     p.add_argument("--interval", type=float, help="simulated reporting interval in seconds (default 60)")
+    p.add_argument(
+        "--unit-interval",
+        type=positive_seconds,
+        help="seconds between the simulated units' reports (default: by kind, 5-30 s, as devices are "
+        "set up; 1 for the wall benchmark)",
+    )
     p.add_argument("--history-hours", type=float, default=6, help="simulated history written at first start")
     p.add_argument("--replay-window", type=int, default=200_000, help="events kept for resuming consoles")
     p.add_argument("--batch-ms", type=float, default=20, help="publish readings every N ms")
@@ -168,6 +174,17 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
     )
 
 
+def positive_seconds(text: str) -> float:
+    """A command-line duration: a finite number of seconds above 0 (argparse names the flag on error)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and less than a day, not {text!r}")
+    return value
+
+
 def database_url(args: argparse.Namespace) -> str:
     return str(args.db or f"sqlite:///{args.data_dir / 'hub.db'}")
 
@@ -234,6 +251,8 @@ def simulator_command(
         cmd += ["--units", str(args.units)]
     if args.interval:
         cmd += ["--interval", str(args.interval)]
+    if args.unit_interval:
+        cmd += ["--unit-interval", str(args.unit_interval)]
     return cmd
 
 
