@@ -156,6 +156,7 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         max_segment=1024 if args.strict_length else 9999,
         bench_bypass=args.bench_bypass,
         site=site,
+        site_dir=site_dir(args),
         tz_hours=site.tz_hours,
         max_loggers=args.max_loggers,
         max_loggers_per_address=args.max_loggers_per_address,
