@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QMetaMethod, QObject, QTimer, Signal
 
 from console.core.commands import CommandCenter
 from console.core.emergency_board import BoardFigures, board_figures
@@ -283,10 +283,16 @@ class UnitViewModel(QObject):
         self._notes = notes
         if changed:
             self.markers_changed.emit(self.markers(changed))
-        self.rows_changed.emit(self.rows())
-        self._emit_candidates()
+        if self._watched(self.rows_changed):  # the tracking list is on the desk, which may not be open
+            self.rows_changed.emit(self.rows())
+        if self.incident:
+            self._emit_candidates()
         if self._board_due:
             self._emit_board()
+
+    def _watched(self, signal: Any) -> bool:
+        """Whether anything listens to ``signal`` (what nobody shows is not worked out each second)."""
+        return self.isSignalConnected(QMetaMethod.fromSignal(signal))
 
     # --- what the views show --------------------------------------------------------------------------------
 
