@@ -200,7 +200,7 @@ async def run(args) -> dict:
                 if board is not None:
                     board.sos.alarm.muted = board.alarm.muted = True
             probe = Probe(console)
-            units = UnitProbe(console, fresh_s=5.0)
+            units = UnitProbe(console, fresh_s=60.0)
             console.session.changed.subscribe(lambda change: probe.on_message(change.message))
             console.session.changed.subscribe(lambda change: units.on_message(change.message))
             probe.watch_map(console.views["map"].map)
