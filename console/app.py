@@ -98,6 +98,9 @@ class ConsoleApp:
             self._build_views()
             self._bind_session()
             self._bind_playback()
+            from console.views.forecast_wall import ForecastWall  # warning banners, forecast panel
+
+            self.forecast_wall = ForecastWall.attach(self)
             if self.replaying:
                 await self._start_playback()
             else:
@@ -411,6 +414,8 @@ class ConsoleApp:
         for task in self._tasks:
             task.cancel()
         self.login.cancel()
+        if getattr(self, "forecast_wall", None) is not None:
+            self.forecast_wall.close()
         self.briefing.stop()
         with contextlib.suppress(RuntimeError, TypeError):  # not connected when start-up failed early
             self.playback_vm.active_changed.disconnect(self._on_replaying)  # the views are about to go

@@ -303,6 +303,16 @@ ZH = {
     "{0} entered the exclusion zone {1}": "{0} 进入禁入区 {1}", "{0} entered {1}": "{0} 进入 {1}",
     "{0} left the exclusion zone {1}": "{0} 离开禁入区 {1}", "{0} left {1}": "{0} 离开 {1}",
     "Unit released": "力量撤回",
+    # heavy-pollution warnings on every screen, the wall's forecast strip
+    "Yellow warning": "黄色预警", "Orange warning": "橙色预警", "Red warning": "红色预警", "1 day": "1 天",
+    "{0} days": "{0} 天", "Issue": "发布", "Reject": "驳回", "End": "解除", "Proposed": "待发布（建议）",
+    "Measures: see the emergency plan": "措施：见应急预案",
+    "Forecast not loaded yet.": "预报尚未载入。", "Today": "今天", "Tomorrow": "明天",
+    "model +{0} d: not verified": "模型 +{0} 天：未检验", "model +{0} d: level right {1} %": "模型 +{0} 天：级别准确 {1}%",
+    "Model | Official": "模型 | 官方",
+    "official only": "仅官方预报", "issued {0}": "发布于 {0}", "model trained on these days": "模型学过这些天",
+    "Only a leader can issue, reject or end a warning, live.": "只有领导可在实时状态下发布、驳回或解除预警。",
+    "The hub refused it: {0}": "中心拒绝了：{0}",
 }  # fmt: skip
 
 

@@ -197,11 +197,23 @@ class HubApi:
         fixes = [Fix(unit_id, p.ts, p.lat, p.lon, p.speed_kmh, p.heading, p.fix, p.alarms) for p in points]
         return sorted(fixes, key=lambda f: f.ts)
 
-    async def forecast(self) -> dict[str, Any]:
-        """The local forecast with its verified skill, official ones, open warnings (``/api/forecast``)."""
-        body = await self._get("/api/forecast")
+    async def forecast(self, as_of: float | None = None) -> dict[str, Any]:
+        """The local forecast with its verified skill, official ones, open warnings (``/api/forecast``);
+        with ``as_of`` (a replay's moment) as they stood then."""
+        body = await (
+            self._get("/api/forecast") if as_of is None else self._get("/api/forecast", as_of=as_of)
+        )
         if not isinstance(body, dict):
             raise HubApiError("/api/forecast: unexpected answer")
+        return body
+
+    async def warning_command(self, ident: int, action: str, comment: str = "") -> dict[str, Any]:
+        """Issue, reject or end a heavy-pollution warning (leaders); HubApiError with the hub's reason."""
+        body = await self._request(
+            "POST", f"/api/warnings/{int(ident)}", json={"action": action, "comment": comment}
+        )
+        if not isinstance(body, dict):
+            raise HubApiError("/api/warnings: unexpected answer")
         return body
 
     async def report(self, kind: str, period: str) -> dict[str, Any]:

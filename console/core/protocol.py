@@ -86,6 +86,7 @@ class Snapshot(_Msg, tag="snapshot"):
     status: list[StatusEntry]
     incidents: list[Incident] = []  # every open incident and those closed in the last 24 h
     units: list[UnitState] = []  # every registered unit with its duty and newest fix
+    warnings: list[WarningState] = []  # every open heavy-pollution warning (proposed or issued)
 
 
 class Readings(_Msg, tag="readings"):
@@ -120,6 +121,43 @@ class UnitEvent(_Msg, tag="unit"):
     fixes: list[Fix] = []
 
 
+class WarningState(msgspec.Struct, frozen=True):
+    """A heavy-pollution warning as the screens show it (console/hub/forecast/warning.py): ``level`` yellow,
+    orange or red; ``state`` proposed, issued, rejected or ended; ``start`` and ``end`` the first and last
+    local day (ISO dates); ``ends_at`` the Unix time its last day ends (it ends by time then); ``version``
+    the number of steps in its audit trail; ``changed``, ``by`` and ``comment`` those of the last step."""
+
+    id: int
+    level: str
+    state: str
+    start: str
+    end: str
+    ends_at: float
+    measures: str = ""
+    issued_at: float | None = None
+    version: int = 0
+    changed: float = 0.0
+    by: str = ""
+    comment: str = ""
+
+
+class WarningEvent(_Msg, tag="warning"):
+    """A warning was proposed, issued, rejected, ended or expired: its full new state."""
+
+    epoch: str
+    seq: int
+    warning: WarningState
+
+
+class ForecastEvent(_Msg, tag="forecast"):
+    """The forecast changed (official forecasts imported, a model trained, a new day issued): consoles
+    fetch ``/api/forecast`` again. ``stamp`` names the new forecast (equal stamps, equal forecasts)."""
+
+    epoch: str
+    seq: int
+    stamp: str = ""
+
+
 class Heartbeat(_Msg, tag="heartbeat"):
     epoch: str
     seq: int  # the last event's seq (a heartbeat is not an event itself)
@@ -143,9 +181,19 @@ class Error(_Msg, tag="error"):
 
 
 HubMessage = (
-    Welcome | Snapshot | Readings | StationEvent | IncidentEvent | UnitEvent | Heartbeat | Ack | Error
+    Welcome
+    | Snapshot
+    | Readings
+    | StationEvent
+    | IncidentEvent
+    | UnitEvent
+    | WarningEvent
+    | ForecastEvent
+    | Heartbeat
+    | Ack
+    | Error
 )
-EVENT_TYPES = (Readings, StationEvent, IncidentEvent, UnitEvent)
+EVENT_TYPES = (Readings, StationEvent, IncidentEvent, UnitEvent, WarningEvent, ForecastEvent)
 HUB_MESSAGE_TYPES = frozenset(t.__struct_config__.tag for t in HubMessage.__args__)
 
 _encoder = msgspec.json.Encoder()

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from console.core import protocol
 from console.core.cache import HOURLY_DAYS, RAW_DAYS
 from console.core.clock import LIVE_CLOCK, Clock
@@ -30,6 +32,8 @@ from console.core.transport import Transport
 from console.core.unit_book import UnitBook, UnitChange
 
 OUTBOX_KEEP_S = 7 * 86400.0  # settled commands are kept a week, then dropped
+WARNINGS_META = "warnings"  # the cache's meta key of the open warnings (a resume replays only later steps)
+OPEN_WARNINGS = ("proposed", "issued")
 
 
 class Topic[T]:
@@ -61,6 +65,12 @@ class SessionChange:
     message: protocol.HubMessage | None = None
     backfilled: Sequence[Reading] = ()
     restored: bool = False
+    warnings: bool = False  # the open heavy-pollution warnings changed (``ConsoleSession.warnings``)
+
+    @property
+    def forecast(self) -> bool:
+        """Whether the hub announced a new forecast (fetch ``/api/forecast`` again)."""
+        return isinstance(self.message, protocol.ForecastEvent)
 
     @property
     def role(self) -> str | None:
@@ -91,6 +101,7 @@ class ConsoleSession:
         self.store = Store()
         self.book = IncidentBook(clock.now)
         self.units = UnitBook(clock.now)
+        self.warnings: dict[int, protocol.WarningState] = {}  # the open warnings by id (proposed, issued)
         self.local = LocalState(cache_path, raw_days=raw_days, hourly_days=hourly_days, clock=self._cache_now)
         self.margin_s = margin_s
         self.changed: Topic[SessionChange] = Topic()
@@ -118,8 +129,17 @@ class ConsoleSession:
         change = SessionChange(
             self.store.apply(snapshot), self.book.apply(snapshot), self.units.apply(snapshot), restored=True
         )
+        change.warnings = self._restore_warnings()
         self.changed.publish(change)
         return True
+
+    def _restore_warnings(self) -> bool:
+        try:
+            kept = msgspec.convert(self.local.cache.meta(WARNINGS_META, []), list[protocol.WarningState])
+        except msgspec.ValidationError:
+            return False  # a cache of another version: the hub's snapshot brings them
+        self.warnings = {w.id: w for w in kept}
+        return bool(kept)
 
     def connect(
         self,
@@ -169,11 +189,30 @@ class ConsoleSession:
         if incidents.incidents and self.commands is not None:
             self.commands.on_incidents_changed()  # echoes settle pending commands
         units = self.units.apply(message)
+        warnings = self._apply_warnings(message)
         if self.record:
+            if warnings:  # queued before the position: a resume never skips a step the cache lacks
+                self.local.writer.submit_meta(WARNINGS_META, msgspec.to_builtins(
+                    list(self.warnings.values())))  # fmt: skip
             self.local.record(message)  # the position is committed with (never before) its data
         if self.resync is not None:
             self.resync.after(message)
-        self.changed.publish(SessionChange(data, incidents, units, message))
+        self.changed.publish(SessionChange(data, incidents, units, message, warnings=warnings))
+
+    def _apply_warnings(self, message: protocol.HubMessage) -> bool:
+        """The open warnings after a snapshot or a warning event; whether they changed."""
+        if isinstance(message, protocol.Snapshot):
+            before = self.warnings
+            self.warnings = {w.id: w for w in message.warnings if w.state in OPEN_WARNINGS}
+            return before != self.warnings
+        if isinstance(message, protocol.WarningEvent):
+            w = message.warning
+            if w.state in OPEN_WARNINGS:
+                self.warnings[w.id] = w
+            else:
+                self.warnings.pop(w.id, None)
+            return True
+        return False
 
     def rewind(self) -> None:
         """Forget every value, state and incident (a replay seeking): the next snapshot starts afresh."""

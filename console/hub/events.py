@@ -48,6 +48,16 @@ class EventLog:
         self.seq += 1
         return self._keep(protocol.UnitEvent(epoch=self.epoch, seq=self.seq, units=units, fixes=fixes))
 
+    def warning(self, state: protocol.WarningState) -> bytes:
+        """Sequence and encode a ``warning`` event (a heavy-pollution warning's full new state)."""
+        self.seq += 1
+        return self._keep(protocol.WarningEvent(epoch=self.epoch, seq=self.seq, warning=state))
+
+    def forecast(self, stamp: str) -> bytes:
+        """Sequence and encode a ``forecast`` event (the forecast changed: fetch it again)."""
+        self.seq += 1
+        return self._keep(protocol.ForecastEvent(epoch=self.epoch, seq=self.seq, stamp=stamp))
+
     def _keep(self, message: protocol._Msg) -> bytes:
         data = protocol.encode(message)
         window = self._window

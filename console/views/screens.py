@@ -23,6 +23,7 @@ from console.core import summary
 from console.core.event_log import EventRow
 from console.core.link import LinkState, LinkStatus
 from console.core.models import INVALID_FLAGS, StationKind
+from console.viewmodels.forecast import ForecastViewModel
 from console.viewmodels.incidents import IncidentMarker, IncidentViewModel
 from console.viewmodels.units import UnitViewModel
 from console.viewmodels.wall import Spread, WallViewModel
@@ -30,6 +31,7 @@ from console.views.dispatch import bind_queue
 from console.widgets import network_health, theme
 from console.widgets.aqi_headline import AqiHeadline
 from console.widgets.event_list import EventList
+from console.widgets.forecast_panel import ForecastFrame, ForecastTable
 from console.widgets.incident_queue import AlarmSound, IncidentQueue, StageCounts
 from console.widgets.incident_words import incident_title
 from console.widgets.map_view import MapView
@@ -71,6 +73,7 @@ class SituationView(QWidget):
     def __init__(self, vm: WallViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("situation")
+        self._vm = vm
         self.headline = AqiHeadline(wide=True)
         self.ranking = RankingChart()
         self.health = NetworkHealth()
@@ -92,6 +95,51 @@ class SituationView(QWidget):
         vm.health_changed.connect(self._on_health)
         vm.data_time_changed.connect(self._on_data_time)
         self._data_time: float | None = None
+
+    def set_forecast(self, forecast: ForecastViewModel) -> None:
+        """The forecast under the ranking and the health (WALL-DESIGN: the left screen carries today's and
+        the next days' forecast): the local model and the official forecast side by side, day by day."""
+        self.forecast_vm = forecast
+        self.forecast = ForecastTable()
+        self.forecast_panel = ForecastFrame(self.forecast)
+        grid = self.layout()
+        assert isinstance(grid, QGridLayout)
+        grid.addWidget(self.forecast_panel, 2, 0, 1, 2)
+        # the rows' heights are set on resize: the city keeps what it needs, the forecast what its lines
+        # need, the ranking and the health the rest; the view never holds its window at a height
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        forecast.forecast_changed.connect(self.forecast.set_picture)
+        self.forecast.set_picture(forecast.picture)
+        self.city_panel.installEventFilter(self)  # its content grew (a longer word): share again
+        self._share_height()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._share_height()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.city_panel and event.type() == QEvent.Type.LayoutRequest:
+            self._share_height()
+        return super().eventFilter(watched, event)
+
+    def _share_height(self) -> None:
+        """With the forecast: the city panel what it needs (at least 45 % of the height), the forecast its
+        day names and figures (when they fit whole), the ranking and the health the rest."""
+        panel = getattr(self, "forecast_panel", None)
+        grid = self.layout()
+        if panel is None or not isinstance(grid, QGridLayout):
+            return
+        margins = grid.contentsMargins()
+        room = self.height() - margins.top() - margins.bottom() - 2 * grid.verticalSpacing()
+        city = min(room, max(self.city_panel.minimumSizeHint().height(), int(room * 0.45)))
+        # the forecast's line whole or not at all (a strip of day names alone says nothing); it goes before
+        # the ranking's rows, not before its title
+        need = panel.needed_height()
+        forecast = need if room - city - need >= theme.current_scale().body_px * 2 else 0
+        ranking = max(0, room - city - forecast)
+        for widget, height in ((self.city_panel, city), (self.ranking_panel, ranking),
+                               (self.health_panel, ranking), (panel, forecast)):  # fmt: skip
+            widget.setFixedHeight(height)
 
     def set_replay(self, at: float | None) -> None:
         """Replaying, the headline's title says so (never "now"); None: live again."""

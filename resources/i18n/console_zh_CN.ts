@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="349" />
+        <location filename="../../console/views/screens.py" line="397" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="350" />
+        <location filename="../../console/views/screens.py" line="398" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="352" />
+        <location filename="../../console/views/screens.py" line="400" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="357" />
+        <location filename="../../console/views/screens.py" line="405" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="464" />
+        <location filename="../../console/views/screens.py" line="512" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="468" />
+        <location filename="../../console/views/screens.py" line="516" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="443" />
+        <location filename="../../console/views/screens.py" line="491" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="339" />
+        <location filename="../../console/views/screens.py" line="387" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="470" />
+        <location filename="../../console/views/screens.py" line="518" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -1007,22 +1007,22 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="237" />
+        <location filename="../../console/app.py" line="245" />
         <source>Cannot replay: {0}</source>
         <translation>无法回放：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="243" />
+        <location filename="../../console/app.py" line="251" />
         <source>Replay: the hub's history did not come ({0}); trying again in {1} s</source>
         <translation>回放：平台历史数据未返回（{0}），{1} 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="307" />
+        <location filename="../../console/app.py" line="315" />
         <source>The local hub could not start: {0}</source>
         <translation>本地平台无法启动：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="381" />
+        <location filename="../../console/app.py" line="389" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -1267,6 +1267,112 @@
         <location filename="../../console/widgets/trend_plot.py" line="270" />
         <source>Total phosphorus</source>
         <translation>总磷</translation>
+    </message>
+</context>
+<context>
+    <name>ForecastTable</name>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="45" />
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="47" />
+        <source>Tomorrow</source>
+        <translation>明天</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="48" />
+        <source>Mon</source>
+        <translation>周一</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="48" />
+        <source>Tue</source>
+        <translation>周二</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="48" />
+        <source>Wed</source>
+        <translation>周三</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="48" />
+        <source>Thu</source>
+        <translation>周四</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="49" />
+        <source>Fri</source>
+        <translation>周五</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="49" />
+        <source>Sat</source>
+        <translation>周六</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="49" />
+        <source>Sun</source>
+        <translation>周日</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="58" />
+        <source>model +{0} d: not verified</source>
+        <translation>模型 +{0} 天：未检验</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="59" />
+        <source>model +{0} d: level right {1} %</source>
+        <translation>模型 +{0} 天：级别准确 {1}%</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="71" />
+        <source>Forecast not loaded yet.</source>
+        <translation>预报尚未载入。</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="72" />
+        <source>No forecast imported.</source>
+        <translation>未导入预报。</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="169" />
+        <source>Forecast</source>
+        <translation>空气质量预报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="176" />
+        <source>Model | Official</source>
+        <translation>模型 | 官方</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="186" />
+        <source>official only</source>
+        <translation>仅官方预报</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="188" />
+        <source>issued {0}</source>
+        <translation>发布于 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="191" />
+        <source>model trained on these days</source>
+        <translation>模型学过这些天</translation>
+    </message>
+</context>
+<context>
+    <name>ForecastViewModel</name>
+    <message>
+        <location filename="../../console/viewmodels/forecast.py" line="332" />
+        <source>Only a leader can issue, reject or end a warning, live.</source>
+        <translation>只有领导可在实时状态下发布、驳回或解除预警。</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/forecast.py" line="347" />
+        <source>The hub refused it: {0}</source>
+        <translation>中心拒绝了：{0}</translation>
     </message>
 </context>
 <context>
@@ -1676,12 +1782,12 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="287" />
+        <location filename="../../console/views/screens.py" line="335" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="316" />
+        <location filename="../../console/views/screens.py" line="364" />
         <source>playback: commands are disabled</source>
         <translation>回放中：指令已禁用</translation>
     </message>
@@ -2130,7 +2236,7 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="169" />
+        <location filename="../../console/views/screens.py" line="217" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
@@ -2793,28 +2899,28 @@
 <context>
     <name>SituationView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="77" />
-        <location filename="../../console/views/screens.py" line="98" />
+        <location filename="../../console/views/screens.py" line="80" />
+        <location filename="../../console/views/screens.py" line="146" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="79" />
+        <location filename="../../console/views/screens.py" line="82" />
         <source>Township ranking · PM2.5</source>
         <translation>乡镇排名 · PM2.5</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="81" />
+        <location filename="../../console/views/screens.py" line="84" />
         <source>Network health</source>
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="98" />
+        <location filename="../../console/views/screens.py" line="146" />
         <source>City air quality as replayed</source>
         <translation>全市空气质量（回放）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="110" />
+        <location filename="../../console/views/screens.py" line="158" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
@@ -2983,37 +3089,37 @@
         <translation>{0}：调派指令已发送</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="408" />
+        <location filename="../../console/viewmodels/units.py" line="414" />
         <source>the hub serves no road network, so no ETA</source>
         <translation>平台未提供路网，无法估算到达时间</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="410" />
+        <location filename="../../console/viewmodels/units.py" line="416" />
         <source>the hub's road network is not usable, so no ETA</source>
         <translation>平台的路网不可用，无法估算到达时间</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="487" />
+        <location filename="../../console/viewmodels/units.py" line="493" />
         <source>{0} entered the exclusion zone {1}</source>
         <translation>{0} 进入禁入区 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="487" />
+        <location filename="../../console/viewmodels/units.py" line="493" />
         <source>{0} entered {1}</source>
         <translation>{0} 进入 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="491" />
+        <location filename="../../console/viewmodels/units.py" line="497" />
         <source>{0} left the exclusion zone {1}</source>
         <translation>{0} 离开禁入区 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="491" />
+        <location filename="../../console/viewmodels/units.py" line="497" />
         <source>{0} left {1}</source>
         <translation>{0} 离开 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="524" />
+        <location filename="../../console/viewmodels/units.py" line="530" />
         <source>Track of {0} not available: {1}</source>
         <translation>无法获取 {0} 的轨迹：{1}</translation>
     </message>
@@ -3021,23 +3127,23 @@
 <context>
     <name>Units</name>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="547" />
+        <location filename="../../console/viewmodels/units.py" line="553" />
         <location filename="../../console/widgets/unit_words.py" line="51" />
         <source>{0} s</source>
         <translation>{0} 秒</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="549" />
+        <location filename="../../console/viewmodels/units.py" line="555" />
         <source>{0} min</source>
         <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="551" />
+        <location filename="../../console/viewmodels/units.py" line="557" />
         <source>{0} h</source>
         <translation>{0} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="552" />
+        <location filename="../../console/viewmodels/units.py" line="558" />
         <source>{0} d</source>
         <translation>{0} 天</translation>
     </message>
@@ -3264,6 +3370,67 @@
         <location filename="../../console/views/window.py" line="77" />
         <source>Environmental command centre</source>
         <translation>生态环境指挥中心</translation>
+    </message>
+</context>
+<context>
+    <name>Warning</name>
+    <message>
+        <location filename="../../console/widgets/warning_banner.py" line="25" />
+        <source>Yellow warning</source>
+        <translation>黄色预警</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/warning_banner.py" line="26" />
+        <source>Orange warning</source>
+        <translation>橙色预警</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/warning_banner.py" line="27" />
+        <source>Red warning</source>
+        <translation>红色预警</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/warning_banner.py" line="36" />
+        <source>1 day</source>
+        <translation>1 天</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/warning_banner.py" line="38" />
+        <source>{0} days</source>
+        <translation>{0} 天</translation>
+    </message>
+</context>
+<context>
+    <name>WarningLine</name>
+    <message>
+        <location filename="../../console/widgets/warning_banner.py" line="55" />
+        <source>Issue</source>
+        <translation>发布</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/warning_banner.py" line="56" />
+        <source>Reject</source>
+        <translation>驳回</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/warning_banner.py" line="57" />
+        <source>End</source>
+        <translation>解除</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/warning_banner.py" line="81" />
+        <source>Proposed</source>
+        <translation>待发布（建议）</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/warning_banner.py" line="81" />
+        <source>In force</source>
+        <translation>生效时段</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/warning_banner.py" line="83" />
+        <source>Measures: see the emergency plan</source>
+        <translation>措施：见应急预案</translation>
     </message>
 </context>
 <context>

@@ -15,6 +15,7 @@ import json
 import sys
 import time
 import traceback
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for `console`
@@ -24,7 +25,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QFontInfo, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from console.core import summary
+from console.core import protocol, summary
+from console.core.clock import ManualClock
 from console.core.event_log import EventRow
 from console.core.incident_book import IncidentBook
 from console.core.incidents import AuditEntry, Incident, IncidentState, Level, Severity, Source
@@ -32,9 +34,11 @@ from console.core.link import LinkState, LinkStatus
 from console.core.models import Station, StationKind
 from console.core.store import Store
 from console.i18n import install_translator
+from console.viewmodels.forecast import ForecastViewModel, picture_of
 from console.viewmodels.incidents import IncidentViewModel
 from console.viewmodels.wall import WallViewModel
 from console.views.dispatch import DispatchWindow
+from console.views.forecast_wall import ForecastWall
 from console.views.layout import default_layout
 from console.views.screens import ActionView, MapScreenView, SituationView
 from console.views.window import WallWindows
@@ -158,6 +162,36 @@ class Wall:
         self.desk = DispatchWindow(self.incidents)
         self._fill_once()
         self._place_desk()
+        self._add_forecast()
+
+    def _add_forecast(self) -> None:
+        """The forecast strip on the situation screen and two warnings (one issued, one proposed to a
+        leader, the longest words) on every window."""
+        self.forecast = ForecastViewModel(clock=ManualClock(NOW))
+        self.views["situation"].set_forecast(self.forecast)
+        self.dress = ForecastWall(self.forecast)
+        self.dress.sources = [lambda: [*self.wall.windows, self.desk]]
+        self.dress.dress_all()
+        measures = self.names["event"].format(name=self.names["title"])
+        day = date(2025, 11, 21)
+        self.forecast.set_role("leader")
+        later = day + timedelta(days=4)
+        self.forecast.set_warnings([
+            protocol.WarningState(1, "red", "issued", f"{day}", f"{later}", NOW + 4 * 86400, measures),
+            protocol.WarningState(2, "orange", "proposed", f"{later}", f"{later + timedelta(days=2)}",
+                                  NOW + 7 * 86400, measures),
+        ])  # fmt: skip
+        days = [(n, 280 + n * 40, 6) for n in range(5)]
+        body = {
+            "local": {"issued_for_day": f"{day - timedelta(days=1)}", "city": [
+                {"lead": n + 1, "valid_date": f"{day + timedelta(days=n)}", "pm25": 888.8, "aqi": 488,
+                 "level": 6, "skill": {"model": {"level_accuracy": 0.888}}} for n in range(3)]},
+            "official": [{"valid_date": f"{day + timedelta(days=n)}", "aqi_low": low, "aqi_high": low + 120,
+                          "level": lv, "primary_pollutant": "PM2.5", "source": self.names["title"]}
+                         for n, low, lv in days],
+        }  # fmt: skip
+        self.forecast.picture = picture_of(body, day)
+        self.forecast.forecast_changed.emit(self.forecast.picture)
 
     def _place_desk(self) -> None:
         """The desk on the fourth screen, maximised, as a coordinator keeps it."""

@@ -73,6 +73,8 @@ class ReplayWall(fit_child.Wall):
         self.desk = DispatchWindow(self.incidents, playback=self.playback_vm)
         self._fill_once()
         self._place_desk()
+        self._add_forecast()  # the warning banners under the PLAYBACK banner, the forecast strip
+        self.forecast.set_replay(AT)  # a replay offers no leader's button
 
     def replay(self) -> MemoryPlayback:
         playback = MemoryPlayback(START, END, at=AT, speed=3600)

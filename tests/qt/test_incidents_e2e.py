@@ -13,9 +13,9 @@ from PySide6.QtGui import QColor, QImage
 from console.app import ConsoleApp
 from console.core.incidents import Action, IncidentState
 from console.settings import Settings
-from tests.qt.waiting import until
+from tests.qt.waiting import WHOLE_CONSOLE, until
 
-pytestmark = pytest.mark.asyncio(loop_factories=["qasync"])
+pytestmark = [pytest.mark.asyncio(loop_factories=["qasync"]), WHOLE_CONSOLE]
 
 
 async def act(console, incident_id: str, action: Action, fill) -> None:

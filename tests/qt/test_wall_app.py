@@ -9,9 +9,9 @@ import pytest
 
 from console.app import ConsoleApp
 from console.settings import Settings
-from tests.qt.waiting import until
+from tests.qt.waiting import WHOLE_CONSOLE, until
 
-pytestmark = pytest.mark.asyncio(loop_factories=["qasync"])
+pytestmark = [pytest.mark.asyncio(loop_factories=["qasync"]), WHOLE_CONSOLE]
 
 
 async def page_state(map_view) -> dict:

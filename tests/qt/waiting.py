@@ -5,6 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
+# A whole console on an embedded hub: the hub's first start writes the simulated city (the console allows it
+# EMBEDDED_START_S), and each step below is bounded by its own `until`. The suite's 120 s for a whole test
+# failed such tests on a busy machine with every step inside its own bound; a hang is still stopped.
+WHOLE_CONSOLE = pytest.mark.timeout(420)
+
 
 async def until(predicate, timeout: float = 60.0, what: str = "condition") -> None:
     """Return once ``predicate()`` is true; TimeoutError naming ``what`` after ``timeout`` seconds."""

@@ -187,15 +187,17 @@ def store(engine: sa.Engine, forecasts: list[Official], now: float | None = None
     return new
 
 
-def latest(engine: sa.Engine, since: date | None = None) -> list[dict[str, Any]]:
-    """The latest issued forecast of each source, area and valid day (valid on or after ``since``)."""
+def latest(
+    engine: sa.Engine, since: date | None = None, issued_by: float | None = None
+) -> list[dict[str, Any]]:
+    """The latest issued forecast of each source, area and valid day (valid on or after ``since``);
+    with ``issued_by`` (Unix time) the latest issued at or before it: the forecast as it stood then."""
     metadata.create_all(engine)
     c = official_forecasts.c
-    newest = (
-        sa.select(c.source, c.area, c.valid_date, sa.func.max(c.issued).label("issued"))
-        .group_by(c.source, c.area, c.valid_date)
-        .subquery()
-    )
+    issues = sa.select(c.source, c.area, c.valid_date, sa.func.max(c.issued).label("issued"))
+    if issued_by is not None:
+        issues = issues.where(c.issued <= issued_by)
+    newest = issues.group_by(c.source, c.area, c.valid_date).subquery()
     query = sa.select(official_forecasts).join(
         newest,
         (c.source == newest.c.source) & (c.area == newest.c.area)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from console.hub.forecast import live, official, schedule, service, warning
 from console.hub.forecast import model as fm
-from console.hub.forecast import official, schedule, service, warning
 from console.hub.rest import _error, _json, session_of
 from console.hub.storage import Storage
 
@@ -22,18 +22,26 @@ if TYPE_CHECKING:
 
 
 def add_forecast_routes(app: web.Application, hub: Hub) -> None:
-    """``GET /api/forecast``, and the daily re-training (console/hub/forecast/schedule.py)."""
+    """``GET /api/forecast``, ``/api/warnings`` and their commands, and the daily re-training
+    (console/hub/forecast/schedule.py)."""
     app.router.add_get("/api/forecast", functools.partial(forecast_route, hub))
     app.router.add_get("/api/warnings", functools.partial(warnings_route, hub))
     app.router.add_post("/api/warnings/{id}", functools.partial(warning_command_route, hub))
     schedule.add_retraining(app, hub)
 
 
-def forecast(storage: Storage, directory: Path | None, day: date | None, tz_hours: float) -> dict[str, Any]:
+def forecast(
+    storage: Storage, directory: Path | None, day: date | None, tz_hours: float, as_of: float | None = None
+) -> dict[str, Any]:
     """The answer of ``/api/forecast`` (blocking). ``local`` is None, with ``local_error`` saying why,
     when there is no usable model; each city forecast carries ``skill``: the verified figures of its lead
-    (model, persistence and climatology), None when the model has not been verified."""
+    (model, persistence and climatology), None when the model has not been verified.
+
+    ``as_of`` (Unix time, a replay's moment): the forecast as it stood then: the local one issued at the
+    end of the day before, the official ones issued at or before it, the warnings as they were then."""
     out: dict[str, Any] = {"local": None, "local_error": None, "official": []}
+    if as_of is not None:
+        day = _local_day(as_of, tz_hours) - timedelta(days=1)
     try:
         if directory is None:
             raise fm.ModelError("this hub has no forecast directory")
@@ -53,11 +61,36 @@ def forecast(storage: Storage, directory: Path | None, day: date | None, tz_hour
             else None,
         }
         found["skill_scope"] = "city"  # the station forecasts are not verified one by one
+        # a forecast of days the model learnt from is a hindcast, not what could be forecast then
+        found["hindcast"] = date.fromisoformat(found["issued_for_day"]) <= date.fromisoformat(
+            str(manifest["trained_until"])
+        )
         out["local"] = found
     except fm.ModelError as exc:
         out["local_error"] = str(exc)
-    out["official"] = official.latest(storage.engine, day)
-    out["warnings"] = [w for w in warning.listing(storage.engine) if w["state"] in ("proposed", "issued")]
+    if as_of is None:
+        out["official"] = official.latest(storage.engine, day)
+        out["warnings"] = [w for w in warning.listing(storage.engine) if w["state"] in live.OPEN]
+    else:
+        out["as_of"] = as_of
+        out["official"] = official.latest(storage.engine, _local_day(as_of, tz_hours), issued_by=as_of)
+        out["warnings"] = warnings_at(warning.listing(storage.engine), as_of)
+    return out
+
+
+def _local_day(ts: float, tz_hours: float) -> date:
+    return date(1970, 1, 1) + timedelta(seconds=ts + tz_hours * 3600)
+
+
+def warnings_at(rows: list[dict[str, Any]], at: float) -> list[dict[str, Any]]:
+    """The warnings open at ``at`` (proposed, or issued and not yet ended), each in its state of then,
+    its audit trail cut there: a replay shows what was in force at the replayed moment."""
+    out = []
+    for row in rows:
+        trail = [e for e in row.get("audit") or [] if e["ts"] <= at]
+        if not trail or trail[-1]["to_state"] not in live.OPEN:
+            continue
+        out.append({**row, "state": trail[-1]["to_state"], "audit": trail})
     return out
 
 
@@ -89,10 +122,17 @@ async def forecast_route(hub: Hub, request: web.Request) -> web.Response:
         day = date.fromisoformat(text) if text else None
     except ValueError:
         return _error(400, f"day must be like 2017-02-27, got {text!r}")
+    moment = request.query.get("as_of", "")
+    try:
+        as_of = float(moment) if moment else None
+        if as_of is not None and not 0 <= as_of < 1e11:
+            raise ValueError(moment)
+    except ValueError:
+        return _error(400, f"as_of must be a Unix time in seconds, got {moment!r}")
     directory = hub.config.forecast_dir
 
     def work() -> dict[str, Any]:
-        return forecast(hub.storage, directory, day, hub.config.tz_hours)
+        return forecast(hub.storage, directory, day, hub.config.tz_hours, as_of)
 
     return _json(await asyncio.get_running_loop().run_in_executor(None, work))
 
@@ -122,4 +162,5 @@ async def warning_command_route(hub: Hub, request: web.Request) -> web.Response:
         )
     except warning.WarningError as exc:
         return _error(exc.status, str(exc))
+    hub.warnings.changed(done)  # every console sees the step as a ``warning`` event
     return _json(done)

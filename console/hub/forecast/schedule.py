@@ -64,20 +64,11 @@ def retrain(storage: Storage, directory: Path, tz_hours: float, now: float | Non
 
 
 async def retrain_loop(hub: Hub, directory: Path) -> None:
-    """Look every CHECK_S seconds: end or propose warnings (console/hub/forecast/warning.py); train in a
-    worker thread when due."""
-    from console.hub.forecast import rest  # the answer of /api/forecast is what warnings are judged on
-
+    """Look every CHECK_S seconds: end or propose warnings and announce them; train in a worker thread
+    when due."""
     tz_hours = hub.config.tz_hours
     while True:
         await asyncio.sleep(CHECK_S)
-        try:
-            proposal = await asyncio.to_thread(rest.check_warnings, hub.storage, directory, tz_hours)
-            if proposal is not None:
-                log.warning("forecast: a %s warning proposed for %s … %s", proposal["level"],
-                            proposal["start"], proposal["end"])  # fmt: skip
-        except Exception:
-            log.exception("forecast: checking for warnings failed")
         try:
             if await asyncio.to_thread(due, hub.storage, directory, tz_hours):
                 manifest = await asyncio.to_thread(retrain, hub.storage, directory, tz_hours)
@@ -85,18 +76,47 @@ async def retrain_loop(hub: Hub, directory: Path) -> None:
                          manifest["trained_until"], manifest["train_seconds"])  # fmt: skip
         except Exception:  # a failed training must not end the loop: the current model stays
             log.exception("forecast re-training failed; the current model stays")
+        await announce(hub, directory)  # after a training: its forecast is announced at once
+
+
+async def announce(hub: Hub, directory: Path | None) -> None:
+    """End or propose warnings (console/hub/forecast/warning.py), then tell the consoles what moved: a
+    ``warning`` event per step, a ``forecast`` event when the forecast changed."""
+    from console.hub.forecast import live, rest  # the answer of /api/forecast is what warnings are judged on
+
+    tz_hours = hub.config.tz_hours
+    try:
+        proposal = await asyncio.to_thread(rest.check_warnings, hub.storage, directory, tz_hours)
+        if proposal is not None:
+            log.warning("forecast: a %s warning proposed for %s … %s", proposal["level"],
+                        proposal["start"], proposal["end"])  # fmt: skip
+    except Exception:
+        log.exception("forecast: checking for warnings failed")
+    try:
+        hub.warnings.sync(await asyncio.to_thread(hub.warnings.rows))
+        today = fs.EPOCH + timedelta(seconds=time.time() + tz_hours * 3600)
+        hub.warnings.forecast_changed(
+            await asyncio.to_thread(live.forecast_stamp, hub.storage.engine, directory, today)
+        )
+    except Exception:
+        log.exception("forecast: announcing the changes failed")
 
 
 async def inbox_loop(hub: Hub, directory: Path) -> None:
-    """Every INBOX_S seconds, import the official forecast files dropped into DATA/forecast/inbox."""
+    """Every INBOX_S seconds, import the official forecast files dropped into DATA/forecast/inbox (and
+    announce what they change at once: a warning they call for, the new forecast)."""
     inbox = directory / official.INBOX
     while True:
         await asyncio.sleep(INBOX_S)
         try:
-            for line in await asyncio.to_thread(official.import_inbox, hub.storage.engine, inbox):
+            lines = await asyncio.to_thread(official.import_inbox, hub.storage.engine, inbox)
+            for line in lines:
                 log.info("forecast inbox: %s", line)
         except Exception:
             log.exception("forecast inbox: import failed")
+            continue
+        if lines:
+            await announce(hub, directory)
 
 
 def add_retraining(app: web.Application, hub: Hub) -> None:
@@ -108,6 +128,15 @@ def add_retraining(app: web.Application, hub: Hub) -> None:
 
     async def context(_app: web.Application) -> AsyncIterator[None]:
         (directory / official.INBOX).mkdir(parents=True, exist_ok=True, mode=0o700)
+        from console.hub.forecast import live
+
+        today = fs.EPOCH + timedelta(seconds=time.time() + hub.config.tz_hours * 3600)
+        try:  # the forecast of the start: consoles fetch it when they connect, later changes are events
+            hub.warnings.forecast_changed(
+                await asyncio.to_thread(live.forecast_stamp, hub.storage.engine, directory, today)
+            )
+        except Exception:
+            log.exception("forecast: reading the forecast's stamp failed")
         tasks = [
             asyncio.ensure_future(retrain_loop(hub, directory)),
             asyncio.ensure_future(inbox_loop(hub, directory)),
