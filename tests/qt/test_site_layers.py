@@ -101,7 +101,7 @@ async def test_a_remote_console_ranks_units_by_eta_on_the_hubs_roads_and_keeps_t
         offline = Desk()
         try:
             task = asyncio.ensure_future(fetch_into(offline, url, tmp_path / "console" / "layers"))
-            await until(lambda: offline.vm.roads is not None, 30, "the kept roads")
+            await until(lambda: offline.vm.roads is not None and offline.vm.zone_names, 30, "the kept layers")
             assert offline.vm.roads.nodes == 7 and "NOFLY-1" in offline.vm.zone_names
             assert offline.vm.candidates().by_eta
             assert not task.done()  # still asking the hub, which is away
