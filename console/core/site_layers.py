@@ -57,16 +57,24 @@ class LayerCopy:
             return None
 
     def write(self, body: bytes, etag: str) -> None:
-        """Keep a body the hub sent (whole or not at all: written aside, then renamed)."""
-        self.body_path.parent.mkdir(parents=True, exist_ok=True)
-        for path, data in ((self.body_path, body), (self.etag_path, etag.encode())):
-            partial = path.with_name(path.name + ".partial")
-            partial.write_bytes(data)
-            os.replace(partial, path)
+        """Keep a body the hub sent (whole or not at all: written aside, then renamed). A disk that refuses
+        costs only the offline start's copy: logged, never raised."""
+        try:
+            self.body_path.parent.mkdir(parents=True, exist_ok=True)
+            self.etag_path.unlink(missing_ok=True)  # no tag for a body that may be half replaced
+            for path, data in ((self.body_path, body), (self.etag_path, etag.encode())):
+                partial = path.with_name(path.name + ".partial")
+                partial.write_bytes(data)
+                os.replace(partial, path)
+        except OSError as exc:
+            log.warning("cannot keep %s for an offline start: %s", self.body_path, exc)
 
     def forget(self) -> None:
-        self.body_path.unlink(missing_ok=True)
-        self.etag_path.unlink(missing_ok=True)
+        try:
+            self.body_path.unlink(missing_ok=True)
+            self.etag_path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("cannot remove %s: %s", self.body_path, exc)
 
 
 def cache_dir_for(base: Path, hub_url: str) -> Path:

@@ -75,7 +75,8 @@ class Desk:
 
 
 async def fetch_into(desk: Desk, url: str, cache: Path) -> None:
-    session = ConsoleSession(cache.parent / "cache.db")
+    home = cache.parent if not cache.parent.is_file() else cache.parent.parent
+    session = ConsoleSession(home / "cache.db")
     session.connect(url, TOKEN)
     try:
         await load_site_layers(session.api, cache, desk.vm)
@@ -130,5 +131,18 @@ async def test_a_hub_without_roads_or_with_a_broken_file_is_said_so(qapp, tmp_pa
         assert desk.vm.roads is None
         assert "the hub's road network is not usable" in desk.note()
         assert not list((tmp_path / "b" / "layers").rglob("roads.geojson"))  # a bad file is not kept
+    finally:
+        desk.close()
+
+
+async def test_a_disk_that_refuses_the_copy_costs_only_the_offline_start(qapp, tmp_path, caplog) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the copies would go")
+    desk = Desk()
+    try:
+        async with running_hub(tmp_path, site_dir=site(tmp_path, json.dumps(ROADS))) as hub:
+            await fetch_into(desk, f"http://127.0.0.1:{hub.http_port}", blocker / "layers")
+        assert desk.vm.roads is not None and desk.vm.candidates().by_eta  # the roads are used all the same
+        assert any("cannot keep" in r.getMessage() for r in caplog.records)
     finally:
         desk.close()
