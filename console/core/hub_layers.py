@@ -2,7 +2,7 @@
 (``GET /api/site/roads``, ``/api/site/zones``), kept on disk for an offline start, asked for again with the
 kept copy's ETag so an unchanged file never crosses the network twice.
 
-An embedded hub's console reads the same files from the hub's site directory instead (console/app.py).
+An embedded hub's console reads the same files from the hub's site directory instead (console/site_layers.py).
 No Qt: the caller hands in a sink (the units' view-model) that takes the layers and a note for the operator.
 """
 
@@ -199,7 +199,7 @@ class SiteLayerLoader:
             self.sink.set_roads_note(ROADS_UNUSABLE)
 
 
-async def load_site_layers(api: HubApi | None, base: Path, sink: LayerSink) -> None:
+async def load_hub_layers(api: HubApi | None, base: Path, sink: LayerSink) -> None:
     """Roads and zones of the hub ``api`` talks to into ``sink``, kept under ``base`` for the next start."""
     if api is None:
         return

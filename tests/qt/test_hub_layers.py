@@ -13,9 +13,9 @@ import pytest
 
 from console.core import protocol
 from console.core.clock import ManualClock
+from console.core.hub_layers import load_hub_layers
 from console.core.incident_book import IncidentBook
 from console.core.session import ConsoleSession
-from console.core.site_layers import load_site_layers
 from console.core.unit_book import UnitBook
 from console.viewmodels.incidents import IncidentViewModel
 from console.viewmodels.units import UnitViewModel
@@ -79,7 +79,7 @@ async def fetch_into(desk: Desk, url: str, cache: Path) -> None:
     session = ConsoleSession(home / "cache.db")
     session.connect(url, TOKEN)
     try:
-        await load_site_layers(session.api, cache, desk.vm)
+        await load_hub_layers(session.api, cache, desk.vm)
     finally:
         await session.close()
 
