@@ -13,7 +13,6 @@ import os
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, cast
 
-from console.core.hub_layers import load_hub_layers
 from console.desks import Desks
 from console.first_picture import show_cached_picture
 from console.hub_feeds import fetch_region, spread_region, wire_api
@@ -102,6 +101,8 @@ class ConsoleApp:
                 self._spawn(self._load_region(self.session.api))
                 self._spawn(self.incidents.load_roster())
                 if self.hub is None:  # a remote hub's roads and zones, kept for an offline start
+                    from console.core.hub_layers import load_hub_layers
+
                     layers = self.settings.data_dir / "site-layers"
                     self._spawn(load_hub_layers(self.session.api, layers, self.units))
             if self.settings.briefing and not self.settings.snapshot_dir:

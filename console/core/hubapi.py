@@ -249,6 +249,8 @@ class HubApi:
         with the body and its ETag, 304 (no body) when the copy with ``etag`` is current, 404 when the
         hub has none, others with the hub's reason in the body. HubApiError when the hub cannot be
         reached."""
+        import aiohttp
+
         if self._session is None or self._session.closed:
             self._session = self._new_session()
         headers = {"If-None-Match": etag} if etag else {}
