@@ -15,9 +15,13 @@ Figures (after a warm-up):
                      QtWebEngine's helper processes that it has touched); rss_peak_mb its highest (VmHWM);
                      rss_total_mb adds QtWebEngine's helper processes
 
+  unit_latency_ms    with --units: the console applies a `unit` event with a unit's new fix -> the map page
+                     confirms the batch holding that unit's marker (fixes_per_s: fixes the console took)
+
 Usage: python bench/wall.py [--stations 2000] [--units 0] [--seconds 30] [--warmup 10] [--runs 1]
-The simulated city runs without its fleet of emergency units unless --units N is given (the units' own
-figures: bench/units_map.py and bench/units_wall.py).
+The simulated city runs without its fleet of emergency units unless --units N is given; with it, every unit
+reports each second (the hub's --unit-interval 1), the issue's load. The units' path alone:
+bench/units_map.py; with a relay instead of the hub's fleet: bench/units_wall.py.
 With --runs N, N consoles run one after the other, each in a fresh process, and min / median / max of
 every figure are printed. The last line printed is one JSON object with every figure.
 """
@@ -44,8 +48,10 @@ import psutil  # noqa: E402
 
 
 def start_hub(data_dir: Path, stations: int, units: int = 0) -> tuple[subprocess.Popen, str]:
+    """The hub with its simulated city: every station reports each second, and so does every unit (the
+    issue's load; real terminals report every 10-30 s)."""
     cmd = [sys.executable, "-m", "console.hub", "--simulate", "--stations", str(stations), "--interval", "1",
-           "--units", str(units),
+           "--units", str(units), *(["--unit-interval", "1"] if units else []),
            "--http-port", "0", "--hj212-port", "0", "--data-dir", str(data_dir), "--token", "bench",
            "--log-level", "WARNING"]  # fmt: skip
     hub = subprocess.Popen(
@@ -124,6 +130,59 @@ class Probe:
                 self.latencies.append((now - sent) * 1000)
 
 
+class UnitProbe:
+    """Unit fix -> marker applied on the page: from the moment the console applied the `unit` event that
+    brought a unit's newest fix (device times are whole seconds on the wire) to the page confirming the
+    batch that held that unit's marker. The hub's publish tick (20 ms) and loopback come before it."""
+
+    def __init__(self, console, fresh_s: float | None = None) -> None:
+        self.console = console
+        self.fresh_s = fresh_s  # count only fixes this young by their own time (None: every fix)
+        self.measuring = False
+        self.latencies: list[float] = []
+        self.arrived: dict[str, float] = {}  # unit -> when the event with its newest fix was applied
+        self.pending: dict[str, float] = {}  # unit -> arrival of the fix its queued marker shows
+        self.batches: list[list[str]] = []
+        self.fixes = 0
+        map_view = console.views["map"].map
+        flush = map_view._flush
+
+        def recording_flush() -> None:
+            ids = list(map_view._units._rows)
+            flush()
+            if ids:
+                self.batches.append(ids)
+
+        map_view._flush = recording_flush
+        map_view._timer.timeout.disconnect()
+        map_view._timer.timeout.connect(recording_flush)
+        map_view.units_flushed.connect(self.on_flushed)
+        console.units.markers_changed.connect(self.on_markers)
+
+    def on_message(self, message) -> None:
+        from console.core import protocol
+
+        if isinstance(message, protocol.UnitEvent):
+            now = time.time()
+            self.fixes += len(message.fixes)
+            for fix in message.fixes:
+                if self.fresh_s is None or fix.ts > now - self.fresh_s:
+                    self.arrived[fix.unit] = now
+
+    def on_markers(self, markers: list) -> None:
+        for marker in markers:
+            arrived = self.arrived.pop(marker.id, None)
+            if arrived is not None:
+                self.pending[marker.id] = arrived
+
+    def on_flushed(self, _count: int) -> None:
+        now = time.time()
+        for unit in self.batches.pop(0) if self.batches else []:
+            arrived = self.pending.pop(unit, None)
+            if arrived is not None and self.measuring:
+                self.latencies.append((now - arrived) * 1000)
+
+
 async def run(args) -> dict:
     from console.app import ConsoleApp
     from console.settings import Settings
@@ -136,24 +195,32 @@ async def run(args) -> dict:
             running = asyncio.ensure_future(console.run())
             while console.session.link is None or "map" not in console.views:
                 await asyncio.sleep(0.1)
+            for view in console.views.values():  # a bench makes no noise (the fleet's SOS)
+                board = getattr(view, "board", None)
+                if board is not None:
+                    board.sos.alarm.muted = board.alarm.muted = True
             probe = Probe(console)
+            units = UnitProbe(console, fresh_s=60.0)
             console.session.changed.subscribe(lambda change: probe.on_message(change.message))
+            console.session.changed.subscribe(lambda change: units.on_message(change.message))
             probe.watch_map(console.views["map"].map)
             console.vm.markers_changed.connect(probe.on_markers)
             await asyncio.sleep(args.warmup)
             me = psutil.Process()
-            cpu0, wall0, readings0 = (
+            cpu0, wall0, readings0, fixes0 = (
                 time.thread_time(),
                 time.monotonic(),
                 console.session.store.readings_applied,
+                units.fixes,
             )
-            probe.measuring = True
+            probe.measuring = units.measuring = True
             await asyncio.sleep(args.seconds)
-            probe.measuring = False
-            cpu1, wall1, readings1 = (
+            probe.measuring = units.measuring = False
+            cpu1, wall1, readings1, fixes1 = (
                 time.thread_time(),
                 time.monotonic(),
                 console.session.store.readings_applied,
+                units.fixes,
             )
             rss = me.memory_info().rss
             rss_peak = _peak_rss()
@@ -174,6 +241,18 @@ async def run(args) -> dict:
         "latency_ms_p50": percentile(probe.latencies, 0.50),
         "latency_ms_p99": percentile(probe.latencies, 0.99),
         "latency_samples": len(probe.latencies),
+        **(
+            {
+                "units": args.units,
+                "fixes_per_s": round((fixes1 - fixes0) / (wall1 - wall0)),
+                "unit_latency_ms_p50": percentile(units.latencies, 0.50),
+                "unit_latency_ms_p99": percentile(units.latencies, 0.99),
+                "unit_latency_samples": len(units.latencies),
+            }
+            if args.units
+            else {}
+        ),
+        "load_avg": round(os.getloadavg()[0], 1),
         "rss_mb": round(rss / 2**20),
         "rss_peak_mb": round(rss_peak / 2**20),
         "rss_total_mb": round(rss_total / 2**20),

@@ -100,6 +100,11 @@ class ConsoleApp:
                 self.playback_vm.set_replay_available(True)  # the hub keeps the history to replay
                 self._spawn(self._load_region(self.session.api))
                 self._spawn(self.incidents.load_roster())
+                if self.hub is None:  # a remote hub's roads and zones, kept for an offline start
+                    from console.core.hub_layers import load_hub_layers
+
+                    layers = self.settings.data_dir / "site-layers"
+                    self._spawn(load_hub_layers(self.session.api, layers, self.units))
             if self.settings.briefing and not self.settings.snapshot_dir:
                 self.briefing.start()
             if self.settings.snapshot_dir:

@@ -244,6 +244,22 @@ class HubApi:
         except msgspec.ValidationError as exc:
             raise HubApiError(f"/api/report: unexpected answer ({exc})") from None
 
+    async def fetch_current(self, path: str, etag: str = "") -> tuple[int, bytes, str]:
+        """A GET the caller may already hold a copy of: ``(status, body, etag)`` whatever the status: 200
+        with the body and its ETag, 304 (no body) when the copy with ``etag`` is current, 404 when the
+        hub has none, others with the hub's reason in the body. HubApiError when the hub cannot be
+        reached."""
+        import aiohttp
+
+        if self._session is None or self._session.closed:
+            self._session = self._new_session()
+        headers = {"If-None-Match": etag} if etag else {}
+        try:
+            async with self._session.get(f"{self.base}{path}", headers=headers) as resp:
+                return resp.status, await resp.read(), resp.headers.get("ETag", "")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise HubApiError(f"{path}: {describe(exc)}") from None
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()

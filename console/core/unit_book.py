@@ -194,15 +194,22 @@ class UnitBook:
     def _insert(self, unit_id: str, fix: Fix) -> bool:
         """Put a fix in the trail at its time (a repeat of a stored moment is ignored); True if added."""
         trail = self.trails.setdefault(unit_id, [])
-        i = bisect.bisect_left(trail, fix.ts, key=lambda f: f.ts)
-        if i < len(trail) and trail[i].ts == fix.ts:
-            return False
-        trail.insert(i, fix)
-        if i < len(trail) - 1:
+        if not trail or fix.ts > trail[-1].ts:  # the usual case: the newest report so far
+            i = len(trail)
+            trail.append(fix)
+        else:
+            i = bisect.bisect_left(trail, fix.ts, key=_time)
+            if trail[i].ts == fix.ts:
+                return False
+            trail.insert(i, fix)
             self._reshaped.add(unit_id)  # a late fix inside the trail: it is sent whole again
         newest = trail[-1].ts
-        cut = bisect.bisect_left(trail, newest - self.trail_s, key=lambda f: f.ts)
-        cut = max(cut, len(trail) - self.trail_points)
+        if trail[0].ts >= newest - self.trail_s:  # nothing too old: only the count may cut
+            cut = len(trail) - self.trail_points
+        else:
+            cut = max(
+                bisect.bisect_left(trail, newest - self.trail_s, key=_time), len(trail) - self.trail_points
+            )
         if cut > 0:
             del trail[:cut]  # the page cuts its copy by the same bounds
         return i >= cut
@@ -330,3 +337,7 @@ def track_distance_m(points: Iterable[Fix], start: float | None = None, end: flo
             total += haversine_m(previous.lon, previous.lat, point.lon, point.lat)
         previous = point
     return total
+
+
+def _time(fix: Fix) -> float:
+    return fix.ts

@@ -103,6 +103,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--stations", type=int, help="scale the simulated network to this many stations")
     p.add_argument("--units", type=int, help="emergency units in the simulated fleet (default 300; 0: none)")
     p.add_argument("--interval", type=float, help="simulated reporting interval in seconds (default 60)")
+    p.add_argument(
+        "--unit-interval",
+        type=positive_seconds,
+        help="seconds between the simulated units' reports (default: by kind, 5-30 s, as devices are "
+        "set up; 1 for the wall benchmark)",
+    )
     p.add_argument("--history-hours", type=float, default=6, help="simulated history written at first start")
     p.add_argument("--replay-window", type=int, default=200_000, help="events kept for resuming consoles")
     p.add_argument("--batch-ms", type=float, default=20, help="publish readings every N ms")
@@ -157,6 +163,7 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         max_segment=1024 if args.strict_length else 9999,
         bench_bypass=args.bench_bypass,
         site=site,
+        site_dir=site_dir(args),
         tz_hours=site.tz_hours,
         max_loggers=args.max_loggers,
         max_loggers_per_address=args.max_loggers_per_address,
@@ -173,6 +180,17 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         attachment_day_bytes=int(args.upload_day_mib * 2**20),
         attachments_max_bytes=int(args.attachments_max_gib * 2**30),
     )
+
+
+def positive_seconds(text: str) -> float:
+    """A command-line duration: a finite number of seconds above 0 (argparse names the flag on error)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and less than a day, not {text!r}")
+    return value
 
 
 def database_url(args: argparse.Namespace) -> str:
@@ -241,6 +259,8 @@ def simulator_command(
         cmd += ["--units", str(args.units)]
     if args.interval:
         cmd += ["--interval", str(args.interval)]
+    if args.unit_interval:
+        cmd += ["--unit-interval", str(args.unit_interval)]
     return cmd
 
 

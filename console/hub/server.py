@@ -75,6 +75,7 @@ class HubConfig:
     tz_hours: float = 8.0
     max_segment: int = 9999
     site: Site = field(default_factory=Site)  # boundaries, townships, roster the consoles and incidents use
+    site_dir: Path | None = None  # the site's directory: its roads and zones are served to consoles
     bench_bypass: bool = False  # benchmarks only: no HJ 212 decoding, no storage (transport ceiling)
     max_loggers: int | None = None  # logger connections in all; None: from the descriptor limit
     max_loggers_per_address: int | None = None  # ... from one source address; None: half of max_loggers

@@ -26,6 +26,8 @@ from console.sim.regions import Region, township_areas
 from console.sim.weather import Episode
 
 # How many of each kind (300 in all), the id prefix, the callsign's word, the report interval (s) range.
+# Real terminals report every 10-30 s while driving; emergency units are usually set to the brisk end or
+# faster. `report_s` (the hub's --unit-interval) overrides them all, e.g. 1 s for the wall benchmark.
 KINDS: dict[UnitKind, tuple[int, str, str, tuple[float, float]]] = {
     UnitKind.GRID_MEMBER: (90, "GRID", "网格员", (5.0, 10.0)),
     UnitKind.INSPECTOR: (60, "INSP", "巡查", (5.0, 10.0)),
@@ -86,8 +88,14 @@ class Fleet:
         start: float = 0.0,
         count: int = 300,
         episodes: list[Episode] | None = None,
+        report_s: float | None = None,
     ) -> None:
+        """``report_s``: every unit reports this often (data seconds); None: by kind (KINDS), as devices
+        are set up in the field."""
+        if report_s is not None and not 0 < report_s < 86400:
+            raise ValueError(f"a report interval must be more than 0 s and less than a day, not {report_s}")
         self.region, self.seed, self.start = region, seed, start
+        self.report_s = report_s
         self.network = RoadNetwork(roads["features"])
         self.episodes = list(episodes or [])
         self.outage_every_s, self.outage_s, self.sos_after_s = OUTAGE_EVERY_S, OUTAGE_S, SOS_AFTER_S
@@ -153,7 +161,8 @@ class Fleet:
             source=UnitSource.JT808 if jt808 else UnitSource.OSMAND,
             device=device,
         )
-        unit = SimUnit(index, info, town, float(rng.uniform(lo, hi)))
+        interval = float(rng.uniform(lo, hi))  # drawn either way: the same seed, the same fleet otherwise
+        unit = SimUnit(index, info, town, self.report_s or interval)
         unit.edition = 2019 if jt808 and rng.random() < JT808_2019_SHARE else 2013
         unit.form = "json" if not jt808 and rng.random() < JSON_SHARE else "query"
         unit.stamp = str(rng.choice(["s", "s", "ms", "iso"]))

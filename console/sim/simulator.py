@@ -201,6 +201,17 @@ class Simulator:
         return link
 
 
+def positive_seconds(text: str) -> float:
+    """A command-line duration: a number of seconds above 0 and below a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and less than a day, not {text!r}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
     p = argparse.ArgumentParser(prog="python -m console.sim.simulator", description="Simulated data loggers.")
@@ -219,6 +230,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--osmand-port", type=int, help="the hub's OsmAnd HTTP port (same host): the fleet's phones"
     )
     p.add_argument("--units", type=int, default=300, help="units in the simulated fleet (default 300)")
+    p.add_argument(
+        "--unit-interval",
+        type=positive_seconds,
+        help="seconds between the units' reports (default: by kind, 5-30 s)",
+    )
     p.add_argument("--parent-pid", type=int, help="stop when this process (the hub) ends")
     p.add_argument("--log-level", default="INFO")
     return p.parse_args(argv)
@@ -262,7 +278,8 @@ async def start_fleet(
         return None
     loop = asyncio.get_running_loop()
     roads = await loop.run_in_executor(None, build_roads, region, args.seed)
-    fleet = Fleet(region, args.seed, roads, start=clock.now(), count=args.units, episodes=episodes)
+    fleet = Fleet(region, args.seed, roads, start=clock.now(), count=args.units, episodes=episodes,
+                  report_s=getattr(args, "unit_interval", None))  # fmt: skip
     link = FleetLink(fleet, clock, host, args.jt808_port, args.osmand_port)
     await link.start()
     return link

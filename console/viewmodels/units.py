@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QMetaMethod, QObject, QTimer, Signal
 
 from console.core.emergency_board import BoardFigures, board_figures
 from console.core.event_log import EventRow
@@ -69,6 +69,7 @@ class Candidates:
     incident: str
     rows: list[CandidateRow]
     by_eta: bool
+    note: str = ""  # why there is no ETA, when it is known ('' while the road network may still come)
 
 
 class UnitViewModel(QObject):
@@ -115,6 +116,7 @@ class UnitViewModel(QObject):
         self.role = role
         self.eta: EtaFn | None = None  # straight ETA (tests, tools); the road network ranks by itself
         self.roads: RoadNetwork | None = None
+        self.roads_note = ""  # why there is no road network: '' (none yet), "absent" or "unusable"
         self.fences: FenceWatch | None = None
         self.fetch_track: TrackFetcher | None = None
         self.kind_filter = ""
@@ -166,6 +168,12 @@ class UnitViewModel(QObject):
     def set_roads(self, roads: RoadNetwork | None) -> None:
         """The road network (console/core/roads.py): the nearest units are then ranked by ETA."""
         self.roads = roads
+        self._emit_candidates()
+
+    def set_roads_note(self, why: str) -> None:
+        """Why there is no road network ("absent": the hub has none; "unusable": its file is bad; '' when
+        it is loaded or may still come): the nearest units say so instead of promising an ETA."""
+        self.roads_note = why
         self._emit_candidates()
 
     def set_fences(self, boundary: dict[str, Any] | None = None, zones: dict[str, Any] | None = None) -> None:
@@ -275,10 +283,16 @@ class UnitViewModel(QObject):
         self._notes = notes
         if changed:
             self.markers_changed.emit(self.markers(changed))
-        self.rows_changed.emit(self.rows())
-        self._emit_candidates()
+        if self._watched(self.rows_changed):  # the tracking list is on the desk, which may not be open
+            self.rows_changed.emit(self.rows())
+        if self.incident:
+            self._emit_candidates()
         if self._board_due:
             self._emit_board()
+
+    def _watched(self, signal: Any) -> bool:
+        """Whether anything listens to ``signal`` (what nobody shows is not worked out each second)."""
+        return self.isSignalConnected(QMetaMethod.fromSignal(signal))
 
     # --- what the views show --------------------------------------------------------------------------------
 
@@ -392,7 +406,15 @@ class UnitViewModel(QObject):
             )
             for c in ranked
         ]
-        return Candidates(incident.id, rows, bool(rows) and rows[0].eta_s is not None)
+        by_eta = bool(rows) and rows[0].eta_s is not None
+        return Candidates(incident.id, rows, by_eta, "" if by_eta else self._roads_words())
+
+    def _roads_words(self) -> str:
+        if self.roads_note == "absent":
+            return self.tr("the hub serves no road network, so no ETA")
+        if self.roads_note == "unusable":
+            return self.tr("the hub's road network is not usable, so no ETA")
+        return ""
 
     def _by_road(self, lon: float, lat: float, k: int = 8) -> list[CandidateRow]:
         """Available units with a live fix, by ETA along the roads (those no road reaches are left out)."""

@@ -553,25 +553,36 @@ class MapView(QWebEngineView):
             self._timer.start(max(0, int(FLUSH_INTERVAL_MS - since_last)))
 
     def _flush(self) -> None:
-        if not self._ready or self._page is None:
+        """One page call for everything queued (units and stations): the page applies it in one task, so
+        it costs one redraw of the map, and the GUI thread one call into the page."""
+        if not self._ready or self._page is None or not (self._units or self._pending):
             return
-        if self._units:
-            self._last_flush = time.monotonic()
-            script = self._units.script(self._shifted)
-            self._page.runJavaScript(script, 0, self._on_units_applied)
-        if not self._pending:
-            return
-        batch = list(self._pending.values())
-        self._pending.clear()
+        calls = [self._units.script(self._shifted) if self._units else ""]
+        if self._pending:
+            payload = msgspec.json.encode(list(self._pending.values())).decode()
+            self._pending.clear()
+            calls.append(f"ecoMap.update({payload})")
+        else:
+            calls.append("")
         self._last_flush = time.monotonic()
-        payload = msgspec.json.encode(batch).decode()
-        self._page.runJavaScript(f"ecoMap.update({payload})", 0, self._on_batch_applied)
+        # each part on its own: a failing one (logged by the page) leaves the other applied
+        parts = "".join(
+            f"try {{ r[{n}] = {call}; }} catch (e) {{ r[{n}] = 0; console.error(String(e)); }}"
+            for n, call in enumerate(calls)
+            if call
+        )
+        script = f"(function () {{ var r = [null, null]; {parts} return JSON.stringify(r); }})()"
+        self._page.runJavaScript(script, 0, self._on_flush_applied)
 
-    def _on_batch_applied(self, result: object) -> None:
-        self.markers_flushed.emit(int(result) if isinstance(result, int | float) else 0)
-
-    def _on_units_applied(self, result: object) -> None:
-        self.units_flushed.emit(int(result) if isinstance(result, int | float) else 0)
+    def _on_flush_applied(self, result: object) -> None:
+        try:
+            units, stations = json.loads(result) if isinstance(result, str) and result else (None, None)
+        except (ValueError, TypeError):
+            units = stations = None
+        if units is not None:
+            self.units_flushed.emit(int(units) if isinstance(units, int | float) else 0)
+        if stations is not None:
+            self.markers_flushed.emit(int(stations) if isinstance(stations, int | float) else 0)
 
     def _on_page_load_finished(self, ok: bool) -> None:
         if not ok:

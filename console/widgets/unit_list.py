@@ -249,6 +249,8 @@ class NearestUnits(QWidget):
             self.note.setText(self.tr("No available unit with a recent position"))
         elif candidates.by_eta:
             self.note.setText(self.tr("Ranked by ETA along the road network"))
+        elif getattr(candidates, "note", ""):
+            self.note.setText(self.tr("Ranked by straight-line distance; {0}").format(candidates.note))
         else:
             self.note.setText(
                 self.tr("Ranked by straight-line distance; ETA when the road network is loaded")

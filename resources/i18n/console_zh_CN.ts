@@ -2289,12 +2289,17 @@
         <translation>按路网预计到达时间排序</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/unit_list.py" line="254" />
+        <location filename="../../console/widgets/unit_list.py" line="253" />
+        <source>Ranked by straight-line distance; {0}</source>
+        <translation>按直线距离排序；{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/unit_list.py" line="256" />
         <source>Ranked by straight-line distance; ETA when the road network is loaded</source>
         <translation>按直线距离排序；载入路网后显示预计到达时间</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/unit_list.py" line="272" />
+        <location filename="../../console/widgets/unit_list.py" line="274" />
         <source>Assign</source>
         <translation>调派</translation>
     </message>
@@ -3064,47 +3069,57 @@
 <context>
     <name>UnitViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="226" />
+        <location filename="../../console/viewmodels/units.py" line="234" />
         <source>Your role may not send units</source>
         <translation>您的角色无权调派力量</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="229" />
+        <location filename="../../console/viewmodels/units.py" line="237" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="234" />
+        <location filename="../../console/viewmodels/units.py" line="242" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="239" />
+        <location filename="../../console/viewmodels/units.py" line="247" />
         <source>{0}: assignment sent</source>
         <translation>{0}：调派指令已发送</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="471" />
+        <location filename="../../console/viewmodels/units.py" line="414" />
+        <source>the hub serves no road network, so no ETA</source>
+        <translation>平台未提供路网，无法估算到达时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="416" />
+        <source>the hub's road network is not usable, so no ETA</source>
+        <translation>平台的路网不可用，无法估算到达时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/viewmodels/units.py" line="493" />
         <source>{0} entered the exclusion zone {1}</source>
         <translation>{0} 进入禁入区 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="471" />
+        <location filename="../../console/viewmodels/units.py" line="493" />
         <source>{0} entered {1}</source>
         <translation>{0} 进入 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="475" />
+        <location filename="../../console/viewmodels/units.py" line="497" />
         <source>{0} left the exclusion zone {1}</source>
         <translation>{0} 离开禁入区 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="475" />
+        <location filename="../../console/viewmodels/units.py" line="497" />
         <source>{0} left {1}</source>
         <translation>{0} 离开 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="508" />
+        <location filename="../../console/viewmodels/units.py" line="530" />
         <source>Track of {0} not available: {1}</source>
         <translation>无法获取 {0} 的轨迹：{1}</translation>
     </message>
@@ -3112,23 +3127,23 @@
 <context>
     <name>Units</name>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="531" />
+        <location filename="../../console/viewmodels/units.py" line="553" />
         <location filename="../../console/widgets/unit_words.py" line="51" />
         <source>{0} s</source>
         <translation>{0} 秒</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="533" />
+        <location filename="../../console/viewmodels/units.py" line="555" />
         <source>{0} min</source>
         <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="535" />
+        <location filename="../../console/viewmodels/units.py" line="557" />
         <source>{0} h</source>
         <translation>{0} 小时</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/units.py" line="536" />
+        <location filename="../../console/viewmodels/units.py" line="558" />
         <source>{0} d</source>
         <translation>{0} 天</translation>
     </message>

@@ -33,6 +33,7 @@
   var lastBatch = 0;
   var legend = null;
   var selected = null;
+  var redrawn = { frames: 0, px: 0 };  // canvas redraws and the pixels they cleared and drew again
   var measure = document.createElement('canvas').getContext('2d');  // never in the page: widths only
 
   function label(key, fallback) {
@@ -189,15 +190,20 @@
       var rects = this._rects;
       this._rects = null;
       if (this._whole || !rects || rects.length > 60) {
+        var size = this._bounds ? this._bounds.getSize() : { x: 0, y: 0 };
+        redrawn.frames += 1;
+        redrawn.px += size.x * size.y;
         this._redrawBounds = null;
         this._clear();
         this._draw();
         return;
       }
+      redrawn.frames += 1;
       for (var i = 0; i < rects.length; i++) {
         this._redrawBounds = rects[i];
         rects[i].min._floor();
         rects[i].max._ceil();
+        redrawn.px += (rects[i].max.x - rects[i].min.x) * (rects[i].max.y - rects[i].min.y);
         this._clear();
         this._draw();
       }
@@ -441,10 +447,14 @@
 
     lastClicked: null,
 
+    // Draw the whole canvas again now, as after a move (tests compare it with what batches left there).
+    repaint: function () { if (renderer) { renderer._updatePaths(); } return true; },
+
     // A JSON-ready summary for tests and tools.
     state: function () {
       var out = { count: ids.length, lastBatch: lastBatch, looks: {}, notes: {}, sos: [], positions: {},
-                  trails: {}, status: {}, halos: Object.keys(halos).length, legend: !!legend, now: now };
+                  trails: {}, status: {}, halos: Object.keys(halos).length, legend: !!legend, now: now,
+                  redrawn: { frames: redrawn.frames, px: redrawn.px } };
       ids.forEach(function (id) {
         var u = units[id];
         out.looks[id] = u.look;

@@ -325,3 +325,40 @@ async def test_the_simulated_site_has_roads_and_a_unit_registry(tmp_path) -> Non
         ("NOFLY-01", "enter", 3),
         ("NOFLY-01", "exit", 6),
     ]
+
+
+async def test_a_one_second_report_interval_makes_every_unit_report_each_second() -> None:
+    def fixes_per_unit() -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for conn in platform.connections:
+            for m in conn.messages:
+                if m.header.msg_id == jt808.LOCATION:
+                    counts[m.header.terminal] += 1
+        for device, _, _, _ in phones.reports:
+            counts[device] += 1
+        return counts
+
+    start = time.time()
+    for report_s in (1.0, None):
+        fleet = Fleet(REGION, 7, roads(), start=start, count=20, report_s=report_s)
+        fleet.silent_at, fleet.outage_every_s = {}, 1e9  # every unit in coverage the whole time
+        platform, phones, _ = await _run(fleet, 4.5, accel=1.0)
+        counts = fixes_per_unit()
+        if report_s:  # the wall benchmark's setting: a fix a second from every unit
+            assert len(counts) == 20 and min(counts.values()) >= 3
+        else:  # by kind, as devices in the field are set up: every 5 s or slower
+            assert max(counts.values(), default=0) <= 1
+
+
+async def test_a_report_interval_that_is_not_a_duration_is_refused() -> None:
+    from console.hub.__main__ import parse_args as hub_args
+    from console.sim.simulator import parse_args as sim_args
+
+    for bad in ("0", "-1", "nan", "soon"):
+        with pytest.raises(SystemExit):
+            hub_args(["--unit-interval", bad])
+        with pytest.raises(SystemExit):
+            sim_args(["--hj212", "127.0.0.1:9212", "--unit-interval", bad])
+    with pytest.raises(ValueError, match="report interval"):
+        Fleet(REGION, 7, roads(), count=2, report_s=0.0)
+    assert hub_args(["--unit-interval", "1"]).unit_interval == 1.0

@@ -117,3 +117,62 @@ def test_the_units_layer_shows_kinds_trails_stale_lost_and_sos_on_the_sessions_c
         map_view.close()
         map_view.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_trails_redrawn_in_places_look_as_when_the_whole_map_is_drawn_again(
+    qtbot, tmp_path, monkeypatch
+) -> None:
+    """Each batch redraws only the places that changed: after forty of them, trails growing at their head
+    and losing points at their tail, the map looks as the same map drawn whole again (nothing left
+    behind, nothing missing)."""
+    stations = [spec.station for spec in build_network(REGION, seed=1, total=60)]
+    clock = ManualClock(T0)
+    units = UnitBook(clock.now, trail_points=20)  # trails lose points at their tail too ...
+    monkeypatch.setattr("console.widgets.map_view.TRAIL_POINTS", 20)  # ... on the page as in the book
+    vm = UnitViewModel(units, IncidentBook(clock.now))
+    map_view = MapView(cache_dir=tmp_path / "map")
+    view = MapScreenView(WallViewModel(Store(), clock=clock), map_view, units=vm)
+    try:
+        qtbot.addWidget(view)
+        view.resize(1400, 900)
+        view.show()
+        with qtbot.waitSignal(map_view.ready, timeout=MAP_MS):
+            map_view.load_map(boundary_geojson(REGION), stations)
+        fleet = [unit(n, KINDS[n % len(KINDS)], 5) for n in range(1, 4)]
+        with qtbot.waitSignal(map_view.units_flushed, timeout=MAP_MS):
+            vm.on_changes(units.apply(protocol.Snapshot("e", 1, [], [], [], units=fleet)))
+        for step in range(1, 41):  # a fix a second each, zigzagging north-east
+            clock.advance(1.0)
+            lat, lon = (
+                40.35 + step * 0.004,
+                115.85 + (step % 4) * 0.006,
+            )  # kilometres: trails show at this zoom
+            fixes = [Fix(f"u{n}", T0 + step, lat, lon + n * 0.06, 30.0, 45.0) for n in range(1, 4)]
+            with qtbot.waitSignal(map_view.units_flushed, timeout=MAP_MS):
+                vm.on_changes(units.apply(protocol.UnitEvent("e", 1 + step, fixes=fixes)))
+                vm.flush()
+        assert _evaluate(qtbot, map_view, "ecoUnits.state().trails") == {"u1": 20, "u2": 20, "u3": 20}
+        qtbot.wait(300)  # the page's next frame
+        in_places = map_view.grab().toImage()
+        assert _evaluate(qtbot, map_view, "ecoUnits.repaint()") is True
+        qtbot.wait(300)
+        whole = map_view.grab().toImage()
+        in_places.save(str(tmp_path / "in-places.png"))
+        assert _most_apart(in_places, whole) <= 8  # blending may round a level apart; a stale stretch is far
+    finally:
+        map_view.close()
+        map_view.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _most_apart(a, b) -> int:
+    """The largest difference of one colour channel between two images of the same size."""
+    from PySide6.QtGui import QColor
+
+    worst = 0
+    for x in range(a.width()):
+        for y in range(a.height()):
+            if a.pixel(x, y) != b.pixel(x, y):
+                one, two = QColor(a.pixel(x, y)), QColor(b.pixel(x, y))
+                worst = max(worst, *(abs(u - v) for u, v in zip(one.getRgb(), two.getRgb(), strict=True)))
+    return worst

@@ -21,8 +21,11 @@ DEFAULT_TRACK_S = 86400.0  # without start: the last day
 
 
 def add_unit_routes(app: web.Application, hub: Hub) -> None:
+    from console.hub.units.layers import add_layer_routes
+
     app.router.add_get("/api/units", functools.partial(units, hub))
     app.router.add_get("/api/units/{unit}/track", functools.partial(track, hub))
+    add_layer_routes(app, hub)  # the roads and zones units are ranked and watched on
 
 
 def unit_record(state: UnitState, positioned: bool) -> dict[str, Any]:
