@@ -123,23 +123,70 @@ class SituationView(QWidget):
         return super().eventFilter(watched, event)
 
     def _share_height(self) -> None:
-        """With the forecast: the city panel what it needs (at least 45 % of the height), the forecast its
-        day names and figures (when they fit whole), the ranking and the health the rest."""
+        """With the forecast: the city panel the height its content needs; the ranking (its top rows) and
+        the health (every kind's line) what they need before anything else; the forecast strip its days
+        and figures when that still leaves them room, else one line (today's and tomorrow's levels and
+        where the whole forecast is), else nothing; the ranking and the health the rest."""
         panel = getattr(self, "forecast_panel", None)
         grid = self.layout()
         if panel is None or not isinstance(grid, QGridLayout):
             return
+        self._share_width(grid, True)
         margins = grid.contentsMargins()
-        room = self.height() - margins.top() - margins.bottom() - 2 * grid.verticalSpacing()
-        city = min(room, max(self.city_panel.minimumSizeHint().height(), int(room * 0.45)))
-        # the forecast's line whole or not at all (a strip of day names alone says nothing); it goes before
-        # the ranking's rows, not before its title
-        need = panel.needed_height()
-        forecast = need if room - city - need >= theme.current_scale().body_px * 2 else 0
-        ranking = max(0, room - city - forecast)
+        room = self.height() - margins.top() - margins.bottom() - grid.verticalSpacing()
+        lower = max(
+            self.ranking_panel.chrome_height() + self.ranking.needed_height(),
+            self.health_panel.chrome_height() + self.health.needed_height(),
+        )
+        whole = self.city_needed_height(False) + lower + grid.verticalSpacing() + panel.needed_height()
+        compact = whole > room
+        for each in (self.city_panel, self.ranking_panel, self.health_panel):
+            each.set_compact(compact)
+        self._share_width(grid, compact)
+        lower = max(
+            self.ranking_panel.chrome_height() + self.ranking.needed_height(),
+            self.health_panel.chrome_height() + self.health.needed_height(),
+        )
+        city = min(room, self.city_needed_height(compact))
+        spare = room - city - lower - grid.verticalSpacing()
+        forecast, brief = 0, False
+        if spare >= panel.needed_height():
+            forecast = panel.needed_height()
+        elif spare >= panel.brief_height():
+            forecast, brief = panel.brief_height(), True
+        self.forecast.set_brief(brief)
+        panel.setVisible(forecast > 0)
+        if not forecast:  # no strip, no space for it either
+            room += grid.verticalSpacing()
+        ranking = max(0, room - city - forecast - (grid.verticalSpacing() if forecast else 0))
         for widget, height in ((self.city_panel, city), (self.ranking_panel, ranking),
                                (self.health_panel, ranking), (panel, forecast)):  # fmt: skip
             widget.setFixedHeight(height)
+
+    def _share_width(self, grid: QGridLayout, short: bool) -> None:
+        """Short of height, the health panel as wide as keeps its title and data age on one line (a line
+        of height saved), while the ranking keeps at least 40 % of the width; else half and half."""
+        if not short:
+            grid.setColumnStretch(0, 1)
+            grid.setColumnStretch(1, 1)
+            return
+        margins = grid.contentsMargins()
+        width = self.width() - margins.left() - margins.right() - grid.horizontalSpacing()
+        header = self.health_panel.header_width() + theme.current_scale().gap_px * 4  # the layout's slack
+        health = min(max(width // 2, header), int(width * 0.6))
+        grid.setColumnStretch(0, max(1, width - health))
+        grid.setColumnStretch(1, max(1, health))
+
+    def city_needed_height(self, compact: bool) -> int:
+        """The height the city panel's content takes at its width (its arrangement chosen for the least
+        height), with its header."""
+        self.city_panel.set_compact(compact)
+        body = self.headline.layout()
+        assert body is not None
+        content = self.headline.width() or self.city_panel.width()
+        need = body.totalHeightForWidth(content) if body.hasHeightForWidth() else 0
+        need = max(need, body.totalMinimumSize().height())
+        return self.city_panel.chrome_height() + need
 
     def set_replay(self, at: float | None) -> None:
         """Replaying, the headline's title says so (never "now"); None: live again."""

@@ -110,6 +110,31 @@ class Panel(QFrame):
         layout.addLayout(self._header)
         return layout
 
+    def set_compact(self, compact: bool) -> None:
+        """Compact: half the space above and below the header and under the body (a screen short of
+        height keeps its rows, not its margins); the text keeps its size."""
+        gap = theme.current_scale().gap_px
+        if compact:
+            self._layout.setContentsMargins(gap * 2, gap // 2, gap * 2, gap)
+            self._layout.setSpacing(gap // 2)
+        else:
+            self._layout.setContentsMargins(gap * 2, gap, gap * 2, gap * 2)
+            self._layout.setSpacing(gap)
+
+    def chrome_height(self) -> int:
+        """The height the panel takes besides its body: frame margins, the header (on one line or two, as
+        its width has it now) and the space under it."""
+        margins = self._layout.contentsMargins()
+        self._fit_header()
+        return margins.top() + margins.bottom() + self._header.sizeHint().height() + self._layout.spacing()
+
+    def header_width(self) -> int:
+        """The width that keeps the title and the age on one line, whole."""
+        margins = self._layout.contentsMargins()
+        spacing = theme.current_scale().gap_px * 2
+        natural = self._title.natural_width() + spacing + self._age.natural_width()
+        return natural + margins.left() + margins.right()
+
     def _fit_header(self) -> None:
         # Title and age on one line when they fit, else the age goes under the title.
         margins = self._layout.contentsMargins()
