@@ -127,7 +127,8 @@ def main() -> None:
     forecast.forecast_changed.emit(forecast.picture)
     window.show()
     window.setFixedSize(1920, 1080)
-    app.processEvents()
+    for _ in range(3):  # the heights shared, then the layouts that follow them
+        app.processEvents()
     window.grab().save(str(args.out / f"forecast_situation{suffix}.png"))
     window.grab().save(str(args.out / f"forecast_situation_l{args.level}_w{args.warnings}{suffix}.png"))
     banner.show()

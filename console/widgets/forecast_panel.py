@@ -50,6 +50,11 @@ class ForecastTable(QWidget):
     def is_brief(self) -> bool:
         return self._brief
 
+    def has_days(self) -> bool:
+        """Whether there is a forecast to show (else one line says there is none)."""
+        picture = self._picture
+        return bool(getattr(picture, "rows", ())) if picture is not None else False
+
     def brief_height(self) -> int:
         """The height of the one line the brief strip shows."""
         return self._line(self._scale.body_px)
