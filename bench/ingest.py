@@ -21,7 +21,7 @@ consoles on the others: the "one core" of the target, and the harness no longer 
 Its ceiling can then be bound by the loggers (a delivered ratio of 1.0 says so): a floor for the ceiling.
 
 Usage: python bench/ingest.py [--loggers 500] [--clients 2] [--factors 10] [--seconds 8] [--rate 50000]
-                              [--pin] [--profile FILE [--profile-phase PHASE]]
+                              [--pin] [--profile FILE [--profile-phase PHASE] [--profile-gil]]
 The last line printed is one JSON object with every figure.
 """
 
@@ -295,6 +295,7 @@ def run_phase(args, name: str, rate: float | None, bypass: bool, answer: bool = 
             if args.profile and name == args.profile_phase:
                 spy = ["py-spy", "record", "--pid", str(hub.pid), "--duration", str(int(args.seconds))]
                 spy += ["--format", "raw", "--output", args.profile, "--nonblocking"]
+                spy += ["--gil"] if args.profile_gil else []
                 profiler = subprocess.Popen(spy)
             cpu0, wall0 = proc.cpu_times(), time.monotonic()
             results = [out.get(timeout=args.seconds + 60)]
@@ -373,6 +374,10 @@ def main() -> None:
     p.add_argument(
         "--profile-phase", default="throughput", choices=("throughput", "latency", "answered", "ceiling")
     )
+    p.add_argument(
+        "--profile-gil", action="store_true", help="profile only what holds the GIL (the storage writer's"
+        " share of the event loop's time)",
+    )  # fmt: skip
     args = p.parse_args()
     setup = f"{args.loggers} loggers, {args.clients} consoles, {args.factors} a frame, {os.cpu_count()} CPUs"
     print(setup + (", the hub pinned to one of them" if args.pin else ""))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -146,9 +147,17 @@ async def seeks(url: str, count: int, tmp: Path) -> dict[str, float]:
     await playback.settled()
     state = playback.state()
     rng = random.Random(11)
-    times = []
+    times, applied = [], []
     shown = asyncio.Event()
     playback.changed.subscribe(lambda s: shown.set() if not s.loading else None)
+    apply_picture = playback._apply_picture
+
+    def timed_apply(picture: object) -> None:  # the console's CPU for the moment it shows (no fetch)
+        began = time.thread_time()
+        apply_picture(picture)  # type: ignore[arg-type]
+        applied.append((time.thread_time() - began) * 1000)
+
+    playback._apply_picture = timed_apply  # type: ignore[method-assign]
     for _ in range(count):
         moment = rng.uniform(state.start, state.end)
         shown.clear()
@@ -160,7 +169,36 @@ async def seeks(url: str, count: int, tmp: Path) -> dict[str, float]:
     readings = sum(len(v) for v in session.store.latest.values())
     await playback.close()
     await session.close()
-    return {"seek_p50_ms": pct(times, 0.5), "seek_p99_ms": pct(times, 0.99), "seek_values": readings}
+    return {
+        "seek_p50_ms": pct(times, 0.5),
+        "seek_p99_ms": pct(times, 0.99),
+        "seek_apply_cpu_p50_ms": pct(applied, 0.5),
+        "seek_apply_cpu_p99_ms": pct(applied, 0.99),
+        "seek_values": readings,
+    }
+
+
+class Pauses:
+    """The garbage collector's full collections (generation 2) while measuring: count and longest, CPU."""
+
+    def __init__(self) -> None:
+        self.full: list[float] = []
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._began = time.thread_time()
+        else:
+            self.full.append((time.thread_time() - self._began) * 1000)
+
+    def __enter__(self) -> Pauses:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
 
 
 async def throughput(url: str, seconds: float, tmp: Path, at: float | None = None) -> dict[str, float]:
@@ -172,28 +210,38 @@ async def throughput(url: str, seconds: float, tmp: Path, at: float | None = Non
     await playback.settled()
     process = psutil.Process()
     start_at, start_readings = playback.state().at, session.store.readings_applied
-    ticks, rss = [], []
+    ticks, tick_cpu, rss = [], [], []
     playback.play()
     began = last = time.perf_counter()
+    cpu_began = process.cpu_times()
     next_sample = began
-    while time.perf_counter() - began < seconds and playback.state().playing:
-        await asyncio.sleep(0.016)
-        now = time.perf_counter()
-        t = time.perf_counter()
-        playback.tick(now - last)
-        ticks.append((time.perf_counter() - t) * 1000)
-        last = now
-        if now >= next_sample:
-            rss.append(process.memory_info().rss / 2**20)
-            next_sample = now + 1.0
+    with Pauses() as pauses:
+        while time.perf_counter() - began < seconds and playback.state().playing:
+            await asyncio.sleep(0.016)
+            now = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
+            playback.tick(now - last)
+            ticks.append((time.perf_counter() - t) * 1000)
+            tick_cpu.append((time.thread_time() - c) * 1000)
+            last = now
+            if now >= next_sample:
+                rss.append(process.memory_info().rss / 2**20)
+                next_sample = now + 1.0
     elapsed = time.perf_counter() - began
+    cpu_end = process.cpu_times()
+    cpu_s = cpu_end.user + cpu_end.system - cpu_began.user - cpu_began.system  # every thread: decoding too
     readings = session.store.readings_applied - start_readings
     covered = playback.state().at - start_at
     figures = {
         "readings_per_s": round(readings / elapsed),
         "data_s_per_real_s": round(covered / elapsed, 1),
+        "cpu_us_per_reading": round(cpu_s / max(readings, 1) * 1e6, 2),  # the console process, all of it
         "tick_p50_ms": pct(ticks, 0.5),
         "tick_p99_ms": pct(ticks, 0.99),
+        "tick_cpu_p50_ms": pct(tick_cpu, 0.5),
+        "tick_cpu_p99_ms": pct(tick_cpu, 0.99),
+        "full_collections": len(pauses.full),
+        "full_collection_max_cpu_ms": round(max(pauses.full, default=0.0), 1),
         "frames": len(ticks),
         "frames_waiting_for_data": playback.stalls,
         "frames_at_their_budget": playback.behind,
@@ -219,13 +267,20 @@ def state_at_ms(database: Path, count: int) -> dict[str, float]:
     assert span is not None
     rng = random.Random(5)
     times = []
+    cpu = []
     for _ in range(count):
         t = rng.uniform(*span)
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.thread_time()
         history.state_at(t)
         times.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.thread_time() - began_cpu) * 1000)
     storage.close()
-    return {"state_at_db_p50_ms": pct(times, 0.5), "state_at_db_p99_ms": pct(times, 0.99)}
+    return {
+        "state_at_db_p50_ms": pct(times, 0.5),
+        "state_at_db_p99_ms": pct(times, 0.99),
+        "state_at_db_cpu_p50_ms": pct(cpu, 0.5),
+        "state_at_db_cpu_p99_ms": pct(cpu, 0.99),
+    }
 
 
 def run_one(name: str, database: Path, args: argparse.Namespace, at: float | None = None) -> dict[str, float]:
@@ -277,6 +332,7 @@ def main() -> None:
         subprocess.run(cmd, check=True)
         os.replace(part, database)
         figures["generate_s"] = round(time.monotonic() - began)
+    figures["load_average_at_start"] = round(os.getloadavg()[0], 1)  # a shared machine: say how shared
     figures["synthetic_readings"] = readings
     figures["synthetic_stations"] = args.stations
     figures["synthetic_days"] = args.days
@@ -287,6 +343,7 @@ def main() -> None:
 
         episode = parse_moment("2015-11-26T00:00+08:00")
         figures.update(run_one("prsa", args.prsa / "hub.db", args, at=episode))
+    figures["load_average_at_end"] = round(os.getloadavg()[0], 1)
     print(json.dumps(figures))
 
 

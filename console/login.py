@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from console.core import hubapi
 from console.core.hubapi import HubApi, HubApiError
 from console.core.link import LinkState, LinkStatus
-from console.core.session import ConsoleSession
 from console.settings import Settings
+
+if TYPE_CHECKING:
+    from console.core.session import ConsoleSession
 
 log = logging.getLogger(__name__)
 
@@ -18,12 +21,12 @@ log = logging.getLogger(__name__)
 class Login:
     """The operator's account on the hub: its role rules what the console offers.
 
-    A refused login is reported through ``on_failed(user, reason)`` and the console goes on with the
-    shared token, if there is one. A login ends with the hub's run: when the hub refuses the link, the
-    account logs in again and the link reconnects with the new token.
+    A refused login is reported through ``on_failed(message)``, in the operator's language, and the console
+    goes on with the shared token, if there is one. A login ends with the hub's run: when the hub refuses
+    the link, the account logs in again and the link reconnects with the new token.
     """
 
-    def __init__(self, settings: Settings, on_failed: Callable[[str, str], None]) -> None:
+    def __init__(self, settings: Settings, on_failed: Callable[[str], None]) -> None:
         self.settings = settings
         self.on_failed = on_failed
         self.account: hubapi.Session | None = None
@@ -39,8 +42,12 @@ class Login:
         try:
             self.account = await api.login(settings.user, settings.password or self.fallback_password)
         except HubApiError as exc:
+            from PySide6.QtCore import QCoreApplication
+
             log.error("login as %s failed: %s", settings.user, exc)
-            self.on_failed(settings.user, str(exc))
+            self.on_failed(
+                QCoreApplication.translate("Console", "Login as {0} failed: {1}").format(settings.user, exc)
+            )
             return
         finally:
             await api.close()

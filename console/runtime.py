@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import os
 import sys
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from console.assets import FONTS
 from console.entry import frozen
-from console.settings import Settings
+from console.settings import Settings, parse_settings
 
 _collector = None
 
@@ -72,3 +75,45 @@ def collect_garbage_on_gui_thread() -> None:
         from pyqtgraph.util.garbage_collector import GarbageCollector
 
         _collector = GarbageCollector(interval=0.5)
+
+
+class Console(Protocol):
+    """What the process runs: a console built from settings; after its run, the settings of the next one
+    (going live from a replay, or replaying an incident) or None to end."""
+
+    @property
+    def next_settings(self) -> Settings | None: ...
+
+    def __init__(self, settings: Settings) -> None: ...
+
+    async def run(self) -> int: ...
+
+
+async def run_consoles(console_type: type[Console], settings: Settings) -> int:
+    """Run consoles one after another in the same process and windows' places, as long as each asks for a
+    next one."""
+    while True:
+        console = console_type(settings)
+        code = await console.run()
+        if console.next_settings is None:
+            return code
+        settings = console.next_settings
+
+
+def run_process(console_type: type[Console], argv: list[str] | None = None) -> int:
+    """The process: settings, logging, the switches before Qt, the Qt application, the consoles on the
+    qasync loop; at the end windows and web pages close before the application and its web profile."""
+    settings = parse_settings(argv)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    prepare_environment(settings.map_gpu)
+    import qasync  # type: ignore[import-untyped]  # ships neither stubs nor a py.typed marker
+
+    from console.views.shutdown import close_application
+
+    app = create_application(settings)
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            return int(qasync.run(run_consoles(console_type, settings)))
+        return 0
+    finally:
+        close_application(app)

@@ -12,6 +12,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
+
+# Timings are never asserted in tests: hypothesis's per-example deadline (200 ms) would fail a property test
+# on a busy machine for its speed alone.
+hypothesis_settings.register_profile("console", deadline=None)
+hypothesis_settings.load_profile("console")
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

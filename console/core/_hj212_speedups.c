@@ -46,6 +46,18 @@
  * None never follows a call the fallback would repeat. The price: a reading_type that changed cp would not
  * see its changes where Python would (Reading, a msgspec Struct, changes nothing).
  *
+ * For the hub's storage writer (console/hub/rollup.py), the hourly roll-up of a batch of uploads:
+ *
+ *   hour_sums(cells, hour_s)
+ *                       == rollup.hour_sums_py(cells, hour_s): {(station, factor, hour): [total, count]}
+ *                          over the flag "N" values of cells {(station, ts): {factor: (value, flag)}},
+ *                          hour = floor(ts / hour_s); an hour's only upload gives its value itself,
+ *                          several give Python's sum() of their values in cell order (3.12's Neumaier
+ *                          compensation, done the same way here). None for anything not exactly those
+ *                          types (exact dicts, tuples, str, float; hour_s a float), a ts that is not
+ *                          finite, or an hour of one station with more than 64 factors (the caller then
+ *                          runs the Python function). Only MemoryError propagates.
+ *
  * And, for the hub's hot path, the same two steps without building the Packet (no cp dicts, no groups, no
  * params dict), on the very checks frame_segment and parse_segment make (shared code, no rules of their
  * own):
@@ -1259,6 +1271,158 @@ done:
     return result;
 }
 
+/* ---- hour_sums: the hourly roll-up of a batch of uploads (see the top of the file) -------------------- */
+
+#define HOUR_FACTORS 64
+
+typedef struct {
+    PyObject *factor; /* borrowed from a cell */
+    double total, comp;
+    Py_ssize_t n;
+} HourAcc;
+
+/* Fold one hour's cells (a list of dicts) into accs; -1: not ordinary (the caller returns None). */
+static int
+hour_fold(PyObject *group, HourAcc *accs, int *count)
+{
+    Py_ssize_t cells = PyList_GET_SIZE(group);
+    for (Py_ssize_t i = 0; i < cells; i++) {
+        PyObject *cell = PyList_GET_ITEM(group, i), *factor, *vf;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(cell, &pos, &factor, &vf)) {
+            if (!PyUnicode_CheckExact(factor) || !PyTuple_CheckExact(vf) || PyTuple_GET_SIZE(vf) != 2)
+                return -1;
+            PyObject *value = PyTuple_GET_ITEM(vf, 0), *flag = PyTuple_GET_ITEM(vf, 1);
+            if (!PyFloat_CheckExact(value) || !PyUnicode_CheckExact(flag))
+                return -1;
+            if (flag != str_N && !(PyUnicode_GET_LENGTH(flag) == 1 && PyUnicode_READ_CHAR(flag, 0) == 'N'))
+                continue;
+            int k = 0;
+            while (k < *count && accs[k].factor != factor && PyUnicode_Compare(accs[k].factor, factor) != 0)
+                k++;
+            double x = PyFloat_AS_DOUBLE(value);
+            if (k == *count) {
+                if (k == HOUR_FACTORS)
+                    return -1;
+                accs[k].factor = factor;
+                accs[k].total = cells == 1 ? x : 0.0 + x; /* sum() starts from int 0: -0.0 becomes 0.0 */
+                accs[k].comp = 0.0;
+                accs[k].n = 1;
+                (*count)++;
+                continue;
+            }
+            HourAcc *a = &accs[k]; /* builtin sum() of floats in Python 3.12 (Neumaier) */
+            double t = a->total + x;
+            if (fabs(a->total) >= fabs(x))
+                a->comp += (a->total - t) + x;
+            else
+                a->comp += (x - t) + a->total;
+            a->total = t;
+            a->n++;
+        }
+    }
+    return 0;
+}
+
+/* Add one hour's sums to out under (station, factor, hour); -1 on MemoryError. */
+static int
+hour_emit(PyObject *out, PyObject *station, PyObject *hour, HourAcc *accs, int count)
+{
+    for (int k = 0; k < count; k++) {
+        double total = accs[k].total;
+        if (accs[k].comp != 0.0 && isfinite(accs[k].comp))
+            total += accs[k].comp;
+        PyObject *key = PyTuple_Pack(3, station, accs[k].factor, hour);
+        PyObject *sum = Py_BuildValue("[dn]", total, accs[k].n);
+        int failed = key == NULL || sum == NULL || PyDict_SetItem(out, key, sum) < 0;
+        Py_XDECREF(key);
+        Py_XDECREF(sum);
+        if (failed)
+            return -1;
+    }
+    return 0;
+}
+
+/* The cells grouped by (station, hour) in first-seen order; NULL with an error, or Py_None (a new
+ * reference) when the cells are not ordinary. */
+static PyObject *
+hour_groups(PyObject *cells, double hour_s)
+{
+    PyObject *groups = PyDict_New(), *key, *cell;
+    Py_ssize_t pos = 0;
+    if (groups == NULL)
+        return NULL;
+    while (PyDict_Next(cells, &pos, &key, &cell)) {
+        if (!PyTuple_CheckExact(key) || PyTuple_GET_SIZE(key) != 2 || !PyDict_CheckExact(cell) ||
+            !PyUnicode_CheckExact(PyTuple_GET_ITEM(key, 0)) || !PyFloat_CheckExact(PyTuple_GET_ITEM(key, 1)))
+            goto not_ordinary;
+        double hour = floor(PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(key, 1)) / hour_s);
+        if (!isfinite(hour) || fabs(hour) > 9.0e15)
+            goto not_ordinary;
+        PyObject *gkey = Py_BuildValue("(OL)", PyTuple_GET_ITEM(key, 0), (long long)hour);
+        if (gkey == NULL)
+            goto error;
+        PyObject *group = PyDict_GetItemWithError(groups, gkey); /* borrowed */
+        int failed;
+        if (group != NULL) {
+            failed = PyList_Append(group, cell) < 0;
+        } else if (PyErr_Occurred()) {
+            failed = 1;
+        } else {
+            group = PyList_New(1);
+            failed = group == NULL;
+            if (!failed) {
+                Py_INCREF(cell);
+                PyList_SET_ITEM(group, 0, cell);
+                failed = PyDict_SetItem(groups, gkey, group) < 0;
+                Py_DECREF(group);
+            }
+        }
+        Py_DECREF(gkey);
+        if (failed)
+            goto error;
+    }
+    return groups;
+not_ordinary:
+    Py_DECREF(groups);
+    Py_RETURN_NONE;
+error:
+    Py_DECREF(groups);
+    return NULL;
+}
+
+static PyObject *
+speedups_hour_sums(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyDict_CheckExact(args[0]) || !PyFloat_CheckExact(args[1]) ||
+        !(PyFloat_AS_DOUBLE(args[1]) > 0.0))
+        Py_RETURN_NONE;
+    PyObject *groups = hour_groups(args[0], PyFloat_AS_DOUBLE(args[1]));
+    if (groups == NULL || groups == Py_None)
+        return groups;
+    PyObject *out = PyDict_New(), *gkey, *group;
+    Py_ssize_t pos = 0;
+    HourAcc accs[HOUR_FACTORS];
+    if (out == NULL)
+        goto error;
+    while (PyDict_Next(groups, &pos, &gkey, &group)) {
+        int count = 0;
+        if (hour_fold(group, accs, &count) < 0) {
+            Py_DECREF(groups);
+            Py_DECREF(out);
+            Py_RETURN_NONE;
+        }
+        if (hour_emit(out, PyTuple_GET_ITEM(gkey, 0), PyTuple_GET_ITEM(gkey, 1), accs, count) < 0)
+            goto error;
+    }
+    Py_DECREF(groups);
+    return out;
+error:
+    Py_DECREF(groups);
+    Py_XDECREF(out);
+    return NULL;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"crc16", speedups_crc16, METH_O,
      "crc16(data) -> int\n\nHJ 212-2017 Appendix A CRC16 of a 1-D buffer of unsigned bytes "
@@ -1285,6 +1449,9 @@ static PyMethodDef speedups_methods[] = {
      "area_values(text, value_field, suffix, station, ts, reading_type, valid_flags)\n"
      "-> (readings, stored) | None\n\nupload_values_py(parse_segment_py(text).cp, value_field, suffix, "
      "station, ts) for a segment parse_segment accepts, without building cp; None for anything else."},
+    {"hour_sums", (PyCFunction)(void (*)(void))speedups_hour_sums, METH_FASTCALL,
+     "hour_sums(cells, hour_s) -> {(station, factor, hour): [total, count]} | None\n\n"
+     "console.hub.rollup.hour_sums_py for ordinary cells; None for anything else."},
     {NULL, NULL, 0, NULL},
 };
 

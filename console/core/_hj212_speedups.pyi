@@ -32,3 +32,6 @@ def area_values(
     valid_flags: Collection[str],
     /,
 ) -> tuple[list[Reading], Values] | None: ...
+def hour_sums(
+    cells: Mapping[tuple[str, float], Values], hour_s: float, /
+) -> dict[tuple[str, str, int], list[float]] | None: ...

@@ -26,11 +26,12 @@ from sqlalchemy.dialects import sqlite
 
 from console.core import protocol
 from console.core.batch_writer import BatchWriter
+from console.core.cache_picture import HOURLY_DAYS as HOURLY_DAYS  # the constants live where the picture is
+from console.core.cache_picture import RAW_DAYS as RAW_DAYS  # read without SQLAlchemy
+from console.core.cache_picture import SCHEMA_VERSION
 from console.core.incidents import Incident
 from console.core.models import Reading, Station, StationStatus
 
-SCHEMA_VERSION = 2
-RAW_DAYS, HOURLY_DAYS = 7, 365  # default retention: raw readings a week, hourly means a year
 HOUR_S, DAY_S = 3600.0, 86400.0
 PRUNE_ROWS = 5_000  # raw rows folded per retention transaction: as short as one batch of readings
 _log = logging.getLogger(__name__)

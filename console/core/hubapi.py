@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import aiohttp
 import msgspec
 
 from console.core.incidents import AuditEntry, Incident
@@ -19,6 +18,9 @@ from console.core.models import Reading
 from console.core.report_figures import Report
 from console.core.transport import Transport, describe
 from console.core.units import Fix
+
+if TYPE_CHECKING:  # aiohttp itself is imported with the first client: a console paints its cache without it
+    import aiohttp
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # a photo larger than this is refused before upload
 
@@ -36,6 +38,8 @@ class HubApi:
     def __init__(
         self, url: str, token: str, timeout_s: float = 20.0, *, transport: Transport | None = None
     ) -> None:
+        import aiohttp
+
         base = url.rstrip("/").removesuffix("/ws")
         self.base = base.replace("ws://", "http://", 1).replace("wss://", "https://", 1)
         transport = transport or Transport()
@@ -46,6 +50,8 @@ class HubApi:
         self._session: aiohttp.ClientSession | None = None
 
     async def _get(self, path: str, **params: str | float) -> object:
+        import aiohttp
+
         if self._session is None or self._session.closed:
             self._session = self._new_session()
         try:
@@ -58,6 +64,8 @@ class HubApi:
             raise HubApiError(f"{path}: {describe(exc)}") from None
 
     def _new_session(self) -> aiohttp.ClientSession:
+        import aiohttp
+
         connector = aiohttp.TCPConnector(ssl=self._connector_ssl)
         return aiohttp.ClientSession(headers=self._headers, timeout=self._timeout, connector=connector)
 
@@ -105,6 +113,8 @@ class HubApi:
             self._session.headers.update(self._headers)
 
     async def _request(self, method: str, path: str, *, decode: bool = True, **kwargs: Any) -> Any:
+        import aiohttp
+
         if self._session is None or self._session.closed:
             self._session = self._new_session()
         try:
@@ -145,6 +155,8 @@ class HubApi:
 
     async def upload_attachment(self, incident_id: str, path: Path) -> str:
         """Upload a photo for an incident; returns the attachment id to name in a command's args."""
+        import aiohttp
+
         path = Path(path)
         try:
             data = path.read_bytes()

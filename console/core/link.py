@@ -13,17 +13,19 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import aiohttp
 import msgspec
 
 from console.core import protocol
 from console.core.clock import LIVE_CLOCK
 from console.core.transport import Transport, describe
 
+if TYPE_CHECKING:  # aiohttp itself is imported when the link starts: a console paints its cache without it
+    import aiohttp
+
 log = logging.getLogger(__name__)
 _generic = msgspec.json.Decoder(dict)
-_WS_TIMEOUT = aiohttp.ClientWSTimeout(ws_receive=None, ws_close=2.0)
 
 
 class LinkState(StrEnum):
@@ -131,6 +133,8 @@ class HubLink:
         self.on_status(self.status)
 
     async def _run(self) -> None:
+        import aiohttp
+
         self._session = aiohttp.ClientSession()
         while True:
             try:
@@ -155,13 +159,16 @@ class HubLink:
             await asyncio.sleep(delay)
 
     async def _session_once(self) -> None:
+        import aiohttp
+
         self._set_status(LinkState.CONNECTING, self.url)
         assert self._session is not None
         async with self._session.ws_connect(
             self.url,
             heartbeat=None,
             max_msg_size=protocol.MAX_MESSAGE_BYTES,
-            timeout=_WS_TIMEOUT,  # a hub that ignores our close must not hold up the reconnect
+            # a hub that ignores our close must not hold up the reconnect
+            timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=2.0),
             ssl=self._ssl,
         ) as ws:
             self._ws = ws
@@ -176,6 +183,8 @@ class HubLink:
                 self._ws = None
 
     async def _receive_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        import aiohttp
+
         expected_epoch: str | None = None
         while True:
             timeout = self.heartbeat_s * 3 if expected_epoch else 15.0
@@ -223,6 +232,8 @@ class HubLink:
     def _check(self, message: protocol.HubMessage, epoch: str | None) -> str | None:
         if isinstance(message, protocol.Error):
             if message.code in ("unauthorized", "protocol"):
+                import aiohttp
+
                 raise aiohttp.ClientError(f"refused by the hub: {message.message}")
             return epoch
         if isinstance(message, protocol.Welcome):

@@ -31,6 +31,7 @@ from operator import attrgetter
 from typing import Protocol
 
 import msgspec
+from msgspec.structs import replace as replace_struct
 
 from console.core import protocol
 from console.core.hubapi import HubApi, HubApiError
@@ -38,6 +39,7 @@ from console.core.incidents import Incident
 from console.core.models import Reading, Station, StationStatus
 from console.core.replay import (
     DERIVED,
+    OFFLINE_AFTER,
     IncidentStep,
     StateAt,
     Stretch,
@@ -63,6 +65,7 @@ PREFILL_READINGS = 300_000  # after a seek, the trends get the history before th
 BACKFILL_READINGS = 2_000  # ... this many a turn of the loop
 _epochs = itertools.count(1)
 _ts = attrgetter("ts")
+_series_key = attrgetter("station", "factor", "ts")
 
 
 @dataclass(frozen=True)
@@ -189,8 +192,12 @@ class Playback:
         self._head_fixes = 0
         self._buffered = 0  # readings buffered and not applied yet
         self._buffered_to = 0.0
-        self._newest: dict[str, tuple[float, set[str]]] = {}  # station -> newest data time and its flags
+        # station -> newest data time and its flags (tuples of strings: soon untracked by the collector)
+        self._newest: dict[str, tuple[float, tuple[str, ...]]] = {}
         self._status: dict[str, StationStatus] = {}
+        self._touched: set[str] = set()  # stations with new data since their link state was looked at
+        self._due: list[tuple[float, str]] = []  # (moment a station goes offline unless heard, station)
+        self._due_at: dict[str, float] = {}  # the latest such moment of each station in the heap
         self._held: list[tuple[float, int, Reading]] = []  # derived values read, not known yet: a heap
         self._held_n = itertools.count()
         self._wake = asyncio.Event()
@@ -331,6 +338,7 @@ class Playback:
         """The moment as a snapshot, through the session's one pump."""
         self._stations = {s.id: s for s in picture.stations}
         self._newest = {}
+        self._touched, self._due, self._due_at = set(), [], {}
         for r in picture.latest:
             self._note(r)
         status = []
@@ -342,6 +350,8 @@ class Playback:
             )
             self._status[station.id] = value
             status.append(protocol.StatusEntry(station.id, value, since))
+            if known is not None and value != StationStatus.OFFLINE:
+                self._offline_at(station, known[0])
         self._seq += 1
         snapshot = protocol.Snapshot(
             epoch=self._epoch, seq=self._seq, stations=picture.stations, latest=picture.latest, status=status,
@@ -367,10 +377,11 @@ class Playback:
             if generation != self._generation:
                 return
             known = [r for r in part.readings if r.factor not in DERIVED or known_at(r) <= ts]
-            for start in range(0, len(known), BACKFILL_READINGS):  # a turn each: frames go on meanwhile
+            known.sort(key=_series_key)  # series by series: each batch merges a few series once each
+            for first in range(0, len(known), BACKFILL_READINGS):  # a turn each: frames go on meanwhile
                 if generation != self._generation:
                     return
-                self.session.backfill(known[start : start + BACKFILL_READINGS])
+                self.session.backfill(known[first : first + BACKFILL_READINGS])
                 await asyncio.sleep(0)
             if part.complete_to <= start:
                 return
@@ -408,6 +419,11 @@ class Playback:
             if part.complete_to <= self._buffered_to:  # no progress: the source is broken
                 self._failed(f"the source gave nothing after {self._buffered_to:.0f}")
                 return
+            derived = [r for r in part.readings if r.factor in DERIVED]
+            if derived:  # they wait until their hour or day has ended; the frames get the rest as it is
+                part = replace_struct(part, readings=[r for r in part.readings if r.factor not in DERIVED])
+                for r in derived:
+                    heapq.heappush(self._held, (known_at(r), next(self._held_n), r))
             self._buffer.append(part)
             self._buffered += len(part.readings)
             self._buffered_to = part.complete_to
@@ -440,14 +456,14 @@ class Playback:
             while self._head_steps < len(steps) and steps[self._head_steps].audit.ts <= limit:
                 step = steps[self._head_steps]
                 before = bisect.bisect_right(part.readings, step.audit.ts, lo=self._head, hi=stop, key=_ts)
-                self._take(part.readings[self._head : before], readings)
+                readings.extend(part.readings[self._head : before])
                 self._buffered -= before - self._head
                 self._head = before
                 self._send_readings(readings)
                 readings = []
                 self._send_step(step)
                 self._head_steps += 1
-            self._take(part.readings[self._head : stop], readings)
+            readings.extend(part.readings[self._head : stop])
             moved = bisect.bisect_right(part.fixes, limit, lo=self._head_fixes, key=_ts)
             fixes.extend(part.fixes[self._head_fixes : moved])
             self._head_fixes = moved
@@ -483,20 +499,24 @@ class Playback:
             head = 0
         return limit
 
-    def _take(self, read: Sequence[Reading], into: list[Reading]) -> None:
-        """Readings whose data time has come; derived ones wait until their hour or day has ended."""
-        for r in read:
-            if r.factor in DERIVED:
-                heapq.heappush(self._held, (known_at(r), next(self._held_n), r))
-            else:
-                into.append(r)
-
     def _send_readings(self, readings: Sequence[Reading]) -> None:
         if not readings:
             return
         began = time.perf_counter()
+        newest, touched = self._newest, self._touched
+        current, known = "", None  # a frame comes station by station: one lookup a station
         for r in readings:
-            self._note(r)
+            if r.station != current:
+                current = r.station
+                known = newest.get(current)
+            if r.factor in DERIVED:  # the hub's hourly and daily AQI say nothing of the station's link
+                continue
+            if known is None or r.ts > known[0]:
+                known = newest[current] = (r.ts, (r.flag,))
+                touched.add(current)
+            elif r.ts == known[0] and r.flag not in known[1]:  # a fault flag among them: the state may change
+                known = newest[current] = (known[0], (*known[1], r.flag))
+                touched.add(current)
         self._seq += 1
         self.session.apply(protocol.Readings(epoch=self._epoch, seq=self._seq, items=list(readings)))
         if len(readings) >= 100:  # what a reading costs here, with whatever listens to the session
@@ -511,24 +531,47 @@ class Playback:
         self.session.apply(event)
 
     def _send_statuses(self, at: float) -> None:
-        newest, status = self._newest, self._status
-        for station in self._stations.values():
-            known = newest.get(station.id)
+        """Link states that changed by ``at``: of the stations heard from in this frame, and of those whose
+        silence has just grown past three reporting intervals (a heap of those moments), not every station
+        every frame."""
+        due, due_at, touched = self._due, self._due_at, self._touched
+        while due and due[0][0] < at:
+            moment, sid = heapq.heappop(due)
+            if due_at.get(sid) == moment:  # else made stale by newer data: a later one is in the heap
+                touched.add(sid)
+        if not touched:
+            return
+        newest, status, stations = self._newest, self._status, self._stations
+        for sid in sorted(touched):
+            station = stations.get(sid)
+            if station is None:
+                continue
+            known = newest.get(sid)
             value, since = status_of(station, known[0] if known else None, known[1] if known else (), at)
-            if status.get(station.id) != value:
-                status[station.id] = value
+            if known is not None and value != StationStatus.OFFLINE:
+                self._offline_at(station, known[0])
+            if status.get(sid) != value:
+                status[sid] = value
                 self._seq += 1
-                entry = protocol.StatusEntry(station.id, value, since)
+                entry = protocol.StatusEntry(sid, value, since)
                 self.session.apply(protocol.StationEvent(epoch=self._epoch, seq=self._seq, entry=entry))
+        touched.clear()
+
+    def _offline_at(self, station: Station, newest: float) -> None:
+        """Note when a station heard from at ``newest`` goes offline unless heard from again."""
+        moment = newest + OFFLINE_AFTER * max(station.interval_s, 1)
+        if self._due_at.get(station.id, -math.inf) < moment:
+            self._due_at[station.id] = moment
+            heapq.heappush(self._due, (moment, station.id))
 
     def _note(self, r: Reading) -> None:
         if r.factor in DERIVED:  # the hub's hourly and daily AQI say nothing of the station's link
             return
         known = self._newest.get(r.station)
         if known is None or r.ts > known[0]:
-            self._newest[r.station] = (r.ts, {r.flag})
-        elif r.ts == known[0]:
-            known[1].add(r.flag)
+            self._newest[r.station] = (r.ts, (r.flag,))
+        elif r.ts == known[0] and r.flag not in known[1]:
+            self._newest[r.station] = (known[0], (*known[1], r.flag))
 
     def _set(self, **changes: object) -> None:
         new = replace(self._state, **changes)  # type: ignore[arg-type]

@@ -11,25 +11,28 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from console.core import protocol
-from console.core.cache import HOURLY_DAYS, RAW_DAYS
+from console.core.cache_picture import HOURLY_DAYS, RAW_DAYS, Picture, read_picture
 from console.core.clock import LIVE_CLOCK, Clock
-from console.core.commands import CommandCenter
-from console.core.history import StationHistory
-from console.core.hubapi import HubApi
 from console.core.incident_book import BookChange, IncidentBook
 from console.core.incidents import AuditEntry
 from console.core.link import Backoff, HubLink, LinkState, LinkStatus
 from console.core.models import Reading
-from console.core.outbox import Outbox
-from console.core.persistence import LocalState
-from console.core.resync import MARGIN_S, Resync
 from console.core.store import ChangeSet, Store
 from console.core.transport import Transport
 from console.core.unit_book import UnitBook, UnitChange
+
+if TYPE_CHECKING:  # SQLAlchemy (cache, outbox) and aiohttp come with their first use, after the picture
+    from console.core.commands import CommandCenter
+    from console.core.history import StationHistory
+    from console.core.hubapi import HubApi
+    from console.core.outbox import Outbox
+    from console.core.persistence import LocalState
+    from console.core.resync import Resync
 
 OUTBOX_KEEP_S = 7 * 86400.0  # settled commands are kept a week, then dropped
 WARNINGS_META = "warnings"  # the cache's meta key of the open warnings (a resume replays only later steps)
@@ -94,7 +97,7 @@ class ConsoleSession:
         clock: Clock = LIVE_CLOCK,
         raw_days: float = RAW_DAYS,
         hourly_days: float = HOURLY_DAYS,
-        margin_s: float = MARGIN_S,
+        margin_s: float | None = None,
     ) -> None:
         self.clock = clock
         self.record = True  # False (a replay sets it): nothing applied is written to the cache
@@ -102,8 +105,10 @@ class ConsoleSession:
         self.book = IncidentBook(clock.now)
         self.units = UnitBook(clock.now)
         self.warnings: dict[int, protocol.WarningState] = {}  # the open warnings by id (proposed, issued)
-        self.local = LocalState(cache_path, raw_days=raw_days, hourly_days=hourly_days, clock=self._cache_now)
-        self.margin_s = margin_s
+        self._cache_args = (cache_path, raw_days, hourly_days)
+        self._local: LocalState | None = None
+        self._picture: Picture | None = None  # read before the cache opened (its region is kept there)
+        self.margin_s = margin_s  # None: resync.MARGIN_S
         self.changed: Topic[SessionChange] = Topic()
         self.link_changed: Topic[LinkStatus] = Topic()
         self.backfill_changed: Topic[float | None] = Topic()
@@ -121,9 +126,28 @@ class ConsoleSession:
 
     # --- start ------------------------------------------------------------------------------------------
 
+    @property
+    def local(self) -> LocalState:
+        """The cache and its writer thread, opened (created, migrated) on first use: ``restore`` needs
+        neither, so the picture is up before SQLAlchemy is imported."""
+        if self._local is None:
+            from console.core.persistence import LocalState
+
+            path, raw_days, hourly_days = self._cache_args
+            self._local = LocalState(path, raw_days=raw_days, hourly_days=hourly_days, clock=self._cache_now)
+        return self._local
+
+    def cached_region(self) -> dict[str, Any] | None:
+        """The region (townships, boundary) the hub gave last time, or None."""
+        if self._local is None and self._picture is not None:
+            return self._picture.region
+        return self.local.region()
+
     def restore(self) -> bool:
         """Apply the picture the cache kept from last time (before the hub answers); False when none."""
-        snapshot = self.local.snapshot()
+        picture = self._picture = read_picture(self._cache_args[0]) if self._local is None else None
+        # what that cannot read, the cache proper reads (after opening, migrating or setting the file aside)
+        snapshot = picture.snapshot if picture is not None else self.local.snapshot()
         if snapshot is None:
             return False
         change = SessionChange(
@@ -134,8 +158,10 @@ class ConsoleSession:
         return True
 
     def _restore_warnings(self) -> bool:
+        picture = self._picture
+        cached = picture.warnings if picture is not None else self.local.cache.meta(WARNINGS_META, [])
         try:
-            kept = msgspec.convert(self.local.cache.meta(WARNINGS_META, []), list[protocol.WarningState])
+            kept = msgspec.convert(cached, list[protocol.WarningState])
         except msgspec.ValidationError:
             return False  # a cache of another version: the hub's snapshot brings them
         self.warnings = {w.id: w for w in kept}
@@ -153,10 +179,17 @@ class ConsoleSession:
         """Open the outbox and the link to the hub (resuming from the cached position) and start it.
 
         A plain address off this machine without ``transport.insecure`` raises TransportError first."""
+        from console.core.commands import CommandCenter
+        from console.core.history import StationHistory
+        from console.core.hubapi import HubApi
+        from console.core.outbox import Outbox
+        from console.core.resync import MARGIN_S, Resync
+
         self.api = HubApi(url, token, transport=transport)
         self.resync = Resync(
             self.store, self.api, self._on_backfilled, self.backfill_changed.publish,
-            cache=self.local.cache, writer=self.local.writer, margin_s=self.margin_s,
+            cache=self.local.cache, writer=self.local.writer,
+            margin_s=MARGIN_S if self.margin_s is None else self.margin_s,
         )  # fmt: skip
         self.history = StationHistory(self.store, self.api, self.clock, self._on_history)
         self.outbox = Outbox(self.local.cache, clock=self.clock.now)
@@ -282,5 +315,5 @@ class ConsoleSession:
             await self.history.stop()
         if self.api is not None:
             await self.api.close()
-        # off the loop's thread: the writer finishes its last batch first
-        await asyncio.get_running_loop().run_in_executor(None, self.local.close)
+        if self._local is not None:  # off the loop's thread: the writer finishes its last batch first
+            await asyncio.get_running_loop().run_in_executor(None, self._local.close)

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import aiohttp
-
 log = logging.getLogger(__name__)
 
 _PLAIN = frozenset({"ws", "http"})
@@ -79,6 +77,8 @@ def client_context(ca_file: Path | None = None) -> ssl.SSLContext:
 
 def describe(exc: BaseException) -> str:
     """A connection error as the operator should read it; certificate problems say what to do."""
+    import aiohttp  # here, not at the top: the settings import this module before any connection
+
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         reason = getattr(exc.certificate_error, "verify_message", "") or str(exc.certificate_error)
         return f"the hub's certificate is not trusted ({reason}): give the CA that signed it with --ca-file"

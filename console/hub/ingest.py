@@ -16,6 +16,7 @@ from console.core.factors import FACTORS
 from console.core.hj212 import FLAG_ANSWER, FrameError, FrameSplitter, Packet
 from console.core.models import VALID_FLAGS, Reading, Upload
 from console.core.uploads import area_values, quick_upload, upload_values
+from console.hub.ingest_parts import SplitParts
 from console.hub.lockout import Lockout
 from console.hub.logtext import printable
 from console.hub.metrics import Metrics
@@ -42,7 +43,6 @@ KNOWN_FACTORS = frozenset(code + suffix for code in FACTORS for suffix in ("", "
 _factor_of = operator.attrgetter("factor")
 READ_SIZE = 32 * 1024  # bytes read from one logger per turn of the loop (≈ 80 frames)
 CYCLE_BUDGET = 4000  # frames taken between two publications; beyond it loggers wait (TCP pushes back)
-SPLIT_TIMEOUT_S = 120.0
 _EPOCH = datetime(1970, 1, 1)
 
 # Takes the readings of some frames and the same as uploads to store; True when the loggers should wait.
@@ -72,8 +72,10 @@ class HJ212Listener:
         max_connections: int | None = None,
         max_per_address: int | None = None,
         idle_s: float = IDLE_S,
+        parts: SplitParts | None = None,
     ) -> None:
         self.registry = registry
+        self.parts = SplitParts(max_segment=max_segment) if parts is None else parts  # split uploads
         self.sink = sink
         self.metrics = metrics
         self.tz_offset_s = tz_hours * 3600
@@ -174,12 +176,25 @@ class HJ212Listener:
         of the station that last logged in on them when that is longer (paused ones are not idle)."""
         while True:
             await asyncio.sleep(min(self.idle_s / 4, 5.0))
+            self.expire_parts()
             now = time.monotonic()
             for connection in [c for c in self._connections if now - c.last_frame > self.idle_s]:
                 if connection not in self._paused and now - connection.last_frame > connection.idle_s:
                     self.metrics.loggers_idle_closed += 1
                     self.warn(connection.peer, f"closed: no complete frame for {connection.idle_s:g} s")
                     connection.transport.abort()
+
+    def expire_parts(self) -> None:
+        """Drop split uploads still missing parts after the timeout: counted, and logged (the parts they
+        had were answered, so their loss is the logger's, which never sent the rest)."""
+        for (station, cn, data_time, pnum), had in self.parts.expire():
+            self.metrics.reject("split_incomplete")
+            if self._log_budget.allow(f"split {station}"):
+                log.warning(
+                    "station %s: split upload CN=%s DataTime=%s dropped after %g s with %d of its %d parts;"
+                    " the rest never came", station, printable(cn, 8), printable(data_time, 20),
+                    self.parts.timeout_s, had, pnum,
+                )  # fmt: skip
 
     def pause(self, connection: LoggerConnection) -> None:
         """Stop reading from a logger until ``resume_all`` (the hub is behind: TCP pushes back)."""
@@ -253,7 +268,6 @@ class LoggerConnection(asyncio.BufferedProtocol):
         self.last_frame = time.monotonic()  # when the last complete frame came (idle connections are closed)
         self.auth_failures = 0
         self.interval_s = 0  # reporting interval of the station that last logged in here
-        self._parts: dict[tuple[str, str, str | None, int | None], tuple[float, dict[int, Packet]]] = {}
         self._uploads: list[Upload] = []  # of the frames being handled, for storage
         self._answers: deque[tuple[int, bytes]] = deque()  # (answer cycle, frame), 0: not waiting to store
         self.transport: asyncio.Transport
@@ -334,12 +348,19 @@ class LoggerConnection(asyncio.BufferedProtocol):
         listener.lockout_mn.succeeded(mn)
         self.auth_failures, self.interval_s = 0, station.interval_s
         metrics = listener.metrics
+        split = packet.is_split
+        if split and (refused := listener.parts.refusal(station.id, packet)) is not None:
+            self._reject(FrameError(refused, f"split part PNO={packet.pno} of PNUM={packet.pnum} not taken"))
+            return []  # unanswered: the logger keeps it
         metrics.frames_accepted += 1
         metrics.frames_oversize += packet.oversize
-        if packet.wants_answer:  # a split part's answer waits for its arrival's cycle, the last part's
-            self.answer(hj212.encode(hj212.data_answer(packet)))  # for the whole upload
-        if packet.is_split:
-            whole = self._reassemble(packet)
+        # An answer goes after the commit of its cycle, which stores what it answers: the upload, or a
+        # split part (the part as it came; the last part, the whole upload).
+        answer = hj212.encode(hj212.data_answer(packet)) if packet.wants_answer else None
+        if split:
+            if answer is not None:
+                self.answer(answer)
+            whole = listener.parts.add(station.id, packet, raw)
             if whole is None:
                 return []
             packet = whole
@@ -347,7 +368,9 @@ class LoggerConnection(asyncio.BufferedProtocol):
             readings, upload = read_upload(packet, station.id, listener.data_time)
         except FrameError as exc:
             self._reject(exc)
-            return []
+            return []  # unanswered, as any rejected frame: the logger keeps it
+        if answer is not None and not split:
+            self.answer(answer)
         if upload is not None:
             readings = listener.drop_unknown(readings, upload[2])
             if readings:
@@ -464,29 +487,6 @@ class LoggerConnection(asyncio.BufferedProtocol):
                 listener.warn(
                     self.peer, f"{kind} {printable(key, 40)} locked out after {lockout.limit} refusals"
                 )
-
-    def _reassemble(self, packet: Packet) -> Packet | None:
-        now = time.monotonic()
-        for key in [k for k, (born, _) in self._parts.items() if now - born > SPLIT_TIMEOUT_S]:
-            self.listener.metrics.reject("split_incomplete")
-            del self._parts[key]
-        key = (packet.mn, packet.cn, packet.params.get("DataTime"), packet.pnum)
-        _, parts = self._parts.setdefault(key, (now, {}))
-        parts[packet.pno or 0] = packet
-        if len(parts) < (packet.pnum or 0):
-            return None
-        del self._parts[key]
-        ordered = [parts[n] for n in sorted(parts)]
-        header = tuple((k, v) for k, v in ordered[0].header if k not in ("PNUM", "PNO"))
-        seen_time, groups = False, []
-        for part in ordered:
-            for group in part.groups:
-                if group[0][0] == "DataTime":
-                    if seen_time:
-                        continue
-                    seen_time = True
-                groups.append(group)
-        return Packet(header=header, groups=tuple(groups))
 
 
 def read_upload(

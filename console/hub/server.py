@@ -33,6 +33,7 @@ from console.hub.incident_rest import add_incident_routes
 from console.hub.incident_store import IncidentStore
 from console.hub.incidents import IncidentService
 from console.hub.ingest import HJ212Listener
+from console.hub.ingest_parts import SplitParts
 from console.hub.logtext import printable
 from console.hub.metrics import Metrics
 from console.hub.mqtt import Broker, MqttIngest
@@ -131,7 +132,10 @@ class Hub:
             max_connections=config.max_loggers,
             max_per_address=config.max_loggers_per_address,
             idle_s=config.logger_idle_s,
+            parts=SplitParts(self.writer.submit_part, storage.load_parts(), max_segment=config.max_segment),
         )
+        if self.listener.parts.taken_up:
+            log.info("split uploads: %d stored parts wait for the rest", self.listener.parts.taken_up)
         failures = (config.login_failures_per_user, config.login_failures_per_address)
         self.sessions = Sessions(config.users, config.token, Role(config.token_role), login_failures=failures)
         self.responsibility = Responsibility(config.site, registry.stations)
@@ -276,6 +280,7 @@ class Hub:
         items, self._pending = self._pending, []
         rows, self._pending_rows = self._pending_rows, []
         uploads, self._pending_uploads = self._pending_uploads, []
+        parts_done = self.listener.parts.take_done()  # their stored parts go with the uploads
         answered = self.listener.end_cycle()
         if self.writer.queue_depth > MAX_STORAGE_BACKLOG:
             self.listener.frames_in_cycle = 0  # storage is behind: the paused loggers stay paused
@@ -284,7 +289,9 @@ class Hub:
         try:
             self.units.publish()
             if items:
-                self._publish_items(items, rows, uploads)
+                self._publish_items(items, rows, uploads, parts_done)
+            elif parts_done and not self.config.bench_bypass:
+                self.writer.submit_uploads([], parts_done)
         finally:  # the uploads were handed to the writer first thing (see _record)
             if answered is not None:
                 self._answer_when_stored(answered)
@@ -302,20 +309,25 @@ class Hub:
 
         self.writer.notify(committed)
 
-    def _publish_items(self, items: list[Reading], rows: list[Reading], uploads: list[Upload]) -> None:
-        self._record(items, rows, uploads)
+    def _publish_items(
+        self, items: list[Reading], rows: list[Reading], uploads: list[Upload], parts_done: list[Any]
+    ) -> None:
+        self._record(items, rows, uploads, parts_done)
         self.metrics.readings_total += len(items)
         self.metrics.readings_rate.add(len(items))
         for start in range(0, len(items), MAX_EVENT_ITEMS):
             self._broadcast(self.events.readings(items[start : start + MAX_EVENT_ITEMS]))
         self.metrics.seq = self.events.seq
 
-    def _record(self, items: list[Reading], rows: list[Reading], uploads: list[Upload]) -> None:
+    def _record(
+        self, items: list[Reading], rows: list[Reading], uploads: list[Upload], parts_done: list[Any]
+    ) -> None:
         """Derive AQI, store, update the latest values, the status and the lag (extends ``items``).
 
-        ``rows`` and ``uploads`` are ``items`` as they are to be stored: readings one by one, or uploads."""
+        ``rows`` and ``uploads`` are ``items`` as they are to be stored: readings one by one, or uploads;
+        ``parts_done``: split uploads whose stored parts are deleted in the transaction of these uploads."""
         if not self.config.bench_bypass:  # the benchmark's transport ceiling leaves storage out
-            self.writer.submit_uploads(uploads)  # first: the loggers' answers wait on these
+            self.writer.submit_uploads(uploads, parts_done)  # first: the loggers' answers wait on these
         derived = self.deriver.feed(items)
         items += derived
         if not self.config.bench_bypass:

@@ -10,7 +10,9 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
+from itertools import chain
 from math import isfinite
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -129,6 +131,19 @@ unit_states = sa.Table(
     sa.Column("auth_code", sa.Text, nullable=False),
     sa.Column("learned", sa.Boolean, nullable=False),  # registered on the fly, not from units.csv
 )
+# The parts of split HJ 212 uploads (PNUM/PNO) that came and were answered while the rest had not come
+# yet, as received; deleted in the transaction that stores their whole upload (console/hub/ingest_parts.py).
+# Made on open in any database of this schema (create_all), so it needs no version of its own.
+pending_parts = sa.Table(
+    "pending_parts",
+    metadata,
+    *(sa.Column(name, sa.Text, primary_key=True) for name in ("station", "cn", "data_time")),
+    *(sa.Column(name, sa.Integer, primary_key=True) for name in ("pnum", "pno")),
+    sa.Column("arrived", sa.Float, nullable=False),  # hub wall clock when it came
+    sa.Column("frame", sa.LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+PART_COLUMNS = ("station", "cn", "data_time", "pnum", "pno", "arrived", "frame")
 FIX_COLUMNS = ("unit", "ts", "lat", "lon", "speed_kmh", "heading", "fix", "alarms", "rejected", "arrived")
 UNIT_STATE_COLUMNS = ("unit", "info", "status", "incident", "version", "auth_code", "learned")
 
@@ -220,30 +235,53 @@ class Storage:
         """
         return self.write(batch, ())
 
-    def write(self, batch: Sequence[Reading], uploads: Sequence[Upload]) -> int:
+    def write(
+        self, batch: Sequence[Reading], uploads: Sequence[Upload], parts: PartChanges | None = None
+    ) -> int:
         """Store readings and whole uploads in one transaction; returns the number of readings stored.
 
         Uploads come from the ingest, already checked (finite values, valid flags) and grouped; they are
         handed over (storage may change their dicts). Readings are checked here (see ``write_readings``).
+        ``parts``: split uploads' parts to delete and to keep, in the same transaction.
         """
-        cells: dict[tuple[str, float], Values] = {}  # one per upload
-        stored = 0
-        for station, ts, values in uploads:
-            key = (station, ts)
-            cell = cells.get(key)
-            cells[key] = values if cell is None else cell | values  # a re-send in the same batch wins
-            stored += len(values)
+        cells: dict[tuple[str, float], Values] = {(station, ts): values for station, ts, values in uploads}
+        stored = sum(map(len, cells.values()))
+        if len(cells) < len(uploads):  # a moment twice in the batch: merged, a re-send's values winning
+            cells, stored = {}, sum(len(values) for _, _, values in uploads)
+            for station, ts, values in uploads:
+                cell = cells.get((station, ts))
+                cells[(station, ts)] = values if cell is None else cell | values
         good = self._checked(batch) if batch else []
         for station, factor, ts, value, flag in good:
             cell = cells.get((station, ts))
             if cell is None:
                 cells[(station, ts)] = cell = {}
             cell[factor] = (value, flag)
-        if not cells:
+        if not cells and not parts:
             return 0
         with self._engine.begin() as conn:
-            self._store_cells(conn, cells)
+            if cells:
+                self._store_cells(conn, cells)
+            if parts:
+                self._store_parts(conn, parts)
         return stored + len(good)
+
+    def _store_parts(self, conn: sa.Connection, parts: PartChanges) -> None:
+        """Delete the parts of the uploads done, then keep the new parts (one may start an upload again)."""
+        c = pending_parts.c
+        done = list(parts.done)
+        for start in range(0, len(done), 200):
+            keys = sa.tuple_(c.station, c.cn, c.data_time, c.pnum).in_(done[start : start + 200])
+            conn.execute(sa.delete(pending_parts).where(keys))
+        if parts.keep:  # few: bound by name, the same on every database
+            rows = [dict(zip(PART_COLUMNS, row, strict=True)) for row in parts.keep.values()]
+            conn.execute(self._upsert(pending_parts, PART_COLUMNS[:5]), rows)
+
+    def load_parts(self) -> list[tuple[Any, ...]]:
+        """The stored parts of split uploads still waiting for the rest, rows of PART_COLUMNS."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(*(pending_parts.c[n] for n in PART_COLUMNS)))
+            return [tuple(row) for row in rows]
 
     @contextlib.contextmanager
     def bulk(self) -> Iterator[BulkWrite]:
@@ -289,14 +327,17 @@ class Storage:
     def _write_frames(self, conn: sa.Connection, cells: dict[tuple[str, float], Values]) -> None:
         if self._unnest:  # PostgreSQL: the month partitions of these uploads first
             add_month_partitions(conn, {ts for _, ts in cells})
-        if self._merge_in_db:
-            rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
-            self._upsert_rows(conn, self._frames_sql, rows)
+        if not self._merge_in_db:
+            for key, old in self._read_frames(conn, list(cells)).items():
+                cells[key] = old | cells[key]
+        if not cells:
             return
-        for key, old in self._read_frames(conn, list(cells)).items():
-            cells[key] = old | cells[key]
-        rows = [(station, ts, _pack(cell)) for (station, ts), cell in cells.items()]
-        self._upsert_rows(conn, self._replace_sql, rows)
+        stations, times = zip(*cells, strict=True)  # the rows built by C loops: no Python code per upload
+        # In station order (stable: a station's uploads stay in the order they came, its data-time order):
+        # each station's B-tree pages are then visited once, not once per round of uploads (a third of the
+        # insert's cost, python bench/storage.py).
+        rows = sorted(zip(stations, times, map(_pack, cells.values()), strict=True), key=itemgetter(0))
+        self._upsert_rows(conn, self._frames_sql if self._merge_in_db else self._replace_sql, rows)
 
     def _stored(self, conn: sa.Connection, cells: dict[_Moment, Values]) -> dict[_Moment, Values]:
         """The stored values of the moments that ``cells`` may merge into: those no newer than the newest
@@ -331,14 +372,18 @@ class Storage:
 
     def _newest(self, conn: sa.Connection, cells: dict[tuple[str, float], Values]) -> list[tuple[Any, ...]]:
         """Fold the uploads into the newest value of each factor; the packed rows of the stations touched."""
-        latest, touched = self._latest_of(conn), set()
-        for (station, ts), cell in cells.items():
+        latest = self._latest_of(conn)
+        for (station, ts), cell in cells.items():  # once per upload: the fold's usual case inline
             known = latest.get(station)
             if known is None:
                 latest[station] = known = _Newest({}, {}, -math.inf)
-            known.fold(ts, cell)
-            touched.add(station)
-        return [(station, latest[station].pack()) for station in touched]
+            if ts >= known.newest:
+                known.values.update(cell)
+                known.times.update(dict.fromkeys(cell, ts))
+                known.newest = ts
+            else:
+                known.fold(ts, cell)
+        return [(station, latest[station].pack()) for station in sorted({station for station, _ in cells})]
 
     def write_status(self, station: str, status: str, since: float, reason: str = "") -> None:
         """Record the link state of a station (online / offline / fault) since a time, with a reason."""
@@ -507,10 +552,11 @@ class Storage:
         if not positional or not rows:
             conn.exec_driver_sql(*self._params(compiled, rows))
             return
-        for start in range(0, len(rows), BULK_ROWS):
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        for start in range(0, len(rows), BULK_ROWS):  # straight to the driver: no SQLAlchemy per statement
             chunk = rows[start : start + BULK_ROWS]
-            params = tuple(v for row in chunk for v in row)
-            conn.exec_driver_sql(_bulk_sql(sql, len(chunk[0]), len(chunk)), params)
+            cursor.execute(_bulk_sql(sql, len(chunk[0]), len(chunk)), tuple(chain.from_iterable(chunk)))
+        cursor.close()
 
     @staticmethod
     def _params(compiled: tuple[str, bool], rows: Sequence[tuple[Any, ...]]) -> tuple[str, Any]:
@@ -827,6 +873,18 @@ class BulkWrite:
         return found
 
 
+class PartChanges(NamedTuple):
+    """What a transaction does to the stored parts of split uploads: the uploads whose parts go
+    (station, CN, DataTime, PNUM), then the parts kept, by (station, CN, DataTime, PNUM, PNO)."""
+
+    done: set[tuple[Any, ...]]
+    keep: dict[tuple[Any, ...], tuple[Any, ...]]
+
+
+class _Part(NamedTuple):
+    row: tuple[Any, ...]
+
+
 class _Status(NamedTuple):
     station: str
     status: str
@@ -836,6 +894,7 @@ class _Status(NamedTuple):
 
 class _Uploads(NamedTuple):
     uploads: list[Upload]
+    parts_done: list[tuple[Any, ...]]
 
 
 class _Late(NamedTuple):
@@ -886,10 +945,15 @@ class StorageWriter(BatchWriter):
         """Queue the record of late arrivals (after the readings themselves); returns at once."""
         self._put(_Late(arrived, list(batch)), 0)
 
-    def submit_uploads(self, uploads: Sequence[Upload]) -> None:
-        """Queue whole uploads from the ingest (handed over: not to be changed after); returns at once."""
-        if uploads:
-            self._put(_Uploads(list(uploads)), sum(len(values) for _, _, values in uploads))
+    def submit_uploads(self, uploads: Sequence[Upload], parts_done: Sequence[tuple[Any, ...]] = ()) -> None:
+        """Queue whole uploads from the ingest (handed over: not to be changed after), and the split uploads
+        whose stored parts go in the same transaction (completed or dropped); returns at once."""
+        if uploads or parts_done:
+            self._put(_Uploads(list(uploads), list(parts_done)), sum(len(values) for _, _, values in uploads))
+
+    def submit_part(self, row: tuple[Any, ...]) -> None:
+        """Queue a part of a split upload to keep (a row of PART_COLUMNS); returns at once."""
+        self._put(_Part(row), 0)
 
     def submit_units(self, fixes: Sequence[tuple[Any, ...]], states: Sequence[tuple[Any, ...]] = ()) -> None:
         """Queue unit location reports and unit states (see ``Storage.write_units``); returns at once."""
@@ -903,10 +967,11 @@ class StorageWriter(BatchWriter):
             self._storage.write_units(fixes, [row for item in units for row in item.states])
         readings = [r for item in items if isinstance(item, list) for r in item]
         uploads = [u for item in items if isinstance(item, _Uploads) for u in item.uploads]
+        parts = _part_changes(items)
         submitted = written = 0
-        if readings or uploads:  # a retry writes the same again: upserts, the result is the same
+        if readings or uploads or parts:  # a retry writes the same again: upserts, the result is the same
             submitted = len(readings) + sum(len(values) for _, _, values in uploads)
-            written = self._storage.write(readings, uploads)
+            written = self._storage.write(readings, uploads, parts)
         statuses = [item for item in items if isinstance(item, _Status)]
         if statuses:  # one transaction (each is a disk sync): hundreds change at once when a hub starts
             self._storage.write_statuses(statuses)
@@ -918,3 +983,18 @@ class StorageWriter(BatchWriter):
 
     def _failed(self, rows: int) -> None:
         _log.exception("storage write failed (%d readings): not retried, dropped", rows)
+
+
+def _part_changes(items: list[Any]) -> PartChanges | None:
+    """The changes to stored parts that a batch's items make, in their order: an upload done deletes the
+    parts kept before it; a part kept after that starts it again."""
+    done: set[tuple[Any, ...]] = set()
+    keep: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for item in items:
+        if isinstance(item, _Part):
+            keep[item.row[:5]] = item.row
+        elif isinstance(item, _Uploads) and item.parts_done:
+            gone = set(item.parts_done)
+            done |= gone
+            keep = {key: row for key, row in keep.items() if key[:4] not in gone}
+    return PartChanges(done, keep) if done or keep else None

@@ -12,11 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.core.commands import CommandCenter, PendingCommand
 from console.core.hubapi import HubApiError
 from console.core.incident_book import BookChange, IncidentBook, IncidentFilter, SortKey, sla_of
 from console.core.incidents import (
@@ -29,8 +28,11 @@ from console.core.incidents import (
     allowed,
     available,
 )
-from console.core.outbox import OutboxEntry
 from console.core.reasons import Why
+
+if TYPE_CHECKING:  # commands and the outbox bring SQLAlchemy: imported after the cached picture
+    from console.core.commands import CommandCenter, PendingCommand
+    from console.core.outbox import OutboxEntry
 
 log = logging.getLogger(__name__)
 TICK_MS = 100  # the queue redraws at most ten times a second, however fast events come

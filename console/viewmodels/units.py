@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
-from console.core.commands import CommandCenter
 from console.core.emergency_board import BoardFigures, board_figures
 from console.core.event_log import EventRow
 from console.core.geo import haversine_m
@@ -22,6 +21,7 @@ from console.core.unit_book import EtaFn, UnitBook, UnitChange, UnitMarker
 from console.core.units import Fix, Freshness, UnitStatus
 
 if TYPE_CHECKING:  # shapely and scipy load only when fences or roads are set: the console's memory
+    from console.core.commands import CommandCenter  # with the outbox's SQLAlchemy: after the cached picture
     from console.core.geofence import FenceEvent, FenceWatch
     from console.core.roads import RoadNetwork
 

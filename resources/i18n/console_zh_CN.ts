@@ -1007,22 +1007,22 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../console/app.py" line="240" />
+        <location filename="../../console/replay_start.py" line="132" />
         <source>Cannot replay: {0}</source>
         <translation>无法回放：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="246" />
+        <location filename="../../console/replay_start.py" line="138" />
         <source>Replay: the hub's history did not come ({0}); trying again in {1} s</source>
         <translation>回放：平台历史数据未返回（{0}），{1} 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="310" />
+        <location filename="../../console/hub_start.py" line="37" />
         <source>The local hub could not start: {0}</source>
         <translation>本地平台无法启动：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="384" />
+        <location filename="../../console/login.py" line="49" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -2048,62 +2048,62 @@
 <context>
     <name>IncidentViewModel</name>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="248" />
+        <location filename="../../console/viewmodels/incidents.py" line="250" />
         <source>playback: commands are disabled</source>
         <translation>回放中：指令已禁用</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="267" />
+        <location filename="../../console/viewmodels/incidents.py" line="269" />
         <source>Photos not available: {0}</source>
         <translation>无法读取照片：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="396" />
+        <location filename="../../console/viewmodels/incidents.py" line="398" />
         <source>Commands are not available: no connection to the hub</source>
         <translation>无法下达指令：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="401" />
+        <location filename="../../console/viewmodels/incidents.py" line="403" />
         <source>Not sent: {0}</source>
         <translation>未发出：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="405" />
+        <location filename="../../console/viewmodels/incidents.py" line="407" />
         <source>Report sent: it joins the queue once the hub has it</source>
         <translation>已上报：中心受理后进入列表</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="413" />
+        <location filename="../../console/viewmodels/incidents.py" line="415" />
         <source>Photos cannot be uploaded: no connection to the hub</source>
         <translation>无法上传照片：未连接中心</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="419" />
+        <location filename="../../console/viewmodels/incidents.py" line="421" />
         <source>Uploading {0} …</source>
         <translation>正在上传 {0} …</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="422" />
+        <location filename="../../console/viewmodels/incidents.py" line="424" />
         <source>Upload failed, nothing was sent: {0}</source>
         <translation>上传失败，未发出任何指令：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="435" />
+        <location filename="../../console/viewmodels/incidents.py" line="437" />
         <source>Audit trail not available: {0}</source>
         <translation>无法读取处理记录：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="461" />
+        <location filename="../../console/viewmodels/incidents.py" line="463" />
         <source>Assessment not available: {0}</source>
         <translation>无法读取考核：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="475" />
+        <location filename="../../console/viewmodels/incidents.py" line="477" />
         <source>Export failed: {0}</source>
         <translation>导出失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/viewmodels/incidents.py" line="477" />
+        <location filename="../../console/viewmodels/incidents.py" line="479" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>

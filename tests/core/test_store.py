@@ -91,3 +91,29 @@ def test_selected_station_keeps_series_and_merges_fetched_history() -> None:
     store.merge_history("M", "a34004", [(4000.0, 7.0, "N"), (4060.0, 8.0, "D"), (5000.0, 1.0, "N")])
     series = store.series[("M", "a34004")]
     assert list(series.times) == [4000.0, 4060.0, 5000.0] and list(series.values) == [7.0, 8.0, 9.0]
+
+
+def test_a_long_series_keeps_exactly_the_last_26_hours_in_order() -> None:
+    store = Store()
+    store.apply(snapshot())
+    minutes = 6000  # four days of one-minute data: the oldest points are dropped many times over
+    # (minute 5999, the newest, carries a D flag: 5999 = 7 x 857)
+    for start in range(0, minutes, 500):
+        store.apply_readings(
+            [
+                Reading("A", "a34004", 60.0 * n, float(n), "D" if n % 7 == 0 else "N")
+                for n in range(start, start + 500)
+            ]
+        )
+    series = store.series[("A", "a34004")]
+    newest = 60.0 * (minutes - 1)
+    kept = [n for n in range(minutes) if 60.0 * n >= newest - HISTORY_S]
+    assert list(series.times) == [60.0 * n for n in kept]
+    assert list(series.values) == [float(n) for n in kept]
+    assert list(series.flags) == ["D" if n % 7 == 0 else "N" for n in kept]
+    assert (series.times[0], series.times[-1], series.flags[-1], len(series)) == (
+        60.0 * kept[0],
+        newest,
+        "D",
+        len(kept),
+    )

@@ -15,9 +15,10 @@ import aiohttp
 import pytest
 
 from console.core import hj212
+from console.core.hubapi import HubApi
 from console.hub import server
 from console.hub.site import Site, write_site
-from tests.net.hubkit import PW, Logger, running_hub, station, upload
+from tests.net.hubkit import PW, STATIONS, Logger, running_hub, station, upload
 
 pytestmark = pytest.mark.asyncio
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,3 +216,110 @@ async def test_a_stopping_hub_stores_and_answers_what_it_was_sent(tmp_path) -> N
         await stopping
     assert [a.qn for a in answers] == [hj212.decode(f).qn for f in frames]  # every one, in order
     assert {(AIR[0].id, T0 + k) for k in range(30)} <= _stored(tmp_path / "hub.db")
+
+
+SPLIT = ANSWER | hj212.FLAG_SPLIT
+# A CN 2011 upload of one moment in three parts, a factor each (DataTime 2025-11-21 12:00 at UTC+8).
+SPLIT_TS = 1_763_697_600.0
+SPLIT_VALUES = {1: ("a34004", 41.0), 2: ("a34002", 72.0), 3: ("a21026", 9.0)}
+
+
+def _part(st, pno: int, pnum: int = 3) -> bytes:
+    factor, value = SPLIT_VALUES[pno]
+    packet = hj212.Packet.create(
+        qn=f"2025112112000000{pno}", st=st.st, cn="2011", pw=PW, mn=st.mn, flag=SPLIT, pnum=pnum, pno=pno,
+        params={"DataTime": "20251121120000"}, cp={factor: {"Rtd": f"{value}", "Flag": "N"}},
+    )  # fmt: skip
+    return hj212.encode(packet)
+
+
+async def _send_answered(hub, frames: list[bytes]) -> list[str]:
+    """Send each frame on a new connection to ``hub``, waiting for its answer; the answers' QNs."""
+    logger = await Logger.connect(hub)
+    try:
+        qns = []
+        for frame in frames:
+            await logger.send(frame)
+            answer = await logger.answer(timeout=10)
+            assert answer.cn == "9014"
+            qns.append(answer.qn)
+        return qns
+    finally:
+        await logger.close()
+
+
+def _table(db: Path, sql: str) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+async def test_the_answered_parts_of_a_split_upload_survive_kill_9_between_parts(tmp_path) -> None:
+    data_dir = tmp_path / "hub"
+    data_dir.mkdir()
+    _register(data_dir)
+    db, st = data_dir / "hub.db", AIR[0]
+    hub = await HubProcess(data_dir).start()
+    assert await _send_answered(hub, [_part(st, 1), _part(st, 2)]) == [
+        "20251121120000001", "20251121120000002",
+    ]  # fmt: skip
+    await hub.kill()  # the logger has forgotten parts 1 and 2: the hub alone has them now
+    assert not _stored(db)
+    hub = await HubProcess(data_dir).start()
+    try:
+        # Part 2 again (as if its answer had been lost), then the last part, then that one again.
+        await _send_answered(hub, [_part(st, 2), _part(st, 3), _part(st, 3)])
+        api = HubApi(f"http://127.0.0.1:{hub.http_port}", TOKEN)
+        items, _ = await api.readings(SPLIT_TS - 60, SPLIT_TS + 60)
+        await api.close()
+    finally:
+        await hub.kill()
+    got = sorted((r.station, r.factor, r.ts, r.value) for r in items)
+    assert got == sorted((st.id, factor, SPLIT_TS, value) for factor, value in SPLIT_VALUES.values())
+    counts = _table(db, f"SELECT factor, count FROM hourly_rollup WHERE station = '{st.id}'")
+    assert sorted(counts) == sorted((factor, 1) for factor, _ in SPLIT_VALUES.values())  # each once
+    assert _table(db, "SELECT * FROM pending_parts") == []
+
+
+async def test_a_split_upload_whose_rest_never_comes_is_dropped_with_a_log_line(
+    tmp_path, db_url, caplog
+) -> None:
+    st = STATIONS[0]
+    async with running_hub(tmp_path, db=db_url, logger_idle_s=0.4) as hub:  # the sweeper looks every 0.1 s
+        await _send_answered(hub, [_part(st, 1)])
+        stored = hub.storage.load_parts()
+        assert [(row[0], row[4]) for row in stored] == [(st.id, 1)]  # stored before its answer went
+        hub.listener.parts.timeout_s = 0.3
+        await _until(lambda: hub.metrics.frames_rejected["split_incomplete"] == 1, 10)
+        await _until(lambda: not hub.storage.load_parts(), 10)
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("split upload CN=2011 DataTime=20251121120000 dropped" in line for line in lines)
+    assert any("with 1 of its 3 parts; the rest never came" in line for line in lines)
+
+
+async def test_split_parts_out_of_range_are_refused_unanswered(tmp_path) -> None:
+    st = STATIONS[0]
+    async with running_hub(tmp_path) as hub:
+        logger = await Logger.connect(hub)
+        await logger.send(_part(st, 3, pnum=2))  # PNO beyond PNUM
+        with pytest.raises(TimeoutError):
+            await logger.answer(timeout=0.5)
+        assert hub.metrics.frames_rejected["split_numbers"] == 1
+        await logger.close()
+
+
+async def test_an_upload_that_cannot_be_stored_is_not_answered(tmp_path) -> None:
+    """A data upload without DataTime is rejected unanswered, so the logger keeps it; the next is answered."""
+    st = STATIONS[0]
+    async with running_hub(tmp_path) as hub:
+        logger = await Logger.connect(hub)
+        timeless = hj212.Packet.create(
+            qn="20251121120000001", st=st.st, cn="2011", pw=PW, mn=st.mn, flag=ANSWER,
+            cp={"a34004": {"Rtd": "40", "Flag": "N"}},
+        )  # fmt: skip
+        await logger.send(hj212.encode(timeless) + upload(st, T0, VALUES, flag=ANSWER))
+        answer = await logger.answer()
+        assert answer.qn != "20251121120000001" and answer.cn == "9014"  # the second upload's only
+        with pytest.raises(TimeoutError):
+            await logger.answer(timeout=0.5)
+        assert hub.metrics.frames_rejected["missing"] == 1
+        await logger.close()

@@ -275,11 +275,11 @@ class _BrokenOnce(Storage):
         super().__init__(url)
         self.failed = threading.Event()
 
-    def write(self, batch, uploads):
+    def write(self, batch, uploads, parts=None):
         if not self.failed.is_set():
             self.failed.set()
             raise ValueError("cannot store this")
-        return super().write(batch, uploads)
+        return super().write(batch, uploads, parts)
 
 
 def test_a_batch_failing_for_other_reasons_is_given_up_and_its_waiters_told(db_url, caplog):

@@ -17,7 +17,7 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS}"
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # Chromium refuses to run as root otherwise
 
-from console.app import prepare_environment  # noqa: E402
+from console.runtime import prepare_environment  # noqa: E402
 
 prepare_environment()  # the map's Chromium switches, as in the console (no GPU compositor)
 

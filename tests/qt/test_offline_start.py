@@ -35,8 +35,19 @@ async def test_the_wall_paints_from_the_cache_when_the_hub_is_away(tmp_path, qap
 
     settings = Settings(data_dir=tmp_path, hub_url=f"http://127.0.0.1:{closed_port()}", token="t", lang="en")
     offline = ConsoleApp(settings)
+    seen_first: list[tuple[int, int]] = []  # the situation screen when the console first tries the hub
+
+    def on_link(_status: object) -> None:
+        if not seen_first:
+            situation = offline.views["situation"]
+            seen_first.append((len(situation.ranking.ranked_rows()), situation.health.row_count()))
+
+    offline.session.link_changed.subscribe(on_link)
     running = asyncio.ensure_future(offline.run())
     try:
+        await until(lambda: bool(seen_first), timeout=30, what="a try to reach the hub")
+        ranked, health_rows = seen_first[0]
+        assert ranked > 0 and health_rows > 0  # the cached numbers came first, the hub after them
         await until(lambda: len(offline.session.store.stations) == 905, timeout=10, what="cached stations")
         latest = offline.session.store.latest
         cached = {sid: {k: v.value for k, v in values.items()} for sid, values in latest.items()}
