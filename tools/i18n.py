@@ -215,7 +215,8 @@ ZH = {
     # briefing mode (leaders)
     "Briefing": "汇报模式", "Air quality overview": "空气质量概况", "Ranking by composite index": "综合指数排名",
     "Against last year": "本月、本年与去年同期比较", "Open problems": "未办结问题",
-    "Forecast and warnings": "预报与预警", "Topic: heavy pollution": "专题：重污染",
+    "Forecast and warnings": "预报与预警",
+    "whole forecast: briefing page “Forecast and warnings”": "完整预报：汇报模式“预报与预警”页", "Topic: heavy pollution": "专题：重污染",
     "Fetching the figures from the hub…": "正在从平台获取数据…", "{m} (to {d})": "{m}（截至 {d}）",
     "{y} (to {d})": "{y} 年（截至 {d}）", "Daily level of {d}: not complete yet": "{d} 日均级别：尚未满 20 小时",
     "Daily level of {d}: {w}": "{d} 日均级别：{w}", "none": "无", "Primary pollutant: {p}": "首要污染物：{p}",

@@ -1,12 +1,14 @@
 """Render the forecast panel and the warning banner offscreen into PNGs, to look at them.
 
-    .venv/bin/python tools/render_forecast.py [--out DIR] [--lang zh|en]
+    .venv/bin/python tools/render_forecast.py [--out DIR] [--lang zh_CN|en] [--level 1..6] [--warnings 0|1|2]
 
 Writes forecast_situation.png (the left wall screen, 1920×1080, under a red warning in force, with the
 forecast strip: the local model and the official forecast side by side), warning_banner.png (an issued
 red warning and a proposed orange one as a leader sees them, as wide as a screen) and forecast_empty.png
-(no forecast imported). The forecast is an answer of /api/forecast as the hub gives it (with
-docs/forecast.md's verified skill).
+(no forecast imported). ``--level`` sets the city's AQI level (5 by default), ``--warnings`` how many
+warnings the left screen carries (1: the red one in force, 2: with the orange one proposed to a leader);
+forecast_situation_l<level>_w<n>.png is then written too. The forecast is an answer of /api/forecast as
+the hub gives it (with docs/forecast.md's verified skill).
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/forecast-shots"))
     parser.add_argument("--lang", choices=("zh_CN", "en"), default="en")
+    parser.add_argument("--level", type=int, choices=range(1, 7), default=5)
+    parser.add_argument("--warnings", type=int, choices=(0, 1, 2), default=1)
     args = parser.parse_args()
     app = QApplication([])
     install_translator(app, args.lang)
@@ -106,19 +110,27 @@ def main() -> None:
     forecast.warnings_changed.connect(banner.set_warnings)
     forecast.set_warnings(warnings())
     banner.set_can_issue(True)
-    on_screen.set_warnings([w for w in forecast.warnings() if w.state == "issued"])
-    primary = ("PM2.5",)
-    iaqi = {"PM2.5": 262, "PM10": 180, "SO2": 12, "NO2": 80, "CO": 40, "O3": 10}
+    on_screen.set_can_issue(args.warnings == 2)
+    on_screen.set_warnings(forecast.warnings()[: args.warnings])
+    aqi = {1: 42, 2: 88, 3: 128, 4: 176, 5: 262, 6: 388}[args.level]
+    primary = () if args.level == 1 else ("PM2.5",)
+    iaqi = {"PM2.5": aqi, "PM10": 180, "SO2": 12, "NO2": 80, "CO": 40, "O3": 10}
     conc = {"PM2.5": 212.0, "PM10": 310.0, "SO2": 20.0, "NO2": 95.0, "CO": 2.4, "O3": 18.0}
-    vm.city_changed.emit(summary.CitySummary(262, primary, iaqi, conc, NOW - 600, 12))
+    vm.city_changed.emit(summary.CitySummary(aqi, primary, iaqi, conc, NOW - 600, 12))
+    vm.data_time_changed.emit(NOW - 600)
+    kinds = ("air", "micro", "water", "noise", "fume", "source")
+    vm.health_changed.emit([summary.HealthRow(k, 40 + 8 * n, 38 + 7 * n, 2 + n, n % 2, 0)
+                            for n, k in enumerate(kinds)])  # fmt: skip
     rows = [summary.TownshipRow(f"T{n}", f"镇 {n}", 260.0 - 9 * n, 300 - 9 * n, 4) for n in range(8)]
     vm.ranking_changed.emit(rows)
     forecast.picture = picture_of(forecast_body(), TODAY)
     forecast.forecast_changed.emit(forecast.picture)
     window.show()
     window.setFixedSize(1920, 1080)
-    app.processEvents()
+    for _ in range(3):  # the heights shared, then the layouts that follow them
+        app.processEvents()
     window.grab().save(str(args.out / f"forecast_situation{suffix}.png"))
+    window.grab().save(str(args.out / f"forecast_situation_l{args.level}_w{args.warnings}{suffix}.png"))
     banner.show()
     app.processEvents()
     banner.grab().save(str(args.out / f"warning_banner{suffix}.png"))

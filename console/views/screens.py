@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -106,9 +107,12 @@ class SituationView(QWidget):
         assert isinstance(grid, QGridLayout)
         grid.addWidget(self.forecast_panel, 2, 0, 1, 2)
         # the rows' heights are set on resize: the city keeps what it needs, the forecast what its lines
-        # need, the ranking and the health the rest; the view never holds its window at a height
+        # need, the ranking and the health the rest; the view never holds its window at a height (nor
+        # does its grid: heights shared for a taller view would otherwise keep it taller than its window)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        grid.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         forecast.forecast_changed.connect(self.forecast.set_picture)
+        forecast.forecast_changed.connect(self._on_forecast)  # bound: dropped with the view
         self.forecast.set_picture(forecast.picture)
         self.city_panel.installEventFilter(self)  # its content grew (a longer word): share again
         self._share_height()
@@ -117,29 +121,80 @@ class SituationView(QWidget):
         super().resizeEvent(event)
         self._share_height()
 
+    def _on_forecast(self, _picture: object) -> None:
+        self._share_height()  # days came or went: the strip's height with them
+
     def eventFilter(self, watched, event) -> bool:
         if watched is self.city_panel and event.type() == QEvent.Type.LayoutRequest:
             self._share_height()
         return super().eventFilter(watched, event)
 
     def _share_height(self) -> None:
-        """With the forecast: the city panel what it needs (at least 45 % of the height), the forecast its
-        day names and figures (when they fit whole), the ranking and the health the rest."""
+        """With the forecast: the city panel the height its content needs; the ranking (its top rows) and
+        the health (every kind's line) what they need before anything else; the forecast strip its days
+        and figures when that still leaves them room, else one line (today's and tomorrow's levels and
+        where the whole forecast is), else nothing; the ranking and the health the rest."""
         panel = getattr(self, "forecast_panel", None)
         grid = self.layout()
         if panel is None or not isinstance(grid, QGridLayout):
             return
         margins = grid.contentsMargins()
-        room = self.height() - margins.top() - margins.bottom() - 2 * grid.verticalSpacing()
-        city = min(room, max(self.city_panel.minimumSizeHint().height(), int(room * 0.45)))
-        # the forecast's line whole or not at all (a strip of day names alone says nothing); it goes before
-        # the ranking's rows, not before its title
-        need = panel.needed_height()
-        forecast = need if room - city - need >= theme.current_scale().body_px * 2 else 0
-        ranking = max(0, room - city - forecast)
+        room = self.height() - margins.top() - margins.bottom() - grid.verticalSpacing()
+        # no forecast imported: one line says so
+        strip = panel.needed_height() if self.forecast.has_days() else panel.brief_height()
+
+        def lower(compact: bool) -> int:  # what the ranking's top rows and every health line need
+            ranking_w, health_w = self._widths(grid, compact)
+            return max(
+                self.ranking_panel.chrome_height(compact, ranking_w) + self.ranking.needed_height(),
+                self.health_panel.chrome_height(compact, health_w) + self.health.needed_height(),
+            )
+
+        whole = self.city_needed_height(False) + lower(False) + grid.verticalSpacing() + strip
+        compact = whole > room
+        for each in (self.city_panel, self.ranking_panel, self.health_panel):
+            each.set_compact(compact)
+        ranking_w, health_w = self._widths(grid, compact)
+        for column, stretch in ((0, ranking_w), (1, health_w)):
+            if grid.columnStretch(column) != stretch:
+                grid.setColumnStretch(column, stretch)
+        city = min(room, self.city_needed_height(compact))
+        spare = room - city - lower(compact) - grid.verticalSpacing()
+        forecast, brief = 0, False
+        if spare >= strip:
+            forecast = strip
+        elif spare >= panel.brief_height():
+            forecast, brief = panel.brief_height(), True
+        self.forecast.set_brief(brief)
+        panel.setVisible(forecast > 0)
+        if not forecast:  # no strip, no space for it either
+            room += grid.verticalSpacing()
+        ranking = max(0, room - city - forecast - (grid.verticalSpacing() if forecast else 0))
         for widget, height in ((self.city_panel, city), (self.ranking_panel, ranking),
                                (self.health_panel, ranking), (panel, forecast)):  # fmt: skip
             widget.setFixedHeight(height)
+
+    def _widths(self, grid: QGridLayout, short: bool) -> tuple[int, int]:
+        """The ranking's and the health's widths: half and half; short of height, the health panel as wide
+        as keeps its title and data age on one line (a line of height saved), while the ranking keeps at
+        least 40 % of the width."""
+        margins = grid.contentsMargins()
+        width = self.width() - margins.left() - margins.right() - grid.horizontalSpacing()
+        health = width // 2
+        if short:
+            header = self.health_panel.header_width() + theme.current_scale().gap_px * 2  # the layout's slack
+            health = min(max(width // 2, header), int(width * 0.6))
+        return max(1, width - health), max(1, health)
+
+    def city_needed_height(self, compact: bool) -> int:
+        """The height the city panel's content takes at its width (its arrangement chosen for the least
+        height), with its header."""
+        body = self.headline.layout()
+        assert body is not None
+        content = self.headline.width() or self.city_panel.width()
+        need = body.totalHeightForWidth(content) if body.hasHeightForWidth() else 0
+        need = max(need, body.totalMinimumSize().height())
+        return self.city_panel.chrome_height(compact) + need
 
     def set_replay(self, at: float | None) -> None:
         """Replaying, the headline's title says so (never "now"); None: live again."""
@@ -158,6 +213,7 @@ class SituationView(QWidget):
             [(r.name, r.pm25, r.aqi) for r in rows], self.tr("PM2.5 µg/m³"), full_scale=75
         )
         self.ranking_panel.set_data_time(self._data_time if rows else None)
+        self._share_height()  # more or fewer townships: the "+ n more" line comes or goes
 
     def _on_health(self, rows: list[summary.HealthRow]) -> None:
         self.health.set_rows(
@@ -167,6 +223,7 @@ class SituationView(QWidget):
             ]
         )
         self.health_panel.set_data_time(self._data_time)
+        self._share_height()  # a kind more or less: its line needs room
 
 
 class MapScreenView(QWidget):

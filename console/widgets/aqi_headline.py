@@ -70,11 +70,14 @@ class PollutantTile(QFrame):
         self._iaqi = theme.label("", "small")
         self._chip = LevelChip(size_px=round(scale.small_px * 0.9))
         self._value = theme.label("", rich=True)  # the number and its unit, in markup built here
+        theme.tight_height(self._name, scale.body_px)  # lines as tall as their text, no taller
+        theme.tight_height(self._iaqi, scale.body_px)
+        theme.tight_height(self._value, scale.figure_px)
         top = _row(self._name)
         top.addWidget(self._iaqi)
         top.addWidget(self._chip)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, scale.gap_px, 0, 0)
+        layout.setContentsMargins(0, scale.gap_px // 2, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(top)
         layout.addWidget(self._value)
@@ -168,34 +171,57 @@ class AqiHeadline(QWidget):
         widest = max(tile.minimumSizeHint().width() for tile in self._tiles.values())
         return columns * widest + (columns - 1) * self._grid.horizontalSpacing()
 
-    def _top_width(self, side_by_side: bool) -> int:
-        number, category = self._number_box.minimumSize().width(), self._category_width()
+    def _top_width(self, side_by_side: bool, wrapped: bool = False) -> int:
+        number, category = self._number_box.minimumSize().width(), self._category_width(wrapped)
         return number + self._top.spacing() + category if side_by_side else max(number, category)
 
-    def _category_width(self) -> int:
+    def _category_width(self, wrapped: bool = False) -> int:
         # the category word on one line beside its chip (a word per line would push the panels below
-        # off the screen); the primary pollutants wrap under it
+        # off the screen) unless ``wrapped``: a word per line where the tiles beside it are taller anyway;
+        # the primary pollutants wrap under it
         self._word.ensurePolished()
-        word = self._word.fontMetrics().horizontalAdvance(self._word.text())
-        row = self._chip.width() + theme.current_scale().gap_px + word
-        return max(row, self._category_box.minimumSize().width())
+        metrics = self._word.fontMetrics()
+        text = self._word.text()
+        words = text.split() if wrapped else [text]
+        word = max(map(metrics.horizontalAdvance, words), default=0)
+        row = self._chip.width() + theme.current_scale().gap_px + word + 2
+        self._primary.ensurePolished()
+        primary = self._primary.fontMetrics().horizontalAdvance(self._primary.text())
+        return max(row, primary // 2 + 2, self._category_box.minimumSize().width())  # on two lines at most
+
+    def _tiles_height(self, columns: int) -> int:
+        rows = -(-len(self._tiles) // columns)
+        tallest = max(tile.minimumSizeHint().height() for tile in self._tiles.values())
+        return rows * tallest + (rows - 1) * self._grid.verticalSpacing()
+
+    def _top_height(self, side_by_side: bool, wrapped: bool = False) -> int:
+        number = self._number_box.minimumSize().height()
+        width = self._category_width(wrapped)
+        box = self._category_box
+        category = box.totalHeightForWidth(width) if box.hasHeightForWidth() else box.minimumSize().height()
+        return max(number, category) if side_by_side else number + self._top.spacing() + category
 
     def _fit(self) -> None:
-        """The first arrangement that fits: the category beside the number with the tiles in three columns,
-        then two; else the category under the number, tiles in three, two, one. A number never shrinks: the
-        words and tiles move instead."""
+        """The arrangement that fits the width in the least height: the category beside the number or under
+        it, the tiles beside them in three columns or two; else the category under the number and the tiles
+        in one. A number never shrinks: the words and tiles move instead."""
         if not self._wide:
             self._place_tiles(next((n for n in (3, 2) if self._tiles_width(n) <= self.width()), 1))
             return
         room = self.width() - self._spacing
-        options = [(True, 3), (True, 2), (False, 3), (False, 2)]
-        side_by_side, columns = next(
-            ((side, n) for side, n in options if self._top_width(side) + self._tiles_width(n) <= room),
-            (False, 1),
+        # (category beside the number, its word may wrap, tile columns)
+        options = [(True, False, 3), (True, True, 3), (False, False, 3), (True, False, 2), (False, False, 2)]
+        fitting = [o for o in options if self._top_width(o[0], o[1]) + self._tiles_width(o[2]) <= room]
+        side_by_side, _wrapped, columns = min(
+            fitting,
+            key=lambda o: max(self._top_height(o[0], o[1]), self._tiles_height(o[2])),
+            default=(False, False, 1),
         )
         direction = QBoxLayout.Direction.LeftToRight if side_by_side else QBoxLayout.Direction.TopToBottom
         if self._top.direction() != direction:
             self._top.setDirection(direction)
+            gap = theme.current_scale().gap_px
+            self._top.setSpacing(gap * 4 if side_by_side else gap)  # a column under the number: close
         self._place_tiles(columns)
 
     def resizeEvent(self, event) -> None:

@@ -15,6 +15,7 @@ from console.core.aqi import category_of
 from console.widgets import theme
 
 AQI_SCALE = 300.0  # a full bar; heavier days fill it (their word and number say how heavy)
+_LEVEL_AQI = {1: 25, 2: 75, 3: 125, 4: 175, 5: 250, 6: 350}  # one AQI inside each level, for its colour
 
 
 class ForecastTable(QWidget):
@@ -24,6 +25,7 @@ class ForecastTable(QWidget):
         super().__init__(parent)
         self._scale = scale or theme.current_scale()
         self._picture: object | None = None
+        self._brief = False  # one line: today's and tomorrow's levels and where the whole forecast is
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setMinimumSize(0, 0)
 
@@ -37,6 +39,29 @@ class ForecastTable(QWidget):
     def set_picture(self, picture: object) -> None:
         self._picture = picture
         self.update()
+
+    def set_brief(self, brief: bool) -> None:
+        """Brief: the strip gave way to the panels above it; one line says today's and tomorrow's levels
+        and where the whole forecast is (the briefing's forecast page)."""
+        if brief != self._brief:
+            self._brief = brief
+            self.update()
+
+    def is_brief(self) -> bool:
+        return self._brief
+
+    def has_days(self) -> bool:
+        """Whether there is a forecast to show (else one line says there is none)."""
+        picture = self._picture
+        return bool(getattr(picture, "rows", ())) if picture is not None else False
+
+    def brief_height(self) -> int:
+        """The height of the one line the brief strip shows."""
+        return self._line(self._scale.body_px)
+
+    def where_text(self) -> str:
+        """Where the whole forecast is, when the strip shows only its first days."""
+        return self.tr("whole forecast: briefing page “Forecast and warnings”")
 
     # --- words ------------------------------------------------------------------------------------------
 
@@ -120,6 +145,10 @@ class ForecastTable(QWidget):
             painter.end()
             return
         today = picture.today  # type: ignore[union-attr]
+        if self._brief:
+            self._paint_brief(painter, rows[:2], today)
+            painter.end()
+            return
         label_w = self._label_width()
         shown = rows[: self._columns(len(rows))]
         col_w = (self.width() - label_w) // len(shown)
@@ -159,6 +188,44 @@ class ForecastTable(QWidget):
             for cell, words, span in cells:
                 self._paint_cell(painter, cell, words, span)
         painter.end()
+
+    def _paint_brief(self, painter: QPainter, rows, today: date) -> None:
+        """One line: "Forecast", each day's name with its level chip (the model's, else the official
+        one) and, in small print to the right, where the whole forecast is."""
+        s = self._scale
+        head = self._line(s.body_px)
+        painter.setPen(QColor(theme.TEXT))
+        painter.setFont(theme.font_px(s.body_px, bold=True))
+        metrics = painter.fontMetrics()
+        x = 0
+        for text, level in [(self.tr("Forecast"), None)] + [
+            (self.day_word(row.day, today), (row.local or row.official).level)
+            for row in rows
+            if row.local or row.official
+        ]:
+            painter.setPen(QColor(theme.TEXT))
+            painter.drawText(QRect(x, 0, metrics.horizontalAdvance(text) + 2, head),
+                             Qt.AlignmentFlag.AlignVCenter, text)  # fmt: skip
+            x += metrics.horizontalAdvance(text) + s.gap_px // 2
+            if level is not None:
+                chip = QRectF(x, 2, metrics.horizontalAdvance("6") + s.gap_px, head - 4)
+                painter.setPen(QPen(QColor(theme.OUTLINE), 1))
+                painter.setBrush(QColor(*category_of(_LEVEL_AQI[level]).colour))
+                painter.drawRoundedRect(chip, 3, 3)
+                painter.setPen(theme.chip_text_colour(level))
+                painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, str(level))
+                painter.setPen(QColor(theme.TEXT))
+                word = theme.category_short(level)
+                x = int(chip.right()) + s.gap_px // 2
+                painter.drawText(QRect(x, 0, metrics.horizontalAdvance(word) + 2, head),
+                                 Qt.AlignmentFlag.AlignVCenter, word)  # fmt: skip
+                x += metrics.horizontalAdvance(word)
+            x += s.gap_px * 2
+        painter.setFont(theme.font_px(s.small_px))
+        painter.setPen(QColor(theme.TEXT_SECONDARY))
+        room = QRect(x, 0, max(0, self.width() - x), head)
+        where = painter.fontMetrics().elidedText(self.where_text(), Qt.TextElideMode.ElideLeft, room.width())
+        painter.drawText(room, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, where)
 
     def _paint_labels(self, painter: QPainter, width: int, head: int, block: int) -> None:
         """The panel's title over the label column, then what the two halves of a day are and when the
@@ -259,6 +326,13 @@ class ForecastFrame(QFrame):
 
     def needed_height(self) -> int:
         """The height that shows the days and one line of figures whole."""
+        return self.table.sizeHint().height() + self._chrome()
+
+    def brief_height(self) -> int:
+        """The height of the brief strip's one line (see ForecastTable.set_brief)."""
+        return self.table.brief_height() + self._chrome()
+
+    def _chrome(self) -> int:
         margins = self.layout().contentsMargins()  # type: ignore[union-attr]
         border = 2  # the frame's 1 px line, top and bottom
-        return self.table.sizeHint().height() + margins.top() + margins.bottom() + border
+        return margins.top() + margins.bottom() + border

@@ -89,12 +89,13 @@ class NetworkHealth(QWidget):
             self.tr("Alarm"),
             self.tr("Online %"),
         )
+        self._headers: list[QLabel] = []
         for col, title in enumerate(titles):
             label = theme.ElidedLabel(title, "small")  # words end in … before the counts lose room
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # whole if room
             label.setAlignment(_align(col) | Qt.AlignmentFlag.AlignBottom)
             self._grid.addWidget(label, 0, col)
-        self._header = label
+            self._headers.append(label)
 
     def set_rows(self, rows: list[HealthRow]) -> None:
         """Show one line per kind, in the order given."""
@@ -111,17 +112,35 @@ class NetworkHealth(QWidget):
         super().resizeEvent(event)
         self._fit_rows()
 
-    def _fit_rows(self) -> None:
-        # Whole lines only: when the height does not hold every kind, the last ones give way to "+ n more".
+    def _row_heights(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(line, spacing) as roomy as the table likes, then compact (lines just taller than the text)."""
         scale = theme.current_scale()
-        room = self.height() - self._header.sizeHint().height()
+        return (round(scale.small_px * 1.3), round(scale.gap_px * 0.4)), (round(scale.small_px * 1.12), 0)
+
+    def needed_height(self) -> int:
+        """The least height that shows every kind's line whole (compact lines), with the note if shown."""
+        line = self._row_heights()[1][0]
+        note = 0 if self._note.isHidden() else self._note.sizeHint().height()
+        return line * (self._shown + 1) + note
+
+    def shown_rows(self) -> int:
+        """Kinds whose line shows (the rest are summed up in "+ n more")."""
+        return sum(1 for cells in self._cells[: self._shown] if not cells[0].isHidden())
+
+    def _fit_rows(self) -> None:
+        # Whole lines only: roomy lines, then closer ones, then compact ones; when even those do not hold
+        # every kind, the last ones give way to "+ n more".
+        room = self.height()
         if not self._note.isHidden():  # the awaiting note under the table takes its line
             room -= self._note.sizeHint().height()
-        row, spacing = round(scale.small_px * 1.3), round(scale.gap_px * 0.4)
-        if self._shown * (row + spacing) > room:
-            spacing = 0  # lines closer together before any kind is left out
+        (roomy, roomy_gap), (compact, _none) = self._row_heights()
+        for row, spacing in ((roomy, roomy_gap), (roomy, 0), (compact, 0)):
+            if (self._shown + 1) * (row + spacing) <= room:
+                break
+        for label in (*self._headers, *(label for cells in self._cells for label in cells)):
+            label.setFixedHeight(row)
         self._grid.setVerticalSpacing(spacing)
-        fits = max(1, room // (row + spacing))
+        fits = max(1, room // (row + spacing) - 1)  # lines under the header
         shown = self._shown if fits >= self._shown else fits - 1
         for i, cells in enumerate(self._cells):
             for label in cells:

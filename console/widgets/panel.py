@@ -110,6 +110,44 @@ class Panel(QFrame):
         layout.addLayout(self._header)
         return layout
 
+    def _margins(self, compact: bool) -> tuple[int, int, int, int, int]:
+        """(left, top, right, bottom, spacing under the header) of the roomy or the compact panel."""
+        gap = theme.current_scale().gap_px
+        if compact:
+            return gap * 2, gap // 2, gap * 2, gap, gap // 2
+        return gap * 2, gap, gap * 2, gap * 2, gap
+
+    def set_compact(self, compact: bool) -> None:
+        """Compact: half the space above and below the header and under the body (a screen short of
+        height keeps its rows, not its margins); the text keeps its size."""
+        *margins, spacing = self._margins(compact)
+        if self._layout.contentsMargins().top() != margins[1] or self._layout.spacing() != spacing:
+            self._layout.setContentsMargins(*margins)
+            self._layout.setSpacing(spacing)
+
+    def chrome_height(self, compact: bool | None = None, width: int | None = None) -> int:
+        """The height the panel takes besides its body: frame margins, the header (on one line or two, as
+        its width has it now, or as ``width`` would have it) and the space under it; as it is, or roomy or
+        compact."""
+        if width is None:
+            self._fit_header()
+            header = self._header.sizeHint().height()
+        else:
+            title, age = self._title.sizeHint().height(), self._age.sizeHint().height()
+            header = max(title, age) if self.header_width() <= width else title + age
+        if compact is None:
+            margins = self._layout.contentsMargins()
+            return margins.top() + margins.bottom() + header + self._layout.spacing()
+        _left, top, _right, bottom, spacing = self._margins(compact)
+        return top + bottom + header + spacing
+
+    def header_width(self) -> int:
+        """The width that keeps the title and the age on one line, whole."""
+        margins = self._layout.contentsMargins()
+        spacing = theme.current_scale().gap_px * 2
+        natural = self._title.natural_width() + spacing + self._age.natural_width()
+        return natural + margins.left() + margins.right()
+
     def _fit_header(self) -> None:
         # Title and age on one line when they fit, else the age goes under the title.
         margins = self._layout.contentsMargins()

@@ -24,6 +24,7 @@ class RankingChart(QWidget):
     """
 
     township_requested = Signal(str)
+    MIN_ROWS = 3  # the top rows the chart keeps whatever its height: the worst townships
 
     def __init__(self, parent: QWidget | None = None, *, decimals: int = 0) -> None:
         super().__init__(parent)
@@ -61,8 +62,43 @@ class RankingChart(QWidget):
     def _row_height(self) -> int:
         return round(theme.current_scale().body_px * 1.4)
 
+    def _compact_row_height(self) -> int:
+        return round(theme.current_scale().body_px * 1.2)
+
     def _header_height(self) -> int:
         return round(theme.current_scale().small_px * 1.6)
+
+    def _more_height(self) -> int:
+        return round(theme.current_scale().small_px * 1.4)
+
+    def _plan(self) -> tuple[int, int, int]:
+        """(header height, row height, rows shown) for the height the chart has now. The metric over the
+        bars and roomy rows while the top rows fit with them; else closer rows and the metric on the
+        "+ n more" line, so the top rows stay (MIN_ROWS, never squeezed into unreadable ones)."""
+        rows = len(self._rows)
+        for top, row_h, more in (
+            (self._header_height(), self._row_height(), self._row_height()),
+            (0, self._compact_row_height(), self._more_height()),
+        ):
+            room = self.height() - top
+            if room >= rows * row_h:
+                return top, row_h, rows
+            fits = max(0, (room - more) // row_h)
+            if fits >= min(rows, self.MIN_ROWS):
+                return top, row_h, fits
+        compact = self._compact_row_height()
+        return 0, compact, max(0, (self.height() - self._more_height()) // compact)
+
+    def shown_rows(self) -> int:
+        """How many townships the chart shows at its height (the rest are summed up in "+ n more")."""
+        return min(len(self._rows), self._plan()[2])
+
+    def needed_height(self, rows: int | None = None) -> int:
+        """The least height that shows the top ``rows`` townships (MIN_ROWS) whole with the "+ n more"
+        line under them (compact rows, the metric on that line)."""
+        rows = min(len(self._rows), self.MIN_ROWS if rows is None else rows)
+        more = self._more_height() if rows < len(self._rows) or not self._rows else 0
+        return rows * self._compact_row_height() + more
 
     def sizeHint(self) -> QSize:
         return QSize(800, self._header_height() + self._row_height() * max(len(self._rows), 3))
@@ -99,15 +135,15 @@ class RankingChart(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         cols = self._columns()
-        self._paint_header(painter, cols)
-        row_h, top = self._row_height(), self._header_height()
-        fits = max(0, (self.height() - top) // row_h)
-        self._shown = len(self._rows) if fits >= len(self._rows) else max(0, fits - 1)
+        top, row_h, shown = self._plan()
+        self._shown = min(shown, len(self._rows))
+        if top:
+            self._paint_header(painter, cols)
         scale = max([r[1] for r in self._rows if r[1] is not None] + [self._full_scale or 0, 1e-9])
         for i, row in enumerate(self._rows[: self._shown]):
             self._paint_row(painter, cols, QRectF(0, top + i * row_h, self.width(), row_h), i + 1, row, scale)
-        if self._shown < len(self._rows):
-            self._paint_more(painter, cols, top + self._shown * row_h, row_h)
+        if self._shown < len(self._rows) or not top:
+            self._paint_more(painter, cols, top + self._shown * row_h, self._more_height(), metric=not top)
 
     def _paint_header(self, painter: QPainter, cols: dict[str, float]) -> None:
         painter.setFont(theme.font_px(theme.current_scale().small_px))
@@ -166,16 +202,28 @@ class RankingChart(QWidget):
             painter.setBrush(theme.aqi_colour(aqi))
         painter.drawRoundedRect(bar, 3, 3)
 
-    def _paint_more(self, painter: QPainter, cols: dict[str, float], y: float, row_h: float) -> None:
+    def _paint_more(
+        self, painter: QPainter, cols: dict[str, float], y: float, row_h: float, *, metric: bool = False
+    ) -> None:
+        """The "+ n more, all lower" line under the last bar; with ``metric`` (no line above the bars for
+        it) the metric at the line's right end."""
         hidden = len(self._rows) - self._shown
         painter.setFont(theme.font_px(theme.current_scale().small_px))
         painter.setPen(QColor(theme.TEXT_SECONDARY))
+        rect = QRectF(cols["name"], y, self.width() - cols["name"], row_h)
+        if metric:
+            painter.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, self._metric)
+            rect.setRight(rect.right() - painter.fontMetrics().horizontalAdvance(self._metric) - 20)
+        if hidden <= 0:
+            return
         missing = any(value is None for _, value, _ in self._rows[self._shown :])
         more = self.tr("+ {n} more, lower or without data") if missing else self.tr("+ {n} more, all lower")
-        text = more.format(n=hidden)
-        painter.drawText(QRectF(cols["name"], y, self.width(), row_h), Qt.AlignmentFlag.AlignVCenter, text)
+        text = painter.fontMetrics().elidedText(more.format(n=hidden), Qt.TextElideMode.ElideRight,
+                                                max(0, int(rect.width())))  # fmt: skip
+        painter.drawText(rect, Qt.AlignmentFlag.AlignVCenter, text)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        index = int((event.position().y() - self._header_height()) // self._row_height())
+        top, row_h, _shown = self._plan()
+        index = int((event.position().y() - top) // row_h)
         if 0 <= index < self._shown:
             self.township_requested.emit(self._rows[index][0])

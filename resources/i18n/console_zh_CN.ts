@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="397" />
+        <location filename="../../console/views/screens.py" line="454" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="398" />
+        <location filename="../../console/views/screens.py" line="455" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="400" />
+        <location filename="../../console/views/screens.py" line="457" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="405" />
+        <location filename="../../console/views/screens.py" line="462" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="512" />
+        <location filename="../../console/views/screens.py" line="569" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="516" />
+        <location filename="../../console/views/screens.py" line="573" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="491" />
+        <location filename="../../console/views/screens.py" line="548" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="387" />
+        <location filename="../../console/views/screens.py" line="444" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="518" />
+        <location filename="../../console/views/screens.py" line="575" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -260,28 +260,28 @@
 <context>
     <name>AqiHeadline</name>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="113" />
+        <location filename="../../console/widgets/aqi_headline.py" line="116" />
         <source>AQI</source>
         <translation>AQI</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="115" />
-        <location filename="../../console/widgets/aqi_headline.py" line="228" />
+        <location filename="../../console/widgets/aqi_headline.py" line="118" />
+        <location filename="../../console/widgets/aqi_headline.py" line="254" />
         <source>No data</source>
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="231" />
+        <location filename="../../console/widgets/aqi_headline.py" line="257" />
         <source>AQI · {start}–{end}</source>
         <translation>AQI · {start}–{end}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="242" />
+        <location filename="../../console/widgets/aqi_headline.py" line="268" />
         <source>Primary pollutant: none</source>
         <translation>首要污染物：无</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/aqi_headline.py" line="243" />
+        <location filename="../../console/widgets/aqi_headline.py" line="269" />
         <source>Primary pollutant: {names}</source>
         <translation>首要污染物：{names}</translation>
     </message>
@@ -1272,92 +1272,98 @@
 <context>
     <name>ForecastTable</name>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="45" />
+        <location filename="../../console/widgets/forecast_panel.py" line="64" />
+        <source>whole forecast: briefing page “Forecast and warnings”</source>
+        <translation>完整预报：汇报模式“预报与预警”页</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/forecast_panel.py" line="70" />
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="47" />
+        <location filename="../../console/widgets/forecast_panel.py" line="72" />
         <source>Tomorrow</source>
         <translation>明天</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="48" />
+        <location filename="../../console/widgets/forecast_panel.py" line="73" />
         <source>Mon</source>
         <translation>周一</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="48" />
+        <location filename="../../console/widgets/forecast_panel.py" line="73" />
         <source>Tue</source>
         <translation>周二</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="48" />
+        <location filename="../../console/widgets/forecast_panel.py" line="73" />
         <source>Wed</source>
         <translation>周三</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="48" />
+        <location filename="../../console/widgets/forecast_panel.py" line="73" />
         <source>Thu</source>
         <translation>周四</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="49" />
+        <location filename="../../console/widgets/forecast_panel.py" line="74" />
         <source>Fri</source>
         <translation>周五</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="49" />
+        <location filename="../../console/widgets/forecast_panel.py" line="74" />
         <source>Sat</source>
         <translation>周六</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="49" />
+        <location filename="../../console/widgets/forecast_panel.py" line="74" />
         <source>Sun</source>
         <translation>周日</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="58" />
+        <location filename="../../console/widgets/forecast_panel.py" line="83" />
         <source>model +{0} d: not verified</source>
         <translation>模型 +{0} 天：未检验</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="59" />
+        <location filename="../../console/widgets/forecast_panel.py" line="84" />
         <source>model +{0} d: level right {1} %</source>
         <translation>模型 +{0} 天：级别准确 {1}%</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="71" />
+        <location filename="../../console/widgets/forecast_panel.py" line="96" />
         <source>Forecast not loaded yet.</source>
         <translation>预报尚未载入。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="72" />
+        <location filename="../../console/widgets/forecast_panel.py" line="97" />
         <source>No forecast imported.</source>
         <translation>未导入预报。</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="169" />
+        <location filename="../../console/widgets/forecast_panel.py" line="201" />
+        <location filename="../../console/widgets/forecast_panel.py" line="236" />
         <source>Forecast</source>
         <translation>空气质量预报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="176" />
+        <location filename="../../console/widgets/forecast_panel.py" line="243" />
         <source>Model | Official</source>
         <translation>模型 | 官方</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="186" />
+        <location filename="../../console/widgets/forecast_panel.py" line="253" />
         <source>official only</source>
         <translation>仅官方预报</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="188" />
+        <location filename="../../console/widgets/forecast_panel.py" line="255" />
         <source>issued {0}</source>
         <translation>发布于 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/forecast_panel.py" line="191" />
+        <location filename="../../console/widgets/forecast_panel.py" line="258" />
         <source>model trained on these days</source>
         <translation>模型学过这些天</translation>
     </message>
@@ -1782,12 +1788,12 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="335" />
+        <location filename="../../console/views/screens.py" line="392" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="364" />
+        <location filename="../../console/views/screens.py" line="421" />
         <source>playback: commands are disabled</source>
         <translation>回放中：指令已禁用</translation>
     </message>
@@ -2236,7 +2242,7 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="217" />
+        <location filename="../../console/views/screens.py" line="274" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
@@ -2342,7 +2348,7 @@
         <translation>在线率</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/network_health.py" line="132" />
+        <location filename="../../console/widgets/network_health.py" line="151" />
         <source>+ {n} more</source>
         <translation>另有 {n} 个</translation>
     </message>
@@ -2590,17 +2596,17 @@
 <context>
     <name>RankingChart</name>
     <message>
-        <location filename="../../console/widgets/ranking_chart.py" line="57" />
+        <location filename="../../console/widgets/ranking_chart.py" line="58" />
         <source>no data</source>
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/ranking_chart.py" line="174" />
+        <location filename="../../console/widgets/ranking_chart.py" line="220" />
         <source>+ {n} more, lower or without data</source>
         <translation>另有 {n} 个，数值更低或无数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/ranking_chart.py" line="174" />
+        <location filename="../../console/widgets/ranking_chart.py" line="220" />
         <source>+ {n} more, all lower</source>
         <translation>另有 {n} 个，数值均更低</translation>
     </message>
@@ -2899,28 +2905,28 @@
 <context>
     <name>SituationView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="80" />
-        <location filename="../../console/views/screens.py" line="146" />
+        <location filename="../../console/views/screens.py" line="81" />
+        <location filename="../../console/views/screens.py" line="201" />
         <source>City air quality now</source>
         <translation>全市空气质量（实时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="82" />
+        <location filename="../../console/views/screens.py" line="83" />
         <source>Township ranking · PM2.5</source>
         <translation>乡镇排名 · PM2.5</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="84" />
+        <location filename="../../console/views/screens.py" line="85" />
         <source>Network health</source>
         <translation>监测网络运行</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="146" />
+        <location filename="../../console/views/screens.py" line="201" />
         <source>City air quality as replayed</source>
         <translation>全市空气质量（回放）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="158" />
+        <location filename="../../console/views/screens.py" line="213" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>

@@ -300,6 +300,26 @@ def number_labels(wall: Wall) -> list[dict]:
     return [whole(name, label) for name, label in labels]
 
 
+def situation_of(wall: Wall) -> dict:
+    """What the left screen shows under the warnings: the ranking's rows and the health table's lines
+    shown (of how many), each panel's height against what its header and rows need, the forecast strip's
+    state."""
+    view = wall.views["situation"]
+    strip = view.forecast_panel
+    return {
+        "ranking_rows": [view.ranking.shown_rows(), len(view.ranking.ranked_rows())],
+        "health_rows": [view.health.shown_rows(), view.health.row_count()],
+        "ranking_height": [view.ranking.height(), view.ranking.needed_height()],
+        "health_height": [view.health.height(), view.health.needed_height()],
+        "panels": [
+            [p.geometry().top(), p.geometry().bottom()]
+            for p in (view.city_panel, view.ranking_panel, view.health_panel, strip)
+            if p.isVisible()
+        ],
+        "forecast": "hidden" if not strip.isVisible() else "brief" if view.forecast.is_brief() else "whole",
+    }
+
+
 def counts(wall: Wall) -> list[dict]:
     """Stage counts on the wall and the desk: the count at the end of each tile, as shown."""
     boards = (("wall", wall.views["action"].board.counts), ("desk", wall.desk.counts))
@@ -351,6 +371,7 @@ def main() -> int:
                     "windows": windows_of(wall),
                     "numbers": number_labels(wall),
                     "counts": counts(wall),
+                    "situation": situation_of(wall),
                 }
             )
             if shots is not None:

@@ -242,7 +242,8 @@ def run_fit_child(tmp_path: Path, lang: str, font: str) -> dict:
 def test_every_window_fits_its_screen_whatever_the_font_and_the_city_reads(tmp_path, lang, font) -> None:
     """Each wall window and the desk are exactly their screen's size at every AQI level, with the longest
     category words, four primary pollutants, four-digit values and long township, station and event texts;
-    the headline number, every figure and every stage count show whole (words give way instead)."""
+    the headline number, every figure and every stage count show whole (words give way instead); under two
+    warnings with the forecast the left screen keeps the ranking's top rows and every health line."""
     result = run_fit_child(tmp_path, lang, font)
     if font == "wide":  # the fallback really happened: no CJK family, and wider still
         assert "CJK" not in result["font"]["family"] and result["font"]["stretch"] == 120, result["font"]
@@ -263,6 +264,21 @@ def test_every_window_fits_its_screen_whatever_the_font_and_the_city_reads(tmp_p
             )
         for count in level["counts"]:
             assert count["shown"].endswith(" " + count["count"]), (aqi, count)
+        # the left screen under a red warning in force (and an orange one proposed) with the forecast: the
+        # ranking keeps its top three townships, the health table every kind's line, nothing overlaps
+        situation = level["situation"]
+        shown, total = situation["ranking_rows"]
+        assert total == 18 and shown >= 3, (aqi, situation)
+        assert situation["ranking_height"][0] >= situation["ranking_height"][1], (aqi, situation)
+        if font == "suite":  # every kind's line; the 20 %-wider fallback font may sum the last ones up
+            assert situation["health_rows"] == [8, 8], (aqi, situation)
+            assert situation["health_height"][0] >= situation["health_height"][1], (aqi, situation)
+        else:
+            assert situation["health_rows"][0] >= 3, (aqi, situation)
+        (_city_top, city_bottom), (ranking_top, ranking_bottom), (health_top, _), *strip = situation["panels"]
+        assert city_bottom < ranking_top and ranking_top == health_top, (aqi, situation)
+        if strip:  # the strip (whole or one line) under them, else it gave way
+            assert strip[0][0] > ranking_bottom, (aqi, situation)
 
 
 def test_views_sharing_a_screen_get_text_in_proportion() -> None:
