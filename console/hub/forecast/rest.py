@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from console.hub.forecast import live, official, schedule, service, warning
+from console.hub.forecast import issued, live, official, schedule, service, warning
 from console.hub.forecast import model as fm
 from console.hub.rest import _error, _json, session_of
 from console.hub.storage import Storage
@@ -31,43 +31,36 @@ def add_forecast_routes(app: web.Application, hub: Hub) -> None:
 
 
 def forecast(
-    storage: Storage, directory: Path | None, day: date | None, tz_hours: float, as_of: float | None = None
+    storage: Storage,
+    directory: Path | None,
+    day: date | None,
+    tz_hours: float,
+    as_of: float | None = None,
+    now: float | None = None,
 ) -> dict[str, Any]:
     """The answer of ``/api/forecast`` (blocking). ``local`` is None, with ``local_error`` saying why,
     when there is no usable model; each city forecast carries ``skill``: the verified figures of its lead
     (model, persistence and climatology), None when the model has not been verified.
 
-    ``as_of`` (Unix time, a replay's moment): the forecast as it stood then: the local one issued at the
-    end of the day before, the official ones issued at or before it, the warnings as they were then."""
+    ``as_of`` (Unix time, a replay's moment): the forecast as it stood then: the local one the hub issued
+    last at or before it, as it was issued (``as_issued``; console/hub/forecast/issued.py), or, when none
+    was stored by then (history imported before the hub ran), the one today's model makes at the end of
+    the day before (``as_issued`` false, ``hindcast`` when the model learnt those days); the official ones
+    issued at or before it; the warnings as they were then. ``now``: the clock of the live answer."""
     out: dict[str, Any] = {"local": None, "local_error": None, "official": []}
     if as_of is not None:
         day = _local_day(as_of, tz_hours) - timedelta(days=1)
-    try:
-        if directory is None:
-            raise fm.ModelError("this hub has no forecast directory")
-        model, manifest = fm.load_model(directory)
-        found = service.latest(storage, model, day, tz_hours)
-        if found is None:
-            raise fm.ModelError("the history holds no PM2.5 to forecast from")
-        figures = manifest.get("figures") or {}
-        leads = figures.get("leads") or {}
-        for entry in found["city"]:
-            entry["skill"] = leads.get(str(entry["lead"]))
-        found["model"] = {
-            "version": manifest["version"],
-            "trained_until": manifest["trained_until"],
-            "verified": {k: figures.get(k) for k in ("from", "to", "held_back", "model_version")}
-            if figures
-            else None,
-        }
-        found["skill_scope"] = "city"  # the station forecasts are not verified one by one
-        # a forecast of days the model learnt from is a hindcast, not what could be forecast then
-        found["hindcast"] = date.fromisoformat(found["issued_for_day"]) <= date.fromisoformat(
-            str(manifest["trained_until"])
-        )
-        out["local"] = found
-    except fm.ModelError as exc:
-        out["local_error"] = str(exc)
+        out["local"] = issued.at(storage.engine, as_of)
+    if out["local"] is None:
+        try:
+            if directory is None:
+                raise fm.ModelError("this hub has no forecast directory")
+            local = computed(storage, directory, day, tz_hours, now)
+            if as_of is not None:
+                local["as_issued"] = False
+            out["local"] = local
+        except fm.ModelError as exc:
+            out["local_error"] = str(exc)
     if as_of is None:
         out["official"] = official.latest(storage.engine, day)
         out["warnings"] = [w for w in warning.listing(storage.engine) if w["state"] in live.OPEN]
@@ -76,6 +69,47 @@ def forecast(
         out["official"] = official.latest(storage.engine, _local_day(as_of, tz_hours), issued_by=as_of)
         out["warnings"] = warnings_at(warning.listing(storage.engine), as_of)
     return out
+
+
+def computed(
+    storage: Storage, directory: Path, day: date | None, tz_hours: float, now: float | None = None
+) -> dict[str, Any]:
+    """The local forecast the current model makes at the end of ``day`` (default: the last finished day at
+    ``now``), with its skill and the model's description; ModelError when it cannot."""
+    model, manifest = fm.load_model(directory)
+    found = service.latest(storage, model, day, tz_hours, now)
+    if found is None:
+        raise fm.ModelError("the history holds no PM2.5 to forecast from")
+    figures = manifest.get("figures") or {}
+    leads = figures.get("leads") or {}
+    for entry in found["city"]:
+        entry["skill"] = leads.get(str(entry["lead"]))
+    found["model"] = {
+        "version": manifest["version"],
+        "trained_until": manifest["trained_until"],
+        "verified": {k: figures.get(k) for k in ("from", "to", "held_back", "model_version")}
+        if figures
+        else None,
+    }
+    found["skill_scope"] = "city"  # the station forecasts are not verified one by one
+    # a forecast of days the model learnt from is a hindcast, not what could be forecast then
+    found["hindcast"] = date.fromisoformat(found["issued_for_day"]) <= date.fromisoformat(
+        str(manifest["trained_until"])
+    )
+    return found
+
+
+def issue(storage: Storage, directory: Path | None, tz_hours: float, now: float | None = None) -> bool:
+    """Issue the local forecast of ``now``: store it (console/hub/forecast/issued.py) unless the newest
+    stored one is the same; True when stored, False too when there is no usable model (blocking)."""
+    if directory is None:
+        return False
+    now = time.time() if now is None else now
+    try:
+        local = computed(storage, directory, None, tz_hours, now)
+    except fm.ModelError:
+        return False
+    return issued.record(storage.engine, local, now)
 
 
 def _local_day(ts: float, tz_hours: float) -> date:

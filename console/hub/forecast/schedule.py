@@ -80,11 +80,16 @@ async def retrain_loop(hub: Hub, directory: Path) -> None:
 
 
 async def announce(hub: Hub, directory: Path | None) -> None:
-    """End or propose warnings (console/hub/forecast/warning.py), then tell the consoles what moved: a
+    """Store the forecast of now as issued when it changed (console/hub/forecast/issued.py), end or
+    propose warnings (console/hub/forecast/warning.py), then tell the consoles what moved: a
     ``warning`` event per step, a ``forecast`` event when the forecast changed."""
     from console.hub.forecast import live, rest  # the answer of /api/forecast is what warnings are judged on
 
     tz_hours = hub.config.tz_hours
+    try:  # the forecast of now, stored as issued when it differs from the last one (a replay shows it)
+        await asyncio.to_thread(rest.issue, hub.storage, directory, tz_hours)
+    except Exception:
+        log.exception("forecast: storing the issued forecast failed")
     try:
         proposal = await asyncio.to_thread(rest.check_warnings, hub.storage, directory, tz_hours)
         if proposal is not None:
@@ -128,10 +133,11 @@ def add_retraining(app: web.Application, hub: Hub) -> None:
 
     async def context(_app: web.Application) -> AsyncIterator[None]:
         (directory / official.INBOX).mkdir(parents=True, exist_ok=True, mode=0o700)
-        from console.hub.forecast import live
+        from console.hub.forecast import live, rest
 
         today = fs.EPOCH + timedelta(seconds=time.time() + hub.config.tz_hours * 3600)
         try:  # the forecast of the start: consoles fetch it when they connect, later changes are events
+            await asyncio.to_thread(rest.issue, hub.storage, directory, hub.config.tz_hours)
             hub.warnings.forecast_changed(
                 await asyncio.to_thread(live.forecast_stamp, hub.storage.engine, directory, today)
             )

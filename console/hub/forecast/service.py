@@ -113,16 +113,21 @@ def table(figures: dict[str, Any]) -> str:
 
 
 def latest(
-    storage: Storage, model: fm.Model, issue: date | None = None, tz_hours: float = 8
+    storage: Storage,
+    model: fm.Model,
+    issue: date | None = None,
+    tz_hours: float = 8,
+    now: float | None = None,
 ) -> dict[str, Any] | None:
-    """The forecast issued at the end of ``issue`` (default: the last finished day of the history, i.e. not
-    today, whose daily values are not complete yet) for the city and each station, per lead; None without
-    any history."""
+    """The forecast issued at the end of ``issue`` (default: the last finished day of the history at ``now``,
+    i.e. not today, whose daily values are not complete yet) for the city and each station, per lead; None
+    without any history."""
     if issue is None:
         span = fs.data_span(storage, tz_hours)
         if span is None:
             return None
-        yesterday = fs.EPOCH + timedelta(seconds=time.time() + tz_hours * 3600) - timedelta(days=1)
+        now = time.time() if now is None else now
+        yesterday = fs.EPOCH + timedelta(seconds=now + tz_hours * 3600) - timedelta(days=1)
         issue = min(span[1], yesterday)
     stations = fs.air_stations(storage)
     series = fs.load(storage, stations, issue - timedelta(days=LAG_DAYS), issue + timedelta(days=1), tz_hours)
