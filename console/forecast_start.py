@@ -38,9 +38,9 @@ def attach_forecast(console: Any) -> ForecastWall:
 
     def on_replay_state(state: Any) -> None:
         if vm.fetch_forecast is None and console.playback is not None:
-            api = getattr(console.playback.source, "api", None)  # a hub's history (not an episode file)
-            if api is not None:
-                vm.fetch_forecast = api.forecast
+            source = console.playback.source
+            api = getattr(source, "api", None)  # a hub's history; an episode file answers from itself
+            vm.fetch_forecast = api.forecast if api is not None else getattr(source, "forecast", None)
         vm.set_replay(state.at if playback.active else None)
 
     playback.state_changed.connect(on_replay_state)

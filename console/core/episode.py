@@ -2,7 +2,8 @@
 
 An episode holds everything a replay needs with no hub and no network: the stations, the readings (every
 factor, wind included) as the hub stores them (a row per station and data time), the incidents of the
-stretch with their audit trails, and the timeline. A ``meta`` table names the format and its version and
+stretch with their audit trails, the timeline and (from version 2) the forecasts and warnings of the stretch
+and the days before it as they were issued. A ``meta`` table names the format and its version and
 holds a SHA-256 of the whole content, so a damaged, truncated or foreign file is refused with a clear
 error before anything of it is shown. The format is documented in docs/playback.md.
 """
@@ -28,7 +29,10 @@ from console.core.models import Station
 from console.core.replay import STRETCH_LIMIT, HistoryReader, StateAt, Stretch, TimelineData
 
 FORMAT = "ecoconsole-episode"
-VERSION = 1
+VERSION = 2  # 2: the forecasts table
+READABLE = (1, 2)  # the versions this console opens (a version 1 file has no forecasts)
+FORECAST_KINDS = ("local", "official", "warning")
+FORECAST_BEFORE_S = 5 * 86400.0  # the forecasts an episode carries from before its start (days 1-5 ahead)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,6 +54,8 @@ CREATE TABLE unit_fixes (
     heading REAL NOT NULL, fix INTEGER NOT NULL, alarms TEXT NOT NULL, rejected TEXT NOT NULL,
     PRIMARY KEY (unit, ts)
 ) WITHOUT ROWID;
+CREATE TABLE forecasts (kind TEXT NOT NULL, n INTEGER NOT NULL, issued REAL NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (kind, n)) WITHOUT ROWID;
 """
 # What the checksum covers, table by table in key order (meta without its checksum row).
 _CONTENT = (
@@ -60,6 +66,7 @@ _CONTENT = (
     ("incident_audit", "SELECT incident, n, ts, body FROM incident_audit ORDER BY incident, n"),
     ("unit_states", "SELECT unit, info FROM unit_states ORDER BY unit"),
     ("unit_fixes", "SELECT * FROM unit_fixes ORDER BY unit, ts"),
+    ("forecasts", "SELECT kind, n, issued, body FROM forecasts ORDER BY kind, n"),  # from version 2
 )
 _pack = msgspec.msgpack.Encoder().encode
 
@@ -115,7 +122,20 @@ class EpisodeWriter:
         self._db.executemany("INSERT OR REPLACE INTO unit_states VALUES (?, ?)", units)
         self._db.executemany("INSERT OR REPLACE INTO unit_fixes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", fixes)
 
-    def finish(self, start: float, end: float, timeline: TimelineData) -> Path:
+    def forecasts(
+        self, local: Sequence[dict[str, Any]], official: Sequence[dict[str, Any]],
+        warnings: Sequence[dict[str, Any]],
+    ) -> None:  # fmt: skip
+        """The local forecasts as issued (each with its ``issued_at``), the official ones (``issued``) and
+        the warnings with their audit trails (``created``), as the hub's ``/api/forecast`` gives them."""
+        rows = []
+        for kind, items, key in (("local", local, "issued_at"), ("official", official, "issued"),
+                                 ("warning", warnings, "created")):  # fmt: skip
+            for n, item in enumerate(items):
+                rows.append((kind, n, float(item.get(key) or 0.0), json.dumps(item, ensure_ascii=False)))
+        self._db.executemany("INSERT OR REPLACE INTO forecasts VALUES (?, ?, ?, ?)", rows)
+
+    def finish(self, start: float, end: float, timeline: TimelineData, tz_hours: float = 8) -> Path:
         """Write the meta data and the checksum, close and put the file in place."""
         meta = {
             "format": FORMAT,
@@ -124,6 +144,7 @@ class EpisodeWriter:
             "end": repr(float(end)),
             "created": repr(time.time()),
             "timeline": msgspec.json.encode(timeline).decode(),
+            "tz_hours": repr(float(tz_hours)),
         }
         self._db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         self._db.commit()
@@ -138,10 +159,12 @@ class EpisodeWriter:
         self._part.unlink(missing_ok=True)
 
 
-def checksum(db: sqlite3.Connection) -> str:
-    """SHA-256 of the content, table by table, row by row in key order."""
+def checksum(db: sqlite3.Connection, version: int = VERSION) -> str:
+    """SHA-256 of the content, table by table, row by row in key order (a version 1 file: no forecasts)."""
     digest = hashlib.sha256()
     for table, sql in _CONTENT:
+        if table == "forecasts" and version < 2:
+            continue
         digest.update(table.encode())
         for row in db.execute(sql):
             digest.update(_pack(tuple(row)))
@@ -162,7 +185,8 @@ class Episode:
                 f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
             )
             self.meta = _meta(self._db, self.path)
-            found = checksum(self._db)
+            self.version = int(self.meta["version"])
+            found = checksum(self._db, self.version)
         except sqlite3.DatabaseError as exc:
             raise EpisodeError(f"{self.path.name} is damaged: {exc}") from None
         if found != self.meta.get("checksum"):
@@ -177,6 +201,51 @@ class Episode:
         self.start = float(self.meta["start"])
         self.end = float(self.meta["end"])
         self.timeline = msgspec.json.decode(self.meta["timeline"], type=TimelineData)
+        self.tz_hours = float(self.meta.get("tz_hours", "8"))
+        self._forecasts: dict[str, list[dict[str, Any]]] | None = None
+
+    def forecast_at(self, as_of: float) -> dict[str, Any]:
+        """The forecast as it stood at ``as_of``, shaped like the hub's ``/api/forecast?as_of=T``: the local
+        one issued last by then, the official ones issued by then for the days from then on, the warnings
+        open then with their trails cut there (blocking)."""
+        out: dict[str, Any] = {
+            "local": None,
+            "local_error": None,
+            "official": [],
+            "warnings": [],
+            "as_of": as_of,
+        }
+        if self.version < 2:
+            out["local_error"] = (
+                f"{self.path.name} is an episode of format version {self.version}, written before episodes "
+                "carried forecasts: export it again to replay them"
+            )
+            return out
+        if self._forecasts is None:
+            found: dict[str, list[dict[str, Any]]] = {kind: [] for kind in FORECAST_KINDS}
+            for kind, body in self._rows("SELECT kind, body FROM forecasts ORDER BY kind, n", {}):
+                found.setdefault(kind, []).append(json.loads(body))
+            self._forecasts = found
+        stored = self._forecasts
+        local = [f for f in stored["local"] if float(f.get("issued_at", 0.0)) <= as_of]
+        if local:
+            out["local"] = max(local, key=lambda f: float(f["issued_at"]))
+        else:
+            out["local_error"] = "no local forecast was issued before this moment of the episode"
+        today = time.strftime("%Y-%m-%d", time.gmtime(as_of + self.tz_hours * 3600))
+        newest: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for f in stored["official"]:
+            key = (str(f["source"]), str(f["area"]), str(f["valid_date"]))
+            if float(f["issued"]) > as_of or key[2] < today:
+                continue
+            if key not in newest or float(f["issued"]) > float(newest[key]["issued"]):
+                newest[key] = f
+        out["official"] = [newest[k] for k in sorted(newest, key=lambda k: (k[2], k[1], k[0]))]
+        for row in stored["warning"]:
+            trail = [e for e in row.get("audit") or [] if float(e["ts"]) <= as_of]
+            if trail and trail[-1]["to_state"] in ("proposed", "issued"):
+                out["warnings"].append({**row, "state": trail[-1]["to_state"], "audit": trail})
+        return out
 
     def _rows(self, sql: str, params: dict[str, Any]) -> list[Any]:
         with self._lock:  # one query at a time; never one on a closed connection
@@ -221,10 +290,10 @@ def _meta(db: sqlite3.Connection, path: Path) -> dict[str, str]:
         ) from None
     if meta.get("format") != FORMAT:
         raise EpisodeError(f"{path.name} is not an episode file (format {meta.get('format')!r})")
-    if meta.get("version") != str(VERSION):
+    if meta.get("version") not in [str(v) for v in READABLE]:
         raise EpisodeError(
-            f"{path.name} is an episode of format version {meta.get('version')}; this console reads version "
-            f"{VERSION} (a newer console wrote it?)"
+            f"{path.name} is an episode of format version {meta.get('version')}; this console reads versions "
+            f"{', '.join(map(str, READABLE))} (a newer console wrote it?)"
         )
     for key in ("start", "end", "timeline", "checksum"):
         if key not in meta:
@@ -268,6 +337,12 @@ class EpisodeSource:
         ids = [s.id for s in self._stations]
         reader = self._open().reader
         return await asyncio.to_thread(reader.stretch, start, end, ids, STRETCH_LIMIT, self._units)
+
+    async def forecast(self, as_of: float | None = None) -> dict[str, Any]:
+        """The forecast and warnings as they stood at ``as_of`` (the replay's moment; default its start),
+        from the file, like the hub's ``/api/forecast?as_of=T``."""
+        episode = self._open()
+        return await asyncio.to_thread(episode.forecast_at, episode.start if as_of is None else as_of)
 
     async def close(self) -> None:
         if self._episode is not None:

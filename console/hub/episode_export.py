@@ -3,7 +3,9 @@ history as one episode file (see console/core/episode.py and docs/playback.md).
 
 The file holds the stations, every reading of the stretch with the newest value of each station and
 factor at its start (so its first moment shows a whole picture), the incidents of the stretch as they
-stood at its end with their audit trails up to then, and the timeline. Times are ISO 8601 with a zone or
+stood at its end with their audit trails up to then, the timeline, and the forecasts: the local ones as the
+hub issued them, the official ones and the warnings, issued during the stretch or in the five days before
+its start (a replay of its first day shows what was forecast for it). Times are ISO 8601 with a zone or
 Unix seconds. Run it beside a running hub or with the hub stopped: it only reads.
 """
 
@@ -13,10 +15,11 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
-from console.core.episode import EpisodeWriter
+from console.core.episode import FORECAST_BEFORE_S, EpisodeWriter
 from console.core.replay import (
     RECENT_S,
     incident_at,
@@ -101,12 +104,42 @@ def export_episode(
                     fixes.extend(tuple(row) for row in found)
             writer.units(units, fixes)
             hours = reader.city_hours(start, end)
+        writer.forecasts(*forecasts_of(storage.engine, start, end))
         timeline = timeline_from_hours(hours, markers, (start, end), stations)
-        writer.finish(start, end, timeline)
+        writer.finish(start, end, timeline, tz_hours)
         return len(stations), writer.readings, len(kept)
     except BaseException:
         writer.abandon()
         raise
+
+
+def forecasts_of(
+    engine: sa.Engine, start: float, end: float
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The local forecasts in force during the stretch (the one issued last before it, then every one
+    issued up to its end), the official ones issued from FORECAST_BEFORE_S before its start to its end,
+    and the warnings open at its start or stepped during it, their trails cut at its end."""
+    from console.hub.forecast import issued, official, warning
+
+    local = issued.between(engine, start, end)
+    official.metadata.create_all(engine)
+    c = official.official_forecasts.c
+    query = sa.select(official.official_forecasts).where(
+        (c.issued >= start - FORECAST_BEFORE_S) & (c.issued <= end)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(c.issued, c.source, c.area, c.valid_date)).mappings().all()
+    officials = [{k: v for k, v in row.items() if k != "imported"} for row in rows]
+    warnings = []
+    for row in warning.listing(engine):
+        trail = [e for e in row.get("audit") or [] if float(e["ts"]) <= end]
+        if not trail:
+            continue
+        at_start = [e for e in trail if float(e["ts"]) <= start]
+        open_at_start = bool(at_start) and at_start[-1]["to_state"] in ("proposed", "issued")
+        if open_at_start or any(float(e["ts"]) > start for e in trail):
+            warnings.append({**row, "state": trail[-1]["to_state"], "audit": trail})
+    return local, officials, sorted(warnings, key=lambda w: float(w.get("created") or 0.0))
 
 
 def _frames(conn: sa.Connection, station: str, start: float, end: float) -> list[tuple[str, float, bytes]]:

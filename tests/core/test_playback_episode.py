@@ -87,9 +87,9 @@ def test_a_truncated_file_is_refused(tmp_path, exported) -> None:
 def test_a_file_of_another_format_version_is_refused(tmp_path, exported) -> None:
     def newer(path):
         with sqlite3.connect(path) as db:
-            db.execute("UPDATE meta SET value = '2' WHERE key = 'version'")
+            db.execute("UPDATE meta SET value = '3' WHERE key = 'version'")
 
-    assert "format version 2; this console reads version 1" in damaged(tmp_path, exported, newer)
+    assert "format version 3; this console reads versions 1, 2" in damaged(tmp_path, exported, newer)
 
 
 def test_a_changed_reading_breaks_the_checksum(tmp_path, exported) -> None:
