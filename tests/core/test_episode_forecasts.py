@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import date, timedelta
 
+from console.core.aqi import category_of
 from console.core.episode import Episode, EpisodeSource, checksum
 from console.hub.episode_export import export_episode
 from console.hub.forecast import issued, official, rest, warning
@@ -22,7 +24,10 @@ OFFICIAL = """issued,valid_date,area,aqi_low,aqi_high,level,primary_pollutant,so
 
 
 def _local(day: str, version: int, aqi: int) -> dict:
-    city = [{"lead": 1, "valid_date": day, "pm25": aqi * 0.7, "aqi": aqi, "level": 3, "skill": None}]
+    """A local forecast issued at the end of ``day``, for the day after (lead 1)."""
+    valid = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    level = category_of(aqi).level
+    city = [{"lead": 1, "valid_date": valid, "pm25": aqi * 0.7, "aqi": aqi, "level": level, "skill": None}]
     model = {"version": version, "trained_until": "2023-11-01", "verified": None}
     return {"issued_for_day": day, "city": city, "stations": {}, "model": model, "hindcast": False}
 
