@@ -136,8 +136,11 @@ def add_retraining(app: web.Application, hub: Hub) -> None:
         from console.hub.forecast import live, rest
 
         today = fs.EPOCH + timedelta(seconds=time.time() + hub.config.tz_hours * 3600)
-        try:  # the forecast of the start: consoles fetch it when they connect, later changes are events
+        try:  # the forecast of the start, stored as issued (a replay of this moment shows it)
             await asyncio.to_thread(rest.issue, hub.storage, directory, hub.config.tz_hours)
+        except Exception:
+            log.exception("forecast: storing the issued forecast failed")
+        try:  # the forecast of the start: consoles fetch it when they connect, later changes are events
             hub.warnings.forecast_changed(
                 await asyncio.to_thread(live.forecast_stamp, hub.storage.engine, directory, today)
             )
