@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from console.core.cli_types import positive_seconds
 from console.core.incidents import Role
 from console.core.lifeline import watch_parent
 from console.entry import child_command
@@ -180,17 +181,6 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         attachment_day_bytes=int(args.upload_day_mib * 2**20),
         attachments_max_bytes=int(args.attachments_max_gib * 2**30),
     )
-
-
-def positive_seconds(text: str) -> float:
-    """A command-line duration: a finite number of seconds above 0 (argparse names the flag on error)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < value < 86400:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and less than a day, not {text!r}")
-    return value
 
 
 def database_url(args: argparse.Namespace) -> str:

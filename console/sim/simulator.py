@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from console.core import hj212
+from console.core.cli_types import positive_seconds
 from console.core.factors import FACTORS
 from console.core.lifeline import watch_parent
 from console.sim.citymodel import CityModel
@@ -199,17 +200,6 @@ class Simulator:
             return None
         self.links[index] = link
         return link
-
-
-def positive_seconds(text: str) -> float:
-    """A command-line duration: a number of seconds above 0 and below a day."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < value < 86400:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and less than a day, not {text!r}")
-    return value
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
