@@ -18,11 +18,12 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import aiomqtt
 import pytest
 import pytest_asyncio
 
-from console.core import hj212
+from console.core import hj212, jt808
 from console.hub.cluster.streams import delete_streams, input_stream
 from console.hub.cluster.wire import IngestBatch, decode_batch, input_subject
 from console.hub.site import Site, write_site
@@ -30,6 +31,7 @@ from tests.conftest import REQUIRE_SERVICES
 from tests.net.hubkit import PW, station, upload
 from tests.net.proxy import FaultProxy
 from tests.net.test_durability import AnsweredLogger
+from tests.net.unitkit import LAT, LON, UNITS, Terminal, location
 
 pytestmark = pytest.mark.asyncio
 ROOT = Path(__file__).resolve().parents[2]
@@ -391,3 +393,59 @@ async def test_an_mqtt_message_reaches_the_stream_and_is_sent_again_after_a_kill
         (site_id, T0, 35.2),
         (site_id, T0 + 60, 36.0),
     ]
+
+
+# --- units: JT/T 808 terminals and OsmAnd phones ---------------------------------------------------------
+
+
+def _unit_site(tmp: Path) -> None:
+    write_site(Site(stations=tuple((s, PW) for s in AIR), units=UNITS), tmp / "site")
+
+
+async def test_a_terminals_fixes_are_in_the_batches_and_its_auth_code_survives_kill_9(
+    tmp_path, stream
+) -> None:
+    _unit_site(tmp_path)
+    node = await NodeProcess(tmp_path, stream, "--jt808-port", "0").start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", node.ports["jt808"])
+    terminal = Terminal(reader, writer, "013800000001")
+    code = await terminal.login()
+    answer = await terminal.ask(location(T0, speed=30.0))
+    assert isinstance(answer.body, jt808.GeneralReply) and answer.body.result == 0
+    await node.kill()  # the terminal keeps its code: the node's file has it
+    await terminal.close()
+    node = await NodeProcess(tmp_path, stream, "--jt808-port", "0").start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", node.ports["jt808"])
+        terminal = Terminal(reader, writer, "013800000001")
+        ok = await terminal.ask(jt808.Authentication(code, "123456789012345", "1.0"))
+        assert isinstance(ok.body, jt808.GeneralReply) and ok.body.result == 0
+        answer = await terminal.ask(location(T0 + 10, lat=LAT + 0.001))
+        assert isinstance(answer.body, jt808.GeneralReply) and answer.body.result == 0
+        stranger = Terminal(*await asyncio.open_connection("127.0.0.1", node.ports["jt808"]), "013899999999")
+        refused = await stranger.ask(jt808.Authentication("guess", "123456789012345", "1.0"))
+        assert isinstance(refused.body, jt808.GeneralReply) and refused.body.result == 1
+        await terminal.close()
+        await stranger.close()
+        await node.stop()
+    finally:
+        await node.kill()
+    fixes = sorted((f.unit, f.ts, f.lat) for _, b in await read_stream(stream) for f in b.fixes)
+    assert fixes == [("VAN-1", T0, LAT), ("VAN-1", T0 + 10, LAT + 0.001)]
+
+
+async def test_a_phones_fix_is_in_the_batches_and_an_unknown_phone_is_refused(tmp_path, stream) -> None:
+    _unit_site(tmp_path)
+    async with running_node(tmp_path, stream, "--osmand-port", "0") as node:
+        url = f"http://127.0.0.1:{node.ports['osmand']}/"
+        async with aiohttp.ClientSession() as http:
+            params = {"id": "phone-1", "lat": str(LAT), "lon": str(LON), "timestamp": str(int(T0))}
+            async with http.get(url, params=params) as resp:
+                assert resp.status == 200
+            async with http.get(url, params=params | {"id": "nobody"}) as resp:
+                assert resp.status == 403 and "unknown device id" in await resp.text()
+            async with http.get(url, params=params | {"lat": "north"}) as resp:
+                assert resp.status == 400 and "lat must be a number" in await resp.text()
+        await node.stop()
+    fixes = [(f.unit, f.ts, f.lat, f.lon) for _, b in await read_stream(stream) for f in b.fixes]
+    assert fixes == [("INSP-1", T0, LAT, LON)]
