@@ -449,3 +449,32 @@ async def test_a_phones_fix_is_in_the_batches_and_an_unknown_phone_is_refused(tm
         await node.stop()
     fixes = [(f.unit, f.ts, f.lat, f.lon) for _, b in await read_stream(stream) for f in b.fixes]
     assert fixes == [("INSP-1", T0, LAT, LON)]
+
+
+LATER = T0 + 10**6  # data times apart from the loggers'
+
+
+async def test_two_nodes_feed_one_stream_and_share_the_mqtt_messages(tmp_path, stream, mqtt_broker) -> None:
+    url, prefix = mqtt_broker
+    mqtt = ("--mqtt", url, "--mqtt-prefix", prefix, "--mqtt-share", "ingest")
+    async with (
+        running_node(tmp_path, stream, *mqtt, node="a") as a,
+        running_node(tmp_path, stream, *mqtt, node="b") as b,
+    ):
+        loggers = [AnsweredLogger(st, window=20) for st in AIR]
+        running = [asyncio.create_task(lg.run((a, b)[n % 2].hj212_port)) for n, lg in enumerate(loggers)]
+        host, _, port = url.removeprefix("mqtt://").rpartition(":")
+        async with aiomqtt.Client(host, int(port)) as client:
+            for k in range(40):
+                payload = json.dumps({"ts": LATER + 60 * k, "values": {"a34004-Avg": k}}).encode()
+                await client.publish(f"{prefix}/site/{AIR[0].id}/up", payload, qos=1)
+        await _until(lambda: all(len(lg.answered) >= 50 for lg in loggers))
+        await asyncio.gather(a.stop(), b.stop())
+        await asyncio.wait_for(asyncio.gather(*running), 30)
+    batches = await read_stream(stream)
+    counts = uploads_in(batches)
+    assert set().union(*(lg.answered for lg in loggers)) <= set(counts) and max(counts.values()) == 1
+    assert all(counts[(AIR[0].id, LATER + 60 * k)] == 1 for k in range(40))  # each MQTT message by one node
+    assert {b.node for _, b in batches} == {"a", "b"}
+    ids = [headers["Nats-Msg-Id"] for headers, _ in batches]
+    assert len(set(ids)) == len(ids)  # the node names keep the message ids apart
