@@ -138,18 +138,19 @@ async def read_stream(stream: str) -> list[tuple[dict[str, str], IngestBatch]]:
     import nats.errors
 
     nc = await nats.connect(NATS_URL)
-    out = []
+    out: list[tuple[dict[str, str], IngestBatch]] = []
     try:
         js = nc.jetstream()
+        held = (await js.stream_info(input_stream(stream))).state.messages
         sub = await js.pull_subscribe(input_subject(stream), stream=input_stream(stream))
         consumer = (await sub.consumer_info()).name
         try:
-            while True:
-                try:
-                    msgs = await sub.fetch(256, timeout=0.5)
-                except TimeoutError:  # nats.errors.TimeoutError is one too
-                    break
-                out += [(dict(m.headers or {}), decode_batch(m.data)) for m in msgs]
+            deadline = time.monotonic() + 60
+            while len(out) < held:
+                assert time.monotonic() < deadline, f"read {len(out)} of the {held} messages in the stream"
+                with contextlib.suppress(TimeoutError):  # nats.errors.TimeoutError is one too
+                    msgs = await sub.fetch(min(64, held - len(out)), timeout=5.0)
+                    out += [(dict(m.headers or {}), decode_batch(m.data)) for m in msgs]
         finally:
             await sub.unsubscribe()
             with contextlib.suppress(nats.errors.Error):
@@ -456,7 +457,7 @@ LATER = T0 + 10**6  # data times apart from the loggers'
 
 async def test_two_nodes_feed_one_stream_and_share_the_mqtt_messages(tmp_path, stream, mqtt_broker) -> None:
     url, prefix = mqtt_broker
-    mqtt = ("--mqtt", url, "--mqtt-prefix", prefix, "--mqtt-share", "ingest")
+    mqtt = ("--mqtt", url, "--mqtt-prefix", prefix, "--mqtt-share", "ingest", "--metrics-every", "0.2")
     async with (
         running_node(tmp_path, stream, *mqtt, node="a") as a,
         running_node(tmp_path, stream, *mqtt, node="b") as b,
@@ -469,12 +470,13 @@ async def test_two_nodes_feed_one_stream_and_share_the_mqtt_messages(tmp_path, s
                 payload = json.dumps({"ts": LATER + 60 * k, "values": {"a34004-Avg": k}}).encode()
                 await client.publish(f"{prefix}/site/{AIR[0].id}/up", payload, qos=1)
         await _until(lambda: all(len(lg.answered) >= 50 for lg in loggers))
+        await _until(lambda: _taken(a.log) + _taken(b.log) == 40)  # taken: published when they stop
         await asyncio.gather(a.stop(), b.stop())
         await asyncio.wait_for(asyncio.gather(*running), 30)
     batches = await read_stream(stream)
     counts = uploads_in(batches)
     assert set().union(*(lg.answered for lg in loggers)) <= set(counts) and max(counts.values()) == 1
-    assert all(counts[(AIR[0].id, LATER + 60 * k)] == 1 for k in range(40))  # each MQTT message by one node
+    assert all(counts[(AIR[0].id, LATER + 60 * k)] == 1 for k in range(40))  # each taken by one node
     assert {b.node for _, b in batches} == {"a", "b"}
     ids = [headers["Nats-Msg-Id"] for headers, _ in batches]
     assert len(set(ids)) == len(ids)  # the node names keep the message ids apart

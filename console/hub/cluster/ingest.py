@@ -27,7 +27,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -129,13 +129,14 @@ class IngestNode:
         self.accepted = self.published = 0
         self.fixes_published = 0
         self.batches = self.publish_failures = 0
+        self.publish_s = 0.0  # time spent publishing, acknowledgements awaited included
         self._last_failure_log = 0.0
 
     # --- start and stop ------------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Connect to NATS (waiting for it), make the input stream when missing, then open the listeners."""
-        self.nc = await _connect(self.config.nats_url)
+        self.nc = await _connect(self.config.nats_url, lambda: self._stopping)
         self.js = self.nc.jetstream()
         await ensure_input_stream(self.js, self.config.stream)
         self.hj212_port = await self.listener.start(self.config.host, self.config.hj212_port)
@@ -222,8 +223,11 @@ class IngestNode:
         try:
             await self.file.commit()  # the parts answered in this cycle
             if readings or uploads or fixes:
-                for batch in self._batches(readings, uploads, fixes):
-                    await self._publish(batch)
+                began = time.monotonic()
+                limit = (self.nc.max_payload if self.nc is not None else 1 << 20) - PAYLOAD_MARGIN
+                for batch, data in self._batches(readings, uploads, fixes, limit):
+                    await self._publish(batch, data)
+                self.publish_s += time.monotonic() - began
                 self.published += len(readings)
                 self.fixes_published += len(fixes)
         except _GivenUp:
@@ -246,18 +250,30 @@ class IngestNode:
             if self.units is not None:
                 self.units.resume_all()
 
-    def _batches(self, readings: list[Reading], uploads: list[Upload], fixes: list[Fix]) -> list[IngestBatch]:
-        """What a cycle accepted as batches that each fit in a NATS message, numbered in their order."""
-        limit = (self.nc.max_payload if self.nc is not None else 1 << 20) - PAYLOAD_MARGIN
-        pieces = _split(readings, uploads, fixes, limit)
-        return [IngestBatch(node=self.config.node, batch=self.file.next_batch(), readings=r, uploads=u,
-                            fixes=f) for r, u, f in pieces]  # fmt: skip
+    def _batches(
+        self, readings: list[Reading], uploads: list[Upload], fixes: list[Fix], limit: int
+    ) -> list[tuple[IngestBatch, bytes]]:
+        """What a cycle accepted as batches, each encoded in at most ``limit`` bytes (cut in halves until
+        it fits; a number given to a batch that was cut is not used again), numbered in their order."""
+        batch = IngestBatch(
+            node=self.config.node,
+            batch=self.file.next_batch(),
+            readings=readings,
+            uploads=uploads,
+            fixes=fixes,
+        )
+        data = encode_batch(batch)
+        if len(data) <= limit or len(readings) + len(uploads) + len(fixes) <= 1:
+            return [(batch, data)]
+        r, u, f = len(readings) // 2, len(uploads) // 2, len(fixes) // 2
+        first = self._batches(readings[:r], uploads[:u], fixes[:f], limit)
+        return first + self._batches(readings[r:], uploads[u:], fixes[f:], limit)
 
-    async def _publish(self, batch: IngestBatch) -> None:
+    async def _publish(self, batch: IngestBatch, data: bytes) -> None:
         """Publish until JetStream acknowledges (a re-send keeps the message id: stored once); raises
         ``_GivenUp`` when the node is stopping and its time to do so is over."""
         assert self.js is not None
-        data, headers = encode_batch(batch), {"Nats-Msg-Id": message_id(batch)}
+        headers = {"Nats-Msg-Id": message_id(batch)}
         subject, stream = input_subject(self.config.stream), input_stream(self.config.stream)
         wait = RETRY_S[0]
         import nats.errors
@@ -313,25 +329,15 @@ class IngestNode:
             mqtt += f", unit reports {self.units.tracker.reports} taken {refused} refused"
         log.info(
             "ingest node %s: readings accepted %d, published %d, pending %d; fixes published %d; batches %d, "
-            "publish failures %d; loggers %d, frames %d accepted %d rejected, answers waiting %d%s",
+            "publish failures %d, publishing took %.1f s; loggers %d, frames %d accepted %d rejected, "
+            "answers waiting %d%s",
             self.config.node, self.accepted, self.published, self.pending, self.fixes_published, self.batches,
-            self.publish_failures, m.loggers_connected, m.frames_accepted, rejected, m.answers_pending, mqtt,
+            self.publish_failures, self.publish_s, m.loggers_connected, m.frames_accepted, rejected,
+            m.answers_pending, mqtt,
         )  # fmt: skip
 
 
-def _split(
-    readings: list[Reading], uploads: list[Upload], fixes: list[Fix], limit: int
-) -> list[tuple[list[Reading], list[Upload], list[Fix]]]:
-    """The lists cut in halves until each piece's batch encodes to at most ``limit`` bytes."""
-    probe = IngestBatch(node="", batch=0, readings=readings, uploads=uploads, fixes=fixes)
-    if len(encode_batch(probe)) <= limit or len(readings) + len(uploads) + len(fixes) <= 1:
-        return [(readings, uploads, fixes)]
-    r, u, f = len(readings) // 2, len(uploads) // 2, len(fixes) // 2
-    first = _split(readings[:r], uploads[:u], fixes[:f], limit)
-    return first + _split(readings[r:], uploads[u:], fixes[f:], limit)
-
-
-async def _connect(url: str) -> NATS:
+async def _connect(url: str, stopping: Callable[[], bool]) -> NATS:
     """A NATS connection that reconnects by itself; waits (and says so) until the server answers."""
     import nats
     import nats.errors
@@ -340,7 +346,8 @@ async def _connect(url: str) -> NATS:
         log.warning("NATS: %s", exc)
 
     async def disconnected() -> None:
-        log.warning("NATS: disconnected from %s; reconnecting", url)
+        if not stopping():
+            log.warning("NATS: disconnected from %s; reconnecting", url)
 
     async def reconnected() -> None:
         log.info("NATS: reconnected to %s", url)
