@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import ClassVar
 
 import aiohttp
 import aiomqtt
@@ -78,7 +79,10 @@ async def stream() -> AsyncIterator[str]:
 
 
 class NodeProcess:
-    """``python -m console.hub.cluster.ingest`` as a child process that can be killed."""
+    """``python -m console.hub.cluster.ingest`` as a child process that can be killed (a test's nodes that
+    still run when it ends are killed then: ``_no_node_left``)."""
+
+    started: ClassVar[list[NodeProcess]] = []
 
     def __init__(
         self, tmp: Path, stream: str, *extra: str, nats_url: str = NATS_URL, node: str = "n1"
@@ -100,6 +104,7 @@ class NodeProcess:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable, *args, stdout=asyncio.subprocess.PIPE, stderr=log, env=env
             )
+        NodeProcess.started.append(self)
         assert self.proc.stdout is not None
         line = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode()
         assert line.startswith("READY"), f"the node did not start: {line!r}\n{self.log.read_text()[-2000:]}"
@@ -121,6 +126,13 @@ class NodeProcess:
         if self.proc.returncode is None:
             self.proc.send_signal(signal.SIGTERM)
         return await asyncio.wait_for(self.proc.wait(), 30)
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def _no_node_left() -> AsyncIterator[None]:
+    yield
+    while NodeProcess.started:
+        await NodeProcess.started.pop().kill()
 
 
 @contextlib.asynccontextmanager
@@ -375,13 +387,11 @@ async def test_an_mqtt_message_reaches_the_stream_and_is_sent_again_after_a_kill
     proxy = await FaultProxy(nats_port).start()
     second = json.dumps({"ts": T0 + 60, "values": {"a34004-Avg": 36.0}}).encode()
     try:
-        node = await NodeProcess(tmp_path, stream, *mqtt, nats_url=f"nats://127.0.0.1:{proxy.port}").start()
-        proxy.refusing = True
-        proxy.cut()
-        taken_before = _taken(node.log)
-        await _mqtt_publish(url, f"{prefix}/site/{site_id}/up", second)
-        await _until(lambda: _taken(node.log) > taken_before)
-        await node.kill()
+        async with running_node(tmp_path, stream, *mqtt, nats_url=f"nats://127.0.0.1:{proxy.port}") as node:
+            proxy.refusing = True
+            proxy.cut()
+            await _mqtt_publish(url, f"{prefix}/site/{site_id}/up", second)
+            await _until(lambda: _taken(node.log) == 1)
         assert uploads_in(await read_stream(stream)) == {(site_id, T0): 1}
         proxy.refusing = False
         async with running_node(tmp_path, stream, *mqtt, nats_url=f"nats://127.0.0.1:{proxy.port}") as node:

@@ -408,6 +408,8 @@ def build(args: argparse.Namespace) -> IngestNode:
     """The node of a command line; SystemExit with the reason when the site or a setting is wrong."""
     from console.hub import site as site_module
 
+    if not args.site.is_dir():
+        raise SystemExit(f"no site directory at {args.site} (--site: the hub's site, with stations.csv)")
     try:
         site = site_module.load_site(args.site)
     except site_module.SiteError as exc:
