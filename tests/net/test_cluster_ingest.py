@@ -490,3 +490,19 @@ async def test_two_nodes_feed_one_stream_and_share_the_mqtt_messages(tmp_path, s
     assert {b.node for _, b in batches} == {"a", "b"}
     ids = [headers["Nats-Msg-Id"] for headers, _ in batches]
     assert len(set(ids)) == len(ids)  # the node names keep the message ids apart
+
+
+async def test_batch_numbers_are_never_given_twice_across_restarts_even_with_the_clock_set_back(
+    tmp_path, monkeypatch
+) -> None:
+    from console.hub.cluster import ingest_file
+
+    first = ingest_file.NodeFile(tmp_path / "node.db")
+    used = [first.next_batch() for _ in range(3)]
+    first.close()
+    now = time.time()
+    monkeypatch.setattr(ingest_file.time, "time", lambda: now - 3600)  # the clock an hour back
+    again = ingest_file.NodeFile(tmp_path / "node.db")
+    after = [again.next_batch() for _ in range(3)]
+    again.close()
+    assert used == sorted(used) and after == sorted(after) and min(after) > max(used)

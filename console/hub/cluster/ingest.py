@@ -236,6 +236,9 @@ class IngestNode:
                 "stopping: %d readings and %d fixes not published: not answered, the devices send them again"
             )
             log.warning(lost, len(readings), len(fixes))
+        except BaseException:  # the file could not be written, or a bug: nothing of the cycle is answered
+            ok = False
+            raise
         finally:
             if ok:
                 self.file.forget(parts_done)
