@@ -13,9 +13,11 @@ import re
 import secrets
 import signal
 import socket
+import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -25,6 +27,7 @@ import pytest
 import pytest_asyncio
 
 from console.core import hj212, jt808
+from console.core.jt808 import Package
 from console.hub.cluster.streams import delete_streams, input_stream
 from console.hub.cluster.wire import IngestBatch, decode_batch, input_subject
 from console.hub.site import Site, write_site
@@ -314,6 +317,11 @@ async def test_nats_away_holds_the_answers_and_pauses_reading_then_publishes_onc
     assert counts == {(AIR[0].id, T0 + k): 1 for k in range(6001)}
 
 
+def _parts_left(tmp: Path, node: str = "n1") -> int:
+    with contextlib.closing(sqlite3.connect(tmp / "data" / f"ingest-{node}.db")) as db:
+        return int(db.execute("SELECT count(*) FROM pending_parts").fetchone()[0])
+
+
 SPLIT = ANSWER | hj212.FLAG_SPLIT
 SPLIT_VALUES = {1: ("a34004", 41.0), 2: ("a34002", 72.0), 3: ("a21026", 9.0)}
 
@@ -348,6 +356,7 @@ async def test_the_answered_parts_of_a_split_upload_survive_kill_9_of_the_node(t
     batches = await read_stream(stream)
     [(station_id, _, values)] = [u for _, b in batches for u in b.uploads]
     assert station_id == st.id and values == {f: (v, "N") for f, v in SPLIT_VALUES.values()}
+    assert _parts_left(tmp_path) == 0  # deleted once the whole upload was in the stream
 
 
 # --- MQTT --------------------------------------------------------------------------------------------------
@@ -443,6 +452,37 @@ async def test_a_terminals_fixes_are_in_the_batches_and_its_auth_code_survives_k
         await node.kill()
     fixes = sorted((f.unit, f.ts, f.lat) for _, b in await read_stream(stream) for f in b.fixes)
     assert fixes == [("VAN-1", T0, LAT), ("VAN-1", T0 + 10, LAT + 0.001)]
+
+
+async def test_the_answered_sub_packages_of_a_terminals_back_fill_survive_kill_9_of_the_node(
+    tmp_path, stream
+) -> None:
+    _unit_site(tmp_path)
+    t0 = int(T0)
+    batch = jt808.Batch("back-fill", tuple(location(t0 + 10 * n, speed=float(n)) for n in range(9)))
+    body = jt808.batch_body(batch)
+    third = len(body) // 3
+    pieces = [body[:third], body[third : 2 * third], body[2 * third :]]
+    node = await NodeProcess(tmp_path, stream, "--jt808-port", "0").start()
+    terminal = Terminal(*await asyncio.open_connection("127.0.0.1", node.ports["jt808"]), "013800000001")
+    await terminal.login()
+    for number in (1, 2):
+        header = replace(terminal.header(jt808.BATCH), package=Package(3, number))
+        answer = await terminal.ask_frame(jt808.encode_frame(header, pieces[number - 1]))
+        assert (answer.body.serial, answer.body.result) == (header.serial, 0)
+    await node.kill()  # the terminal has forgotten parts 1 and 2: the node's file alone has them
+    await terminal.close()
+    node = await NodeProcess(tmp_path, stream, "--jt808-port", "0").start()
+    terminal = Terminal(*await asyncio.open_connection("127.0.0.1", node.ports["jt808"]), "013800000001")
+    await terminal.login()  # registering again keeps the code
+    header = replace(terminal.header(jt808.BATCH), package=Package(3, 3))
+    answer = await terminal.ask_frame(jt808.encode_frame(header, pieces[2]))
+    assert (answer.body.msg_id, answer.body.serial, answer.body.result) == (jt808.BATCH, header.serial, 0)
+    await terminal.close()
+    await node.stop()
+    fixes = sorted((f.unit, f.ts, f.speed_kmh) for _, b in await read_stream(stream) for f in b.fixes)
+    assert fixes == [("VAN-1", t0 + 10.0 * n, float(n)) for n in range(9)]
+    assert _parts_left(tmp_path) == 0  # deleted once the joined message was in the stream
 
 
 async def test_a_phones_fix_is_in_the_batches_and_an_unknown_phone_is_refused(tmp_path, stream) -> None:
