@@ -450,11 +450,23 @@ async def run(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await node.start()
-    units = f" jt808={node.jt808_port}" if node.jt808_port else ""
-    units += f" osmand={node.osmand_port}" if node.osmand_port else ""
-    print(f"READY node={args.node} hj212={node.hj212_port}{units}", flush=True)
-    await stop.wait()
+    starting, stopping = asyncio.create_task(node.start()), asyncio.create_task(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():  # asked to stop while waiting for NATS
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+    elif (failed := starting.exception()) is not None:
+        stopping.cancel()
+        await node.stop()
+        if isinstance(failed, OSError):  # a port taken, an address not of this machine
+            raise SystemExit(f"the ingest node cannot listen: {failed}")
+        raise failed
+    else:
+        units = f" jt808={node.jt808_port}" if node.jt808_port else ""
+        units += f" osmand={node.osmand_port}" if node.osmand_port else ""
+        print(f"READY node={args.node} hj212={node.hj212_port}{units}", flush=True)
+        await stopping
     log.info("stopping")
     await node.stop()
 
