@@ -6,6 +6,7 @@ aiohttp, no Qt; every call is a coroutine on the console's loop.
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,7 +53,8 @@ class HubApi:
         self._headers = {"Authorization": f"Bearer {token}"}
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
-        self._retired: list[aiohttp.ClientSession] = []  # sessions of hubs left behind, closed with this
+        self._retired: list[aiohttp.ClientSession] = []  # sessions of hubs left behind, not yet closed
+        self._closing: set[asyncio.Task[None]] = set()
 
     def retarget(self, url: str) -> None:
         """Send every later request to another hub of the cluster (the link failed over to it).
@@ -64,8 +66,23 @@ class HubApi:
         self._transport.check(base)
         self.base, self._connector_ssl = base, self._transport.ssl_for(base)
         if self._session is not None:
-            self._retired.append(self._session)
+            self._retire(self._session)
             self._session = None
+
+    def _retire(self, session: aiohttp.ClientSession) -> None:
+        """Close a left hub's session once its requests had their time (at the latest with this client)."""
+        self._retired.append(session)
+        try:
+            task = asyncio.get_running_loop().create_task(self._close_later(session))
+        except RuntimeError:  # no loop running: closed with this client
+            return
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _close_later(self, session: aiohttp.ClientSession) -> None:
+        await asyncio.sleep(self._timeout.total or 0.0)
+        await session.close()
+        self._retired.remove(session)
 
     async def _get(self, path: str, **params: str | float) -> object:
         import aiohttp
@@ -279,6 +296,8 @@ class HubApi:
             raise HubApiError(f"{path}: {describe(exc)}", unreachable=True) from None
 
     async def close(self) -> None:
+        for task in list(self._closing):
+            task.cancel()
         for session in [*self._retired, self._session]:
             if session is not None:
                 await session.close()
