@@ -15,7 +15,8 @@ from console.core.link import Backoff, HubLink, LinkState, LinkStatus
 from console.core.session import ConsoleSession
 from console.core.transport import Transport, TransportError
 from console.hub.site import Site, write_site
-from console.settings import parse_settings
+from console.login import Login
+from console.settings import Settings, parse_settings
 from tests.net.applied import AppliedReadings
 from tests.net.hubkit import PW, STATIONS, TOKEN, Logger, running_hub, station, upload
 from tests.net.test_durability import TOKEN as PROCESS_TOKEN
@@ -278,3 +279,22 @@ def test_a_bad_list_of_hubs_is_a_clear_error(capsys, hubs: str, said: str) -> No
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert f"--hub {hubs}: {said}" in err and "Traceback" not in err
+
+
+@pytest.mark.asyncio
+async def test_login_passes_over_a_hub_that_does_not_answer_not_one_that_refuses(tmp_path) -> None:
+    down = closed_port()
+    async with running_hub(tmp_path) as hub:
+        duty = {"user": "duty", "password": "pw-duty"}
+        settings = Settings(hub_url=url(down), hub_fallbacks=(url(hub.http_port),), **duty)
+        failed: list[str] = []
+        login = Login(settings, failed.append)
+        await login.login()
+        assert login.account is not None and login.account.role == "duty" and failed == []
+        assert settings.token == login.account.token
+        # a hub that answers "no" ends it: the next one (here down, which would say so) is not asked
+        wrong = Settings(hub_url=url(hub.http_port), hub_fallbacks=(url(down),), user="duty", password="x")
+        refused = Login(wrong, failed.append)
+        await refused.login()
+        assert refused.account is None and len(failed) == 1
+        assert "HTTP 401" in failed[0] and "cannot" not in failed[0]
