@@ -126,6 +126,40 @@ async def test_a_stopped_hub_fails_over_to_the_next_showing_its_state(tmp_path) 
 
 
 @pytest.mark.asyncio
+async def test_a_hub_of_the_same_epoch_resumes_the_console_with_what_it_missed(tmp_path) -> None:
+    """Hubs of one cluster share the epoch and the sequence of events. Here hub B takes hub A's event log,
+    standing in for the cluster's shared stream: what B ingests is in the sequence but reaches only B's
+    consoles, so a console on A misses it until A stops and it resumes on B."""
+    async with running_hub(tmp_path / "b") as b:
+        async with running_hub(tmp_path / "a") as a:
+            b.events = a.events  # one cluster: one epoch, one sequence
+            console = Console(tmp_path / "cache.db", [url(a.http_port), url(b.http_port)])
+            try:
+                await until(lambda: console.live_on(a.http_port))
+                await send(a, range(3), 35.0)
+                await until(lambda: console.session.reached(a.events.epoch, a.events.seq))
+                left_at = console.link.position
+                await send(b, range(3, 6), 50.0)  # B's news, which A does not send on
+                assert left_at is not None and a.events.seq > left_at[1]
+                assert console.link.position == left_at
+            except BaseException:
+                await console.close()
+                raise
+        try:
+            await until(lambda: console.live_on(b.http_port))
+            await console.session.caught_up(b.events.epoch, b.events.seq)
+            assert console.link.status.detail == f"resumed · hub 2 of 2: {url(b.http_port)}"
+            assert console.applied.snapshots == 1  # A's at the start; B resumed the console
+            assert console.applied.duplicates() == 0
+            for minute in range(6):
+                assert ("T-001", "a34004", T0 + 60 * minute) in console.applied.counts
+            latest = console.session.store.value("T-001", "a34004")
+            assert latest is not None and (latest.value, latest.ts) == (50.0, T0 + 300)
+        finally:
+            await console.close()
+
+
+@pytest.mark.asyncio
 async def test_a_killed_hub_process_fails_over_and_commands_go_to_the_next(tmp_path) -> None:
     site = tmp_path / "a" / "site"
     write_site(Site(stations=tuple((s, PW) for s in STATIONS)), site)
