@@ -56,12 +56,6 @@ class LinkStatus:
     hub_number: int = 0
     hub_count: int = 0
 
-    def hub_label(self) -> str:
-        """'hub 2 of 2: ws://host:8765' ('' with a single hub: there is no other to tell it from)."""
-        if self.hub_count < 2 or not self.hub:
-            return ""
-        return f"hub {self.hub_number} of {self.hub_count}: {self.hub}"
-
 
 class Backoff:
     """Exponential backoff with full jitter, capped: 0.5 s, 1 s, 2 s ... up to ``cap`` seconds."""

@@ -235,7 +235,7 @@ async def test_every_hub_down_says_reconnecting_naming_each(tmp_path) -> None:
         assert status.detail.startswith("no hub answers: ")
         assert f"hub 1 of 2 ({url(first)}): cannot reach the hub" in status.detail
         assert f"hub 2 of 2 ({url(second)}): cannot reach the hub" in status.detail
-        assert status.hub == url(first) and status.hub_label() == f"hub 1 of 2: {url(first)}"  # tried next
+        assert (status.hub, status.hub_number, status.hub_count) == (url(first), 1, 2)  # tried next
         assert status.next_retry_s >= NEVER["base"] / 2  # a full round failed: now the backoff
     finally:
         await console.close()
@@ -249,7 +249,7 @@ async def test_a_single_hub_keeps_its_status_and_backoff(tmp_path) -> None:
     link.start()
     try:
         await until(lambda: link.status.state == LinkState.RECONNECTING)
-        assert statuses[0].detail == f"{url(down)}/ws" and statuses[0].hub_label() == ""
+        assert statuses[0].detail == f"{url(down)}/ws" and statuses[0].hub_count == 1
         assert link.status.detail.startswith("cannot reach the hub") and link.status.next_retry_s >= 60
     finally:
         await link.stop()
