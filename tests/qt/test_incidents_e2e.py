@@ -13,20 +13,20 @@ from PySide6.QtGui import QColor, QImage
 from console.app import ConsoleApp
 from console.core.incidents import Action, IncidentState
 from console.settings import Settings
-from tests.qt.waiting import WHOLE_CONSOLE, until
+from tests.qt.waiting import HUB_START_S, WHOLE_CONSOLE, until
 
 pytestmark = [pytest.mark.asyncio(loop_factories=["qasync"]), WHOLE_CONSOLE]
 
 
-async def act(console, incident_id: str, action: Action, fill) -> None:
-    """Click an action's button, fill its dialog, send; once more after a conflict (the rules may have
-    updated the incident meanwhile: the pane then shows the refusal with its reason)."""
+async def act(console, incident_id: str, action: Action, fill, done) -> None:
+    """Click an action's button, fill its dialog, send, until the incident is ``done`` (a predicate); once
+    more after a conflict (the rules may have updated the incident meanwhile: the pane then shows the
+    refusal with its reason). Not any new version: a rule's update can land while a photo uploads."""
     detail = console.desk.window.detail
     session = console.session
     for _attempt in range(3):
         await until(lambda: action in detail.action_buttons, 30, f"{action} button")
-        version = session.book.get(incident_id).version
-        moved = lambda v=version: session.book.get(incident_id).version > v or session.commands.problems()  # noqa: E731
+        moved = lambda: done(session.book.get(incident_id)) or session.commands.problems()  # noqa: E731
         detail.action_buttons[action].click()
         dialog = detail.dialog
         fill(dialog)
@@ -53,7 +53,7 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
     running = asyncio.ensure_future(console.run())
     leader, led = None, None
     try:
-        await until(lambda: console.login.account is not None, 60, "login")
+        await until(lambda: console.login.account is not None, HUB_START_S, "login")
         await until(lambda: console.incidents.role == "coordinator", 60, "role from the welcome")
         book = console.session.book
         await until(
@@ -76,18 +76,21 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
             assert dialog.assignee.findText(roster[0]) >= 0
             dialog.assignee.setCurrentText("网格员 测试-01")
 
-        await act(console, incident_id, Action.DISPATCH, dispatch)
+        assigned = lambda i: i.assignee == "网格员 测试-01"  # noqa: E731
+        await act(console, incident_id, Action.DISPATCH, dispatch, assigned)
         assert book.get(incident_id).assignee == "网格员 测试-01"
         await act(
-            console, incident_id, Action.HANDLE, lambda d: d.comment.setPlainText("到场核查，已责令整改")
-        )
+            console, incident_id, Action.HANDLE, lambda d: d.comment.setPlainText("到场核查，已责令整改"),
+            lambda i: i.state == IncidentState.HANDLING,
+        )  # fmt: skip
 
         def feedback(dialog) -> None:
             dialog.comment.setPlainText("整改完成，复测达标")
             dialog.add_photos([photo])
             assert dialog.photos == [photo]
 
-        await act(console, incident_id, Action.FEEDBACK, feedback)
+        fed_back = lambda i: i.state == IncidentState.FEEDBACK  # noqa: E731
+        await act(console, incident_id, Action.FEEDBACK, feedback, fed_back)
         assert book.get(incident_id).state == IncidentState.FEEDBACK
         assert Action.ASSESS not in window.detail.action_buttons  # assessing is the leader's
         await until(lambda: console.session.commands.pending() == [], 30, "every command acknowledged")
@@ -102,7 +105,8 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
         await until(lambda: leader_book.get(incident_id) is not None, 60, "the incident at the leader's desk")
         leader.desk.window.queue.incident_selected.emit(incident_id)
         assert set(leader.desk.window.detail.action_buttons) <= {Action.ASSESS, Action.COMMENT}
-        await act(leader, incident_id, Action.ASSESS, lambda d: d.passed.setChecked(True))
+        closed = lambda i: i.state == IncidentState.CLOSED  # noqa: E731
+        await act(leader, incident_id, Action.ASSESS, lambda d: d.passed.setChecked(True), closed)
         await until(lambda: leader.session.commands.pending() == [], 30, "the assessment acknowledged")
         await until(lambda: book.get(incident_id).state == IncidentState.CLOSED, 30, "closed at the desk too")
 

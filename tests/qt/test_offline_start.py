@@ -9,7 +9,7 @@ import pytest
 
 from console.app import ConsoleApp
 from console.settings import Settings
-from tests.qt.waiting import WHOLE_CONSOLE, until
+from tests.qt.waiting import HUB_START_S, WHOLE_CONSOLE, until
 
 pytestmark = [pytest.mark.asyncio(loop_factories=["qasync"]), WHOLE_CONSOLE]
 
@@ -25,7 +25,7 @@ async def test_the_wall_paints_from_the_cache_when_the_hub_is_away(tmp_path, qap
     running = asyncio.ensure_future(live.run())
     try:
         online = lambda: sum(e.status == "online" for e in live.session.store.status.values())  # noqa: E731
-        await until(lambda: online() > 800, what="stations online")
+        await until(lambda: online() > 800, HUB_START_S, "stations online")
         await until(lambda: live.region is not None, what="region")
     finally:
         live._done.set()

@@ -9,7 +9,7 @@ import pytest
 
 from console.app import ConsoleApp
 from console.settings import Settings
-from tests.qt.waiting import WHOLE_CONSOLE, until
+from tests.qt.waiting import HUB_START_S, WHOLE_CONSOLE, until
 
 pytestmark = [pytest.mark.asyncio(loop_factories=["qasync"]), WHOLE_CONSOLE]
 
@@ -24,7 +24,8 @@ async def test_readings_reach_store_panels_and_map(tmp_path, qapp) -> None:
     console = ConsoleApp(Settings(data_dir=tmp_path, accel=60, lang="en"))
     running = asyncio.ensure_future(console.run())
     try:
-        await until(lambda: console.session.store.readings_applied > 2000, what="readings in the store")
+        applied = lambda: console.session.store.readings_applied > 2000  # noqa: E731
+        await until(applied, HUB_START_S, "readings in the store")
         map_view = console.views["map"].map
         await until(lambda: map_view.is_ready, what="map page ready")
         console.vm.flush()

@@ -25,6 +25,7 @@ from console.views.window import WallWindows
 from console.widgets import theme
 from console.widgets.map_view import MapView, MarkerState
 from console.widgets.theme import WallScale
+from tests.qt.waiting import HUB_START_S, WHOLE_CONSOLE
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = Path(__file__).with_name("screens.json")
@@ -173,6 +174,7 @@ def test_a_released_map_view_never_makes_another_page(qtbot) -> None:
     assert view.is_released and not view.findChildren(QWebEnginePage)
 
 
+@WHOLE_CONSOLE
 @pytest.mark.parametrize("screens", [3, 2, 1])
 def test_snapshot_mode_renders_every_wall_window_and_exits(tmp_path, screens) -> None:
     """One window per screen, each exactly its screen's size: on one or two screens the views that share a
@@ -185,7 +187,8 @@ def test_snapshot_mode_renders_every_wall_window_and_exits(tmp_path, screens) ->
     out = tmp_path / "shots"
     command = [sys.executable, "main.py", "--snapshot", str(out), "--after", "8", "--accel", "60"]
     command += ["--lang", "en", "--data-dir", str(tmp_path / "data")]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    limit = HUB_START_S + 60  # the embedded hub's first start, then eight seconds of wall
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=limit)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "WebEnginePage still not deleted" not in done.stderr  # quitting deleted the page first
     shots = sorted(out.glob("*.png"))
