@@ -254,7 +254,8 @@ class Hub:
         loops = (self._publish_loop(), self._heartbeat_loop(), self._status_loop())
         for coro in (*loops, self._escalation_loop(), self._rules_loop()):
             self._tasks.append(asyncio.create_task(coro))
-        log.info("hub epoch %s: http %d, hj212 %d", self.events.epoch, self.http_port, self.hj212_port)
+        epoch = self.events.epoch if self.cluster is None else self.cluster.epoch
+        log.info("hub epoch %s: http %d, hj212 %d", epoch, self.http_port, self.hj212_port)
 
     async def stop(self) -> None:
         """Stop reading, store and answer what came, close loggers and consoles, close storage (once)."""

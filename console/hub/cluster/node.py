@@ -478,6 +478,7 @@ class ClusterNode:
         if ident in self._inputs:
             return  # delivered again while its first delivery is being stored: that one is acknowledged
         if ident in self.published:  # its event is in the stream already: store it, publish nothing
+            log.info("input %s came again and is already in the event stream: stored, not published", ident)
             loop = asyncio.get_running_loop()
 
             def stored(ok: bool) -> None:  # on the writer thread
