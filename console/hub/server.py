@@ -194,7 +194,8 @@ class Hub:
         self._pending: list[Reading] = []  # to publish
         self._pending_rows: list[Reading] = []  # to store reading by reading
         self._pending_uploads: list[Upload] = []  # to store as uploads
-        self._pending_inputs: list[str] = []  # a cluster leader's input batches in the pending readings
+        # a cluster leader's input batches in the pending readings: (id, where its readings end)
+        self._pending_inputs: list[tuple[str, int]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._runner: web.AppRunner | None = None
@@ -328,13 +329,13 @@ class Hub:
         try:
             self.units.publish()
             if items:
-                self._publish_items(items, rows, uploads, parts_done, tuple(inputs))
+                self._publish_items(items, rows, uploads, parts_done, inputs)
             elif parts_done and not self.config.bench_bypass:
                 self.writer.submit_uploads([], parts_done)
             done = True
         finally:  # the uploads were handed to the writer first thing (see _record)
             if inputs:
-                self._inputs_when_stored(inputs, bool(items), done)
+                self._inputs_when_stored([ident for ident, _ in inputs], bool(items), done)
             if answered is not None:
                 self._answer_when_stored(answered)
             if acks:
@@ -390,13 +391,14 @@ class Hub:
         rows: list[Reading],
         uploads: list[Upload],
         parts_done: list[Any],
-        inputs: tuple[str, ...] = (),
+        inputs: list[tuple[str, int]] | None = None,
     ) -> None:
         self._record(items, rows, uploads, parts_done)
         self.metrics.readings_total += len(items)
         self.metrics.readings_rate.add(len(items))
-        if self.cluster is not None:  # one event names the input batches it carries (the leader takes
-            self._broadcast(self.events.readings(items), inputs)  # about MAX_EVENT_ITEMS a cycle)
+        if self.cluster is not None:
+            for start, end, carried in _cut_at_inputs(len(items), inputs or []):
+                self._broadcast(self.events.readings(items[start:end]), carried)
         else:
             for start in range(0, len(items), MAX_EVENT_ITEMS):
                 self._broadcast(self.events.readings(items[start : start + MAX_EVENT_ITEMS]))
@@ -585,7 +587,7 @@ class Hub:
         self._pending += batch.readings
         self._pending_rows += [r for r in batch.readings if (r.station, r.ts) not in covered]
         self._pending_uploads += batch.uploads
-        self._pending_inputs.append(ident)
+        self._pending_inputs.append((ident, len(self._pending)))
         self._accept_fixes(batch.fixes)
 
     def _accept_fixes(self, fixes: list[Fix]) -> None:
@@ -754,6 +756,25 @@ class Hub:
         except Exception:  # a bug in one command must not end the console's connection
             log.exception("command %s failed", command.id)
             return protocol.Ack(id=command.id, ok=False, error="internal: the hub could not apply it")
+
+
+def _cut_at_inputs(count: int, inputs: list[tuple[str, int]]) -> list[tuple[int, int, tuple[str, ...]]]:
+    """A cluster leader's readings events of one cycle: (start, end, input ids) slices of its ``count``
+    items. Events are cut only between input batches (an event names the batches it carries whole, so a
+    batch is in one event or in none) and hold about MAX_EVENT_ITEMS; what follows the last batch (derived
+    readings) goes with the last event."""
+    events: list[tuple[int, int, tuple[str, ...]]] = []
+    start = cut = 0
+    carried: list[str] = []
+    for ident, end in inputs:
+        if carried and end - start > MAX_EVENT_ITEMS:
+            events.append((start, cut, tuple(carried)))
+            start, carried = cut, []
+        carried.append(ident)
+        cut = end
+    if count > start or carried:
+        events.append((start, count, tuple(carried)))
+    return events
 
 
 def _tls_context(config: HubConfig) -> ssl.SSLContext | None:

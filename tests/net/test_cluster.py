@@ -306,6 +306,41 @@ async def test_a_killed_leader_is_replaced_and_every_batch_is_published_once(
         await watcher.stop()
 
 
+async def test_batches_a_killed_leader_published_but_had_not_stored_are_stored_and_not_published_again(
+    tmp_path, cluster_stream, database
+) -> None:
+    async with cluster_of(tmp_path, cluster_stream, database) as cluster:
+        a = await cluster.node("a")
+        await a.until_line("LEADING")
+        b = await cluster.node("b")
+        watcher = Watcher(b)
+        await watcher.until_welcomed()
+        await cluster.publish(3)
+        await _until(lambda: sum(watcher.applied.values()) >= len(cluster.sent))
+        engine = sa.create_engine(database)
+        try:
+            with engine.connect() as blocker:  # the leader's writes wait: its events go out, its acks do not
+                blocker.execute(sa.text("LOCK TABLE frames IN EXCLUSIVE MODE"))
+                await cluster.publish(10, every_s=0.02)
+                await _until(lambda: sum(watcher.applied.values()) >= len(cluster.sent))
+                await a.kill()
+                blocker.rollback()
+        finally:
+            engine.dispose()
+        await b.until_line("LEADING", 30)
+        uploads = {(st, ts) for st, _, ts in cluster.sent}
+        await _until(lambda: uploads <= set(cluster.stored()), 40)  # handed to b again, and stored by it
+        await asyncio.sleep(0.5)
+        assert _exactly_once(watcher.applied, cluster.sent) == (0, 0)
+        in_stream: Counter[tuple[str, str, float]] = Counter()
+        for event in await cluster.published_events():
+            if isinstance(event, protocol.Readings):
+                in_stream.update((r.station, r.factor, r.ts) for r in event.items)
+        assert _exactly_once(in_stream, cluster.sent) == (0, 0)
+        assert "already in the event stream" in b.log.read_text()
+        await watcher.stop()
+
+
 async def test_consoles_on_two_nodes_acting_on_one_version_one_wins_one_conflicts(
     tmp_path, cluster_stream, database
 ) -> None:

@@ -61,7 +61,7 @@ ELECT_RETRY_S = 0.25
 SNAPSHOT_EVERY_S = 30.0
 LOOKBACK = 2000  # events before a loaded snapshot whose input ids are read (a leader may have died there)
 RECENT_INPUTS = 200_000  # input ids remembered as published
-INPUT_ACK_WAIT_S = 10.0  # an input message not acknowledged this long goes to the leader again
+INPUT_ACK_WAIT_S = 5.0  # an input message not acknowledged this long goes to the leader again
 INPUT_FETCH = 64  # input messages asked for at once
 INPUT_CONSUMER = "hub"
 COMMAND_WAIT_S = 5.0  # a forwarded command waits this long for the leader's answer
@@ -453,14 +453,15 @@ class ClusterNode:
         )
         try:
             while self.leading:
-                if self.host.input_backlogged():
-                    await asyncio.sleep(0.01)
-                    continue
                 try:
                     msgs = await sub.fetch(INPUT_FETCH, timeout=0.5)
                 except (NatsTimeout, TimeoutError):
                     continue
-                for msg in msgs:
+                for msg in msgs:  # one at a time: a cycle holds about one event's worth
+                    while self.leading and self.host.input_backlogged():
+                        await asyncio.sleep(0.005)
+                    if not self.leading:
+                        return
                     await self._take(msg)
         finally:
             with contextlib.suppress(Exception):
@@ -483,7 +484,7 @@ class ClusterNode:
 
             def stored(ok: bool) -> None:  # on the writer thread
                 if ok:
-                    loop.call_soon_threadsafe(lambda: asyncio.ensure_future(msg.ack()))
+                    loop.call_soon_threadsafe(self._background, _ack(msg))
 
             self.host.store_again(batch, stored)
             return
