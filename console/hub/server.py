@@ -210,6 +210,7 @@ class Hub:
             node = config.node or f"{socket.gethostname()}-{os.getpid()}"
             stream, window = config.cluster_stream, config.replay_window
             self.cluster = ClusterNode(self, config.cluster_url, stream, node, window)
+            self.metrics.sections.append(self.cluster.metric_lines)
 
     def _resume_episodes(self) -> None:
         """After a restart the rules take up the episodes of still-open rule incidents: they clear them when
@@ -461,6 +462,13 @@ class Hub:
         while True:
             await asyncio.sleep(self.config.heartbeat_s)
             self.push(self.events.heartbeat() if self.cluster is None else self.cluster.heartbeat())
+
+    @property
+    def position(self) -> tuple[str, int]:
+        """(epoch, seq) of the last event this hub sent its consoles."""
+        if self.cluster is None:
+            return self.events.epoch, self.events.seq
+        return self.cluster.state.epoch, self.cluster.state.seq
 
     @property
     def producing(self) -> bool:

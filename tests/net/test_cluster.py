@@ -348,6 +348,9 @@ async def test_consoles_on_two_nodes_acting_on_one_version_one_wins_one_conflict
         a = await cluster.node("a")
         await a.until_line("LEADING")
         b = await cluster.node("b")
+        health = [await _health(node) for node in (a, b)]
+        assert [h["cluster"]["leading"] for h in health] == [True, False]
+        assert health[0]["epoch"] == health[1]["epoch"]  # the stream's identity, the same at every node
         token = await _login(a, "coord", "pw-coordinator")  # a login at one node is good at the other
         first, second = await Console.connect(a, token=token), await Console.connect(b, token=token)
         for console in (first, second):
@@ -409,3 +412,11 @@ async def _login(node: HubNode, user: str, password: str) -> str:
         async with http.post(f"http://127.0.0.1:{node.http_port}/api/login", json=body) as resp:
             assert resp.status == 200, await resp.text()
             return (await resp.json())["token"]
+
+
+async def _health(node: HubNode) -> dict:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{node.http_port}/healthz") as resp:
+            return await resp.json()

@@ -144,6 +144,8 @@ class ClusterNode:
         self.epoch = ""
         self.snapshots = SnapshotStore(host.engine, stream)
         self.takeovers = 0
+        self.inputs_taken = 0  # input batches this node took while leading
+        self.inputs_again = 0  # ... that came again after their event was published: stored, not published
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
         self._kv: KeyValue | None = None
@@ -272,6 +274,24 @@ class ClusterNode:
                 raise TimeoutError(f"the event stream was not followed up to seq {seq} in {timeout:.0f} s")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._applied.wait(), min(left, 1.0))
+
+    def metric_lines(self) -> list[str]:
+        """Its lines of /metrics."""
+        lines = []
+        for name, kind, text, value in (
+            ("hub_cluster_leading", "gauge", "1 while this hub node leads the cluster", int(self.leading)),
+            ("hub_cluster_applied_seq", "gauge", "Last stream event this node applied", self.state.seq),
+            ("hub_cluster_takeovers_total", "counter", "Times this node took the lead", self.takeovers),
+            ("hub_cluster_inputs_total", "counter", "Input batches taken while leading", self.inputs_taken),
+            (
+                "hub_cluster_inputs_again_total",
+                "counter",
+                "Input batches handed over again whose event was already published (stored only)",
+                self.inputs_again,
+            ),
+        ):
+            lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}", f"{name} {value}"]
+        return lines
 
     def heartbeat(self) -> bytes:
         """A heartbeat with the seq this node has applied (and sent to its consoles)."""
@@ -480,6 +500,7 @@ class ClusterNode:
             return  # delivered again while its first delivery is being stored: that one is acknowledged
         if ident in self.published:  # its event is in the stream already: store it, publish nothing
             log.info("input %s came again and is already in the event stream: stored, not published", ident)
+            self.inputs_again += 1
             loop = asyncio.get_running_loop()
 
             def stored(ok: bool) -> None:  # on the writer thread
@@ -489,6 +510,7 @@ class ClusterNode:
             self.host.store_again(batch, stored)
             return
         self._inputs[ident] = _Input(msg)
+        self.inputs_taken += 1
         self.host.accept_input(ident, batch)
 
     def carried(self, idents: list[str], published: bool) -> None:
