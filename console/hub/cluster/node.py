@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections import deque
@@ -64,6 +65,8 @@ RECENT_INPUTS = 200_000  # input ids remembered as published
 INPUT_ACK_WAIT_S = 5.0  # an input message not acknowledged this long goes to the leader again
 INPUT_FETCH = 64  # input messages asked for at once
 INPUT_CONSUMER = "hub"
+PUBLISH_AHEAD = 256  # events published before their acknowledgements are awaited
+PUBLISH_WAIT_S = 5.0  # an event's acknowledgement not come in this long ends the lead
 COMMAND_WAIT_S = 5.0  # a forwarded command waits this long for the leader's answer
 STREAM_READ_S = 5.0  # a resume read from the stream gives up after this long without a message
 
@@ -432,31 +435,55 @@ class ClusterNode:
             self._outbox.put_nowait((seq, data, carrying))
 
     async def _publish_loop(self) -> None:
-        from nats.js.errors import APIError
+        """Publish the outbox in order, up to PUBLISH_AHEAD events before their acknowledgements (one
+        round trip a burst, not one an event: a thousand stations going online are a thousand events).
+        The server takes one connection's messages in order, so each still finds its predecessor stored; a
+        refusal or a missing acknowledgement ends the lead (the answer is unknown, another may write)."""
+        assert self._nc is not None
+        nc, subject = self._nc, event_subject(self.stream)
+        inbox = nc.new_inbox()
+        answers: dict[str, asyncio.Future[bytes]] = {}
 
-        assert self._js is not None
-        subject, stream = event_subject(self.stream), event_stream(self.stream)
-        while True:
-            seq, data, carrying = await self._outbox.get()
-            headers = {"Nats-Expected-Last-Sequence": str(seq - 1)}
-            if carrying:
-                headers[INPUTS_HEADER] = ",".join(carrying)
-            try:
-                ack = await self._js.publish(subject, data, stream=stream, headers=headers, timeout=5.0)
-            except (APIError, Exception) as exc:  # another leader wrote, or the answer is unknown
-                log.warning("node %s: event %d not published (%s): stepping down", self.node, seq, exc)
-                self._deposed.set()
-                return
-            if ack.seq != seq:
-                log.error("node %s: event %d stored as %d: stepping down", self.node, seq, ack.seq)
-                self._deposed.set()
-                return
-            for ident in carrying:
-                self.published.add(ident)
-                taken = self._inputs.get(ident)
-                if taken is not None:
-                    taken.published = True
-                    self._settle(ident, taken)
+        async def answered(msg: Msg) -> None:
+            future = answers.pop(msg.subject, None)
+            if future is not None and not future.done():
+                future.set_result(msg.data)
+
+        replies = await nc.subscribe(f"{inbox}.*", cb=answered)
+        try:
+            while True:
+                burst = [await self._outbox.get()]
+                while not self._outbox.empty() and len(burst) < PUBLISH_AHEAD:
+                    burst.append(self._outbox.get_nowait())
+                waiting = []
+                for seq, data, carrying in burst:
+                    headers = {"Nats-Expected-Last-Sequence": str(seq - 1)}
+                    if carrying:
+                        headers[INPUTS_HEADER] = ",".join(carrying)
+                    reply = f"{inbox}.{seq}"
+                    answers[reply] = asyncio.get_running_loop().create_future()
+                    waiting.append((seq, carrying, answers[reply]))
+                    await nc.publish(subject, data, reply=reply, headers=headers)
+                for seq, carrying, future in waiting:
+                    problem = await _stored_as(future, seq)
+                    if problem:
+                        log.warning(
+                            "node %s: event %d not published (%s): stepping down", self.node, seq, problem
+                        )
+                        self._deposed.set()
+                        return
+                    self._published(carrying)
+        finally:
+            with contextlib.suppress(Exception):
+                await replies.unsubscribe()
+
+    def _published(self, carrying: tuple[str, ...]) -> None:
+        for ident in carrying:
+            self.published.add(ident)
+            taken = self._inputs.get(ident)
+            if taken is not None:
+                taken.published = True
+                self._settle(ident, taken)
 
     # --- leader: input in ---------------------------------------------------------------------------------
 
@@ -603,6 +630,25 @@ class ClusterNode:
                 return ack
             return protocol.Ack(id=command.id, ok=False, error="internal: the leader's answer is not an ack")
         return protocol.Ack(id=command.id, ok=False, error=error, target=command.target)
+
+
+async def _stored_as(answer: asyncio.Future[bytes], seq: int) -> str:
+    """ "" when JetStream stored the event as ``seq``; else what went wrong."""
+    try:
+        data = await asyncio.wait_for(answer, PUBLISH_WAIT_S)
+    except TimeoutError:
+        return f"no acknowledgement in {PUBLISH_WAIT_S:g} s"
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return f"an acknowledgement that is not JSON: {data[:100]!r}"
+    if not isinstance(body, dict):
+        return "an acknowledgement that is not an object"
+    if "error" in body:
+        return f"refused: {body['error']}"
+    if body.get("seq") != seq:
+        return f"stored as {body.get('seq')}"
+    return ""
 
 
 async def _ack(msg: Msg) -> None:
