@@ -257,6 +257,12 @@ class IncidentStore:
             rows = conn.execute(sa.select(sessions)).all()
         return {r.digest: Session(r.user, Role(r.role), r.user, r.expires) for r in rows}
 
+    def attachment(self, ident: str) -> Attachment | None:
+        """One attachment record by id."""
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(attachments).where(attachments.c.id == ident)).first()
+        return None if row is None else Attachment(*row)
+
     def load_attachments(self) -> dict[str, Attachment]:
         with self._engine.connect() as conn:
             rows = conn.execute(sa.select(attachments)).all()

@@ -489,6 +489,10 @@ class IncidentService:
             raise Refusal("invalid", "attachments must be a list of attachment ids")
         for i in ids:
             record = self.attachments.get(i)
+            if record is None:  # uploaded at another hub node of a cluster: its record is in the database
+                record = self.store.attachment(i)
+                if record is not None:
+                    self.attachments[i] = record
             if record is None or record.incident != incident:
                 raise Refusal("invalid", f"attachment {i!r} was not uploaded to incident {incident}")
         return tuple(ids)

@@ -65,6 +65,7 @@ MAX_PENDING = 100_000  # readings waiting to be published before the listener st
 # Rows waiting for the database before the listener stops reading, and reads from no logger until the
 # backlog is under it again (a database that cannot be written holds every logger up, not only some).
 MAX_STORAGE_BACKLOG = 500_000
+WARNINGS_SYNC_S = 2.0  # how often a cluster's leader looks for warning steps made at other nodes
 
 
 @dataclass
@@ -256,6 +257,8 @@ class Hub:
         loops = (self._publish_loop(), self._heartbeat_loop(), self._status_loop())
         for coro in (*loops, self._escalation_loop(), self._rules_loop()):
             self._tasks.append(asyncio.create_task(coro))
+        if self.cluster is not None:
+            self._tasks.append(asyncio.create_task(self._warnings_loop()))
         epoch = self.events.epoch if self.cluster is None else self.cluster.epoch
         log.info("hub epoch %s: http %d, hj212 %d", epoch, self.http_port, self.hj212_port)
 
@@ -487,6 +490,18 @@ class Hub:
             derived = self.deriver.tick(self.status.clock)
             if derived:
                 self.accept(derived)
+
+    async def _warnings_loop(self) -> None:
+        """A cluster's leader publishes the warning steps made at any node (REST commands at a node that
+        does not lead are stored, not published there), as the hourly check does for every step."""
+        while True:
+            await asyncio.sleep(WARNINGS_SYNC_S)
+            if not self.producing:
+                continue
+            try:
+                self.warnings.sync(await asyncio.to_thread(self.warnings.rows))
+            except Exception:
+                log.exception("reading the warnings failed")
 
     def _publish_incident(self, incident: Incident, audit: AuditEntry) -> None:
         self._broadcast(self.events.incident(incident, audit))
