@@ -113,6 +113,28 @@ async def test_a_killed_leader_is_replaced_and_every_batch_is_published_once(
         await watcher.stop()
 
 
+async def test_a_stopped_leader_hands_over_and_every_batch_is_published_once(
+    tmp_path, cluster_stream, database
+) -> None:
+    async with cluster_of(tmp_path, cluster_stream, database) as cluster:
+        a = await cluster.node("a")
+        await a.until_line("LEADING")
+        b = await cluster.node("b")
+        watcher = Watcher(b)
+        await watcher.until_welcomed()
+        sending = asyncio.create_task(cluster.publish(100, every_s=0.01))
+        await until(lambda: sum(watcher.applied.values()) > 100)
+        stopped = time.monotonic()
+        await a.stop()  # SIGTERM: it gives the lead back
+        took_over = await b.until_line("LEADING", 30)
+        print(f"handover: node b leads {took_over - stopped:.2f} s after node a was told to stop")
+        await sending
+        await until(lambda: watcher.has_all(cluster.sent), 40)
+        await asyncio.sleep(0.5)
+        assert _exactly_once(watcher.applied, cluster.sent) == (0, 0)
+        await watcher.stop()
+
+
 async def test_batches_a_killed_leader_published_but_had_not_stored_are_stored_and_not_published_again(
     tmp_path, cluster_stream, database
 ) -> None:

@@ -67,6 +67,7 @@ INPUT_FETCH = 64  # input messages asked for at once
 INPUT_CONSUMER = "hub"
 PUBLISH_AHEAD = 256  # events published before their acknowledgements are awaited
 PUBLISH_WAIT_S = 5.0  # an event's acknowledgement not come in this long ends the lead
+CONNECT_WAIT_S = 30.0  # a starting node waits this long for its NATS server
 COMMAND_WAIT_S = 5.0  # a forwarded command waits this long for the leader's answer
 STREAM_READ_S = 5.0  # a resume read from the stream gives up after this long without a message
 
@@ -156,10 +157,12 @@ class ClusterNode:
         self._outbox: asyncio.Queue[tuple[int, bytes, tuple[str, ...]]] = asyncio.Queue()
         self._applied = asyncio.Event()
         self._deposed = asyncio.Event()
+        self._stepped_down = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._side: set[asyncio.Future[None]] = set()
         self._stopping = False
         self._relay: Any = None
+        self._said = 0.0  # when a NATS error was last logged
 
     # --- start and stop ------------------------------------------------------------------------------------
 
@@ -168,9 +171,19 @@ class ClusterNode:
         end, then stand for election (in the background)."""
         import nats
 
-        self._nc = await nats.connect(
-            self.url, name=f"hub node {self.node}", max_reconnect_attempts=-1, reconnect_time_wait=0.5
-        )
+        try:  # a node started with its NATS server waits for it a while; a lost server is waited for always
+            connecting = nats.connect(
+                self.url,
+                name=f"hub node {self.node}",
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                error_cb=self._nats_error,
+                disconnected_cb=self._nats_lost,
+                reconnected_cb=self._nats_back,
+            )
+            self._nc = await asyncio.wait_for(connecting, CONNECT_WAIT_S)
+        except TimeoutError:
+            raise ConnectionError(f"no NATS server answered at {self.url} in {CONNECT_WAIT_S:g} s") from None
         js = self._js = self._nc.jetstream()
         await ensure_input_stream(js, self.stream)
         info = await ensure_event_stream(js, self.stream)
@@ -182,9 +195,25 @@ class ClusterNode:
         log.info("node %s: %s at seq %d", self.node, self.epoch, self.state.seq)
         self._tasks.append(asyncio.create_task(self._elect()))
 
+    async def _nats_error(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._said > 30:  # a server away for long says so twice a minute, not at every retry
+            self._said = now
+            log.warning("node %s: NATS: %s", self.node, exc or type(exc).__name__)
+
+    async def _nats_lost(self) -> None:
+        log.warning("node %s: the NATS server is away; reconnecting", self.node)
+
+    async def _nats_back(self) -> None:
+        log.info("node %s: NATS reconnected", self.node)
+
     async def stop(self) -> None:
+        """Give the lead back (another node takes over at once, not after the key's TTL), then close."""
         self._stopping = True
         self._deposed.set()
+        if self.leading:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stepped_down.wait(), 5.0)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -369,6 +398,7 @@ class ClusterNode:
         assert self._js is not None and self._nc is not None
         began = time.monotonic()
         self._deposed = asyncio.Event()
+        self._stepped_down.clear()
         renew = asyncio.create_task(self._renew(revision))
         self._tasks.append(renew)
         info = await self._js.stream_info(event_stream(self.stream))
@@ -421,11 +451,12 @@ class ClusterNode:
         if was_leading:
             self.host.step_down()
             print(f"FOLLOWING node={self.node}", flush=True)
-        if not self._stopping and self._kv is not None:
+        if self._kv is not None:
             with contextlib.suppress(Exception):  # let another node take over at once, if we still hold it
                 entry = await self._kv.get(LEADER_KEY)
                 if entry.value == self.node.encode() and entry.revision is not None:
                     await self._kv.delete(LEADER_KEY, last=entry.revision)
+        self._stepped_down.set()
 
     # --- leader: events out -------------------------------------------------------------------------------
 
@@ -621,6 +652,10 @@ class ClusterNode:
                 continue
             except (NatsTimeout, TimeoutError):
                 error = "unavailable: the leading hub node did not answer in time; try again"
+                continue
+            except Exception as exc:  # NATS away (the connection is being made again)
+                error = f"unavailable: the cluster cannot be reached ({exc or type(exc).__name__}); try again"
+                await asyncio.sleep(ELECT_RETRY_S * 4)
                 continue
             try:
                 ack = protocol.decode_hub(reply.data)
