@@ -638,9 +638,16 @@ class Hub:
         return len(self._pending) >= MAX_EVENT_ITEMS or self.writer.queue_depth > MAX_STORAGE_BACKLOG
 
     def followed(self, message: protocol.HubMessage) -> None:
-        """An event from the stream at a node that does not lead: its incidents' REST answers stay current."""
+        """An event from the stream at a node that does not lead: its REST answers from memory (incidents,
+        latest values) stay current."""
         if isinstance(message, protocol.IncidentEvent):
             self.incidents.incidents[message.incident.id] = message.incident
+        elif isinstance(message, protocol.Readings):
+            latest = self.latest
+            for r in message.items:
+                old = latest.get((r.station, r.factor))
+                if old is None or r.ts >= old.ts:
+                    latest[(r.station, r.factor)] = r
 
     # --- consoles ------------------------------------------------------------------------------------------
 

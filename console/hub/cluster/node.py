@@ -343,6 +343,8 @@ class ClusterNode:
         older = await self._read_stream(seq + 1, first_held - 1)
         if older is None:
             return None
+        if self.state.seq < first_held:  # nothing arrived meanwhile
+            return older
         newer = self.window.after(first_held - 1)  # what arrived meanwhile is in memory
         return None if newer is None else older + newer
 
