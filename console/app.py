@@ -95,7 +95,7 @@ class ConsoleApp:
             if self.replaying:
                 await self.replays.start(self._hub_ready, lambda api: self._spawn(self._load_region(api)))
             elif await self._hub_ready():
-                log.info("start-up: link to %s", self.settings.hub_url)
+                log.info("start-up: link to %s", ", ".join(self.settings.hubs()))
                 self._connect(desks)
                 self.playback_vm.set_replay_available(True)  # the hub keeps the history to replay
                 self._spawn(self._load_region(self.session.api))
@@ -158,7 +158,7 @@ class ConsoleApp:
 
     def _connect(self, desks: Desks) -> None:
         settings, node = self.settings, os.uname().nodename
-        self.session.connect(settings.hub_url, settings.token, client_name=f"wall@{node}",
+        self.session.connect(settings.hubs(), settings.token, client_name=f"wall@{node}",
                              transport=settings.transport())  # fmt: skip
         wire_api(self.session, self.incidents, self.units, desks)
         self.session.watch_station(self.vm.selected)  # a station chosen from the cached picture

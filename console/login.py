@@ -34,13 +34,23 @@ class Login:
         self._relogging: asyncio.Task[None] | None = None
 
     async def login(self) -> None:
-        """Log in as ``--user`` (nothing to do without one); on success the settings carry its token."""
+        """Log in as ``--user`` (nothing to do without one); on success the settings carry its token.
+
+        With a cluster's hubs, a hub that does not answer passes the login to the next; one that answers
+        (with a token or a refusal) ends it."""
         settings = self.settings
         if not settings.user:
             return
-        api = HubApi(settings.hub_url, settings.token, transport=settings.transport())
+        account = None
         try:
-            self.account = await api.login(settings.user, settings.password or self.fallback_password)
+            for url in settings.hubs():
+                try:
+                    account = await self._login_at(url)
+                    break
+                except HubApiError as exc:
+                    if not exc.unreachable or url == settings.hubs()[-1]:
+                        raise
+                    log.warning("login as %s at %s: %s; trying the next hub", settings.user, url, exc)
         except HubApiError as exc:
             from PySide6.QtCore import QCoreApplication
 
@@ -49,10 +59,18 @@ class Login:
                 QCoreApplication.translate("Console", "Login as {0} failed: {1}").format(settings.user, exc)
             )
             return
+        if account is None:
+            return
+        self.account, settings.token = account, account.token
+        log.info("logged in as %s (%s)", account.user, account.role)
+
+    async def _login_at(self, url: str) -> hubapi.Session:
+        settings = self.settings
+        api = HubApi(url, settings.token, transport=settings.transport())
+        try:
+            return await api.login(settings.user, settings.password or self.fallback_password)
         finally:
             await api.close()
-        settings.token = self.account.token
-        log.info("logged in as %s (%s)", self.account.user, self.account.role)
 
     def watch(self, session: ConsoleSession) -> None:
         """Log in again whenever the hub refuses the session's link."""

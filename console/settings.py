@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from console.core.transport import Transport, TransportError
+from console.core.transport import Transport, TransportError, check_hubs
 from console.views.layout import LayoutError, ScreenPlan, crowding, default_layout, load_layout
 
 
@@ -23,6 +23,7 @@ class Settings:
     """The console's settings after parsing the command line."""
 
     hub_url: str = ""  # empty: start the embedded hub with the simulated city
+    hub_fallbacks: tuple[str, ...] = ()  # the cluster's other hubs: the link fails over to them in turn
     token: str = ""
     layout_file: Path | None = None
     snapshot_dir: Path | None = None
@@ -58,9 +59,13 @@ class Settings:
         """TLS settings for the link and REST calls."""
         return Transport(self.ca_file, self.insecure)
 
+    def hubs(self) -> list[str]:
+        """Every hub to talk to, the first first (none before the embedded hub started)."""
+        return [self.hub_url, *self.hub_fallbacks] if self.hub_url else []
+
     def banner_title(self) -> str:
         """The banner's title; with --insecure it starts with INSECURE for everyone in the room to see."""
-        if self.insecure and self.hub_url.lower().startswith(("ws:", "http:")):
+        if self.insecure and any(url.lower().startswith(("ws:", "http:")) for url in self.hubs()):
             return f"INSECURE (no TLS) · {self.title}" if self.title else "INSECURE (no TLS)"
         return self.title
 
@@ -92,7 +97,11 @@ class Settings:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python main.py", description="Environmental command-centre console.")
     p.add_argument(
-        "--hub", dest="hub_url", default="", help="hub URL (ws/http); default: embedded simulated city"
+        "--hub",
+        dest="hub_url",
+        default="",
+        help="hub URL (wss/https; ws/http on loopback), or a cluster's hubs separated by commas, tried in "
+        "turn when one fails; default: embedded simulated city",
     )
     p.add_argument("--token", default="", help="token for --hub (visible in ps: prefer $ECOCONSOLE_TOKEN)")
     p.add_argument(
@@ -196,15 +205,26 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
 
 
 def _check_transport(parser: argparse.ArgumentParser, settings: Settings) -> None:
-    """A plain address off this machine without --insecure, or an unreadable --ca-file, ends the start."""
+    """--hub A[,B...]: an empty item, a hub given twice, a plain address off this machine without
+    --insecure, or an unreadable --ca-file ends the start, naming the bad one."""
     if not settings.hub_url:
         return
     try:
-        settings.transport().check(settings.hub_url)
-        if settings.ca_file is not None:
-            settings.transport().ssl_for("https://hub")  # the CA file is read now, not at the first connect
+        first, *others = split_hubs(settings.hub_url)
+        check_hubs([first, *others], settings.transport())
     except TransportError as exc:
-        parser.error(str(exc))
+        parser.error(f"--hub {settings.hub_url}: {exc}")
+    settings.hub_url, settings.hub_fallbacks = first, tuple(others)
+    if settings.ca_file is not None:
+        try:
+            settings.transport().ssl_for("https://hub")  # the CA file is read now, not at the first connect
+        except TransportError as exc:
+            parser.error(str(exc))
+
+
+def split_hubs(text: str) -> list[str]:
+    """``--hub``'s addresses: one, or several separated by commas (each stripped of spaces)."""
+    return [item.strip() for item in text.split(",")]
 
 
 def _check_playback(parser: argparse.ArgumentParser, settings: Settings) -> None:

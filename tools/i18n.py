@@ -57,6 +57,7 @@ ZH = {
     "instrument fault": "仪器故障", "instrument stopped": "仪器停运", "instrument link error": "仪器通讯异常",
     "▶ REPLAY {time} — not live": "▶ 回放 {time} — 非实时",
     "attempt {n} · next retry in {s} s": "第 {n} 次 · {s} 秒后重试",
+    "hub {n} of {count}: {address}": "平台 {n}/{count}：{address}",
     "Environmental command centre": "生态环境指挥中心",
     # events
     "Info": "提示", "Warning": "警告", "Critical": "紧急", "No events": "暂无事件",

@@ -104,6 +104,7 @@ ZH = {
     "OFFLINE — showing data as of {time}": "离线 — 显示 {time} 的数据",
     "▶ REPLAY {time} — not live": "▶ 回放 {time} — 非实时",
     "attempt {n} · next retry in {s} s": "第 {n} 次 · {s} 秒后重试",
+    "hub {n} of {count}: {address}": "平台 {n}/{count}：{address}",
     "Info": "提示",
     "Warning": "警告",
     "Critical": "紧急",
@@ -373,6 +374,7 @@ def banner_states() -> QWidget:
     title = zh("Yanqing Eco-Environment Command Centre", "延庆区生态环境监测指挥中心")
     states = [
         ("live", "", None),
+        ("live", StatusBanner.hub_detail(2, 2, "wss://hub-b.example:8765"), None),  # failed over to hub B
         ("reconnecting", StatusBanner.reconnect_detail(3, 8), NOW - 20),
         ("offline", "", NOW - 95),
         ("replay", "", 1705017600.0),

@@ -6,6 +6,7 @@ aiohttp, no Qt; every call is a coroutine on the console's loop.
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,12 @@ _readings_decoder = msgspec.json.Decoder(list[Reading])
 
 
 class HubApiError(RuntimeError):
-    """The hub answered with an error or not at all; the message says which."""
+    """The hub answered with an error or not at all; the message says which, ``unreachable`` whether it
+    was not at all (another hub of the cluster may answer)."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 class HubApi:
@@ -40,14 +46,43 @@ class HubApi:
     ) -> None:
         import aiohttp
 
-        base = url.rstrip("/").removesuffix("/ws")
-        self.base = base.replace("ws://", "http://", 1).replace("wss://", "https://", 1)
-        transport = transport or Transport()
+        self.base = _rest_base(url)
+        self._transport = transport = transport or Transport()
         transport.check(self.base)  # before any connection: a plain address off this machine is refused
         self._connector_ssl = transport.ssl_for(self.base)
         self._headers = {"Authorization": f"Bearer {token}"}
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
+        self._retired: list[aiohttp.ClientSession] = []  # sessions of hubs left behind, not yet closed
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def retarget(self, url: str) -> None:
+        """Send every later request to another hub of the cluster (the link failed over to it).
+
+        Checked as the first address was; a request under way ends (or fails) on the hub it began on."""
+        base = _rest_base(url)
+        if base == self.base:
+            return
+        self._transport.check(base)
+        self.base, self._connector_ssl = base, self._transport.ssl_for(base)
+        if self._session is not None:
+            self._retire(self._session)
+            self._session = None
+
+    def _retire(self, session: aiohttp.ClientSession) -> None:
+        """Close a left hub's session once its requests had their time (at the latest with this client)."""
+        self._retired.append(session)
+        try:
+            task = asyncio.get_running_loop().create_task(self._close_later(session))
+        except RuntimeError:  # no loop running: closed with this client
+            return
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _close_later(self, session: aiohttp.ClientSession) -> None:
+        await asyncio.sleep(self._timeout.total or 0.0)
+        await session.close()
+        self._retired.remove(session)
 
     async def _get(self, path: str, **params: str | float) -> object:
         import aiohttp
@@ -61,7 +96,7 @@ class HubApi:
                     raise HubApiError(f"{path}: HTTP {resp.status} {body[:200].decode(errors='replace')}")
                 return msgspec.json.decode(body)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise HubApiError(f"{path}: {describe(exc)}") from None
+            raise HubApiError(f"{path}: {describe(exc)}", unreachable=True) from None
 
     def _new_session(self) -> aiohttp.ClientSession:
         import aiohttp
@@ -124,7 +159,7 @@ class HubApi:
                     raise HubApiError(f"{path}: HTTP {resp.status} {_error_text(body)}")
                 return msgspec.json.decode(body) if decode else body
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise HubApiError(f"{path}: {describe(exc)}") from None
+            raise HubApiError(f"{path}: {describe(exc)}", unreachable=True) from None
         except msgspec.DecodeError as exc:
             raise HubApiError(f"{path}: the hub answered with malformed JSON ({exc})") from None
 
@@ -258,11 +293,14 @@ class HubApi:
             async with self._session.get(f"{self.base}{path}", headers=headers) as resp:
                 return resp.status, await resp.read(), resp.headers.get("ETag", "")
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise HubApiError(f"{path}: {describe(exc)}") from None
+            raise HubApiError(f"{path}: {describe(exc)}", unreachable=True) from None
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        for task in list(self._closing):
+            task.cancel()
+        for session in [*self._retired, self._session]:
+            if session is not None:
+                await session.close()
 
 
 class Session(msgspec.Struct, frozen=True):
@@ -291,6 +329,12 @@ class IncidentDetail(msgspec.Struct, frozen=True):
 
     incident: Incident
     audit: list[AuditEntry] = []
+
+
+def _rest_base(url: str) -> str:
+    """The hub's REST root from its address (``ws://h:1/ws`` -> ``http://h:1``)."""
+    base = url.rstrip("/").removesuffix("/ws")
+    return base.replace("ws://", "http://", 1).replace("wss://", "https://", 1)
 
 
 def _quote(part: str) -> str:

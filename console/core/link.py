@@ -2,6 +2,10 @@
 
 Pure asyncio + aiohttp (no Qt). Every decoded message goes to ``on_message`` in order; the link itself
 only guards the sequence: a gap makes it reconnect and resume from the last applied event.
+
+Given several hubs (one cluster), the link fails over by itself: a connection that fails or dies is
+followed at once by a try on the next hub in the list, round robin; the backoff waits only between full
+rounds, so a hub's death costs no delay while another one answers.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -19,7 +23,7 @@ import msgspec
 
 from console.core import protocol
 from console.core.clock import LIVE_CLOCK
-from console.core.transport import Transport, describe
+from console.core.transport import Transport, check_hubs, describe
 
 if TYPE_CHECKING:  # aiohttp itself is imported when the link starts: a console paints its cache without it
     import aiohttp
@@ -37,13 +41,20 @@ class LinkState(StrEnum):
 
 @dataclass
 class LinkStatus:
-    """What the banner shows: state, a human detail, the attempt count and when the next try is."""
+    """What the banner shows: state, a human detail, the attempt count and when the next try is.
+
+    ``hub`` is the hub connected to (live) or being tried (connecting) or tried next (after a failure),
+    ``hub_number`` its place (from 1) among the ``hub_count`` hubs the console knows; 0 when none is meant.
+    """
 
     state: LinkState
     detail: str = ""
     attempt: int = 0
     next_retry_s: float = 0.0
     since: float = 0.0
+    hub: str = ""
+    hub_number: int = 0
+    hub_count: int = 0
 
 
 class Backoff:
@@ -68,16 +79,19 @@ class SequenceGap(Exception):
 
 
 class HubLink:
-    """Keeps one websocket to the hub alive.
+    """Keeps one websocket to a hub alive, failing over between the hubs it is given.
 
-    ``position`` is ``(epoch, seq)`` of the last event the store applied; it is sent as ``resume`` on
-    every reconnect. ``on_message`` is called for every message (welcome, snapshot, events, heartbeat,
-    ack, error); ``on_status`` when the link state changes, stamped by ``clock``.
+    ``url`` is one hub's address or a list of a cluster's hubs; the link connects to the first and, when
+    a connection fails or dies, tries the next at once (round robin), waiting the backoff only after a
+    full round. ``position`` is ``(epoch, seq)`` of the last event the store applied; it is sent as
+    ``resume`` on every reconnect, to whichever hub: one of the same epoch resumes, another answers with a
+    snapshot. ``on_message`` is called for every message (welcome, snapshot, events, heartbeat, ack,
+    error); ``on_status`` when the link state changes, stamped by ``clock``.
     """
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         token: str,
         on_message: Callable[[protocol.HubMessage], None],
         on_status: Callable[[LinkStatus], None] | None = None,
@@ -88,10 +102,13 @@ class HubLink:
         clock: Callable[[], float] = LIVE_CLOCK.now,
         transport: Transport | None = None,
     ) -> None:
-        self.url = url.rstrip("/") + ("" if url.rstrip("/").endswith("/ws") else "/ws")
         transport = transport or Transport()
-        transport.check(self.url)  # before any connection: a plain address off this machine is refused
-        self._ssl = transport.ssl_for(self.url)
+        # before any connection: a plain address off this machine is refused, whichever hub it is
+        self.urls = check_hubs([url] if isinstance(url, str) else list(url), transport)
+        self._ssl = [transport.ssl_for(u) for u in self.urls]
+        self.hub_index = 0  # the hub connected to, or tried now
+        self._round_start = 0  # where this round of tries began: the hub live last (at first the first)
+        self._failures: dict[int, str] = {}  # this round's failures by hub, for the status naming every hub
         self.token = token
         self.on_message = on_message
         self.on_status = on_status or (lambda status: None)
@@ -107,6 +124,11 @@ class HubLink:
         self.connects = 0
         self._tls_said = ""  # the TLS failure last logged (retries do not repeat it)
         self.unknown_types: dict[str, int] = {}  # message types skipped, with how many of each
+
+    @property
+    def url(self) -> str:
+        """The websocket address of the hub connected to, or tried now."""
+        return self.urls[self.hub_index]
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._run())
@@ -129,8 +151,39 @@ class HubLink:
 
     def _set_status(self, state: LinkState, detail: str = "", next_retry_s: float = 0.0) -> None:
         since = self.status.since if state == self.status.state else self.clock()
-        self.status = LinkStatus(state, detail, self.backoff.attempt, next_retry_s, since)
+        hub = self.url.removesuffix("/ws")
+        self.status = LinkStatus(
+            state, detail, self.backoff.attempt, next_retry_s, since, hub, self.hub_index + 1, len(self.urls)
+        )
         self.on_status(self.status)
+
+    def status_hub(self) -> str:
+        """The hub connected to or tried, as the status says it: 'hub 2 of 2: ws://…' (the address alone
+        with a single hub)."""
+        if len(self.urls) == 1:
+            return self.url
+        return f"hub {self.hub_index + 1} of {len(self.urls)}: {self.url.removesuffix('/ws')}"
+
+    def _hub_name(self, index: int) -> str:
+        return f"hub {index + 1} of {len(self.urls)} ({self.urls[index].removesuffix('/ws')})"
+
+    def _fail_over(self, reason: str) -> tuple[str, float]:
+        """After a failure on the current hub: move to the next and say why; the delay before trying it.
+
+        Zero while the round has hubs left to try; the backoff once every hub failed in turn. With a single
+        hub, the reason and the backoff as ever."""
+        if len(self.urls) == 1:
+            return reason, self.backoff.next_delay()
+        failed = self.hub_index
+        self._failures[failed] = reason
+        self.hub_index = (failed + 1) % len(self.urls)
+        if self.hub_index != self._round_start:
+            log.warning("link: %s: %s; trying %s at once", self._hub_name(failed), reason,
+                        self._hub_name(self.hub_index))  # fmt: skip
+            return f"{self._hub_name(failed)}: {reason}", 0.0
+        every = "; ".join(f"{self._hub_name(i)}: {self._failures[i]}" for i in sorted(self._failures))
+        self._failures.clear()
+        return f"no hub answers: {every}", self.backoff.next_delay()
 
     async def _run(self) -> None:
         import aiohttp
@@ -153,15 +206,16 @@ class HubLink:
             except protocol.ProtocolError as exc:
                 detail = f"bad message from the hub: {exc}"
                 log.warning("link: %s", detail)
-            delay = self.backoff.next_delay()
             state = LinkState.REFUSED if detail.startswith("refused") else LinkState.RECONNECTING
+            detail, delay = self._fail_over(detail)
             self._set_status(state, detail, delay)
-            await asyncio.sleep(delay)
+            if delay:
+                await asyncio.sleep(delay)
 
     async def _session_once(self) -> None:
         import aiohttp
 
-        self._set_status(LinkState.CONNECTING, self.url)
+        self._set_status(LinkState.CONNECTING, self.status_hub())
         assert self._session is not None
         async with self._session.ws_connect(
             self.url,
@@ -169,7 +223,7 @@ class HubLink:
             max_msg_size=protocol.MAX_MESSAGE_BYTES,
             # a hub that ignores our close must not hold up the reconnect
             timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=2.0),
-            ssl=self._ssl,
+            ssl=self._ssl[self.hub_index],
         ) as ws:
             self._ws = ws
             resume = protocol.Resume(*self.position) if self.position else None
@@ -240,7 +294,10 @@ class HubLink:
             self.heartbeat_s = message.heartbeat_s
             self.connects += 1
             self.backoff.reset()
-            self._set_status(LinkState.LIVE, "resumed" if message.resumed else "snapshot")
+            self._round_start = self.hub_index  # a later failure here tries the others before any wait
+            self._failures.clear()
+            how = "resumed" if message.resumed else "snapshot"
+            self._set_status(LinkState.LIVE, f"{how} · {self.status_hub()}" if len(self.urls) > 1 else how)
             return message.epoch
         if isinstance(message, protocol.EVENT_TYPES):
             last = self.position[1] if self.position and self.position[0] == message.epoch else None

@@ -23,7 +23,7 @@ from console.core.incidents import AuditEntry
 from console.core.link import Backoff, HubLink, LinkState, LinkStatus
 from console.core.models import Reading
 from console.core.store import ChangeSet, Store
-from console.core.transport import Transport
+from console.core.transport import Transport, check_hubs
 from console.core.unit_book import UnitBook, UnitChange
 
 if TYPE_CHECKING:  # SQLAlchemy (cache, outbox) and aiohttp come with their first use, after the picture
@@ -169,7 +169,7 @@ class ConsoleSession:
 
     def connect(
         self,
-        url: str,
+        url: str | Sequence[str],
         token: str,
         *,
         client_name: str = "console",
@@ -178,14 +178,18 @@ class ConsoleSession:
     ) -> None:
         """Open the outbox and the link to the hub (resuming from the cached position) and start it.
 
-        A plain address off this machine without ``transport.insecure`` raises TransportError first."""
+        ``url`` is one hub or a cluster's hubs: the link fails over between them and the REST calls follow
+        it to the hub it is live on. A plain address off this machine without ``transport.insecure`` (or a
+        bad list) raises TransportError first, naming the bad one."""
         from console.core.commands import CommandCenter
         from console.core.history import StationHistory
         from console.core.hubapi import HubApi
         from console.core.outbox import Outbox
         from console.core.resync import MARGIN_S, Resync
 
-        self.api = HubApi(url, token, transport=transport)
+        urls = [url] if isinstance(url, str) else list(url)
+        check_hubs(urls, transport or Transport())  # every hub before the first is dialled
+        self.api = HubApi(urls[0], token, transport=transport)
         self.resync = Resync(
             self.store, self.api, self._on_backfilled, self.backfill_changed.publish,
             cache=self.local.cache, writer=self.local.writer,
@@ -195,7 +199,7 @@ class ConsoleSession:
         self.outbox = Outbox(self.local.cache, clock=self.clock.now)
         self.outbox.purge(self.clock.now() - OUTBOX_KEEP_S)
         self.link = HubLink(
-            url, token, self.apply, self._on_link_status, client_name=client_name,
+            urls, token, self.apply, self._on_link_status, client_name=client_name,
             position=self.local.position(), backoff=backoff, clock=self.clock.now, transport=transport,
         )  # fmt: skip
         self.commands = CommandCenter(self.outbox, self.link.send, self.book, self._on_commands_changed)
@@ -273,6 +277,8 @@ class ConsoleSession:
         self.commands_changed.publish(None)
 
     def _on_link_status(self, status: LinkStatus) -> None:
+        if status.state == LinkState.LIVE and self.api is not None and self.link is not None:
+            self.api.retarget(self.link.url)  # after a failover: history, back-fill and incidents from there
         if status.state == LinkState.LIVE and self.commands is not None:
             self.commands.on_link_live()  # replay the outbox in order (ids make repeats harmless)
         self.link_changed.publish(status)

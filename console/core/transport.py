@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -63,6 +64,42 @@ class Transport:
         if urlsplit(url).scheme.lower() not in _SECURE:
             return True  # aiohttp's default; no TLS is used on ws:// and http://
         return client_context(self.ca_file)
+
+
+def ws_url(url: str) -> str:
+    """A hub's address as the link dials it: its ``/ws`` path added when not given."""
+    url = url.rstrip("/")
+    return url if url.endswith("/ws") else url + "/ws"
+
+
+def check_hubs(urls: Sequence[str], transport: Transport) -> list[str]:
+    """The hubs' websocket addresses, each checked by ``transport`` before any connection is made.
+
+    Raises TransportError naming the bad address (and its place when there are several) for an address
+    the transport refuses, an empty list or address, or a hub given twice (``http://h:1`` is ``ws://h:1``).
+    """
+    if not urls:
+        raise TransportError("no hub address given")
+    dialled: list[str] = []
+    seen: dict[tuple[str, str], int] = {}  # (TLS or not, host:port/path) -> its place
+    for number, given in enumerate(urls, 1):
+        url = given.strip()
+        several = len(urls) > 1
+        place = f"hub {number} of {len(urls)}" if several else "hub"
+        if not url:
+            raise TransportError(f"{place}: the address is empty")
+        wsurl = ws_url(url)
+        try:
+            transport.check(wsurl)
+        except TransportError as exc:
+            raise TransportError(f"{place} ({url}): {exc}" if several else str(exc)) from None
+        parts = urlsplit(wsurl)
+        key = (str(parts.scheme.lower() in _SECURE), f"{parts.netloc.lower()}{parts.path}")
+        if key in seen:
+            raise TransportError(f"{place} ({url}) is hub {seen[key]} again: give each hub once")
+        seen[key] = number
+        dialled.append(wsurl)
+    return dialled
 
 
 def client_context(ca_file: Path | None = None) -> ssl.SSLContext:

@@ -167,9 +167,11 @@ class MqttIngest:
         registry: Registry,
         accept: Callable[[list[Reading], list[Upload]], bool],
         identifier: str = "",
+        share: str = "",
     ) -> None:
         self.broker, self.registry, self.accept = broker, registry, accept
         self.identifier = identifier or client_id("", "", broker.prefix)
+        self.share = share  # a shared subscription's group: each message goes to one of its members
         self.messages = 0  # taken
         self.rejected = 0  # refused (bad topic, payload, unknown station)
         self.unknown_factors = 0  # readings of factor codes the hub does not know, dropped
@@ -216,6 +218,8 @@ class MqttIngest:
     async def _run(self) -> None:
         wait = RECONNECT_S[0]
         topic = f"{self.broker.prefix}/+/+/up" if self.broker.prefix else "+/+/up"
+        if self.share:  # MQTT 5 shared subscription (Mosquitto takes it from 3.1.1 clients too)
+            topic = f"$share/{self.share}/{topic}"
         while True:
             client = aiomqtt.Client(
                 self.broker.host, self.broker.port, username=self.broker.username,

@@ -252,6 +252,7 @@ class MapScreenView(QWidget):
         self._lost_at: float | None = None  # when the link was lost (start-up, if it never was live)
         self._was_live = False
         self._failure = ""  # why the last connection attempt failed
+        self._hub = ""  # which of several hubs the link is on or trying ('' with a single hub)
         self._replaying = False
         vm.markers_changed.connect(self.map.update_markers)
         vm.selection_changed.connect(self._on_selection)  # bound: dropped when this view is deleted
@@ -319,7 +320,7 @@ class MapScreenView(QWidget):
             return
         self._replaying = replaying
         state, shown = ("replay", at) if replaying else ("live", self._data_time)
-        self.banner.set_link_state(state, "", shown)
+        self.banner.set_link_state(state, "" if replaying else self._hub, shown)
         self.banner.setVisible(not replaying)
         self._place_wind()
 
@@ -349,11 +350,17 @@ class MapScreenView(QWidget):
         """Live; reconnecting for the first attempts; after that offline, showing how old the data are."""
         if self._replaying:  # a replay has no link: the banner says REPLAY whatever a link does
             return
+        # with several hubs, which one: the room sees a failover, and where the console now gets its data
+        self._hub = (
+            StatusBanner.hub_detail(status.hub_number, status.hub_count, status.hub)
+            if status.hub_count > 1 and status.hub
+            else ""
+        )
         if status.state == LinkState.LIVE:
             self._lost_at = None
             self._failure = ""
             self._was_live = True
-            self.banner.set_link_state("live", "", self._data_time)
+            self.banner.set_link_state("live", self._hub, self._data_time)
             return
         if self._lost_at is None:  # the first state after live (or since start-up): the link is lost now
             self._lost_at = status.since
@@ -369,9 +376,9 @@ class MapScreenView(QWidget):
             detail = self._failure or status.detail
             self.banner.set_link_state("offline", detail, self._data_time, since=self._lost_at)
         else:
-            detail = (
-                StatusBanner.reconnect_detail(status.attempt, status.next_retry_s) if status.attempt else ""
-            )
+            attempt, retry_s = status.attempt, status.next_retry_s
+            retry = StatusBanner.reconnect_detail(attempt, retry_s) if attempt else ""
+            detail = " · ".join(part for part in (self._hub, retry) if part)  # the hub tried now, then when
             self.banner.set_link_state("reconnecting", detail, self._data_time)
 
 

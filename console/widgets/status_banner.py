@@ -82,7 +82,10 @@ class StatusBanner(QFrame):
         title = min(self._title.natural_width(), theme.current_scale().body_px * 10)  # ten characters or so
         room -= title + spacing
         self._link.ensurePolished()
-        inline = self._link.fontMetrics().horizontalAdvance(self._link.text()) <= room
+        advance = self._link.fontMetrics().horizontalAdvance(self._link.text())
+        inline = advance <= room
+        # in the bar, on one line: a wrapping label left to its own size hint breaks a short text in two
+        self._link.setMinimumWidth(advance + 1 if inline else 0)
         if inline == (self._row.indexOf(self._link) >= 0):
             return
         (self._rows if inline else self._row).removeWidget(self._link)
@@ -138,6 +141,12 @@ class StatusBanner(QFrame):
         """Detail text for the reconnecting state: 'attempt 3 · next retry in 8 s'."""
         text = QCoreApplication.translate("StatusBanner", "attempt {n} · next retry in {s} s")
         return text.format(n=attempt, s=max(0, round(retry_in_s)))
+
+    @staticmethod
+    def hub_detail(number: int, count: int, address: str) -> str:
+        """Which of the cluster's hubs the link is on or trying: 'hub 2 of 2: wss://hub-b:8765'."""
+        text = QCoreApplication.translate("StatusBanner", "hub {n} of {count}: {address}")
+        return text.format(n=number, count=count, address=address)
 
     def set_backfill(self, fraction: float | None) -> None:
         """Progress of filling a gap from the hub's history (0..1); None when no fill is running."""

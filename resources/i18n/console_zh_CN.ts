@@ -146,47 +146,47 @@
 <context>
     <name>ActionView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="454" />
+        <location filename="../../console/views/screens.py" line="461" />
         <source>Latest events</source>
         <translation>最新事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="455" />
+        <location filename="../../console/views/screens.py" line="462" />
         <source>Selected station · 24 h</source>
         <translation>选中站点 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="457" />
+        <location filename="../../console/views/screens.py" line="464" />
         <source>City PM2.5 and AQI · hourly, 24 h</source>
         <translation>全市 PM2.5 与 AQI · 小时值 · 24 小时</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="462" />
+        <location filename="../../console/views/screens.py" line="469" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="569" />
+        <location filename="../../console/views/screens.py" line="576" />
         <source>PM2.5 µg/m³</source>
         <translation>PM2.5 µg/m³</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="573" />
+        <location filename="../../console/views/screens.py" line="580" />
         <source>AQI (hourly)</source>
         <translation>AQI（小时）</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="548" />
+        <location filename="../../console/views/screens.py" line="555" />
         <source>Selected station · 24 h · {0}</source>
         <translation>选中站点 · 24 小时 · {0}</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="444" />
+        <location filename="../../console/views/screens.py" line="451" />
         <source>Incidents</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="575" />
+        <location filename="../../console/views/screens.py" line="582" />
         <source>GB 3095 II 24 h</source>
         <translation>GB 3095 二级 24 小时</translation>
     </message>
@@ -1022,7 +1022,7 @@
         <translation>本地平台无法启动：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/login.py" line="49" />
+        <location filename="../../console/login.py" line="59" />
         <source>Login as {0} failed: {1}</source>
         <translation>以 {0} 登录失败：{1}</translation>
     </message>
@@ -1788,12 +1788,12 @@
 <context>
     <name>IncidentBoard</name>
     <message>
-        <location filename="../../console/views/screens.py" line="392" />
+        <location filename="../../console/views/screens.py" line="399" />
         <source>Acknowledge new critical incidents</source>
         <translation>确认新的特别严重事件</translation>
     </message>
     <message>
-        <location filename="../../console/views/screens.py" line="421" />
+        <location filename="../../console/views/screens.py" line="428" />
         <source>playback: commands are disabled</source>
         <translation>回放中：指令已禁用</translation>
     </message>
@@ -2242,7 +2242,7 @@
 <context>
     <name>MapScreenView</name>
     <message>
-        <location filename="../../console/views/screens.py" line="274" />
+        <location filename="../../console/views/screens.py" line="275" />
         <source>Wind</source>
         <translation>风</translation>
     </message>
@@ -2985,37 +2985,42 @@
 <context>
     <name>StatusBanner</name>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="125" />
+        <location filename="../../console/widgets/status_banner.py" line="128" />
         <source>● LIVE</source>
         <translation>● 实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="127" />
+        <location filename="../../console/widgets/status_banner.py" line="130" />
         <source>⟳ RECONNECTING</source>
         <translation>⟳ 正在重连</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="131" />
+        <location filename="../../console/widgets/status_banner.py" line="134" />
         <source>OFFLINE since {since} — data as of {time}</source>
         <translation>自 {since} 起离线 — 数据截至 {time}</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="133" />
+        <location filename="../../console/widgets/status_banner.py" line="136" />
         <source>OFFLINE — showing data as of {time}</source>
         <translation>离线 — 显示 {time} 的数据</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="134" />
+        <location filename="../../console/widgets/status_banner.py" line="137" />
         <source>▶ REPLAY {time} — not live</source>
         <translation>▶ 回放 {time} — 非实时</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="139" />
+        <location filename="../../console/widgets/status_banner.py" line="142" />
         <source>attempt {n} · next retry in {s} s</source>
         <translation>第 {n} 次 · {s} 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../console/widgets/status_banner.py" line="146" />
+        <location filename="../../console/widgets/status_banner.py" line="148" />
+        <source>hub {n} of {count}: {address}</source>
+        <translation>平台 {n}/{count}：{address}</translation>
+    </message>
+    <message>
+        <location filename="../../console/widgets/status_banner.py" line="155" />
         <source>filling the gap {percent} %</source>
         <translation>正在补齐缺失数据 {percent} %</translation>
     </message>

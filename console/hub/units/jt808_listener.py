@@ -34,7 +34,7 @@ from console.hub.lockout import Lockout
 from console.hub.logtext import printable
 
 if TYPE_CHECKING:
-    from console.hub.units.service import UnitService
+    from console.hub.units.intake import UnitIntake
     from console.hub.units.tracker import UnitSlot
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class JT808Listener:
 
     def __init__(
         self,
-        service: UnitService,
+        service: UnitIntake,
         idle_s: float = 600.0,
         max_connections: int | None = None,
         max_per_address: int | None = None,

@@ -22,7 +22,7 @@ from aiohttp import web
 from console.core.units import Fix, UnitSource
 
 if TYPE_CHECKING:
-    from console.hub.units.service import UnitService
+    from console.hub.units.intake import UnitIntake
     from console.hub.units.tracker import UnitSlot
 
 KNOT_KMH = 1.852
@@ -38,7 +38,7 @@ class BadReport(ValueError):
 class OsmAndServer:
     """The HTTP listener (its own port, aiohttp)."""
 
-    def __init__(self, service: UnitService) -> None:
+    def __init__(self, service: UnitIntake) -> None:
         self.service = service
         self._runner: web.AppRunner | None = None
 

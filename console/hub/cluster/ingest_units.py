@@ -1,0 +1,160 @@
+"""Units on an ingest node: the hub's JT/T 808 and OsmAnd listeners, their reports passed on as they came.
+
+The node does not judge reports (future times, jumps, arrivals): the leading hub node does, with every
+unit's trail, from the fixes of the batches (``IngestBatch.fixes``). A terminal's 0x8001 and a phone's 200
+wait for the cycle that publishes their reports, as a logger's answer does. The auth codes the node gives
+terminals at registration are in its file before the registration is answered; nodes do not share them,
+so a terminal that reaches another node (a load balancer without source affinity) is refused there and
+registers again, as terminals do after a refused authentication.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from console.core.models import Upload
+from console.core.units import Fix, UnitInfo
+from console.hub.cluster.ingest_file import NodeFile
+from console.hub.units.jt808_listener import JT808Listener
+from console.hub.units.osmand import OsmAndServer
+from console.hub.units.service import UnitConfig
+from console.hub.units.tracker import Tracker, UnitSlot
+
+MAX_PENDING = 50_000  # fixes not yet published before the terminals' connections stop being read
+
+
+class NodeTracker(Tracker):
+    """Units by device as the hub finds them; reports are kept as they came, for the next batch."""
+
+    def __init__(self, units: Iterable[UnitInfo], file: NodeFile) -> None:
+        super().__init__(units, time.time)
+        self.file = file
+        for unit, code in file.auth_codes().items():
+            slot = self.units.get(unit)
+            if slot is not None:
+                slot.auth_code = code
+        self.taken: list[Fix] = []
+
+    def changed(self, slot: UnitSlot, *, store: bool = True) -> None:
+        """A unit's record changed: on a node, only an auth code given at registration is kept."""
+        if store and slot.auth_code:
+            self.file.keep_code(slot.info.id, slot.auth_code)
+
+    def report(self, slot: UnitSlot, fixes: Iterable[Fix]) -> None:
+        for fix in fixes:
+            self.reports += 1
+            self.taken.append(fix)
+
+    @property
+    def pending(self) -> int:
+        return len(self.taken)
+
+
+class _FileParts:
+    """The node file as the JT/T 808 listener's writer and storage of sub-packages."""
+
+    def __init__(self, file: NodeFile) -> None:
+        self.file = file
+
+    def submit_part(self, row: tuple[Any, ...]) -> None:
+        self.file.keep(row)  # a PartRow, as JT808Parts makes it
+
+    def submit_uploads(self, uploads: Sequence[Upload], parts_done: Sequence[tuple[Any, ...]] = ()) -> None:
+        self.file.forget(list(parts_done))
+
+    def load_parts(self, protocol: str = "hj212") -> list[tuple[Any, ...]]:
+        return list(self.file.rows(protocol))
+
+
+class NodeUnits:
+    """The unit listeners of an ingest node, and the answer cycles their answers wait on."""
+
+    def __init__(
+        self,
+        units: Iterable[UnitInfo],
+        file: NodeFile,
+        accept_unknown: bool = False,
+        backlogged: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.config = UnitConfig(accept_unknown=accept_unknown)
+        self.tracker = NodeTracker(units, file)
+        self.writer = self.storage = _FileParts(file)
+        self.clock: Callable[[], float] = time.time
+        self._backlogged = backlogged
+        self.jt808: JT808Listener | None = None
+        self.osmand: OsmAndServer | None = None
+        self.answer_cycle = 1
+        self._held = False
+        self._waiters: list[tuple[int, asyncio.Future[bool]]] = []
+        self.frames_rejected: Counter[str] = Counter()
+
+    async def start(self, host: str, jt808_port: int | None, osmand_port: int | None) -> tuple[int, int]:
+        """Open the listeners asked for; their bound ports (0: not listening)."""
+        bound = [0, 0]
+        if jt808_port is not None:
+            self.jt808 = JT808Listener(self, self.config.idle_s)
+            bound[0] = await self.jt808.start(host, jt808_port)
+        if osmand_port is not None:
+            self.osmand = OsmAndServer(self)
+            bound[1] = await self.osmand.start(host, osmand_port)
+        return bound[0], bound[1]
+
+    def pause(self) -> None:
+        if self.jt808 is not None:
+            self.jt808.pause_all()
+
+    def resume_all(self) -> None:
+        if self.jt808 is not None and not self.over_budget:
+            self.jt808.resume_all()
+
+    async def close(self) -> None:
+        if self.jt808 is not None:
+            await self.jt808.close()
+        if self.osmand is not None:
+            await self.osmand.close()
+
+    @property
+    def over_budget(self) -> bool:
+        return self.tracker.pending > MAX_PENDING or self._backlogged()
+
+    @property
+    def pending(self) -> int:
+        return self.tracker.pending
+
+    def reject(self, reason: str) -> None:
+        self.frames_rejected[reason] += 1
+
+    def hold(self) -> int:
+        """The answer cycle an answer given now waits for."""
+        self._held = True
+        return self.answer_cycle
+
+    def stored_later(self) -> asyncio.Future[bool]:
+        """A future set once the reports taken until now are published (True) or given up (False)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiters.append((self.hold(), future))
+        return future
+
+    def end_cycle(self) -> tuple[list[Fix], int | None]:
+        """The fixes taken since the last call, and the answer cycle that waits on them (None: none)."""
+        fixes, self.tracker.taken = self.tracker.taken, []
+        if not self._held:
+            return fixes, None
+        cycle, self.answer_cycle, self._held = self.answer_cycle, self.answer_cycle + 1, False
+        return fixes, cycle
+
+    def stored(self, cycle: int, ok: bool) -> None:
+        """The fixes of answer cycles up to ``cycle`` are published (``ok``) or were given up."""
+        if self.jt808 is not None:
+            self.jt808.stored(cycle, ok)
+        waiting = []
+        for held, future in self._waiters:
+            if held > cycle:
+                waiting.append((held, future))
+            elif not future.done():
+                future.set_result(ok)
+        self._waiters = waiting
