@@ -21,6 +21,8 @@ from console.hub.cluster.streams import event_stream
 from tests.conftest import fresh_database
 from tests.net.clusterkit import Cluster, HubNode, Watcher, until
 from tests.net.hubkit import Console
+from tests.net.test_cluster_ingest import NodeProcess
+from tests.net.test_durability import VALUES, AnsweredLogger
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
@@ -79,6 +81,30 @@ async def test_consoles_of_a_killed_node_resume_at_the_other_and_miss_nothing(
         await until(lambda: uploads <= set(cluster.stored()), 20)
         stored = cluster.stored()
         assert uploads <= set(stored) and {stored[key] for key in uploads} == {1}
+
+
+async def test_loggers_through_an_ingest_node_reach_consoles_and_the_database_once(
+    tmp_path, cluster_stream, database
+) -> None:
+    async with cluster_of(tmp_path, cluster_stream, database) as cluster:
+        a = await cluster.node("a")
+        await a.until_line("LEADING")
+        b = await cluster.node("b")
+        watcher = Watcher(b)
+        await watcher.until_welcomed()
+        ingest = await NodeProcess(tmp_path, cluster.stream, nats_url=cluster.nats_url, node="in1").start()
+        loggers = [AnsweredLogger(s) for s in cluster.stations]
+        sending = [asyncio.create_task(logger.run(ingest.hj212_port)) for logger in loggers]
+        await until(lambda: all(len(logger.answered) >= 20 for logger in loggers), 30)
+        await ingest.stop()  # answers what it took, then closes: the loggers' connections end
+        await asyncio.gather(*sending)
+        answered = {key for logger in loggers for key in logger.answered}
+        expected = [(st, factor, ts) for st, ts in answered for factor in VALUES]
+        await until(lambda: watcher.has_all(expected), 30)
+        await asyncio.sleep(0.5)
+        assert _exactly_once(watcher.applied, expected) == (0, 0)
+        await until(lambda: answered <= set(cluster.stored()), 20)
+        await watcher.stop()
 
 
 async def test_a_killed_leader_is_replaced_and_every_batch_is_published_once(
