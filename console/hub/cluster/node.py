@@ -60,7 +60,9 @@ LEADER_TTL_S = 3.0  # a leader that stops renewing is replaced after about this 
 RENEW_S = 1.0
 ELECT_RETRY_S = 0.25
 SNAPSHOT_EVERY_S = 30.0
-LOOKBACK = 2000  # events before a loaded snapshot whose input ids are read (a leader may have died there)
+# Events before a loaded snapshot whose input ids are read: a leader that died just after saving it may not
+# have acknowledged the input its last events carried (a cycle's few events, taken in the last second).
+LOOKBACK = 256
 RECENT_INPUTS = 200_000  # input ids remembered as published
 INPUT_ACK_WAIT_S = 5.0  # an input message not acknowledged this long goes to the leader again
 INPUT_FETCH = 64  # input messages asked for at once
@@ -240,9 +242,12 @@ class ClusterNode:
         else from the database; the stream seq to follow from (a little before: input ids are read)."""
         loop = asyncio.get_running_loop()
         saved = await loop.run_in_executor(None, self.snapshots.newest, self.epoch)
-        if saved is not None and saved[0] <= last and saved[0] + 1 >= first:
-            snapshot = protocol.decode_hub(saved[1])
-            assert isinstance(snapshot, protocol.Snapshot)
+        snapshot = (
+            _snapshot_of(saved[1])
+            if saved is not None and saved[0] <= last and saved[0] + 1 >= first
+            else None
+        )
+        if snapshot is not None:
             self.state.load(snapshot)
             self.state.stations = self.host.stations
             log.info("node %s: snapshot at seq %d loaded", self.node, snapshot.seq)
@@ -667,6 +672,16 @@ class ClusterNode:
                 return ack
             return protocol.Ack(id=command.id, ok=False, error="internal: the leader's answer is not an ack")
         return protocol.Ack(id=command.id, ok=False, error=error, target=command.target)
+
+
+def _snapshot_of(data: bytes) -> protocol.Snapshot | None:
+    """A saved snapshot, or None (logged) when the row holds something else."""
+    try:
+        snapshot = protocol.decode_hub(data)
+    except protocol.ProtocolError as exc:
+        log.error("the saved cluster snapshot cannot be read (%s): starting from the database", exc)
+        return None
+    return snapshot if isinstance(snapshot, protocol.Snapshot) else None
 
 
 async def _stored_as(answer: asyncio.Future[bytes], seq: int) -> str:
