@@ -582,21 +582,26 @@ class Hub:
     def engine(self) -> sa.Engine:
         return self.storage.engine
 
-    def take_lead(self, epoch: str, seq: int) -> None:
+    async def take_lead(self, epoch: str, seq: int) -> None:
         """Become the cluster's leader: the data path starts again from what the database holds (the
-        previous leader's committed work) and the events go on from the stream's last ``seq``."""
+        previous leader's committed work) and the events go on from the stream's last ``seq``. The reads
+        run off the loop (the node goes on serving its consoles meanwhile); no command is applied here
+        until the node leads, so the incidents may be read again in place."""
         self.step_down()
+        latest = await asyncio.to_thread(self.storage.latest)
+        unit_states = await asyncio.to_thread(self.storage.unit_states)
+        await asyncio.to_thread(self.incidents.reload)
+        warnings = WarningFeed(self.storage.engine, self.events, self._broadcast, self.config.tz_hours)
+        await asyncio.to_thread(warnings.load)
         self.events.restart(epoch, seq)
-        self.latest = {(r.station, r.factor): r for r in self.storage.latest()}
+        self.latest = {(r.station, r.factor): r for r in latest}
         self.status = StatusMonitor(self.registry.stations)
         self.status.resume_from(self.latest.values())
         stations = {s.id: s for s in self.registry.stations}
         self.deriver = AqiDeriver(stations, tz_hours=int(self.config.tz_hours))
         self.rules = RuleEngine(self.registry.stations, self.config.tz_hours)
-        self.incidents.reload()
-        self.units.tracker.restore(self.storage.unit_states())
-        self.warnings = WarningFeed(self.storage.engine, self.events, self._broadcast, self.config.tz_hours)
-        self.warnings.load()
+        self.units.tracker.restore(unit_states)
+        self.warnings = warnings
         self._resume_episodes()
 
     def step_down(self) -> None:

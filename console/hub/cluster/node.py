@@ -85,7 +85,7 @@ class Host(Protocol):
 
     def initial_state(self) -> protocol.Snapshot: ...
 
-    def take_lead(self, epoch: str, seq: int) -> None: ...
+    async def take_lead(self, epoch: str, seq: int) -> None: ...
 
     def step_down(self) -> None: ...
 
@@ -204,7 +204,8 @@ class ClusterNode:
             log.warning("node %s: NATS: %s", self.node, exc or type(exc).__name__)
 
     async def _nats_lost(self) -> None:
-        log.warning("node %s: the NATS server is away; reconnecting", self.node)
+        if not self._stopping:  # (closing the connection at the end calls this too)
+            log.warning("node %s: the NATS server is away; reconnecting", self.node)
 
     async def _nats_back(self) -> None:
         log.info("node %s: NATS reconnected", self.node)
@@ -413,7 +414,7 @@ class ClusterNode:
             raise RuntimeError("the event stream was re-created: restart this node to follow the new one")
         last = info.state.last_seq
         await self._until_applied(last)  # every published input id is known before input is taken
-        self.host.take_lead(self.epoch, last)
+        await self.host.take_lead(self.epoch, last)
         self.leading = True
         self.takeovers += 1
         self._tasks.append(asyncio.create_task(self._publish_loop()))
