@@ -61,6 +61,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     for name, problem, there in (
         ("postgresql", postgres_problem(), sa.make_url(POSTGRES_URL).render_as_string()),
         ("mqtt", mqtt_problem(), MQTT_ADDRESS),
+        ("nats", nats_problem(), NATS_URL),
     ):
         if problem is None:
             lines.append(f"{name}: {there} (its tests run)")
@@ -139,3 +140,61 @@ def mqtt_broker() -> tuple[str, str]:
             pytest.fail(f"{problem} (ECO_REQUIRE_SERVICES is set)", pytrace=False)
         pytest.skip(problem)
     return f"mqtt://{MQTT_ADDRESS}", f"test-{secrets.token_hex(6)}/eco"
+
+
+# --- NATS JetStream: the server on 127.0.0.1:4222 (or ECO_TEST_NATS's URL), a stream name per test ---------
+NATS_URL = os.environ.get("ECO_TEST_NATS", "nats://127.0.0.1:4222")
+
+
+@functools.cache
+def nats_problem() -> str | None:
+    """Why the cluster tests cannot run here, or None when a NATS server with JetStream answers."""
+    try:
+        import nats
+    except ImportError:
+        return "nats-py is not installed"
+    import asyncio
+
+    async def probe() -> None:
+        nc = await nats.connect(NATS_URL, connect_timeout=3, max_reconnect_attempts=0, allow_reconnect=False)
+        try:
+            await nc.jetstream().account_info()
+        finally:
+            await nc.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as exc:  # refused, no JetStream, a timeout: each says why in its text
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return f"no NATS JetStream server at {NATS_URL}: {first or type(exc).__name__}"
+    return None
+
+
+@pytest.fixture
+def cluster_stream() -> Iterator[tuple[str, str]]:
+    """(NATS URL, a cluster stream name of this test's own); its streams and leader bucket are deleted
+    after. Skips, or fails under ECO_REQUIRE_SERVICES, without a server."""
+    problem = nats_problem()
+    if problem is not None:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{problem} (ECO_REQUIRE_SERVICES is set)", pytrace=False)
+        pytest.skip(problem)
+    name = f"T{secrets.token_hex(5).upper()}"
+    yield NATS_URL, name
+    import asyncio
+
+    import nats
+
+    from console.hub.cluster.streams import delete_streams
+
+    async def clean() -> None:
+        nc = await nats.connect(NATS_URL, connect_timeout=3, max_reconnect_attempts=0, allow_reconnect=False)
+        try:
+            js = nc.jetstream()
+            await delete_streams(js, name)
+            with contextlib.suppress(Exception):
+                await js.delete_key_value(f"{name}_LEADER")
+        finally:
+            await nc.close()
+
+    asyncio.run(clean())

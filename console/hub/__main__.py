@@ -127,6 +127,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--upload-max-mib", type=float, default=10, help="largest photo upload (MiB)")
     p.add_argument("--upload-day-mib", type=float, default=200, help="photo MiB per user a day")
     p.add_argument("--attachments-max-gib", type=float, default=20, help="cap of the attachments folder")
+    p.add_argument(
+        "--cluster",
+        metavar="URL",
+        help="run as a hub node of a cluster on this NATS JetStream server (nats://host:4222): consoles are "
+        "served from the stream's event log, devices go to ingest nodes; needs a PostgreSQL --db "
+        "(docs/deployment.md, Cluster)",
+    )
+    p.add_argument("--stream", default="ECO", help="the cluster's stream name (default ECO: ECO_IN, ECO_EV)")
+    p.add_argument("--node", help="this hub node's name in the cluster (default host-pid)")
     p.add_argument("--bench-bypass", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ...")
     return p.parse_args(argv)
@@ -180,6 +189,9 @@ def build_config(args: argparse.Namespace, site: Site) -> HubConfig:
         attachment_max_bytes=int(args.upload_max_mib * 2**20),
         attachment_day_bytes=int(args.upload_day_mib * 2**20),
         attachments_max_bytes=int(args.attachments_max_gib * 2**30),
+        cluster_url=args.cluster or "",
+        cluster_stream=args.stream,
+        node=args.node or "",
     )
 
 
@@ -308,8 +320,23 @@ def check_tls(args: argparse.Namespace) -> None:
         raise SystemExit(f"TLS: {exc}") from None
 
 
+def check_cluster(args: argparse.Namespace) -> None:
+    """A hub node needs the shared PostgreSQL database and no device ports or simulated city of its own."""
+    if not args.cluster:
+        return
+    if not args.db or not args.db.startswith("postgresql"):
+        raise SystemExit("--cluster needs --db postgresql+psycopg://...: the nodes share one database")
+    if args.simulate or args.mqtt:
+        raise SystemExit("--cluster takes no --simulate or --mqtt: devices reach the cluster's ingest nodes")
+    from console.hub.cluster.wire import valid_stream_name
+
+    if not valid_stream_name(args.stream):
+        raise SystemExit(f"--stream {args.stream!r}: use letters, digits, - and _ only")
+
+
 async def run(args: argparse.Namespace) -> None:
     check_tls(args)
+    check_cluster(args)
     args.token = resolve_token(args)
     owner_only(args.data_dir)
     now = time.time()
@@ -321,7 +348,10 @@ async def run(args: argparse.Namespace) -> None:
     storage = open_storage(args)
     storage.upsert_stations(site.stations)
     hub = Hub(build_config(args, site), storage, Registry(site.stations))
-    await hub.start()
+    try:
+        await hub.start()
+    except OSError as exc:  # the cluster's NATS server or the ports cannot be reached
+        raise SystemExit(f"the hub cannot start: {exc}") from None
     # Long-lived start-up objects leave the collector's view, and young collections run less often: the hub
     # allocates tens of thousands of short-lived readings per second, and full collections stall the loop.
     gc.freeze()
@@ -331,7 +361,11 @@ async def run(args: argparse.Namespace) -> None:
         child = subprocess.Popen(simulator_command(args, hub.hj212_port, now, model_start, unit_ports(hub)))
     units = f" jt808={hub.units.jt808_port}" if hub.units.jt808 is not None else ""
     units += f" osmand={hub.units.osmand_port}" if hub.units.osmand is not None else ""
-    print(f"READY http={hub.http_port} hj212={hub.hj212_port}{units} epoch={hub.events.epoch}", flush=True)
+    if hub.cluster is not None:
+        ready = f"READY http={hub.http_port} node={hub.cluster.node} epoch={hub.cluster.epoch}"
+    else:
+        ready = f"READY http={hub.http_port} hj212={hub.hj212_port}{units} epoch={hub.events.epoch}"
+    print(ready, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -58,6 +58,13 @@ class EventLog:
         self.seq += 1
         return self._keep(protocol.ForecastEvent(epoch=self.epoch, seq=self.seq, stamp=stamp))
 
+    def restart(self, epoch: str, seq: int) -> None:
+        """Go on from ``seq`` of ``epoch`` (a hub node taking the lead goes on from the event stream's last
+        sequence); the window is emptied, since its events belong to what came before."""
+        self.epoch, self.seq = epoch, seq
+        self._window.clear()
+        self._bytes = 0
+
     def _keep(self, message: protocol._Msg) -> bytes:
         data = protocol.encode(message)
         window = self._window

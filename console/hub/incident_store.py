@@ -82,6 +82,10 @@ sessions = sa.Table(
 )
 
 
+class VersionConflict(Exception):
+    """An incident change whose version the database already holds (another hub applied it first)."""
+
+
 class Attachment(NamedTuple):
     """The record of one uploaded photo."""
 
@@ -115,22 +119,50 @@ class IncidentStore:
         metadata.create_all(engine)
 
     def write(self, changes: Sequence[Change]) -> None:
-        """Write changes in one transaction; a later change of the same incident wins."""
+        """Write changes as they are in one transaction; a later change of the same incident wins (records
+        brought in from elsewhere; the hub's own changes go through ``write_checked``)."""
         rows = {c.incident.id: _incident_row(c.incident) for c in changes}
-        audit = [_audit_row(c.audit) for c in changes]
-        acks = [
-            {"id": ack.id, "ts": ts, "actor": actor, "body": msgspec.json.encode(ack).decode()}
-            for c in changes
-            if c.ack is not None
-            for ack, actor, ts in [c.ack]
-        ]
         with self._engine.begin() as conn:
             stmt = self._insert(incidents)
             keep = {c.name: stmt.excluded[c.name] for c in incidents.c if c.name != "id"}
             conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=keep), list(rows.values()))
-            conn.execute(incident_audit.insert(), audit)
-            if acks:
-                conn.execute(self._insert(command_acks).on_conflict_do_nothing(index_elements=["id"]), acks)
+            for change in changes:
+                self._write_trail(conn, change)
+
+    def write_checked(self, changes: Sequence[Change]) -> list[int]:
+        """Write changes in one transaction, in order; the indices of those refused as conflicts.
+
+        A change to version n+1 is stored only while the stored version is n (version 1: while there is
+        none), each in a savepoint of its own: two hubs that both apply version n+1 of an incident store
+        one of them, and the other's change fails instead of overwriting it."""
+        conflicts: list[int] = []
+        with self._engine.begin() as conn:
+            for index, change in enumerate(changes):
+                with conn.begin_nested() as savepoint:
+                    if self._write_incident(conn, change.incident):
+                        self._write_trail(conn, change)
+                    else:
+                        savepoint.rollback()
+                        conflicts.append(index)
+        return conflicts
+
+    def _write_incident(self, conn: sa.Connection, incident: Incident) -> bool:
+        """Insert version 1, or update version n-1 to n; False when the stored version is another."""
+        row = _incident_row(incident)
+        if incident.version <= 1:
+            insert = self._insert(incidents).on_conflict_do_nothing(index_elements=["id"])
+            return conn.execute(insert.returning(incidents.c.id), row).first() is not None
+        c = incidents.c
+        values = {k: v for k, v in row.items() if k != "id"}
+        update = incidents.update().where(c.id == incident.id, c.version == incident.version - 1)
+        return conn.execute(update.values(**values)).rowcount == 1
+
+    def _write_trail(self, conn: sa.Connection, change: Change) -> None:
+        conn.execute(incident_audit.insert(), [_audit_row(change.audit)])
+        if change.ack is not None:
+            ack, actor, ts = change.ack
+            row = {"id": ack.id, "ts": ts, "actor": actor, "body": msgspec.json.encode(ack).decode()}
+            conn.execute(self._insert(command_acks).on_conflict_do_nothing(index_elements=["id"]), [row])
 
     def add_attachment(self, record: Attachment) -> None:
         with self._engine.begin() as conn:
@@ -211,11 +243,25 @@ class IncidentStore:
             conn.execute(sessions.delete().where(sessions.c.expires < time.time()))
             conn.execute(sessions.insert(), [row])
 
+    def session(self, digest: str) -> Session | None:
+        """One stored login by token digest (made at another hub node of a cluster), if not expired."""
+        c = sessions.c
+        with self._engine.connect() as conn:
+            query = sa.select(sessions).where(c.digest == digest, c.expires >= time.time())
+            row = conn.execute(query).first()
+        return None if row is None else Session(row.user, Role(row.role), row.user, row.expires)
+
     def load_sessions(self) -> dict[str, Session]:
         """Stored logins by token digest (roles and names are refreshed from the users file)."""
         with self._engine.connect() as conn:
             rows = conn.execute(sa.select(sessions)).all()
         return {r.digest: Session(r.user, Role(r.role), r.user, r.expires) for r in rows}
+
+    def attachment(self, ident: str) -> Attachment | None:
+        """One attachment record by id."""
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(attachments).where(attachments.c.id == ident)).first()
+        return None if row is None else Attachment(*row)
 
     def load_attachments(self) -> dict[str, Attachment]:
         with self._engine.connect() as conn:
@@ -264,9 +310,13 @@ class IncidentWriter(BatchWriter):
         return done
 
     def _write(self, items: list[Any]) -> None:
-        self._store.write([change for change, _ in items])
-        for _, done in items:
-            done.set_result(None)
+        conflicts = set(self._store.write_checked([change for change, _ in items]))
+        for index, (change, done) in enumerate(items):
+            if index in conflicts:
+                stored = f"version {change.incident.version} of {change.incident.id} was already stored"
+                done.set_exception(VersionConflict(stored))
+            else:
+                done.set_result(None)
 
     def _given_up(self, items: list[Any], exc: Exception) -> None:
         for _, done in items:

@@ -40,7 +40,7 @@ from console.core.incidents import (
 )
 from console.core.protocol import Ack, Command
 from console.core.reasons import Why
-from console.hub.incident_store import Attachment, Change, IncidentStore, IncidentWriter
+from console.hub.incident_store import Attachment, Change, IncidentStore, IncidentWriter, VersionConflict
 from console.hub.responsibility import Responsibility
 
 log = logging.getLogger(__name__)
@@ -121,9 +121,43 @@ class IncidentService:
         if done is not None:
             try:
                 await asyncio.wrap_future(done)
+            except VersionConflict as exc:  # another hub stored this version first: its change stands
+                return self._lost_race(command, exc)
             except Exception:
                 log.exception("command %s applied but not stored", command.id)
         return ack
+
+    def _lost_race(self, command: Command, exc: VersionConflict) -> Ack:
+        """A change the database refused as a conflict: the incident is read again as stored and the
+        command is answered as a conflict, not as applied."""
+        log.warning("command %s: %s", command.id, exc)
+        stored = self.store.incident(command.target)
+        if stored is not None:
+            self.incidents[stored.id] = stored
+            self._audit_n.update(self.store.audit_counts([stored.id]))
+        ack = Ack(id=command.id, ok=False, error=f"conflict: {exc}", target=command.target)
+        self._acks.pop(command.id, None)
+        self._refused[command.id] = ack
+        return ack
+
+    def reload(self) -> None:
+        """Read the incidents, audit numbers and command answers again from the database (a hub node that
+        takes the lead of a cluster starts from what the previous leader stored)."""
+        now = self.clock()
+        self.incidents = {i.id: i for i in self.store.load_incidents(now - RETAIN_S)}
+        self._audit_n = self.store.audit_counts(list(self.incidents))
+        self._acks.clear()
+        self._ack_times.clear()
+        for ident, ack, ts in self.store.acks(now - ACK_S):
+            self._acks[ident] = ack
+            self._ack_times.append((ts, ident))
+        self._refused.clear()
+        self._episodes = {
+            (i.station, i.rule): i.id
+            for i in self.incidents.values()
+            if i.source == Source.RULE and i.state in OPEN_STATES
+        }
+        self._last_id = max((i.id for i in self.incidents.values()), default="")
 
     def answered(self, command_id: str) -> Ack | None:
         """The answer a command id already got (a console resending after a reconnect), if any."""
@@ -455,6 +489,10 @@ class IncidentService:
             raise Refusal("invalid", "attachments must be a list of attachment ids")
         for i in ids:
             record = self.attachments.get(i)
+            if record is None:  # uploaded at another hub node of a cluster: its record is in the database
+                record = self.store.attachment(i)
+                if record is not None:
+                    self.attachments[i] = record
             if record is None or record.incident != incident:
                 raise Refusal("invalid", f"attachment {i!r} was not uploaded to incident {incident}")
         return tuple(ids)

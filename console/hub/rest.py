@@ -98,17 +98,20 @@ def _authorised(hub: Hub, request: web.Request) -> bool:
 async def healthz(hub: Hub, request: web.Request) -> web.Response:
     """Liveness for operators and the console's launcher (no token needed); ``site.missing`` lists the
     site files the hub runs without."""
-    return _json(
-        {
-            "status": "ok",
-            "epoch": hub.events.epoch,
-            "seq": hub.events.seq,
-            "stations": len(hub.registry),
-            "loggers_connected": hub.metrics.loggers_connected,
-            "uptime_s": round(time.time() - hub.metrics.started, 1),
-            "site": {"name": hub.config.site.name, "missing": list(hub.config.site.missing)},
-        }
-    )
+    epoch, seq = hub.position
+    body = {
+        "status": "ok",
+        "epoch": epoch,
+        "seq": seq,
+        "stations": len(hub.registry),
+        "loggers_connected": hub.metrics.loggers_connected,
+        "uptime_s": round(time.time() - hub.metrics.started, 1),
+        "site": {"name": hub.config.site.name, "missing": list(hub.config.site.missing)},
+    }
+    if hub.cluster is not None:  # a hub node of a cluster: which one, and whether it leads
+        cluster = hub.cluster
+        body["cluster"] = {"node": cluster.node, "stream": cluster.stream, "leading": cluster.leading}
+    return _json(body)
 
 
 async def metrics(hub: Hub, request: web.Request) -> web.Response:

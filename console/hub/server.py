@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
+import socket
 import ssl
 import time
 from collections import Counter
@@ -18,13 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from aiohttp import WSMsgType, web
 
 from console.core import protocol
 from console.core.incidents import AuditEntry, Incident, Role
-from console.core.models import Reading, Upload
+from console.core.models import Reading, Station, Upload
 from console.core.report_figures import DEFAULT_TARGETS
+from console.core.units import Fix
 from console.hub.auth import Session, Sessions, User
+from console.hub.cluster.node import ClusterNode
+from console.hub.cluster.sessions import SharedSessions
+from console.hub.cluster.wire import IngestBatch
 from console.hub.derive import AqiDeriver
 from console.hub.events import EventLog
 from console.hub.forecast.live import WarningFeed
@@ -58,6 +65,7 @@ MAX_PENDING = 100_000  # readings waiting to be published before the listener st
 # Rows waiting for the database before the listener stops reading, and reads from no logger until the
 # backlog is under it again (a database that cannot be written holds every logger up, not only some).
 MAX_STORAGE_BACKLOG = 500_000
+WARNINGS_SYNC_S = 2.0  # how often a cluster's leader looks for warning steps made at other nodes
 
 
 @dataclass
@@ -106,6 +114,11 @@ class HubConfig:
     unit_idle_s: float = 600.0  # a terminal connection without a complete frame this long is closed
     # annual targets of pollutant means for the reports (µg/m³) until the site data carries them
     report_targets: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    # A hub node of a cluster (console/hub/cluster): NATS URL, stream name and this node's name; "": none.
+    # A node opens no device listeners: ingest nodes take the devices' data and publish it to the stream.
+    cluster_url: str = ""
+    cluster_stream: str = "ECO"
+    node: str = ""
 
 
 class Hub:
@@ -139,6 +152,10 @@ class Hub:
             log.info("split uploads: %d stored parts wait for the rest", self.listener.parts.taken_up)
         failures = (config.login_failures_per_user, config.login_failures_per_address)
         self.sessions = Sessions(config.users, config.token, Role(config.token_role), login_failures=failures)
+        if config.cluster_url:  # a login made at another node is in the database
+            self.sessions = SharedSessions(
+                config.users, config.token, Role(config.token_role), login_failures=failures
+            )
         self.responsibility = Responsibility(config.site, registry.stations)
         self.incidents = IncidentService(
             IncidentStore(storage.engine),
@@ -148,6 +165,8 @@ class Hub:
             tz_hours=config.tz_hours,
         )
         self.sessions.restore(self.incidents.store.load_sessions())
+        if isinstance(self.sessions, SharedSessions):
+            self.sessions.lookup = self.incidents.store.session
         units = UnitConfig(
             config.host,
             config.jt808_port,
@@ -176,6 +195,8 @@ class Hub:
         self._pending: list[Reading] = []  # to publish
         self._pending_rows: list[Reading] = []  # to store reading by reading
         self._pending_uploads: list[Upload] = []  # to store as uploads
+        # a cluster leader's input batches in the pending readings: (id, where its readings end)
+        self._pending_inputs: list[tuple[str, int]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._runner: web.AppRunner | None = None
@@ -185,6 +206,12 @@ class Hub:
         self.attachments_bytes = _folder_bytes(config.attachments_dir)
         self.http_port = 0
         self.hj212_port = 0
+        self.cluster: ClusterNode | None = None
+        if config.cluster_url:
+            node = config.node or f"{socket.gethostname()}-{os.getpid()}"
+            stream, window = config.cluster_stream, config.replay_window
+            self.cluster = ClusterNode(self, config.cluster_url, stream, node, window)
+            self.metrics.sections.append(self.cluster.metric_lines)
 
     def _resume_episodes(self) -> None:
         """After a restart the rules take up the episodes of still-open rule incidents: they clear them when
@@ -207,10 +234,13 @@ class Hub:
 
         TLSError (before any port opens) when the certificate or key cannot be used."""
         context = _tls_context(self.config)
-        self.hj212_port = await self.listener.start(self.config.host, self.config.hj212_port)
-        await self.units.start()
-        if self.mqtt is not None:
-            await self.mqtt.start()
+        if self.cluster is not None:  # devices reach the cluster's ingest nodes, not its hub nodes
+            await self.cluster.start()
+        else:
+            self.hj212_port = await self.listener.start(self.config.host, self.config.hj212_port)
+            await self.units.start()
+            if self.mqtt is not None:
+                await self.mqtt.start()
         app = web.Application()
         app.router.add_get("/ws", self._ws_handler)
         add_rest_routes(app, self)
@@ -227,13 +257,18 @@ class Hub:
         loops = (self._publish_loop(), self._heartbeat_loop(), self._status_loop())
         for coro in (*loops, self._escalation_loop(), self._rules_loop()):
             self._tasks.append(asyncio.create_task(coro))
-        log.info("hub epoch %s: http %d, hj212 %d", self.events.epoch, self.http_port, self.hj212_port)
+        if self.cluster is not None:
+            self._tasks.append(asyncio.create_task(self._warnings_loop()))
+        epoch = self.events.epoch if self.cluster is None else self.cluster.epoch
+        log.info("hub epoch %s: http %d, hj212 %d", epoch, self.http_port, self.hj212_port)
 
     async def stop(self) -> None:
         """Stop reading, store and answer what came, close loggers and consoles, close storage (once)."""
         if self._stopping:
             return
         self._stopping = True
+        if self.cluster is not None:  # no more input; what was taken and not acknowledged comes again
+            await self.cluster.stop()
         if self.mqtt is not None:  # first: what it took is stored below with the loggers' uploads
             self.mqtt.pause()
         self.listener.pause_all()
@@ -286,6 +321,7 @@ class Hub:
         items, self._pending = self._pending, []
         rows, self._pending_rows = self._pending_rows, []
         uploads, self._pending_uploads = self._pending_uploads, []
+        inputs, self._pending_inputs = self._pending_inputs, []
         parts_done = self.listener.parts.take_done()  # their stored parts go with the uploads
         answered = self.listener.end_cycle()
         acks = self.mqtt.end_cycle() if self.mqtt is not None else []
@@ -293,13 +329,17 @@ class Hub:
             self.listener.frames_in_cycle = 0  # storage is behind: the paused loggers stay paused
         else:
             self.listener.resume_all()
+        done = False
         try:
             self.units.publish()
             if items:
-                self._publish_items(items, rows, uploads, parts_done)
+                self._publish_items(items, rows, uploads, parts_done, inputs)
             elif parts_done and not self.config.bench_bypass:
                 self.writer.submit_uploads([], parts_done)
+            done = True
         finally:  # the uploads were handed to the writer first thing (see _record)
+            if inputs:
+                self._inputs_when_stored([ident for ident, _ in inputs], bool(items), done)
             if answered is not None:
                 self._answer_when_stored(answered)
             if acks:
@@ -315,6 +355,22 @@ class Hub:
 
         def committed(ok: bool) -> None:  # on the writer thread: hand over to the loop
             loop.call_soon_threadsafe(stored, cycle, ok)
+
+        self.writer.notify(committed)
+
+    def _inputs_when_stored(self, inputs: list[str], carried: bool, done: bool) -> None:
+        """A cluster leader's input batches are acknowledged once what they carried is committed and the
+        event carrying them (if any: ``carried``) is in the stream; a failed cycle lets them come again."""
+        cluster = self.cluster
+        assert cluster is not None
+        if not done:
+            cluster.stored(inputs, False)
+            return
+        cluster.carried(inputs, published=not carried)
+        loop = asyncio.get_running_loop()
+
+        def committed(ok: bool) -> None:  # on the writer thread: hand over to the loop
+            loop.call_soon_threadsafe(cluster.stored, inputs, ok)
 
         self.writer.notify(committed)
 
@@ -334,13 +390,22 @@ class Hub:
         self.writer.notify(committed)
 
     def _publish_items(
-        self, items: list[Reading], rows: list[Reading], uploads: list[Upload], parts_done: list[Any]
+        self,
+        items: list[Reading],
+        rows: list[Reading],
+        uploads: list[Upload],
+        parts_done: list[Any],
+        inputs: list[tuple[str, int]] | None = None,
     ) -> None:
         self._record(items, rows, uploads, parts_done)
         self.metrics.readings_total += len(items)
         self.metrics.readings_rate.add(len(items))
-        for start in range(0, len(items), MAX_EVENT_ITEMS):
-            self._broadcast(self.events.readings(items[start : start + MAX_EVENT_ITEMS]))
+        if self.cluster is not None:
+            for start, end, carried in _cut_at_inputs(len(items), inputs or []):
+                self._broadcast(self.events.readings(items[start:end]), carried)
+        else:
+            for start in range(0, len(items), MAX_EVENT_ITEMS):
+                self._broadcast(self.events.readings(items[start : start + MAX_EVENT_ITEMS]))
         self.metrics.seq = self.events.seq
 
     def _record(
@@ -378,11 +443,20 @@ class Hub:
         if late:
             self.writer.submit_late(clock, late)
 
-    def _broadcast(self, data: bytes) -> None:
+    def _broadcast(self, data: bytes, inputs: tuple[str, ...] = ()) -> None:
+        """An event the data path made: to the consoles, or in a cluster to the event stream (the leader's;
+        a node that does not lead makes none, and one it made while stepping down goes nowhere)."""
+        if self.cluster is not None:
+            self.cluster.emit(self.events.seq, data, inputs)
+            return
         if self._snapshot is not None and self._snapshot[0][1] != self.events.seq:
             self._snapshot = (
                 None  # an event moved seq: the old snapshot's bytes go now, not at the next hello
             )
+        self.push(data)
+
+    def push(self, data: bytes) -> None:
+        """Encoded bytes to every console."""
         for client in list(self.clients):
             if not client.push(data):
                 self.metrics.clients_dropped_slow += 1
@@ -390,11 +464,25 @@ class Hub:
     async def _heartbeat_loop(self) -> None:
         while True:
             await asyncio.sleep(self.config.heartbeat_s)
-            self._broadcast(self.events.heartbeat())
+            self.push(self.events.heartbeat() if self.cluster is None else self.cluster.heartbeat())
+
+    @property
+    def position(self) -> tuple[str, int]:
+        """(epoch, seq) of the last event this hub sent its consoles."""
+        if self.cluster is None:
+            return self.events.epoch, self.events.seq
+        return self.cluster.state.epoch, self.cluster.state.seq
+
+    @property
+    def producing(self) -> bool:
+        """Whether this hub makes events: always alone, only while leading in a cluster."""
+        return self.cluster is None or self.cluster.leading
 
     async def _status_loop(self) -> None:
         while True:
             await asyncio.sleep(1.0)
+            if not self.producing:
+                continue
             for entry in self.status.check():
                 self.writer.submit_status(entry.station, entry.status.value, entry.since, entry.reason)
                 self._broadcast(self.events.station(entry))
@@ -402,6 +490,18 @@ class Hub:
             derived = self.deriver.tick(self.status.clock)
             if derived:
                 self.accept(derived)
+
+    async def _warnings_loop(self) -> None:
+        """A cluster's leader publishes the warning steps made at any node (REST commands at a node that
+        does not lead are stored, not published there), as the hourly check does for every step."""
+        while True:
+            await asyncio.sleep(WARNINGS_SYNC_S)
+            if not self.producing:
+                continue
+            try:
+                self.warnings.sync(await asyncio.to_thread(self.warnings.rows))
+            except Exception:
+                log.exception("reading the warnings failed")
 
     def _publish_incident(self, incident: Incident, audit: AuditEntry) -> None:
         self._broadcast(self.events.incident(incident, audit))
@@ -411,7 +511,7 @@ class Hub:
         """Time-based rules (offline duration, neighbours, clears) on the network's data clock."""
         while True:
             await asyncio.sleep(self.config.rules_tick_s)
-            if self.status.clock > 0:
+            if self.status.clock > 0 and self.producing:
                 self._findings(self.rules.tick, self.status.clock)
 
     def _findings(self, rule_step: Callable[[Any], list[Any]], arg: Any) -> None:
@@ -429,6 +529,8 @@ class Hub:
         housekeeping = time.monotonic() + 3600
         while True:
             await asyncio.sleep(self.config.escalate_s)
+            if not self.producing:
+                continue
             try:
                 if time.monotonic() > housekeeping:
                     housekeeping = time.monotonic() + 3600
@@ -455,18 +557,102 @@ class Hub:
         return data
 
     def _encode_snapshot(self) -> bytes:
-        return protocol.encode(
-            protocol.Snapshot(
-                epoch=self.events.epoch,
-                seq=self.events.seq,
-                stations=self.registry.stations,
-                latest=list(self.latest.values()),
-                status=self.status.entries(),
-                incidents=self.incidents.current(),
-                units=self.units.states(),
-                warnings=self.warnings.states(),
-            )
+        return protocol.encode(self.initial_state())
+
+    def initial_state(self) -> protocol.Snapshot:
+        """The whole live state as this hub holds it (a cluster node starts from it without a saved one)."""
+        return protocol.Snapshot(
+            epoch=self.events.epoch,
+            seq=self.events.seq,
+            stations=self.registry.stations,
+            latest=list(self.latest.values()),
+            status=self.status.entries(),
+            incidents=self.incidents.current(),
+            units=self.units.states(),
+            warnings=self.warnings.states(),
         )
+
+    # --- a hub node of a cluster (console/hub/cluster/node.py calls these) ---------------------------------
+
+    @property
+    def stations(self) -> list[Station]:
+        return self.registry.stations
+
+    @property
+    def engine(self) -> sa.Engine:
+        return self.storage.engine
+
+    async def take_lead(self, epoch: str, seq: int) -> None:
+        """Become the cluster's leader: the data path starts again from what the database holds (the
+        previous leader's committed work) and the events go on from the stream's last ``seq``. The reads
+        run off the loop (the node goes on serving its consoles meanwhile); no command is applied here
+        until the node leads, so the incidents may be read again in place."""
+        self.step_down()
+        latest = await asyncio.to_thread(self.storage.latest)
+        unit_states = await asyncio.to_thread(self.storage.unit_states)
+        await asyncio.to_thread(self.incidents.reload)
+        warnings = WarningFeed(self.storage.engine, self.events, self._broadcast, self.config.tz_hours)
+        await asyncio.to_thread(warnings.load)
+        self.events.restart(epoch, seq)
+        self.latest = {(r.station, r.factor): r for r in latest}
+        self.status = StatusMonitor(self.registry.stations)
+        self.status.resume_from(self.latest.values())
+        stations = {s.id: s for s in self.registry.stations}
+        self.deriver = AqiDeriver(stations, tz_hours=int(self.config.tz_hours))
+        self.rules = RuleEngine(self.registry.stations, self.config.tz_hours)
+        self.units.tracker.restore(unit_states)
+        self.warnings = warnings
+        self._resume_episodes()
+
+    def step_down(self) -> None:
+        """No longer the leader: what was taken and not published is dropped (it comes to the next)."""
+        self._pending, self._pending_rows, self._pending_uploads, self._pending_inputs = [], [], [], []
+
+    def accept_input(self, ident: str, batch: IngestBatch) -> None:
+        """An ingest node's batch into the data path (the leader's): readings published and stored as they
+        came (readings of an upload are stored with their upload), unit reports to the units."""
+        covered = {(station, ts) for station, ts, _ in batch.uploads}
+        self._pending += batch.readings
+        self._pending_rows += [r for r in batch.readings if (r.station, r.ts) not in covered]
+        self._pending_uploads += batch.uploads
+        self._pending_inputs.append((ident, len(self._pending)))
+        self._accept_fixes(batch.fixes)
+
+    def _accept_fixes(self, fixes: list[Fix]) -> None:
+        tracker = self.units.tracker
+        by_unit: dict[str, list[Fix]] = {}
+        for fix in fixes:
+            by_unit.setdefault(fix.unit, []).append(fix)
+        for unit, reports in by_unit.items():
+            slot = tracker.units.get(unit)
+            if slot is None:
+                self.units.reject("cluster_unknown_unit")
+                continue
+            tracker.report(slot, reports)
+
+    def store_again(self, batch: IngestBatch, done: Callable[[bool], None]) -> None:
+        """A batch whose event is already in the stream: stored again (the writes are upserts), not
+        published; ``done`` once committed (on the writer's thread)."""
+        covered = {(station, ts) for station, ts, _ in batch.uploads}
+        self.writer.submit_uploads(batch.uploads, [])
+        self.writer.submit([r for r in batch.readings if (r.station, r.ts) not in covered])
+        self.writer.notify(done)
+
+    def input_backlogged(self) -> bool:
+        """Enough waits for the next cycle (one event's worth), or for the database."""
+        return len(self._pending) >= MAX_EVENT_ITEMS or self.writer.queue_depth > MAX_STORAGE_BACKLOG
+
+    def followed(self, message: protocol.HubMessage) -> None:
+        """An event from the stream at a node that does not lead: its REST answers from memory (incidents,
+        latest values) stay current."""
+        if isinstance(message, protocol.IncidentEvent):
+            self.incidents.incidents[message.incident.id] = message.incident
+        elif isinstance(message, protocol.Readings):
+            latest = self.latest
+            for r in message.items:
+                old = latest.get((r.station, r.factor))
+                if old is None or r.ts >= old.ts:
+                    latest[(r.station, r.factor)] = r
 
     # --- consoles ------------------------------------------------------------------------------------------
 
@@ -506,16 +692,16 @@ class Hub:
         hello, session = received
         client = ClientSession(ws, self.config.client_queue, printable(hello.client) or request.remote or "?")
         client.token = hello.token
-        replay = self.events.since(hello.resume.epoch, hello.resume.seq) if hello.resume else None
-        welcome = protocol.Welcome(
-            epoch=self.events.epoch,
-            seq=self.events.seq,
+        replay, (epoch, seq) = await self._replay(hello.resume)  # nothing awaits from here on: no event
+        welcome = protocol.Welcome(  # comes between the replay and the console's joining
+            epoch=epoch,
+            seq=seq,
             role=str(session.role),
             heartbeat_s=self.config.heartbeat_s,
             resumed=replay is not None,
         )
         client.push(protocol.encode(welcome))
-        for data in replay if replay is not None else [self.snapshot()]:
+        for data in replay if replay is not None else [self._snapshot_now()]:
             client.push(data)
         self.clients.add(client)
         self.metrics.consoles_connected = len(self.clients)
@@ -527,6 +713,18 @@ class Hub:
             self.metrics.consoles_connected = len(self.clients)
             await client.close()
         return ws
+
+    async def _replay(self, resume: protocol.Resume | None) -> tuple[list[bytes] | None, tuple[str, int]]:
+        """The events a resuming console missed (None: it gets a snapshot) and the position they reach."""
+        cluster = self.cluster
+        if cluster is None:
+            replay = self.events.since(resume.epoch, resume.seq) if resume else None
+            return replay, (self.events.epoch, self.events.seq)
+        replay = await cluster.replay(resume.epoch, resume.seq) if resume else None
+        return replay, (cluster.state.epoch, cluster.state.seq)
+
+    def _snapshot_now(self) -> bytes:
+        return self.snapshot() if self.cluster is None else self.cluster.state.snapshot()
 
     async def _receive_hello(self, ws: web.WebSocketResponse) -> tuple[protocol.Hello, Session] | None:
         try:
@@ -580,13 +778,38 @@ class Hub:
                     f"too_many: reports are limited to {self.config.reports_per_hour:g} an hour per user; "
                 )
                 return protocol.Ack(id=command.id, ok=False, error=error + f"retry in {math.ceil(wait)} s")
+        if self.cluster is not None and not self.cluster.leading:
+            return await self.cluster.forward(session.user, str(session.role), command)
+        return await self.apply_command(session.user, str(session.role), command)
+
+    async def apply_command(self, user: str, role: str, command: protocol.Command) -> protocol.Ack:
+        """Apply a command here (alone, or as a cluster's leader for a console at any node)."""
         try:
             if command.action in UNIT_ACTIONS:
-                return await self.units.command(session.user, session.role, command)
-            return await self.incidents.run(session.user, session.role, command)
+                return await self.units.command(user, role, command)
+            return await self.incidents.run(user, role, command)
         except Exception:  # a bug in one command must not end the console's connection
             log.exception("command %s failed", command.id)
             return protocol.Ack(id=command.id, ok=False, error="internal: the hub could not apply it")
+
+
+def _cut_at_inputs(count: int, inputs: list[tuple[str, int]]) -> list[tuple[int, int, tuple[str, ...]]]:
+    """A cluster leader's readings events of one cycle: (start, end, input ids) slices of its ``count``
+    items. Events are cut only between input batches (an event names the batches it carries whole, so a
+    batch is in one event or in none) and hold about MAX_EVENT_ITEMS; what follows the last batch (derived
+    readings) goes with the last event."""
+    events: list[tuple[int, int, tuple[str, ...]]] = []
+    start = cut = 0
+    carried: list[str] = []
+    for ident, end in inputs:
+        if carried and end - start > MAX_EVENT_ITEMS:
+            events.append((start, cut, tuple(carried)))
+            start, carried = cut, []
+        carried.append(ident)
+        cut = end
+    if count > start or carried:
+        events.append((start, count, tuple(carried)))
+    return events
 
 
 def _tls_context(config: HubConfig) -> ssl.SSLContext | None:

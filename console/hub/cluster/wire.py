@@ -34,8 +34,19 @@ class IngestBatch(msgspec.Struct, kw_only=True):
     version: int = WIRE_VERSION
 
 
+class ForwardedCommand(msgspec.Struct, kw_only=True):
+    """A console's command at a hub node that does not lead, sent to the leader on ``<stream>.cmd``: the
+    user and role the node resolved from the console's session, and the command as the console sent it
+    (encoded). The leader answers with the encoded Ack."""
+
+    user: str
+    role: str
+    command: bytes
+
+
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(IngestBatch)
+_forwarded = msgspec.msgpack.Decoder(ForwardedCommand)
 
 
 def encode_batch(batch: IngestBatch) -> bytes:
@@ -47,6 +58,15 @@ def decode_batch(data: bytes) -> IngestBatch:
     return _decoder.decode(data)
 
 
+def encode_forwarded(command: ForwardedCommand) -> bytes:
+    return _encoder.encode(command)
+
+
+def decode_forwarded(data: bytes) -> ForwardedCommand:
+    """The forwarded command in a request; msgspec.DecodeError or ValidationError when it is not one."""
+    return _forwarded.decode(data)
+
+
 def input_subject(stream: str) -> str:
     """Where ingest nodes publish their batches (the input stream ``<stream>_IN`` holds it)."""
     return f"{stream}.in"
@@ -55,6 +75,16 @@ def input_subject(stream: str) -> str:
 def event_subject(stream: str) -> str:
     """Where the leading hub node publishes console events (the event stream ``<stream>_EV`` holds it)."""
     return f"{stream}.ev"
+
+
+def command_subject(stream: str) -> str:
+    """Where hub nodes send their consoles' commands for the leader to apply (a NATS request)."""
+    return f"{stream}.cmd"
+
+
+def valid_stream_name(name: str) -> bool:
+    """Whether a name can name the cluster's streams, subjects and bucket (no dots, spaces, wildcards)."""
+    return bool(name) and all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in name)
 
 
 def message_id(batch: IngestBatch) -> str:
