@@ -10,12 +10,13 @@ import signal
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from console.core import protocol
-from console.core.link import Backoff, HubLink
+from console.core.link import Backoff, HubLink, LinkState, LinkStatus
 from console.core.models import Reading, Station
 from console.hub.auth import hash_password
 from console.hub.cluster.streams import ensure_input_stream, event_stream
@@ -47,6 +48,7 @@ class HubNode:
         self.args += ["--http-port", "0", "--token", TOKEN, "--heartbeat", "0.5", "--batch-ms", "10", *extra]
         self.proc: asyncio.subprocess.Process | None = None
         self.http_port = 0
+        self.killed_at = 0.0  # monotonic time of its kill -9, 0 while it was not killed
         self.lines: list[str] = []
         self.log = tmp / f"{name}.log"
         self._reader: asyncio.Task[None] | None = None
@@ -82,6 +84,11 @@ class HubNode:
         return time.monotonic()
 
     @property
+    def url(self) -> str:
+        """Its address as a console's link is given it."""
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
     def leading(self) -> bool:
         states = [line for line in self.lines if line.startswith(("LEADING", "FOLLOWING"))]
         return bool(states) and states[-1].startswith("LEADING")
@@ -89,6 +96,7 @@ class HubNode:
     async def kill(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
+        self.killed_at = time.monotonic()
         await self.proc.wait()
 
     async def stop(self) -> None:
@@ -181,14 +189,62 @@ class Cluster:
             await self.nc.close()
 
 
-class Watcher:
-    """A console's link (the real HubLink) that counts every reading it applies."""
+class Tally:
+    """The readings one console applied, kept small enough for hundreds of thousands of uploads: a bit per
+    factor of each upload (station, data time in ms), so a reading applied twice is counted as such and a
+    reading missing is found, per (station, factor, data time). Readings of other factors (the AQI the hub
+    derives) are left out. ``timed``: when the first reading of each upload was applied (monotonic)."""
 
-    def __init__(self, node: HubNode, position: tuple[str, int] | None = None) -> None:
+    def __init__(self, factors: Sequence[str], timed: bool = False) -> None:
+        self.bit = {factor: 1 << i for i, factor in enumerate(factors)}
+        self.full = (1 << len(factors)) - 1
+        self.seen: dict[tuple[str, int], int] = {}
+        self.twice = 0
+        self.count = 0  # readings applied, of the tallied factors
+        self.timed = timed
+        self.arrivals: dict[tuple[str, int], float] = {}
+
+    def add(self, items: Iterable[Reading]) -> None:
+        now, seen, bits = time.monotonic(), self.seen, self.bit
+        for r in items:
+            bit = bits.get(r.factor)
+            if bit is None:
+                continue
+            key = (r.station, round(r.ts * 1000))
+            had = seen.get(key, 0)
+            if had & bit:
+                self.twice += 1
+            elif not had and self.timed:
+                self.arrivals[key] = now
+            seen[key] = had | bit
+            self.count += 1
+
+    def missing(self, uploads: Iterable[tuple[str, int]]) -> int:
+        """Readings of these uploads (each with every factor) not applied."""
+        seen, full = self.seen, self.full
+        return sum((full & ~seen.get(key, 0)).bit_count() for key in uploads)
+
+
+class Watcher:
+    """A console's link (the real HubLink) that counts every reading it applies.
+
+    Given several nodes the link has them all, in that order, and fails over by itself; every status it
+    takes is kept with the monotonic time it came. With a ``tally`` the readings go there instead of
+    ``applied`` (a benchmark's volumes)."""
+
+    def __init__(
+        self,
+        node: HubNode | Sequence[HubNode],
+        position: tuple[str, int] | None = None,
+        tally: Tally | None = None,
+    ) -> None:
+        self.nodes = [node] if isinstance(node, HubNode) else list(node)
         self.applied: Counter[tuple[str, str, float]] = Counter()
+        self.tally = tally
         self.welcomes: list[protocol.Welcome] = []
+        self.statuses: list[tuple[float, LinkStatus]] = []
         self.link = HubLink(
-            f"http://127.0.0.1:{node.http_port}", TOKEN, self._on, client_name="test", position=position,
+            [n.url for n in self.nodes], TOKEN, self._on, self._status, client_name="test", position=position,
             backoff=Backoff(base=0.05, cap=0.2),
         )  # fmt: skip
         self.link.start()
@@ -197,8 +253,24 @@ class Watcher:
         if isinstance(message, protocol.Welcome):
             self.welcomes.append(message)
         elif isinstance(message, protocol.Readings):
+            if self.tally is not None:
+                self.tally.add(message.items)
+                return
             for r in message.items:
                 self.applied[(r.station, r.factor, r.ts)] += 1
+
+    def _status(self, status: LinkStatus) -> None:
+        self.statuses.append((time.monotonic(), status))
+
+    def live_on(self, node: HubNode) -> bool:
+        """Whether the link is live (welcomed) on this node now."""
+        status = self.link.status
+        return status.state == LinkState.LIVE and status.hub == node.url
+
+    def live_since(self, node: HubNode, after: float, last: bool = False) -> float | None:
+        """When the link first (or last) went live on this node after ``after`` (monotonic), if it did."""
+        times = [t for t, s in self.statuses if t > after and s.state == LinkState.LIVE and s.hub == node.url]
+        return (times[-1] if last else times[0]) if times else None
 
     def has_all(self, sent: list[tuple[str, str, float]]) -> bool:
         """Whether every one of these readings was applied (at least once)."""
