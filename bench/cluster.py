@@ -125,14 +125,23 @@ class Loggers:
         return (await asyncio.to_thread(self.out.get, True, 60))["started"]
 
     async def done(self) -> dict:
-        result = await asyncio.to_thread(self.out.get, True, self.seconds + 60)
-        await asyncio.to_thread(self.proc.join, 10)
-        return result
+        """What they sent; they end either way (a failed phase leaves no logger behind)."""
+        try:
+            return await asyncio.to_thread(self.out.get, True, self.seconds + 60)
+        finally:
+            await asyncio.to_thread(self.proc.join, 10)
+            if self.proc.is_alive():
+                self.proc.kill()
 
 
 def uploads_of(phase: dict, n: int) -> Iterator[tuple[str, int]]:
     """(station, data time in ms) of every frame a phase's loggers sent."""
-    for idx in range(phase["first"], phase["first"] + phase["frames"]):
+    return _keys(phase["first"], phase["frames"], n)
+
+
+def _keys(first: int, count: int, n: int) -> Iterator[tuple[str, int]]:
+    """(station, data time in ms) of frames ``first``... of ``n`` stations (bench/ingest.py's numbering)."""
+    for idx in range(first, first + count):
         yield f"B-{idx % n:05d}", ts_ms(idx // n)
 
 
@@ -140,9 +149,7 @@ def next_round(phase: dict, n: int) -> int:
     return -(-(phase["first"] + phase["frames"]) // n)
 
 
-async def until_complete(
-    watchers: list[Watcher], uploads: list[tuple[str, int]], factors: int, timeout: float
-):
+async def until_complete(watchers: list[Watcher], uploads: list[tuple[str, int]], timeout: float) -> float:
     """Wait until every console has applied every reading of these uploads; the monotonic time it was seen."""
     deadline = time.monotonic() + timeout
     for w in watchers:
@@ -184,7 +191,7 @@ async def real_path(args, tmp: Path, db: str, stream: str, a_leads: bool, full: 
             phase = await loggers.done()
             uploads = list(uploads_of(phase, n))
             sent_s = phase["sent"][-1][0] - began
-            complete = await until_complete(watchers, uploads, len(codes), 300)
+            complete = await until_complete(watchers, uploads, 300)
             readings = phase["frames"] * len(codes)
             figures |= {
                 "throughput_readings_offered_per_s": round(readings / phase["elapsed"]),
@@ -198,7 +205,7 @@ async def real_path(args, tmp: Path, db: str, stream: str, a_leads: bool, full: 
             await loggers.start()
             phase = await loggers.done()
             uploads = list(uploads_of(phase, n))
-            await until_complete(watchers, uploads, len(codes), 120)
+            await until_complete(watchers, uploads, 120)
             latencies = sorted(x for w in watchers for x in _latencies(phase["sent"], w.tally.arrivals, n))
             figures |= {
                 "latency_offered_readings_per_s": round(phase["frames"] * len(codes) / phase["elapsed"]),
@@ -239,7 +246,7 @@ async def failover(args, sts, ingest, a: HubNode, b: HubNode, watchers: list[Wat
     await until(lambda: all(w.live_on(b) for w in watchers), 60, every=0.05)
     phase = await loggers.done()
     uploads = list(uploads_of(phase, n))
-    await until_complete(watchers, uploads, factors, 120)
+    await until_complete(watchers, uploads, 120)
     await asyncio.sleep(1.0)  # anything applied twice would have come by now
     live = [w.live_since(b, killed, last=True) for w in watchers]
     resumed = sum(
@@ -268,11 +275,6 @@ async def failover(args, sts, ingest, a: HubNode, b: HubNode, watchers: list[Wat
     if takeover is not None:
         figures[f"kill_{role}_takeover_s"] = round(await takeover - killed, 2)
     return figures
-
-
-def _keys(first: int, count: int, n: int) -> Iterator[tuple[str, int]]:
-    for idx in range(first, first + count):
-        yield f"B-{idx % n:05d}", ts_ms(idx // n)
 
 
 # --- ingest batches straight to the stream ------------------------------------------------------------
