@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from console.core import protocol
 from console.core.link import Backoff, HubLink, LinkState, LinkStatus
 from console.core.models import Reading, Station
+from console.core.units import UnitInfo
 from console.hub.auth import hash_password
 from console.hub.cluster.streams import ensure_input_stream, event_stream
 from console.hub.cluster.wire import IngestBatch, encode_batch, input_subject, message_id
@@ -117,7 +118,13 @@ class Cluster:
     """One stream, one database, a site and a users file; nodes started on demand, stopped at the end."""
 
     def __init__(
-        self, tmp: Path, nats_url: str, stream: str, db: str, stations: list[Station] | None = None
+        self,
+        tmp: Path,
+        nats_url: str,
+        stream: str,
+        db: str,
+        stations: list[Station] | None = None,
+        units: tuple[UnitInfo, ...] = (),
     ) -> None:
         self.tmp, self.nats_url, self.stream, self.db = tmp, nats_url, stream, db
         self.stations = STATIONS if stations is None else stations
@@ -125,7 +132,7 @@ class Cluster:
         self.nc = None
         self.batches = 0
         self.sent: list[tuple[str, str, float]] = []  # every reading published, as (station, factor, ts)
-        write_site(Site(stations=tuple((s, PW) for s in self.stations)), tmp / "site")
+        write_site(Site(stations=tuple((s, PW) for s in self.stations), units=units), tmp / "site")
         coordinator = hash_password("pw-coordinator", n=2**4)
         (tmp / "users.toml").write_text(
             f'[[users]]\nname = "coord"\nrole = "coordinator"\npassword = "{coordinator}"\n', encoding="utf-8"

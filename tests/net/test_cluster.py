@@ -17,9 +17,11 @@ import pytest
 import sqlalchemy as sa
 
 from console.core import protocol
+from console.core.units import Fix, UnitInfo, UnitKind
 from console.hub.cluster.streams import event_stream
+from console.hub.cluster.wire import IngestBatch, encode_batch, input_subject, message_id
 from tests.conftest import fresh_database
-from tests.net.clusterkit import Cluster, HubNode, Watcher, until
+from tests.net.clusterkit import TOKEN, Cluster, HubNode, Watcher, until
 from tests.net.hubkit import Console
 from tests.net.test_cluster_ingest import NodeProcess
 from tests.net.test_durability import VALUES, AnsweredLogger
@@ -34,8 +36,10 @@ def database(tmp_path: Path) -> Iterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def cluster_of(tmp_path: Path, cluster_stream: tuple[str, str], db: str) -> AsyncIterator[Cluster]:
-    cluster = Cluster(tmp_path, *cluster_stream, db)
+async def cluster_of(
+    tmp_path: Path, cluster_stream: tuple[str, str], db: str, units: tuple[UnitInfo, ...] = ()
+) -> AsyncIterator[Cluster]:
+    cluster = Cluster(tmp_path, *cluster_stream, db, units=units)
     try:
         await cluster.connect()
         yield cluster
@@ -255,3 +259,39 @@ async def _health(node: HubNode) -> dict:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://127.0.0.1:{node.http_port}/healthz") as resp:
             return await resp.json()
+
+
+async def test_a_node_that_does_not_lead_lists_the_units_as_their_reports_came(
+    tmp_path, cluster_stream, database
+) -> None:
+    """/api/units at any node: the position an ingest node's report brought, not the units as the node
+    loaded them at its start."""
+    import aiohttp
+
+    unit = UnitInfo(id="U1", name="巡查一号", kind=UnitKind.INSPECTOR)
+    async with cluster_of(tmp_path, cluster_stream, database, units=(unit,)) as cluster:
+        a = await cluster.node("a")
+        await a.until_line("LEADING")
+        b = await cluster.node("b")
+        fix = Fix("U1", round(time.time()) - 5, 40.46, 115.99, speed_kmh=12.0)
+        batch = IngestBatch(node="ingest-u", batch=1, fixes=[fix])
+        js = cluster.nc.jetstream()
+        headers = {"Nats-Msg-Id": message_id(batch)}
+        await js.publish(input_subject(cluster.stream), encode_batch(batch), headers=headers)
+        listed: list[dict] = []
+
+        async def fetch() -> None:
+            url = f"http://127.0.0.1:{b.http_port}/api/units"
+            async with aiohttp.ClientSession() as http:
+                auth = {"Authorization": f"Bearer {TOKEN}"}
+                async with http.get(url, headers=auth) as response:
+                    assert response.status == 200
+                    listed[:] = await response.json()
+
+        deadline = time.monotonic() + 30
+        while not (listed and listed[0]["lat"] is not None) and time.monotonic() < deadline:
+            await fetch()
+            await asyncio.sleep(0.2)
+        assert [(u["id"], u["lat"], u["lon"], u["fix"], u["ts"]) for u in listed] == [
+            ("U1", 40.46, 115.99, True, fix.ts)
+        ]

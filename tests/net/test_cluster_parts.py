@@ -9,6 +9,7 @@ import pytest
 from console.core import protocol
 from console.core.incidents import AuditEntry, Incident, IncidentState, Severity, Source
 from console.core.models import Reading
+from console.core.units import Fix, UnitInfo, UnitKind, UnitState
 from console.hub.cluster.node import RecentIds
 from console.hub.cluster.serving import ServingState, Window
 from console.hub.cluster.wire import valid_stream_name
@@ -72,6 +73,28 @@ def test_the_serving_state_follows_the_events_and_snapshots_them() -> None:
     copy = ServingState(STATIONS)
     copy.load(snapshot)  # a starting node begins where the saved snapshot is
     assert copy.snapshot() == state.snapshot()
+
+
+def test_the_serving_state_moves_units_with_their_reports() -> None:
+    """What a node that does not lead answers on /api/units: the newest position and whether the newest
+    report had one, as the events brought them."""
+    unit = UnitState(info=UnitInfo(id="U1", name="巡查一号", kind=UnitKind.INSPECTOR))
+    state = ServingState(STATIONS, "E", 0)
+    state.apply(protocol.UnitEvent(epoch="E", seq=1, units=[unit], fixes=[]))
+    assert state.units["U1"].last is None and not state.positioned("U1")
+    there = Fix("U1", T0, 40.45, 115.97)
+    state.apply(protocol.UnitEvent(epoch="E", seq=2, units=[], fixes=[there]))
+    assert state.units["U1"].last == there and state.positioned("U1")
+    blind = Fix("U1", T0 + 10, 0.0, 0.0, fix=False)
+    state.apply(protocol.UnitEvent(epoch="E", seq=3, units=[], fixes=[blind]))
+    assert state.units["U1"].last == there and not state.positioned("U1")  # no position: the marker stays
+    state.apply(protocol.UnitEvent(epoch="E", seq=4, units=[], fixes=[Fix("U1", T0 - 30, 40.0, 116.0)]))
+    assert state.units["U1"].last == there and not state.positioned("U1")  # a late report moves nothing
+    copy = ServingState(STATIONS)
+    snapshot = protocol.decode_hub(state.snapshot())
+    assert isinstance(snapshot, protocol.Snapshot)
+    copy.load(snapshot)
+    assert copy.units["U1"].last == there and copy.positioned("U1")  # a snapshot keeps the position only
 
 
 def test_the_window_replays_what_it_holds_and_no_more() -> None:

@@ -32,6 +32,7 @@ class ServingState:
         self.incidents: dict[str, Incident] = {}
         self.units: dict[str, UnitState] = {}
         self.warnings: dict[int, protocol.WarningState] = {}
+        self._newest_fix: dict[str, tuple[float, bool]] = {}  # unit -> (time, had a position) of its newest
         self._encoded: tuple[int, bytes] | None = None
 
     def load(self, snapshot: protocol.Snapshot) -> None:
@@ -42,6 +43,7 @@ class ServingState:
         self.incidents = {i.id: i for i in snapshot.incidents}
         self.units = {u.info.id: u for u in snapshot.units}
         self.warnings = {w.id: w for w in snapshot.warnings}
+        self._newest_fix = {u.info.id: (u.last.ts, True) for u in snapshot.units if u.last is not None}
         self._encoded = None
 
     def apply(self, message: protocol.HubMessage) -> None:
@@ -61,6 +63,9 @@ class ServingState:
             for unit in message.units:
                 self.units[unit.info.id] = unit
             for fix in message.fixes:  # a unit's newest position moves with its fixes
+                newest = self._newest_fix.get(fix.unit)
+                if newest is None or fix.ts >= newest[0]:
+                    self._newest_fix[fix.unit] = (fix.ts, fix.fix)
                 held = self.units.get(fix.unit)
                 if held is not None and fix.fix and (held.last is None or fix.ts >= held.last.ts):
                     self.units[fix.unit] = msgspec.structs.replace(held, last=fix)
@@ -69,6 +74,11 @@ class ServingState:
         else:
             return
         self.seq = message.seq
+
+    def positioned(self, unit: str) -> bool:
+        """Whether the unit's newest report had a position (``/api/units``' ``fix``)."""
+        newest = self._newest_fix.get(unit)
+        return newest[1] if newest is not None else False
 
     def snapshot(self) -> bytes:
         """The encoded snapshot at ``seq`` (built once per seq and shared by every hello at it)."""

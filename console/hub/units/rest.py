@@ -55,6 +55,10 @@ def unit_record(state: UnitState, positioned: bool) -> dict[str, Any]:
 async def units(hub: Hub, request: web.Request) -> web.Response:
     if session_of(hub, request) is None:
         return _error(401, "a valid token is required (Authorization: Bearer ...)")
+    cluster = hub.cluster
+    if cluster is not None and not cluster.leading:  # the units as this node's events say, not as it started
+        served = cluster.state
+        return _json([unit_record(u, served.positioned(u.info.id)) for u in served.units.values()])
     slots = hub.units.tracker.units.values()
     return _json([unit_record(slot.state(), slot.positioned) for slot in slots])
 
