@@ -15,7 +15,7 @@ from console.core.store import Store
 from console.settings import Settings
 from console.viewmodels.wall import WallViewModel
 from tests.net.hubkit import STATIONS, TOKEN, Logger, running_hub, upload
-from tests.qt.waiting import until
+from tests.qt.waiting import SHUTDOWN_S, until
 
 T0 = (time.time() // 3600 - 3) * 3600
 AIR = {"a34004": 35.0, "a34002": 60.0}
@@ -46,7 +46,7 @@ async def test_a_gap_outside_the_replay_window_is_back_filled_and_dashed(tmp_pat
             await until(lambda: first.session.store.data_time >= T0 + 540, what="first ten minutes")
         finally:
             first._done.set()
-            await asyncio.wait_for(running, 30)
+            await asyncio.wait_for(running, SHUTDOWN_S)
 
         await send_minutes(logger, 10, 40)  # thirty minutes the console does not see
         await asyncio.sleep(0.5)
@@ -80,7 +80,7 @@ async def test_a_gap_outside_the_replay_window_is_back_filled_and_dashed(tmp_pat
             assert dashed.min() <= T0 + 600 and dashed.max() >= T0 + 2340  # the filled stretch is dashed
         finally:
             second._done.set()
-            await asyncio.wait_for(running, 30)
+            await asyncio.wait_for(running, SHUTDOWN_S)
         await logger.close()
 
 

@@ -14,7 +14,7 @@ from console.app import ConsoleApp
 from console.settings import Settings
 from tests.net.hubkit import TOKEN, running_hub
 from tests.net.test_report import HOURLY, _store_days
-from tests.qt.waiting import until
+from tests.qt.waiting import SHUTDOWN_S, until
 
 pytestmark = pytest.mark.asyncio(loop_factories=["qasync"])
 
@@ -61,4 +61,4 @@ async def test_f5_covers_the_wall_with_the_briefing_and_esc_brings_it_back(tmp_p
             assert not view.screens and not console.briefing.active
         finally:
             console._done.set()
-            await asyncio.wait_for(running, 30)
+            await asyncio.wait_for(running, SHUTDOWN_S)

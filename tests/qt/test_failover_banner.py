@@ -15,7 +15,7 @@ from console.viewmodels.wall import WallViewModel
 from console.views.screens import MapScreenView
 from console.widgets.map_view import MapView
 from tests.net.hubkit import TOKEN, running_hub
-from tests.qt.waiting import WHOLE_CONSOLE, until
+from tests.qt.waiting import SHUTDOWN_S, WHOLE_CONSOLE, until
 
 A, B = "wss://hub-a.example:8765", "wss://hub-b.example:8765"
 
@@ -104,7 +104,7 @@ async def test_a_whole_console_fails_over_and_its_banner_says_so(tmp_path, qapp)
                 save(app, tmp_path / "failover-a.png")
             except BaseException:
                 app._done.set()
-                await asyncio.wait_for(running, 30)
+                await asyncio.wait_for(running, SHUTDOWN_S)
                 raise
         try:
             await until(lambda: banner.link_text() == f"● LIVE · hub 2 of 2: {hubs[1]}", what="live on B")
@@ -112,7 +112,7 @@ async def test_a_whole_console_fails_over_and_its_banner_says_so(tmp_path, qapp)
             save(app, tmp_path / "failover-b.png")
         finally:
             app._done.set()
-            await asyncio.wait_for(running, 30)
+            await asyncio.wait_for(running, SHUTDOWN_S)
 
 
 def save(app: ConsoleApp, path: Path) -> None:

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QImage
 from console.app import ConsoleApp
 from console.core.incidents import Action, IncidentState
 from console.settings import Settings
-from tests.qt.waiting import HUB_START_S, WHOLE_CONSOLE, until
+from tests.qt.waiting import HUB_START_S, SHUTDOWN_S, WHOLE_CONSOLE, until
 
 pytestmark = [pytest.mark.asyncio(loop_factories=["qasync"]), WHOLE_CONSOLE]
 
@@ -139,7 +139,7 @@ async def test_the_closed_loop_through_the_dispatch_desk(tmp_path, qapp) -> None
     finally:
         if leader is not None:
             leader._done.set()
-            await asyncio.wait_for(led, 30)
+            await asyncio.wait_for(led, SHUTDOWN_S)
         console._done.set()
-        await asyncio.wait_for(running, 30)
+        await asyncio.wait_for(running, SHUTDOWN_S)
     assert console.hub.process.returncode is not None

@@ -9,7 +9,7 @@ import pytest
 
 from console.app import ConsoleApp
 from console.settings import Settings
-from tests.qt.waiting import HUB_START_S, WHOLE_CONSOLE, until
+from tests.qt.waiting import HUB_START_S, SHUTDOWN_S, WHOLE_CONSOLE, until
 
 pytestmark = [pytest.mark.asyncio(loop_factories=["qasync"]), WHOLE_CONSOLE]
 
@@ -29,7 +29,7 @@ async def test_the_wall_paints_from_the_cache_when_the_hub_is_away(tmp_path, qap
         await until(lambda: live.region is not None, what="region")
     finally:
         live._done.set()
-        await asyncio.wait_for(running, 30)
+        await asyncio.wait_for(running, SHUTDOWN_S)
     # after shutdown: the link has stopped and the cache writer has written everything the store applied
     seen = {sid: {k: v.value for k, v in values.items()} for sid, values in live.session.store.latest.items()}
 
@@ -63,7 +63,7 @@ async def test_the_wall_paints_from_the_cache_when_the_hub_is_away(tmp_path, qap
         assert "cannot reach the hub" in banner.link_text() and "OFFLINE since" in banner.link_text()
     finally:
         offline._done.set()
-        await asyncio.wait_for(running, 30)
+        await asyncio.wait_for(running, SHUTDOWN_S)
 
 
 async def test_the_wall_stays_up_and_says_why_when_the_local_hub_cannot_start(tmp_path, qapp) -> None:
@@ -79,7 +79,7 @@ async def test_the_wall_stays_up_and_says_why_when_the_local_hub_cannot_start(tm
         assert console.session.link is None  # nothing to connect to
     finally:
         console._done.set()
-        assert await asyncio.wait_for(running, 30) == 0
+        assert await asyncio.wait_for(running, SHUTDOWN_S) == 0
 
 
 def banner_text(console: ConsoleApp) -> str:
@@ -99,4 +99,4 @@ async def test_a_replay_waits_for_a_hub_that_does_not_answer_and_says_so(tmp_pat
         assert not running.done()  # still up, asking again: no traceback, no closed window
     finally:
         console._done.set()
-        assert await asyncio.wait_for(running, 30) == 0
+        assert await asyncio.wait_for(running, SHUTDOWN_S) == 0

@@ -9,7 +9,7 @@ import pytest
 
 from console.app import ConsoleApp
 from console.settings import Settings
-from tests.qt.waiting import HUB_START_S, WHOLE_CONSOLE, until
+from tests.qt.waiting import HUB_START_S, SHUTDOWN_S, WHOLE_CONSOLE, until
 
 pytestmark = [pytest.mark.asyncio(loop_factories=["qasync"]), WHOLE_CONSOLE]
 
@@ -48,5 +48,5 @@ async def test_readings_reach_store_panels_and_map(tmp_path, qapp) -> None:
         await until(lambda: console.views["action"].trends.factors(), what="selected station trends")
     finally:
         console._done.set()
-        await asyncio.wait_for(running, 30)
+        await asyncio.wait_for(running, SHUTDOWN_S)
     assert console.hub.process.returncode is not None  # closing the console stops the child hub

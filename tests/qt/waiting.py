@@ -15,6 +15,8 @@ from console.hub_start import EMBEDDED_START_S
 WHOLE_CONSOLE = pytest.mark.timeout(420)
 # The first wait of such a test holds the embedded hub's first start: on a busy machine it takes minutes.
 HUB_START_S = EMBEDDED_START_S + 30
+# A whole console's shutdown (windows, map pages, link, embedded hub): bounded to stop a hang, not timed.
+SHUTDOWN_S = 120
 
 
 async def until(predicate, timeout: float = 60.0, what: str = "condition") -> None:
