@@ -28,6 +28,7 @@ import pytest_asyncio
 
 from console.core import hj212, jt808
 from console.core.jt808 import Package
+from console.hub.cluster.ingest_codes import auth_bucket, delete_auth_bucket
 from console.hub.cluster.streams import delete_streams, input_stream
 from console.hub.cluster.wire import IngestBatch, decode_batch, input_subject
 from console.hub.site import Site, write_site
@@ -77,6 +78,7 @@ async def stream() -> AsyncIterator[str]:
     nc = await nats.connect(NATS_URL)
     try:
         await delete_streams(nc.jetstream(), name)
+        await delete_auth_bucket(nc.jetstream(), name)
     finally:
         await nc.close()
 
@@ -452,6 +454,95 @@ async def test_a_terminals_fixes_are_in_the_batches_and_its_auth_code_survives_k
         await node.kill()
     fixes = sorted((f.unit, f.ts, f.lat) for _, b in await read_stream(stream) for f in b.fixes)
     assert fixes == [("VAN-1", T0, LAT), ("VAN-1", T0 + 10, LAT + 0.001)]
+
+
+def _codes_in_file(tmp: Path, node: str) -> dict[str, str]:
+    with contextlib.closing(sqlite3.connect(tmp / "data" / f"ingest-{node}.db")) as db:
+        return dict(db.execute("SELECT unit, code FROM auth_codes").fetchall())
+
+
+async def _authenticate(port: int, phone: str, code: str) -> tuple[Terminal, int]:
+    terminal = Terminal(*await asyncio.open_connection("127.0.0.1", port), phone)
+    answer = await terminal.ask(jt808.Authentication(code, "123456789012345", "1.0"))
+    assert isinstance(answer.body, jt808.GeneralReply), answer
+    return terminal, answer.body.result
+
+
+async def test_a_terminal_registered_at_one_node_authenticates_at_another_with_its_code(
+    tmp_path, stream
+) -> None:
+    _unit_site(tmp_path)
+    n1 = await NodeProcess(tmp_path, stream, "--jt808-port", "0", node="n1").start()
+    terminal = Terminal(*await asyncio.open_connection("127.0.0.1", n1.ports["jt808"]), "013800000001")
+    code = await terminal.login()
+    await n1.kill()  # the terminal reconnects, and the load balancer sends it to node 2
+    await terminal.close()
+    import nats
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        kv = await nc.jetstream().key_value(auth_bucket(stream))
+        assert (await kv.get("t13800000001")).value == code.encode()  # stored before the answer went
+    finally:
+        await nc.close()
+    async with running_node(tmp_path, stream, "--jt808-port", "0", node="n2") as n2:
+        port = n2.ports["jt808"]
+        wrong, result = await _authenticate(port, "013800000001", code[::-1])
+        assert result == 1  # a wrong code is refused at node 2 as at node 1
+        await wrong.close()
+        terminal = Terminal(*await asyncio.open_connection("127.0.0.1", port), "013800000001")
+        auth = terminal.frame(jt808.Authentication(code, "123456789012345", "1.0"))
+        await terminal.send(auth + terminal.frame(location(T0, speed=30.0)))  # the report does not wait
+        answers = [await terminal.reply(), await terminal.reply()]  # in the order asked, both taken
+        assert [(a.body.msg_id, a.body.result) for a in answers] == [
+            (jt808.AUTHENTICATION, 0),
+            (jt808.LOCATION, 0),
+        ]
+        stranger, result = await _authenticate(port, "013800000002", code)  # another terminal's code
+        assert result == 1
+        await terminal.close()
+        await stranger.close()
+        await n2.stop()
+    assert _codes_in_file(tmp_path, "n2") == {"VAN-1": code}  # learnt once, looked up here next time
+    fixes = [(f.unit, f.ts) for _, b in await read_stream(stream) for f in b.fixes]
+    assert fixes == [("VAN-1", T0)]
+
+
+async def test_with_nats_away_a_node_admits_the_terminals_it_knows_and_refuses_a_code_it_cannot_confirm(
+    tmp_path, stream
+) -> None:
+    _unit_site(tmp_path)
+    async with running_node(tmp_path, stream, "--jt808-port", "0", node="n1") as n1:
+        van = Terminal(*await asyncio.open_connection("127.0.0.1", n1.ports["jt808"]), "013800000001")
+        van_code = await van.login()
+        await van.close()
+        car = Terminal(*await asyncio.open_connection("127.0.0.1", n1.ports["jt808"]), "013800000002")
+        await car.login()
+        await car.close()
+        nats_port = int(NATS_URL.rpartition(":")[2])
+        proxy = await FaultProxy(nats_port).start()
+        try:
+            node2 = NodeProcess(
+                tmp_path, stream, "--jt808-port", "0", node="n2", nats_url=f"nats://127.0.0.1:{proxy.port}"
+            )
+            async with contextlib.AsyncExitStack() as stack:
+                n2 = await node2.start()
+                stack.push_async_callback(n2.kill)
+                port = n2.ports["jt808"]
+                van, result = await _authenticate(port, "013800000001", van_code)
+                assert result == 0  # learnt from the bucket, now in node 2's file
+                await van.close()
+                proxy.refusing = True
+                proxy.cut()  # NATS is away for node 2
+                van, result = await _authenticate(port, "013800000001", van_code)
+                assert result == 0  # its file answers
+                await van.close()
+                car, result = await _authenticate(port, "013800000002", "anything")
+                assert result == 1  # a code node 2 cannot confirm is refused
+                await car.close()
+                await _until(lambda: "auth code not confirmed" in n2.log.read_text())
+        finally:
+            await proxy.close()
 
 
 async def test_the_answered_sub_packages_of_a_terminals_back_fill_survive_kill_9_of_the_node(

@@ -14,7 +14,8 @@ back on the devices); nothing accepted is dropped and nothing is answered for it
 
 Several nodes may run behind any TCP load balancer: their names keep their message ids apart. Parts of
 split uploads wait in the node's own file (console/hub/cluster/ingest_file.py), so a restart loses no part
-that was answered.
+that was answered. JT/T 808 auth codes are in that file and in the cluster's bucket ``<stream>_AUTH``
+(console/hub/cluster/ingest_codes.py): a terminal authenticates at any node with the code it was given.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from console.core.models import Reading, Upload
 from console.core.units import Fix, UnitInfo
+from console.hub.cluster.ingest_codes import SharedCodes
 from console.hub.cluster.ingest_file import NodeFile
 from console.hub.cluster.streams import ensure_input_stream, input_stream
 from console.hub.cluster.wire import IngestBatch, encode_batch, input_subject, message_id
@@ -111,10 +113,13 @@ class IngestNode:
                 share=config.mqtt_share,
             )  # fmt: skip
         self.units: NodeUnits | None = None
+        self.codes = SharedCodes() if config.jt808_port is not None else None
         if config.jt808_port is not None or config.osmand_port is not None:
             from console.hub.cluster.ingest_units import NodeUnits
 
-            self.units = NodeUnits(units, self.file, config.accept_unknown_units, lambda: self.backlogged)
+            self.units = NodeUnits(
+                units, self.file, config.accept_unknown_units, lambda: self.backlogged, self.codes
+            )
         self.nc: NATS | None = None
         self.js: JetStreamContext | None = None
         self.hj212_port = self.jt808_port = self.osmand_port = 0
@@ -139,6 +144,8 @@ class IngestNode:
         self.nc = await _connect(self.config.nats_url, lambda: self._stopping)
         self.js = self.nc.jetstream()
         await ensure_input_stream(self.js, self.config.stream)
+        if self.codes is not None and self.units is not None:
+            await self.codes.open(self.js, self.config.stream, self.units.tracker.known_codes())
         self.hj212_port = await self.listener.start(self.config.host, self.config.hj212_port)
         if self.units is not None:
             self.jt808_port, self.osmand_port = await self.units.start(
@@ -219,9 +226,12 @@ class IngestNode:
         answered = self.listener.end_cycle()
         acks = self.mqtt.end_cycle() if self.mqtt is not None else []
         fixes, unit_cycle = self.units.end_cycle() if self.units is not None else ([], None)
+        codes = self.units.take_codes() if self.units is not None else {}
         ok = True
         try:
-            await self.file.commit()  # the parts answered in this cycle
+            await self.file.commit()  # the parts answered in this cycle, the auth codes given in it
+            if codes:
+                await self._share_codes(codes)
             if readings or uploads or fixes:
                 began = time.monotonic()
                 limit = (self.nc.max_payload if self.nc is not None else 1 << 20) - PAYLOAD_MARGIN
@@ -264,6 +274,7 @@ class IngestNode:
             readings=readings,
             uploads=uploads,
             fixes=fixes,
+            units=self.units.learnt(fixes) if self.units is not None and fixes else [],
         )
         data = encode_batch(batch)
         if len(data) <= limit or len(readings) + len(uploads) + len(fixes) <= 1:
@@ -304,6 +315,38 @@ class IngestNode:
         self.batches += 1
         if tries:
             log.info("batch %s published after %d failed tries; reading again", message_id(batch), tries)
+            self.backlogged = False
+
+    async def _share_codes(self, codes: dict[str, str]) -> None:
+        """Put auth codes given in this cycle in the cluster's bucket, trying until it takes them (their
+        registrations are answered after); raises ``_GivenUp`` as ``_publish`` does."""
+        import nats.errors
+
+        from console.hub.cluster.ingest_codes import CodesUnavailable
+
+        assert self.codes is not None and self.units is not None
+        wait, tries = RETRY_S[0], 0
+        while True:
+            try:
+                await self.codes.put(codes)
+                break
+            except (nats.errors.Error, TimeoutError, OSError, CodesUnavailable) as exc:
+                tries += 1
+                self.backlogged = True
+                now = time.monotonic()
+                if now - self._last_failure_log >= 10.0:
+                    self._last_failure_log = now
+                    log.warning(
+                        "%d JT/T 808 auth codes not stored in the cluster's bucket (%s): retrying; their "
+                        "registrations wait, reading paused", len(codes), str(exc) or type(exc).__name__,
+                    )  # fmt: skip
+                if self._stopping and time.monotonic() + wait > self._stop_deadline:
+                    raise _GivenUp from None
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, RETRY_S[1])
+        self.units.shared(codes)
+        if tries:
+            log.info("%d JT/T 808 auth codes stored after %d failed tries; reading again", len(codes), tries)
             self.backlogged = False
 
     def _failure(self, batch: IngestBatch, exc: BaseException) -> None:

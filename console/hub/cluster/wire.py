@@ -12,7 +12,7 @@ from __future__ import annotations
 import msgspec
 
 from console.core.models import Reading, Values
-from console.core.units import Fix
+from console.core.units import Fix, UnitInfo
 
 WIRE_VERSION = 1
 
@@ -22,8 +22,10 @@ class IngestBatch(msgspec.Struct, kw_only=True):
 
     ``uploads`` are logger uploads as the hub stores them (station, data time, factor -> (value, flag));
     ``readings`` are the same values one by one, plus readings that are stored one by one (MQTT without an
-    upload form); ``fixes`` are location reports of units (JT/T 808, OsmAnd). ``node`` names the ingest node
-    and ``batch`` counts its batches (with ``node``, the message id JetStream de-duplicates re-sends on).
+    upload form); ``fixes`` are location reports of units (JT/T 808, OsmAnd); ``units`` describes the units
+    of those fixes that the node took on the fly (``--accept-unknown-units``), which a hub node started with
+    the same flag makes from it (absent in batches of older nodes: an empty list). ``node`` names the ingest
+    node and ``batch`` counts its batches (with ``node``, the message id JetStream de-duplicates re-sends on).
     """
 
     node: str
@@ -32,6 +34,7 @@ class IngestBatch(msgspec.Struct, kw_only=True):
     uploads: list[tuple[str, float, Values]] = msgspec.field(default_factory=list)
     fixes: list[Fix] = msgspec.field(default_factory=list)
     version: int = WIRE_VERSION
+    units: list[UnitInfo] = msgspec.field(default_factory=list)
 
 
 class ForwardedCommand(msgspec.Struct, kw_only=True):

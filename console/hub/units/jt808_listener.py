@@ -11,6 +11,10 @@ that is not answered is sent again by the terminal, and a message still missing 
 ``SPLIT_TIMEOUT_S`` is dropped. A terminal not in the unit registry is
 refused (0x8100 result 4, 0x8001 result 1) unless the hub accepts unknown units. Bad frames are counted
 and logged within a budget and cost nothing else: no answer, the connection stays.
+
+An ingest node of a cluster gives the listener ``codes``, the codes its sibling nodes gave: a terminal
+whose code the listener does not know (or knows another one) is checked there before it is refused; the
+connection's later frames wait for that answer, so the terminal's answers keep their order.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import secrets
 import struct
 import time
 from collections import Counter, deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from console.core import jt808
 from console.core.jt808 import FrameError, Header, Location, Message
@@ -47,6 +51,14 @@ OK, FAILED, NOT_SUPPORTED = 0, 1, 3
 NO_SUCH_TERMINAL = 4  # 0x8100 result
 
 
+class CodeSource(Protocol):
+    """Where auth codes given elsewhere are found (an ingest node: the cluster's bucket)."""
+
+    async def code_of(self, terminal: str) -> str | None:
+        """The terminal's code, None when it has none; raises when it cannot tell."""
+        ...
+
+
 class JT808Listener:
     """Accepts terminal connections; reports go to the unit service's tracker on the loop thread."""
 
@@ -56,8 +68,11 @@ class JT808Listener:
         idle_s: float = 600.0,
         max_connections: int | None = None,
         max_per_address: int | None = None,
+        codes: CodeSource | None = None,
     ) -> None:
         self.service = service
+        self.codes = codes
+        self._lookups: set[asyncio.Task[None]] = set()
         self.idle_s = idle_s
         self.max_connections, self.max_per_address = connection_caps(max_connections, max_per_address)
         self._server: asyncio.Server | None = None
@@ -91,6 +106,8 @@ class JT808Listener:
     async def close(self) -> None:
         if self._sweeper is not None:
             self._sweeper.cancel()
+        for lookup in list(self._lookups):
+            lookup.cancel()
         if self._server is None:
             return
         self._server.close()
@@ -213,6 +230,7 @@ class TerminalConnection(asyncio.Protocol):
         self.failures = 0
         self.serial = 0  # the platform's message serial on this connection
         self._answers: deque[tuple[int, bytes]] = deque()  # (answer cycle, frame); 0: not waiting to store
+        self._deferred: list[bytes] | None = None  # frames that wait for a code to be looked up
         self.transport: asyncio.Transport
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -234,7 +252,10 @@ class TerminalConnection(asyncio.Protocol):
         if frames:
             self.last_frame = time.monotonic()
         for raw in frames:
-            self._frame(raw)
+            if self._deferred is not None:
+                self._deferred.append(raw)
+            else:
+                self._frame(raw)
         for error in self.splitter.errors:
             self._reject(error)
         self.splitter.errors.clear()
@@ -321,6 +342,20 @@ class TerminalConnection(asyncio.Protocol):
         if slot is None and service.config.accept_unknown:
             slot = service.tracker.learn(UnitSource.JT808, header.phone)
         code = body.code.strip()
+        if (
+            slot is not None
+            and slot.auth_code
+            and hmac.compare_digest(slot.auth_code.encode(), code.encode())
+        ):
+            self._admit(header, slot)
+        elif slot is not None and code and self.listener.codes is not None:
+            self._look_up(header, slot, code)
+        else:
+            self._check_here(header, slot, code)
+
+    def _check_here(self, header: Header, slot: UnitSlot | None, code: str) -> None:
+        """Authenticate with the codes this listener knows (none was found elsewhere)."""
+        service = self.service
         if slot is not None and not slot.auth_code and service.config.accept_unknown and code:
             slot.auth_code = code  # trials: a terminal configured elsewhere keeps the code it has
             service.tracker.changed(slot)
@@ -332,9 +367,61 @@ class TerminalConnection(asyncio.Protocol):
             why = "unknown_terminal" if slot is None else "bad_auth_code"
             self._refuse(header, why, self._reply(header, FAILED))
             return
-        self.listener.lockout_terminal.succeeded(terminal)
+        self._admit(header, slot)
+
+    def _admit(self, header: Header, slot: UnitSlot) -> None:
+        self.listener.lockout_terminal.succeeded(header.terminal)
         self.unit, self.failures = slot, 0
         self.answer(self._reply(header, OK), stored=slot.learned)
+
+    def _look_up(self, header: Header, slot: UnitSlot, code: str) -> None:
+        """Ask ``listener.codes`` for the terminal's code; the connection's next frames wait for it."""
+        self._deferred = []
+        self.transport.pause_reading()
+        task = asyncio.create_task(self._confirm(header, slot, code))
+        self.listener._lookups.add(task)
+        task.add_done_callback(self.listener._lookups.discard)
+
+    async def _confirm(self, header: Header, slot: UnitSlot, code: str) -> None:
+        assert self.listener.codes is not None
+        try:
+            found: str | None = await self.listener.codes.code_of(header.terminal)
+        except Exception as exc:  # NATS away, no answer in time: the code cannot be confirmed
+            found, why = None, str(exc) or type(exc).__name__
+        else:
+            why = ""
+        if self.transport.is_closing():
+            return
+        try:
+            if why:
+                log.warning(
+                    "terminal %s (%s): auth code not confirmed, the cluster's codes cannot be asked (%s): "
+                    "refused; it authenticates again later",
+                    printable(header.terminal, 24), self.peer, why,
+                )  # fmt: skip
+                self._refuse(header, "unconfirmed_auth_code", self._reply(header, FAILED))
+            elif found is not None:
+                if hmac.compare_digest(found.encode(), code.encode()):
+                    slot.auth_code = found  # the file keeps it: the next authentication here needs no lookup
+                    self.service.tracker.changed(slot)
+                    self._admit(header, slot)
+                else:
+                    self._refuse(header, "bad_auth_code", self._reply(header, FAILED))
+            else:
+                self._check_here(header, slot, code)
+        finally:
+            self._replay()
+
+    def _replay(self) -> None:
+        """Handle the frames that waited for a lookup, and read again (unless another lookup began)."""
+        frames, self._deferred = self._deferred or [], None
+        for at, raw in enumerate(frames):
+            if self._deferred is not None:
+                self._deferred += frames[at:]
+                return
+            self._frame(raw)
+        if self._deferred is None and not self.transport.is_closing() and self not in self.listener._paused:
+            self.transport.resume_reading()
 
     def _report(self, header: Header, body: Location | jt808.Batch) -> None:
         slot = self.unit
@@ -403,7 +490,7 @@ class TerminalConnection(asyncio.Protocol):
             self.peer, f"terminal {printable(header.terminal, 24)} refused: {why.replace('_', ' ')}"
         )
         self.answer(frame, stored=False)
-        if why != "locked":
+        if why not in ("locked", "unconfirmed_auth_code"):  # not the terminal's fault
             for lockout, key in (
                 (listener.lockout_terminal, header.terminal),
                 (listener.lockout_address, self.address),
