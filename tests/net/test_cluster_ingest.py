@@ -475,8 +475,11 @@ async def test_a_terminal_registered_at_one_node_authenticates_at_another_with_i
     n1 = await NodeProcess(tmp_path, stream, "--jt808-port", "0", node="n1").start()
     terminal = Terminal(*await asyncio.open_connection("127.0.0.1", n1.ports["jt808"]), "013800000001")
     code = await terminal.login()
-    await n1.kill()  # the terminal reconnects, and the load balancer sends it to node 2
+    car = Terminal(*await asyncio.open_connection("127.0.0.1", n1.ports["jt808"]), "013800000002")
+    car_code = await car.login()
+    await n1.kill()  # the terminals reconnect, and the load balancer sends them to node 2
     await terminal.close()
+    await car.close()
     import nats
 
     nc = await nats.connect(NATS_URL)
@@ -502,8 +505,14 @@ async def test_a_terminal_registered_at_one_node_authenticates_at_another_with_i
         assert result == 1
         await terminal.close()
         await stranger.close()
+        car = Terminal(*await asyncio.open_connection("127.0.0.1", port), "013800000002")
+        assert await car.login() == car_code  # registering again at node 2 keeps the code node 1 gave
+        await car.close()
         await n2.stop()
-    assert _codes_in_file(tmp_path, "n2") == {"VAN-1": code}  # learnt once, looked up here next time
+    assert _codes_in_file(tmp_path, "n2") == {
+        "VAN-1": code,
+        "CAR-2": car_code,
+    }  # learnt once, looked up here next time
     fixes = [(f.unit, f.ts) for _, b in await read_stream(stream) for f in b.fixes]
     assert fixes == [("VAN-1", T0)]
 

@@ -4,7 +4,8 @@ bucket ``<stream>_AUTH``.
 A terminal registers once and authenticates with its code after every reconnect, at whichever node a TCP
 load balancer sends it to. The node that registers it puts the code in the bucket before the registration
 is answered (its own file has it too); a node that does not know the code a terminal presents, or knows
-another one, asks the bucket and keeps what it learns in its file. The file stays the first place looked:
+another one, asks the bucket and keeps what it learns in its file, and a terminal registering again at
+another node gets the code the bucket has. The file stays the first place looked:
 with NATS away a node still admits the terminals it knows, and refuses a code it cannot confirm.
 
 Keys are the terminals' phone numbers without padding zeros (``console.hub.site.device_key``), values the

@@ -27,7 +27,8 @@ import secrets
 import struct
 import time
 from collections import Counter, deque
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, Protocol
 
 from console.core import jt808
 from console.core.jt808 import FrameError, Header, Location, Message
@@ -328,10 +329,25 @@ class TerminalConnection(asyncio.Protocol):
                 header, "unknown_terminal", jt808.register_reply(header, self._next(), NO_SUCH_TERMINAL)
             )
             return
+        if not slot.auth_code and self.listener.codes is not None:
+            self._look_up(self._registered(header, slot))  # registered at another node: it keeps that code
+            return
+        self._give_code(header, slot)
+
+    def _give_code(self, header: Header, slot: UnitSlot) -> None:
         if not slot.auth_code:  # a terminal registering again keeps its code
             slot.auth_code = secrets.token_hex(8)
-            service.tracker.changed(slot)
+            self.service.tracker.changed(slot)
         self.answer(jt808.register_reply(header, self._next(), OK, slot.auth_code))  # once the code is stored
+
+    async def _registered(self, header: Header, slot: UnitSlot) -> None:
+        """A registration of a terminal this listener has no code for, once ``codes`` was asked: the code
+        found there, else a new one (also when ``codes`` cannot tell: the new one replaces it there)."""
+        found = await self._code_elsewhere(header.terminal)
+        if isinstance(found, str) and not slot.auth_code:
+            slot.auth_code = found
+            self.service.tracker.changed(slot)
+        self._give_code(header, slot)
 
     def _authenticate(self, header: Header, body: jt808.Authentication) -> None:
         service, terminal = self.service, header.terminal
@@ -349,7 +365,7 @@ class TerminalConnection(asyncio.Protocol):
         ):
             self._admit(header, slot)
         elif slot is not None and code and self.listener.codes is not None:
-            self._look_up(header, slot, code)
+            self._look_up(self._confirm(header, slot, code))
         else:
             self._check_here(header, slot, code)
 
@@ -374,43 +390,52 @@ class TerminalConnection(asyncio.Protocol):
         self.unit, self.failures = slot, 0
         self.answer(self._reply(header, OK), stored=slot.learned)
 
-    def _look_up(self, header: Header, slot: UnitSlot, code: str) -> None:
-        """Ask ``listener.codes`` for the terminal's code; the connection's next frames wait for it."""
+    def _look_up(self, then: Coroutine[Any, Any, None]) -> None:
+        """Run ``then`` (which asks ``listener.codes``); the connection's next frames wait for it."""
         self._deferred = []
         self.transport.pause_reading()
-        task = asyncio.create_task(self._confirm(header, slot, code))
+        task = asyncio.create_task(self._then_replay(then))
         self.listener._lookups.add(task)
         task.add_done_callback(self.listener._lookups.discard)
 
-    async def _confirm(self, header: Header, slot: UnitSlot, code: str) -> None:
+    async def _then_replay(self, then: Coroutine[Any, Any, None]) -> None:
+        try:
+            await then
+        except Exception:  # a bug must cost this frame only
+            self.service.reject("internal")
+            log.exception("terminal %s: frame not handled", self.peer)
+        finally:
+            if not self.transport.is_closing():
+                self._replay()
+
+    async def _code_elsewhere(self, terminal: str) -> str | Exception | None:
+        """The terminal's code in ``listener.codes``: None when it has none, the error when it cannot tell."""
         assert self.listener.codes is not None
         try:
-            found: str | None = await self.listener.codes.code_of(header.terminal)
-        except Exception as exc:  # NATS away, no answer in time: the code cannot be confirmed
-            found, why = None, str(exc) or type(exc).__name__
-        else:
-            why = ""
+            return await self.listener.codes.code_of(terminal)
+        except Exception as exc:  # NATS away, no answer in time
+            return exc
+
+    async def _confirm(self, header: Header, slot: UnitSlot, code: str) -> None:
+        """An authentication with a code this listener does not know, once ``codes`` was asked."""
+        found = await self._code_elsewhere(header.terminal)
         if self.transport.is_closing():
             return
-        try:
-            if why:
-                log.warning(
-                    "terminal %s (%s): auth code not confirmed, the cluster's codes cannot be asked (%s): "
-                    "refused; it authenticates again later",
-                    printable(header.terminal, 24), self.peer, why,
-                )  # fmt: skip
-                self._refuse(header, "unconfirmed_auth_code", self._reply(header, FAILED))
-            elif found is not None:
-                if hmac.compare_digest(found.encode(), code.encode()):
-                    slot.auth_code = found  # the file keeps it: the next authentication here needs no lookup
-                    self.service.tracker.changed(slot)
-                    self._admit(header, slot)
-                else:
-                    self._refuse(header, "bad_auth_code", self._reply(header, FAILED))
-            else:
-                self._check_here(header, slot, code)
-        finally:
-            self._replay()
+        if isinstance(found, Exception):
+            log.warning(
+                "terminal %s (%s): auth code not confirmed, the cluster's codes cannot be asked (%s): "
+                "refused; it authenticates again later",
+                printable(header.terminal, 24), self.peer, str(found) or type(found).__name__,
+            )  # fmt: skip
+            self._refuse(header, "unconfirmed_auth_code", self._reply(header, FAILED))
+        elif found is None:
+            self._check_here(header, slot, code)
+        elif hmac.compare_digest(found.encode(), code.encode()):
+            slot.auth_code = found  # the file keeps it: the next authentication here needs no lookup
+            self.service.tracker.changed(slot)
+            self._admit(header, slot)
+        else:
+            self._refuse(header, "bad_auth_code", self._reply(header, FAILED))
 
     def _replay(self) -> None:
         """Handle the frames that waited for a lookup, and read again (unless another lookup began)."""
