@@ -54,7 +54,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--accept-unknown-units",
         action="store_true",
-        help="register terminals and phones missing from units.csv as units on the fly (trials)",
+        help="register terminals and phones missing from units.csv as units on the fly (trials); a hub "
+        "node (--cluster) makes the units its ingest nodes took so, from their batches",
     )
     p.add_argument(
         "--mqtt",

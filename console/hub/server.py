@@ -27,7 +27,6 @@ from console.core import protocol
 from console.core.incidents import AuditEntry, Incident, Role
 from console.core.models import Reading, Station, Upload
 from console.core.report_figures import DEFAULT_TARGETS
-from console.core.units import Fix
 from console.hub.auth import Session, Sessions, User
 from console.hub.cluster.node import ClusterNode
 from console.hub.cluster.sessions import SharedSessions
@@ -616,19 +615,7 @@ class Hub:
         self._pending_rows += [r for r in batch.readings if (r.station, r.ts) not in covered]
         self._pending_uploads += batch.uploads
         self._pending_inputs.append((ident, len(self._pending)))
-        self._accept_fixes(batch.fixes)
-
-    def _accept_fixes(self, fixes: list[Fix]) -> None:
-        tracker = self.units.tracker
-        by_unit: dict[str, list[Fix]] = {}
-        for fix in fixes:
-            by_unit.setdefault(fix.unit, []).append(fix)
-        for unit, reports in by_unit.items():
-            slot = tracker.units.get(unit)
-            if slot is None:
-                self.units.reject("cluster_unknown_unit")
-                continue
-            tracker.report(slot, reports)
+        self.units.accept_fixes(batch.fixes, batch.units)
 
     def store_again(self, batch: IngestBatch, done: Callable[[bool], None]) -> None:
         """A batch whose event is already in the stream: stored again (the writes are upserts), not

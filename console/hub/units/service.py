@@ -12,7 +12,7 @@ import asyncio
 import concurrent.futures
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from console.core.protocol import Ack, Command
 from console.core.units import Fix, UnitInfo, UnitState, UnitStatus
 from console.hub.events import EventLog
 from console.hub.incidents import IncidentService
+from console.hub.logtext import printable
 from console.hub.metrics import Metrics
 from console.hub.storage import Storage, StorageWriter
 from console.hub.units.tracker import FUTURE_S, Tracker, UnitSlot
@@ -84,6 +85,7 @@ class UnitService:
         self._waiters: list[tuple[int, asyncio.Future[bool]]] = []
         self._acks: dict[str, Ack] = {}
         self.frames_rejected: dict[str, int] = {}
+        self._refused_logged: set[str] = set()  # units whose refused reports were logged (once each)
         metrics.sections.append(self._metric_lines)
 
     async def start(self) -> None:
@@ -130,6 +132,39 @@ class UnitService:
     def reject(self, reason: str) -> None:
         """Count a refused frame or request."""
         self.frames_rejected[reason] = self.frames_rejected.get(reason, 0) + 1
+
+    def accept_fixes(self, fixes: list[Fix], learnt: Sequence[UnitInfo] = ()) -> None:
+        """Reports an ingest node took (a cluster's leader): each to its unit. A unit that is not known here
+        is made from ``learnt`` (the units the node took on the fly) when this hub accepts unknown units
+        too; else its reports are refused, and the log says why."""
+        tracker = self.tracker
+        by_unit: dict[str, list[Fix]] = {}
+        for fix in fixes:
+            by_unit.setdefault(fix.unit, []).append(fix)
+        described = {info.id: info for info in learnt}
+        for unit, reports in by_unit.items():
+            slot = tracker.units.get(unit)
+            if slot is None and unit in described and self.config.accept_unknown:
+                slot = tracker.adopt(described[unit])
+                log.info(
+                    "unit %s (%s %s) taken on the fly", unit, described[unit].source, described[unit].device
+                )
+            if slot is None:
+                self.reject("cluster_unknown_unit")
+                self._refused_unit(unit, unit in described, len(reports))
+                continue
+            tracker.report(slot, reports)
+
+    def _refused_unit(self, unit: str, described: bool, count: int) -> None:
+        if unit in self._refused_logged:
+            return
+        if len(self._refused_logged) < 1000:
+            self._refused_logged.add(unit)
+        if described:
+            why = "an ingest node took it on the fly: start the hub nodes with --accept-unknown-units as well"
+        else:
+            why = "its ingest node sent no description of it (start that node with --accept-unknown-units)"
+        log.warning("%d reports of unit %s refused: not in units.csv; %s", count, printable(unit, 64), why)
 
     def publish(self) -> None:
         """One publish cycle: reports to the writer, a commit notice for the cycle's answers, one event.

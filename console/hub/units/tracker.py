@@ -146,6 +146,14 @@ class Tracker:
         self.changed(slot)
         return slot
 
+    def adopt(self, info: UnitInfo) -> UnitSlot:
+        """A unit another process registered on the fly (a cluster's ingest node): stored and published
+        as a unit learned here would be."""
+        slot = UnitSlot(info, learned=True)
+        self._add(slot)
+        self.changed(slot)
+        return slot
+
     def restore(self, rows: Iterable[tuple[str, bytes, str, str, int, str, bool]]) -> None:
         """Take up stored unit states (duty, auth codes, units learned on the fly)."""
         for ident, info, status, incident, version, auth_code, learned in rows:
