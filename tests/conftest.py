@@ -172,7 +172,7 @@ def nats_problem() -> str | None:
 
 @pytest.fixture
 def cluster_stream() -> Iterator[tuple[str, str]]:
-    """(NATS URL, a cluster stream name of this test's own); its streams and leader bucket are deleted
+    """(NATS URL, a cluster stream name of this test's own); its streams and buckets are deleted
     after. Skips, or fails under ECO_REQUIRE_SERVICES, without a server."""
     problem = nats_problem()
     if problem is not None:
@@ -192,8 +192,9 @@ def cluster_stream() -> Iterator[tuple[str, str]]:
         try:
             js = nc.jetstream()
             await delete_streams(js, name)
-            with contextlib.suppress(Exception):
-                await js.delete_key_value(f"{name}_LEADER")
+            for bucket in (f"{name}_LEADER", f"{name}_AUTH"):
+                with contextlib.suppress(Exception):
+                    await js.delete_key_value(bucket)
         finally:
             await nc.close()
 
