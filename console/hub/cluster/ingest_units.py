@@ -23,7 +23,7 @@ from console.hub.cluster.ingest_file import NodeFile
 from console.hub.site import device_key
 from console.hub.units.jt808_listener import JT808Listener
 from console.hub.units.osmand import OsmAndServer
-from console.hub.units.service import UnitConfig
+from console.hub.units.service import UnitConfig, release_waiters
 from console.hub.units.tracker import Tracker, UnitSlot
 
 MAX_PENDING = 50_000  # fixes not yet published before the terminals' connections stop being read
@@ -192,10 +192,4 @@ class NodeUnits:
         """The fixes of answer cycles up to ``cycle`` are published (``ok``) or were given up."""
         if self.jt808 is not None:
             self.jt808.stored(cycle, ok)
-        waiting = []
-        for held, future in self._waiters:
-            if held > cycle:
-                waiting.append((held, future))
-            elif not future.done():
-                future.set_result(ok)
-        self._waiters = waiting
+        self._waiters = release_waiters(self._waiters, cycle, ok)

@@ -198,13 +198,7 @@ class UnitService:
     def _stored(self, cycle: int, ok: bool) -> None:
         if self.jt808 is not None:
             self.jt808.stored(cycle, ok)
-        waiting = []
-        for held, future in self._waiters:
-            if held > cycle:
-                waiting.append((held, future))
-            elif not future.done():
-                future.set_result(ok)
-        self._waiters = waiting
+        self._waiters = release_waiters(self._waiters, cycle, ok)
 
     def states(self) -> list[UnitState]:
         """Every unit (what a snapshot carries)."""
@@ -394,3 +388,17 @@ def fix_record(row: Any) -> dict[str, Any]:
     if rejected:
         point["rejected"] = rejected
     return point
+
+
+def release_waiters(
+    waiters: list[tuple[int, asyncio.Future[bool]]], cycle: int, ok: bool
+) -> list[tuple[int, asyncio.Future[bool]]]:
+    """Set the futures of ``stored_later`` held for answer cycles up to ``cycle`` to ``ok`` (their reports
+    were kept, or given up); returns those of later cycles, still waiting."""
+    waiting = []
+    for held, future in waiters:
+        if held > cycle:
+            waiting.append((held, future))
+        elif not future.done():
+            future.set_result(ok)
+    return waiting
