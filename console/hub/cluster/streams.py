@@ -15,7 +15,7 @@ from console.hub.cluster.wire import event_subject, input_subject
 
 if TYPE_CHECKING:
     from nats.js import JetStreamContext
-    from nats.js.api import StreamInfo
+    from nats.js.api import StreamConfig, StreamInfo
 
 INPUT_DUPLICATE_WINDOW_S = 120.0
 EVENT_MAX_AGE_S = 24 * 3600.0
@@ -33,19 +33,14 @@ def event_stream(name: str) -> str:
 async def ensure_input_stream(js: JetStreamContext, name: str) -> StreamInfo:
     """The input stream of cluster ``name``, made when missing (an existing one is kept as it is)."""
     from nats.js.api import RetentionPolicy, StorageType, StreamConfig
-    from nats.js.errors import NotFoundError
 
-    try:
-        return await js.stream_info(input_stream(name))
-    except NotFoundError:
-        config = StreamConfig(
-            name=input_stream(name),
-            subjects=[input_subject(name)],
-            retention=RetentionPolicy.WORK_QUEUE,
-            storage=StorageType.FILE,
-            duplicate_window=INPUT_DUPLICATE_WINDOW_S,
-        )
-        return await js.add_stream(config)
+    return await _ensure(
+        js,
+        StreamConfig(
+            name=input_stream(name), subjects=[input_subject(name)], retention=RetentionPolicy.WORK_QUEUE,
+            storage=StorageType.FILE, duplicate_window=INPUT_DUPLICATE_WINDOW_S,
+        ),
+    )  # fmt: skip
 
 
 async def ensure_event_stream(
@@ -53,19 +48,24 @@ async def ensure_event_stream(
 ) -> StreamInfo:
     """The event stream of cluster ``name``, made when missing (an existing one is kept as it is)."""
     from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+
+    return await _ensure(
+        js,
+        StreamConfig(
+            name=event_stream(name), subjects=[event_subject(name)], retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE, max_age=max_age_s, max_bytes=max_bytes,
+        ),
+    )  # fmt: skip
+
+
+async def _ensure(js: JetStreamContext, config: StreamConfig) -> StreamInfo:
+    """The stream ``config`` names as it is, or made with ``config`` when missing."""
     from nats.js.errors import NotFoundError
 
+    assert config.name is not None
     try:
-        return await js.stream_info(event_stream(name))
+        return await js.stream_info(config.name)
     except NotFoundError:
-        config = StreamConfig(
-            name=event_stream(name),
-            subjects=[event_subject(name)],
-            retention=RetentionPolicy.LIMITS,
-            storage=StorageType.FILE,
-            max_age=max_age_s,
-            max_bytes=max_bytes,
-        )
         return await js.add_stream(config)
 
 
