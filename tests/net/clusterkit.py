@@ -143,6 +143,12 @@ class Cluster:
         self.nodes.append(node)
         return await node.start()
 
+    async def leader_and_follower(self, *follower_args: str) -> tuple[HubNode, HubNode]:
+        """Node ``a``, once it leads, and node ``b`` (started with ``follower_args``) beside it."""
+        a = await self.node("a")
+        await a.until_line("LEADING")
+        return a, await self.node("b", *follower_args)
+
     async def connect(self) -> None:
         import nats
 

@@ -91,9 +91,7 @@ async def test_loggers_through_an_ingest_node_reach_consoles_and_the_database_on
     tmp_path, cluster_stream, database
 ) -> None:
     async with cluster_of(tmp_path, cluster_stream, database) as cluster:
-        a = await cluster.node("a")
-        await a.until_line("LEADING")
-        b = await cluster.node("b")
+        _, b = await cluster.leader_and_follower()
         watcher = Watcher(b)
         await watcher.until_welcomed()
         ingest = await NodeProcess(tmp_path, cluster.stream, nats_url=cluster.nats_url, node="in1").start()
@@ -117,9 +115,7 @@ async def test_a_lost_leader_is_replaced_and_every_batch_is_published_once(
 ) -> None:
     """kill -9: the other node leads once the lease expires; SIGTERM: the leader gives the lead back."""
     async with cluster_of(tmp_path, cluster_stream, database) as cluster:
-        a = await cluster.node("a")
-        await a.until_line("LEADING")
-        b = await cluster.node("b")
+        a, b = await cluster.leader_and_follower()
         watcher = Watcher(b)
         await watcher.until_welcomed()
         sending = asyncio.create_task(cluster.publish(200, every_s=0.01))
@@ -149,9 +145,7 @@ async def test_batches_a_killed_leader_published_but_had_not_stored_are_stored_a
     tmp_path, cluster_stream, database
 ) -> None:
     async with cluster_of(tmp_path, cluster_stream, database) as cluster:
-        a = await cluster.node("a")
-        await a.until_line("LEADING")
-        b = await cluster.node("b")
+        a, b = await cluster.leader_and_follower()
         watcher = Watcher(b)
         await watcher.until_welcomed()
         await cluster.publish(3)
@@ -184,9 +178,7 @@ async def test_consoles_on_two_nodes_acting_on_one_version_one_wins_one_conflict
     tmp_path, cluster_stream, database
 ) -> None:
     async with cluster_of(tmp_path, cluster_stream, database) as cluster:
-        a = await cluster.node("a")
-        await a.until_line("LEADING")
-        b = await cluster.node("b")
+        a, b = await cluster.leader_and_follower()
         health = [await _health(node) for node in (a, b)]
         assert [h["cluster"]["leading"] for h in health] == [True, False]
         assert health[0]["epoch"] == health[1]["epoch"]  # the stream's identity, the same at every node
@@ -222,9 +214,7 @@ async def test_a_console_resumes_from_the_stream_beyond_the_nodes_memory(
     tmp_path, cluster_stream, database
 ) -> None:
     async with cluster_of(tmp_path, cluster_stream, database) as cluster:
-        a = await cluster.node("a")
-        await a.until_line("LEADING")
-        b = await cluster.node("b", "--replay-window", "5")  # keeps only the last 5 events in memory
+        _, b = await cluster.leader_and_follower("--replay-window", "5")  # b keeps only 5 events in memory
         watcher = Watcher(b)
         await watcher.until_welcomed()
         await cluster.publish(5, every_s=0.05)
@@ -270,9 +260,7 @@ async def test_a_node_that_does_not_lead_lists_the_units_as_their_reports_came(
 
     unit = UnitInfo(id="U1", name="巡查一号", kind=UnitKind.INSPECTOR)
     async with cluster_of(tmp_path, cluster_stream, database, units=(unit,)) as cluster:
-        a = await cluster.node("a")
-        await a.until_line("LEADING")
-        b = await cluster.node("b")
+        _, b = await cluster.leader_and_follower()
         fix = Fix("U1", round(time.time()) - 5, 40.46, 115.99, speed_kmh=12.0)
         batch = IngestBatch(node="ingest-u", batch=1, fixes=[fix])
         js = cluster.nc.jetstream()
