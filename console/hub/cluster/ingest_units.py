@@ -10,7 +10,6 @@ source affinity) is admitted there with the code it has; that node keeps the cod
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -23,7 +22,7 @@ from console.hub.cluster.ingest_file import NodeFile
 from console.hub.site import device_key
 from console.hub.units.jt808_listener import JT808Listener
 from console.hub.units.osmand import OsmAndServer
-from console.hub.units.service import UnitConfig, release_waiters
+from console.hub.units.service import AnswerCycles, UnitConfig
 from console.hub.units.tracker import Tracker, UnitSlot
 
 MAX_PENDING = 50_000  # fixes not yet published before the terminals' connections stop being read
@@ -86,7 +85,7 @@ class _FileParts:
         return list(self.file.rows(protocol))
 
 
-class NodeUnits:
+class NodeUnits(AnswerCycles):
     """The unit listeners of an ingest node, and the answer cycles their answers wait on."""
 
     def __init__(
@@ -105,9 +104,7 @@ class NodeUnits:
         self.codes = codes
         self.jt808: JT808Listener | None = None
         self.osmand: OsmAndServer | None = None
-        self.answer_cycle = 1
-        self._held = False
-        self._waiters: list[tuple[int, asyncio.Future[bool]]] = []
+        super().__init__()
         self.frames_rejected: Counter[str] = Counter()
 
     async def start(self, host: str, jt808_port: int | None, osmand_port: int | None) -> tuple[int, int]:
@@ -169,27 +166,13 @@ class NodeUnits:
     def reject(self, reason: str) -> None:
         self.frames_rejected[reason] += 1
 
-    def hold(self) -> int:
-        """The answer cycle an answer given now waits for."""
-        self._held = True
-        return self.answer_cycle
-
-    def stored_later(self) -> asyncio.Future[bool]:
-        """A future set once the reports taken until now are published (True) or given up (False)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiters.append((self.hold(), future))
-        return future
-
     def end_cycle(self) -> tuple[list[Fix], int | None]:
         """The fixes taken since the last call, and the answer cycle that waits on them (None: none)."""
         fixes, self.tracker.taken = self.tracker.taken, []
-        if not self._held:
-            return fixes, None
-        cycle, self.answer_cycle, self._held = self.answer_cycle, self.answer_cycle + 1, False
-        return fixes, cycle
+        return fixes, self.next_cycle()
 
     def stored(self, cycle: int, ok: bool) -> None:
         """The fixes of answer cycles up to ``cycle`` are published (``ok``) or were given up."""
         if self.jt808 is not None:
             self.jt808.stored(cycle, ok)
-        self._waiters = release_waiters(self._waiters, cycle, ok)
+        self.release(cycle, ok)

@@ -51,7 +51,47 @@ class UnitConfig:
     max_per_address: int | None = None  # ... from one source address; None: half of that
 
 
-class UnitService:
+class AnswerCycles:
+    """Answers that wait until the reports taken before them are kept (stored, or published by an ingest
+    node): an answer given now holds the current cycle; ``next_cycle`` closes it when its reports go to be
+    kept; ``release`` once they are kept answers the phones waiting on it (and the terminals, by the caller).
+    """
+
+    def __init__(self) -> None:
+        self.answer_cycle = 1
+        self._held = False
+        self._waiters: list[tuple[int, asyncio.Future[bool]]] = []
+
+    def hold(self) -> int:
+        """The answer cycle an answer given now waits for (its reports are kept with that cycle's)."""
+        self._held = True
+        return self.answer_cycle
+
+    def stored_later(self) -> asyncio.Future[bool]:
+        """A future set once the reports taken until now are kept (True) or given up (False)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiters.append((self.hold(), future))
+        return future
+
+    def next_cycle(self) -> int | None:
+        """The cycle whose answers wait on the reports going to be kept now; None when no answer waits."""
+        if not self._held:
+            return None
+        cycle, self.answer_cycle, self._held = self.answer_cycle, self.answer_cycle + 1, False
+        return cycle
+
+    def release(self, cycle: int, ok: bool) -> None:
+        """Set the futures held for cycles up to ``cycle`` to ``ok``; those of later cycles keep waiting."""
+        waiting = []
+        for held, future in self._waiters:
+            if held > cycle:
+                waiting.append((held, future))
+            elif not future.done():
+                future.set_result(ok)
+        self._waiters = waiting
+
+
+class UnitService(AnswerCycles):
     """The hub's units. Runs on the event loop; storage on the hub's writer thread."""
 
     def __init__(
@@ -80,9 +120,7 @@ class UnitService:
         self.jt808: JT808Listener | None = None
         self.osmand: OsmAndServer | None = None
         self.jt808_port = self.osmand_port = 0
-        self.answer_cycle = 1
-        self._held = False
-        self._waiters: list[tuple[int, asyncio.Future[bool]]] = []
+        super().__init__()
         self._acks: dict[str, Ack] = {}
         self.frames_rejected: dict[str, int] = {}
         self._refused_logged: set[str] = set()  # units whose refused reports were logged (once each)
@@ -113,17 +151,6 @@ class UnitService:
             await self.osmand.close()
 
     # --- reports in, answers once stored -------------------------------------------------------------------
-
-    def hold(self) -> int:
-        """The answer cycle an answer given now waits for (its reports are stored with that cycle's)."""
-        self._held = True
-        return self.answer_cycle
-
-    def stored_later(self) -> asyncio.Future[bool]:
-        """A future set once the reports taken until now are stored (True) or given up (False)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiters.append((self.hold(), future))
-        return future
 
     @property
     def over_budget(self) -> bool:
@@ -178,8 +205,8 @@ class UnitService:
         rows, states = self.tracker.take_rows()
         if rows or states:
             self.writer.submit_units(rows, states)
-        if self._held:
-            cycle, self.answer_cycle, self._held = self.answer_cycle, self.answer_cycle + 1, False
+        cycle = self.next_cycle()
+        if cycle is not None:
             loop = asyncio.get_running_loop()
 
             def committed(ok: bool) -> None:  # on the writer thread: hand over to the loop
@@ -198,7 +225,7 @@ class UnitService:
     def _stored(self, cycle: int, ok: bool) -> None:
         if self.jt808 is not None:
             self.jt808.stored(cycle, ok)
-        self._waiters = release_waiters(self._waiters, cycle, ok)
+        self.release(cycle, ok)
 
     def states(self) -> list[UnitState]:
         """Every unit (what a snapshot carries)."""
@@ -388,17 +415,3 @@ def fix_record(row: Any) -> dict[str, Any]:
     if rejected:
         point["rejected"] = rejected
     return point
-
-
-def release_waiters(
-    waiters: list[tuple[int, asyncio.Future[bool]]], cycle: int, ok: bool
-) -> list[tuple[int, asyncio.Future[bool]]]:
-    """Set the futures of ``stored_later`` held for answer cycles up to ``cycle`` to ``ok`` (their reports
-    were kept, or given up); returns those of later cycles, still waiting."""
-    waiting = []
-    for held, future in waiters:
-        if held > cycle:
-            waiting.append((held, future))
-        elif not future.done():
-            future.set_result(ok)
-    return waiting
