@@ -280,6 +280,15 @@ def _latest_sql() -> str:
     return str(stmt.compile(dialect=sqlite.dialect()))
 
 
+def _data_time_sql() -> str:
+    """Upsert of the newest data time the cache holds: an older one never replaces it."""
+    stmt = sqlite.insert(meta)
+    later = sa.cast(stmt.excluded.value, sa.Float) > sa.cast(meta.c.value, sa.Float)
+    changed = {"value": stmt.excluded.value}
+    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_=changed, where=later)
+    return str(stmt.compile(dialect=sqlite.dialect()))
+
+
 def _fold_statement() -> Any:
     """Fold raw rows in [:start, :stop) into readings_hourly; an hour already there is merged by weight."""
     r, h = readings.c, readings_hourly.c
@@ -303,6 +312,7 @@ def _fold_statement() -> Any:
 
 _READINGS_SQL = {b: _readings_sql(b) for b in (0, 1)}
 _LATEST_SQL = _latest_sql()
+_DATA_TIME_SQL = _data_time_sql()  # compiled once: a statement built for every write cost the wall frames
 _FOLD = _fold_statement()
 
 
@@ -472,13 +482,7 @@ class Cache:
 
     @staticmethod
     def _advance_data_time(conn: sa.Connection, ts: float) -> None:
-        stmt = sqlite.insert(meta).values(key="last_data_time", value=msgspec.json.encode(ts).decode())
-        later = sa.cast(stmt.excluded.value, sa.Float) > sa.cast(meta.c.value, sa.Float)
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["key"], set_={"value": stmt.excluded.value}, where=later
-            )
-        )
+        conn.exec_driver_sql(_DATA_TIME_SQL, ("last_data_time", msgspec.json.encode(ts).decode()))
 
     @staticmethod
     def _write_stations(conn: sa.Connection, records: list[Station], replace: bool) -> None:
